@@ -1,0 +1,27 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// agentops-run: a process supervisor that records any command as an AgentOps session.
+///
+/// All logic lives in `AgentOpsKit`; the two executables only parse arguments, call the
+/// library and turn its result into an exit status.
+let package = Package(
+    name: "agentops-run",
+    products: [
+        .executable(name: "agentops-run", targets: ["agentops-run"]),
+        .executable(name: "agentops", targets: ["agentops"]),
+        .library(name: "AgentOpsKit", targets: ["AgentOpsKit"]),
+    ],
+    dependencies: [],
+    targets: [
+        .target(name: "AgentOpsKit"),
+        .executableTarget(name: "agentops-run", dependencies: ["AgentOpsKit"]),
+        .executableTarget(name: "agentops", dependencies: ["AgentOpsKit"]),
+        .testTarget(name: "AgentOpsKitTests", dependencies: ["AgentOpsKit"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["AgentOpsKit"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

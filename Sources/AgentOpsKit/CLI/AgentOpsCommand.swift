@@ -1,0 +1,145 @@
+import Foundation
+
+/// `agentops`: lists, summarises and exports the sessions in the local store.
+public enum AgentOpsCommand {
+    /// Exit statuses of `agentops`.
+    public enum Status {
+        /// Done.
+        public static let ok: Int32 = 0
+        /// The request could not be served (unknown or ambiguous id, unreadable store).
+        public static let failure: Int32 = 1
+        /// `agentops` was called wrongly.
+        public static let usage: Int32 = 2
+    }
+
+    /// Runs `agentops` with `arguments` (without argv[0]).
+    ///
+    /// - Returns: the exit status.
+    public static func main(arguments: [String], environment: [String: String]) -> Int32 {
+        let console = Console(program: "agentops", quiet: false, environment: environment)
+        guard let subcommand = arguments.first else {
+            print(helpText)
+            return Status.usage
+        }
+        let rest = Array(arguments.dropFirst())
+        let store = LocalStore(environment: environment)
+        do {
+            switch subcommand {
+            case "-h", "--help", "help":
+                print(helpText)
+                return Status.ok
+            case "--version":
+                print("agentops \(Version.current)")
+                return Status.ok
+            case "sessions":
+                return try sessions(rest, store: store, console: console)
+            case "stats":
+                return try stats(rest, store: store, console: console)
+            case "export":
+                return try export(rest, store: store, console: console)
+            default:
+                throw UsageError.unknownSubcommand(subcommand)
+            }
+        } catch let error as UsageError {
+            console.error("\(error)")
+            return Status.usage
+        } catch {
+            console.error("\(error)")
+            return Status.failure
+        }
+    }
+
+    private static func sessions(_ arguments: [String], store: LocalStore, console: Console) throws -> Int32 {
+        var limit = 20
+        var json = false
+        var cursor = ArgumentCursor(arguments)
+        while !cursor.isAtEnd {
+            if let value = try cursor.value(for: "--limit", short: "-n") {
+                guard let number = Int(value), number >= 0 else {
+                    throw UsageError.invalidValue(option: "--limit", value: value, expected: "a number ≥ 0 (0: all)")
+                }
+                limit = number
+            } else if cursor.flag("--json") {
+                json = true
+            } else if cursor.flag("-h", "--help") {
+                print(helpText)
+                return Status.ok
+            } else {
+                throw cursor.current.hasPrefix("-") ? UsageError.unknownOption(cursor.current)
+                    : UsageError.unexpectedArgument(cursor.current)
+            }
+        }
+        var summaries = store.summaries()
+        if limit > 0 { summaries = Array(summaries.prefix(limit)) }
+        for summary in summaries {
+            for problem in summary.problems { console.warning("\(problem)") }
+        }
+        let now = Timestamp.now()
+        if json {
+            print(JSONWriter.pretty(.array(summaries.map { SessionsTable.json($0, now: now) })))
+        } else if summaries.isEmpty {
+            console.error("no sessions in \(store.home) yet (record one with 'agentops-run -- COMMAND')")
+        } else {
+            print(SessionsTable.text(summaries, now: now))
+        }
+        return Status.ok
+    }
+
+    /// The single session-id argument of `stats` and `export`.
+    private static func sessionArgument(_ arguments: [String], store: LocalStore) throws -> String? {
+        var cursor = ArgumentCursor(arguments)
+        var query: String?
+        while !cursor.isAtEnd {
+            if cursor.flag("-h", "--help") { return nil }
+            if cursor.current.hasPrefix("-") { throw UsageError.unknownOption(cursor.current) }
+            guard query == nil else { throw UsageError.unexpectedArgument(cursor.current) }
+            query = cursor.current
+            cursor.advance()
+        }
+        guard let query else { throw UsageError.missingValue(option: "session id (an id, a unique prefix or 'last')") }
+        return store.path(of: try store.resolve(query))
+    }
+
+    private static func stats(_ arguments: [String], store: LocalStore, console: Console) throws -> Int32 {
+        guard let path = try sessionArgument(arguments, store: store) else {
+            print(helpText)
+            return Status.ok
+        }
+        let summary = try SessionSummary.load(path: path)
+        for problem in summary.problems { console.warning("\(problem)") }
+        print(JSONWriter.pretty(SessionExport.stats(summary)))
+        return Status.ok
+    }
+
+    private static func export(_ arguments: [String], store: LocalStore, console: Console) throws -> Int32 {
+        guard let path = try sessionArgument(arguments, store: store) else {
+            print(helpText)
+            return Status.ok
+        }
+        let (document, problems) = try SessionExport.document(path: path)
+        for problem in problems { console.warning("\(problem)") }
+        print(JSONWriter.pretty(document))
+        return Status.ok
+    }
+
+    /// `agentops --help`; the man page says the same (a test checks the commands).
+    public static let helpText = """
+    usage: agentops COMMAND [options]
+
+    Read the sessions agentops-run recorded in the local store.
+
+    commands:
+      sessions [--limit N] [--json]   list sessions, newest first (default 20; 0: all)
+      stats ID                        the session's stats, as GET /v2/sessions/ID/stats
+      export ID                       the session and its events, as GET /v2/sessions/ID/export
+
+    ID is a full session id, a unique prefix of one, or 'last' (the newest session).
+
+    environment:
+      AGENTOPS_HOME   where sessions are stored (default ~/.agentops)
+      NO_COLOR        set: no colour
+
+    exit status: 0 done, 1 unknown or ambiguous session or unreadable store,
+    2 usage error.
+    """
+}

@@ -1,0 +1,44 @@
+/// Walks command-line arguments, handling `--name value`, `--name=value`, `-x value`
+/// and `-xvalue` uniformly for both executables.
+struct ArgumentCursor {
+    private let arguments: [String]
+    private(set) var index = 0
+
+    init(_ arguments: [String]) { self.arguments = arguments }
+
+    var isAtEnd: Bool { index >= arguments.count }
+    var current: String { arguments[index] }
+    var remaining: [String] { Array(arguments[index...]) }
+
+    mutating func advance() { index += 1 }
+
+    /// If the current argument is `long` or one of `short` (with or without an
+    /// attached value), consumes it and its value.
+    ///
+    /// - Returns: nil when the current argument is another option.
+    /// - Throws: `UsageError.missingValue` when the value is missing.
+    mutating func value(for long: String, short: String? = nil) throws -> String? {
+        let argument = current
+        if argument == long || (short != nil && argument == short) {
+            guard index + 1 < arguments.count else { throw UsageError.missingValue(option: argument) }
+            index += 2
+            return arguments[index - 1]
+        }
+        if argument.hasPrefix(long + "=") {
+            index += 1
+            return String(argument.dropFirst(long.count + 1))
+        }
+        if let short, argument.hasPrefix(short), argument.count > short.count, !argument.hasPrefix("--") {
+            index += 1
+            return String(argument.dropFirst(short.count))
+        }
+        return nil
+    }
+
+    /// If the current argument is one of `names`, consumes it.
+    mutating func flag(_ names: String...) -> Bool {
+        guard names.contains(current) else { return false }
+        index += 1
+        return true
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import Glibc
+
+/// `agentops-run`: everything between the parsed command line and the exit status.
+public enum RunCommand {
+    /// Runs agentops-run with `arguments` (without argv[0]).
+    ///
+    /// Call `StartupSignals.capture()` before this, first thing in `main`.
+    ///
+    /// - Returns: how agentops-run must end (the child's status, or its signal).
+    public static func main(arguments: [String], environment: [String: String]) -> WrapperExit {
+        let options: RunOptions
+        do {
+            options = try RunOptions.parse(arguments)
+        } catch {
+            let console = Console(program: "agentops-run", quiet: false, environment: environment)
+            console.error("\(error)")
+            return .code(ExitCodes.usage)
+        }
+        if options.showHelp {
+            print(RunOptions.helpText)
+            return .code(0)
+        }
+        if options.showVersion {
+            print("agentops-run \(Version.current)")
+            return .code(0)
+        }
+        let console = Console(program: "agentops-run", quiet: options.quiet, environment: environment)
+
+        let joined: SessionID?
+        if let id = options.sessionID {
+            joined = id
+        } else if !options.newSession, let inherited = environment["AGENTOPS_SESSION_ID"], !inherited.isEmpty {
+            guard let id = SessionID(inherited) else {
+                console.error("\(UsageError.invalidSessionID(source: "AGENTOPS_SESSION_ID", value: inherited))")
+                return .code(ExitCodes.usage)
+            }
+            joined = id
+        } else {
+            joined = nil
+        }
+
+        // Before anything slow: a signal arriving from here on is forwarded to the child
+        // (queued until it exists) instead of killing agentops-run.
+        let supervisor = Supervisor()
+        _ = SignalRelay { supervisor.deliver($0) }
+
+        let sessionID = joined ?? .random()
+        let store = LocalStore(environment: environment)
+        let owner = joined == nil || !store.exists(sessionID)
+        let run = SessionRun(sessionID: sessionID, owner: owner, store: store, console: console)
+        let start = Timestamp.now()
+        let workingDirectory = FileManager.default.currentDirectoryPath
+
+        if owner {
+            let defaultTags = environment["AGENTOPS_DEFAULT_TAGS"].map { [$0] } ?? []
+            let session = Session(
+                id: sessionID, initTimestamp: start, tags: options.tags + defaultTags,
+                hostEnv: HostEnvironment.collect(workingDirectory: workingDirectory, environment: environment),
+                command: options.command)
+            run.recorder.write([.start(session)])
+        } else if !options.tags.isEmpty {
+            run.addTags(options.tags)
+        }
+
+        var childEnvironment = environment
+        childEnvironment["AGENTOPS_SESSION_ID"] = sessionID.value
+        let commandLine = ShellQuoting.join(options.command)
+        let outcome: Supervisor.Outcome
+        do {
+            let executable = try CommandResolver.resolve(options.command[0], searchPath: childEnvironment["PATH"])
+            let configuration = Supervisor.Configuration(
+                executable: executable, arguments: Array(options.command.dropFirst()), environment: childEnvironment)
+            let recorder = run.recorder
+            outcome = try supervisor.run(
+                configuration,
+                stdoutRecorder: CaptureMarker.isRecordedUpstream(.stdout, session: sessionID, environment: environment)
+                    ? nil : recorder,
+                stderrRecorder: CaptureMarker.isRecordedUpstream(.stderr, session: sessionID, environment: environment)
+                    ? nil : recorder,
+                session: sessionID)
+        } catch {
+            console.error("\(error)")
+            let (state, reason) = EndReason.of(launchError: error)
+            run.finish(start: start, commandLine: commandLine, state: state, reason: reason, exit: nil)
+            return .code(error.exitCode)
+        }
+
+        let (state, reason) = EndReason.of(exit: outcome.exit, forwardedSignals: outcome.forwardedSignals)
+        run.finish(start: start, commandLine: commandLine, state: state, reason: reason, exit: outcome.exit)
+        switch outcome.exit {
+        case let .exited(code): return .code(code)
+        case let .signaled(signal, _): return .signal(signal)
+        }
+    }
+}
+
+/// Exit statuses of agentops-run's own making.
+public enum ExitCodes {
+    /// agentops-run was called wrongly (as `timeout`, `env` and `chroot` use 125).
+    public static let usage: Int32 = 125
+}
+
+/// The recording side of one agentops-run: the recorder, and how this run ends its
+/// part of the session (the owner ends it; a run that joined records its step).
+final class SessionRun: @unchecked Sendable {
+    let sessionID: SessionID
+    let owner: Bool
+    let store: LocalStore
+    let console: Console
+    let recorder: Recorder
+
+    init(sessionID: SessionID, owner: Bool, store: LocalStore, console: Console) {
+        self.sessionID = sessionID
+        self.owner = owner
+        self.store = store
+        self.console = console
+        var sinks: [RecordSink] = []
+        do {
+            sinks.append(StoreSink(file: try store.open(sessionID)))
+        } catch {
+            console.warning("the session will not be recorded locally: \(error)")
+        }
+        recorder = Recorder(sessionID: sessionID, sinks: sinks, warn: { [console] in console.warning($0) })
+    }
+
+    /// Adds tags to a session this run joined (the owner's tags stay first).
+    func addTags(_ tags: [String]) {
+        let current = (try? SessionSummary.load(path: store.path(of: sessionID)))?.session.tags ?? []
+        let merged = Tags.normalized(current + tags)
+        if merged != current { recorder.write([.tags(merged)]) }
+    }
+
+    /// Ends this run's part: the owner writes the end and prints the closing lines; a
+    /// joined run records its command as one action.
+    func finish(start: Timestamp, commandLine: String, state: EndState, reason: String, exit: ChildExit?) {
+        let end = Timestamp.now()
+        guard owner else {
+            let outcome = exit?.description ?? reason
+            recorder.record(.command(commandLine, outcome: outcome, from: start, to: end, session: sessionID))
+            return
+        }
+        let exitCode: Int32?
+        let signal: String?
+        switch exit {
+        case let .exited(code)?: (exitCode, signal) = (code, nil)
+        case let .signaled(number, _)?: (exitCode, signal) = (nil, SignalNames.name(of: number))
+        case nil: (exitCode, signal) = (nil, nil)
+        }
+        recorder.write([.end(.init(timestamp: end, state: state, reason: reason, exitCode: exitCode, signal: signal))])
+
+        var summary = (try? SessionSummary.load(path: store.path(of: sessionID)))
+            ?? SessionSummary(session: Session(id: sessionID, initTimestamp: start, tags: [], hostEnv: .null,
+                                               command: []))
+        if summary.end == nil || !recorder.allSinksHealthy {
+            // The store could not be read back: fall back to what this run recorded.
+            summary.counts = recorder.counts
+            summary.session.endTimestamp = end
+        }
+        for problem in summary.problems { console.warning("\(problem)") }
+        console.info("session \(sessionID) \(console.paint(state.rawValue, for: state)): \(reason)")
+        console.info(StatsLine.format(summary, now: end))
+    }
+}

@@ -1,0 +1,101 @@
+/// What `agentops-run` was asked to do.
+public struct RunOptions: Sendable, Equatable {
+    /// Tags from `--tag`, split on commas (AGENTOPS_DEFAULT_TAGS is added later).
+    public var tags: [String] = []
+    /// `--session-id`: the session to join.
+    public var sessionID: SessionID?
+    /// `--new-session`: never join the inherited session.
+    public var newSession = false
+    /// `--quiet`: print none of agentops-run's own lines except errors.
+    public var quiet = false
+    /// `--help`.
+    public var showHelp = false
+    /// `--version`.
+    public var showVersion = false
+    /// The command and its arguments, exactly as given.
+    public var command: [String] = []
+
+    /// Options with nothing set.
+    public init() {}
+
+    /// Parses agentops-run's arguments (without argv[0]). Options end at `--` or at
+    /// the first argument that is not an option, so the command's own options are
+    /// never taken: `agentops-run ls -l` runs `ls -l`.
+    ///
+    /// - Throws: `UsageError`.
+    public static func parse(_ arguments: [String]) throws(UsageError) -> RunOptions {
+        var options = RunOptions()
+        var cursor = ArgumentCursor(arguments)
+        do {
+            while !cursor.isAtEnd {
+                let argument = cursor.current
+                if argument == "--" {
+                    cursor.advance()
+                    break
+                }
+                guard argument.hasPrefix("-"), argument != "-" else { break }
+                if let tag = try cursor.value(for: "--tag", short: "-t") {
+                    options.tags.append(tag)
+                } else if let id = try cursor.value(for: "--session-id") {
+                    guard let parsed = SessionID(id) else {
+                        throw UsageError.invalidSessionID(source: "--session-id", value: id)
+                    }
+                    options.sessionID = parsed
+                } else if cursor.flag("--new-session") {
+                    options.newSession = true
+                } else if cursor.flag("--quiet", "-q") {
+                    options.quiet = true
+                } else if cursor.flag("--help", "-h") {
+                    options.showHelp = true
+                    return options
+                } else if cursor.flag("--version") {
+                    options.showVersion = true
+                    return options
+                } else {
+                    throw UsageError.unknownOption(argument)
+                }
+            }
+        } catch let error as UsageError {
+            throw error
+        } catch {
+            throw .unknownOption("\(error)")
+        }
+        if options.sessionID != nil, options.newSession {
+            throw .conflictingOptions("--session-id", "--new-session")
+        }
+        options.command = cursor.isAtEnd ? [] : cursor.remaining
+        if options.command.isEmpty { throw .missingCommand }
+        return options
+    }
+
+    /// `agentops-run --help`; the man page's OPTIONS section says the same (a test
+    /// checks that every option here is documented there).
+    public static let helpText = """
+    usage: agentops-run [options] [--] COMMAND [ARG...]
+
+    Run COMMAND as a recorded AgentOps session: its output passes through untouched
+    and is recorded (stdout lines as actions, stderr lines as errors), signals are
+    forwarded to it, and the session ends Success or Fail from its exit status.
+    Sessions are stored under $AGENTOPS_HOME (default ~/.agentops); read them with
+    'agentops sessions', 'agentops stats ID' and 'agentops export ID'.
+
+    options:
+      -t, --tag TAG        add a tag (repeatable; commas separate several tags)
+          --session-id ID  join session ID instead of starting one
+          --new-session    start a new session even inside another run
+      -q, --quiet          print none of agentops-run's own lines (errors excepted)
+      -h, --help           show this help
+          --version        show the version
+
+    environment:
+      AGENTOPS_HOME              where sessions are stored (default ~/.agentops)
+      AGENTOPS_SESSION_ID        session to join; set for COMMAND to the session's id
+      AGENTOPS_DEFAULT_TAGS      comma-separated tags added to every new session
+      AGENTOPS_ENV_DATA_OPT_OUT  true: record only OS and working directory in host_env
+      NO_COLOR                   set: no colour in agentops-run's own lines
+
+    exit status: COMMAND's status; if COMMAND was killed by a signal, agentops-run
+    kills itself with the same signal; 127 command not found, 126 not executable,
+    125 usage error of agentops-run itself.
+    """
+}

@@ -1,0 +1,108 @@
+/// Splits a byte stream into lines, keeping at most `maxLineBytes` of each.
+///
+/// Lines that lie wholly inside one chunk are handed on without copying; only a line
+/// that spans chunks is buffered, and never beyond the limit, so memory stays flat
+/// even for a 200 MB line with no newline.
+public struct LineSplitter {
+    /// A completed line as handed to the consumer.
+    public struct Line {
+        /// The kept bytes, without the newline.
+        public var bytes: UnsafeRawBufferPointer
+        /// Bytes of the line that were not kept.
+        public var droppedBytes: Int
+        /// When the line's first bytes were read.
+        public var start: Timestamp
+    }
+
+    private let maxLineBytes: Int
+    private var partial: [UInt8] = []
+    private var partialDropped = 0
+    private var partialStart: Timestamp?
+
+    /// A splitter keeping at most `maxLineBytes` of each line.
+    public init(maxLineBytes: Int) {
+        self.maxLineBytes = max(1, maxLineBytes)
+    }
+
+    /// Whether an unfinished line is buffered.
+    public var hasPartialLine: Bool { partialStart != nil }
+
+    /// Feeds one chunk read at `time`; calls `line` for each line it completes.
+    public mutating func feed(_ chunk: UnsafeRawBufferPointer, at time: Timestamp, line: (Line) -> Void) {
+        guard let base = chunk.baseAddress, chunk.count > 0 else { return }
+        var offset = 0
+        while offset < chunk.count {
+            let rest = chunk.count - offset
+            guard let found = memchr(base + offset, 0x0A, rest) else {
+                appendPartial(UnsafeRawBufferPointer(start: base + offset, count: rest), at: time)
+                return
+            }
+            let end = base.distance(to: UnsafeRawPointer(found))
+            let piece = UnsafeRawBufferPointer(start: base + offset, count: end - offset)
+            if partialStart == nil {
+                let kept = Self.cutPoint(piece, limit: maxLineBytes)
+                line(Line(bytes: UnsafeRawBufferPointer(rebasing: piece[0..<kept]), droppedBytes: piece.count - kept,
+                          start: time))
+            } else {
+                appendPartial(piece, at: time)
+                emitPartial(line)
+            }
+            offset = end + 1
+        }
+    }
+
+    /// Hands on the unfinished last line, if any (the stream ended without a newline).
+    public mutating func finish(line: (Line) -> Void) {
+        if partialStart != nil { emitPartial(line) }
+    }
+
+    private mutating func appendPartial(_ bytes: UnsafeRawBufferPointer, at time: Timestamp) {
+        if partialStart == nil { partialStart = time }
+        let room = maxLineBytes - partial.count
+        if partialDropped == 0, room > 0 {
+            let take = min(room, bytes.count)
+            partial.append(contentsOf: bytes[0..<take])
+            partialDropped = bytes.count - take
+        } else {
+            partialDropped += bytes.count
+        }
+    }
+
+    private mutating func emitPartial(_ line: (Line) -> Void) {
+        var kept = partial.count
+        if partialDropped > 0 {
+            kept = partial.withUnsafeBytes { Self.characterBoundary($0, atMost: $0.count) }
+        }
+        let dropped = partialDropped + (partial.count - kept)
+        partial.withUnsafeBytes { raw in
+            line(Line(bytes: UnsafeRawBufferPointer(rebasing: raw[0..<kept]), droppedBytes: dropped,
+                      start: partialStart!))
+        }
+        partial.removeAll(keepingCapacity: partial.capacity <= 1 << 16)
+        partialDropped = 0
+        partialStart = nil
+    }
+
+    /// How many bytes of `bytes` to keep so that at most `limit` are kept and no
+    /// UTF-8 character is split at the cut (the record then ends cleanly, not with
+    /// U+FFFD). Bytes that are not valid UTF-8 are kept as they are.
+    static func cutPoint(_ bytes: UnsafeRawBufferPointer, limit: Int) -> Int {
+        bytes.count <= limit ? bytes.count : characterBoundary(bytes, atMost: limit)
+    }
+
+    /// The largest length ≤ `cut` that ends on a whole UTF-8 character.
+    static func characterBoundary(_ bytes: UnsafeRawBufferPointer, atMost cut: Int) -> Int {
+        var index = cut
+        while index > 0, cut - index < 4 {
+            index -= 1
+            let byte = bytes[index]
+            guard byte & 0xC0 == 0x80 else {
+                let length = byte < 0xC0 ? 1 : byte < 0xE0 ? 2 : byte < 0xF0 ? 3 : 4
+                return index + length > cut ? index : cut
+            }
+        }
+        return cut
+    }
+}
+
+import Glibc

@@ -1,0 +1,91 @@
+/// Serialises `JSONValue` to compact or indented UTF-8 JSON.
+///
+/// Hand-written rather than `JSONEncoder` because events are encoded on the capture
+/// path: this writes straight into one byte buffer with no intermediate objects.
+public enum JSONWriter {
+    /// Compact JSON (no whitespace), as stored one record per line.
+    public static func compact(_ value: JSONValue) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(value, into: &out, indent: nil, level: 0)
+        return out
+    }
+
+    /// Indented JSON (two spaces), as printed for people and scripts.
+    public static func pretty(_ value: JSONValue) -> String {
+        var out: [UInt8] = []
+        write(value, into: &out, indent: 2, level: 0)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `value` to `out`.
+    public static func write(_ value: JSONValue, into out: inout [UInt8], indent: Int?, level: Int) {
+        switch value {
+        case .null: out.append(contentsOf: "null".utf8)
+        case let .bool(b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case let .number(text): out.append(contentsOf: text.utf8)
+        case let .string(s): writeString(s, into: &out)
+        case let .array(items):
+            writeContainer(open: UInt8(ascii: "["), close: UInt8(ascii: "]"), count: items.count,
+                           into: &out, indent: indent, level: level) { i, out in
+                write(items[i], into: &out, indent: indent, level: level + 1)
+            }
+        case let .object(pairs):
+            writeContainer(open: UInt8(ascii: "{"), close: UInt8(ascii: "}"), count: pairs.count,
+                           into: &out, indent: indent, level: level) { i, out in
+                writeString(pairs[i].0, into: &out)
+                out.append(UInt8(ascii: ":"))
+                if indent != nil { out.append(UInt8(ascii: " ")) }
+                write(pairs[i].1, into: &out, indent: indent, level: level + 1)
+            }
+        }
+    }
+
+    private static func writeContainer(
+        open: UInt8, close: UInt8, count: Int, into out: inout [UInt8], indent: Int?, level: Int,
+        element: (Int, inout [UInt8]) -> Void
+    ) {
+        out.append(open)
+        guard count > 0 else { out.append(close); return }
+        for i in 0..<count {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            if let indent { newline(into: &out, spaces: indent * (level + 1)) }
+            element(i, &out)
+        }
+        if let indent { newline(into: &out, spaces: indent * level) }
+        out.append(close)
+    }
+
+    private static func newline(into out: inout [UInt8], spaces: Int) {
+        out.append(UInt8(ascii: "\n"))
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: spaces))
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Appends `s` as a quoted JSON string. Swift strings are valid Unicode, so only
+    /// quotes, backslashes and control characters need escaping.
+    public static func writeString(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var s = s
+        s.withUTF8 { bytes in
+            var runStart = 0
+            for (i, byte) in bytes.enumerated() where byte < 0x20 || byte == 0x22 || byte == 0x5C {
+                out.append(contentsOf: bytes[runStart..<i])
+                runStart = i + 1
+                switch byte {
+                case 0x22: out.append(contentsOf: [0x5C, 0x22])
+                case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+                case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+                case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+                case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+                default:
+                    out.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                                            hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]])
+                }
+            }
+            out.append(contentsOf: bytes[runStart..<bytes.count])
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}

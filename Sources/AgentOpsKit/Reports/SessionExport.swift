@@ -1,0 +1,67 @@
+/// Builds the documents of the AgentOps data-export endpoints from a stored session.
+public enum SessionExport {
+    /// The columns of each export table, in the server's order (its `select("*")`).
+    /// Errors also carry `init_timestamp`/`end_timestamp`, which the local store keeps
+    /// for every event.
+    static let columns: [EventType: [String]] = [
+        .actions: ["id", "session_id", "agent_id", "action_type", "logs", "screenshot", "params", "returns",
+                   "init_timestamp", "end_timestamp"],
+        .llms: ["id", "session_id", "agent_id", "thread_id", "prompt", "completion", "model", "prompt_tokens",
+                "completion_tokens", "cost", "params", "returns", "init_timestamp", "end_timestamp"],
+        .tools: ["id", "session_id", "agent_id", "name", "logs", "params", "returns", "init_timestamp",
+                 "end_timestamp"],
+        .errors: ["id", "session_id", "trigger_event_id", "trigger_event_type", "error_type", "code", "details",
+                  "logs", "timestamp", "init_timestamp", "end_timestamp"],
+    ]
+
+    /// The export table an event lands in: the server files every type it does not
+    /// know (such as `apis`) under actions.
+    static func table(for type: EventType) -> EventType {
+        switch type {
+        case .llms, .tools, .errors: return type
+        case .actions, .apis: return .actions
+        }
+    }
+
+    /// An event as a row of its export table.
+    public static func row(_ event: Event) -> JSONValue {
+        let json = event.json
+        return .object(columns[table(for: event.type)]!.map { ($0, json[$0] ?? .null) })
+    }
+
+    /// `GET /v2/sessions/<id>/export`: `{"session", "actions", "llms", "tools", "errors"}`,
+    /// each event list in time order.
+    ///
+    /// - Throws: `StoreError` when the file cannot be read.
+    public static func document(path: String) throws -> (JSONValue, [SessionReader.Problem]) {
+        var summary: SessionSummary?
+        var tables: [EventType: [Event]] = [:]
+        let problems = try SessionReader.read(path: path) { record in
+            if summary == nil, case let .start(session) = record { summary = SessionSummary(session: session) }
+            summary?.apply(record)
+            if case let .event(event) = record { tables[table(for: event.type), default: []].append(event) }
+        }
+        guard let summary else { throw StoreError.sessionNotFound(query: path, home: path) }
+        var document: [(String, JSONValue)] = [("session", summary.session.exportRow)]
+        for type in [EventType.actions, .llms, .tools, .errors] {
+            let events = (tables[type] ?? []).enumerated()
+                .sorted { ($0.element.initTimestamp, $0.offset) < ($1.element.initTimestamp, $1.offset) }
+            document.append((type.rawValue, .array(events.map { row($0.element) })))
+        }
+        return (.object(document), problems)
+    }
+
+    /// `GET /v2/sessions/<id>/stats`: `{"session_id","cost","events","prompt_tokens",
+    /// "completion_tokens","errors"}`; `cost` is the exact sum as a number, or the
+    /// string `"0.00"` when zero, as the server answers for a session without cost.
+    public static func stats(_ summary: SessionSummary) -> JSONValue {
+        .object([
+            ("session_id", .string(summary.session.id.value)),
+            ("cost", summary.cost == 0 ? .string("0.00") : .number(Cost.exactText(summary.cost))),
+            ("events", .int(summary.eventCount)),
+            ("prompt_tokens", .int(summary.promptTokens)),
+            ("completion_tokens", .int(summary.completionTokens)),
+            ("errors", .int(summary.count(.errors))),
+        ])
+    }
+}

@@ -1,0 +1,104 @@
+/// One recorded event, carrying the wire field names of the AgentOps protocol.
+///
+/// The common fields are typed; what differs per `event_type` (an action's
+/// `action_type` and `logs`, an error's `error_type` and `details`, …) is kept as
+/// ordered JSON so that events from the SDK, from `agentops event` and from the
+/// capture path share one representation from the store to the export.
+public struct Event: Sendable, Equatable {
+    /// The event id (UUID).
+    public var id: String
+    /// Which table the event belongs to.
+    public var type: EventType
+    /// When the event began (for captured output: when its first bytes were read).
+    public var initTimestamp: Timestamp
+    /// When the event ended (for captured output: when its last line was read).
+    public var endTimestamp: Timestamp
+    /// The session the event belongs to.
+    public var sessionID: SessionID
+    /// The fields specific to `type`, in wire names.
+    public var fields: [(String, JSONValue)]
+
+    /// An event of `type` with the given specific fields.
+    public init(id: String = newEventID(), type: EventType, initTimestamp: Timestamp, endTimestamp: Timestamp,
+                sessionID: SessionID, fields: [(String, JSONValue)]) {
+        self.id = id
+        self.type = type
+        self.initTimestamp = initTimestamp
+        self.endTimestamp = endTimestamp
+        self.sessionID = sessionID
+        self.fields = fields
+    }
+
+    public static func == (lhs: Event, rhs: Event) -> Bool { lhs.json == rhs.json }
+
+    /// The event as sent on the wire and stored: common fields first, then the
+    /// specific ones. Errors also carry the server's `timestamp` (both styles).
+    public var json: JSONValue {
+        var pairs: [(String, JSONValue)] = [
+            ("id", .string(id)),
+            ("event_type", .string(type.rawValue)),
+            ("init_timestamp", .string(initTimestamp.description)),
+            ("end_timestamp", .string(endTimestamp.description)),
+        ]
+        if type == .errors { pairs.append(("timestamp", .string(initTimestamp.description))) }
+        pairs.append(("session_id", .string(sessionID.value)))
+        pairs.append(contentsOf: fields)
+        return .object(pairs)
+    }
+
+    /// A line (or a burst of lines) the command wrote to its standard output.
+    public static func stdout(_ text: String, from start: Timestamp, to end: Timestamp, session: SessionID) -> Event {
+        Event(type: .actions, initTimestamp: start, endTimestamp: end, sessionID: session, fields: [
+            ("agent_id", .null),
+            ("action_type", .string("stdout")),
+            ("logs", .string(text)),
+            ("screenshot", .null),
+            ("params", .null),
+            ("returns", .null),
+        ])
+    }
+
+    /// A line (or a burst of lines) the command wrote to its standard error.
+    public static func stderr(_ text: String, from start: Timestamp, to end: Timestamp, session: SessionID) -> Event {
+        Event(type: .errors, initTimestamp: start, endTimestamp: end, sessionID: session, fields: [
+            ("agent_id", .null),
+            ("error_type", .string("stderr")),
+            ("code", .null),
+            ("details", .string(text)),
+            ("logs", .null),
+            ("trigger_event_id", .null),
+            ("trigger_event_type", .null),
+        ])
+    }
+
+    /// A nested `agentops-run` step that joined this session: its command line and
+    /// how it ended, spanning its run.
+    public static func command(_ commandLine: String, outcome: String, from start: Timestamp, to end: Timestamp,
+                               session: SessionID) -> Event {
+        Event(type: .actions, initTimestamp: start, endTimestamp: end, sessionID: session, fields: [
+            ("agent_id", .null),
+            ("action_type", .string("command")),
+            ("logs", .string(commandLine)),
+            ("screenshot", .null),
+            ("params", .null),
+            ("returns", .string(outcome)),
+        ])
+    }
+
+    /// Reads an event back from its stored JSON; nil when a required field is missing
+    /// or malformed.
+    public init?(json: JSONValue) {
+        guard case let .object(pairs) = json,
+              let id = json["id"]?.stringValue,
+              let typeName = json["event_type"]?.stringValue, let type = EventType(rawValue: typeName),
+              let sessionText = json["session_id"]?.stringValue, let session = SessionID(sessionText)
+        else { return nil }
+        let start = (json["init_timestamp"]?.stringValue ?? json["timestamp"]?.stringValue)
+            .flatMap(Timestamp.init(iso8601:))
+        guard let start else { return nil }
+        let end = json["end_timestamp"]?.stringValue.flatMap(Timestamp.init(iso8601:)) ?? start
+        let common: Set<String> = ["id", "event_type", "init_timestamp", "end_timestamp", "timestamp", "session_id"]
+        self.init(id: id, type: type, initTimestamp: start, endTimestamp: end, sessionID: session,
+                  fields: pairs.filter { !common.contains($0.0) })
+    }
+}

@@ -1,0 +1,96 @@
+import Glibc
+
+/// A wall-clock instant, in microseconds since the Unix epoch.
+///
+/// Printed the way the AgentOps SDK prints `datetime.now(timezone.utc).isoformat()`:
+/// `2026-11-21T05:22:32.500398+00:00`, always with six fraction digits so that stored
+/// timestamps sort as strings.
+public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// Microseconds since 1970-01-01T00:00:00Z.
+    public var microseconds: Int64
+
+    /// An instant from microseconds since the epoch.
+    public init(microseconds: Int64) { self.microseconds = microseconds }
+
+    /// The current time (one `clock_gettime`, a vDSO call: cheap enough for every read).
+    public static func now() -> Timestamp {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Timestamp(microseconds: Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1_000)
+    }
+
+    public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.microseconds < rhs.microseconds }
+
+    /// Seconds from `self` to `later`.
+    public func seconds(until later: Timestamp) -> Double { Double(later.microseconds - microseconds) / 1e6 }
+
+    /// ISO 8601 in UTC with microseconds and `+00:00`.
+    public var description: String {
+        var seconds = time_t(microseconds / 1_000_000)
+        var micros = Int(microseconds % 1_000_000)
+        if micros < 0 { micros += 1_000_000; seconds -= 1 }
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let s = String(value)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        let micro = String(micros)
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))"
+            + "T\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))"
+            + "." + String(repeating: "0", count: 6 - micro.count) + micro + "+00:00"
+    }
+
+    /// Parses the ISO 8601 forms the SDK and the server write: `Z` or `±HH:MM`, with or
+    /// without a fraction (Python omits it when the microseconds are zero).
+    public init?(iso8601 text: String) {
+        let b = Array(text.utf8)
+        func number(_ from: Int, _ count: Int) -> Int? {
+            guard from + count <= b.count else { return nil }
+            var value = 0
+            for i in from..<(from + count) {
+                guard b[i] >= 0x30, b[i] <= 0x39 else { return nil }
+                value = value * 10 + Int(b[i] - 0x30)
+            }
+            return value
+        }
+        guard b.count >= 19, let year = number(0, 4), b[4] == 0x2D, let month = number(5, 2), b[7] == 0x2D,
+              let day = number(8, 2), b[10] == UInt8(ascii: "T") || b[10] == 0x20,
+              let hour = number(11, 2), b[13] == 0x3A, let minute = number(14, 2), b[16] == 0x3A,
+              let second = number(17, 2) else { return nil }
+        var index = 19
+        var micros = 0
+        if index < b.count, b[index] == 0x2E {
+            index += 1
+            var digits = 0
+            while index < b.count, b[index] >= 0x30, b[index] <= 0x39 {
+                if digits < 6 { micros = micros * 10 + Int(b[index] - 0x30) }
+                digits += 1
+                index += 1
+            }
+            guard digits > 0 else { return nil }
+            for _ in digits..<max(digits, 6) { micros *= 10 }
+        }
+        var offsetSeconds = 0
+        if index < b.count, b[index] == UInt8(ascii: "Z") {
+            index += 1
+        } else if index < b.count, b[index] == 0x2B || b[index] == 0x2D {
+            guard let oh = number(index + 1, 2), index + 3 < b.count, b[index + 3] == 0x3A,
+                  let om = number(index + 4, 2) else { return nil }
+            offsetSeconds = (oh * 3600 + om * 60) * (b[index] == 0x2D ? -1 : 1)
+            index += 6
+        } else {
+            return nil
+        }
+        guard index == b.count else { return nil }
+        var parts = tm()
+        parts.tm_year = Int32(year - 1900)
+        parts.tm_mon = Int32(month - 1)
+        parts.tm_mday = Int32(day)
+        parts.tm_hour = Int32(hour)
+        parts.tm_min = Int32(minute)
+        parts.tm_sec = Int32(second)
+        let epoch = Int64(timegm(&parts)) - Int64(offsetSeconds)
+        self.microseconds = epoch * 1_000_000 + Int64(micros)
+    }
+}

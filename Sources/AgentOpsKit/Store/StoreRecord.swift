@@ -1,0 +1,131 @@
+/// One line of a session file.
+///
+/// A session file is append-only JSON Lines: the owner writes `start` before the
+/// command runs and `end` after it; anyone in the session (the owner's capture, nested
+/// runs, `agentops event`) appends `event` and `tags` lines. A line is written with
+/// one `write(2)` under an exclusive lock, so concurrent writers never interleave and
+/// a SIGKILL leaves at most one truncated last line — which readers skip.
+public enum StoreRecord: Sendable, Equatable {
+    /// The session as it starts.
+    case start(Session)
+    /// An event in the session.
+    case event(Event)
+    /// The tags replaced by a new list.
+    case tags([String])
+    /// The session's end.
+    case end(EndRecord)
+
+    /// What ends a session.
+    public struct EndRecord: Sendable, Equatable {
+        /// When it ended.
+        public var timestamp: Timestamp
+        /// Its end state.
+        public var state: EndState
+        /// Why, in words.
+        public var reason: String
+        /// The wrapped command's exit code, when it exited.
+        public var exitCode: Int32?
+        /// The signal that killed the command, when it was killed (e.g. `SIGTERM`).
+        public var signal: String?
+
+        /// An end record.
+        public init(timestamp: Timestamp, state: EndState, reason: String, exitCode: Int32? = nil,
+                    signal: String? = nil) {
+            self.timestamp = timestamp
+            self.state = state
+            self.reason = reason
+            self.exitCode = exitCode
+            self.signal = signal
+        }
+    }
+
+    /// The record as one JSON object.
+    public var json: JSONValue {
+        switch self {
+        case let .start(session):
+            return .object([("record", .string("start")), ("session", session.exportRow)])
+        case let .event(event):
+            return .object([("record", .string("event")), ("event", event.json)])
+        case let .tags(tags):
+            return .object([("record", .string("tags")), ("tags", .array(tags.map { .string($0) }))])
+        case let .end(end):
+            return .object([
+                ("record", .string("end")),
+                ("end_timestamp", .string(end.timestamp.description)),
+                ("end_state", .string(end.state.rawValue)),
+                ("end_state_reason", .string(end.reason)),
+                ("exit_code", end.exitCode.map { .int($0) } ?? .null),
+                ("signal", .optionalString(end.signal)),
+            ])
+        }
+    }
+
+    /// The record as one line of the file, newline included.
+    public var line: [UInt8] {
+        var bytes = JSONWriter.compact(json)
+        bytes.append(0x0A)
+        return bytes
+    }
+
+    /// Why a line is not a valid record.
+    public struct Invalid: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Reads a record back from one line (without its newline).
+    ///
+    /// - Throws: `StoreRecord.Invalid` naming what is wrong.
+    public init(line: some Collection<UInt8>) throws {
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(line)
+        } catch {
+            throw Invalid(description: "not valid JSON (\(error))")
+        }
+        switch json["record"]?.stringValue {
+        case "start":
+            guard let row = json["session"], let session = Session(exportRow: row) else {
+                throw Invalid(description: "start record without a valid session")
+            }
+            self = .start(session)
+        case "event":
+            guard let object = json["event"], let event = Event(json: object) else {
+                throw Invalid(description: "event record without a valid event")
+            }
+            self = .event(event)
+        case "tags":
+            guard let tags = json["tags"]?.arrayValue?.compactMap(\.stringValue) else {
+                throw Invalid(description: "tags record without tags")
+            }
+            self = .tags(tags)
+        case "end":
+            guard let time = json["end_timestamp"]?.stringValue.flatMap(Timestamp.init(iso8601:)),
+                  let state = json["end_state"]?.stringValue.flatMap(EndState.init(rawValue:)) else {
+                throw Invalid(description: "end record without a valid end_timestamp and end_state")
+            }
+            self = .end(EndRecord(timestamp: time, state: state, reason: json["end_state_reason"]?.stringValue ?? "",
+                                  exitCode: json["exit_code"]?.intValue.map { Int32(truncatingIfNeeded: $0) },
+                                  signal: json["signal"]?.stringValue))
+        default:
+            throw Invalid(description: "unknown record kind")
+        }
+    }
+}
+
+extension Session {
+    /// Reads a session back from its export row; nil when `id` or `init_timestamp` is
+    /// missing or malformed.
+    public init?(exportRow row: JSONValue) {
+        guard let id = row["id"]?.stringValue.flatMap(SessionID.init),
+              let start = row["init_timestamp"]?.stringValue.flatMap(Timestamp.init(iso8601:)) else { return nil }
+        self.init(id: id, initTimestamp: start,
+                  tags: row["tags"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                  hostEnv: row["host_env"] ?? .null,
+                  command: row["command"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                  video: row["video"]?.stringValue)
+        projectID = row["project_id"]?.stringValue
+        endTimestamp = row["end_timestamp"]?.stringValue.flatMap(Timestamp.init(iso8601:))
+        endState = row["end_state"]?.stringValue.flatMap(EndState.init(rawValue:)) ?? .indeterminate
+        endStateReason = row["end_state_reason"]?.stringValue
+    }
+}

@@ -1,0 +1,58 @@
+import Glibc
+
+/// How the child ended.
+public enum ChildExit: Sendable, Equatable {
+    /// It called `exit` with this code (0–255).
+    case exited(Int32)
+    /// A signal killed it.
+    case signaled(Int32, coreDumped: Bool)
+
+    /// The status a shell reports for it: the code, or 128 + the signal.
+    public var shellStatus: Int32 {
+        switch self {
+        case let .exited(code): return code
+        case let .signaled(signal, _): return 128 + signal
+        }
+    }
+
+    /// In words, for the session's end reason.
+    public var description: String {
+        switch self {
+        case let .exited(code):
+            return "command exited with code \(code)"
+        case let .signaled(signal, coreDumped):
+            return "command was killed by signal \(SignalNames.name(of: signal))" + (coreDumped ? " (core dumped)" : "")
+        }
+    }
+}
+
+/// What agentops-run itself should end with.
+public enum WrapperExit: Sendable, Equatable {
+    /// Exit with this status.
+    case code(Int32)
+    /// Die of this signal, as the child did, so a calling shell sees the same death.
+    case signal(Int32)
+
+    /// Ends the process accordingly; does not return.
+    ///
+    /// For a signal: core dumps are turned off (the child already dumped, if it was
+    /// going to), the default action restored and the signal unblocked, then raised.
+    /// If it does not kill us (it was a signal whose default is to ignore), exit
+    /// 128 + N, the shell's convention.
+    public func terminate() -> Never {
+        switch self {
+        case let .code(code):
+            exit(code)
+        case let .signal(signal):
+            var limit = rlimit(rlim_cur: 0, rlim_max: 0)
+            setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &limit)
+            Glibc.signal(signal, SIG_DFL)
+            var set = sigset_t()
+            sigemptyset(&set)
+            sigaddset(&set, signal)
+            pthread_sigmask(SIG_UNBLOCK, &set, nil)
+            kill(getpid(), signal)
+            exit(128 + signal)
+        }
+    }
+}

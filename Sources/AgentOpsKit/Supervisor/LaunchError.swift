@@ -1,0 +1,28 @@
+/// Why the command could not be started, with the exit status a shell would give.
+public enum LaunchError: Error, CustomStringConvertible, Equatable {
+    /// No executable of that name in the search path (exit 127).
+    case commandNotFound(name: String, searchPath: String)
+    /// The file does not exist (exit 127).
+    case noSuchFile(path: String)
+    /// Found but cannot be executed: no permission, a directory, a bad format (exit 126).
+    case notExecutable(path: String, reason: String)
+
+    /// 127 for not found, 126 for found but not runnable, as shells do.
+    public var exitCode: Int32 {
+        switch self {
+        case .commandNotFound, .noSuchFile: return 127
+        case .notExecutable: return 126
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .commandNotFound(name, searchPath):
+            return "\(name): command not found (searched PATH=\(searchPath))"
+        case let .noSuchFile(path):
+            return "\(path): No such file or directory"
+        case let .notExecutable(path, reason):
+            return "\(path): cannot execute: \(reason)"
+        }
+    }
+}

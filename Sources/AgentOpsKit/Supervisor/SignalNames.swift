@@ -1,0 +1,28 @@
+import Glibc
+
+/// Signal names and numbers for Linux, for reasons, messages and options.
+public enum SignalNames {
+    private static let table: [(String, Int32)] = [
+        ("HUP", SIGHUP), ("INT", SIGINT), ("QUIT", SIGQUIT), ("ILL", SIGILL), ("TRAP", SIGTRAP),
+        ("ABRT", SIGABRT), ("BUS", SIGBUS), ("FPE", SIGFPE), ("KILL", SIGKILL), ("USR1", SIGUSR1),
+        ("SEGV", SIGSEGV), ("USR2", SIGUSR2), ("PIPE", SIGPIPE), ("ALRM", SIGALRM), ("TERM", SIGTERM),
+        ("STKFLT", SIGSTKFLT), ("CHLD", SIGCHLD), ("CONT", SIGCONT), ("STOP", SIGSTOP), ("TSTP", SIGTSTP),
+        ("TTIN", SIGTTIN), ("TTOU", SIGTTOU), ("URG", SIGURG), ("XCPU", SIGXCPU), ("XFSZ", SIGXFSZ),
+        ("VTALRM", SIGVTALRM), ("PROF", SIGPROF), ("WINCH", SIGWINCH), ("IO", SIGIO), ("PWR", SIGPWR),
+        ("SYS", SIGSYS),
+    ]
+
+    /// `SIGTERM` for 15; `SIG42` for a number without a name (real-time signals).
+    public static func name(of signal: Int32) -> String {
+        if let entry = table.first(where: { $0.1 == signal }) { return "SIG" + entry.0 }
+        return "SIG\(signal)"
+    }
+
+    /// The number for `TERM`, `SIGTERM`, `sigterm` or `15`; nil when unknown.
+    public static func number(of text: String) -> Int32? {
+        if let value = Int32(text), value > 0, value < 65 { return value }
+        var name = text.uppercased()
+        if name.hasPrefix("SIG") { name.removeFirst(3) }
+        return table.first(where: { $0.0 == name })?.1
+    }
+}

@@ -1,0 +1,4 @@
+import AgentOpsKit
+import Glibc
+
+exit(AgentOpsCommand.main(arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessEnvironment.current))
