@@ -1,0 +1,63 @@
+import Foundation
+import Glibc
+import Testing
+@testable import AgentOpsKit
+
+@Suite("agentops-run options and command resolution")
+struct OptionsTests {
+    @Test("options end at '--' or at the first non-option; the command keeps its own options")
+    func parsing() throws {
+        let options = try RunOptions.parse(["-t", "a,b", "--tag=c", "-td", "-q", "ls", "-l", "--tag", "x"])
+        #expect(options.tags == ["a,b", "c", "d"])
+        #expect(options.quiet)
+        #expect(options.command == ["ls", "-l", "--tag", "x"])
+        #expect(try RunOptions.parse(["--", "-weird"]).command == ["-weird"])
+        #expect(try RunOptions.parse(["--session-id", "123E4567-E89B-42D3-A456-426614174000", "true"]).sessionID?.value
+            == "123e4567-e89b-42d3-a456-426614174000")
+        #expect(try RunOptions.parse(["--new-session", "true"]).newSession)
+    }
+
+    @Test("usage errors", arguments: [
+        [String](), ["--"], ["--nope", "x"], ["-t"], ["--session-id", "nope", "x"],
+        ["--session-id", "123e4567-e89b-42d3-a456-426614174000", "--new-session", "x"],
+    ])
+    func usageErrors(arguments: [String]) {
+        #expect(throws: UsageError.self) { try RunOptions.parse(arguments) }
+    }
+
+    @Test("PATH search: first executable wins, non-executable only gives 126, missing 127")
+    func resolution() throws {
+        var template = Array("/tmp/agentops-path-XXXXXX".utf8CString)
+        let folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        let plain = folder + "/plain"
+        let runnable = folder + "/bin2/tool"
+        mkdir(folder + "/bin2", 0o755)
+        FileManager.default.createFile(atPath: plain, contents: Data("x".utf8), attributes: [.posixPermissions: 0o644])
+        FileManager.default.createFile(atPath: runnable, contents: Data("x".utf8), attributes: [.posixPermissions: 0o755])
+        FileManager.default.createFile(atPath: folder + "/tool", contents: Data(), attributes: [.posixPermissions: 0o644])
+
+        #expect(try CommandResolver.resolve("tool", searchPath: "\(folder):\(folder)/bin2") == runnable)
+        #expect(try CommandResolver.resolve("sh", searchPath: "/nonexistent:/bin") == "/bin/sh")
+        #expect(throws: LaunchError.notExecutable(path: plain, reason: "Permission denied")) {
+            try CommandResolver.resolve("plain", searchPath: folder)
+        }
+        #expect(throws: LaunchError.commandNotFound(name: "nothing-here", searchPath: folder)) {
+            try CommandResolver.resolve("nothing-here", searchPath: folder)
+        }
+        #expect(throws: LaunchError.noSuchFile(path: folder + "/missing")) {
+            try CommandResolver.resolve(folder + "/missing", searchPath: nil)
+        }
+        #expect(try CommandResolver.resolve(runnable, searchPath: "") == runnable)
+        #expect(LaunchError.commandNotFound(name: "x", searchPath: "").exitCode == 127)
+        #expect(LaunchError.notExecutable(path: "x", reason: "").exitCode == 126)
+    }
+
+    @Test("signal names")
+    func signalNames() {
+        #expect(SignalNames.name(of: SIGTERM) == "SIGTERM")
+        #expect(SignalNames.number(of: "term") == SIGTERM)
+        #expect(SignalNames.number(of: "SIGKILL") == SIGKILL)
+        #expect(SignalNames.number(of: "9") == 9)
+        #expect(SignalNames.number(of: "NOPE") == nil)
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+@testable import AgentOpsKit
+
+@Suite("Session model")
+struct SessionModelTests {
+    @Test("timestamps print as the SDK does and parse back")
+    func timestamps() throws {
+        let time = Timestamp(microseconds: 1_795_238_552_500_398)
+        #expect(time.description == "2026-11-21T05:22:32.500398+00:00")
+        #expect(Timestamp(iso8601: time.description) == time)
+        #expect(Timestamp(iso8601: "2026-11-21T05:22:32+00:00")?.microseconds == 1_795_238_552_000_000)
+        #expect(Timestamp(iso8601: "2026-11-21T06:22:32.5+01:00")?.microseconds == 1_795_238_552_500_000)
+        #expect(Timestamp(iso8601: "2026-11-21T05:22:32.500398Z") == time)
+        #expect(Timestamp(iso8601: "yesterday") == nil)
+        #expect(Timestamp(microseconds: 5).description == "1970-01-01T00:00:00.000005+00:00")
+    }
+
+    @Test("session ids must be UUIDs and are lowercased")
+    func sessionIDs() {
+        #expect(SessionID("123E4567-E89B-42D3-A456-426614174000")?.value == "123e4567-e89b-42d3-a456-426614174000")
+        #expect(SessionID("not-a-uuid") == nil)
+        #expect(SessionID("123e4567e89b42d3a456426614174000") == nil)
+        let random = SessionID.random().value
+        #expect(random == random.lowercased() && Array(random)[14] == "4")
+    }
+
+    @Test("tags split on commas, trimmed, deduplicated in order")
+    func tags() {
+        #expect(Tags.normalized(["a,b", " c ", "a", "", ",,d"]) == ["a", "b", "c", "d"])
+    }
+
+    @Test("end state severity: Fail > Indeterminate > Success")
+    func severity() {
+        #expect(max(EndState.success, .fail) == .fail)
+        #expect(max(EndState.indeterminate, .success) == .indeterminate)
+    }
+
+    @Test("end reasons name the exit code or the signal")
+    func endReasons() {
+        #expect(EndReason.of(exit: .exited(0), forwardedSignals: []) == (.success, "Command exited with code 0"))
+        #expect(EndReason.of(exit: .exited(3), forwardedSignals: []) == (.fail, "Command exited with code 3"))
+        #expect(EndReason.of(exit: .signaled(9, coreDumped: false), forwardedSignals: [])
+            == (.fail, "Command was killed by signal SIGKILL"))
+        #expect(EndReason.of(exit: .exited(0), forwardedSignals: [2])
+            == (.fail, "Signal SIGINT detected and forwarded to the command; command exited with code 0"))
+        #expect(EndReason.of(exit: .exited(0), forwardedSignals: [10]).0 == .success)
+        #expect(EndReason.of(launchError: .commandNotFound(name: "x", searchPath: "/bin")).0 == .fail)
+    }
+
+    @Test("costs print as the SDK does: 0.00, else six decimals half-up")
+    func costs() {
+        #expect(Cost.sdkFormat(0) == "0.00")
+        #expect(Cost.sdkFormat(Decimal(string: "0.0012345678")!) == "0.001235")
+        #expect(Cost.sdkFormat(Decimal(string: "0.0000005")!) == "0.000001")
+        #expect(Cost.sdkFormat(Decimal(string: "12")!) == "12.000000")
+        #expect(Cost.parse(.string("0.25")) == Decimal(string: "0.25"))
+        #expect(Cost.parse(.null) == nil)
+    }
+
+    @Test("durations print as the SDK does")
+    func durations() {
+        #expect(DurationFormat.sdk(1.24) == "1.2s")
+        #expect(DurationFormat.sdk(0) == "0.0s")
+        #expect(DurationFormat.sdk(62.5) == "1m 2.5s")
+        #expect(DurationFormat.sdk(3723.4) == "1h 2m 3.4s")
+        #expect(DurationFormat.sdk(3600) == "1h 0.0s")
+    }
+
+    @Test("shell quoting for display")
+    func quoting() {
+        #expect(ShellQuoting.join(["python3", "a b", "", "it's", "x=1"]) == "python3 'a b' '' 'it'\\''s' x=1")
+    }
+
+    @Test("host environment: SDK shape, and the opt-out keeps only what the SDK keeps")
+    func hostEnvironment() {
+        let full = HostEnvironment.collect(workingDirectory: "/tmp", environment: ["VIRTUAL_ENV": "/venv"])
+        #expect(full["OS"]?["OS"]?.stringValue == "Linux")
+        #expect(full["CPU"]?["Total cores"]?.intValue ?? 0 >= 1)
+        #expect(full["RAM"]?["Total"]?.stringValue?.hasSuffix(" GB") == true)
+        #expect(full["Project Working Directory"]?["Project Working Directory"]?.stringValue == "/tmp")
+        #expect(full["Virtual Environment"]?["Virtual Environment"]?.stringValue == "/venv")
+        let optedOut = HostEnvironment.collect(workingDirectory: "/tmp", environment: ["AGENTOPS_ENV_DATA_OPT_OUT": "true"])
+        #expect(optedOut["RAM"] == nil && optedOut["Disk"] == nil && optedOut["CPU"] == nil)
+        #expect(HostEnvironment.gigabytes(25_275_133_952) == "23.54 GB")
+        #expect(HostEnvironment.mountPoint(of: "/work/x", mounts: "/dev/a / ext4 rw 0 0\n/dev/b /work ext4 rw 0 0\n"
+            + "/dev/c /workspace ext4 rw 0 0\n") == ("/dev/b", "/work"))
+        #expect(HostEnvironment.physicalCores(cpuinfo: "physical id\t: 0\ncore id\t: 0\nphysical id\t: 0\ncore id\t: 0\n") == 1)
+    }
+}

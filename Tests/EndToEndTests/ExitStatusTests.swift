@@ -1,0 +1,86 @@
+import Foundation
+import Glibc
+import Testing
+@testable import AgentOpsKit
+
+@Suite("Exit status mirrors the command")
+struct ExitStatusTests {
+    @Test("exit codes pass through and decide the end state", arguments: [0, 1, 2, 42, 255])
+    func exitCodes(code: Int32) throws {
+        let home = Harness.temporaryFolder()
+        let result = Harness.wrap(["--", "sh", "-c", "exit \(code)"], home: home)
+        #expect(result.code == code)
+        let session = try Harness.export(home: home)["session"]
+        #expect(session?["end_state"]?.stringValue == (code == 0 ? "Success" : "Fail"))
+        #expect(session?["end_state_reason"]?.stringValue == "Command exited with code \(code)")
+        #expect(session?["end_timestamp"]?.stringValue != nil)
+    }
+
+    @Test("a command killed by a signal kills agentops-run with the same signal",
+          arguments: [SIGTERM, SIGKILL, SIGSEGV])
+    func deathBySignal(signal: Int32) throws {
+        let home = Harness.temporaryFolder()
+        let result = Harness.wrap(["sh", "-c", "echo before; kill -\(signal) $$"], home: home)
+        #expect(result.signal == signal)
+        #expect(result.out == "before\n")
+        let export = try Harness.export(home: home)
+        #expect(export["session"]?["end_state"]?.stringValue == "Fail")
+        let reason = export["session"]?["end_state_reason"]?.stringValue ?? ""
+        #expect(reason.contains("killed by signal \(SignalNames.name(of: signal))"))
+        #expect(export.list("actions").count == 1)
+    }
+
+    @Test("command not found: 127, one line saying which, session recorded as Fail")
+    func commandNotFound() throws {
+        let home = Harness.temporaryFolder()
+        let result = Harness.wrap(["no-such-command-xyz", "arg"], home: home)
+        #expect(result.code == 127)
+        #expect(result.err.hasPrefix("agentops-run: no-such-command-xyz: command not found"))
+        let session = try Harness.export(home: home)["session"]
+        #expect(session?["end_state"]?.stringValue == "Fail")
+        #expect(session?["end_state_reason"]?.stringValue?.contains("Command not found") == true)
+    }
+
+    @Test("a file that is not executable: 126")
+    func notExecutable() throws {
+        let home = Harness.temporaryFolder()
+        let script = home + "/script.sh"
+        try "echo hi\n".write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o644)
+        let result = Harness.wrap([script], home: home)
+        #expect(result.code == 126)
+        #expect(result.err.contains("cannot execute"))
+        let directory = Harness.wrap([home], home: home)
+        #expect(directory.code == 126)
+        #expect(directory.err.contains("Is a directory"))
+        let missing = Harness.wrap([home + "/missing"], home: home)
+        #expect(missing.code == 127)
+    }
+
+    @Test("usage errors: 125, a message, no child started, nothing recorded")
+    func usageErrors() throws {
+        let home = Harness.temporaryFolder()
+        let marker = home + "/ran"
+        for arguments in [["--bogus", "--", "touch", marker], ["--session-id", "not-a-uuid", "touch", marker],
+                          ["--tag"], [], ["--session-id", "123e4567-e89b-42d3-a456-426614174000", "--new-session",
+                                          "touch", marker]] {
+            let result = Harness.wrap(arguments, home: home)
+            #expect(result.code == 125, "\(arguments)")
+            #expect(result.err.hasPrefix("agentops-run: "), "\(arguments)")
+        }
+        let badInherited = Harness.wrap(["touch", marker], home: home, extra: ["AGENTOPS_SESSION_ID": "nope"])
+        #expect(badInherited.code == 125)
+        #expect(access(marker, F_OK) != 0)
+        #expect(LocalStore(home: home).sessionIDs().isEmpty)
+    }
+
+    @Test("--help and --version print to stdout and exit 0")
+    func helpAndVersion() {
+        let home = Harness.temporaryFolder()
+        let help = Harness.wrap(["--help"], home: home)
+        #expect(help.code == 0)
+        #expect(help.out.hasPrefix("usage: agentops-run"))
+        let version = Harness.wrap(["--version"], home: home)
+        #expect(version.out == "agentops-run \(Version.current)\n")
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Glibc
+import Testing
+@testable import AgentOpsKit
+
+@Suite("Output passes through byte for byte")
+struct PassThroughTests {
+    /// Deterministic pseudo-random bytes, every value 0–255 present.
+    static func noise(count: Int, seed: UInt64) -> [UInt8] {
+        var state = seed
+        return (0..<count).map { _ in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return UInt8(truncatingIfNeeded: state >> 33)
+        }
+    }
+
+    @Test("random binary data on both streams arrives unchanged and apart")
+    func binaryBothStreams() throws {
+        let home = Harness.temporaryFolder()
+        let out = Self.noise(count: 3 << 20, seed: 1)
+        let err = Self.noise(count: 1 << 20, seed: 2)
+        try Data(out).write(to: URL(fileURLWithPath: home + "/out.bin"))
+        try Data(err).write(to: URL(fileURLWithPath: home + "/err.bin"))
+        let result = Harness.wrap(["sh", "-c", "cat \(home)/out.bin; cat \(home)/err.bin >&2; cat \(home)/out.bin"],
+                                    home: home, timeout: 120)
+        #expect(result.code == 0)
+        #expect(result.stdout == out + out)
+        #expect(result.stderr.starts(with: err))
+        #expect(result.stderr.count > err.count, "the closing lines follow the command's stderr")
+    }
+
+    @Test("no newline is added and stdout stays stdout")
+    func streamsApart() {
+        let home = Harness.temporaryFolder()
+        let result = Harness.wrap(["--quiet", "sh", "-c", "printf out; printf err >&2; printf '\\r\\0x'"], home: home)
+        #expect(result.stdout == Array("out\r\0x".utf8))
+        #expect(result.stderr == Array("err".utf8))
+    }
+
+    @Test("arguments reach the command exactly, with no shell in between")
+    func argumentsExact() throws {
+        let home = Harness.temporaryFolder()
+        let arguments = ["a b", "", "'single'", "\"double\"", "*", "$HOME", "back\\slash", "new\nline", "-t", "--"]
+        let script = "import json, sys; print(json.dumps(sys.argv[1:]))"
+        let result = Harness.wrap(["-q", "--", "python3", "-c", script] + arguments, home: home)
+        #expect(result.code == 0)
+        let received = try JSONParser.parse(result.stdout)
+        #expect(received == .array(arguments.map { .string($0) }))
+    }
+
+    @Test("stdin and the working directory are inherited")
+    func stdinInherited() {
+        let home = Harness.temporaryFolder()
+        let result = Harness.wrap(["-q", "sh", "-c", "cat; pwd"], home: home, stdin: Array("typed\n".utf8))
+        #expect(result.out == "typed\n" + FileManager.default.currentDirectoryPath + "\n")
+    }
+}
