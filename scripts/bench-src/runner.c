@@ -1,0 +1,55 @@
+/* Times commands side by side: each round runs every command once, in turn, so slow
+ * phases of a noisy machine hit all of them alike. Prints one line per run:
+ * "<command index> <wall ns> <peak RSS KiB of the command's process>".
+ * Usage: runner ROUNDS SPECFILE — one command per line, arguments separated by \x1f.
+ * Each command's stdout goes to /dev/null; stdin is /dev/null. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+int main(int argc, char **argv) {
+    if (argc != 3) { fprintf(stderr, "usage: runner ROUNDS SPECFILE\n"); return 2; }
+    int rounds = atoi(argv[1]);
+    FILE *spec = fopen(argv[2], "r");
+    if (!spec) { perror(argv[2]); return 2; }
+    char *commands[64][64];
+    int count = 0;
+    char *line = NULL;
+    size_t cap = 0;
+    while (count < 64 && getline(&line, &cap, spec) > 0) {
+        line[strcspn(line, "\n")] = 0;
+        int n = 0;
+        for (char *arg = strtok(strdup(line), "\x1f"); arg && n < 63; arg = strtok(NULL, "\x1f")) commands[count][n++] = arg;
+        commands[count][n] = NULL;
+        count++;
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    for (int round = 0; round < rounds; round++) {
+        for (int c = 0; c < count; c++) {
+            struct timespec start, end;
+            pid_t pid;
+            clock_gettime(CLOCK_MONOTONIC, &start);
+            if (posix_spawnp(&pid, commands[c][0], &actions, NULL, commands[c], environ) != 0) { perror("spawn"); return 1; }
+            int status;
+            struct rusage usage;
+            wait4(pid, &status, 0, &usage);
+            clock_gettime(CLOCK_MONOTONIC, &end);
+            long long ns = (end.tv_sec - start.tv_sec) * 1000000000LL + (end.tv_nsec - start.tv_nsec);
+            printf("%d %lld %ld\n", c, ns, usage.ru_maxrss);
+            fflush(stdout);
+        }
+    }
+    return 0;
+}
