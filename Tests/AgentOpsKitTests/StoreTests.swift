@@ -51,7 +51,7 @@ struct StoreTests {
         let id = SessionID.random()
         let start = Timestamp.now()
         try store.open(id).append(.start(Session(id: id, initTimestamp: start, tags: [], hostEnv: .null, command: [])))
-        let big = String(repeating: "y", count: 100_000)
+        let big = String(repeating: "y", count: 20_000)
         DispatchQueue.concurrentPerform(iterations: 8) { worker in
             guard let file = try? store.open(id) else { return }
             for index in 0..<50 {

@@ -1,5 +1,14 @@
 import Glibc
 
+/// Appends up to `count` bytes read from `fd` to `buffer`; returns what `read(2)` did.
+private func readAppending(_ fd: Int32, into buffer: inout [UInt8], count: Int) -> Int {
+    let old = buffer.count
+    buffer.append(contentsOf: repeatElement(0, count: count))
+    let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + old, count) }
+    buffer.removeLast(count - max(n, 0))
+    return n
+}
+
 /// Reads a session file line by line without holding it in memory.
 ///
 /// A line that is not a valid record (a crash mid-write, a disk that filled up, a
@@ -27,8 +36,12 @@ public struct SessionReader {
         defer { close(fd) }
         var problems: [Problem] = []
         var lineNumber = 0
+        // Bytes read but not yet handed on; only the unfinished last line stays here
+        // between reads, and `scanned` remembers how far it was searched for a newline,
+        // so a long line arriving over many reads is scanned once.
         var pending: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var scanned = 0
+        let chunkSize = 1 << 20
         func handle(_ line: ArraySlice<UInt8>) throws {
             lineNumber += 1
             guard !line.isEmpty else { return }
@@ -39,16 +52,25 @@ public struct SessionReader {
             }
         }
         while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            let n = readAppending(fd, into: &pending, count: chunkSize)
             if n < 0, errno == EINTR { continue }
             if n <= 0 { break }
-            pending.append(contentsOf: buffer[0..<n])
-            var start = pending.startIndex
-            while let newline = pending[start...].firstIndex(of: 0x0A) {
-                try handle(pending[start..<newline])
-                start = newline + 1
+            var lineStart = 0
+            var newlines: [Int] = []
+            pending.withUnsafeBytes { raw in
+                var from = scanned
+                while from < raw.count, let hit = memchr(raw.baseAddress! + from, 0x0A, raw.count - from) {
+                    let index = raw.baseAddress!.distance(to: UnsafeRawPointer(hit))
+                    newlines.append(index)
+                    from = index + 1
+                }
             }
-            pending.removeSubrange(..<start)
+            for newline in newlines {
+                try handle(pending[lineStart..<newline])
+                lineStart = newline + 1
+            }
+            pending.removeSubrange(..<lineStart)
+            scanned = pending.count
         }
         if !pending.isEmpty {
             lineNumber += 1
