@@ -54,4 +54,17 @@ struct PassThroughTests {
         let result = Harness.wrap(["-q", "sh", "-c", "cat; pwd"], home: home, stdin: Array("typed\n".utf8))
         #expect(result.out == "typed\n" + FileManager.default.currentDirectoryPath + "\n")
     }
+
+    @Test("started with stdout closed, the command still runs and its output is recorded")
+    func closedStdout() throws {
+        let home = Harness.temporaryFolder()
+        let child = "echo recorded; readlink /proc/$PPID/fd/1 >&2"
+        let result = Harness.run("/bin/sh", ["-c", "exec \(Harness.agentopsRun) -q -- sh -c '\(child)' >&-"],
+                                 environment: Harness.environment(home: home))
+        #expect(result.code == 0)
+        // agentops-run's own stdout is /dev/null, not one of its pipes.
+        #expect(result.err == "/dev/null\n")
+        let logs = try Harness.export(home: home).list("actions").compactMap { $0["logs"]?.stringValue }
+        #expect(logs == ["recorded"])
+    }
 }

@@ -9,6 +9,7 @@ public enum RunCommand {
     ///
     /// - Returns: how agentops-run must end (the child's status, or its signal).
     public static func main(arguments: [String], environment: [String: String]) -> WrapperExit {
+        StandardDescriptors.ensureOpen()
         let options: RunOptions
         do {
             options = try RunOptions.parse(arguments)
