@@ -61,3 +61,42 @@ struct OptionsTests {
         #expect(SignalNames.number(of: "NOPE") == nil)
     }
 }
+
+@Suite("Durations and interventions")
+struct DurationTests {
+    @Test("durations as users write them")
+    func durations() {
+        #expect(DurationParser.seconds("90s") == 90)
+        #expect(DurationParser.seconds("5m") == 300)
+        #expect(DurationParser.seconds("1h30m") == 5400)
+        #expect(DurationParser.seconds("250ms") == 0.25)
+        #expect(DurationParser.seconds("1.5") == 1.5)
+        #expect(DurationParser.seconds("2") == 2)
+        #expect(DurationParser.seconds("1d") == 86400)
+        for bad in ["", "-1", "5x", "m", "1h30", "inf", "nan", "1e3"] {
+            #expect(DurationParser.seconds(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test("--timeout, --signal and --kill-after parse; 0 means no timeout")
+    func timeoutOptions() throws {
+        let options = try RunOptions.parse(["--timeout", "1m", "-s", "INT", "-k", "5s", "cmd"])
+        #expect(options.timeout == 60 && options.timeoutSignal == SIGINT && options.killAfter == 5)
+        #expect(try RunOptions.parse(["--timeout=0", "cmd"]).timeout == nil)
+        #expect(throws: UsageError.self) { try RunOptions.parse(["--signal", "BOGUS", "cmd"]) }
+    }
+
+    @Test("exit of agentops-run: 124 timed out, 137 killed, otherwise the command's")
+    func wrapperExit() {
+        let timedOut = Supervisor.Intervention.timedOut(after: 1, signal: SIGTERM)
+        #expect(EndReason.wrapperExit(exit: .signaled(SIGTERM, coreDumped: false), interventions: [timedOut])
+            == .code(124))
+        #expect(EndReason.wrapperExit(exit: .exited(0), interventions: [timedOut]) == .code(124))
+        #expect(EndReason.wrapperExit(exit: .signaled(SIGKILL, coreDumped: false),
+                                      interventions: [timedOut, .killed(after: 1)]) == .code(137))
+        #expect(EndReason.wrapperExit(exit: .signaled(SIGKILL, coreDumped: false), interventions: [.interruptedTwice,
+                                      .killed(after: 1)]) == .signal(SIGKILL))
+        #expect(EndReason.wrapperExit(exit: .exited(7), interventions: []) == .code(7))
+        #expect(EndReason.of(exit: .exited(0), forwardedSignals: [], interventions: [timedOut]).0 == .fail)
+    }
+}

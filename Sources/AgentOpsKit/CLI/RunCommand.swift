@@ -71,7 +71,8 @@ public enum RunCommand {
         do {
             let executable = try CommandResolver.resolve(options.command[0], searchPath: childEnvironment["PATH"])
             let configuration = Supervisor.Configuration(
-                executable: executable, arguments: Array(options.command.dropFirst()), environment: childEnvironment)
+                executable: executable, arguments: Array(options.command.dropFirst()), environment: childEnvironment,
+                timeout: options.timeout, timeoutSignal: options.timeoutSignal, killAfter: options.killAfter)
             let recorder = run.recorder
             outcome = try supervisor.run(
                 configuration,
@@ -87,12 +88,10 @@ public enum RunCommand {
             return .code(error.exitCode)
         }
 
-        let (state, reason) = EndReason.of(exit: outcome.exit, forwardedSignals: outcome.forwardedSignals)
+        let (state, reason) = EndReason.of(exit: outcome.exit, forwardedSignals: outcome.forwardedSignals,
+                                           interventions: outcome.interventions)
         run.finish(start: start, commandLine: commandLine, state: state, reason: reason, exit: outcome.exit)
-        switch outcome.exit {
-        case let .exited(code): return .code(code)
-        case let .signaled(signal, _): return .signal(signal)
-        }
+        return EndReason.wrapperExit(exit: outcome.exit, interventions: outcome.interventions)
     }
 }
 

@@ -1,3 +1,5 @@
+import Glibc
+
 /// What `agentops-run` was asked to do.
 public struct RunOptions: Sendable, Equatable {
     /// Tags from `--tag`, split on commas (AGENTOPS_DEFAULT_TAGS is added later).
@@ -12,6 +14,12 @@ public struct RunOptions: Sendable, Equatable {
     public var showHelp = false
     /// `--version`.
     public var showVersion = false
+    /// `--timeout`: seconds after which the command is signalled; nil for none.
+    public var timeout: Double?
+    /// `--signal`: what is sent at the timeout.
+    public var timeoutSignal: Int32 = SIGTERM
+    /// `--kill-after`: seconds from a timeout or a second interrupt to SIGKILL.
+    public var killAfter: Double = 10
     /// The command and its arguments, exactly as given.
     public var command: [String] = []
 
@@ -41,6 +49,17 @@ public struct RunOptions: Sendable, Equatable {
                         throw UsageError.invalidSessionID(source: "--session-id", value: id)
                     }
                     options.sessionID = parsed
+                } else if let value = try cursor.value(for: "--timeout") {
+                    options.timeout = try duration(value, option: "--timeout")
+                    if options.timeout == 0 { options.timeout = nil }
+                } else if let value = try cursor.value(for: "--kill-after", short: "-k") {
+                    options.killAfter = try duration(value, option: "--kill-after")
+                } else if let value = try cursor.value(for: "--signal", short: "-s") {
+                    guard let signal = SignalNames.number(of: value) else {
+                        throw UsageError.invalidValue(option: "--signal", value: value,
+                                                      expected: "a signal name or number such as TERM, INT or 9")
+                    }
+                    options.timeoutSignal = signal
                 } else if cursor.flag("--new-session") {
                     options.newSession = true
                 } else if cursor.flag("--quiet", "-q") {
@@ -68,6 +87,14 @@ public struct RunOptions: Sendable, Equatable {
         return options
     }
 
+    private static func duration(_ text: String, option: String) throws -> Double {
+        guard let seconds = DurationParser.seconds(text) else {
+            throw UsageError.invalidValue(option: option, value: text,
+                                          expected: "a duration such as 90s, 5m, 1h30m, 250ms or plain seconds")
+        }
+        return seconds
+    }
+
     /// `agentops-run --help`; the man page's OPTIONS section says the same (a test
     /// checks that every option here is documented there).
     public static let helpText = """
@@ -83,6 +110,14 @@ public struct RunOptions: Sendable, Equatable {
       -t, --tag TAG        add a tag (repeatable; commas separate several tags)
           --session-id ID  join session ID instead of starting one
           --new-session    start a new session even inside another run
+          --timeout DURATION
+                           send --signal to the command after DURATION (90s, 5m,
+                           1h30m, 250ms, plain seconds; 0: none); exit 124, or 137
+                           if it had to be killed
+      -s, --signal SIG     signal sent at the timeout (default TERM)
+      -k, --kill-after DURATION
+                           after a timeout or a second Ctrl-C, SIGKILL the command
+                           this long after SIGTERM (default 10s)
       -q, --quiet          print none of agentops-run's own lines (errors excepted)
       -h, --help           show this help
           --version        show the version
@@ -95,7 +130,7 @@ public struct RunOptions: Sendable, Equatable {
       NO_COLOR                   set: no colour in agentops-run's own lines
 
     exit status: COMMAND's status; if COMMAND was killed by a signal, agentops-run
-    kills itself with the same signal; 127 command not found, 126 not executable,
-    125 usage error of agentops-run itself.
+    kills itself with the same signal; 124 timed out, 137 timed out and killed,
+    127 command not found, 126 not executable, 125 usage error of agentops-run.
     """
 }

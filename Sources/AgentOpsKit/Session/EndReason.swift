@@ -13,19 +13,48 @@ public enum EndReason {
     /// - Parameters:
     ///   - exit: how the command ended.
     ///   - forwardedSignals: signals agentops-run received and passed on.
-    public static func of(exit: ChildExit, forwardedSignals: [Int32]) -> (EndState, String) {
+    ///   - interventions: what agentops-run did on its own (timeout, escalation).
+    public static func of(exit: ChildExit, forwardedSignals: [Int32],
+                          interventions: [Supervisor.Intervention] = []) -> (EndState, String) {
         let stopped = forwardedSignals.filter { stopSignals.contains($0) }
-        let state: EndState = exit == .exited(0) && stopped.isEmpty ? .success : .fail
-        var reason = exit.description
+        let state: EndState = exit == .exited(0) && stopped.isEmpty && interventions.isEmpty ? .success : .fail
+        var parts: [String] = []
         var names: [String] = []
         for signal in forwardedSignals where !names.contains(SignalNames.name(of: signal)) {
             names.append(SignalNames.name(of: signal))
         }
         if !names.isEmpty {
             let noun = names.count == 1 ? "Signal" : "Signals"
-            reason = "\(noun) \(names.joined(separator: ", ")) detected and forwarded to the command; " + reason
+            parts.append("\(noun) \(names.joined(separator: ", ")) detected and forwarded to the command")
         }
-        return (state, capitalizedFirst(reason))
+        var steps: [String] = []
+        for intervention in interventions {
+            switch intervention {
+            case let .timedOut(after, signal):
+                steps.append("timed out after \(DurationFormat.sdk(after)): sent \(SignalNames.name(of: signal))")
+            case .interruptedTwice:
+                steps.append("interrupted twice: sent SIGTERM")
+            case let .killed(after):
+                steps.append(after > 0 ? "then SIGKILL after \(DurationFormat.sdk(after))" : "then SIGKILL")
+            }
+        }
+        if !steps.isEmpty { parts.append(steps.joined(separator: ", ")) }
+        parts.append(exit.description)
+        return (state, capitalizedFirst(parts.joined(separator: "; ")))
+    }
+
+    /// agentops-run's own exit for a command that ran: as `timeout(1)`, 124 when it
+    /// timed out and 137 when it then had to be killed; otherwise the command's status
+    /// or its death.
+    public static func wrapperExit(exit: ChildExit, interventions: [Supervisor.Intervention]) -> WrapperExit {
+        if interventions.contains(where: { if case .timedOut = $0 { return true } else { return false } }) {
+            let killed = interventions.contains { if case .killed = $0 { return true } else { return false } }
+            return .code(killed || exit == .signaled(SIGKILL, coreDumped: false) ? 137 : 124)
+        }
+        switch exit {
+        case let .exited(code): return .code(code)
+        case let .signaled(signal, _): return .signal(signal)
+        }
     }
 
     /// The end state and reason for a command that could not be started.

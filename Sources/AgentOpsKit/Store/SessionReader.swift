@@ -1,14 +1,5 @@
 import Glibc
 
-/// Appends up to `count` bytes read from `fd` to `buffer`; returns what `read(2)` did.
-private func readAppending(_ fd: Int32, into buffer: inout [UInt8], count: Int) -> Int {
-    let old = buffer.count
-    buffer.append(contentsOf: repeatElement(0, count: count))
-    let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + old, count) }
-    buffer.removeLast(count - max(n, 0))
-    return n
-}
-
 /// Reads a session file line by line without holding it in memory.
 ///
 /// A line that is not a valid record (a crash mid-write, a disk that filled up, a
@@ -41,7 +32,8 @@ public struct SessionReader {
         // so a long line arriving over many reads is scanned once.
         var pending: [UInt8] = []
         var scanned = 0
-        let chunkSize = 1 << 20
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { chunk.deallocate() }
         func handle(_ line: ArraySlice<UInt8>) throws {
             lineNumber += 1
             guard !line.isEmpty else { return }
@@ -52,9 +44,10 @@ public struct SessionReader {
             }
         }
         while true {
-            let n = readAppending(fd, into: &pending, count: chunkSize)
+            let n = Glibc.read(fd, chunk.baseAddress, chunk.count)
             if n < 0, errno == EINTR { continue }
             if n <= 0 { break }
+            pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
             var lineStart = 0
             var newlines: [Int] = []
             pending.withUnsafeBytes { raw in

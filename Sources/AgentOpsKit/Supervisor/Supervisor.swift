@@ -17,48 +17,99 @@ public final class Supervisor: @unchecked Sendable {
         /// After the child exits, how long to keep passing on output that background
         /// grandchildren still write to its pipes before stopping.
         public var drainGraceSeconds: Double
+        /// Seconds after the launch at which `timeoutSignal` is sent; nil for none.
+        public var timeout: Double?
+        /// The signal sent when the timeout passes.
+        public var timeoutSignal: Int32
+        /// Seconds from a timeout or a second interrupt to SIGKILL.
+        public var killAfter: Double
 
-        /// A configuration with the default limits and a 0.5 s drain grace.
+        /// A configuration with the default limits, a 0.5 s drain grace, no timeout.
         public init(executable: String, arguments: [String], environment: [String: String],
-                    limits: CaptureLimits = .standard, drainGraceSeconds: Double = 0.5) {
+                    limits: CaptureLimits = .standard, drainGraceSeconds: Double = 0.5, timeout: Double? = nil,
+                    timeoutSignal: Int32 = SIGTERM, killAfter: Double = 10) {
             self.executable = executable
             self.arguments = arguments
             self.environment = environment
             self.limits = limits
             self.drainGraceSeconds = drainGraceSeconds
+            self.timeout = timeout
+            self.timeoutSignal = timeoutSignal
+            self.killAfter = killAfter
         }
+    }
+
+    /// What the supervisor did to the command on its own account.
+    public enum Intervention: Sendable, Equatable {
+        /// The timeout passed and `signal` was sent to the group.
+        case timedOut(after: Double, signal: Int32)
+        /// A second SIGINT came while the command still ran: SIGTERM was sent instead.
+        case interruptedTwice
+        /// The command outlived the grace period: SIGKILL was sent to the group.
+        case killed(after: Double)
     }
 
     /// How the supervised run went.
     public struct Outcome: Sendable {
         /// How the child ended.
         public var exit: ChildExit
-        /// Signals agentops-run received and forwarded, in order.
+        /// Signals agentops-run received, in order (forwarded, or escalated).
         public var forwardedSignals: [Int32]
+        /// What the supervisor did on its own, in order.
+        public var interventions: [Intervention]
     }
 
     private let lock = NSLock()
+    /// Woken by the child's exit and by an escalation that sets a kill deadline.
+    private let wake = DispatchSemaphore(value: 0)
     private var childGroup: pid_t?
     private var childDone = false
+    private var childExit: ChildExit?
     private var pendingSignals: [Int32] = []
     private var received: [Int32] = []
+    private var interventions: [Intervention] = []
+    private var killDeadline: DispatchTime?
+    private var killAfter: Double = 10
+    private var interruptsRouted = 0
 
     /// A supervisor; create it before anything slow so that signals arriving early are
     /// queued and forwarded once the child exists.
     public init() {}
 
     /// Handles a signal delivered to agentops-run (from the `SignalRelay`).
+    ///
+    /// The first SIGINT is forwarded like any signal; a second one while the command
+    /// still runs is the user insisting: SIGTERM goes to the group and SIGKILL follows
+    /// after the grace period; a third sends SIGKILL at once.
     public func deliver(_ signal: Int32) {
         lock.lock()
         defer { lock.unlock() }
         guard !childDone else { return }
         received.append(signal)
         if let group = childGroup {
+            route(signal, to: group)
+        } else {
+            pendingSignals.append(signal)
+        }
+    }
+
+    /// Sends `signal` on to the child's group, escalating repeated interrupts. The
+    /// caller holds `lock`.
+    private func route(_ signal: Int32, to group: pid_t) {
+        if signal == SIGINT { interruptsRouted += 1 }
+        if signal == SIGINT, interruptsRouted == 2 {
+            interventions.append(.interruptedTwice)
+            kill(-group, SIGTERM)
+            killDeadline = .now() + killAfter
+            wake.signal()
+        } else if signal == SIGINT, interruptsRouted > 2 {
+            interventions.append(.killed(after: 0))
+            kill(-group, SIGKILL)
+            killDeadline = nil
+        } else {
             // The child leads its own process group (Foundation's POSIX_SPAWN_SETPGROUP):
             // signalling the group reaches pipelines and grandchildren too.
             kill(-group, signal)
-        } else {
-            pendingSignals.append(signal)
         }
     }
 
@@ -100,33 +151,84 @@ public final class Supervisor: @unchecked Sendable {
         ]
         pumps.forEach { $0.start() }
 
-        let exited = DispatchSemaphore(value: 0)
-        let exitBox = ExitBox()
-        ExitWatcher(process: process, foundationExit: foundationExit).start { exit in
-            exitBox.value = exit
-            exited.signal()
+        ExitWatcher(process: process, foundationExit: foundationExit).start { [self] exit in
+            lock.lock()
+            childExit = exit
+            lock.unlock()
+            wake.signal()
         }
 
+        let group = process.processIdentifier
         lock.lock()
-        childGroup = process.processIdentifier
-        let early = pendingSignals
+        childGroup = group
+        killAfter = configuration.killAfter
+        for signal in pendingSignals { route(signal, to: group) }
         pendingSignals = []
         lock.unlock()
-        for signal in early { kill(-process.processIdentifier, signal) }
 
-        exited.wait()
+        let exit = superviseUntilExit(group: group, configuration: configuration)
         lock.lock()
         childDone = true
         let forwarded = received
+        let done = interventions
         lock.unlock()
 
+        let askedToStop = !done.isEmpty || forwarded.contains { EndReason.stopSignals.contains($0) }
+        if askedToStop { Self.sweep(group: group, within: configuration.drainGraceSeconds) }
         // The child is gone, but a background grandchild may hold its pipes open: pass on
         // what arrives within the grace period, then stop reading.
         let deadline = DispatchTime.now() + configuration.drainGraceSeconds
         for pump in pumps where !pump.waitForEnd(until: deadline) {
             pump.stop()
         }
-        return Outcome(exit: exitBox.value ?? .exited(0), forwardedSignals: forwarded)
+        return Outcome(exit: exit, forwardedSignals: forwarded, interventions: done)
+    }
+
+    /// Waits for the child's exit, sending the timeout signal and SIGKILL when their
+    /// deadlines pass.
+    private func superviseUntilExit(group: pid_t, configuration: Configuration) -> ChildExit {
+        var timeoutDeadline = configuration.timeout.map { DispatchTime.now() + $0 }
+        while true {
+            lock.lock()
+            if let exit = childExit {
+                lock.unlock()
+                return exit
+            }
+            let killAt = killDeadline
+            lock.unlock()
+            let next = [timeoutDeadline, killAt].compactMap { $0 }.min()
+            guard wake.wait(timeout: next ?? .distantFuture) == .timedOut else { continue }
+            let now = DispatchTime.now()
+            lock.lock()
+            if childExit == nil, let deadline = timeoutDeadline, now >= deadline {
+                timeoutDeadline = nil
+                interventions.append(.timedOut(after: configuration.timeout ?? 0, signal: configuration.timeoutSignal))
+                kill(-group, configuration.timeoutSignal)
+                if configuration.timeoutSignal != SIGKILL, killDeadline == nil {
+                    killDeadline = now + configuration.killAfter
+                }
+            }
+            if childExit == nil, let deadline = killDeadline, now >= deadline {
+                killDeadline = nil
+                interventions.append(.killed(after: configuration.killAfter))
+                kill(-group, SIGKILL)
+            }
+            lock.unlock()
+        }
+    }
+
+    /// When agentops-run was asked to stop, nothing of the command may stay behind:
+    /// members of its group that outlive it (they got the same signal) have `seconds`
+    /// to go, then get SIGKILL.
+    private static func sweep(group: pid_t, within seconds: Double) {
+        let deadline = DispatchTime.now() + seconds
+        while kill(-group, 0) == 0 {
+            if DispatchTime.now() >= deadline {
+                kill(-group, SIGKILL)
+                return
+            }
+            usleep(10_000)
+        }
     }
 
     /// A pipe with close-on-exec ends and a 1 MiB buffer: with the default 64 KiB a
@@ -142,10 +244,4 @@ public final class Supervisor: @unchecked Sendable {
 
     /// `F_SETPIPE_SZ`, which Glibc's Swift overlay does not export.
     private static let fcntlSetPipeSize: Int32 = 1031
-}
-
-/// Carries the exit from the watcher thread to the waiting one (ordered by the
-/// semaphore that follows the write).
-private final class ExitBox: @unchecked Sendable {
-    var value: ChildExit?
 }
