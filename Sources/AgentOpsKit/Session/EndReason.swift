@@ -20,7 +20,9 @@ public enum EndReason {
         let state: EndState = exit == .exited(0) && stopped.isEmpty && interventions.isEmpty ? .success : .fail
         var parts: [String] = []
         var names: [String] = []
-        for signal in forwardedSignals where !names.contains(SignalNames.name(of: signal)) {
+        // Job-control and window signals do not explain an end: not named.
+        let explaining = forwardedSignals.filter { ![SIGCONT, SIGTSTP, SIGWINCH].contains($0) }
+        for signal in explaining where !names.contains(SignalNames.name(of: signal)) {
             names.append(SignalNames.name(of: signal))
         }
         if !names.isEmpty {

@@ -19,23 +19,33 @@ public final class ExitWatcher: @unchecked Sendable {
         self.foundationExit = foundationExit
     }
 
-    /// Starts watching; `onExit` is called once, on the watcher's thread.
-    public func start(onExit: @escaping @Sendable (ChildExit) -> Void) {
+    /// Starts watching; `onExit` is called once, on the watcher's thread, and
+    /// `onStop` each time the child is stopped (Ctrl-Z, SIGTTIN, SIGSTOP), also on that
+    /// thread, which waits for `onStop` to return before watching again.
+    public func start(onStop: @escaping @Sendable (Int32) -> Void, onExit: @escaping @Sendable (ChildExit) -> Void) {
         let pid = process.processIdentifier
-        let thread = Thread { [self] in onExit(wait(pid: pid)) }
+        let thread = Thread { [self] in onExit(wait(pid: pid, onStop: onStop)) }
         thread.name = "agentops-run exit watcher"
         thread.start()
     }
 
-    private func wait(pid: Int32) -> ChildExit {
+    private func wait(pid: Int32, onStop: (Int32) -> Void) -> ChildExit {
         var info = siginfo_t()
         while true {
-            if waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) == 0 {
+            if waitid(P_PID, id_t(pid), &info, WEXITED | WSTOPPED | WNOWAIT) == 0 {
                 let status = info._sifields._sigchld.si_status
                 switch info.si_code {
                 case Int32(CLD_EXITED): return .exited(status)
                 case Int32(CLD_DUMPED): return .signaled(status, coreDumped: true)
-                default: return .signaled(status, coreDumped: false)
+                case Int32(CLD_KILLED): return .signaled(status, coreDumped: false)
+                case Int32(CLD_STOPPED), Int32(CLD_TRAPPED):
+                    // Consume the stop report (WSTOPPED alone leaves an exit for Foundation).
+                    var consumed = siginfo_t()
+                    _ = waitid(P_PID, id_t(pid), &consumed, WSTOPPED | WNOHANG)
+                    onStop(status)
+                    continue
+                default:
+                    continue
                 }
             }
             if errno == EINTR { continue }

@@ -23,8 +23,10 @@ private let ignoreHandler: @convention(c) (Int32) -> Void = { _ in }
 /// ignored, so `nohup agentops-run …` keeps the child immune to SIGHUP.
 public final class SignalRelay: @unchecked Sendable {
     /// The signals forwarded to the child's process group.
+    /// SIGTSTP is forwarded rather than left to stop agentops-run alone: the command
+    /// stops, and agentops-run follows it (see `Supervisor`).
     public static let forwardedSignals: [Int32] = [
-        SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTERM, SIGWINCH, SIGCONT,
+        SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTERM, SIGWINCH, SIGCONT, SIGTSTP,
     ]
 
     private let readFD: Int32

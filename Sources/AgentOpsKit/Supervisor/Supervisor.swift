@@ -151,14 +151,18 @@ public final class Supervisor: @unchecked Sendable {
         ]
         pumps.forEach { $0.start() }
 
-        ExitWatcher(process: process, foundationExit: foundationExit).start { [self] exit in
-            lock.lock()
-            childExit = exit
-            lock.unlock()
-            wake.signal()
-        }
-
         let group = process.processIdentifier
+        let terminal = ForegroundTerminal.ifForeground()
+        terminal?.give(to: group)
+        ExitWatcher(process: process, foundationExit: foundationExit).start(
+            onStop: { _ in Self.followStop(of: group, terminal: terminal) },
+            onExit: { [self] exit in
+                lock.lock()
+                childExit = exit
+                lock.unlock()
+                wake.signal()
+            })
+
         lock.lock()
         childGroup = group
         killAfter = configuration.killAfter
@@ -167,6 +171,8 @@ public final class Supervisor: @unchecked Sendable {
         lock.unlock()
 
         let exit = superviseUntilExit(group: group, configuration: configuration)
+        // Back to agentops-run's group before anything else is printed to the terminal.
+        if let terminal, terminal.ownsForeground || tcgetpgrp(0) == group { terminal.reclaim() }
         lock.lock()
         childDone = true
         let forwarded = received
@@ -214,6 +220,20 @@ public final class Supervisor: @unchecked Sendable {
                 kill(-group, SIGKILL)
             }
             lock.unlock()
+        }
+    }
+
+    /// Job control: the command was stopped (Ctrl-Z at the terminal, SIGTTIN, SIGSTOP),
+    /// so agentops-run stops too and the shell gets its prompt back. When the shell
+    /// continues agentops-run (`fg` or `bg`), the command is continued as well, and given
+    /// the terminal again only if agentops-run is back in the foreground (`fg`).
+    private static func followStop(of group: pid_t, terminal: ForegroundTerminal?) {
+        if let terminal, tcgetpgrp(0) == group { terminal.reclaim() }
+        kill(getpid(), SIGSTOP)
+        if let terminal, terminal.ownsForeground {
+            terminal.give(to: group)
+        } else {
+            kill(-group, SIGCONT)
         }
     }
 

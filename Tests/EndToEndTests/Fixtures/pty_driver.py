@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Runs a command on a fresh pseudo-terminal, as a shell's foreground job would be,
+types keys into it, and prints what happened as one JSON object.
+
+usage: pty_driver.py SCENARIO COMMAND [ARG...]
+
+Scenarios:
+  readline  type "hello" and Enter once the command prints "ready"
+  ctrl-c    type Ctrl-C once the command prints "ready"
+  ctrl-bs   type Ctrl-\\ once the command prints "ready"
+  ctrl-z    type Ctrl-Z after the first "tick", check that everything stopped, then
+            continue the command's leader (as `fg` does) and stop it with Ctrl-C
+  plain     type nothing
+"""
+import json
+import os
+import pty
+import select
+import signal
+import sys
+import time
+
+
+def read_until(fd, needle, timeout):
+    """Reads from the pty until `needle` appears or `timeout` passes."""
+    out = b""
+    deadline = time.time() + timeout
+    while needle not in out and time.time() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.05)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+    return out
+
+
+def drain(fd, seconds):
+    return read_until(fd, b"\x00never\x00", seconds)
+
+
+def state(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
+def children(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+def main():
+    scenario, command = sys.argv[1], sys.argv[2:]
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvp(command[0], command)
+    result = {"scenario": scenario}
+    out = b""
+    if scenario in ("readline", "ctrl-c", "ctrl-bs"):
+        out += read_until(fd, b"ready", 20)
+        time.sleep(0.2)
+        os.write(fd, {"readline": b"hello\r", "ctrl-c": b"\x03", "ctrl-bs": b"\x1c"}[scenario])
+    elif scenario == "ctrl-z":
+        out += read_until(fd, b"tick", 20)
+        os.write(fd, b"\x1a")
+        time.sleep(0.5)
+        kids = children(pid)
+        result["wrapper_state_after_ctrl_z"] = state(pid)
+        result["command_states_after_ctrl_z"] = [state(k) for k in kids]
+        before = drain(fd, 0.4)
+        result["ticks_while_stopped"] = before.count(b"tick")
+        out += before
+        os.kill(pid, signal.SIGCONT)
+        resumed = read_until(fd, b"tick", 5)
+        result["ticks_after_continue"] = resumed.count(b"tick")
+        out += resumed
+        os.write(fd, b"\x03")
+    deadline = time.time() + 20
+    status = None
+    while time.time() < deadline:
+        out += drain(fd, 0.05)
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+    else:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    out += drain(fd, 0.2)
+    result["output"] = out.decode("utf-8", "replace")
+    if status is not None and os.WIFEXITED(status):
+        result["exit"] = os.WEXITSTATUS(status)
+    elif status is not None and os.WIFSIGNALED(status):
+        result["signal"] = os.WTERMSIG(status)
+    print(json.dumps(result))
+
+
+main()

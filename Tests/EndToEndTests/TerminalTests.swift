@@ -1,0 +1,73 @@
+import Foundation
+import Glibc
+import Testing
+@testable import AgentOpsKit
+
+/// Runs agentops-run on a real pseudo-terminal through `Fixtures/pty_driver.py`.
+private func onTerminal(_ scenario: String, _ command: [String], home: String) throws -> JSONValue {
+    let driver = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/pty_driver.py").path
+    let python = try #require(CommandResolver.resolve("python3", searchPath: ProcessInfo.processInfo.environment["PATH"])
+                                as String?)
+    let result = Harness.run(python, [driver, scenario, Harness.agentopsRun, "--"] + command,
+                             environment: Harness.environment(home: home), timeout: 60)
+    try #require(result.code == 0, "pty driver failed: \(result.err)")
+    return try JSONParser.parse(result.stdout)
+}
+
+@Suite("On a terminal", .serialized)
+struct TerminalTests {
+    @Test("a command that reads the terminal works (it gets the foreground, no SIGTTIN stop)")
+    func readsTerminal() throws {
+        let home = Harness.temporaryFolder()
+        let result = try onTerminal("readline", ["python3", "-c", "print('ready', flush=True); print('got', input())"],
+                                    home: home)
+        #expect(result["exit"]?.intValue == 0)
+        #expect(result["output"]?.stringValue?.contains("got hello\r\n") == true)
+    }
+
+    @Test("Ctrl-C and Ctrl-\\ typed at the terminal reach the command once", arguments: ["ctrl-c", "ctrl-bs"])
+    func typedKeysOnce(scenario: String) throws {
+        let home = Harness.temporaryFolder()
+        let script = """
+        import signal, time
+        count = 0
+        def seen(number, frame):
+            global count
+            count += 1
+        signal.signal(signal.SIGINT, seen)
+        signal.signal(signal.SIGQUIT, seen)
+        print("ready", flush=True)
+        time.sleep(1.5)
+        print("count", count, flush=True)
+        """
+        let result = try onTerminal(scenario, ["python3", "-c", script], home: home)
+        #expect(result["exit"]?.intValue == 0)
+        #expect(result["output"]?.stringValue?.contains("count 1\r\n") == true, "\(result)")
+    }
+
+    @Test("Ctrl-Z stops the command and agentops-run; continuing resumes both")
+    func jobControl() throws {
+        let home = Harness.temporaryFolder()
+        let script = "import time\nwhile True:\n    print('tick', flush=True)\n    time.sleep(0.1)\n"
+        let result = try onTerminal("ctrl-z", ["python3", "-c", script], home: home)
+        #expect(result["wrapper_state_after_ctrl_z"]?.stringValue == "T")
+        #expect(result["command_states_after_ctrl_z"] == .array([.string("T")]))
+        #expect(result["ticks_while_stopped"]?.intValue == 0)
+        #expect(result["ticks_after_continue"]?.intValue ?? 0 >= 1)
+        // Ended by a typed Ctrl-C: the command died of SIGINT and so does agentops-run.
+        #expect(result["signal"]?.intValue == Int(SIGINT))
+        let reason = try Harness.export(home: home)["session"]?["end_state_reason"]?.stringValue
+        #expect(reason == "Command was killed by signal SIGINT")
+    }
+
+    @Test("the terminal is handed back when the command ends")
+    func terminalHandedBack() throws {
+        let home = Harness.temporaryFolder()
+        // After the command, agentops-run prints its closing lines; were it still in the
+        // background with TOSTOP set, that write would stop it (SIGTTOU) and the run hang.
+        let result = try onTerminal("plain", ["sh", "-c", "stty tostop; echo done"], home: home)
+        #expect(result["exit"]?.intValue == 0)
+        #expect(result["output"]?.stringValue?.contains("Session Stats") == true)
+    }
+}
