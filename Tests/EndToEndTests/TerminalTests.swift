@@ -4,12 +4,13 @@ import Testing
 @testable import AgentOpsKit
 
 /// Runs agentops-run on a real pseudo-terminal through `Fixtures/pty_driver.py`.
-private func onTerminal(_ scenario: String, _ command: [String], home: String) throws -> JSONValue {
+private func onTerminal(_ scenario: String, _ command: [String], home: String,
+                        options: [String] = []) throws -> JSONValue {
     let driver = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/pty_driver.py").path
     let python = try #require(CommandResolver.resolve("python3", searchPath: ProcessInfo.processInfo.environment["PATH"])
                                 as String?)
-    let result = Harness.run(python, [driver, scenario, Harness.agentopsRun, "--"] + command,
+    let result = Harness.run(python, [driver, scenario, Harness.agentopsRun] + options + ["--"] + command,
                              environment: Harness.environment(home: home), timeout: 60)
     try #require(result.code == 0, "pty driver failed: \(result.err)")
     return try JSONParser.parse(result.stdout)
@@ -69,5 +70,47 @@ struct TerminalTests {
         let result = try onTerminal("plain", ["sh", "-c", "stty tostop; echo done"], home: home)
         #expect(result["exit"]?.intValue == 0)
         #expect(result["output"]?.stringValue?.contains("Session Stats") == true)
+    }
+
+    static let probe = "import os, sys; print('tty', sys.stdout.isatty(), sys.stderr.isatty()); "
+        + "print('size', os.get_terminal_size(1).columns if sys.stdout.isatty() else 0)"
+
+    @Test("on a terminal the command's stdout and stderr are terminals of the same size, still recorded")
+    func streamsAreTerminals() throws {
+        let home = Harness.temporaryFolder()
+        let result = try onTerminal("plain", ["python3", "-c", Self.probe], home: home)
+        #expect(result["output"]?.stringValue?.hasPrefix("tty True True\r\nsize 123\r\n") == true, "\(result)")
+        let logs = try Harness.export(home: home).list("actions").compactMap { $0["logs"]?.stringValue }
+        #expect(logs == ["tty True True\nsize 123"], "recorded raw, without the terminal's carriage returns")
+        let colours = try onTerminal("plain", ["ls", "--color=auto", "-d", "/"], home: home)
+        #expect(colours["output"]?.stringValue?.contains("\u{1B}[") == true, "ls colours its output on a terminal")
+    }
+
+    @Test("--tty never gives pipes even on a terminal; --tty always gives terminals even in a pipe")
+    func terminalModes() throws {
+        let home = Harness.temporaryFolder()
+        let never = try onTerminal("plain", ["python3", "-c", Self.probe], home: home, options: ["--tty", "never"])
+        #expect(never["output"]?.stringValue?.hasPrefix("tty False False") == true)
+        let piped = Harness.wrap(["-q", "python3", "-c", Self.probe], home: home)
+        #expect(piped.out == "tty False False\nsize 0\n", "outside a terminal no fake one")
+        let always = Harness.wrap(["-q", "--tty", "always", "python3", "-c", Self.probe], home: home)
+        #expect(always.out.hasPrefix("tty True True"))
+        #expect(Harness.wrap(["--tty", "sometimes", "true"], home: home).code == 125)
+    }
+
+    @Test("a window resize reaches the command with the new size")
+    func resize() throws {
+        let home = Harness.temporaryFolder()
+        let script = """
+        import os, signal, time
+        def report(number, frame):
+            size = os.get_terminal_size(1)
+            print("size", size.columns, size.lines, flush=True)
+        signal.signal(signal.SIGWINCH, report)
+        print("ready", flush=True)
+        time.sleep(1.5)
+        """
+        let result = try onTerminal("resize", ["python3", "-c", script], home: home)
+        #expect(result["output"]?.stringValue?.contains("size 100 40\r\n") == true, "\(result)")
     }
 }

@@ -72,7 +72,8 @@ public enum RunCommand {
             let executable = try CommandResolver.resolve(options.command[0], searchPath: childEnvironment["PATH"])
             let configuration = Supervisor.Configuration(
                 executable: executable, arguments: Array(options.command.dropFirst()), environment: childEnvironment,
-                timeout: options.timeout, timeoutSignal: options.timeoutSignal, killAfter: options.killAfter)
+                timeout: options.timeout, timeoutSignal: options.timeoutSignal, killAfter: options.killAfter,
+                terminalMode: options.terminalMode)
             let recorder = run.recorder
             outcome = try supervisor.run(
                 configuration,

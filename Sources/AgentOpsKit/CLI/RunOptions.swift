@@ -20,6 +20,8 @@ public struct RunOptions: Sendable, Equatable {
     public var timeoutSignal: Int32 = SIGTERM
     /// `--kill-after`: seconds from a timeout or a second interrupt to SIGKILL.
     public var killAfter: Double = 10
+    /// `--tty`: when the command's output streams are pseudo-terminals.
+    public var terminalMode: TerminalMode = .auto
     /// The command and its arguments, exactly as given.
     public var command: [String] = []
 
@@ -60,6 +62,11 @@ public struct RunOptions: Sendable, Equatable {
                                                       expected: "a signal name or number such as TERM, INT or 9")
                     }
                     options.timeoutSignal = signal
+                } else if let value = try cursor.value(for: "--tty") {
+                    guard let mode = TerminalMode(rawValue: value) else {
+                        throw UsageError.invalidValue(option: "--tty", value: value, expected: "auto, always or never")
+                    }
+                    options.terminalMode = mode
                 } else if cursor.flag("--new-session") {
                     options.newSession = true
                 } else if cursor.flag("--quiet", "-q") {
@@ -118,6 +125,9 @@ public struct RunOptions: Sendable, Equatable {
       -k, --kill-after DURATION
                            after a timeout or a second Ctrl-C, SIGKILL the command
                            this long after SIGTERM (default 10s)
+          --tty WHEN       give the command terminals for stdout/stderr (still
+                           captured): auto (where agentops-run's are terminals,
+                           the default), always, never
       -q, --quiet          print none of agentops-run's own lines (errors excepted)
       -h, --help           show this help
           --version        show the version

@@ -12,7 +12,8 @@ public enum CaptureMarker {
     /// The environment variable.
     public static let variable = "AGENTOPS_RUN_CAPTURE"
 
-    /// The value naming `stdoutFD` and `stderrFD` as recorded into `session`.
+    /// The value naming `stdoutFD` and `stderrFD` (the command's ends) as recorded
+    /// into `session`.
     public static func value(session: SessionID, stdoutFD: Int32, stderrFD: Int32) -> String {
         "\(session.value);\(identity(stdoutFD) ?? "-");\(identity(stderrFD) ?? "-")"
     }

@@ -117,6 +117,7 @@ public final class StreamPump: @unchecked Sendable {
             let n = read(readFD, buffer.baseAddress, buffer.count)
             if n < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
+                // EIO: a pseudo-terminal whose last writer closed it (its EOF).
                 break
             }
             if n == 0 { break }

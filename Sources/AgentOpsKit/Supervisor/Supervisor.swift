@@ -23,11 +23,13 @@ public final class Supervisor: @unchecked Sendable {
         public var timeoutSignal: Int32
         /// Seconds from a timeout or a second interrupt to SIGKILL.
         public var killAfter: Double
+        /// When the command's output streams are pseudo-terminals.
+        public var terminalMode: TerminalMode
 
         /// A configuration with the default limits, a 0.5 s drain grace, no timeout.
         public init(executable: String, arguments: [String], environment: [String: String],
                     limits: CaptureLimits = .standard, drainGraceSeconds: Double = 0.5, timeout: Double? = nil,
-                    timeoutSignal: Int32 = SIGTERM, killAfter: Double = 10) {
+                    timeoutSignal: Int32 = SIGTERM, killAfter: Double = 10, terminalMode: TerminalMode = .auto) {
             self.executable = executable
             self.arguments = arguments
             self.environment = environment
@@ -36,6 +38,7 @@ public final class Supervisor: @unchecked Sendable {
             self.timeout = timeout
             self.timeoutSignal = timeoutSignal
             self.killAfter = killAfter
+            self.terminalMode = terminalMode
         }
     }
 
@@ -71,6 +74,9 @@ public final class Supervisor: @unchecked Sendable {
     private var killDeadline: DispatchTime?
     private var killAfter: Double = 10
     private var interruptsRouted = 0
+    private var terminalMasters: [Int32] = []
+    private var windowSizeSource: Int32 = 1
+    private var lastWindowSize: WindowSize?
 
     /// A supervisor; create it before anything slow so that signals arriving early are
     /// queued and forwarded once the child exists.
@@ -107,10 +113,23 @@ public final class Supervisor: @unchecked Sendable {
             kill(-group, SIGKILL)
             killDeadline = nil
         } else {
+            // The resized size must be on the command's terminals before it looks.
+            if signal == SIGWINCH { _ = syncWindowSize() }
             // The child leads its own process group (Foundation's POSIX_SPAWN_SETPGROUP):
             // signalling the group reaches pipelines and grandchildren too.
             kill(-group, signal)
         }
+    }
+
+    /// Copies the size of agentops-run's terminal onto the command's pseudo-terminals
+    /// if it changed; true when it did. The caller holds `lock`.
+    private func syncWindowSize() -> Bool {
+        guard !terminalMasters.isEmpty, let size = WindowSize.of(windowSizeSource), size != lastWindowSize else {
+            return false
+        }
+        lastWindowSize = size
+        for master in terminalMasters { size.apply(to: master) }
+        return true
     }
 
     /// Starts the command and supervises it to the end.
@@ -123,30 +142,49 @@ public final class Supervisor: @unchecked Sendable {
     /// - Throws: `LaunchError` when the kernel refuses to run it; nothing was started.
     public func run(_ configuration: Configuration, stdoutRecorder: Recorder?, stderrRecorder: Recorder?,
                     session: SessionID) throws(LaunchError) -> Outcome {
-        let stdoutPipe = try Self.makePipe()
-        let stderrPipe = try Self.makePipe()
+        let sizeSource = [Int32(1), 2, 0].first { isatty($0) == 1 } ?? 1
+        func channel(_ stream: OutputStream) throws(LaunchError) -> OutputChannel {
+            configuration.terminalMode.usesTerminal(for: stream) ? try .terminal(sizedLike: sizeSource) : try .pipe()
+        }
+        let stdoutChannel = try channel(.stdout)
+        let stderrChannel: OutputChannel
+        do {
+            stderrChannel = try channel(.stderr)
+        } catch {
+            close(stdoutChannel.parentFD)
+            close(stdoutChannel.childFD)
+            throw error
+        }
         var environment = configuration.environment
-        environment[CaptureMarker.variable] = CaptureMarker.value(session: session, stdoutFD: stdoutPipe.read,
-                                                                  stderrFD: stderrPipe.read)
+        environment[CaptureMarker.variable] = CaptureMarker.value(session: session, stdoutFD: stdoutChannel.childFD,
+                                                                  stderrFD: stderrChannel.childFD)
         let foundationExit = DispatchSemaphore(value: 0)
         let process: Process
         do {
             process = try ChildLauncher.launch(
                 executable: configuration.executable, arguments: configuration.arguments, environment: environment,
-                stdout: stdoutPipe.write, stderr: stderrPipe.write,
+                stdout: stdoutChannel.childFD, stderr: stderrChannel.childFD,
                 terminationHandler: { _ in foundationExit.signal() })
         } catch {
-            for fd in [stdoutPipe.read, stdoutPipe.write, stderrPipe.read, stderrPipe.write] { close(fd) }
+            for channel in [stdoutChannel, stderrChannel] {
+                close(channel.parentFD)
+                close(channel.childFD)
+            }
             throw error
         }
-        // Our copies of the write ends must go, or the pumps would never see EOF.
-        close(stdoutPipe.write)
-        close(stderrPipe.write)
+        // Our copies of the command's ends must go, or the pumps would never see EOF.
+        close(stdoutChannel.childFD)
+        close(stderrChannel.childFD)
+        lock.lock()
+        terminalMasters = [stdoutChannel, stderrChannel].filter(\.isTerminal).map(\.parentFD)
+        windowSizeSource = sizeSource
+        lastWindowSize = WindowSize.of(sizeSource)
+        lock.unlock()
 
         let pumps = [
-            StreamPump(stream: .stdout, readFD: stdoutPipe.read, outputFD: 1, recorder: stdoutRecorder,
+            StreamPump(stream: .stdout, readFD: stdoutChannel.parentFD, outputFD: 1, recorder: stdoutRecorder,
                        limits: configuration.limits),
-            StreamPump(stream: .stderr, readFD: stderrPipe.read, outputFD: 2, recorder: stderrRecorder,
+            StreamPump(stream: .stderr, readFD: stderrChannel.parentFD, outputFD: 2, recorder: stderrRecorder,
                        limits: configuration.limits),
         ]
         pumps.forEach { $0.start() }
@@ -202,10 +240,14 @@ public final class Supervisor: @unchecked Sendable {
             }
             let killAt = killDeadline
             lock.unlock()
-            let next = [timeoutDeadline, killAt].compactMap { $0 }.min()
+            // While the command holds the terminal, a resize signals its group, not us:
+            // look at the size a few times a second and pass a change on.
+            let poll: DispatchTime? = terminalMasters.isEmpty ? nil : .now() + 0.25
+            let next = [timeoutDeadline, killAt, poll].compactMap { $0 }.min()
             guard wake.wait(timeout: next ?? .distantFuture) == .timedOut else { continue }
             let now = DispatchTime.now()
             lock.lock()
+            if childExit == nil, syncWindowSize() { kill(-group, SIGWINCH) }
             if childExit == nil, let deadline = timeoutDeadline, now >= deadline {
                 timeoutDeadline = nil
                 interventions.append(.timedOut(after: configuration.timeout ?? 0, signal: configuration.timeoutSignal))
@@ -251,17 +293,4 @@ public final class Supervisor: @unchecked Sendable {
         }
     }
 
-    /// A pipe with close-on-exec ends and a 1 MiB buffer: with the default 64 KiB a
-    /// child writing large blocks stalls on every write (measured 3.5× slower for
-    /// `dd bs=1M`). Foundation's `dup2` onto 1 and 2 clears close-on-exec for the child.
-    private static func makePipe() throws(LaunchError) -> PipePair {
-        guard let pair = PipePair.make() else {
-            throw .notExecutable(path: "(pipe)", reason: "cannot create a pipe: \(errnoText())")
-        }
-        _ = fcntl(pair.read, fcntlSetPipeSize, Int32(1 << 20))
-        return pair
-    }
-
-    /// `F_SETPIPE_SZ`, which Glibc's Swift overlay does not export.
-    private static let fcntlSetPipeSize: Int32 = 1031
 }

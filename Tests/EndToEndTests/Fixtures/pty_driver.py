@@ -10,10 +10,16 @@ Scenarios:
   ctrl-bs   type Ctrl-\\ once the command prints "ready"
   ctrl-z    type Ctrl-Z after the first "tick", check that everything stopped, then
             continue the command's leader (as `fg` does) and stop it with Ctrl-C
+  resize    once the command prints "ready", resize the terminal to 40x100
   plain     type nothing
+
+The terminal starts with 33 rows and 123 columns.
 """
+import fcntl
 import json
 import os
+import struct
+import termios
 import pty
 import select
 import signal
@@ -62,6 +68,7 @@ def main():
     scenario, command = sys.argv[1], sys.argv[2:]
     pid, fd = pty.fork()
     if pid == 0:
+        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 123, 0, 0))
         os.execvp(command[0], command)
     result = {"scenario": scenario}
     out = b""
@@ -69,6 +76,9 @@ def main():
         out += read_until(fd, b"ready", 20)
         time.sleep(0.2)
         os.write(fd, {"readline": b"hello\r", "ctrl-c": b"\x03", "ctrl-bs": b"\x1c"}[scenario])
+    elif scenario == "resize":
+        out += read_until(fd, b"ready", 20)
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
     elif scenario == "ctrl-z":
         out += read_until(fd, b"tick", 20)
         os.write(fd, b"\x1a")
