@@ -53,7 +53,7 @@ enum Harness {
     ///   - whileRunning: called with the pid once it runs (to send signals).
     ///   - timeout: seconds before it is killed with SIGKILL (the test then fails).
     static func run(_ executable: String, _ arguments: [String], environment: [String: String],
-                    stdin: [UInt8]? = nil, timeout: Double = 60,
+                    stdin: [UInt8]? = nil, timeout: Double = 60, blocked: [Int32] = [],
                     whileRunning: ((pid_t) -> Void)? = nil) -> Result {
         let started = Date()
         var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1], inPipe: [Int32] = [-1, -1]
@@ -68,11 +68,12 @@ enum Harness {
         for fd in outPipe + errPipe + inPipe { posix_spawn_file_actions_addclose(&actions, fd) }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
-        var empty = sigset_t()
-        sigemptyset(&empty)
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        for signal in blocked { sigaddset(&mask, signal) }
         var all = sigset_t()
         sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigmask(&attributes, &mask)
         posix_spawnattr_setsigdefault(&attributes, &all)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 

@@ -60,8 +60,10 @@ struct SignalTests {
     @Test("the command starts with the signal mask and ignored signals agentops-run started with")
     func maskAndIgnoredInherited() throws {
         let home = Harness.temporaryFolder()
-        let probe = ["sh", "-c", "grep -E '^Sig(Blk|Ign)' /proc/self/status"]
-        let direct = Harness.run("/bin/sh", Array(probe.dropFirst()), environment: Harness.environment(home: home))
+        // grep itself, not through sh: dash clears its signal mask when it starts.
+        let grep = try CommandResolver.resolve("grep", searchPath: ProcessInfo.processInfo.environment["PATH"])
+        let probe = [grep, "-E", "^Sig(Blk|Ign)", "/proc/self/status"]
+        let direct = Harness.run(grep, Array(probe.dropFirst()), environment: Harness.environment(home: home))
         let wrapped = Harness.wrap(["-q"] + probe, home: home)
         #expect(wrapped.out == direct.out)
         #expect(wrapped.out.contains("SigBlk:\t0000000000000000"))
@@ -74,31 +76,43 @@ struct SignalTests {
         #expect(bits & 0b11 == 0b11, "\(ignored.out)")
     }
 
+    @Test("signals blocked when agentops-run started stay blocked in the command")
+    func blockedInherited() {
+        let home = Harness.temporaryFolder()
+        let result = Harness.run(Harness.agentopsRun, ["-q", "--", "grep", "SigBlk", "/proc/self/status"],
+                                 environment: Harness.environment(home: home), blocked: [SIGUSR1, SIGHUP])
+        // SIGHUP is signal 1 (bit 0), SIGUSR1 signal 10 (bit 9).
+        #expect(result.out == "SigBlk:\t0000000000000201\n")
+        #expect(result.code == 0)
+    }
+
     @Test("a command launched from a worker thread still gets signals (inherited-mask regression)")
     func workerThreadLaunch() async throws {
-        let folder = Harness.temporaryFolder()
-        let statusFile = folder + "/status"
+        // Dispatch worker threads block SIGINT, SIGTERM, SIGHUP and more; a child spawned
+        // from one must still start with an empty mask. Python is the child because it
+        // leaves its mask alone (dash clears it) and reports it before sleeping.
+        let script = "import sys; sys.stdout.write([l for l in open('/proc/self/status') if l.startswith('SigBlk')][0]);"
+            + " sys.stdout.flush(); import time; time.sleep(30)"
+        let python = try CommandResolver.resolve("python3", searchPath: ProcessInfo.processInfo.environment["PATH"])
+        let pipe = try #require(PipePair.make())
         let process = try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 do {
-                    let pipe = PipePair.make()!
                     let process = try ChildLauncher.launch(
-                        executable: "/bin/sh",
-                        arguments: ["-c", "grep SigBlk /proc/self/status > \(statusFile).tmp; "
-                                    + "mv \(statusFile).tmp \(statusFile); exec sleep 30"],
+                        executable: python, arguments: ["-c", script],
                         environment: ProcessInfo.processInfo.environment, stdout: pipe.write, stderr: pipe.write,
                         terminationHandler: { _ in })
-                    close(pipe.write)
-                    close(pipe.read)
                     continuation.resume(returning: process)
                 } catch {
                     continuation.resume(throwing: error)
                 }
             }
         }
-        #expect(Harness.waitForFile(statusFile))
-        let status = try String(contentsOfFile: statusFile, encoding: .utf8)
-        #expect(status == "SigBlk:\t0000000000000000\n")
+        close(pipe.write)
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let count = read(pipe.read, &buffer, buffer.count)
+        close(pipe.read)
+        #expect(String(decoding: buffer[0..<max(count, 0)], as: UTF8.self) == "SigBlk:\t0000000000000000\n")
         kill(process.processIdentifier, SIGTERM)
         let deadline = Date().addingTimeInterval(5)
         while process.isRunning, Date() < deadline { usleep(10_000) }

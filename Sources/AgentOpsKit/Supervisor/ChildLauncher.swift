@@ -10,11 +10,11 @@ public enum ChildLauncher {
     /// Launches `executable` with `arguments` (argv[1…]) and `environment`, stdout and
     /// stderr on the given descriptors, stdin and working directory inherited.
     ///
-    /// The calling thread's signal mask is set to the start-up mask around `run()`:
-    /// Foundation releases before the fix of swift-corelibs-foundation#4772 give the
-    /// child the caller's mask, so a dispatch or cooperative-pool thread would hand it
-    /// SIGINT, SIGTERM and SIGHUP blocked. (Foundation 6.3.1 spawns every child with
-    /// an empty mask whatever the caller's; measured, see the worker-thread test.)
+    /// The calling thread's signal mask is set to the start-up mask around `run()`,
+    /// because Foundation's `posix_spawn` (only `POSIX_SPAWN_SETPGROUP`) gives the child
+    /// the caller's mask: a dispatch or cooperative-pool thread would hand it SIGINT,
+    /// SIGTERM and SIGHUP blocked (swift-corelibs-foundation#4772), and a mask that was
+    /// blocked when agentops-run started must stay blocked.
     ///
     /// - Returns: the running process (its own process group leader: Foundation always
     ///   spawns with `POSIX_SPAWN_SETPGROUP`).
