@@ -12,7 +12,7 @@ private func reportingChild(ready: String) -> [String] {
         if number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
             sys.exit(0)
     for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2,
-              signal.SIGALRM, signal.SIGWINCH):
+              signal.SIGALRM, signal.SIGWINCH, signal.SIGCONT):
         signal.signal(s, report)
     open(sys.argv[1], "w").close()
     deadline = time.time() + 30
@@ -48,13 +48,13 @@ struct SignalTests {
         let ready = home + "/ready"
         let result = Harness.wrap(reportingChild(ready: ready), home: home) { pid in
             #expect(Harness.waitForFile(ready))
-            for signal in [SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH] {
+            for signal in [SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH, SIGCONT] {
                 kill(pid, signal)
                 usleep(150_000)
             }
             kill(pid, SIGTERM)
         }
-        #expect(result.out == "got SIGUSR1\ngot SIGUSR2\ngot SIGALRM\ngot SIGWINCH\ngot SIGTERM\n")
+        #expect(result.out == "got SIGUSR1\ngot SIGUSR2\ngot SIGALRM\ngot SIGWINCH\ngot SIGCONT\ngot SIGTERM\n")
     }
 
     @Test("the command starts with the signal mask and ignored signals agentops-run started with")
