@@ -24,9 +24,6 @@ public struct LineSplitter {
         self.maxLineBytes = max(1, maxLineBytes)
     }
 
-    /// Whether an unfinished line is buffered.
-    public var hasPartialLine: Bool { partialStart != nil }
-
     /// Feeds one chunk read at `time`; calls `line` for each line it completes.
     public mutating func feed(_ chunk: UnsafeRawBufferPointer, at time: Timestamp, line: (Line) -> Void) {
         guard let base = chunk.baseAddress, chunk.count > 0 else { return }

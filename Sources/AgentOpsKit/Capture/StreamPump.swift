@@ -17,8 +17,6 @@ public final class StreamPump: @unchecked Sendable {
     private let limits: CaptureLimits
     private let wake: WakePipe
     private let finished = DispatchSemaphore(value: 0)
-    private let stateLock = NSLock()
-    private var _downstreamClosed = false
 
     /// A pump from `readFD` (the parent's end of the child's pipe) to `outputFD`.
     ///
@@ -57,13 +55,6 @@ public final class StreamPump: @unchecked Sendable {
         wake.signal()
         finished.wait()
         finished.signal()
-    }
-
-    /// Whether the wrapper's own output was closed by its reader (EPIPE).
-    public var downstreamClosed: Bool {
-        stateLock.lock()
-        defer { stateLock.unlock() }
-        return _downstreamClosed
     }
 
     private func run() {
@@ -153,12 +144,7 @@ public final class StreamPump: @unchecked Sendable {
             let n = write(outputFD, chunk.baseAddress! + offset, chunk.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
-                if errno == EPIPE {
-                    stateLock.lock()
-                    _downstreamClosed = true
-                    stateLock.unlock()
-                    return false
-                }
+                if errno == EPIPE { return false }
                 // Our output is unusable (closed, full disk): keep capturing regardless.
                 break
             }

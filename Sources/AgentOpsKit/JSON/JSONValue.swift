@@ -58,20 +58,4 @@ extension JSONValue {
         return nil
     }
 
-    /// True for `.null`.
-    public var isNull: Bool {
-        if case .null = self { return true }
-        return false
-    }
-
-    /// A copy of this object with `key` set to `value` (replaced in place, or appended).
-    public func setting(_ key: String, _ value: JSONValue) -> JSONValue {
-        guard case var .object(pairs) = self else { return self }
-        if let index = pairs.firstIndex(where: { $0.0 == key }) {
-            pairs[index].1 = value
-        } else {
-            pairs.append((key, value))
-        }
-        return .object(pairs)
-    }
 }

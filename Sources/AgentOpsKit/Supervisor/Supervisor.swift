@@ -136,7 +136,9 @@ public final class Supervisor: @unchecked Sendable {
     ///
     /// - Parameters:
     ///   - configuration: what to run.
-    ///   - recorders: per stream, where its lines are recorded (nil: pass through only).
+    ///   - stdoutRecorder: where stdout lines are recorded (nil: pass through only, as
+    ///     when an outer agentops-run already records them).
+    ///   - stderrRecorder: the same for stderr.
     ///   - session: the session named in the child's capture marker.
     /// - Returns: how it ended.
     /// - Throws: `LaunchError` when the kernel refuses to run it; nothing was started.
@@ -210,7 +212,7 @@ public final class Supervisor: @unchecked Sendable {
 
         let exit = superviseUntilExit(group: group, configuration: configuration)
         // Back to agentops-run's group before anything else is printed to the terminal.
-        if let terminal, terminal.ownsForeground || tcgetpgrp(0) == group { terminal.reclaim() }
+        if let terminal, tcgetpgrp(0) == group { terminal.reclaim() }
         lock.lock()
         childDone = true
         let forwarded = received
