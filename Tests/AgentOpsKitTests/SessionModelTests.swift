@@ -88,3 +88,16 @@ struct SessionModelTests {
         #expect(HostEnvironment.physicalCores(cpuinfo: "physical id\t: 0\ncore id\t: 0\nphysical id\t: 0\ncore id\t: 0\n") == 1)
     }
 }
+
+@Suite("Declared end states")
+struct DeclaredEndTests {
+    @Test("the worse state wins and both reasons are kept")
+    func combine() {
+        let declared = StoreRecord.DeclaredEnd(timestamp: Timestamp(microseconds: 0), state: .indeterminate,
+                                               reason: "no answer")
+        #expect(EndReason.combine(declared: declared, with: (.success, "Command exited with code 0"))
+            == (.indeterminate, "Declared Indeterminate: no answer; Command exited with code 0"))
+        #expect(EndReason.combine(declared: declared, with: (.fail, "x")).0 == .fail)
+        #expect(EndReason.combine(declared: nil, with: (.success, "y")) == (.success, "y"))
+    }
+}

@@ -37,6 +37,12 @@ public enum AgentOpsCommand {
                 return try stats(rest, store: store, console: console)
             case "export":
                 return try export(rest, store: store, console: console)
+            case "event":
+                return try SessionCommands.event(rest, store: store, environment: environment)
+            case "tags":
+                return try SessionCommands.tags(rest, store: store, environment: environment)
+            case "end":
+                return try SessionCommands.end(rest, store: store, environment: environment)
             default:
                 throw UsageError.unknownSubcommand(subcommand)
             }
@@ -126,12 +132,25 @@ public enum AgentOpsCommand {
     public static let helpText = """
     usage: agentops COMMAND [options]
 
-    Read the sessions agentops-run recorded in the local store.
+    Read the sessions agentops-run recorded in the local store, and record into
+    the running one from any language.
 
     commands:
       sessions [--limit N] [--json]   list sessions, newest first (default 20; 0: all)
       stats ID                        the session's stats, as GET /v2/sessions/ID/stats
       export ID                       the session and its events, as GET /v2/sessions/ID/export
+
+    recording into the running session ($AGENTOPS_SESSION_ID, or --session-id ID):
+      event llm --model M --prompt-tokens N --completion-tokens N
+                [--prompt TEXT] [--completion TEXT] [--cost USD]
+      event tool --name NAME [--params JSON] [--returns JSON]
+      event action --type TYPE [--logs TEXT]
+      event error --type TYPE [--code CODE] [--details TEXT]
+      tags add TAG...                 add tags to the session
+      tags set TAG...                 replace the session's tags
+      end STATE [--reason TEXT]       declare the end state (Success, Fail or
+                                      Indeterminate); the session ends with the
+                                      worse of it and the command's exit
 
     ID is a full session id, a unique prefix of one, or 'last' (the newest session).
 
@@ -139,7 +158,8 @@ public enum AgentOpsCommand {
       AGENTOPS_HOME   where sessions are stored (default ~/.agentops)
       NO_COLOR        set: no colour
 
-    exit status: 0 done, 1 unknown or ambiguous session or unreadable store,
+    exit status: 0 done; 1 unknown or ambiguous session, unreadable store, or a
+    recording call refused (outside a session, malformed value: nothing written);
     2 usage error.
     """
 }

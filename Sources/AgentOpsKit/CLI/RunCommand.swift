@@ -141,6 +141,12 @@ final class SessionRun: @unchecked Sendable {
             recorder.record(.command(commandLine, outcome: outcome, from: start, to: end, session: sessionID))
             return
         }
+        let stored = try? SessionSummary.load(path: store.path(of: sessionID))
+        var summary = stored ?? SessionSummary(session: Session(id: sessionID, initTimestamp: start, tags: [],
+                                                                hostEnv: .null, command: []))
+        // The store could not be read back: count what this run recorded instead.
+        if stored == nil || !recorder.allSinksHealthy { summary.counts = recorder.counts }
+        let (state, reason) = EndReason.combine(declared: summary.declared, with: (state, reason))
         let exitCode: Int32?
         let signal: String?
         switch exit {
@@ -148,16 +154,10 @@ final class SessionRun: @unchecked Sendable {
         case let .signaled(number, _)?: (exitCode, signal) = (nil, SignalNames.name(of: number))
         case nil: (exitCode, signal) = (nil, nil)
         }
-        recorder.write([.end(.init(timestamp: end, state: state, reason: reason, exitCode: exitCode, signal: signal))])
-
-        var summary = (try? SessionSummary.load(path: store.path(of: sessionID)))
-            ?? SessionSummary(session: Session(id: sessionID, initTimestamp: start, tags: [], hostEnv: .null,
-                                               command: []))
-        if summary.end == nil || !recorder.allSinksHealthy {
-            // The store could not be read back: fall back to what this run recorded.
-            summary.counts = recorder.counts
-            summary.session.endTimestamp = end
-        }
+        let endRecord = StoreRecord.EndRecord(timestamp: end, state: state, reason: reason, exitCode: exitCode,
+                                              signal: signal)
+        recorder.write([.end(endRecord)])
+        summary.apply(.end(endRecord))
         for problem in summary.problems { console.warning("\(problem)") }
         console.info("session \(sessionID) \(console.paint(state.rawValue, for: state)): \(reason)")
         console.info(StatsLine.format(summary, now: end))

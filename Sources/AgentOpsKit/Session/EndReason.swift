@@ -69,6 +69,15 @@ public enum EndReason {
         }
     }
 
+    /// Combines a state declared from inside the session with the one the exit gives:
+    /// the worse of the two (Fail > Indeterminate > Success), and a reason that keeps
+    /// both, as the declared reason followed by what the exit says.
+    public static func combine(declared: StoreRecord.DeclaredEnd?, with exit: (EndState, String)) -> (EndState, String) {
+        guard let declared else { return exit }
+        let declaredText = "Declared \(declared.state.rawValue)" + (declared.reason.map { ": \($0)" } ?? "")
+        return (max(declared.state, exit.0), declaredText + "; " + exit.1)
+    }
+
     private static func capitalizedFirst(_ text: String) -> String {
         guard let first = text.first else { return text }
         return first.uppercased() + text.dropFirst()

@@ -18,6 +18,8 @@ public struct SessionSummary: Sendable {
     public var cost: Decimal = 0
     /// How the session ended, when it did.
     public var end: StoreRecord.EndRecord?
+    /// The last end state declared from inside the session, if any.
+    public var declared: StoreRecord.DeclaredEnd?
     /// Lines that were skipped while reading.
     public var problems: [SessionReader.Problem] = []
 
@@ -48,6 +50,8 @@ public struct SessionSummary: Sendable {
             }
         case let .tags(tags):
             session.tags = tags
+        case let .declaredEnd(declared):
+            self.declared = declared
         case let .end(end):
             self.end = end
             session.endTimestamp = end.timestamp

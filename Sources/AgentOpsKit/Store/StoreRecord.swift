@@ -14,6 +14,26 @@ public enum StoreRecord: Sendable, Equatable {
     case tags([String])
     /// The session's end.
     case end(EndRecord)
+    /// The command declared how the session ended (`agentops end`, the SDK's
+    /// `end_session`); the owner combines it with the exit when it ends the session.
+    case declaredEnd(DeclaredEnd)
+
+    /// An end state declared from inside the session.
+    public struct DeclaredEnd: Sendable, Equatable {
+        /// When it was declared.
+        public var timestamp: Timestamp
+        /// The declared state.
+        public var state: EndState
+        /// The declared reason, if any.
+        public var reason: String?
+
+        /// A declaration.
+        public init(timestamp: Timestamp, state: EndState, reason: String?) {
+            self.timestamp = timestamp
+            self.state = state
+            self.reason = reason
+        }
+    }
 
     /// What ends a session.
     public struct EndRecord: Sendable, Equatable {
@@ -56,6 +76,13 @@ public enum StoreRecord: Sendable, Equatable {
                 ("end_state_reason", .string(end.reason)),
                 ("exit_code", end.exitCode.map { .int($0) } ?? .null),
                 ("signal", .optionalString(end.signal)),
+            ])
+        case let .declaredEnd(declared):
+            return .object([
+                ("record", .string("declared_end")),
+                ("timestamp", .string(declared.timestamp.description)),
+                ("end_state", .string(declared.state.rawValue)),
+                ("end_state_reason", .optionalString(declared.reason)),
             ])
         }
     }
@@ -106,6 +133,13 @@ public enum StoreRecord: Sendable, Equatable {
             self = .end(EndRecord(timestamp: time, state: state, reason: json["end_state_reason"]?.stringValue ?? "",
                                   exitCode: json["exit_code"]?.intValue.map { Int32(truncatingIfNeeded: $0) },
                                   signal: json["signal"]?.stringValue))
+        case "declared_end":
+            guard let time = json["timestamp"]?.stringValue.flatMap(Timestamp.init(iso8601:)),
+                  let state = json["end_state"]?.stringValue.flatMap(EndState.init(rawValue:)) else {
+                throw Invalid(description: "declared_end record without a valid timestamp and end_state")
+            }
+            self = .declaredEnd(DeclaredEnd(timestamp: time, state: state,
+                                            reason: json["end_state_reason"]?.stringValue))
         default:
             throw Invalid(description: "unknown record kind")
         }
