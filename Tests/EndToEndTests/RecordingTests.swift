@@ -141,4 +141,42 @@ struct RecordingTests {
         #expect(result.err.components(separatedBy: "warning:").count == 2)
         #expect(result.err.contains("Actions: 1"))
     }
+
+    @Test("--no-capture passes output through, records none, still ends the session")
+    func noCapture() throws {
+        let home = Harness.temporaryFolder()
+        let result = Harness.wrap(["--no-capture", "sh", "-c", "echo out; echo err >&2; exit 4"], home: home)
+        #expect(result.code == 4)
+        #expect(result.out == "out\n" && result.err.hasPrefix("err\n"))
+        let export = try Harness.export(home: home)
+        #expect(export.list("actions").isEmpty && export.list("errors").isEmpty)
+        #expect(export["session"]?["end_state"] == .string("Fail"))
+        #expect(result.err.contains("Actions: 0 | Errors: 0"))
+    }
+
+    @Test("under --no-capture a nested run records its own command's output")
+    func noCaptureNested() throws {
+        let home = Harness.temporaryFolder()
+        _ = Harness.wrap(["--no-capture", "--", Harness.agentopsRun, "--", "sh", "-c", "echo inner"], home: home)
+        let logs = try Harness.export(home: home).list("actions").compactMap { $0["logs"]?.stringValue }
+        #expect(logs == ["sh -c 'echo inner'", "inner"], "the nested step starts before its line")
+    }
+
+    @Test("--event-window 0 records one event per line; a long window groups slow lines")
+    func eventWindow() throws {
+        let home = Harness.temporaryFolder()
+        _ = Harness.wrap(["-q", "--event-window", "0", "seq", "1", "5"], home: home)
+        #expect(try Harness.export(home: home).list("actions").compactMap { $0["logs"]?.stringValue }
+            == ["1", "2", "3", "4", "5"])
+        _ = Harness.wrap(["-q", "--event-window", "5s", "sh", "-c", "echo a; sleep 0.3; echo b"], home: home)
+        #expect(try Harness.export(home: home).list("actions").compactMap { $0["logs"]?.stringValue } == ["a\nb"])
+        #expect(Harness.wrap(["--event-window", "soon", "true"], home: home).code == 125)
+    }
+
+    @Test("--video is recorded as the session's video")
+    func video() throws {
+        let home = Harness.temporaryFolder()
+        _ = Harness.wrap(["-q", "--video", "https://example.com/run.mp4", "true"], home: home)
+        #expect(try Harness.export(home: home)["session"]?["video"] == .string("https://example.com/run.mp4"))
+    }
 }

@@ -58,7 +58,7 @@ public enum RunCommand {
             let session = Session(
                 id: sessionID, initTimestamp: start, tags: options.tags + defaultTags,
                 hostEnv: HostEnvironment.collect(workingDirectory: workingDirectory, environment: environment),
-                command: options.command)
+                command: options.command, video: options.video)
             run.recorder.write([.start(session)])
         } else if !options.tags.isEmpty {
             run.addTags(options.tags)
@@ -70,18 +70,26 @@ public enum RunCommand {
         let outcome: Supervisor.Outcome
         do {
             let executable = try CommandResolver.resolve(options.command[0], searchPath: childEnvironment["PATH"])
+            var limits = CaptureLimits.standard
+            if let window = options.eventWindow { limits.eventWindowMicroseconds = Int64(window * 1_000_000) }
             let configuration = Supervisor.Configuration(
                 executable: executable, arguments: Array(options.command.dropFirst()), environment: childEnvironment,
+                limits: limits,
                 timeout: options.timeout, timeoutSignal: options.timeoutSignal, killAfter: options.killAfter,
                 terminalMode: options.terminalMode)
-            let recorder = run.recorder
+            // A stream an outer run records is not recorded again here; with --no-capture
+            // none is, and nested runs are told so (through the marker) unless an outer
+            // run records it anyway.
+            let upstream = Set(OutputStream.allCases.filter {
+                CaptureMarker.isRecordedUpstream($0, session: sessionID, environment: environment)
+            })
+            let recorder: Recorder? = options.noCapture ? nil : run.recorder
             outcome = try supervisor.run(
                 configuration,
-                stdoutRecorder: CaptureMarker.isRecordedUpstream(.stdout, session: sessionID, environment: environment)
-                    ? nil : recorder,
-                stderrRecorder: CaptureMarker.isRecordedUpstream(.stderr, session: sessionID, environment: environment)
-                    ? nil : recorder,
-                session: sessionID)
+                stdoutRecorder: upstream.contains(.stdout) ? nil : recorder,
+                stderrRecorder: upstream.contains(.stderr) ? nil : recorder,
+                session: sessionID,
+                recordedStreams: options.noCapture ? upstream : Set(OutputStream.allCases))
         } catch {
             console.error("\(error)")
             let (state, reason) = EndReason.of(launchError: error)

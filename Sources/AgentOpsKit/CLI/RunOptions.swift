@@ -20,6 +20,12 @@ public struct RunOptions: Sendable, Equatable {
     public var timeoutSignal: Int32 = SIGTERM
     /// `--kill-after`: seconds from a timeout or a second interrupt to SIGKILL.
     public var killAfter: Double = 10
+    /// `--video`: the session's video URL.
+    public var video: String?
+    /// `--no-capture`: pass output through without recording it.
+    public var noCapture = false
+    /// `--event-window`: lines within this many seconds of an event's first line join it.
+    public var eventWindow: Double?
     /// `--tty`: when the command's output streams are pseudo-terminals.
     public var terminalMode: TerminalMode = .auto
     /// The command and its arguments, exactly as given.
@@ -67,6 +73,12 @@ public struct RunOptions: Sendable, Equatable {
                         throw UsageError.invalidValue(option: "--tty", value: value, expected: "auto, always or never")
                     }
                     options.terminalMode = mode
+                } else if let value = try cursor.value(for: "--video") {
+                    options.video = value
+                } else if cursor.flag("--no-capture") {
+                    options.noCapture = true
+                } else if let value = try cursor.value(for: "--event-window") {
+                    options.eventWindow = try duration(value, option: "--event-window")
                 } else if cursor.flag("--new-session") {
                     options.newSession = true
                 } else if cursor.flag("--quiet", "-q") {
@@ -128,6 +140,12 @@ public struct RunOptions: Sendable, Equatable {
           --tty WHEN       give the command terminals for stdout/stderr (still
                            captured): auto (where agentops-run's are terminals,
                            the default), always, never
+          --event-window DURATION
+                           lines within DURATION of an event's first line join
+                           that event (default 100ms; 0: one event per line)
+          --no-capture     pass output through without recording it (the session
+                           and its end are still recorded)
+          --video URL      record URL as the session's video
       -q, --quiet          print none of agentops-run's own lines (errors excepted)
       -h, --help           show this help
           --version        show the version

@@ -13,9 +13,9 @@ public enum CaptureMarker {
     public static let variable = "AGENTOPS_RUN_CAPTURE"
 
     /// The value naming `stdoutFD` and `stderrFD` (the command's ends) as recorded
-    /// into `session`.
-    public static func value(session: SessionID, stdoutFD: Int32, stderrFD: Int32) -> String {
-        "\(session.value);\(identity(stdoutFD) ?? "-");\(identity(stderrFD) ?? "-")"
+    /// into `session`; a nil descriptor is a stream whose output is not recorded.
+    public static func value(session: SessionID, stdoutFD: Int32?, stderrFD: Int32?) -> String {
+        "\(session.value);\(stdoutFD.flatMap(identity) ?? "-");\(stderrFD.flatMap(identity) ?? "-")"
     }
 
     /// Whether `stream` of this process is a pipe an outer run records into `session`.

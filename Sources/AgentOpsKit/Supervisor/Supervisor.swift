@@ -140,10 +140,12 @@ public final class Supervisor: @unchecked Sendable {
     ///     when an outer agentops-run already records them).
     ///   - stderrRecorder: the same for stderr.
     ///   - session: the session named in the child's capture marker.
+    ///   - recordedStreams: the streams whose output ends up recorded in `session` (here or
+    ///     by an outer run), named in the marker so nested runs do not record them twice.
     /// - Returns: how it ended.
     /// - Throws: `LaunchError` when the kernel refuses to run it; nothing was started.
     public func run(_ configuration: Configuration, stdoutRecorder: Recorder?, stderrRecorder: Recorder?,
-                    session: SessionID) throws(LaunchError) -> Outcome {
+                    session: SessionID, recordedStreams: Set<OutputStream>) throws(LaunchError) -> Outcome {
         let sizeSource = [Int32(1), 2, 0].first { isatty($0) == 1 } ?? 1
         func channel(_ stream: OutputStream) throws(LaunchError) -> OutputChannel {
             configuration.terminalMode.usesTerminal(for: stream) ? try .terminal(sizedLike: sizeSource) : try .pipe()
@@ -158,8 +160,9 @@ public final class Supervisor: @unchecked Sendable {
             throw error
         }
         var environment = configuration.environment
-        environment[CaptureMarker.variable] = CaptureMarker.value(session: session, stdoutFD: stdoutChannel.childFD,
-                                                                  stderrFD: stderrChannel.childFD)
+        environment[CaptureMarker.variable] = CaptureMarker.value(
+            session: session, stdoutFD: recordedStreams.contains(.stdout) ? stdoutChannel.childFD : nil,
+            stderrFD: recordedStreams.contains(.stderr) ? stderrChannel.childFD : nil)
         let foundationExit = DispatchSemaphore(value: 0)
         let process: Process
         do {
