@@ -98,3 +98,50 @@ struct CaptureTests {
         #expect(sizes == [2, 2, 1])
     }
 }
+
+@Suite("Capture budget")
+struct CaptureBudgetTests {
+    /// Feeds `lines` through a budget; returns (head, omission, tail) as strings.
+    static func run(_ lines: [String], limit: Int) -> ([String], CaptureBudget.Omission?, [String]) {
+        var budget = CaptureBudget(limit: limit)
+        var head: [String] = []
+        for (index, text) in lines.enumerated() {
+            Array(text.utf8).withUnsafeBytes { raw in
+                let line = LineSplitter.Line(bytes: raw, droppedBytes: 0, start: Timestamp(microseconds: Int64(index)))
+                if budget.admit(line, read: Timestamp(microseconds: Int64(index))) { head.append(text) }
+            }
+        }
+        var omission: CaptureBudget.Omission?
+        var tail: [String] = []
+        budget.finish(omission: { omission = $0 }, tail: { tail.append(String(decoding: $0.bytes, as: UTF8.self)) })
+        return (head, omission, tail)
+    }
+
+    @Test("head, exact omission with its time span, tail")
+    func split() {
+        let lines = (1...10).map { String(repeating: "x", count: 9) + String($0 % 10) }  // 11 bytes each
+        let (head, omission, tail) = Self.run(lines, limit: 66)  // head 33, tail 33
+        #expect(head == Array(lines[0..<3]))
+        #expect(tail == Array(lines[7..<10]))
+        #expect(omission == CaptureBudget.Omission(lines: 4, bytes: 44, from: Timestamp(microseconds: 3),
+                                                   to: Timestamp(microseconds: 6)))
+    }
+
+    @Test("under the limit nothing is left out; a zero limit keeps nothing")
+    func edges() {
+        let (head, omission, tail) = Self.run(["a", "b"], limit: 100)
+        #expect(head == ["a", "b"] && omission == nil && tail.isEmpty)
+        let (none, all, noTail) = Self.run(["a", "b"], limit: 0)
+        #expect(none.isEmpty && noTail.isEmpty && all?.lines == 2 && all?.bytes == 4)
+    }
+
+    @Test("the tail holds at most maxTailLines lines and stays compact")
+    func manyTinyLines() {
+        // 300 KiB: 150 KiB of head (76,800 two-byte lines), a tail with room for more
+        // lines than the cap.
+        let count = 76_800 + CaptureBudget.maxTailLines * 3
+        let (head, omission, tail) = Self.run((0..<count).map { _ in "y" }, limit: 300 << 10)
+        #expect(head.count + (omission?.lines ?? 0) + tail.count == count)
+        #expect(tail.count == CaptureBudget.maxTailLines)
+    }
+}

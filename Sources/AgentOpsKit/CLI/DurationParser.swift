@@ -29,3 +29,18 @@ public enum DurationParser {
         return total
     }
 }
+
+/// Sizes as users write them: `16MiB`, `16M`, `512k`, `1G`, `1048576`, `0`.
+public enum SizeParser {
+    /// Bytes for `text` (units are powers of 1024; `B` and `iB` optional); nil when it
+    /// is not a size.
+    public static func bytes(_ text: String) -> Int? {
+        let digits = text.prefix { $0.isASCII && $0.isNumber }
+        guard !digits.isEmpty, let number = Int(digits) else { return nil }
+        var unit = text.dropFirst(digits.count).lowercased()
+        if unit.hasSuffix("ib") { unit.removeLast(2) } else if unit.hasSuffix("b") { unit.removeLast() }
+        let shifts: [String: Int] = ["": 0, "k": 10, "m": 20, "g": 30]
+        guard let shift = shifts[unit], number <= Int.max >> shift else { return nil }
+        return number << shift
+    }
+}

@@ -72,6 +72,7 @@ public enum RunCommand {
             let executable = try CommandResolver.resolve(options.command[0], searchPath: childEnvironment["PATH"])
             var limits = CaptureLimits.standard
             if let window = options.eventWindow { limits.eventWindowMicroseconds = Int64(window * 1_000_000) }
+            if let captureLimit = options.captureLimit { limits.capturePerStream = captureLimit }
             let configuration = Supervisor.Configuration(
                 executable: executable, arguments: Array(options.command.dropFirst()), environment: childEnvironment,
                 limits: limits,

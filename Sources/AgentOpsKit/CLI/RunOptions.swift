@@ -26,6 +26,8 @@ public struct RunOptions: Sendable, Equatable {
     public var noCapture = false
     /// `--event-window`: lines within this many seconds of an event's first line join it.
     public var eventWindow: Double?
+    /// `--capture-limit`: recorded bytes per stream.
+    public var captureLimit: Int?
     /// `--tty`: when the command's output streams are pseudo-terminals.
     public var terminalMode: TerminalMode = .auto
     /// The command and its arguments, exactly as given.
@@ -75,6 +77,12 @@ public struct RunOptions: Sendable, Equatable {
                     options.terminalMode = mode
                 } else if let value = try cursor.value(for: "--video") {
                     options.video = value
+                } else if let value = try cursor.value(for: "--capture-limit") {
+                    guard let bytes = SizeParser.bytes(value) else {
+                        throw UsageError.invalidValue(option: "--capture-limit", value: value,
+                                                      expected: "a size such as 16MiB, 512k or 0")
+                    }
+                    options.captureLimit = bytes
                 } else if cursor.flag("--no-capture") {
                     options.noCapture = true
                 } else if let value = try cursor.value(for: "--event-window") {
@@ -143,6 +151,9 @@ public struct RunOptions: Sendable, Equatable {
           --event-window DURATION
                            lines within DURATION of an event's first line join
                            that event (default 100ms; 0: one event per line)
+          --capture-limit SIZE
+                           record at most SIZE of each stream (default 16MiB): the
+                           head, a marker of what was left out, the last part
           --no-capture     pass output through without recording it (the session
                            and its end are still recorded)
           --video URL      record URL as the session's video

@@ -60,6 +60,7 @@ public final class StreamPump: @unchecked Sendable {
     private func run() {
         var splitter = LineSplitter(maxLineBytes: limits.maxLineBytes)
         var grouper = BurstGrouper(limits: limits)
+        var budget = CaptureBudget(limit: limits.capturePerStream)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
         defer { buffer.deallocate() }
         let recorder = self.recorder
@@ -77,7 +78,9 @@ public final class StreamPump: @unchecked Sendable {
             let passed = passThrough(chunk)
             if recorder != nil {
                 let now = Timestamp.now()
-                splitter.feed(chunk, at: now) { line in grouper.add(line, at: now, emit: emit) }
+                splitter.feed(chunk, at: now) { line in
+                    if budget.admit(line, read: now) { grouper.add(line, at: now, emit: emit) }
+                }
             }
             return passed
         }
@@ -115,7 +118,20 @@ public final class StreamPump: @unchecked Sendable {
             if !consume(n) { break loop }
         }
         close(readFD)
-        splitter.finish { line in grouper.add(line, at: .now(), emit: emit) }
+        let end = Timestamp.now()
+        splitter.finish { line in
+            if budget.admit(line, read: end) { grouper.add(line, at: end, emit: emit) }
+        }
+        grouper.flush(emit: emit)
+        // Over the capture limit: the marker, then the tail kept for the end.
+        budget.finish(omission: { omission in
+            guard let recorder else { return }
+            recorder.record(.captureLimit(CaptureBudget.marker(omission, stream: stream), from: omission.from,
+                                          to: omission.to, session: recorder.sessionID))
+        }, tail: { line in
+            grouper.add(LineSplitter.Line(bytes: line.bytes, droppedBytes: line.droppedBytes, start: line.start),
+                        at: line.read, emit: emit)
+        })
         grouper.flush(emit: emit)
     }
 

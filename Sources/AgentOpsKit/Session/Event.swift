@@ -71,6 +71,20 @@ public struct Event: Sendable, Equatable {
         ])
     }
 
+    /// The marker between the recorded head and tail of a stream that went over its
+    /// capture limit, saying exactly what was left out.
+    public static func captureLimit(_ text: String, from start: Timestamp, to end: Timestamp,
+                                    session: SessionID) -> Event {
+        Event(type: .actions, initTimestamp: start, endTimestamp: end, sessionID: session, fields: [
+            ("agent_id", .null),
+            ("action_type", .string("capture_limit")),
+            ("logs", .string(text)),
+            ("screenshot", .null),
+            ("params", .null),
+            ("returns", .null),
+        ])
+    }
+
     /// A nested `agentops-run` step that joined this session: its command line and
     /// how it ended, spanning its run.
     public static func command(_ commandLine: String, outcome: String, from start: Timestamp, to end: Timestamp,
