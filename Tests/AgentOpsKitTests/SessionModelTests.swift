@@ -101,3 +101,25 @@ struct DeclaredEndTests {
         #expect(EndReason.combine(declared: nil, with: (.success, "y")) == (.success, "y"))
     }
 }
+
+@Suite("Redactor")
+struct RedactorTests {
+    @Test("which variables are secrets, longest first, every occurrence")
+    func secrets() throws {
+        let redactor = try Redactor(environment: [
+            "OPENAI_API_KEY": "abcdefgh", "DB_PASSWORD": "abcdefghij", "github_token": "tok-123456",
+            "PATH": "/usr/bin:/bin", "SHORT_SECRET": "1234567", "HOME": "/root",
+        ])
+        #expect(redactor.redact("x abcdefghij y abcdefgh z tok-123456") == "x [REDACTED] y [REDACTED] z [REDACTED]")
+        #expect(redactor.redact("/usr/bin:/bin 1234567 /root") == "/usr/bin:/bin 1234567 /root")
+        #expect(redactor.redact("abcdefghabcdefgh") == "[REDACTED][REDACTED]")
+        #expect(redactor.redact(JSONValue.object([("abcdefgh", .array([.string("abcdefgh"), .int(1)]))]))
+            == .object([("[REDACTED]", .array([.string("[REDACTED]"), .int(1)]))]))
+    }
+
+    @Test("nothing to redact leaves text alone")
+    func empty() throws {
+        let redactor = try Redactor(environment: [:])
+        #expect(redactor.isEmpty && redactor.redact("anything") == "anything")
+    }
+}

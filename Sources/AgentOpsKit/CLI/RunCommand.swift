@@ -27,6 +27,13 @@ public enum RunCommand {
             return .code(0)
         }
         let console = Console(program: "agentops-run", quiet: options.quiet, environment: environment)
+        let redactor: Redactor
+        do {
+            redactor = try Redactor(environment: environment, patterns: options.redactPatterns)
+        } catch {
+            console.error("\(error)")
+            return .code(ExitCodes.usage)
+        }
 
         let joined: SessionID?
         if let id = options.sessionID {
@@ -49,7 +56,7 @@ public enum RunCommand {
         let sessionID = joined ?? .random()
         let store = LocalStore(environment: environment)
         let owner = joined == nil || !store.exists(sessionID)
-        let run = SessionRun(sessionID: sessionID, owner: owner, store: store, console: console)
+        let run = SessionRun(sessionID: sessionID, owner: owner, store: store, console: console, redactor: redactor)
         let start = Timestamp.now()
         let workingDirectory = FileManager.default.currentDirectoryPath
 
@@ -119,19 +126,22 @@ final class SessionRun: @unchecked Sendable {
     let store: LocalStore
     let console: Console
     let recorder: Recorder
+    let redactor: Redactor
 
-    init(sessionID: SessionID, owner: Bool, store: LocalStore, console: Console) {
+    init(sessionID: SessionID, owner: Bool, store: LocalStore, console: Console, redactor: Redactor) {
         self.sessionID = sessionID
         self.owner = owner
         self.store = store
         self.console = console
+        self.redactor = redactor
         var sinks: [RecordSink] = []
         do {
             sinks.append(StoreSink(file: try store.open(sessionID)))
         } catch {
             console.warning("the session will not be recorded locally: \(error)")
         }
-        recorder = Recorder(sessionID: sessionID, sinks: sinks, warn: { [console] in console.warning($0) })
+        recorder = Recorder(sessionID: sessionID, sinks: sinks, redactor: redactor,
+                            warn: { [console] in console.warning($0) })
     }
 
     /// Adds tags to a session this run joined (the owner's tags stay first).
@@ -168,7 +178,7 @@ final class SessionRun: @unchecked Sendable {
         recorder.write([.end(endRecord)])
         summary.apply(.end(endRecord))
         for problem in summary.problems { console.warning("\(problem)") }
-        console.info("session \(sessionID) \(console.paint(state.rawValue, for: state)): \(reason)")
+        console.info("session \(sessionID) \(console.paint(state.rawValue, for: state)): \(redactor.redact(reason))")
         console.info(StatsLine.format(summary, now: end))
     }
 }

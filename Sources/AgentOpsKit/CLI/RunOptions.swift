@@ -26,6 +26,8 @@ public struct RunOptions: Sendable, Equatable {
     public var noCapture = false
     /// `--event-window`: lines within this many seconds of an event's first line join it.
     public var eventWindow: Double?
+    /// `--redact`: more patterns whose matches are redacted from what is recorded.
+    public var redactPatterns: [String] = []
     /// `--capture-limit`: recorded bytes per stream.
     public var captureLimit: Int?
     /// `--tty`: when the command's output streams are pseudo-terminals.
@@ -83,6 +85,8 @@ public struct RunOptions: Sendable, Equatable {
                                                       expected: "a size such as 16MiB, 512k or 0")
                     }
                     options.captureLimit = bytes
+                } else if let value = try cursor.value(for: "--redact") {
+                    options.redactPatterns.append(value)
                 } else if cursor.flag("--no-capture") {
                     options.noCapture = true
                 } else if let value = try cursor.value(for: "--event-window") {
@@ -156,6 +160,9 @@ public struct RunOptions: Sendable, Equatable {
                            head, a marker of what was left out, the last part
           --no-capture     pass output through without recording it (the session
                            and its end are still recorded)
+          --redact REGEX   also replace matches of REGEX with [REDACTED] in what is
+                           recorded (repeatable; secrets from the environment
+                           are always redacted)
           --video URL      record URL as the session's video
       -q, --quiet          print none of agentops-run's own lines (errors excepted)
       -h, --help           show this help

@@ -176,13 +176,22 @@ enum SessionCommands {
 
     /// The session to record into and its file; the session must already be stored.
     private static func openSession(_ given: String?, store: LocalStore,
-                                    environment: [String: String]) throws -> (SessionID, SessionFile) {
+                                    environment: [String: String]) throws -> (SessionID, RedactingFile) {
         guard let text = given ?? environment["AGENTOPS_SESSION_ID"].flatMap({ $0.isEmpty ? nil : $0 }) else {
             throw Failure.notInSession
         }
         guard let id = SessionID(text) else { throw Failure.invalidSessionID(text) }
         guard store.exists(id) else { throw Failure.unknownSession(id.value, home: store.home) }
-        return (id, try store.open(id))
+        return (id, RedactingFile(file: try store.open(id), redactor: try Redactor(environment: environment)))
+    }
+
+    /// A session file that redacts secrets of this environment from what it appends,
+    /// as the wrapper's recorder does.
+    struct RedactingFile {
+        let file: SessionFile
+        let redactor: Redactor
+
+        func append(_ record: StoreRecord) throws { try file.append(redactor.redact(record)) }
     }
 
     private static func count(_ text: String, option: String) throws -> Int {

@@ -1,7 +1,7 @@
 import Foundation
 
-/// The one place a run's records pass through: it stamps events with the session,
-/// counts them, and fans them out to every sink.
+/// The one place a run's records pass through: it redacts secrets, counts events, and
+/// fans the records out to every sink.
 ///
 /// Capture threads call it concurrently; a lock keeps each batch whole and in order
 /// across sinks. A sink that fails is reported once through `warn` and then skipped
@@ -13,17 +13,22 @@ public final class Recorder: @unchecked Sendable {
     private let sinks: [RecordSink]
     private var brokenSinks = Set<ObjectIdentifier>()
     private let warn: @Sendable (String) -> Void
+    private let redactor: Redactor
     private var eventCounts: [EventType: Int] = [:]
 
-    /// A recorder for `sessionID` writing to `sinks`.
-    public init(sessionID: SessionID, sinks: [RecordSink], warn: @escaping @Sendable (String) -> Void) {
+    /// A recorder for `sessionID` writing to `sinks`, redacting with `redactor`.
+    public init(sessionID: SessionID, sinks: [RecordSink], redactor: Redactor,
+                warn: @escaping @Sendable (String) -> Void) {
         self.sessionID = sessionID
         self.sinks = sinks
+        self.redactor = redactor
         self.warn = warn
     }
 
-    /// Passes `records` to every working sink.
+    /// Passes `records`, secrets redacted, to every working sink.
     public func write(_ records: [StoreRecord]) {
+        // Outside the lock: redacting a large event is the costly part.
+        let records = redactor.isEmpty ? records : records.map(redactor.redact)
         lock.lock()
         defer { lock.unlock() }
         for record in records {

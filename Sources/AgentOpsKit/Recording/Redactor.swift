@@ -1,0 +1,127 @@
+import Foundation
+import Glibc
+
+/// Replaces secrets with `[REDACTED]` in everything recorded, while the terminal still
+/// shows the command's output unchanged (pass-through never goes through here).
+///
+/// Secrets are the values (8 characters or more) of environment variables whose names
+/// contain KEY, TOKEN, SECRET or PASSWORD, the AgentOps API key whatever its length,
+/// and whatever matches a `--redact` pattern.
+public struct Redactor: @unchecked Sendable {
+    /// What a secret is replaced with.
+    public static let replacement = "[REDACTED]"
+    /// Name fragments that mark an environment variable as secret (case-insensitive).
+    public static let secretNameParts = ["KEY", "TOKEN", "SECRET", "PASSWORD"]
+
+    /// Literal secrets, longest first, so a secret containing another goes whole.
+    private let secrets: [[UInt8]]
+    private let patterns: [NSRegularExpression]
+
+    /// Whether there is anything to redact.
+    public var isEmpty: Bool { secrets.isEmpty && patterns.isEmpty }
+
+    /// A redactor for `environment` and the given regular expressions.
+    ///
+    /// - Throws: `UsageError.invalidValue` for a pattern that is not a valid regular
+    ///   expression.
+    public init(environment: [String: String], patterns: [String] = []) throws(UsageError) {
+        var values = Set<String>()
+        for (name, value) in environment where value.count >= 8 {
+            let upper = name.uppercased()
+            if Self.secretNameParts.contains(where: upper.contains) { values.insert(value) }
+        }
+        if let key = environment["AGENTOPS_API_KEY"], !key.isEmpty { values.insert(key) }
+        secrets = values.map { Array($0.utf8) }.sorted { $0.count > $1.count }
+        var compiled: [NSRegularExpression] = []
+        for pattern in patterns {
+            do {
+                compiled.append(try NSRegularExpression(pattern: pattern))
+            } catch {
+                throw .invalidValue(option: "--redact", value: pattern, expected: "a regular expression")
+            }
+        }
+        self.patterns = compiled
+    }
+
+    /// `text` with every secret and pattern match replaced.
+    public func redact(_ text: String) -> String {
+        guard !isEmpty, !text.isEmpty else { return text }
+        var result = text
+        if !secrets.isEmpty {
+            var bytes = Array(text.utf8)
+            var changed = false
+            for secret in secrets where Self.replaceAll(secret, in: &bytes) { changed = true }
+            if changed { result = String(decoding: bytes, as: UTF8.self) }
+        }
+        for pattern in patterns {
+            result = pattern.stringByReplacingMatches(in: result, range: NSRange(result.startIndex..., in: result),
+                                                      withTemplate: NSRegularExpression.escapedTemplate(
+                                                          for: Self.replacement))
+        }
+        return result
+    }
+
+    /// Every string inside `value` redacted (keys too: a secret can be a key).
+    public func redact(_ value: JSONValue) -> JSONValue {
+        guard !isEmpty else { return value }
+        switch value {
+        case let .string(text): return .string(redact(text))
+        case let .array(items): return .array(items.map(redact))
+        case let .object(pairs): return .object(pairs.map { (redact($0.0), redact($0.1)) })
+        case .null, .bool, .number: return value
+        }
+    }
+
+    /// `record` with every string it would write redacted.
+    public func redact(_ record: StoreRecord) -> StoreRecord {
+        guard !isEmpty else { return record }
+        switch record {
+        case var .start(session):
+            session.command = session.command.map(redact)
+            session.tags = session.tags.map(redact)
+            session.hostEnv = redact(session.hostEnv)
+            session.video = session.video.map(redact)
+            return .start(session)
+        case var .event(event):
+            event.fields = event.fields.map { ($0.0, redact($0.1)) }
+            return .event(event)
+        case let .tags(tags):
+            return .tags(tags.map(redact))
+        case var .end(end):
+            end.reason = redact(end.reason)
+            return .end(end)
+        case var .declaredEnd(declared):
+            declared.reason = declared.reason.map(redact)
+            return .declaredEnd(declared)
+        }
+    }
+
+    /// Replaces each occurrence of `needle` in `bytes`; true if there was one.
+    private static func replaceAll(_ needle: [UInt8], in bytes: inout [UInt8]) -> Bool {
+        guard let first = needle.first, needle.count <= bytes.count else { return false }
+        var output: [UInt8] = []
+        var copied = 0
+        var index = 0
+        bytes.withUnsafeBytes { haystack in
+            needle.withUnsafeBytes { pattern in
+                while index + pattern.count <= haystack.count,
+                      let hit = memchr(haystack.baseAddress! + index, Int32(first), haystack.count - index - pattern.count + 1) {
+                    let position = haystack.baseAddress!.distance(to: UnsafeRawPointer(hit))
+                    if memcmp(haystack.baseAddress! + position, pattern.baseAddress!, pattern.count) == 0 {
+                        if output.isEmpty { output.reserveCapacity(haystack.count) }
+                        output.append(contentsOf: haystack[copied..<position])
+                        output.append(contentsOf: replacement.utf8)
+                        index = position + pattern.count
+                        copied = index
+                    } else {
+                        index = position + 1
+                    }
+                }
+            }
+        }
+        guard copied > 0 else { return false }
+        output.append(contentsOf: bytes[copied...])
+        bytes = output
+        return true
+    }
+}

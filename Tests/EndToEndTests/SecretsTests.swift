@@ -1,0 +1,53 @@
+import Foundation
+import Glibc
+import Testing
+@testable import AgentOpsKit
+
+@Suite("Secrets stay out of what is recorded")
+struct SecretsTests {
+    static let token = "supersecretvalue123"
+    static let apiKey = "6f1c0e2a-5b7d-4c3e-9a8b-2d1e0f9c8b7a"
+
+    @Test("environment secrets and the API key: on the terminal, never in the session file")
+    func environmentSecrets() throws {
+        let home = Harness.temporaryFolder()
+        let script = "echo token=$MY_API_TOKEN key=$AGENTOPS_API_KEY short=$SHORT_KEY; echo \"$MY_PASSWORD\" >&2; exit 3"
+        let result = Harness.wrap(["--tag", Self.token, "sh", "-c", script, Self.token], home: home,
+                                  extra: ["MY_API_TOKEN": Self.token, "AGENTOPS_API_KEY": Self.apiKey,
+                                          "SHORT_KEY": "abc", "MY_PASSWORD": "hunter2hunter2"])
+        #expect(result.out == "token=\(Self.token) key=\(Self.apiKey) short=abc\n")
+        #expect(result.err.hasPrefix("hunter2hunter2\n"))
+        let id = try #require(LocalStore(home: home).sessionIDs().first)
+        let raw = try String(contentsOfFile: LocalStore(home: home).path(of: id), encoding: .utf8)
+        for secret in [Self.token, Self.apiKey, "hunter2hunter2"] {
+            #expect(!raw.contains(secret), "\(secret) was recorded")
+        }
+        #expect(!result.err.contains(Self.apiKey))
+        let export = try Harness.export(home: home)
+        #expect(export.list("actions").first?["logs"] == .string("token=[REDACTED] key=[REDACTED] short=abc"))
+        #expect(export.list("errors").first?["details"] == .string("[REDACTED]"))
+        #expect(export["session"]?["command"]?.arrayValue?.last == .string("[REDACTED]"))
+        #expect(export["session"]?["tags"] == .array([.string("[REDACTED]")]))
+    }
+
+    @Test("--redact adds patterns; an invalid one is a usage error")
+    func patterns() throws {
+        let home = Harness.temporaryFolder()
+        let result = Harness.wrap(["--redact", "sk-[a-z0-9]{6,}", "--redact", "ghp_\\w+", "sh", "-c",
+                                   "echo use sk-abc123def and ghp_XyZ9 not sk-ab"], home: home)
+        #expect(result.out == "use sk-abc123def and ghp_XyZ9 not sk-ab\n")
+        #expect(try Harness.export(home: home).list("actions").first?["logs"]
+            == .string("use [REDACTED] and [REDACTED] not sk-ab"))
+        #expect(Harness.wrap(["--redact", "(unclosed", "true"], home: home).code == 125)
+    }
+
+    @Test("agentops event redacts the same secrets")
+    func eventCommand() throws {
+        let home = Harness.temporaryFolder()
+        let extra = ["MY_API_TOKEN": Self.token,
+                     "PATH": Harness.binFolder + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/bin")]
+        _ = Harness.wrap(["-q", "sh", "-c", "agentops event error --type auth --details \"bad $MY_API_TOKEN\""],
+                         home: home, extra: extra)
+        #expect(try Harness.export(home: home).list("errors").first?["details"] == .string("bad [REDACTED]"))
+    }
+}
