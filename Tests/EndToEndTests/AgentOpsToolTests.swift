@@ -86,3 +86,97 @@ struct AgentOpsToolTests {
         #expect(Harness.tool(["sessions"], home: home).code == 0)
     }
 }
+
+@Suite("The agentops tool: views, filters, pruning")
+struct AgentOpsToolViewTests {
+    /// A store with sessions started `ages` seconds ago, tagged and ended as given.
+    static func store(_ sessions: [(age: Double, tags: [String], state: EndState)]) throws -> String {
+        let home = Harness.temporaryFolder()
+        let store = LocalStore(home: home)
+        let now = Timestamp.now()
+        for (index, spec) in sessions.enumerated() {
+            let id = try #require(SessionID(String(format: "%08d-0000-4000-8000-000000000000", index)))
+            let start = Timestamp(microseconds: now.microseconds - Int64(spec.age * 1_000_000))
+            try store.open(id).append([
+                .start(Session(id: id, initTimestamp: start, tags: spec.tags, hostEnv: .null, command: ["c\(index)"])),
+                .end(.init(timestamp: start, state: spec.state, reason: "r")),
+            ])
+        }
+        return home
+    }
+
+    @Test("sessions filters by tag, state and start time")
+    func filters() throws {
+        let home = try Self.store([(10, ["a"], .success), (7200, ["a", "b"], .fail), (172_800, ["b"], .fail)])
+        func ids(_ arguments: [String]) throws -> [String] {
+            let result = Harness.tool(["sessions", "--json"] + arguments, home: home)
+            try #require(result.code == 0, "\(result.err)")
+            return try JSONParser.parse(result.stdout).arrayValue?.compactMap { $0["command"]?.arrayValue?.first?.stringValue } ?? []
+        }
+        #expect(try ids(["--tag", "a"]) == ["c0", "c1"])
+        #expect(try ids(["--tag", "a", "--tag", "b"]) == ["c1"])
+        #expect(try ids(["--state", "fail"]) == ["c1", "c2"])
+        #expect(try ids(["--since", "1d"]) == ["c0", "c1"])
+        #expect(try ids(["--since", "2000-01-01", "--limit", "1"]) == ["c0"])
+        #expect(Harness.tool(["sessions", "--state", "Failure"], home: home).code == 2)
+        #expect(Harness.tool(["sessions", "--since", "whenever"], home: home).code == 2)
+    }
+
+    @Test("show: header, then events in time order with stream and text")
+    func show() throws {
+        let home = Harness.temporaryFolder()
+        _ = Harness.wrap(["-q", "-t", "demo", "sh", "-c", "echo hello; sleep 0.2; echo oops >&2; exit 2"], home: home)
+        let result = Harness.tool(["show", "last"], home: home)
+        #expect(result.code == 0)
+        let lines = result.out.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("session   ") == true)
+        #expect(lines.contains("command   sh -c 'echo hello; sleep 0.2; echo oops >&2; exit 2'"))
+        #expect(lines.contains("state     Fail: Command exited with code 2"))
+        #expect(lines.contains("tags      demo"))
+        let events = lines.filter { $0.contains("  stdout  ") || $0.contains("  stderr  ") }
+        #expect(events.count == 2)
+        #expect(events.first?.hasSuffix("stdout  hello") == true && events.last?.hasSuffix("stderr  oops") == true)
+        #expect(!result.out.contains("\u{1B}["), "no colour outside a terminal")
+    }
+
+    @Test("export --format jsonl streams the session, then one line per event")
+    func jsonl() throws {
+        let home = Harness.temporaryFolder()
+        _ = Harness.wrap(["-q", "--event-window", "0", "sh", "-c", "echo a; echo b; echo c >&2"], home: home)
+        let result = Harness.tool(["export", "last", "--format", "jsonl"], home: home)
+        #expect(result.code == 0)
+        let lines = try result.out.split(separator: "\n").map { try JSONParser.parse(String($0)) }
+        #expect(lines.count == 4)
+        #expect(lines.first?["session"]?["end_state"] == .string("Success"))
+        #expect(Set(lines.dropFirst().compactMap { $0["event_type"]?.stringValue }) == ["actions", "errors"])
+        #expect(Harness.tool(["export", "last", "--format", "xml"], home: home).code == 2)
+    }
+
+    @Test("prune --older-than and --keep")
+    func prune() throws {
+        let home = try Self.store([(10, [], .success), (86400 * 40, [], .fail), (86400 * 50, [], .fail)])
+        #expect(Harness.tool(["prune"], home: home).code == 2)
+        #expect(Harness.tool(["prune", "--older-than", "30d"], home: home).code == 0)
+        #expect(LocalStore(home: home).sessionIDs().count == 1)
+        let more = try Self.store([(10, [], .success), (20, [], .success), (30, [], .success)])
+        _ = Harness.tool(["prune", "--keep", "1"], home: more)
+        #expect(LocalStore(home: more).sessionIDs().map(\.value) == ["00000000-0000-4000-8000-000000000000"])
+    }
+
+    @Test("ten nested runs writing at once give one consistent session")
+    func concurrentNestedRuns() throws {
+        let home = Harness.temporaryFolder()
+        let script = "for i in 1 2 3 4 5 6 7 8 9 10; do \(Harness.agentopsRun) -q --event-window 0 -- seq 1 300 "
+            + "> /dev/null & done; wait"
+        let result = Harness.wrap(["-q", "sh", "-c", script], home: home, timeout: 120)
+        #expect(result.code == 0)
+        #expect(LocalStore(home: home).sessionIDs().count == 1)
+        let export = Harness.tool(["export", "last"], home: home)
+        #expect(!export.err.contains("skipped"), "\(export.err)")
+        let actions = try JSONParser.parse(export.stdout).list("actions")
+        let numbers = actions.filter { $0["action_type"] == .string("stdout") }.compactMap { $0["logs"]?.stringValue }
+        #expect(numbers.count == 3000)
+        #expect(Dictionary(grouping: numbers, by: { $0 }).values.allSatisfy { $0.count == 10 })
+        #expect(actions.filter { $0["action_type"] == .string("command") }.count == 10)
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// `agentops`: lists, summarises and exports the sessions in the local store.
 public enum AgentOpsCommand {
@@ -37,6 +38,10 @@ public enum AgentOpsCommand {
                 return try stats(rest, store: store, console: console)
             case "export":
                 return try export(rest, store: store, console: console)
+            case "show":
+                return try show(rest, store: store, console: console)
+            case "prune":
+                return try prune(rest, store: store, console: console)
             case "event":
                 return try SessionCommands.event(rest, store: store, environment: environment)
             case "tags":
@@ -58,6 +63,9 @@ public enum AgentOpsCommand {
     private static func sessions(_ arguments: [String], store: LocalStore, console: Console) throws -> Int32 {
         var limit = 20
         var json = false
+        var tags: [String] = []
+        var state: EndState?
+        var since: Timestamp?
         var cursor = ArgumentCursor(arguments)
         while !cursor.isAtEnd {
             if let value = try cursor.value(for: "--limit", short: "-n") {
@@ -65,6 +73,21 @@ public enum AgentOpsCommand {
                     throw UsageError.invalidValue(option: "--limit", value: value, expected: "a number ≥ 0 (0: all)")
                 }
                 limit = number
+            } else if let value = try cursor.value(for: "--tag", short: "-t") {
+                tags.append(value)
+            } else if let value = try cursor.value(for: "--state") {
+                guard let parsed = EndState.allCases.first(where: { $0.rawValue.lowercased() == value.lowercased() })
+                else {
+                    throw UsageError.invalidValue(option: "--state", value: value,
+                                                  expected: "Success, Fail or Indeterminate")
+                }
+                state = parsed
+            } else if let value = try cursor.value(for: "--since") {
+                guard let parsed = sinceTimestamp(value) else {
+                    throw UsageError.invalidValue(option: "--since", value: value,
+                                                  expected: "a duration ago (2h, 7d) or a date (2026-11-21, ISO 8601)")
+                }
+                since = parsed
             } else if cursor.flag("--json") {
                 json = true
             } else if cursor.flag("-h", "--help") {
@@ -75,7 +98,12 @@ public enum AgentOpsCommand {
                     : UsageError.unexpectedArgument(cursor.current)
             }
         }
-        var summaries = store.summaries()
+        let wantedTags = Tags.normalized(tags)
+        var summaries = store.summaries().filter { summary in
+            wantedTags.allSatisfy(summary.session.tags.contains)
+                && (state == nil || summary.session.endState == state)
+                && (since == nil || summary.session.initTimestamp >= since!)
+        }
         if limit > 0 { summaries = Array(summaries.prefix(limit)) }
         for summary in summaries {
             for problem in summary.problems { console.warning("\(problem)") }
@@ -84,19 +112,24 @@ public enum AgentOpsCommand {
         if json {
             print(JSONWriter.pretty(.array(summaries.map { SessionsTable.json($0, now: now) })))
         } else if summaries.isEmpty {
-            console.error("no sessions in \(store.home) yet (record one with 'agentops-run -- COMMAND')")
+            console.error(tags.isEmpty && state == nil && since == nil
+                ? "no sessions in \(store.home) yet (record one with 'agentops-run -- COMMAND')"
+                : "no session matches")
         } else {
             print(SessionsTable.text(summaries, now: now))
         }
         return Status.ok
     }
 
-    /// The single session-id argument of `stats` and `export`.
-    private static func sessionArgument(_ arguments: [String], store: LocalStore) throws -> String? {
+    /// The single session-id argument of `stats`, `export` and `show`; `options` may
+    /// take an option (consuming it) and return true.
+    private static func sessionArgument(_ arguments: [String], store: LocalStore,
+                                        options: (inout ArgumentCursor) throws -> Bool = { _ in false }) throws -> String? {
         var cursor = ArgumentCursor(arguments)
         var query: String?
         while !cursor.isAtEnd {
             if cursor.flag("-h", "--help") { return nil }
+            if try options(&cursor) { continue }
             if cursor.current.hasPrefix("-") { throw UsageError.unknownOption(cursor.current) }
             guard query == nil else { throw UsageError.unexpectedArgument(cursor.current) }
             query = cursor.current
@@ -118,14 +151,81 @@ public enum AgentOpsCommand {
     }
 
     private static func export(_ arguments: [String], store: LocalStore, console: Console) throws -> Int32 {
-        guard let path = try sessionArgument(arguments, store: store) else {
+        var format = "json"
+        let found = try sessionArgument(arguments, store: store) { cursor in
+            guard let value = try cursor.value(for: "--format") else { return false }
+            guard ["json", "jsonl"].contains(value) else {
+                throw UsageError.invalidValue(option: "--format", value: value, expected: "json or jsonl")
+            }
+            format = value
+            return true
+        }
+        guard let path = found else {
             print(helpText)
+            return Status.ok
+        }
+        if format == "jsonl" {
+            let problems = try SessionExport.streamLines(path: path) { line in
+                var bytes = line
+                bytes.append(0x0A)
+                StandardOutput.write(bytes)
+            }
+            for problem in problems { console.warning("\(problem)") }
             return Status.ok
         }
         let (document, problems) = try SessionExport.document(path: path)
         for problem in problems { console.warning("\(problem)") }
         print(JSONWriter.pretty(document))
         return Status.ok
+    }
+
+    private static func show(_ arguments: [String], store: LocalStore, console: Console) throws -> Int32 {
+        guard let path = try sessionArgument(arguments, store: store) else {
+            print(helpText)
+            return Status.ok
+        }
+        let summary = try SessionSummary.load(path: path)
+        let (document, problems) = try SessionExport.document(path: path)
+        for problem in problems { console.warning("\(problem)") }
+        let colour = isatty(1) == 1 && console.colour
+        print(SessionView.render(document, summary: summary, colour: colour))
+        return Status.ok
+    }
+
+    private static func prune(_ arguments: [String], store: LocalStore, console: Console) throws -> Int32 {
+        var olderThan: Double?
+        var keep: Int?
+        var cursor = ArgumentCursor(arguments)
+        while !cursor.isAtEnd {
+            if let value = try cursor.value(for: "--older-than") {
+                guard let seconds = DurationParser.seconds(value) else {
+                    throw UsageError.invalidValue(option: "--older-than", value: value, expected: "a duration such as 30d")
+                }
+                olderThan = seconds
+            } else if let value = try cursor.value(for: "--keep") {
+                guard let number = Int(value), number >= 0 else {
+                    throw UsageError.invalidValue(option: "--keep", value: value, expected: "a number ≥ 0")
+                }
+                keep = number
+            } else {
+                throw cursor.current.hasPrefix("-") ? UsageError.unknownOption(cursor.current)
+                    : UsageError.unexpectedArgument(cursor.current)
+            }
+        }
+        guard olderThan != nil || keep != nil else { throw UsageError.missingValue(option: "--older-than or --keep") }
+        let removed = store.prune(olderThan: olderThan, keep: keep)
+        console.info("removed \(removed.count) session\(removed.count == 1 ? "" : "s")")
+        return Status.ok
+    }
+
+    /// `--since`: a duration ago (`2h`, `7d`), a date (`2026-11-21`, UTC midnight) or an
+    /// ISO 8601 timestamp.
+    static func sinceTimestamp(_ text: String, now: Timestamp = .now()) -> Timestamp? {
+        if let seconds = DurationParser.seconds(text) {
+            return Timestamp(microseconds: now.microseconds - Int64(seconds * 1_000_000))
+        }
+        if let exact = Timestamp(iso8601: text) { return exact }
+        return Timestamp(iso8601: text + "T00:00:00+00:00")
     }
 
     /// `agentops --help`; the man page says the same (a test checks the commands).
@@ -136,9 +236,19 @@ public enum AgentOpsCommand {
     the running one from any language.
 
     commands:
-      sessions [--limit N] [--json]   list sessions, newest first (default 20; 0: all)
+      sessions [--limit N] [--json] [--tag T] [--state S] [--since WHEN]
+                                      list sessions, newest first (default 20; 0: all),
+                                      those with tag T, end state S, started since WHEN
+                                      (a duration ago such as 2h, or a date)
+      show ID                         the session and its events, for people
       stats ID                        the session's stats, as GET /v2/sessions/ID/stats
-      export ID                       the session and its events, as GET /v2/sessions/ID/export
+      export ID [--format json|jsonl] the session and its events, as
+                                      GET /v2/sessions/ID/export; jsonl streams one
+                                      line per event after the session
+      prune --older-than DURATION | --keep N
+                                      remove sessions started longer ago than DURATION,
+                                      or all but the newest N (both: the older ones
+                                      outside the newest N)
 
     recording into the running session ($AGENTOPS_SESSION_ID, or --session-id ID):
       event llm --model M --prompt-tokens N --completion-tokens N

@@ -64,4 +64,19 @@ public enum SessionExport {
             ("errors", .int(summary.count(.errors))),
         ])
     }
+
+    /// The export as JSON Lines, for big sessions: first `{"session": …}`, then one
+    /// line per event (its export row with `event_type`), in the order they were
+    /// recorded. Two streaming passes over the file; nothing is held but one line.
+    ///
+    /// - Throws: `StoreError` when the file cannot be read.
+    public static func streamLines(path: String, line: ([UInt8]) -> Void) throws -> [SessionReader.Problem] {
+        let summary = try SessionSummary.load(path: path)
+        line(JSONWriter.compact(.object([("session", summary.session.exportRow)])))
+        try SessionReader.read(path: path) { record in
+            guard case let .event(event) = record, case let .object(pairs) = row(event) else { return }
+            line(JSONWriter.compact(.object([("event_type", .string(table(for: event.type).rawValue))] + pairs)))
+        }
+        return summary.problems
+    }
 }
