@@ -58,38 +58,14 @@ public final class StreamPump: @unchecked Sendable {
     }
 
     private func run() {
-        var splitter = LineSplitter(maxLineBytes: limits.maxLineBytes)
-        var grouper = BurstGrouper(limits: limits)
-        var budget = CaptureBudget(limit: limits.capturePerStream)
+        var lines = recorder.map { StreamRecorder(stream: stream, recorder: $0, limits: limits) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
         defer { buffer.deallocate() }
-        let recorder = self.recorder
-        let stream = self.stream
-        let emit: (BurstGrouper.Burst) -> Void = { burst in
-            guard let recorder else { return }
-            let text = String(decoding: burst.text, as: UTF8.self)
-            let event = stream == .stdout
-                ? Event.stdout(text, from: burst.start, to: burst.end, session: recorder.sessionID)
-                : Event.stderr(text, from: burst.start, to: burst.end, session: recorder.sessionID)
-            recorder.record(event)
-        }
-        func consume(_ count: Int) -> Bool {
-            let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-            let passed = passThrough(chunk)
-            if recorder != nil {
-                let now = Timestamp.now()
-                splitter.feed(chunk, at: now) { line in
-                    if budget.admit(line, read: now) { grouper.add(line, at: now, emit: emit) }
-                }
-            }
-            return passed
-        }
-
         var fds = [pollfd(fd: readFD, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: wake.readFD, events: Int16(POLLIN), revents: 0)]
-        loop: while true {
+        while true {
             var timeout: Int32 = -1
-            if let deadline = grouper.deadline {
+            if let deadline = lines?.deadline {
                 let remaining = deadline.microseconds - Timestamp.now().microseconds
                 timeout = remaining <= 0 ? 0 : Int32(min((remaining + 999) / 1000, 60_000))
             }
@@ -101,11 +77,11 @@ public final class StreamPump: @unchecked Sendable {
                 break
             }
             if ready == 0 {
-                grouper.flushIfDue(at: .now(), emit: emit)
+                lines?.flushIfDue(at: .now())
                 continue
             }
             if fds[1].revents != 0 {
-                drainAvailable(buffer: buffer, consume: consume)
+                drainAvailable(buffer: buffer, lines: &lines)
                 break
             }
             let n = read(readFD, buffer.baseAddress, buffer.count)
@@ -115,29 +91,22 @@ public final class StreamPump: @unchecked Sendable {
                 break
             }
             if n == 0 { break }
-            if !consume(n) { break loop }
+            if !consume(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), lines: &lines) { break }
         }
         close(readFD)
-        let end = Timestamp.now()
-        splitter.finish { line in
-            if budget.admit(line, read: end) { grouper.add(line, at: end, emit: emit) }
-        }
-        grouper.flush(emit: emit)
-        // Over the capture limit: the marker, then the tail kept for the end.
-        budget.finish(omission: { omission in
-            guard let recorder else { return }
-            recorder.record(.captureLimit(CaptureBudget.marker(omission, stream: stream), from: omission.from,
-                                          to: omission.to, session: recorder.sessionID))
-        }, tail: { line in
-            grouper.add(LineSplitter.Line(bytes: line.bytes, droppedBytes: line.droppedBytes, start: line.start),
-                        at: line.read, emit: emit)
-        })
-        grouper.flush(emit: emit)
+        lines?.finish(at: .now())
+    }
+
+    /// Passes a chunk through, then records it; false when our reader went away.
+    private func consume(_ chunk: UnsafeRawBufferPointer, lines: inout StreamRecorder?) -> Bool {
+        let passed = passThrough(chunk)
+        lines?.feed(chunk, at: .now())
+        return passed
     }
 
     /// After a stop request: passes on only what is in the pipe right now, so a
     /// grandchild writing forever cannot keep the wrapper alive.
-    private func drainAvailable(buffer: UnsafeMutableRawBufferPointer, consume: (Int) -> Bool) {
+    private func drainAvailable(buffer: UnsafeMutableRawBufferPointer, lines: inout StreamRecorder?) {
         var available: Int32 = 0
         guard ioctl(readFD, UInt(FIONREAD), &available) == 0 else { return }
         var left = Int(available)
@@ -146,7 +115,7 @@ public final class StreamPump: @unchecked Sendable {
             if n < 0, errno == EINTR { continue }
             if n <= 0 { return }
             left -= n
-            if !consume(n) { return }
+            if !consume(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), lines: &lines) { return }
         }
     }
 

@@ -1,0 +1,74 @@
+/// Everything that turns one stream's bytes into events: line splitting, the capture
+/// budget, burst grouping, and handing events to the recorder.
+///
+/// One value owned by its pump thread, changed through mutating methods: the per-line
+/// path runs with static exclusivity (closures capturing these as `var`s cost a dynamic
+/// check on every access, measured at about a tenth of the time for 20 M short lines).
+struct StreamRecorder {
+    private let stream: OutputStream
+    private let recorder: Recorder
+    private var splitter: LineSplitter
+    private var grouper: BurstGrouper
+    private var budget: CaptureBudget
+
+    init(stream: OutputStream, recorder: Recorder, limits: CaptureLimits) {
+        self.stream = stream
+        self.recorder = recorder
+        splitter = LineSplitter(maxLineBytes: limits.maxLineBytes)
+        grouper = BurstGrouper(limits: limits)
+        budget = CaptureBudget(limit: limits.capturePerStream)
+    }
+
+    /// When the open event must be recorded if no more lines come.
+    var deadline: Timestamp? { grouper.deadline }
+
+    /// Takes a chunk read at `time`.
+    mutating func feed(_ chunk: UnsafeRawBufferPointer, at time: Timestamp) {
+        // The splitter is taken out while it calls back into `self` for each line.
+        var splitter = self.splitter
+        self.splitter = LineSplitter(maxLineBytes: 1)
+        splitter.feed(chunk, at: time) { line in accept(line, read: time) }
+        self.splitter = splitter
+    }
+
+    /// Records the open event if its window has passed.
+    mutating func flushIfDue(at time: Timestamp) {
+        let (recorder, stream) = (self.recorder, self.stream)
+        grouper.flushIfDue(at: time) { Self.record($0, stream: stream, recorder: recorder) }
+    }
+
+    /// The stream ended: the last line, the open event, then — over the capture limit —
+    /// the marker of what was left out and the tail.
+    mutating func finish(at time: Timestamp) {
+        var splitter = self.splitter
+        self.splitter = LineSplitter(maxLineBytes: 1)
+        splitter.finish { line in accept(line, read: time) }
+        let (recorder, stream) = (self.recorder, self.stream)
+        let emit: (BurstGrouper.Burst) -> Void = { Self.record($0, stream: stream, recorder: recorder) }
+        grouper.flush(emit: emit)
+        var grouper = self.grouper
+        budget.finish(omission: { omission in
+            recorder.record(.captureLimit(CaptureBudget.marker(omission, stream: stream), from: omission.from,
+                                          to: omission.to, session: recorder.sessionID))
+        }, tail: { line in
+            grouper.add(LineSplitter.Line(bytes: line.bytes, droppedBytes: line.droppedBytes, start: line.start),
+                        at: line.read, emit: emit)
+        })
+        grouper.flush(emit: emit)
+        self.grouper = grouper
+    }
+
+    private mutating func accept(_ line: LineSplitter.Line, read: Timestamp) {
+        guard budget.admit(line, read: read) else { return }
+        let (recorder, stream) = (self.recorder, self.stream)
+        grouper.add(line, at: read) { Self.record($0, stream: stream, recorder: recorder) }
+    }
+
+    private static func record(_ burst: BurstGrouper.Burst, stream: OutputStream, recorder: Recorder) {
+        let text = String(decoding: burst.text, as: UTF8.self)
+        let event = stream == .stdout
+            ? Event.stdout(text, from: burst.start, to: burst.end, session: recorder.sessionID)
+            : Event.stderr(text, from: burst.start, to: burst.end, session: recorder.sessionID)
+        recorder.record(event)
+    }
+}
