@@ -101,14 +101,33 @@ struct CaptureTests {
 
 @Suite("Capture budget")
 struct CaptureBudgetTests {
-    /// Feeds `lines` through a budget; returns (head, omission, tail) as strings.
-    static func run(_ lines: [String], limit: Int) -> ([String], CaptureBudget.Omission?, [String]) {
+    /// Feeds `text` in chunks of `chunk` bytes the way `StreamRecorder` does: line by
+    /// line through the head, then raw. Returns (head, omission, tail).
+    static func run(_ text: String, limit: Int, chunk: Int = 7) -> ([String], CaptureBudget.Omission?, [String]) {
         var budget = CaptureBudget(limit: limit)
+        var splitter = LineSplitter(maxLineBytes: 1 << 16)
         var head: [String] = []
-        for (index, text) in lines.enumerated() {
-            Array(text.utf8).withUnsafeBytes { raw in
-                let line = LineSplitter.Line(bytes: raw, droppedBytes: 0, start: Timestamp(microseconds: Int64(index)))
-                if budget.admit(line, read: Timestamp(microseconds: Int64(index))) { head.append(text) }
+        let bytes = Array(text.utf8)
+        var time: Int64 = 0
+        for start in stride(from: 0, to: bytes.count, by: chunk) {
+            time += 1
+            let now = Timestamp(microseconds: time)
+            bytes[start..<min(start + chunk, bytes.count)].withUnsafeBytes { raw in
+                if budget.inTail {
+                    budget.keep(raw, read: now)
+                    return
+                }
+                let taken = splitter.feed(raw, at: now) { line in
+                    guard budget.admit(line, read: now) else { return false }
+                    head.append(String(decoding: line.bytes, as: UTF8.self))
+                    return true
+                }
+                if taken < raw.count { budget.keep(UnsafeRawBufferPointer(rebasing: raw[taken...]), read: now) }
+            }
+        }
+        splitter.finish { line in
+            if budget.admit(line, read: Timestamp(microseconds: time), terminated: false) {
+                head.append(String(decoding: line.bytes, as: UTF8.self))
             }
         }
         var omission: CaptureBudget.Omission?
@@ -117,31 +136,50 @@ struct CaptureBudgetTests {
         return (head, omission, tail)
     }
 
-    @Test("head, exact omission with its time span, tail")
-    func split() {
-        let lines = (1...10).map { String(repeating: "x", count: 9) + String($0 % 10) }  // 11 bytes each
-        let (head, omission, tail) = Self.run(lines, limit: 66)  // head 33, tail 33
-        #expect(head == Array(lines[0..<3]))
-        #expect(tail == Array(lines[7..<10]))
-        #expect(omission == CaptureBudget.Omission(lines: 4, bytes: 44, from: Timestamp(microseconds: 3),
-                                                   to: Timestamp(microseconds: 6)))
+    static func lines(_ count: Int) -> String { (1...count).map { String(format: "line-%04d\n", $0) }.joined() }
+
+    @Test("head, exact omission, tail of whole lines; every byte accounted for", arguments: [1, 7, 64, 4096])
+    func split(chunk: Int) throws {
+        let text = Self.lines(100)  // 10 bytes a line
+        let (head, omission, tail) = Self.run(text, limit: 200, chunk: chunk)  // head 100, tail 100
+        #expect(head == (1...10).map { String(format: "line-%04d", $0) })
+        #expect(tail == (91...100).map { String(format: "line-%04d", $0) })
+        let gap = try #require(omission)
+        #expect(gap.lines == 80 && gap.bytes == 800)
+        #expect(gap.from <= gap.to)
     }
 
-    @Test("under the limit nothing is left out; a zero limit keeps nothing")
+    @Test("a stream ending without a newline: its last line counts and is kept")
+    func unterminated() throws {
+        let (head, omission, tail) = Self.run(Self.lines(50) + "last", limit: 60)
+        #expect(head.count == 3 && tail.last == "last")
+        let gap = try #require(omission)
+        #expect(head.count + gap.lines + tail.count == 51)
+        #expect(head.count * 10 + gap.bytes + (tail.count - 1) * 10 + 4 == 504)
+    }
+
+    @Test("under the limit nothing is left out; a zero limit keeps nothing and counts everything")
     func edges() {
-        let (head, omission, tail) = Self.run(["a", "b"], limit: 100)
+        let (head, omission, tail) = Self.run("a\nb\n", limit: 100)
         #expect(head == ["a", "b"] && omission == nil && tail.isEmpty)
-        let (none, all, noTail) = Self.run(["a", "b"], limit: 0)
-        #expect(none.isEmpty && noTail.isEmpty && all?.lines == 2 && all?.bytes == 4)
+        let (none, all, noTail) = Self.run("a\nbb\nc", limit: 0)
+        #expect(none.isEmpty && noTail.isEmpty && all?.lines == 3 && all?.bytes == 6)
     }
 
-    @Test("the tail holds at most maxTailLines lines and stays compact")
+    @Test("the tail holds at most maxTailLines lines")
     func manyTinyLines() {
-        // 300 KiB: 150 KiB of head (76,800 two-byte lines), a tail with room for more
-        // lines than the cap.
-        let count = 76_800 + CaptureBudget.maxTailLines * 3
-        let (head, omission, tail) = Self.run((0..<count).map { _ in "y" }, limit: 300 << 10)
+        let count = 200_000
+        let (head, omission, tail) = Self.run(String(repeating: "y\n", count: count), limit: 300 << 10, chunk: 65536)
         #expect(head.count + (omission?.lines ?? 0) + tail.count == count)
         #expect(tail.count == CaptureBudget.maxTailLines)
+    }
+
+    @Test("newlines are counted exactly, 32 bytes at a time and the rest")
+    func newlines() {
+        for length in [0, 1, 31, 32, 33, 100] {
+            let bytes = (0..<length).map { UInt8($0 % 3 == 0 ? 0x0A : 0x41) }
+            let expected = bytes.filter { $0 == 0x0A }.count
+            #expect(bytes.withUnsafeBytes { CaptureBudget.countNewlines($0) } == expected)
+        }
     }
 }

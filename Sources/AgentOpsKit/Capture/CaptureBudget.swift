@@ -1,10 +1,12 @@
 /// Bounds what is recorded of one stream: the head as it streams, then only the last
-/// part, kept in a fixed buffer and recorded when the stream ends, with the exact
-/// count of what was left out between them. Pass-through is never affected.
+/// part, kept in a fixed ring and recorded when the stream ends, with the exact count
+/// of what was left out between them. Pass-through is never affected.
 ///
-/// The budget counts what is recorded (a line's kept bytes and its newline), so a
-/// 200 MB line still has its cut head recorded; what was left out is counted in the
-/// stream's own bytes (full line lengths and newlines), exactly.
+/// The head is admitted line by line and counts what is recorded (a line's kept bytes
+/// and its newline), so a 200 MB line still has its cut head recorded. Past the head
+/// the stream is kept raw, chunk by chunk — no per-line work but counting newlines —
+/// in a ring holding its last part; lines are split out of it once, at the end. What
+/// was left out is counted in the stream's own bytes, exactly.
 public struct CaptureBudget {
     /// What was left out between the head and the tail.
     public struct Omission: Equatable, Sendable {
@@ -18,129 +20,201 @@ public struct CaptureBudget {
         public var to: Timestamp
     }
 
-    /// A line kept in the tail, as `LineSplitter.Line` plus when it was read.
+    /// A line of the tail.
     public struct TailLine {
-        /// The kept bytes.
+        /// The kept bytes (cut at the line limit).
         public var bytes: UnsafeRawBufferPointer
         /// Bytes of the line that were not kept (cut).
         public var droppedBytes: Int
-        /// When its first bytes were read.
-        public var start: Timestamp
-        /// When it was complete.
+        /// When its chunk was read.
         public var read: Timestamp
     }
 
+    /// At most this many lines are recorded from the tail.
+    public static let maxTailLines = 65_536
+    /// At most this many chunk read times are remembered; older ones are merged.
+    static let maxChunkTimes = 4096
+
     private let headLimit: Int
     private let tailLimit: Int
+    private let maxLineBytes: Int
     private var headUsed = 0
-    private(set) var inTail = false
-    private var omitted = Omission(lines: 0, bytes: 0, from: Timestamp(microseconds: 0),
-                                   to: Timestamp(microseconds: 0))
+    /// Whether the head is full and the stream is now kept raw.
+    public private(set) var inTail = false
 
-    /// One line kept in the tail (32 bytes: the tail can hold many short lines).
-    private struct Meta {
-        var offset: Int32
-        var length: Int32
-        var dropped: Int
-        var start: Timestamp
-        var read: Timestamp
-        /// The line's bytes in the stream (what was left out, if it goes).
-        var streamBytes: Int { Int(length) + dropped + 1 }
-        /// What keeping the line costs the budget.
-        var recordedBytes: Int { Int(length) + 1 }
-    }
+    /// Lines and bytes left out before the raw tail began (the line that did not fit).
+    private var omittedBefore = Omission(lines: 0, bytes: 0, from: Timestamp(microseconds: 0),
+                                         to: Timestamp(microseconds: 0))
+    /// The last `tailLimit + 1` bytes of the raw tail (the extra byte tells whether the
+    /// kept window starts at a line boundary).
+    private var ring: [UInt8] = []
+    private var ringWrite = 0
+    /// Bytes and newlines of the raw tail.
+    private var rawBytes = 0
+    private var rawNewlines = 0
+    /// The last raw byte (whether the stream ended mid-line).
+    private var lastRawByte: UInt8?
+    /// (raw offset just past a chunk, when it was read), oldest first, from `chunkHead`.
+    private var chunkTimes: [(end: Int, read: Timestamp)] = []
+    private var chunkHead = 0
+    private var forgottenTime: Timestamp?
+    private var firstRawTime: Timestamp?
 
-    private var tailBytes: [UInt8] = []
-    private var tailStart = 0
-    private var metas: [Meta] = []
-    private var firstMeta = 0
-    private var tailRecordedBytes = 0
-
-    /// At most this many lines are kept for the tail, so that a flood of tiny lines
-    /// does not turn the tail's bookkeeping into the biggest thing in memory.
-    public static let maxTailLines = 65_536
-
-    /// A budget of `limit` bytes: up to 1 MiB (or half, if smaller) is kept for the
-    /// tail, the rest for the head. 0 records nothing and counts everything as left out.
-    public init(limit: Int) {
+    /// A budget of `limit` recorded bytes: up to 1 MiB (or half, if smaller) for the
+    /// tail, the rest for the head. 0 records nothing and counts everything left out.
+    public init(limit: Int, maxLineBytes: Int = CaptureLimits.standard.maxLineBytes) {
         let total = max(0, limit)
         tailLimit = min(1 << 20, total / 2)
         headLimit = total - tailLimit
+        self.maxLineBytes = maxLineBytes
     }
 
-    /// Whether `line` is recorded now (the head); if not, it is kept for the tail or
-    /// counted as left out.
-    public mutating func admit(_ line: LineSplitter.Line, read: Timestamp) -> Bool {
-        let size = line.bytes.count + 1
-        if !inTail {
-            if headUsed + size <= headLimit {
-                headUsed += size
-                return true
-            }
-            inTail = true
+    /// Whether `line` is recorded now (the head). When it is not, the head is full: the
+    /// line is counted as left out, and the rest of the stream goes to `keep`.
+    ///
+    /// - Parameter terminated: false for a last line the stream ended without a newline.
+    public mutating func admit(_ line: LineSplitter.Line, read: Timestamp, terminated: Bool = true) -> Bool {
+        if !inTail, headUsed + line.bytes.count + 1 <= headLimit {
+            headUsed += line.bytes.count + 1
+            return true
         }
-        keep(line, size: size, read: read)
+        if omittedBefore.lines == 0 { omittedBefore.from = read }
+        inTail = true
+        omittedBefore.lines += 1
+        omittedBefore.bytes += line.bytes.count + line.droppedBytes + (terminated ? 1 : 0)
+        omittedBefore.to = read
         return false
     }
 
-    private mutating func keep(_ line: LineSplitter.Line, size: Int, read: Timestamp) {
-        guard tailLimit > 0, size <= tailLimit else {
-            // The tail keeps only what fits whole; this line and all before it go.
-            omitAllKept()
-            omit(lines: 1, bytes: line.bytes.count + line.droppedBytes + 1, read: read)
-            return
-        }
-        // Drop what was evicted once its bytes or its line records outweigh what is kept
-        // (amortised O(1) per line, and never more than twice the tail in memory).
-        let evictedOutweigh = firstMeta > 1024 && firstMeta >= metas.count - firstMeta
-        if evictedOutweigh || tailStart > tailLimit {
-            tailBytes.removeSubrange(..<tailStart)
-            let shift = Int32(tailStart)
-            for index in firstMeta..<metas.count { metas[index].offset -= shift }
-            metas.removeSubrange(..<firstMeta)
-            firstMeta = 0
-            tailStart = 0
-        }
-        metas.append(Meta(offset: Int32(tailBytes.count), length: Int32(line.bytes.count), dropped: line.droppedBytes,
-                          start: line.start, read: read))
-        tailBytes.append(contentsOf: line.bytes)
-        tailRecordedBytes += size
-        while tailRecordedBytes > tailLimit || metas.count - firstMeta > Self.maxTailLines, firstMeta < metas.count {
-            let evicted = metas[firstMeta]
-            firstMeta += 1
-            tailStart = Int(evicted.offset + evicted.length)
-            tailRecordedBytes -= evicted.recordedBytes
-            omit(lines: 1, bytes: evicted.streamBytes, read: evicted.read)
-        }
-    }
-
-    private mutating func omitAllKept() {
-        for meta in metas[firstMeta...] { omit(lines: 1, bytes: meta.streamBytes, read: meta.read) }
-        metas.removeAll()
-        firstMeta = 0
-        tailBytes.removeAll()
-        tailStart = 0
-        tailRecordedBytes = 0
-    }
-
-    private mutating func omit(lines: Int, bytes: Int, read: Timestamp) {
-        if omitted.lines == 0 { omitted.from = read }
-        omitted.lines += lines
-        omitted.bytes += bytes
-        omitted.to = read
-    }
-
-    /// At the end of the stream: what was left out (nil if nothing was), then each
-    /// line of the tail in order.
-    public func finish(omission: (Omission) -> Void, tail: (TailLine) -> Void) {
-        if omitted.lines > 0 { omission(omitted) }
-        tailBytes.withUnsafeBytes { raw in
-            for meta in metas[firstMeta...] {
-                let range = Int(meta.offset)..<Int(meta.offset + meta.length)
-                tail(TailLine(bytes: UnsafeRawBufferPointer(rebasing: raw[range]),
-                              droppedBytes: meta.dropped, start: meta.start, read: meta.read))
+    /// Keeps raw stream bytes read at `read`, once the head is full.
+    public mutating func keep(_ bytes: UnsafeRawBufferPointer, read: Timestamp) {
+        guard bytes.count > 0 else { return }
+        rawBytes += bytes.count
+        rawNewlines += Self.countNewlines(bytes)
+        lastRawByte = bytes[bytes.count - 1]
+        if firstRawTime == nil { firstRawTime = read }
+        chunkTimes.append((rawBytes, read))
+        let capacity = tailLimit + 1
+        guard tailLimit > 0 else { return }
+        if ring.count < capacity { ring = [UInt8](repeating: 0, count: capacity) }
+        var source = bytes
+        if source.count > capacity { source = UnsafeRawBufferPointer(rebasing: source[(source.count - capacity)...]) }
+        ring.withUnsafeMutableBytes { target in
+            let first = min(source.count, capacity - ringWrite)
+            target.baseAddress!.advanced(by: ringWrite).copyMemory(from: source.baseAddress!, byteCount: first)
+            if first < source.count {
+                target.baseAddress!.copyMemory(from: source.baseAddress! + first, byteCount: source.count - first)
             }
         }
+        ringWrite = (ringWrite + source.count) % capacity
+        forgetOldChunkTimes(window: capacity)
+    }
+
+    /// Drops read times of chunks wholly out of the ring, and merges neighbours when
+    /// there are too many (a fast stream of tiny chunks), keeping the later time. Both
+    /// are amortised O(1) per chunk.
+    private mutating func forgetOldChunkTimes(window: Int) {
+        let windowStart = rawBytes - window
+        while chunkHead < chunkTimes.count - 1, chunkTimes[chunkHead].end <= windowStart {
+            forgottenTime = chunkTimes[chunkHead].read
+            chunkHead += 1
+        }
+        if chunkHead > 1024, chunkHead * 2 > chunkTimes.count {
+            chunkTimes.removeSubrange(..<chunkHead)
+            chunkHead = 0
+        }
+        if chunkTimes.count - chunkHead > Self.maxChunkTimes {
+            let live = chunkTimes[chunkHead...]
+            chunkTimes = stride(from: live.startIndex, to: live.endIndex, by: 2).map { live[min($0 + 1, live.endIndex - 1)] }
+            chunkHead = 0
+        }
+    }
+
+    /// Read times of raw offsets asked for in increasing order.
+    private struct ReadTimes {
+        let times: ArraySlice<(end: Int, read: Timestamp)>
+        let fallback: Timestamp
+        var index: Int
+
+        mutating func of(_ offset: Int) -> Timestamp {
+            while index < times.endIndex, times[index].end <= offset { index += 1 }
+            return index < times.endIndex ? times[index].read : (times.last?.read ?? fallback)
+        }
+    }
+
+    /// At the end of the stream: what was left out (if anything), then each line of
+    /// the tail in order.
+    public func finish(omission: (Omission) -> Void, tail: (TailLine) -> Void) {
+        let capacity = tailLimit + 1
+        let stored = tailLimit > 0 ? min(rawBytes, capacity) : 0
+        var window = [UInt8](repeating: 0, count: stored)
+        if stored > 0 {
+            let start = (ringWrite - stored + capacity) % capacity
+            for index in 0..<stored { window[index] = ring[(start + index) % capacity] }
+        }
+        let windowOffset = rawBytes - stored
+        // Lines begin at `begin`: the raw tail starts on a line boundary; a window that
+        // lost its beginning starts after the first newline in it (or is all one line).
+        var begin = 0
+        if rawBytes > tailLimit, stored > 0 {
+            begin = (window.firstIndex(of: 0x0A) ?? stored) + 1
+            begin = min(begin, stored)
+        }
+        var ranges: [Range<Int>] = []
+        var lineStart = begin
+        for index in begin..<stored where window[index] == 0x0A {
+            ranges.append(lineStart..<index)
+            lineStart = index + 1
+        }
+        let unterminated = lineStart < stored
+        if unterminated { ranges.append(lineStart..<stored) }
+        if ranges.count > Self.maxTailLines { ranges.removeFirst(ranges.count - Self.maxTailLines) }
+        let keptBytes = ranges.reduce(0) { $0 + $1.count + 1 } - (unterminated && !ranges.isEmpty ? 1 : 0)
+        let endsMidLine = rawBytes > 0 && lastRawByte != 0x0A
+        let totalRawLines = rawNewlines + (endsMidLine ? 1 : 0)
+
+        var times = ReadTimes(times: chunkTimes[chunkHead...], fallback: forgottenTime ?? omittedBefore.to,
+                              index: chunkHead)
+        var omitted = omittedBefore
+        let rawOmittedLines = totalRawLines - ranges.count
+        if rawOmittedLines > 0 {
+            let first = firstRawTime ?? omittedBefore.to
+            if omitted.lines == 0 { omitted.from = first }
+            omitted.lines += rawOmittedLines
+            omitted.bytes += rawBytes - keptBytes
+            omitted.to = rawBytes - keptBytes - 1 < windowOffset ? (forgottenTime ?? first)
+                : times.of(rawBytes - keptBytes - 1)
+        }
+        if omitted.lines > 0 { omission(omitted) }
+        window.withUnsafeBytes { raw in
+            for range in ranges {
+                let bytes = UnsafeRawBufferPointer(rebasing: raw[range])
+                let kept = LineSplitter.cutPoint(bytes, limit: maxLineBytes)
+                tail(TailLine(bytes: UnsafeRawBufferPointer(rebasing: bytes[0..<kept]), droppedBytes: range.count - kept,
+                              read: times.of(windowOffset + range.upperBound - 1)))
+            }
+        }
+    }
+
+    /// Newlines in `bytes`, eight at a time: per 64-bit word, a byte is zero after
+    /// XOR with `\n`s exactly when its high bit survives `~((x & 0x7F…) + 0x7F… | x)`
+    /// (the addition cannot carry between bytes), and a popcount counts them.
+    static func countNewlines(_ bytes: UnsafeRawBufferPointer) -> Int {
+        guard let base = bytes.baseAddress else { return 0 }
+        let newlines: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        var count = 0
+        var index = 0
+        while index + 8 <= bytes.count {
+            let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self) ^ newlines
+            count += (~(((word & low7) &+ low7) | word) & ~low7).nonzeroBitCount
+            index += 8
+        }
+        while index < bytes.count {
+            if bytes[index] == 0x0A { count += 1 }
+            index += 1
+        }
+        return count
     }
 
     /// The marker recorded between the head and the tail.

@@ -26,26 +26,38 @@ public struct LineSplitter {
 
     /// Feeds one chunk read at `time`; calls `line` for each line it completes.
     public mutating func feed(_ chunk: UnsafeRawBufferPointer, at time: Timestamp, line: (Line) -> Void) {
-        guard let base = chunk.baseAddress, chunk.count > 0 else { return }
+        _ = feed(chunk, at: time, until: { line($0); return true })
+    }
+
+    /// Feeds one chunk read at `time`, calling `until` for each line it completes and
+    /// stopping right after a line for which it returns false.
+    ///
+    /// - Returns: how many bytes of `chunk` were taken (all of them, unless stopped).
+    public mutating func feed(_ chunk: UnsafeRawBufferPointer, at time: Timestamp,
+                              until: (Line) -> Bool) -> Int {
+        guard let base = chunk.baseAddress, chunk.count > 0 else { return 0 }
         var offset = 0
         while offset < chunk.count {
             let rest = chunk.count - offset
             guard let found = memchr(base + offset, 0x0A, rest) else {
                 appendPartial(UnsafeRawBufferPointer(start: base + offset, count: rest), at: time)
-                return
+                return chunk.count
             }
             let end = base.distance(to: UnsafeRawPointer(found))
             let piece = UnsafeRawBufferPointer(start: base + offset, count: end - offset)
+            var goOn = true
             if partialStart == nil {
                 let kept = Self.cutPoint(piece, limit: maxLineBytes)
-                line(Line(bytes: UnsafeRawBufferPointer(rebasing: piece[0..<kept]), droppedBytes: piece.count - kept,
-                          start: time))
+                goOn = until(Line(bytes: UnsafeRawBufferPointer(rebasing: piece[0..<kept]),
+                                  droppedBytes: piece.count - kept, start: time))
             } else {
                 appendPartial(piece, at: time)
-                emitPartial(line)
+                emitPartial { goOn = until($0) }
             }
             offset = end + 1
+            if !goOn { return offset }
         }
+        return chunk.count
     }
 
     /// Hands on the unfinished last line, if any (the stream ended without a newline).

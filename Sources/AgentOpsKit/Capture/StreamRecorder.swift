@@ -16,19 +16,25 @@ struct StreamRecorder {
         self.recorder = recorder
         splitter = LineSplitter(maxLineBytes: limits.maxLineBytes)
         grouper = BurstGrouper(limits: limits)
-        budget = CaptureBudget(limit: limits.capturePerStream)
+        budget = CaptureBudget(limit: limits.capturePerStream, maxLineBytes: limits.maxLineBytes)
     }
 
     /// When the open event must be recorded if no more lines come.
     var deadline: Timestamp? { grouper.deadline }
 
-    /// Takes a chunk read at `time`.
+    /// Takes a chunk read at `time`: line by line while the head has room, then raw
+    /// into the capture budget's tail.
     mutating func feed(_ chunk: UnsafeRawBufferPointer, at time: Timestamp) {
+        guard !budget.inTail else {
+            budget.keep(chunk, read: time)
+            return
+        }
         // The splitter is taken out while it calls back into `self` for each line.
         var splitter = self.splitter
         self.splitter = LineSplitter(maxLineBytes: 1)
-        splitter.feed(chunk, at: time) { line in accept(line, read: time) }
+        let taken = splitter.feed(chunk, at: time) { line in accept(line, read: time) }
         self.splitter = splitter
+        if taken < chunk.count { budget.keep(UnsafeRawBufferPointer(rebasing: chunk[taken...]), read: time) }
     }
 
     /// Records the open event if its window has passed.
@@ -42,7 +48,7 @@ struct StreamRecorder {
     mutating func finish(at time: Timestamp) {
         var splitter = self.splitter
         self.splitter = LineSplitter(maxLineBytes: 1)
-        splitter.finish { line in accept(line, read: time) }
+        splitter.finish { line in _ = accept(line, read: time, terminated: false) }
         let (recorder, stream) = (self.recorder, self.stream)
         let emit: (BurstGrouper.Burst) -> Void = { Self.record($0, stream: stream, recorder: recorder) }
         grouper.flush(emit: emit)
@@ -51,17 +57,19 @@ struct StreamRecorder {
             recorder.record(.captureLimit(CaptureBudget.marker(omission, stream: stream), from: omission.from,
                                           to: omission.to, session: recorder.sessionID))
         }, tail: { line in
-            grouper.add(LineSplitter.Line(bytes: line.bytes, droppedBytes: line.droppedBytes, start: line.start),
+            grouper.add(LineSplitter.Line(bytes: line.bytes, droppedBytes: line.droppedBytes, start: line.read),
                         at: line.read, emit: emit)
         })
         grouper.flush(emit: emit)
         self.grouper = grouper
     }
 
-    private mutating func accept(_ line: LineSplitter.Line, read: Timestamp) {
-        guard budget.admit(line, read: read) else { return }
+    /// Records `line` if the head has room; false once it is full.
+    private mutating func accept(_ line: LineSplitter.Line, read: Timestamp, terminated: Bool = true) -> Bool {
+        guard budget.admit(line, read: read, terminated: terminated) else { return false }
         let (recorder, stream) = (self.recorder, self.stream)
         grouper.add(line, at: read) { Self.record($0, stream: stream, recorder: recorder) }
+        return true
     }
 
     private static func record(_ burst: BurstGrouper.Burst, stream: OutputStream, recorder: Recorder) {
