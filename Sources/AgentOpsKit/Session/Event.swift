@@ -46,16 +46,22 @@ public struct Event: Sendable, Equatable {
         return .object(pairs)
     }
 
-    /// A line (or a burst of lines) the command wrote to its standard output.
-    public static func stdout(_ text: String, from start: Timestamp, to end: Timestamp, session: SessionID) -> Event {
+    /// An action with the SDK's fields.
+    private static func action(_ actionType: String, logs: String, returns: String? = nil, from start: Timestamp,
+                               to end: Timestamp, session: SessionID) -> Event {
         Event(type: .actions, initTimestamp: start, endTimestamp: end, sessionID: session, fields: [
             ("agent_id", .null),
-            ("action_type", .string("stdout")),
-            ("logs", .string(text)),
+            ("action_type", .string(actionType)),
+            ("logs", .string(logs)),
             ("screenshot", .null),
             ("params", .null),
-            ("returns", .null),
+            ("returns", .optionalString(returns)),
         ])
+    }
+
+    /// A line (or a burst of lines) the command wrote to its standard output.
+    public static func stdout(_ text: String, from start: Timestamp, to end: Timestamp, session: SessionID) -> Event {
+        action("stdout", logs: text, from: start, to: end, session: session)
     }
 
     /// A line (or a burst of lines) the command wrote to its standard error.
@@ -75,28 +81,14 @@ public struct Event: Sendable, Equatable {
     /// capture limit, saying exactly what was left out.
     public static func captureLimit(_ text: String, from start: Timestamp, to end: Timestamp,
                                     session: SessionID) -> Event {
-        Event(type: .actions, initTimestamp: start, endTimestamp: end, sessionID: session, fields: [
-            ("agent_id", .null),
-            ("action_type", .string("capture_limit")),
-            ("logs", .string(text)),
-            ("screenshot", .null),
-            ("params", .null),
-            ("returns", .null),
-        ])
+        action("capture_limit", logs: text, from: start, to: end, session: session)
     }
 
     /// A nested `agentops-run` step that joined this session: its command line and
     /// how it ended, spanning its run.
     public static func command(_ commandLine: String, outcome: String, from start: Timestamp, to end: Timestamp,
                                session: SessionID) -> Event {
-        Event(type: .actions, initTimestamp: start, endTimestamp: end, sessionID: session, fields: [
-            ("agent_id", .null),
-            ("action_type", .string("command")),
-            ("logs", .string(commandLine)),
-            ("screenshot", .null),
-            ("params", .null),
-            ("returns", .string(outcome)),
-        ])
+        action("command", logs: commandLine, returns: outcome, from: start, to: end, session: session)
     }
 
     /// Reads an event back from its stored JSON; nil when a required field is missing
