@@ -15,9 +15,13 @@ let package = Package(
     dependencies: [],
     targets: [
         .target(name: "AgentOpsKit"),
+        // The AgentOps API client. Kept out of AgentOpsKit because linking
+        // FoundationNetworking (libcurl) doubles a static binary's start-up, and
+        // agentops-run must start fast; only the agentops tool links it.
+        .target(name: "AgentOpsSync", dependencies: ["AgentOpsKit"]),
         .executableTarget(name: "agentops-run", dependencies: ["AgentOpsKit"]),
-        .executableTarget(name: "agentops", dependencies: ["AgentOpsKit"]),
-        .testTarget(name: "AgentOpsKitTests", dependencies: ["AgentOpsKit"]),
+        .executableTarget(name: "agentops", dependencies: ["AgentOpsKit", "AgentOpsSync"]),
+        .testTarget(name: "AgentOpsKitTests", dependencies: ["AgentOpsKit", "AgentOpsSync"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["AgentOpsKit"]

@@ -48,7 +48,7 @@ struct DocumentationTests {
     func agentopsCommands() throws {
         let page = try Self.read("man/agentops.1")
         for command in ["sessions", "show", "stats", "export", "prune", "event llm", "event tool", "event action", "event error",
-                        "tags add", "tags set", "end"] {
+                        "tags add", "tags set", "end", "sync"] {
             #expect(AgentOpsCommand.helpText.contains("  \(command) "))
             #expect(page.contains(".It Cm \(command)"), "\(command) missing from the man page")
         }

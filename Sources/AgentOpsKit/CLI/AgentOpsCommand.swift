@@ -250,6 +250,12 @@ public enum AgentOpsCommand {
                                       or all but the newest N (both: the older ones
                                       outside the newest N)
 
+    uploading to the AgentOps API (AGENTOPS_API_KEY, AGENTOPS_API_ENDPOINT):
+      sync [ID] [--follow] [--timeout DURATION] [--quiet]
+                                      upload what the API has not acknowledged yet,
+                                      of session ID or of all sessions; --follow keeps
+                                      going until the session ends (default timeout 60s)
+
     recording into the running session ($AGENTOPS_SESSION_ID, or --session-id ID):
       event llm --model M --prompt-tokens N --completion-tokens N
                 [--prompt TEXT] [--completion TEXT] [--cost USD]
@@ -265,11 +271,14 @@ public enum AgentOpsCommand {
     ID is a full session id, a unique prefix of one, or 'last' (the newest session).
 
     environment:
-      AGENTOPS_HOME   where sessions are stored (default ~/.agentops)
-      NO_COLOR        set: no colour
+      AGENTOPS_HOME          where sessions are stored (default ~/.agentops)
+      AGENTOPS_API_KEY       key for sync (a UUID)
+      AGENTOPS_API_ENDPOINT  API base URL (default https://api.agentops.ai)
+      AGENTOPS_PARENT_KEY    parent key sent with create_session (a UUID)
+      NO_COLOR               set: no colour
 
-    exit status: 0 done; 1 unknown or ambiguous session, unreadable store, or a
-    recording call refused (outside a session, malformed value: nothing written);
-    2 usage error.
+    exit status: 0 done; 1 unknown or ambiguous session, unreadable store, a
+    recording call refused (outside a session, malformed value: nothing written),
+    or sync left something unsent; 2 usage error.
     """
 }

@@ -22,9 +22,23 @@ public struct SessionReader {
     /// - Throws: `StoreError.cannotOpen` when the file cannot be read at all.
     @discardableResult
     public static func read(path: String, visit: (StoreRecord) throws -> Void) throws -> [Problem] {
+        try read(path: path, from: 0) { record, _ in try visit(record) }.problems
+    }
+
+    /// Calls `visit` with each valid record from byte `offset` on (a record boundary),
+    /// with the offset just past its line, so a reader can resume where it stopped.
+    ///
+    /// - Returns: the lines that were skipped, and the offset just past the last
+    ///   complete line (a truncated last line is not passed).
+    public static func read(path: String, from offset: Int,
+                            visit: (StoreRecord, Int) throws -> Void) throws -> (problems: [Problem], end: Int) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw StoreError.cannotOpen(path: path, reason: errnoText()) }
         defer { close(fd) }
+        if offset > 0, lseek(fd, off_t(offset), SEEK_SET) < 0 {
+            throw StoreError.cannotOpen(path: path, reason: errnoText())
+        }
+        var consumed = offset
         var problems: [Problem] = []
         var lineNumber = 0
         // Bytes read but not yet handed on; only the unfinished last line stays here
@@ -36,9 +50,10 @@ public struct SessionReader {
         defer { chunk.deallocate() }
         func handle(_ line: ArraySlice<UInt8>) throws {
             lineNumber += 1
+            consumed += line.count + 1
             guard !line.isEmpty else { return }
             do {
-                try visit(try StoreRecord(line: line))
+                try visit(try StoreRecord(line: line), consumed)
             } catch let invalid as StoreRecord.Invalid {
                 problems.append(Problem(path: path, line: lineNumber, reason: invalid.description))
             }
@@ -70,6 +85,6 @@ public struct SessionReader {
             problems.append(Problem(path: path, line: lineNumber,
                                     reason: "truncated last line (\(pending.count) bytes, no newline)"))
         }
-        return problems
+        return (problems, consumed)
     }
 }

@@ -1,0 +1,117 @@
+import AgentOpsKit
+import Foundation
+import FoundationNetworking
+
+/// One HTTP exchange with the AgentOps API, through Foundation's `URLSession`.
+///
+/// Calls are synchronous for the uploader's own thread: each waits at most its
+/// timeout, so a backend that accepts and never answers costs a bounded wait.
+public final class APIClient: @unchecked Sendable {
+    /// What came back.
+    public enum Outcome: Sendable {
+        /// A 2xx answer, with its body (possibly not JSON: callers that need JSON check).
+        case ok(Data)
+        /// Worth trying again later: connection errors, timeouts, 408, 429, 5xx.
+        /// `after` is the server's `Retry-After` in seconds, when it sent one.
+        case retry(reason: String, after: Double?)
+        /// 401: the JWT is missing or expired.
+        case unauthorized
+        /// Any other answer: trying again will not help.
+        case fail(reason: String)
+    }
+
+    private let configuration: APIConfiguration
+    private let session: URLSession
+
+    /// A client for `configuration`.
+    public init(configuration: APIConfiguration) {
+        self.configuration = configuration
+        let sessionConfiguration = URLSessionConfiguration.ephemeral
+        sessionConfiguration.httpMaximumConnectionsPerHost = 1
+        session = URLSession(configuration: sessionConfiguration)
+    }
+
+    /// POSTs `body` to `path`.
+    ///
+    /// - Parameters:
+    ///   - jwt: sent as `Authorization: Bearer` when given.
+    ///   - apiKey: whether to send `X-Agentops-Api-Key` (and the parent key).
+    ///   - timeout: seconds before the exchange counts as timed out.
+    public func post(_ path: String, body: JSONValue, jwt: String?, apiKey: Bool, timeout: Double) -> Outcome {
+        var request = URLRequest(url: URL(string: configuration.endpoint + path)!)
+        request.httpMethod = "POST"
+        request.httpBody = Data(JSONWriter.compact(body))
+        return exchange(request, jwt: jwt, apiKey: apiKey, timeout: timeout)
+    }
+
+    /// GETs `path` with the API key.
+    public func get(_ path: String, timeout: Double) -> Outcome {
+        var request = URLRequest(url: URL(string: configuration.endpoint + path)!)
+        request.httpMethod = "GET"
+        return exchange(request, jwt: nil, apiKey: true, timeout: timeout)
+    }
+
+    private func exchange(_ base: URLRequest, jwt: String?, apiKey: Bool, timeout: Double) -> Outcome {
+        var request = base
+        request.timeoutInterval = max(0.1, timeout)
+        request.setValue("application/json; charset=UTF-8", forHTTPHeaderField: "Content-Type")
+        if apiKey {
+            request.setValue(configuration.apiKey, forHTTPHeaderField: "X-Agentops-Api-Key")
+            if let parent = configuration.parentKey { request.setValue(parent, forHTTPHeaderField: "X-Agentops-Parent-Key") }
+        }
+        if let jwt { request.setValue("Bearer \(jwt)", forHTTPHeaderField: "Authorization") }
+
+        let done = DispatchSemaphore(value: 0)
+        let box = OutcomeBox()
+        let task = session.dataTask(with: request) { data, response, error in
+            box.value = Self.classify(data: data, response: response, error: error)
+            done.signal()
+        }
+        task.resume()
+        // URLSession's own timeout is per idle period; this bounds the whole exchange.
+        if done.wait(timeout: .now() + timeout + 0.5) == .timedOut {
+            task.cancel()
+            return .retry(reason: "no answer within \(DurationFormat.sdk(timeout))", after: nil)
+        }
+        return box.value ?? .retry(reason: "no answer", after: nil)
+    }
+
+    static func classify(data: Data?, response: URLResponse?, error: Error?) -> Outcome {
+        if let error {
+            let reason = (error as? URLError).map { "\($0.code.description)" } ?? "\(error.localizedDescription)"
+            return .retry(reason: reason, after: nil)
+        }
+        guard let http = response as? HTTPURLResponse else { return .retry(reason: "no HTTP answer", after: nil) }
+        let status = http.statusCode
+        switch status {
+        case 200..<300:
+            return .ok(data ?? Data())
+        case 401:
+            return .unauthorized
+        case 408, 429, 500..<600:
+            let after = (http.value(forHTTPHeaderField: "Retry-After")).flatMap(Double.init)
+            return .retry(reason: "HTTP \(status)", after: after)
+        default:
+            let message = data.flatMap { try? JSONParser.parse($0) }?["message"]?.stringValue
+            return .fail(reason: "HTTP \(status)" + (message.map { ": \($0)" } ?? ""))
+        }
+    }
+}
+
+private final class OutcomeBox: @unchecked Sendable {
+    var value: APIClient.Outcome?
+}
+
+extension URLError.Code {
+    /// A short name for warnings.
+    var description: String {
+        switch self {
+        case .cannotConnectToHost: return "connection refused"
+        case .timedOut: return "timed out"
+        case .cannotFindHost: return "host not found"
+        case .networkConnectionLost: return "connection lost"
+        case .notConnectedToInternet: return "no network"
+        default: return "network error \(rawValue)"
+        }
+    }
+}

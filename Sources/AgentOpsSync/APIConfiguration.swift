@@ -1,0 +1,53 @@
+import AgentOpsKit
+
+/// Where and as whom to talk to the AgentOps API, from the environment the SDK reads.
+public struct APIConfiguration: Sendable, Equatable {
+    /// `AGENTOPS_API_ENDPOINT` without a trailing slash (default `https://api.agentops.ai`).
+    public var endpoint: String
+    /// `AGENTOPS_API_KEY`, a UUID.
+    public var apiKey: String
+    /// `AGENTOPS_PARENT_KEY`, a UUID, if set.
+    public var parentKey: String?
+
+    /// The default endpoint.
+    public static let defaultEndpoint = "https://api.agentops.ai"
+
+    /// Why the environment gives no usable configuration.
+    public enum Problem: Error, CustomStringConvertible, Equatable {
+        /// No `AGENTOPS_API_KEY`: local only, which is not an error.
+        case noKey
+        /// A key that is not a UUID (the SDK ignores it too, with a logged error).
+        case malformedKey(variable: String)
+
+        public var description: String {
+            switch self {
+            case .noKey: return "AGENTOPS_API_KEY is not set"
+            case let .malformedKey(variable): return "\(variable) is not a UUID; recording locally only"
+            }
+        }
+    }
+
+    /// The configuration in `environment`.
+    ///
+    /// - Throws: `Problem.noKey` without a key, `.malformedKey` for a key that is not
+    ///   a UUID (never printing the key itself).
+    public init(environment: [String: String]) throws(Problem) {
+        guard let key = environment["AGENTOPS_API_KEY"], !key.isEmpty else { throw .noKey }
+        guard SessionID(key) != nil else { throw .malformedKey(variable: "AGENTOPS_API_KEY") }
+        var parent: String?
+        if let value = environment["AGENTOPS_PARENT_KEY"], !value.isEmpty {
+            guard SessionID(value) != nil else { throw .malformedKey(variable: "AGENTOPS_PARENT_KEY") }
+            parent = value
+        }
+        var endpoint = environment["AGENTOPS_API_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultEndpoint
+        while endpoint.hasSuffix("/") { endpoint.removeLast() }
+        self.init(endpoint: endpoint, apiKey: key, parentKey: parent)
+    }
+
+    /// A configuration with the given values.
+    public init(endpoint: String, apiKey: String, parentKey: String? = nil) {
+        self.endpoint = endpoint
+        self.apiKey = apiKey
+        self.parentKey = parentKey
+    }
+}

@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""A fake AgentOps v2 API on 127.0.0.1 for tests: records every request and can
+misbehave on demand. Prints its port on the first line of stdout, then serves until
+killed (or for at most 300 s).
+
+usage: fake_agentops.py LOG MODE
+  LOG   file that gets one JSON line per request: method, path, headers, body
+  MODE  ok | fail-first-3 (HTTP 500 three times, then ok) | expire-jwt (the first
+        create_events with a JWT gets 401 until /v2/reauthorize_jwt) |
+        invalid-json (create_session answers 200 with a body that is not JSON) |
+        slow (every answer after 3 s) | blackhole (accepts, never answers) |
+        retry-after (429 with Retry-After: 1 once, then ok)
+"""
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOG, MODE = sys.argv[1], sys.argv[2]
+lock = threading.Lock()
+state = {"requests": 0, "reauthorized": False, "expired_once": False, "retried": False}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def record(self, body):
+        entry = {"method": self.command, "path": self.path,
+                 "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}
+        with lock:
+            state["requests"] += 1
+            with open(LOG, "a") as f:
+                f.write(json.dumps(entry) + "\n")
+            return state["requests"]
+
+    def answer(self, status, payload, raw=None, headers=None):
+        data = raw if raw is not None else json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        self.record(None)
+        if self.path.endswith("/stats"):
+            self.answer(200, {"session_id": self.path.split("/")[3], "cost": 0.0042, "events": 3,
+                              "prompt_tokens": 10, "completion_tokens": 5, "errors": 1})
+        elif self.path.endswith("/export"):
+            self.answer(200, {"session": {"id": self.path.split("/")[3]}, "actions": [], "llms": [], "tools": [],
+                              "errors": []})
+        else:
+            self.answer(404, {"path": self.path, "message": "Not found"})
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        raw = self.rfile.read(length)
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = {"unparsable": raw.decode("utf-8", "replace")}
+        number = self.record(body)
+        if MODE == "blackhole":
+            time.sleep(300)
+            return
+        if MODE == "slow":
+            time.sleep(3)
+        if MODE == "fail-first-3" and number <= 3:
+            return self.answer(500, {"path": self.path, "message": "Internal error"})
+        if MODE == "retry-after" and not state["retried"]:
+            state["retried"] = True
+            return self.answer(429, {"path": self.path, "message": "Slow down"}, headers={"Retry-After": "1"})
+        path = self.path
+        if path == "/v2/create_session":
+            if MODE == "invalid-json":
+                return self.answer(200, None, raw=b"<html>not json</html>")
+            session = body["session"]["session_id"]
+            return self.answer(200, {"status": "Success", "jwt": "jwt-" + session,
+                                     "session_url": "http://127.0.0.1/drilldown?session_id=" + session})
+        if path == "/v2/reauthorize_jwt":
+            state["reauthorized"] = True
+            return self.answer(200, {"status": "Success", "jwt": "fresh-jwt"})
+        if path == "/v2/create_events":
+            auth = self.headers.get("Authorization", "")
+            if MODE == "expire-jwt" and not state["reauthorized"]:
+                return self.answer(401, {"path": path, "message": "Expired Token"})
+            if not auth.startswith("Bearer "):
+                return self.answer(401, {"path": path, "message": "No token"})
+            return self.answer(200, "Success")
+        if path == "/v2/update_session":
+            return self.answer(200, {"status": "success", "token_cost": "0.0042", "session_url": "x"})
+        return self.answer(404, {"path": path, "message": "Not found"})
+
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+server.daemon_threads = True
+print(server.server_address[1], flush=True)
+threading.Timer(300, server.shutdown).start()
+server.serve_forever()

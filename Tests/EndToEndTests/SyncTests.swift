@@ -1,0 +1,107 @@
+import Foundation
+import Glibc
+import Testing
+@testable import AgentOpsKit
+
+@Suite("Uploading to the AgentOps API", .serialized)
+struct SyncTests {
+    static let key = "6f1c0e2a-5b7d-4c3e-9a8b-2d1e0f9c8b7a"
+
+    /// A recorded session with output on both streams, an LLM call, tags and an end.
+    static func recordedSession() throws -> (home: String, eventIDs: Set<String>) {
+        let home = Harness.temporaryFolder()
+        let extra = ["PATH": Harness.binFolder + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/bin")]
+        let script = "seq 1 3; echo oops >&2; sleep 0.2; agentops event llm --model gpt-4o --prompt-tokens 10 "
+            + "--completion-tokens 5 --cost 0.001; agentops tags add later; exit 2"
+        _ = Harness.wrap(["-q", "--event-window", "0", "-t", "upload", "sh", "-c", script], home: home, extra: extra)
+        let export = try Harness.export(home: home)
+        let ids = ["actions", "llms", "tools", "errors"].flatMap { export.list($0) }.compactMap { $0["id"]?.stringValue }
+        return (home, Set(ids))
+    }
+
+    static func sync(_ home: String, endpoint: String, arguments: [String] = [],
+                     key: String? = key) -> Harness.Result {
+        var env = Harness.environment(home: home)
+        env["AGENTOPS_API_ENDPOINT"] = endpoint
+        if let key { env["AGENTOPS_API_KEY"] = key }
+        return Harness.run(Harness.agentops, ["sync"] + arguments, environment: env, timeout: 90)
+    }
+
+    @Test("sync sends create_session, every event once in batches, and update_session with the end")
+    func healthy() throws {
+        let (home, ids) = try Self.recordedSession()
+        let server = try FakeAgentOps()
+        let result = Self.sync(home, endpoint: server.endpoint)
+        #expect(result.code == 0, "\(result.err)")
+        let requests = server.requests()
+        let paths = requests.compactMap { $0["path"]?.stringValue }
+        #expect(paths.first == "/v2/create_session")
+        #expect(paths.last == "/v2/update_session")
+        #expect(server.eventIDs().sorted() == ids.sorted(), "each event exactly once")
+
+        let create = try #require(requests.first)
+        #expect(create["headers"]?["x-agentops-api-key"] == .string(Self.key))
+        #expect(create["headers"]?["content-type"] == .string("application/json; charset=UTF-8"))
+        let session = try #require(create["body"]?["session"])
+        #expect(session["session_id"]?.stringValue.flatMap(SessionID.init) != nil)
+        #expect(session["init_timestamp"]?.stringValue?.hasSuffix("+00:00") == true)
+        #expect(session["host_env"]?["OS"] != nil)
+        for request in requests where request["path"] == .string("/v2/create_events") {
+            #expect(request["headers"]?["authorization"] == .string("Bearer jwt-" + session["session_id"]!.stringValue!))
+            for event in request["body"]?["events"]?.arrayValue ?? [] {
+                #expect(event["init_timestamp"] != nil && event["end_timestamp"] != nil && event["session_id"] != nil)
+                if event["event_type"] == .string("errors") { #expect(event["timestamp"] != nil) }
+            }
+        }
+        let end = try #require(requests.last?["body"]?["session"])
+        #expect(end["end_state"] == .string("Fail"))
+        #expect(end["end_state_reason"] == .string("Command exited with code 2"))
+        #expect(end["tags"] == .array([.string("upload"), .string("later")]))
+        #expect(end["end_timestamp"]?.stringValue != nil)
+
+        let again = Self.sync(home, endpoint: server.endpoint)
+        #expect(again.code == 0)
+        #expect(server.eventIDs().count == ids.count, "nothing is sent twice")
+    }
+
+    @Test("500s, 429 with Retry-After and an expired JWT are retried: everything arrives once",
+          arguments: ["fail-first-3", "retry-after", "expire-jwt"])
+    func retried(mode: String) throws {
+        let (home, ids) = try Self.recordedSession()
+        let server = try FakeAgentOps(mode: mode)
+        let result = Self.sync(home, endpoint: server.endpoint)
+        #expect(result.code == 0, "\(result.err)")
+        #expect(Set(server.eventIDs()) == ids)
+        if mode == "expire-jwt" {
+            #expect(server.requests().contains { $0["path"] == .string("/v2/reauthorize_jwt") })
+        }
+    }
+
+    @Test("a failing backend loses nothing: a later sync against a healthy one sends every event once",
+          arguments: ["invalid-json", "refused", "blackhole"])
+    func failThenRecover(mode: String) throws {
+        let (home, ids) = try Self.recordedSession()
+        let broken = mode == "refused" ? nil : try FakeAgentOps(mode: mode)
+        let started = Date()
+        let failed = Self.sync(home, endpoint: broken?.endpoint ?? "http://127.0.0.1:9", arguments: ["--timeout", "3s"])
+        #expect(failed.code == 1)
+        #expect(Date().timeIntervalSince(started) < 9)
+        #expect(failed.err.split(separator: "\n").count == 1, "one warning line: \(failed.err)")
+        #expect(failed.err.contains("not fully uploaded"))
+
+        let healthy = try FakeAgentOps()
+        #expect(Self.sync(home, endpoint: healthy.endpoint).code == 0)
+        let delivered = (broken?.eventIDs() ?? []) + healthy.eventIDs()
+        #expect(Set(delivered) == ids)
+        #expect(healthy.eventIDs().count == Set(healthy.eventIDs()).count)
+    }
+
+    @Test("no key or a malformed key: a clear message, exit 1, the key never printed")
+    func keys() throws {
+        let (home, _) = try Self.recordedSession()
+        let none = Self.sync(home, endpoint: "http://127.0.0.1:9", key: nil)
+        #expect(none.code == 1 && none.err.contains("AGENTOPS_API_KEY is not set"))
+        let bad = Self.sync(home, endpoint: "http://127.0.0.1:9", key: "not-a-uuid-secret")
+        #expect(bad.code == 1 && bad.err.contains("not a UUID") && !bad.err.contains("not-a-uuid-secret"))
+    }
+}
