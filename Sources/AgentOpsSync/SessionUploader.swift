@@ -52,10 +52,16 @@ public final class SessionUploader {
     /// Uploads what is unsent.
     ///
     /// - Parameter follow: keep going while the session is being recorded, until its
-    ///   end is uploaded or the deadline passes.
+    ///   end is uploaded, the deadline passes, or the process that started this one
+    ///   (agentops-run) is gone — then after one last pass.
     public func run(follow: Bool) -> Report {
         let path = store.path(of: id)
+        let parent = getppid()
+        var lastPass = false
         do {
+            // Marks the session as handed to the API before anything is acknowledged, so
+            // `agentops sessions` shows it as not uploaded rather than as local only.
+            if !SyncState.exists(id, store: store) { try state.save(store: store, id: id) }
             while true {
                 var ended = false
                 var batch: [(JSONValue, Int)] = []
@@ -83,11 +89,15 @@ public final class SessionUploader {
                 }
                 try send(&batch)
                 if state.offset < end { try advance(to: end) }  // skipped (corrupted) lines
-                if ended || !follow { break }
+                if ended || !follow || lastPass { break }
                 if DispatchTime.now() >= deadline { throw Stop() }
+                if getppid() != parent {
+                    lastPass = true
+                    continue
+                }
                 usleep(100_000)
             }
-            report.complete = true
+            report.complete = !lastPass || SyncState.isUploaded(id, store: store)
         } catch {
             if report.problem == nil { report.problem = "\(error)" }
         }

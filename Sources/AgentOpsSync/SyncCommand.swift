@@ -54,7 +54,7 @@ public enum SyncCommand {
                 return 1
             }
         } else {
-            ids = store.summaries().reversed().map(\.session.id).filter { !isUploaded($0, store: store) }
+            ids = store.summaries().reversed().map(\.session.id).filter { !SyncState.isUploaded($0, store: store) }
         }
         let client = APIClient(configuration: configuration)
         let deadline = DispatchTime.now() + timeout
@@ -76,14 +76,5 @@ public enum SyncCommand {
         console.warning("AgentOps API: \(problem ?? "not reachable"); \(unsent.count) session"
             + "\(unsent.count == 1 ? "" : "s") not fully uploaded, kept locally (run 'agentops sync' later)")
         return 1
-    }
-
-    /// Whether all of session `id` that is recorded has been acknowledged, and it ended.
-    public static func isUploaded(_ id: SessionID, store: LocalStore) -> Bool {
-        var info = stat()
-        guard stat(store.path(of: id), &info) == 0 else { return true }
-        let state = SyncState.load(store: store, id: id)
-        guard state.offset >= Int(info.st_size) else { return false }
-        return (try? SessionSummary.load(path: store.path(of: id)))?.end != nil
     }
 }

@@ -109,14 +109,20 @@ public enum AgentOpsCommand {
             for problem in summary.problems { console.warning("\(problem)") }
         }
         let now = Timestamp.now()
+        var uploaded: [SessionID: Bool] = [:]
+        for summary in summaries where SyncState.exists(summary.session.id, store: store) {
+            uploaded[summary.session.id] = SyncState.isUploaded(summary.session.id, store: store)
+        }
         if json {
-            print(JSONWriter.pretty(.array(summaries.map { SessionsTable.json($0, now: now) })))
+            print(JSONWriter.pretty(.array(summaries.map {
+                SessionsTable.json($0, uploaded: uploaded[$0.session.id], now: now)
+            })))
         } else if summaries.isEmpty {
             console.error(tags.isEmpty && state == nil && since == nil
                 ? "no sessions in \(store.home) yet (record one with 'agentops-run -- COMMAND')"
                 : "no session matches")
         } else {
-            print(SessionsTable.text(summaries, now: now))
+            print(SessionsTable.text(summaries, uploaded: uploaded, now: now))
         }
         return Status.ok
     }

@@ -71,6 +71,18 @@ public enum RunCommand {
             run.addTags(options.tags)
         }
 
+        // Only the run that owns the session uploads it; a malformed key is one warning.
+        var uploadEnvironment: [String: String]?
+        if owner, let key = environment["AGENTOPS_API_KEY"], !key.isEmpty {
+            if SessionID(key) == nil {
+                console.warning("AGENTOPS_API_KEY is not a UUID; recording locally only")
+            } else {
+                uploadEnvironment = environment
+            }
+        }
+        var upload: BackgroundUpload?
+        var uploadFailure: BackgroundUpload.Failure?
+
         var childEnvironment = environment
         childEnvironment["AGENTOPS_SESSION_ID"] = sessionID.value
         let commandLine = ShellQuoting.join(options.command)
@@ -97,18 +109,31 @@ public enum RunCommand {
                 stdoutRecorder: upstream.contains(.stdout) ? nil : recorder,
                 stderrRecorder: upstream.contains(.stderr) ? nil : recorder,
                 session: sessionID,
-                recordedStreams: options.noCapture ? upstream : Set(OutputStream.allCases))
+                recordedStreams: options.noCapture ? upstream : Set(OutputStream.allCases),
+                afterLaunch: {
+                    guard let uploadEnvironment else { return }
+                    switch BackgroundUpload.start(session: sessionID, environment: uploadEnvironment) {
+                    case let .success(started): upload = started
+                    case let .failure(failure): uploadFailure = failure
+                    }
+                })
         } catch {
             console.error("\(error)")
             let (state, reason) = EndReason.of(launchError: error)
-            run.finish(start: start, commandLine: commandLine, state: state, reason: reason, exit: nil)
+            run.finish(start: start, commandLine: commandLine, state: state, reason: reason, exit: nil,
+                       upload: nil, flushTimeout: options.flushTimeout)
             return .code(error.exitCode)
         }
 
         let (state, reason) = EndReason.of(exit: outcome.exit, forwardedSignals: outcome.forwardedSignals,
                                            interventions: outcome.interventions)
-        run.finish(start: start, commandLine: commandLine, state: state, reason: reason, exit: outcome.exit)
-        return EndReason.wrapperExit(exit: outcome.exit, interventions: outcome.interventions)
+        let failure = run.finish(start: start, commandLine: commandLine, state: state, reason: reason,
+                                 exit: outcome.exit, upload: upload, flushTimeout: options.flushTimeout)
+            ?? uploadFailure
+        if let uploadFailure { console.warning("AgentOps API: \(uploadFailure); the session is kept locally") }
+        let exit = EndReason.wrapperExit(exit: outcome.exit, interventions: outcome.interventions)
+        if options.strict, uploadEnvironment != nil, failure != nil, exit == .code(0) { return .code(ExitCodes.telemetry) }
+        return exit
     }
 }
 
@@ -116,6 +141,9 @@ public enum RunCommand {
 public enum ExitCodes {
     /// agentops-run was called wrongly (as `timeout`, `env` and `chroot` use 125).
     public static let usage: Int32 = 125
+    /// With `--strict`: the command succeeded but the upload did not (EX_TEMPFAIL:
+    /// the session is kept, `agentops sync` can finish it).
+    public static let telemetry: Int32 = 75
 }
 
 /// The recording side of one agentops-run: the recorder, and how this run ends its
@@ -151,14 +179,19 @@ final class SessionRun: @unchecked Sendable {
         if merged != current { recorder.write([.tags(merged)]) }
     }
 
-    /// Ends this run's part: the owner writes the end and prints the closing lines; a
-    /// joined run records its command as one action.
-    func finish(start: Timestamp, commandLine: String, state: EndState, reason: String, exit: ChildExit?) {
+    /// Ends this run's part: the owner writes the end, lets the upload finish within
+    /// `flushTimeout`, and prints the closing lines; a joined run records its command
+    /// as one action.
+    ///
+    /// - Returns: why the upload did not finish, if it did not.
+    @discardableResult
+    func finish(start: Timestamp, commandLine: String, state: EndState, reason: String, exit: ChildExit?,
+                upload: BackgroundUpload?, flushTimeout: Double) -> BackgroundUpload.Failure? {
         let end = Timestamp.now()
         guard owner else {
             let outcome = exit?.description ?? reason
             recorder.record(.command(commandLine, outcome: outcome, from: start, to: end, session: sessionID))
-            return
+            return nil
         }
         let stored = try? SessionSummary.load(path: store.path(of: sessionID))
         var summary = stored ?? SessionSummary(session: Session(id: sessionID, initTimestamp: start, tags: [],
@@ -177,8 +210,20 @@ final class SessionRun: @unchecked Sendable {
                                               signal: signal)
         recorder.write([.end(endRecord)])
         summary.apply(.end(endRecord))
+        // The upload prints its own warning when it fails; one that is cut off by the
+        // deadline is reported here.
+        let failure = upload?.finish(within: flushTimeout)
+        if case let .unfinished(seconds)? = failure {
+            console.warning("AgentOps API: the upload did not finish within \(DurationFormat.sdk(seconds)); "
+                + "the session is kept locally (run 'agentops sync')")
+        }
+        // With the API, the cost is the server's token_cost, as the SDK prints it.
+        if let serverCost = Cost.parse(SyncState.load(store: store, id: sessionID).tokenCost) {
+            summary.cost = serverCost
+        }
         for problem in summary.problems { console.warning("\(problem)") }
         console.info("session \(sessionID) \(console.paint(state.rawValue, for: state)): \(redactor.redact(reason))")
         console.info(StatsLine.format(summary, now: end))
+        return failure
     }
 }

@@ -30,6 +30,10 @@ public struct RunOptions: Sendable, Equatable {
     public var redactPatterns: [String] = []
     /// `--capture-limit`: recorded bytes per stream.
     public var captureLimit: Int?
+    /// `--flush-timeout`: how long to wait for the upload after the command ended.
+    public var flushTimeout: Double = 5
+    /// `--strict`: a failed upload makes agentops-run exit `ExitCodes.telemetry`.
+    public var strict = false
     /// `--tty`: when the command's output streams are pseudo-terminals.
     public var terminalMode: TerminalMode = .auto
     /// The command and its arguments, exactly as given.
@@ -87,6 +91,10 @@ public struct RunOptions: Sendable, Equatable {
                     options.captureLimit = bytes
                 } else if let value = try cursor.value(for: "--redact") {
                     options.redactPatterns.append(value)
+                } else if let value = try cursor.value(for: "--flush-timeout") {
+                    options.flushTimeout = try duration(value, option: "--flush-timeout")
+                } else if cursor.flag("--strict") {
+                    options.strict = true
                 } else if cursor.flag("--no-capture") {
                     options.noCapture = true
                 } else if let value = try cursor.value(for: "--event-window") {
@@ -164,6 +172,10 @@ public struct RunOptions: Sendable, Equatable {
                            recorded (repeatable; secrets from the environment
                            are always redacted)
           --video URL      record URL as the session's video
+          --flush-timeout DURATION
+                           with AGENTOPS_API_KEY: wait at most DURATION after the
+                           command for the upload to finish (default 5s)
+          --strict         exit 75 when the upload failed and the command exited 0
       -q, --quiet          print none of agentops-run's own lines (errors excepted)
       -h, --help           show this help
           --version        show the version
@@ -172,11 +184,15 @@ public struct RunOptions: Sendable, Equatable {
       AGENTOPS_HOME              where sessions are stored (default ~/.agentops)
       AGENTOPS_SESSION_ID        session to join; set for COMMAND to the session's id
       AGENTOPS_DEFAULT_TAGS      comma-separated tags added to every new session
+      AGENTOPS_API_KEY           also upload the session to the AgentOps API
+                                 (a UUID; through 'agentops sync')
+      AGENTOPS_API_ENDPOINT      API base URL (default https://api.agentops.ai)
       AGENTOPS_ENV_DATA_OPT_OUT  true: record only OS and working directory in host_env
       NO_COLOR                   set: no colour in agentops-run's own lines
 
     exit status: COMMAND's status; if COMMAND was killed by a signal, agentops-run
     kills itself with the same signal; 124 timed out, 137 timed out and killed,
-    127 command not found, 126 not executable, 125 usage error of agentops-run.
+    127 command not found, 126 not executable, 125 usage error of agentops-run,
+    75 upload failed with --strict.
     """
 }

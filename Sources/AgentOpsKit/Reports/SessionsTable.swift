@@ -1,7 +1,8 @@
 /// `agentops sessions`: a table for people, JSON for scripts.
 public enum SessionsTable {
-    /// One session as a JSON object for `--json`.
-    public static func json(_ summary: SessionSummary, now: Timestamp = .now()) -> JSONValue {
+    /// One session as a JSON object for `--json`; `uploaded` is nil for a session never
+    /// given to the AgentOps API.
+    public static func json(_ summary: SessionSummary, uploaded: Bool? = nil, now: Timestamp = .now()) -> JSONValue {
         let session = summary.session
         return .object([
             ("id", .string(session.id.value)),
@@ -17,23 +18,29 @@ public enum SessionsTable {
             ("tools", .int(summary.count(.tools))),
             ("actions", .int(summary.count(.actions))),
             ("errors", .int(summary.count(.errors))),
+            ("uploaded", uploaded.map { .bool($0) } ?? .null),
         ])
     }
 
-    /// The table: id, start (UTC), duration, state, cost, counts, tags, command.
-    public static func text(_ summaries: [SessionSummary], now: Timestamp = .now()) -> String {
-        let header = ["ID", "STARTED (UTC)", "DURATION", "STATE", "COST", "LLMS", "TOOLS", "ACTIONS", "ERRORS",
-                      "TAGS", "COMMAND"]
+    /// The table: id, start (UTC), duration, state, cost, counts, tags, command; and
+    /// whether each is uploaded, once any session has been given to the AgentOps API.
+    public static func text(_ summaries: [SessionSummary], uploaded: [SessionID: Bool] = [:],
+                            now: Timestamp = .now()) -> String {
+        let showUpload = !uploaded.isEmpty
+        var header = ["ID", "STARTED (UTC)", "DURATION", "STATE", "COST", "LLMS", "TOOLS", "ACTIONS", "ERRORS"]
+        if showUpload { header.append("UPLOADED") }
+        header += ["TAGS", "COMMAND"]
         let rows = summaries.map { summary -> [String] in
             let session = summary.session
             let started = String(session.initTimestamp.description.prefix(19)).replacingOccurrences(of: "T", with: " ")
-            return [
+            var row = [
                 String(session.id.value.prefix(8)), started, DurationFormat.sdk(summary.duration(now: now)),
                 session.endState.rawValue,
                 "$" + Cost.sdkFormat(summary.cost), String(summary.count(.llms)), String(summary.count(.tools)),
                 String(summary.count(.actions)), String(summary.count(.errors)),
-                session.tags.joined(separator: ","), truncated(session.commandLine, to: 60),
             ]
+            if showUpload { row.append(uploaded[session.id].map { $0 ? "yes" : "no" } ?? "-") }
+            return row + [session.tags.joined(separator: ","), truncated(session.commandLine, to: 60)]
         }
         let all = [header] + rows
         let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }

@@ -19,7 +19,10 @@ extension LocalStore {
             let path = path(of: summary.session.id)
             var info = stat()
             if summary.end == nil, stat(path, &info) == 0, Int(time(nil)) - Int(info.st_mtim.tv_sec) < 60 { continue }
-            if unlink(path) == 0 { removed.append(summary.session.id) }
+            if unlink(path) == 0 {
+                unlink(SyncState.path(store: self, id: summary.session.id))
+                removed.append(summary.session.id)
+            }
         }
         return removed
     }

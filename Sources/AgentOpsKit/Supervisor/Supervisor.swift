@@ -142,10 +142,13 @@ public final class Supervisor: @unchecked Sendable {
     ///   - session: the session named in the child's capture marker.
     ///   - recordedStreams: the streams whose output ends up recorded in `session` (here or
     ///     by an outer run), named in the marker so nested runs do not record them twice.
+    ///   - afterLaunch: called once the command runs (to start work that must not
+    ///     delay it).
     /// - Returns: how it ended.
     /// - Throws: `LaunchError` when the kernel refuses to run it; nothing was started.
     public func run(_ configuration: Configuration, stdoutRecorder: Recorder?, stderrRecorder: Recorder?,
-                    session: SessionID, recordedStreams: Set<OutputStream>) throws(LaunchError) -> Outcome {
+                    session: SessionID, recordedStreams: Set<OutputStream>,
+                    afterLaunch: () -> Void = {}) throws(LaunchError) -> Outcome {
         let sizeSource = [Int32(1), 2, 0].first { isatty($0) == 1 } ?? 1
         func channel(_ stream: OutputStream) throws(LaunchError) -> OutputChannel {
             configuration.terminalMode.usesTerminal(for: stream) ? try .terminal(sizedLike: sizeSource) : try .pipe()
@@ -206,6 +209,7 @@ public final class Supervisor: @unchecked Sendable {
                 wake.signal()
             })
 
+        afterLaunch()
         lock.lock()
         childGroup = group
         killAfter = configuration.killAfter

@@ -1,4 +1,3 @@
-import AgentOpsKit
 import Glibc
 
 /// How far a session has been uploaded: `ID.sync` beside its session file.
@@ -67,5 +66,18 @@ public struct SyncState: Sendable, Equatable {
             data.append(contentsOf: buffer[0..<n])
         }
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Whether all of session `id` that is recorded has been acknowledged, and it ended.
+    public static func isUploaded(_ id: SessionID, store: LocalStore) -> Bool {
+        var info = stat()
+        guard stat(store.path(of: id), &info) == 0 else { return true }
+        guard load(store: store, id: id).offset >= Int(info.st_size) else { return false }
+        return (try? SessionSummary.load(path: store.path(of: id)))?.end != nil
+    }
+
+    /// Whether session `id` has ever been given to the uploader.
+    public static func exists(_ id: SessionID, store: LocalStore) -> Bool {
+        access(path(store: store, id: id), F_OK) == 0
     }
 }
