@@ -3,7 +3,12 @@ import AgentOpsSync
 import Glibc
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-// `sync` talks to the AgentOps API; everything else is local.
-exit(arguments.first == "sync"
-    ? SyncCommand.main(arguments: Array(arguments.dropFirst()), environment: ProcessEnvironment.current)
-    : AgentOpsCommand.main(arguments: arguments, environment: ProcessEnvironment.current))
+let environment = ProcessEnvironment.current
+// `sync` and `--remote` talk to the AgentOps API; everything else is local.
+if arguments.first == "sync" {
+    exit(SyncCommand.main(arguments: Array(arguments.dropFirst()), environment: environment))
+} else if RemoteCommand.handles(arguments) {
+    exit(RemoteCommand.main(arguments: arguments, environment: environment))
+} else {
+    exit(AgentOpsCommand.main(arguments: arguments, environment: environment))
+}

@@ -104,4 +104,24 @@ struct SyncTests {
         let bad = Self.sync(home, endpoint: "http://127.0.0.1:9", key: "not-a-uuid-secret")
         #expect(bad.code == 1 && bad.err.contains("not a UUID") && !bad.err.contains("not-a-uuid-secret"))
     }
+
+    @Test("stats and export --remote ask the API with the key")
+    func remoteDocuments() throws {
+        let (home, _) = try Self.recordedSession()
+        let server = try FakeAgentOps()
+        var env = Harness.environment(home: home)
+        env["AGENTOPS_API_KEY"] = Self.key
+        env["AGENTOPS_API_ENDPOINT"] = server.endpoint
+        let id = try #require(LocalStore(home: home).sessionIDs().first?.value)
+        let stats = Harness.run(Harness.agentops, ["stats", "last", "--remote"], environment: env)
+        #expect(stats.code == 0, "\(stats.err)")
+        #expect(try JSONParser.parse(stats.stdout)["cost"] == .number("0.0042"))
+        let export = Harness.run(Harness.agentops, ["export", String(id.prefix(6)), "--remote"], environment: env)
+        #expect(try JSONParser.parse(export.stdout)["session"]?["id"] == .string(id))
+        let requests = server.requests()
+        #expect(requests.map { $0["path"]?.stringValue ?? "" } == ["/v2/sessions/\(id)/stats", "/v2/sessions/\(id)/export"])
+        #expect(requests.allSatisfy { $0["method"] == .string("GET") && $0["headers"]?["x-agentops-api-key"] == .string(Self.key) })
+        env["AGENTOPS_API_ENDPOINT"] = "http://127.0.0.1:9"
+        #expect(Harness.run(Harness.agentops, ["stats", "last", "--remote"], environment: env).code == 1)
+    }
 }

@@ -247,8 +247,10 @@ public enum AgentOpsCommand {
                                       those with tag T, end state S, started since WHEN
                                       (a duration ago such as 2h, or a date)
       show ID                         the session and its events, for people
-      stats ID                        the session's stats, as GET /v2/sessions/ID/stats
-      export ID [--format json|jsonl] the session and its events, as
+      stats ID [--remote]             the session's stats, as GET /v2/sessions/ID/stats
+                                      (--remote: from the AgentOps API itself)
+      export ID [--format json|jsonl] [--remote]
+                                      the session and its events, as
                                       GET /v2/sessions/ID/export; jsonl streams one
                                       line per event after the session
       prune --older-than DURATION | --keep N

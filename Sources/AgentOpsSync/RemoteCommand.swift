@@ -1,0 +1,54 @@
+import AgentOpsKit
+import Foundation
+
+/// `agentops stats ID --remote` and `agentops export ID --remote`: the same documents,
+/// as the AgentOps API has them (`GET /v2/sessions/<id>/stats` and `/export`).
+public enum RemoteCommand {
+    /// Whether `arguments` ask for a remote `stats` or `export`.
+    public static func handles(_ arguments: [String]) -> Bool {
+        ["stats", "export"].contains(arguments.first ?? "") && arguments.contains("--remote")
+    }
+
+    /// Runs `agentops stats|export ID --remote`.
+    ///
+    /// - Returns: 0 with the document on stdout; 1 when the API or the key fails;
+    ///   2 for a usage error.
+    public static func main(arguments: [String], environment: [String: String]) -> Int32 {
+        let console = Console(program: "agentops", quiet: false, environment: environment)
+        let command = arguments[0]
+        let rest = arguments.dropFirst().filter { $0 != "--remote" }
+        guard rest.count == 1, let query = rest.first, !query.hasPrefix("-") else {
+            console.error("usage: agentops \(command) ID --remote")
+            return 2
+        }
+        let configuration: APIConfiguration
+        do {
+            configuration = try APIConfiguration(environment: environment)
+        } catch {
+            console.error("cannot ask the AgentOps API: \(error)")
+            return 1
+        }
+        // A local prefix or `last` names a stored session; anything else must be an id.
+        let store = LocalStore(environment: environment)
+        guard let id = (try? store.resolve(query)) ?? SessionID(query) else {
+            console.error("'\(query)' is neither a stored session nor a session id")
+            return 1
+        }
+        let path = "/v2/sessions/\(id.value)/\(command == "stats" ? "stats" : "export")"
+        switch APIClient(configuration: configuration).get(path, timeout: 20) {
+        case let .ok(data):
+            guard let json = try? JSONParser.parse(data) else {
+                console.error("the AgentOps API answered \(path) with something that is not JSON")
+                return 1
+            }
+            print(JSONWriter.pretty(json))
+            return 0
+        case let .retry(reason, _), let .fail(reason):
+            console.error("the AgentOps API could not answer \(path): \(reason)")
+            return 1
+        case .unauthorized:
+            console.error("the AgentOps API refused the key for \(path) (HTTP 401)")
+            return 1
+        }
+    }
+}
