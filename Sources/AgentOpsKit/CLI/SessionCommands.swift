@@ -78,7 +78,8 @@ enum SessionCommands {
                 ("prompt_tokens", .int(try count(values["--prompt-tokens"]!, option: "--prompt-tokens"))),
                 ("completion_tokens", .int(try count(values["--completion-tokens"]!, option: "--completion-tokens"))),
             ]
-            if let cost = values["--cost"] { llm.append(("cost", .number(try money(cost)))) }
+            // No --cost: null, as the SDK sends it, and the server prices the tokens.
+            llm.append(("cost", try values["--cost"].map { .number(try money($0)) } ?? .null))
             llm += [("params", .null), ("returns", .null)]
             fields = llm
         case "tool":
