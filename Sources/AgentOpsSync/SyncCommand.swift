@@ -2,8 +2,8 @@ import AgentOpsKit
 import Foundation
 import Glibc
 
-/// `agentops sync [ID] [--follow] [--timeout DURATION] [--quiet]`: uploads what the
-/// AgentOps API has not acknowledged yet, for one session or all of them.
+/// `agentops sync [ID] [--follow] [--catch-up] [--timeout DURATION] [--quiet]`: uploads
+/// what the AgentOps API has not acknowledged yet, for one session or all of them.
 public enum SyncCommand {
     /// Runs `agentops sync` with `arguments` (after `sync`).
     ///
@@ -12,6 +12,7 @@ public enum SyncCommand {
     public static func main(arguments: [String], environment: [String: String]) -> Int32 {
         var query: String?
         var follow = false
+        var catchUp = false
         var quiet = false
         var timeout = 60.0
         var index = 0
@@ -20,6 +21,7 @@ public enum SyncCommand {
             let argument = arguments[index]
             switch argument {
             case "--follow": follow = true
+            case "--catch-up": catchUp = true
             case "--quiet", "-q": quiet = true
             case "--timeout":
                 guard index + 1 < arguments.count, let seconds = DurationParser.seconds(arguments[index + 1]) else {
@@ -70,11 +72,23 @@ public enum SyncCommand {
             }
         }
         if unsent.isEmpty {
+            if catchUp { catchUpOthers(than: ids, store: store, client: client, deadline: deadline) }
             if !quiet { console.info("uploaded \(sent) events of \(ids.count) session\(ids.count == 1 ? "" : "s")") }
             return 0
         }
         console.warning("AgentOps API: \(problem ?? "not reachable"); \(unsent.count) session"
             + "\(unsent.count == 1 ? "" : "s") not fully uploaded, kept locally (run 'agentops sync' later)")
         return 1
+    }
+
+    /// Once a run's own session is uploaded, the sessions earlier runs left unsent:
+    /// quietly, within a minute at most (the run no longer waits for this).
+    static func catchUpOthers(than done: [SessionID], store: LocalStore, client: APIClient, deadline: DispatchTime) {
+        let limit = min(deadline, .now() + 60)
+        let pending = store.summaries().reversed().map(\.session.id)
+            .filter { !done.contains($0) && SyncState.exists($0, store: store) && !SyncState.isUploaded($0, store: store) }
+        for id in pending where DispatchTime.now() < limit {
+            _ = SessionUploader(store: store, id: id, client: client, deadline: limit).run(follow: false)
+        }
     }
 }

@@ -45,15 +45,16 @@ final class FakeAgentOps {
         waitpid(pid, &status, 0)
     }
 
-    /// Every request so far: `method`, `path`, `headers` (lowercase names), `body`.
+    /// Every answered request so far: `method`, `path`, `status`, `headers` (lowercase
+    /// names), `body`.
     func requests() -> [JSONValue] {
         let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
     }
 
-    /// The ids of all events it was sent, with repeats.
+    /// The ids of all events it accepted (answered 200), with repeats.
     func eventIDs() -> [String] {
-        requests().filter { $0["path"] == .string("/v2/create_events") }
+        requests().filter { $0["path"] == .string("/v2/create_events") && $0["status"] == .int(200) }
             .flatMap { $0["body"]?["events"]?.arrayValue ?? [] }.compactMap { $0["id"]?.stringValue }
     }
 }

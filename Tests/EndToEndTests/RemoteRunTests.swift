@@ -85,4 +85,31 @@ struct RemoteRunTests {
         #expect(result.err.contains("AGENTOPS_API_KEY is not a UUID") && !result.err.contains("secret-xyz"))
         #expect(LocalStore(home: home).sessionIDs().count == 1)
     }
+
+    @Test("500s and an expired JWT during a run: retried, the run unchanged, every event once",
+          arguments: ["fail-first-3", "expire-jwt"])
+    func retriedDuringRun(mode: String) throws {
+        let home = Harness.temporaryFolder()
+        let server = try FakeAgentOps(mode: mode)
+        let result = Self.wrap(["sh", "-c", Self.script], home: home, endpoint: server.endpoint)
+        #expect(result.code == 3 && result.out == "hello\nbye\n")
+        #expect(!result.err.contains("warning"), "\(result.err)")
+        #expect(server.eventIDs().sorted() == (try Self.localEventIDs(home)).sorted())
+    }
+
+    @Test("the next run uploads what an earlier run left unsent")
+    func nextRunCatchesUp() throws {
+        let home = Harness.temporaryFolder()
+        _ = Self.wrap(["--flush-timeout", "0.5", "sh", "-c", "echo first"], home: home, endpoint: "http://127.0.0.1:9")
+        let first = try #require(LocalStore(home: home).sessionIDs().first)
+        let firstEvents = try Self.localEventIDs(home)
+        let server = try FakeAgentOps()
+        let second = Self.wrap(["sh", "-c", "echo second"], home: home, endpoint: server.endpoint)
+        #expect(second.code == 0 && !second.err.contains("warning"))
+        let deadline = Date().addingTimeInterval(20)
+        while !SyncState.isUploaded(first, store: LocalStore(home: home)), Date() < deadline { usleep(50_000) }
+        #expect(SyncState.isUploaded(first, store: LocalStore(home: home)))
+        #expect(firstEvents.isSubset(of: Set(server.eventIDs())))
+        #expect(server.eventIDs().count == Set(server.eventIDs()).count)
+    }
 }

@@ -259,10 +259,11 @@ public enum AgentOpsCommand {
                                       outside the newest N)
 
     uploading to the AgentOps API (AGENTOPS_API_KEY, AGENTOPS_API_ENDPOINT):
-      sync [ID] [--follow] [--timeout DURATION] [--quiet]
+      sync [ID] [--follow] [--catch-up] [--timeout DURATION] [--quiet]
                                       upload what the API has not acknowledged yet,
                                       of session ID or of all sessions; --follow keeps
-                                      going until the session ends (default timeout 60s)
+                                      going until the session ends; --catch-up then
+                                      uploads what earlier runs left (default timeout 60s)
 
     recording into the running session ($AGENTOPS_SESSION_ID, or --session-id ID):
       event llm --model M --prompt-tokens N --completion-tokens N

@@ -22,11 +22,11 @@ public final class BackgroundUpload: @unchecked Sendable {
         guard let tool = locateTool(environment: environment) else { return .failure(.toolNotFound) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = ["sync", session.value, "--follow", "--timeout", "24h", "--quiet"]
+        process.arguments = ["sync", session.value, "--follow", "--catch-up", "--timeout", "24h", "--quiet"]
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
-        let upload = BackgroundUpload(process: process)
+        let upload = BackgroundUpload(process: process, session: session, store: LocalStore(environment: environment))
         process.terminationHandler = { [upload] _ in upload.exited.signal() }
         do {
             try process.run()
@@ -36,7 +36,14 @@ public final class BackgroundUpload: @unchecked Sendable {
         return .success(upload)
     }
 
-    private init(process: Process) { self.process = process }
+    private let session: SessionID
+    private let store: LocalStore
+
+    private init(process: Process, session: SessionID, store: LocalStore) {
+        self.process = process
+        self.session = session
+        self.store = store
+    }
 
     /// Why the upload did not start or finish.
     public enum Failure: Error, CustomStringConvertible {
@@ -55,17 +62,34 @@ public final class BackgroundUpload: @unchecked Sendable {
         }
     }
 
-    /// Waits until the upload has finished, at most `seconds`; then stops it.
+    /// Waits until the run's session is uploaded, at most `seconds`; then stops the
+    /// upload. Once the session is uploaded the process may go on, on its own, with
+    /// sessions earlier runs left unsent (`--catch-up`).
     ///
-    /// - Returns: nil when everything was uploaded, else why not.
+    /// - Returns: nil when the session was uploaded, else why not.
     public func finish(within seconds: Double) -> Failure? {
-        if exited.wait(timeout: .now() + seconds) == .timedOut {
+        let deadline = DispatchTime.now() + seconds
+        var ended = false
+        while !ended {
+            ended = exited.wait(timeout: .now() + 0.05) == .success
+            if !ended, sessionUploaded() { return nil }
+            if DispatchTime.now() >= deadline { break }
+        }
+        if !ended {
             // Stopping it loses nothing: its progress is saved after each acknowledgement.
             kill(process.processIdentifier, SIGTERM)
             if exited.wait(timeout: .now() + 1) == .timedOut { kill(process.processIdentifier, SIGKILL) }
             return .unfinished(seconds: seconds)
         }
         return process.terminationReason == .exit && process.terminationStatus == 0 ? nil : .failed
+    }
+
+    /// Whether the API acknowledged the whole session file (the end record is its last
+    /// line): a `stat` and a small read, cheap enough to ask every 50 ms.
+    private func sessionUploaded() -> Bool {
+        var info = stat()
+        guard stat(store.path(of: session), &info) == 0 else { return false }
+        return SyncState.load(store: store, id: session).offset >= Int(info.st_size)
     }
 
     /// `agentops` next to this executable, else on `PATH`.

@@ -29,15 +29,17 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def record(self, body):
-        entry = {"method": self.command, "path": self.path,
-                 "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}
+        self.body = body
         with lock:
             state["requests"] += 1
-            with open(LOG, "a") as f:
-                f.write(json.dumps(entry) + "\n")
             return state["requests"]
 
     def answer(self, status, payload, raw=None, headers=None):
+        entry = {"method": self.command, "path": self.path, "status": status,
+                 "headers": {k.lower(): v for k, v in self.headers.items()}, "body": self.body}
+        with lock:
+            with open(LOG, "a") as f:
+                f.write(json.dumps(entry) + "\n")
         data = raw if raw is not None else json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
