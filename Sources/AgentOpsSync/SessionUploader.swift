@@ -15,6 +15,9 @@ public final class SessionUploader {
     public static let maxBatchEvents = 25
     /// And at most about this many bytes of JSON.
     public static let maxBatchBytes = 1 << 20
+    /// How often a followed session file is looked at for new records: each look is an
+    /// open, a seek and an empty read, and the end of a run waits for the last one.
+    static let followInterval: useconds_t = 25_000
 
     /// How an upload went.
     public struct Report: Sendable {
@@ -95,7 +98,7 @@ public final class SessionUploader {
                     lastPass = true
                     continue
                 }
-                usleep(100_000)
+                usleep(Self.followInterval)
             }
             report.complete = !lastPass || SyncState.isUploaded(id, store: store)
         } catch {

@@ -71,7 +71,7 @@ public final class BackgroundUpload: @unchecked Sendable {
         let deadline = DispatchTime.now() + seconds
         var ended = false
         while !ended {
-            ended = exited.wait(timeout: .now() + 0.05) == .success
+            ended = exited.wait(timeout: .now() + 0.01) == .success
             if !ended, sessionUploaded() { return nil }
             if DispatchTime.now() >= deadline { break }
         }
@@ -85,7 +85,7 @@ public final class BackgroundUpload: @unchecked Sendable {
     }
 
     /// Whether the API acknowledged the whole session file (the end record is its last
-    /// line): a `stat` and a small read, cheap enough to ask every 50 ms.
+    /// line): a `stat` and a small read, cheap enough to ask every 10 ms.
     private func sessionUploaded() -> Bool {
         var info = stat()
         guard stat(store.path(of: session), &info) == 0 else { return false }
