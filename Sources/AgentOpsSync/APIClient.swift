@@ -38,9 +38,14 @@ public final class APIClient: @unchecked Sendable {
     ///   - apiKey: whether to send `X-Agentops-Api-Key` (and the parent key).
     ///   - timeout: seconds before the exchange counts as timed out.
     public func post(_ path: String, body: JSONValue, jwt: String?, apiKey: Bool, timeout: Double) -> Outcome {
+        post(path, encoded: JSONWriter.compact(body), jwt: jwt, apiKey: apiKey, timeout: timeout)
+    }
+
+    /// POSTs an already encoded JSON body.
+    public func post(_ path: String, encoded body: [UInt8], jwt: String?, apiKey: Bool, timeout: Double) -> Outcome {
         var request = URLRequest(url: URL(string: configuration.endpoint + path)!)
         request.httpMethod = "POST"
-        request.httpBody = Data(JSONWriter.compact(body))
+        request.httpBody = Data(body)
         return exchange(request, jwt: jwt, apiKey: apiKey, timeout: timeout)
     }
 

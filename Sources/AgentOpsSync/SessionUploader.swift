@@ -38,6 +38,9 @@ public final class SessionUploader {
     private let requestTimeout: Double
     private var state: SyncState
     private var report = Report()
+    /// The session as of the records read so far: what create_session and
+    /// update_session send, kept up to date as the file is read rather than re-read.
+    private var summary: SessionSummary?
 
     private struct Stop: Error {}
 
@@ -65,26 +68,21 @@ public final class SessionUploader {
             // Marks the session as handed to the API before anything is acknowledged, so
             // `agentops sessions` shows it as not uploaded rather than as local only.
             if !SyncState.exists(id, store: store) { try state.save(store: store, id: id) }
+            if state.offset > 0 { summary = try SessionSummary.load(path: path, upTo: state.offset) }
             while true {
                 var ended = false
-                var batch: [(JSONValue, Int)] = []
-                var batchBytes = 0
+                var batch = Batch()
                 let (_, end) = try SessionReader.read(path: path, from: state.offset) { record, offset in
+                    SessionSummary.fold(record, into: &summary)
                     switch record {
                     case .start:
                         try ensureSession()
                         try advance(to: offset)
                     case let .event(event):
-                        let json = event.json
-                        batchBytes += JSONWriter.compact(json).count
-                        batch.append((json, offset))
-                        if batch.count >= Self.maxBatchEvents || batchBytes >= Self.maxBatchBytes {
-                            try send(&batch)
-                            batchBytes = 0
-                        }
+                        batch.add(JSONWriter.compact(event.json), endingAt: offset)
+                        if batch.isFull { try send(&batch) }
                     case .tags, .declaredEnd, .end:
                         try send(&batch)
-                        batchBytes = 0
                         try updateSession()
                         try advance(to: offset)
                         if case .end = record { ended = true }
@@ -108,9 +106,39 @@ public final class SessionUploader {
         return report
     }
 
+    /// Events waiting to be sent, already encoded, with the offset just past the last.
+    private struct Batch {
+        var events: [[UInt8]] = []
+        var bytes = 0
+        var endOffset = 0
+
+        var isFull: Bool { events.count >= SessionUploader.maxBatchEvents || bytes >= SessionUploader.maxBatchBytes }
+
+        mutating func add(_ event: [UInt8], endingAt offset: Int) {
+            events.append(event)
+            bytes += event.count
+            endOffset = offset
+        }
+
+        /// `{"events":[…]}`, from the encoded events.
+        var body: [UInt8] {
+            var body = Array(#"{"events":["#.utf8)
+            body.reserveCapacity(bytes + events.count + 16)
+            for (index, event) in events.enumerated() {
+                if index > 0 { body.append(UInt8(ascii: ",")) }
+                body.append(contentsOf: event)
+            }
+            body.append(contentsOf: "]}".utf8)
+            return body
+        }
+    }
+
     /// The session as the SDK sends it (the keys the server reads, and `event_counts`).
     private func sessionObject() throws -> JSONValue {
-        let summary = try SessionSummary.load(path: store.path(of: id))
+        guard let summary else {
+            report.problem = "the session file has no start record"
+            throw Stop()
+        }
         let session = summary.session
         return .object([
             ("session_id", .string(session.id.value)),
@@ -139,15 +167,16 @@ public final class SessionUploader {
         try state.save(store: store, id: id)
     }
 
-    private func send(_ batch: inout [(JSONValue, Int)]) throws {
-        guard let last = batch.last else { return }
+    private func send(_ batch: inout Batch) throws {
+        guard !batch.events.isEmpty else { return }
         try ensureSession()
-        let body = JSONValue.object([("events", .array(batch.map(\.0)))])
-        _ = try call { self.client.post("/v2/create_events", body: body, jwt: self.state.jwt, apiKey: true,
+        let body = batch.body
+        _ = try call { self.client.post("/v2/create_events", encoded: body, jwt: self.state.jwt, apiKey: true,
                                         timeout: self.timeout()) }
-        report.eventsSent += batch.count
-        batch.removeAll()
-        try advance(to: last.1)
+        report.eventsSent += batch.events.count
+        let end = batch.endOffset
+        batch = Batch()
+        try advance(to: end)
     }
 
     private func updateSession() throws {

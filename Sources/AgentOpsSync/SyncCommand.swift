@@ -15,29 +15,36 @@ public enum SyncCommand {
         var catchUp = false
         var quiet = false
         var timeout = 60.0
-        var index = 0
         let console = Console(program: "agentops", quiet: false, environment: environment)
-        while index < arguments.count {
-            let argument = arguments[index]
-            switch argument {
-            case "--follow": follow = true
-            case "--catch-up": catchUp = true
-            case "--quiet", "-q": quiet = true
-            case "--timeout":
-                guard index + 1 < arguments.count, let seconds = DurationParser.seconds(arguments[index + 1]) else {
-                    console.error("--timeout needs a duration such as 30s")
-                    return 2
+        var cursor = ArgumentCursor(arguments)
+        do {
+            while !cursor.isAtEnd {
+                if let value = try cursor.value(for: "--timeout") {
+                    guard let seconds = DurationParser.seconds(value) else {
+                        throw UsageError.invalidValue(option: "--timeout", value: value, expected: "a duration such as 30s")
+                    }
+                    timeout = seconds
+                } else if cursor.flag("--follow") {
+                    follow = true
+                } else if cursor.flag("--catch-up") {
+                    catchUp = true
+                } else if cursor.flag("--quiet", "-q") {
+                    quiet = true
+                } else if cursor.flag("--help", "-h") {
+                    print(AgentOpsCommand.helpText)
+                    return 0
+                } else if cursor.current.hasPrefix("-") {
+                    throw UsageError.unknownOption(cursor.current)
+                } else if query == nil {
+                    query = cursor.current
+                    cursor.advance()
+                } else {
+                    throw UsageError.unexpectedArgument(cursor.current)
                 }
-                timeout = seconds
-                index += 1
-            default:
-                guard !argument.hasPrefix("-"), query == nil else {
-                    console.error("unexpected argument '\(argument)' for 'sync' (see 'agentops --help')")
-                    return 2
-                }
-                query = argument
             }
-            index += 1
+        } catch {
+            console.error("\(error)")
+            return 2
         }
         let configuration: APIConfiguration
         do {
@@ -56,7 +63,8 @@ public enum SyncCommand {
                 return 1
             }
         } else {
-            ids = store.summaries().reversed().map(\.session.id).filter { !SyncState.isUploaded($0, store: store) }
+            ids = store.summaries().reversed()
+                .filter { !SyncState.isUploaded($0.session.id, store: store, summary: $0) }.map(\.session.id)
         }
         let client = APIClient(configuration: configuration)
         let deadline = DispatchTime.now() + timeout
@@ -85,8 +93,11 @@ public enum SyncCommand {
     /// quietly, within a minute at most (the run no longer waits for this).
     static func catchUpOthers(than done: [SessionID], store: LocalStore, client: APIClient, deadline: DispatchTime) {
         let limit = min(deadline, .now() + 60)
-        let pending = store.summaries().reversed().map(\.session.id)
-            .filter { !done.contains($0) && SyncState.exists($0, store: store) && !SyncState.isUploaded($0, store: store) }
+        let pending = store.summaries().reversed().filter { summary in
+            let id = summary.session.id
+            return !done.contains(id) && SyncState.exists(id, store: store)
+                && !SyncState.isUploaded(id, store: store, summary: summary)
+        }.map(\.session.id)
         for id in pending where DispatchTime.now() < limit {
             _ = SessionUploader(store: store, id: id, client: client, deadline: limit).run(follow: false)
         }

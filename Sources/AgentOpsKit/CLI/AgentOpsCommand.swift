@@ -111,7 +111,7 @@ public enum AgentOpsCommand {
         let now = Timestamp.now()
         var uploaded: [SessionID: Bool] = [:]
         for summary in summaries where SyncState.exists(summary.session.id, store: store) {
-            uploaded[summary.session.id] = SyncState.isUploaded(summary.session.id, store: store)
+            uploaded[summary.session.id] = SyncState.isUploaded(summary.session.id, store: store, summary: summary)
         }
         if json {
             print(JSONWriter.pretty(.array(summaries.map {
@@ -171,11 +171,7 @@ public enum AgentOpsCommand {
             return Status.ok
         }
         if format == "jsonl" {
-            let problems = try SessionExport.streamLines(path: path) { line in
-                var bytes = line
-                bytes.append(0x0A)
-                StandardOutput.write(bytes)
-            }
+            let problems = try SessionExport.streamLines(path: path) { line in writeAll(line + [0x0A], to: 1) }
             for problem in problems { console.warning("\(problem)") }
             return Status.ok
         }

@@ -1,23 +1,28 @@
 /// Walks command-line arguments, handling `--name value`, `--name=value`, `-x value`
 /// and `-xvalue` uniformly for both executables.
-struct ArgumentCursor {
+public struct ArgumentCursor {
     private let arguments: [String]
     private(set) var index = 0
 
-    init(_ arguments: [String]) { self.arguments = arguments }
+    /// A cursor at the first of `arguments`.
+    public init(_ arguments: [String]) { self.arguments = arguments }
 
-    var isAtEnd: Bool { index >= arguments.count }
-    var current: String { arguments[index] }
-    var remaining: [String] { Array(arguments[index...]) }
+    /// Whether every argument was taken.
+    public var isAtEnd: Bool { index >= arguments.count }
+    /// The argument at the cursor.
+    public var current: String { arguments[index] }
+    /// The arguments from the cursor on.
+    public var remaining: [String] { Array(arguments[index...]) }
 
-    mutating func advance() { index += 1 }
+    /// Moves past the current argument.
+    public mutating func advance() { index += 1 }
 
     /// If the current argument is `long` or one of `short` (with or without an
     /// attached value), consumes it and its value.
     ///
     /// - Returns: nil when the current argument is another option.
     /// - Throws: `UsageError.missingValue` when the value is missing.
-    mutating func value(for long: String, short: String? = nil) throws -> String? {
+    public mutating func value(for long: String, short: String? = nil) throws -> String? {
         let argument = current
         if argument == long || (short != nil && argument == short) {
             guard index + 1 < arguments.count else { throw UsageError.missingValue(option: argument) }
@@ -36,7 +41,7 @@ struct ArgumentCursor {
     }
 
     /// If the current argument is one of `names`, consumes it.
-    mutating func flag(_ names: String...) -> Bool {
+    public mutating func flag(_ names: String...) -> Bool {
         guard names.contains(current) else { return false }
         index += 1
         return true

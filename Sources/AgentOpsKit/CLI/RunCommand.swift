@@ -15,7 +15,8 @@ public enum RunCommand {
             options = try RunOptions.parse(arguments)
         } catch {
             let console = Console(program: "agentops-run", quiet: false, environment: environment)
-            console.error("\(error)")
+            let hint = if case .unknownOption = error { "; put '--' before a command that starts with '-'" } else { "" }
+            console.error("\(error)\(hint)")
             return .code(ExitCodes.usage)
         }
         if options.showHelp {
@@ -36,16 +37,11 @@ public enum RunCommand {
         }
 
         let joined: SessionID?
-        if let id = options.sessionID {
-            joined = id
-        } else if !options.newSession, let inherited = environment["AGENTOPS_SESSION_ID"], !inherited.isEmpty {
-            guard let id = SessionID(inherited) else {
-                console.error("\(UsageError.invalidSessionID(source: "AGENTOPS_SESSION_ID", value: inherited))")
-                return .code(ExitCodes.usage)
-            }
-            joined = id
-        } else {
-            joined = nil
+        do {
+            joined = try options.sessionToJoin(environment: environment)
+        } catch {
+            console.error("\(error)")
+            return .code(ExitCodes.usage)
         }
 
         // Before anything slow: a signal arriving from here on is forwarded to the child
@@ -89,12 +85,9 @@ public enum RunCommand {
         let outcome: Supervisor.Outcome
         do {
             let executable = try CommandResolver.resolve(options.command[0], searchPath: childEnvironment["PATH"])
-            var limits = CaptureLimits.standard
-            if let window = options.eventWindow { limits.eventWindowMicroseconds = Int64(window * 1_000_000) }
-            if let captureLimit = options.captureLimit { limits.capturePerStream = captureLimit }
             let configuration = Supervisor.Configuration(
                 executable: executable, arguments: Array(options.command.dropFirst()), environment: childEnvironment,
-                limits: limits,
+                limits: options.captureLimits,
                 timeout: options.timeout, timeoutSignal: options.timeoutSignal, killAfter: options.killAfter,
                 terminalMode: options.terminalMode)
             // A stream an outer run records is not recorded again here; with --no-capture
@@ -125,12 +118,12 @@ public enum RunCommand {
             return .code(error.exitCode)
         }
 
+        if let uploadFailure { console.warning("AgentOps API: \(uploadFailure); the session is kept locally") }
         let (state, reason) = EndReason.of(exit: outcome.exit, forwardedSignals: outcome.forwardedSignals,
                                            interventions: outcome.interventions)
         let failure = run.finish(start: start, commandLine: commandLine, state: state, reason: reason,
                                  exit: outcome.exit, upload: upload, flushTimeout: options.flushTimeout)
             ?? uploadFailure
-        if let uploadFailure { console.warning("AgentOps API: \(uploadFailure); the session is kept locally") }
         let exit = EndReason.wrapperExit(exit: outcome.exit, interventions: outcome.interventions)
         if options.strict, uploadEnvironment != nil, failure != nil, exit == .code(0) { return .code(ExitCodes.telemetry) }
         return exit
@@ -199,15 +192,8 @@ final class SessionRun: @unchecked Sendable {
         // The store could not be read back: count what this run recorded instead.
         if stored == nil || !recorder.allSinksHealthy { summary.counts = recorder.counts }
         let (state, reason) = EndReason.combine(declared: summary.declared, with: (state, reason))
-        let exitCode: Int32?
-        let signal: String?
-        switch exit {
-        case let .exited(code)?: (exitCode, signal) = (code, nil)
-        case let .signaled(number, _)?: (exitCode, signal) = (nil, SignalNames.name(of: number))
-        case nil: (exitCode, signal) = (nil, nil)
-        }
-        let endRecord = StoreRecord.EndRecord(timestamp: end, state: state, reason: reason, exitCode: exitCode,
-                                              signal: signal)
+        let endRecord = StoreRecord.EndRecord(timestamp: end, state: state, reason: reason, exitCode: exit?.exitCode,
+                                              signal: exit?.signalName)
         recorder.write([.end(endRecord)])
         summary.apply(.end(endRecord))
         // The upload prints its own warning when it fails; one that is cut off by the
@@ -218,7 +204,7 @@ final class SessionRun: @unchecked Sendable {
                 + "the session is kept locally (run 'agentops sync')")
         }
         // With the API, the cost is the server's token_cost, as the SDK prints it.
-        if let serverCost = Cost.parse(SyncState.load(store: store, id: sessionID).tokenCost) {
+        if upload != nil, let serverCost = Cost.parse(SyncState.load(store: store, id: sessionID).tokenCost) {
             summary.cost = serverCost
         }
         for problem in summary.problems { console.warning("\(problem)") }

@@ -42,6 +42,27 @@ public struct RunOptions: Sendable, Equatable {
     /// Options with nothing set.
     public init() {}
 
+    /// How captured output is cut, with `--event-window` and `--capture-limit` applied.
+    public var captureLimits: CaptureLimits {
+        var limits = CaptureLimits.standard
+        if let eventWindow { limits.eventWindowMicroseconds = Int64(eventWindow * 1_000_000) }
+        if let captureLimit { limits.capturePerStream = captureLimit }
+        return limits
+    }
+
+    /// The session to join: `--session-id`, else `AGENTOPS_SESSION_ID` unless
+    /// `--new-session`; nil to start a new one.
+    ///
+    /// - Throws: `UsageError.invalidSessionID` for an inherited id that is not a UUID.
+    public func sessionToJoin(environment: [String: String]) throws(UsageError) -> SessionID? {
+        if let sessionID { return sessionID }
+        guard !newSession, let inherited = environment["AGENTOPS_SESSION_ID"], !inherited.isEmpty else { return nil }
+        guard let id = SessionID(inherited) else {
+            throw .invalidSessionID(source: "AGENTOPS_SESSION_ID", value: inherited)
+        }
+        return id
+    }
+
     /// Parses agentops-run's arguments (without argv[0]). Options end at `--` or at
     /// the first argument that is not an option, so the command's own options are
     /// never taken: `agentops-run ls -l` runs `ls -l`.

@@ -15,7 +15,7 @@ public enum UsageError: Error, CustomStringConvertible, Equatable {
         case .missingCommand:
             return "no command given (usage: agentops-run [options] [--] COMMAND [ARG...])"
         case let .unknownOption(option):
-            return "unknown option '\(option)' (see --help; put '--' before a command that starts with '-')"
+            return "unknown option '\(option)' (see --help)"
         case let .missingValue(option):
             return "option '\(option)' needs a value"
         case let .invalidValue(option, value, expected):

@@ -134,7 +134,7 @@ public struct CaptureBudget {
     private struct ReadTimes {
         let times: ArraySlice<(end: Int, read: Timestamp)>
         let fallback: Timestamp
-        var index: Int
+        lazy var index = times.startIndex
 
         mutating func of(_ offset: Int) -> Timestamp {
             while index < times.endIndex, times[index].end <= offset { index += 1 }
@@ -147,11 +147,8 @@ public struct CaptureBudget {
     public func finish(omission: (Omission) -> Void, tail: (TailLine) -> Void) {
         let capacity = tailLimit + 1
         let stored = tailLimit > 0 ? min(rawBytes, capacity) : 0
-        var window = [UInt8](repeating: 0, count: stored)
-        if stored > 0 {
-            let start = (ringWrite - stored + capacity) % capacity
-            for index in 0..<stored { window[index] = ring[(start + index) % capacity] }
-        }
+        // Oldest first: the bytes from the write position on, then those before it.
+        let window = stored > 0 ? Array((ring[ringWrite...] + ring[..<ringWrite]).suffix(stored)) : []
         let windowOffset = rawBytes - stored
         // Lines begin at `begin`: the raw tail starts on a line boundary; a window that
         // lost its beginning starts after the first newline in it (or is all one line).
@@ -173,8 +170,7 @@ public struct CaptureBudget {
         let endsMidLine = rawBytes > 0 && lastRawByte != 0x0A
         let totalRawLines = rawNewlines + (endsMidLine ? 1 : 0)
 
-        var times = ReadTimes(times: chunkTimes[chunkHead...], fallback: forgottenTime ?? omittedBefore.to,
-                              index: chunkHead)
+        var times = ReadTimes(times: chunkTimes[chunkHead...], fallback: forgottenTime ?? omittedBefore.to)
         var omitted = omittedBefore
         let rawOmittedLines = totalRawLines - ranges.count
         if rawOmittedLines > 0 {

@@ -5,15 +5,23 @@
 /// path runs with static exclusivity (closures capturing these as `var`s cost a dynamic
 /// check on every access, measured at about a tenth of the time for 20 M short lines).
 struct StreamRecorder {
-    private let stream: OutputStream
     private let recorder: Recorder
+    private let stream: OutputStream
+    /// Turns a finished burst into a recorded event (captures no `self`).
+    private let emit: (BurstGrouper.Burst) -> Void
     private var splitter: LineSplitter
     private var grouper: BurstGrouper
     private var budget: CaptureBudget
 
     init(stream: OutputStream, recorder: Recorder, limits: CaptureLimits) {
-        self.stream = stream
         self.recorder = recorder
+        self.stream = stream
+        emit = { burst in
+            let text = String(decoding: burst.text, as: UTF8.self)
+            recorder.record(stream == .stdout
+                ? Event.stdout(text, from: burst.start, to: burst.end, session: recorder.sessionID)
+                : Event.stderr(text, from: burst.start, to: burst.end, session: recorder.sessionID))
+        }
         splitter = LineSplitter(maxLineBytes: limits.maxLineBytes)
         grouper = BurstGrouper(limits: limits)
         budget = CaptureBudget(limit: limits.capturePerStream, maxLineBytes: limits.maxLineBytes)
@@ -39,8 +47,7 @@ struct StreamRecorder {
 
     /// Records the open event if its window has passed.
     mutating func flushIfDue(at time: Timestamp) {
-        let (recorder, stream) = (self.recorder, self.stream)
-        grouper.flushIfDue(at: time) { Self.record($0, stream: stream, recorder: recorder) }
+        grouper.flushIfDue(at: time, emit: emit)
     }
 
     /// The stream ended: the last line, the open event, then — over the capture limit —
@@ -49,8 +56,7 @@ struct StreamRecorder {
         var splitter = self.splitter
         self.splitter = LineSplitter(maxLineBytes: 1)
         splitter.finish { line in _ = accept(line, read: time, terminated: false) }
-        let (recorder, stream) = (self.recorder, self.stream)
-        let emit: (BurstGrouper.Burst) -> Void = { Self.record($0, stream: stream, recorder: recorder) }
+        let (recorder, stream, emit) = (self.recorder, self.stream, self.emit)
         grouper.flush(emit: emit)
         var grouper = self.grouper
         budget.finish(omission: { omission in
@@ -67,16 +73,7 @@ struct StreamRecorder {
     /// Records `line` if the head has room; false once it is full.
     private mutating func accept(_ line: LineSplitter.Line, read: Timestamp, terminated: Bool = true) -> Bool {
         guard budget.admit(line, read: read, terminated: terminated) else { return false }
-        let (recorder, stream) = (self.recorder, self.stream)
-        grouper.add(line, at: read) { Self.record($0, stream: stream, recorder: recorder) }
+        grouper.add(line, at: read, emit: emit)
         return true
-    }
-
-    private static func record(_ burst: BurstGrouper.Burst, stream: OutputStream, recorder: Recorder) {
-        let text = String(decoding: burst.text, as: UTF8.self)
-        let event = stream == .stdout
-            ? Event.stdout(text, from: burst.start, to: burst.end, session: recorder.sessionID)
-            : Event.stderr(text, from: burst.start, to: burst.end, session: recorder.sessionID)
-        recorder.record(event)
     }
 }

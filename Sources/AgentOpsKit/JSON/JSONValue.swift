@@ -52,6 +52,12 @@ extension JSONValue {
         return nil
     }
 
+    /// True for `.null`.
+    var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
+
     /// The elements when this is an array.
     public var arrayValue: [JSONValue]? {
         if case let .array(items) = self { return items }

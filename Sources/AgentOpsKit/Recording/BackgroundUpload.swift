@@ -62,7 +62,8 @@ public final class BackgroundUpload: @unchecked Sendable {
         }
     }
 
-    /// Waits until the run's session is uploaded, at most `seconds`; then stops the
+    /// Waits until the run's session is uploaded (acknowledged up to its end record, its
+    /// last line), at most `seconds`; then stops the
     /// upload. Once the session is uploaded the process may go on, on its own, with
     /// sessions earlier runs left unsent (`--catch-up`).
     ///
@@ -72,7 +73,7 @@ public final class BackgroundUpload: @unchecked Sendable {
         var ended = false
         while !ended {
             ended = exited.wait(timeout: .now() + 0.01) == .success
-            if !ended, sessionUploaded() { return nil }
+            if !ended, SyncState.isAcknowledged(session, store: store) { return nil }
             if DispatchTime.now() >= deadline { break }
         }
         if !ended {
@@ -82,14 +83,6 @@ public final class BackgroundUpload: @unchecked Sendable {
             return .unfinished(seconds: seconds)
         }
         return process.terminationReason == .exit && process.terminationStatus == 0 ? nil : .failed
-    }
-
-    /// Whether the API acknowledged the whole session file (the end record is its last
-    /// line): a `stat` and a small read, cheap enough to ask every 10 ms.
-    private func sessionUploaded() -> Bool {
-        var info = stat()
-        guard stat(store.path(of: session), &info) == 0 else { return false }
-        return SyncState.load(store: store, id: session).offset >= Int(info.st_size)
     }
 
     /// `agentops` next to this executable, else on `PATH`.

@@ -46,14 +46,6 @@ public struct Console: Sendable {
     }
 
     private func emit(_ line: String) {
-        var bytes = Array(line.utf8)
-        bytes.append(0x0A)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-            if n < 0, errno == EINTR { continue }
-            if n <= 0 { return }
-            offset += n
-        }
+        writeAll(Array((line + "\n").utf8), to: 2)
     }
 }

@@ -37,8 +37,7 @@ public enum SessionExport {
         var summary: SessionSummary?
         var tables: [EventType: [Event]] = [:]
         let problems = try SessionReader.read(path: path) { record in
-            if summary == nil, case let .start(session) = record { summary = SessionSummary(session: session) }
-            summary?.apply(record)
+            SessionSummary.fold(record, into: &summary)
             if case let .event(event) = record { tables[table(for: event.type), default: []].append(event) }
         }
         guard let summary else { throw StoreError.sessionNotFound(query: path, home: path) }

@@ -80,11 +80,3 @@ public enum SessionView {
         }
     }
 }
-
-extension JSONValue {
-    /// True for `.null`.
-    var isNull: Bool {
-        if case .null = self { return true }
-        return false
-    }
-}

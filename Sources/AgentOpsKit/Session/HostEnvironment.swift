@@ -148,22 +148,6 @@ public enum HostEnvironment {
         let tenths = (part * 1000 + whole / 2) / whole
         return "\(tenths / 10).\(tenths % 10)%"
     }
-
-    /// Reads a small file (a `/proc` entry) in one go; nil when it cannot be opened.
-    static func readSmallFile(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var data: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while data.count < 4 << 20 {
-            let n = read(fd, &buffer, buffer.count)
-            if n < 0, errno == EINTR { continue }
-            if n <= 0 { break }
-            data.append(contentsOf: buffer[0..<n])
-        }
-        return String(decoding: data, as: UTF8.self)
-    }
 }
 
 extension StringProtocol {

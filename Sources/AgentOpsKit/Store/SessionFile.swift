@@ -28,7 +28,7 @@ public final class SessionFile: @unchecked Sendable {
     ///   disk fills up mid-write (readers then skip the truncated line).
     public func append(_ records: [StoreRecord]) throws {
         var bytes: [UInt8] = []
-        for record in records { bytes.append(contentsOf: record.line) }
+        for record in records { record.writeLine(into: &bytes) }
         try appendRaw(bytes)
     }
 

@@ -60,16 +60,28 @@ public struct SessionSummary: Sendable {
         }
     }
 
-    /// Reads and folds the session file at `path`.
+    /// Folds `record` into `summary`, which begins at the first start record (a file
+    /// read from its beginning or a resumed reader alike).
+    public static func fold(_ record: StoreRecord, into summary: inout SessionSummary?) {
+        if summary == nil, case let .start(session) = record { summary = SessionSummary(session: session) }
+        summary?.apply(record)
+    }
+
+    /// Reads and folds the session file at `path`, up to byte `offset` (a record
+    /// boundary) when given.
     ///
     /// - Throws: `StoreError.cannotOpen`, or `sessionNotFound` when the file holds no
     ///   start record.
-    public static func load(path: String) throws -> SessionSummary {
+    public static func load(path: String, upTo offset: Int = .max) throws -> SessionSummary {
         var summary: SessionSummary?
-        let problems = try SessionReader.read(path: path) { record in
-            if summary == nil, case let .start(session) = record { summary = SessionSummary(session: session) }
-            summary?.apply(record)
-        }
+        struct Reached: Error {}
+        var problems: [SessionReader.Problem] = []
+        do {
+            problems = try SessionReader.read(path: path, from: 0) { record, end in
+                guard end <= offset else { throw Reached() }
+                fold(record, into: &summary)
+            }.problems
+        } catch is Reached {}
         guard var result = summary else { throw StoreError.sessionNotFound(query: path, home: path) }
         result.problems = problems
         return result

@@ -87,11 +87,10 @@ public enum StoreRecord: Sendable, Equatable {
         }
     }
 
-    /// The record as one line of the file, newline included.
-    public var line: [UInt8] {
-        var bytes = JSONWriter.compact(json)
+    /// Appends the record to `bytes` as one line of the file, newline included.
+    public func writeLine(into bytes: inout [UInt8]) {
+        JSONWriter.write(json, into: &bytes, indent: nil, level: 0)
         bytes.append(0x0A)
-        return bytes
     }
 
     /// Why a line is not a valid record.

@@ -25,7 +25,7 @@ public struct SyncState: Sendable, Equatable {
     /// The saved state, or a fresh one.
     public static func load(store: LocalStore, id: SessionID) -> SyncState {
         var state = SyncState()
-        guard let text = readFile(path(store: store, id: id)), let json = try? JSONParser.parse(text) else {
+        guard let text = readSmallFile(path(store: store, id: id)), let json = try? JSONParser.parse(text) else {
             return state
         }
         state.offset = json["offset"]?.intValue ?? 0
@@ -45,35 +45,30 @@ public struct SyncState: Sendable, Equatable {
             ("session_url", .optionalString(sessionURL)),
         ])
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw StoreError.cannotWrite(path: temporary, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw StoreError.cannotWrite(path: temporary, reason: errnoText()) }
         let bytes = JSONWriter.compact(json)
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         close(fd)
         guard written == bytes.count, rename(temporary, path) == 0 else {
-            throw StoreError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+            throw StoreError.cannotWrite(path: path, reason: errnoText())
         }
     }
 
-    private static func readFile(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var data: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = read(fd, &buffer, buffer.count)
-            if n <= 0 { break }
-            data.append(contentsOf: buffer[0..<n])
-        }
-        return String(decoding: data, as: UTF8.self)
+    /// Whether the API acknowledged all of session `id`'s file so far: a `stat` and a
+    /// small read, cheap enough to ask every few milliseconds.
+    public static func isAcknowledged(_ id: SessionID, store: LocalStore) -> Bool {
+        var info = stat()
+        guard stat(store.path(of: id), &info) == 0 else { return true }
+        return load(store: store, id: id).offset >= Int(info.st_size)
     }
 
     /// Whether all of session `id` that is recorded has been acknowledged, and it ended.
-    public static func isUploaded(_ id: SessionID, store: LocalStore) -> Bool {
-        var info = stat()
-        guard stat(store.path(of: id), &info) == 0 else { return true }
-        guard load(store: store, id: id).offset >= Int(info.st_size) else { return false }
-        return (try? SessionSummary.load(path: store.path(of: id)))?.end != nil
+    ///
+    /// - Parameter summary: the session's summary when the caller has it (else the file
+    ///   is read for it).
+    public static func isUploaded(_ id: SessionID, store: LocalStore, summary: SessionSummary? = nil) -> Bool {
+        guard isAcknowledged(id, store: store) else { return false }
+        return (summary ?? (try? SessionSummary.load(path: store.path(of: id))))?.end != nil
     }
 
     /// Whether session `id` has ever been given to the uploader.

@@ -15,6 +15,18 @@ public enum ChildExit: Sendable, Equatable {
         }
     }
 
+    /// The exit code, when it exited.
+    public var exitCode: Int32? {
+        if case let .exited(code) = self { return code }
+        return nil
+    }
+
+    /// The name of the signal that killed it (`SIGTERM`), when one did.
+    public var signalName: String? {
+        if case let .signaled(signal, _) = self { return SignalNames.name(of: signal) }
+        return nil
+    }
+
     /// In words, for the session's end reason.
     public var description: String {
         switch self {

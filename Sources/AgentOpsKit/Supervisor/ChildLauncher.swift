@@ -40,7 +40,7 @@ public enum ChildLauncher {
             try process.run()
         } catch {
             let code = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.code ?? (error as NSError).code
-            let reason = code > 0 && code < 200 ? String(cString: strerror(Int32(code))) : "\(error)"
+            let reason = code > 0 && code < 200 ? errnoText(Int32(code)) : "\(error)"
             throw .notExecutable(path: executable, reason: reason)
         }
         return process

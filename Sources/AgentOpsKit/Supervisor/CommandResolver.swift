@@ -42,9 +42,9 @@ public enum CommandResolver {
         var info = stat()
         guard stat(path, &info) == 0 else {
             if errno == ENOENT || errno == ENOTDIR { throw .noSuchFile(path: path) }
-            throw .notExecutable(path: path, reason: String(cString: strerror(errno)))
+            throw .notExecutable(path: path, reason: errnoText())
         }
         if info.st_mode & S_IFMT == S_IFDIR { throw .notExecutable(path: path, reason: "Is a directory") }
-        if access(path, X_OK) != 0 { throw .notExecutable(path: path, reason: String(cString: strerror(errno))) }
+        if access(path, X_OK) != 0 { throw .notExecutable(path: path, reason: errnoText()) }
     }
 }

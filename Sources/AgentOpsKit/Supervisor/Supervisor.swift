@@ -301,5 +301,4 @@ public final class Supervisor: @unchecked Sendable {
             usleep(10_000)
         }
     }
-
 }
