@@ -44,6 +44,17 @@ public struct APIConfiguration: Sendable, Equatable {
         self.init(endpoint: endpoint, apiKey: key, parentKey: parent)
     }
 
+    /// The configuration in `environment`, or nil after saying on `console` why there
+    /// is none (`what` names what could not be done).
+    public static func required(_ environment: [String: String], for what: String, console: Console) -> APIConfiguration? {
+        do {
+            return try APIConfiguration(environment: environment)
+        } catch {
+            console.error("cannot \(what): \(error)")
+            return nil
+        }
+    }
+
     /// A configuration with the given values.
     public init(endpoint: String, apiKey: String, parentKey: String? = nil) {
         self.endpoint = endpoint

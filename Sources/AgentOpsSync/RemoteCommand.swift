@@ -21,13 +21,8 @@ public enum RemoteCommand {
             console.error("usage: agentops \(command) ID --remote")
             return 2
         }
-        let configuration: APIConfiguration
-        do {
-            configuration = try APIConfiguration(environment: environment)
-        } catch {
-            console.error("cannot ask the AgentOps API: \(error)")
-            return 1
-        }
+        guard let configuration = APIConfiguration.required(environment, for: "ask the AgentOps API", console: console)
+        else { return 1 }
         // A local prefix or `last` names a stored session; anything else must be an id.
         let store = LocalStore(environment: environment)
         guard let id = (try? store.resolve(query)) ?? SessionID(query) else {

@@ -46,13 +46,7 @@ public enum SyncCommand {
             console.error("\(error)")
             return 2
         }
-        let configuration: APIConfiguration
-        do {
-            configuration = try APIConfiguration(environment: environment)
-        } catch {
-            console.error("cannot sync: \(error)")
-            return 1
-        }
+        guard let configuration = APIConfiguration.required(environment, for: "sync", console: console) else { return 1 }
         let store = LocalStore(environment: environment)
         let ids: [SessionID]
         if let query {
