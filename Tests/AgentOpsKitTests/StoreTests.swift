@@ -40,9 +40,10 @@ struct StoreTests {
         #expect(summary.session.endState == .fail)
         #expect(summary.count(.actions) == 1 && summary.count(.errors) == 1 && summary.count(.llms) == 1)
         #expect(summary.promptTokens == 10 && summary.completionTokens == 5)
-        #expect(StatsLine.format(summary)
+        let prices = PriceTable(only: [:])
+        #expect(StatsLine.format(summary, cost: summary.cost(prices))
             == "Session Stats - Duration: 1.5s | Cost: $0.001235 | LLMs: 1 | Tools: 0 | Actions: 1 | Errors: 1")
-        #expect(SessionExport.stats(summary)["cost"] == .number("0.0012345678"))
+        #expect(SessionExport.stats(summary, prices: prices)["cost"] == .number("0.0012345678"))
     }
 
     @Test("concurrent writers from many threads never interleave lines")

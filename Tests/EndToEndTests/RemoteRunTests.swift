@@ -31,7 +31,7 @@ struct RemoteRunTests {
         let last = try #require(server.requests().last)
         #expect(last["path"] == .string("/v2/update_session"))
         #expect(last["body"]?["session"]?["end_state"] == .string("Fail"))
-        #expect(result.err.contains("| Cost: $0.004200 |"), "\(result.err)")
+        #expect(result.err.contains("| Cost: $0.004200 (local $0.00) |"), "\(result.err)")
         #expect(!result.err.contains("warning"))
     }
 

@@ -18,6 +18,19 @@ public enum AgentOpsCommand {
     /// - Returns: the exit status.
     public static func main(arguments: [String], environment: [String: String]) -> Int32 {
         let console = Console(program: "agentops", quiet: false, environment: environment)
+        var arguments = arguments
+        var pricesFile: String?
+        do {
+            // The one global option, before the command (as `git -C`).
+            var cursor = ArgumentCursor(arguments)
+            if let file = try cursor.value(for: "--prices") {
+                pricesFile = file
+                arguments = cursor.isAtEnd ? [] : cursor.remaining
+            }
+        } catch {
+            console.error("\(error)")
+            return Status.usage
+        }
         guard let subcommand = arguments.first else {
             print(helpText)
             return Status.usage
@@ -25,6 +38,11 @@ public enum AgentOpsCommand {
         let rest = Array(arguments.dropFirst())
         let store = LocalStore(environment: environment)
         do {
+            // Only the commands that price read the price file: a broken one must not
+            // stop a recording call.
+            let prices = { () throws(PriceTable.FileError) in
+                try PriceTable.configured(file: pricesFile, environment: environment)
+            }
             switch subcommand {
             case "-h", "--help", "help":
                 print(helpText)
@@ -33,13 +51,15 @@ public enum AgentOpsCommand {
                 print("agentops \(Version.current)")
                 return Status.ok
             case "sessions":
-                return try sessions(rest, store: store, console: console)
+                return try sessions(rest, store: store, prices: try prices(), console: console)
             case "stats":
-                return try stats(rest, store: store, console: console)
+                return try stats(rest, store: store, prices: try prices(), console: console)
             case "export":
-                return try export(rest, store: store, console: console)
+                return try export(rest, store: store, prices: try prices(), console: console)
             case "show":
-                return try show(rest, store: store, console: console)
+                return try show(rest, store: store, prices: try prices(), console: console)
+            case "prices":
+                return try PricesCommand.run(rest, prices: try prices())
             case "prune":
                 return try prune(rest, store: store, console: console)
             case "event":
@@ -60,7 +80,8 @@ public enum AgentOpsCommand {
         }
     }
 
-    private static func sessions(_ arguments: [String], store: LocalStore, console: Console) throws -> Int32 {
+    private static func sessions(_ arguments: [String], store: LocalStore, prices: PriceTable,
+                                console: Console) throws -> Int32 {
         var limit = 20
         var json = false
         var tags: [String] = []
@@ -115,14 +136,14 @@ public enum AgentOpsCommand {
         }
         if json {
             print(JSONWriter.pretty(.array(summaries.map {
-                SessionsTable.json($0, uploaded: uploaded[$0.session.id], now: now)
+                SessionsTable.json($0, prices: prices, uploaded: uploaded[$0.session.id], now: now)
             })))
         } else if summaries.isEmpty {
             console.error(tags.isEmpty && state == nil && since == nil
                 ? "no sessions in \(store.home) yet (record one with 'agentops-run -- COMMAND')"
                 : "no session matches")
         } else {
-            print(SessionsTable.text(summaries, uploaded: uploaded, now: now))
+            print(SessionsTable.text(summaries, prices: prices, uploaded: uploaded, now: now))
         }
         return Status.ok
     }
@@ -145,18 +166,20 @@ public enum AgentOpsCommand {
         return store.path(of: try store.resolve(query))
     }
 
-    private static func stats(_ arguments: [String], store: LocalStore, console: Console) throws -> Int32 {
+    private static func stats(_ arguments: [String], store: LocalStore, prices: PriceTable,
+                                console: Console) throws -> Int32 {
         guard let path = try sessionArgument(arguments, store: store) else {
             print(helpText)
             return Status.ok
         }
         let summary = try SessionSummary.load(path: path)
         for problem in summary.problems { console.warning("\(problem)") }
-        print(JSONWriter.pretty(SessionExport.stats(summary)))
+        print(JSONWriter.pretty(SessionExport.stats(summary, prices: prices)))
         return Status.ok
     }
 
-    private static func export(_ arguments: [String], store: LocalStore, console: Console) throws -> Int32 {
+    private static func export(_ arguments: [String], store: LocalStore, prices: PriceTable,
+                                console: Console) throws -> Int32 {
         var format = "json"
         let found = try sessionArgument(arguments, store: store) { cursor in
             guard let value = try cursor.value(for: "--format") else { return false }
@@ -171,26 +194,27 @@ public enum AgentOpsCommand {
             return Status.ok
         }
         if format == "jsonl" {
-            let problems = try SessionExport.streamLines(path: path) { line in writeAll(line + [0x0A], to: 1) }
+            let problems = try SessionExport.streamLines(path: path, prices: prices) { line in writeAll(line + [0x0A], to: 1) }
             for problem in problems { console.warning("\(problem)") }
             return Status.ok
         }
-        let (document, problems) = try SessionExport.document(path: path)
+        let (document, problems) = try SessionExport.document(path: path, prices: prices)
         for problem in problems { console.warning("\(problem)") }
         print(JSONWriter.pretty(document))
         return Status.ok
     }
 
-    private static func show(_ arguments: [String], store: LocalStore, console: Console) throws -> Int32 {
+    private static func show(_ arguments: [String], store: LocalStore, prices: PriceTable,
+                                console: Console) throws -> Int32 {
         guard let path = try sessionArgument(arguments, store: store) else {
             print(helpText)
             return Status.ok
         }
         let summary = try SessionSummary.load(path: path)
-        let (document, problems) = try SessionExport.document(path: path)
+        let (document, problems) = try SessionExport.document(path: path, prices: prices)
         for problem in problems { console.warning("\(problem)") }
         let colour = isatty(1) == 1 && console.colour
-        print(SessionView.render(document, summary: summary, colour: colour))
+        print(SessionView.render(document, summary: summary, prices: prices, colour: colour))
         return Status.ok
     }
 
@@ -232,7 +256,7 @@ public enum AgentOpsCommand {
 
     /// `agentops --help`; the man page says the same (a test checks the commands).
     public static let helpText = """
-    usage: agentops COMMAND [options]
+    usage: agentops [--prices FILE] COMMAND [options]
 
     Read the sessions agentops-run recorded in the local store, and record into
     the running one from any language.
@@ -249,6 +273,8 @@ public enum AgentOpsCommand {
                                       the session and its events, as
                                       GET /v2/sessions/ID/export; jsonl streams one
                                       line per event after the session
+      prices [MODEL...]               where the price table comes from, or the price
+                                      each MODEL is matched to (USD per 1M tokens)
       prune --older-than DURATION | --keep N
                                       remove sessions started longer ago than DURATION,
                                       or all but the newest N (both: the older ones
@@ -264,6 +290,7 @@ public enum AgentOpsCommand {
     recording into the running session ($AGENTOPS_SESSION_ID, or --session-id ID):
       event llm --model M --prompt-tokens N --completion-tokens N
                 [--prompt TEXT] [--completion TEXT] [--cost USD]
+                [--cached-tokens N]   (without --cost: priced from the table)
       event tool --name NAME [--params JSON] [--returns JSON]
       event action --type TYPE [--logs TEXT]
       event error --type TYPE [--code CODE] [--details TEXT]
@@ -275,11 +302,16 @@ public enum AgentOpsCommand {
 
     ID is a full session id, a unique prefix of one, or 'last' (the newest session).
 
+    --prices FILE extends or overrides the bundled LLM price table with a file in
+    the shape of LiteLLM's model_prices_and_context_window.json (input_cost_per_token,
+    output_cost_per_token, cache_read_input_token_cost per model).
+
     environment:
       AGENTOPS_HOME          where sessions are stored (default ~/.agentops)
       AGENTOPS_API_KEY       key for sync (a UUID)
       AGENTOPS_API_ENDPOINT  API base URL (default https://api.agentops.ai)
       AGENTOPS_PARENT_KEY    parent key sent with create_session (a UUID)
+      AGENTOPS_PRICES        price file used when --prices is not given
       NO_COLOR               set: no colour
 
     exit status: 0 done; 1 unknown or ambiguous session, unreadable store, a

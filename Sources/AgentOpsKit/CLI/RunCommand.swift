@@ -37,8 +37,10 @@ public enum RunCommand {
         }
 
         let joined: SessionID?
+        let prices: PriceTable
         do {
             joined = try options.sessionToJoin(environment: environment)
+            prices = try PriceTable.configured(file: options.pricesFile, environment: environment)
         } catch {
             console.error("\(error)")
             return .code(ExitCodes.usage)
@@ -52,7 +54,8 @@ public enum RunCommand {
         let sessionID = joined ?? .random()
         let store = LocalStore(environment: environment)
         let owner = joined == nil || !store.exists(sessionID)
-        let run = SessionRun(sessionID: sessionID, owner: owner, store: store, console: console, redactor: redactor)
+        let run = SessionRun(sessionID: sessionID, owner: owner, store: store, console: console, redactor: redactor,
+                             prices: prices)
         let start = Timestamp.now()
         let workingDirectory = FileManager.default.currentDirectoryPath
 
@@ -148,9 +151,12 @@ final class SessionRun: @unchecked Sendable {
     let console: Console
     let recorder: Recorder
     let redactor: Redactor
+    let prices: PriceTable
 
-    init(sessionID: SessionID, owner: Bool, store: LocalStore, console: Console, redactor: Redactor) {
+    init(sessionID: SessionID, owner: Bool, store: LocalStore, console: Console, redactor: Redactor,
+         prices: PriceTable) {
         self.sessionID = sessionID
+        self.prices = prices
         self.owner = owner
         self.store = store
         self.console = console
@@ -203,13 +209,16 @@ final class SessionRun: @unchecked Sendable {
             console.warning("AgentOps API: the upload did not finish within \(DurationFormat.sdk(seconds)); "
                 + "the session is kept locally (run 'agentops sync')")
         }
-        // With the API, the cost is the server's token_cost, as the SDK prints it.
+        // With the API, the cost is the server's token_cost, as the SDK prints it, and
+        // the local figure beside it when they differ.
+        let localCost = summary.cost(prices)
+        var line = StatsLine.format(summary, cost: localCost, now: end)
         if upload != nil, let serverCost = Cost.parse(SyncState.load(store: store, id: sessionID).tokenCost) {
-            summary.cost = serverCost
+            line = StatsLine.format(summary, cost: serverCost, localCost: localCost, now: end)
         }
         for problem in summary.problems { console.warning("\(problem)") }
         console.info("session \(sessionID) \(console.paint(state.rawValue, for: state)): \(redactor.redact(reason))")
-        console.info(StatsLine.format(summary, now: end))
+        console.info(line)
         return failure
     }
 }

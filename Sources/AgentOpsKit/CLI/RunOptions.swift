@@ -34,6 +34,8 @@ public struct RunOptions: Sendable, Equatable {
     public var flushTimeout: Double = 5
     /// `--strict`: a failed upload makes agentops-run exit `ExitCodes.telemetry`.
     public var strict = false
+    /// `--prices`: a price file extending the bundled table (else `AGENTOPS_PRICES`).
+    public var pricesFile: String?
     /// `--tty`: when the command's output streams are pseudo-terminals.
     public var terminalMode: TerminalMode = .auto
     /// The command and its arguments, exactly as given.
@@ -110,6 +112,8 @@ public struct RunOptions: Sendable, Equatable {
                                                       expected: "a size such as 16MiB, 512k or 0")
                     }
                     options.captureLimit = bytes
+                } else if let value = try cursor.value(for: "--prices") {
+                    options.pricesFile = value
                 } else if let value = try cursor.value(for: "--redact") {
                     options.redactPatterns.append(value)
                 } else if let value = try cursor.value(for: "--flush-timeout") {
@@ -192,6 +196,8 @@ public struct RunOptions: Sendable, Equatable {
           --redact REGEX   also replace matches of REGEX with [REDACTED] in what is
                            recorded (repeatable; secrets from the environment
                            are always redacted)
+          --prices FILE    extend or override the bundled LLM price table with FILE
+                           (LiteLLM's JSON shape; default $AGENTOPS_PRICES)
           --video URL      record URL as the session's video
           --flush-timeout DURATION
                            with AGENTOPS_API_KEY: wait at most DURATION after the
@@ -208,6 +214,7 @@ public struct RunOptions: Sendable, Equatable {
       AGENTOPS_API_KEY           also upload the session to the AgentOps API
                                  (a UUID; through 'agentops sync')
       AGENTOPS_API_ENDPOINT      API base URL (default https://api.agentops.ai)
+      AGENTOPS_PRICES            price file used when --prices is not given
       AGENTOPS_ENV_DATA_OPT_OUT  true: record only OS and working directory in host_env
       NO_COLOR                   set: no colour in agentops-run's own lines
 

@@ -52,7 +52,7 @@ enum SessionCommands {
         }
         let specs: [String: Spec] = [
             "llm": Spec(command: "event llm", options: ["--model", "--prompt-tokens", "--completion-tokens",
-                                                        "--prompt", "--completion", "--cost"],
+                                                        "--prompt", "--completion", "--cost", "--cached-tokens"],
                         required: ["--model", "--prompt-tokens", "--completion-tokens"]),
             "tool": Spec(command: "event tool", options: ["--name", "--params", "--returns"], required: ["--name"]),
             "action": Spec(command: "event action", options: ["--type", "--logs"], required: ["--type"]),
@@ -78,8 +78,19 @@ enum SessionCommands {
                 ("prompt_tokens", .int(try count(values["--prompt-tokens"]!, option: "--prompt-tokens"))),
                 ("completion_tokens", .int(try count(values["--completion-tokens"]!, option: "--completion-tokens"))),
             ]
-            // No --cost: null, as the SDK sends it, and the server prices the tokens.
+            // No --cost: null, as the SDK sends it, and the tokens are priced from the
+            // price table (here and on the server).
             llm.append(("cost", try values["--cost"].map { .number(try money($0)) } ?? .null))
+            if let cached = values["--cached-tokens"] {
+                // Prompt tokens served from the provider's cache, priced at the cached
+                // rate where the table has one (a field the server ignores).
+                let tokens = try count(cached, option: "--cached-tokens")
+                guard tokens <= llm.first(where: { $0.0 == "prompt_tokens" })?.1.intValue ?? 0 else {
+                    throw Failure.invalid(option: "--cached-tokens", value: cached,
+                                          expected: "a whole number ≤ --prompt-tokens")
+                }
+                llm.append(("cached_tokens", .int(tokens)))
+            }
             llm += [("params", .null), ("returns", .null)]
             fields = llm
         case "tool":

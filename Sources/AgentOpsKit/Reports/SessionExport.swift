@@ -23,17 +23,27 @@ public enum SessionExport {
         }
     }
 
-    /// An event as a row of its export table.
-    public static func row(_ event: Event) -> JSONValue {
+    /// An event as a row of its export table. An LLM call without a cost of its own
+    /// gets its tokens' price at `prices`, as the server fills in the column; an
+    /// unknown model's stays null.
+    public static func row(_ event: Event, prices: PriceTable) -> JSONValue {
         let json = event.json
-        return .object(columns[table(for: event.type)]!.map { ($0, json[$0] ?? .null) })
+        var row = columns[table(for: event.type)]!.map { ($0, json[$0] ?? .null) }
+        if event.type == .llms, Cost.parse(json["cost"]) == nil,
+           let price = prices.price(of: json["model"]?.stringValue ?? "")?.price,
+           let index = row.firstIndex(where: { $0.0 == "cost" }) {
+            var usage = LLMUsage()
+            usage.add(json)
+            row[index].1 = .number(Cost.exactText(usage.cost(at: price)))
+        }
+        return .object(row)
     }
 
     /// `GET /v2/sessions/<id>/export`: `{"session", "actions", "llms", "tools", "errors"}`,
     /// each event list in time order.
     ///
     /// - Throws: `StoreError` when the file cannot be read.
-    public static func document(path: String) throws -> (JSONValue, [SessionReader.Problem]) {
+    public static func document(path: String, prices: PriceTable) throws -> (JSONValue, [SessionReader.Problem]) {
         var summary: SessionSummary?
         var tables: [EventType: [Event]] = [:]
         let problems = try SessionReader.read(path: path) { record in
@@ -45,7 +55,7 @@ public enum SessionExport {
         for type in [EventType.actions, .llms, .tools, .errors] {
             let events = (tables[type] ?? []).enumerated()
                 .sorted { ($0.element.initTimestamp, $0.offset) < ($1.element.initTimestamp, $1.offset) }
-            document.append((type.rawValue, .array(events.map { row($0.element) })))
+            document.append((type.rawValue, .array(events.map { row($0.element, prices: prices) })))
         }
         return (.object(document), problems)
     }
@@ -53,10 +63,11 @@ public enum SessionExport {
     /// `GET /v2/sessions/<id>/stats`: `{"session_id","cost","events","prompt_tokens",
     /// "completion_tokens","errors"}`; `cost` is the exact sum as a number, or the
     /// string `"0.00"` when zero, as the server answers for a session without cost.
-    public static func stats(_ summary: SessionSummary) -> JSONValue {
-        .object([
+    public static func stats(_ summary: SessionSummary, prices: PriceTable) -> JSONValue {
+        let cost = summary.cost(prices)
+        return .object([
             ("session_id", .string(summary.session.id.value)),
-            ("cost", summary.cost == 0 ? .string("0.00") : .number(Cost.exactText(summary.cost))),
+            ("cost", cost == 0 ? .string("0.00") : .number(Cost.exactText(cost))),
             ("events", .int(summary.eventCount)),
             ("prompt_tokens", .int(summary.promptTokens)),
             ("completion_tokens", .int(summary.completionTokens)),
@@ -69,11 +80,12 @@ public enum SessionExport {
     /// recorded. Two streaming passes over the file; nothing is held but one line.
     ///
     /// - Throws: `StoreError` when the file cannot be read.
-    public static func streamLines(path: String, line: ([UInt8]) -> Void) throws -> [SessionReader.Problem] {
+    public static func streamLines(path: String, prices: PriceTable,
+                                   line: ([UInt8]) -> Void) throws -> [SessionReader.Problem] {
         let summary = try SessionSummary.load(path: path)
         line(JSONWriter.compact(.object([("session", summary.session.exportRow)])))
         try SessionReader.read(path: path) { record in
-            guard case let .event(event) = record, case let .object(pairs) = row(event) else { return }
+            guard case let .event(event) = record, case let .object(pairs) = row(event, prices: prices) else { return }
             line(JSONWriter.compact(.object([("event_type", .string(table(for: event.type).rawValue))] + pairs)))
         }
         return summary.problems

@@ -5,7 +5,7 @@ public enum SessionView {
     ///
     /// - Parameters:
     ///   - colour: highlight errors and the state (on a terminal).
-    public static func render(_ document: JSONValue, summary: SessionSummary, colour: Bool,
+    public static func render(_ document: JSONValue, summary: SessionSummary, prices: PriceTable, colour: Bool,
                               now: Timestamp = .now()) -> String {
         let session = summary.session
         var lines: [String] = []
@@ -17,7 +17,14 @@ public enum SessionView {
             + (session.endStateReason.map { ": \($0)" } ?? (session.endTimestamp == nil ? " (not ended)" : "")))
         lines.append("started   \(session.initTimestamp)")
         lines.append("duration  \(DurationFormat.sdk(summary.duration(now: now)))")
-        lines.append("cost      $\(Cost.sdkFormat(summary.cost))")
+        lines.append("cost      $\(Cost.sdkFormat(summary.cost(prices)))")
+        // Calls the table could not price cost nothing; say which, so a $0.00 is not
+        // mistaken for a free run.
+        let unpriced = summary.unpricedModels(prices)
+        if !unpriced.isEmpty {
+            let list = unpriced.map { "\($0.model.isEmpty ? "(no model)" : $0.model) (\($0.calls) call\($0.calls == 1 ? "" : "s"))" }
+            lines.append("unpriced  \(list.joined(separator: ", ")): not in the price table")
+        }
         lines.append("events    LLMs: \(summary.count(.llms)) | Tools: \(summary.count(.tools)) | "
             + "Actions: \(summary.count(.actions)) | Errors: \(summary.count(.errors))")
         if !session.tags.isEmpty { lines.append("tags      \(session.tags.joined(separator: ", "))") }
@@ -62,7 +69,7 @@ public enum SessionView {
         switch type {
         case .llms:
             let tokens = "\(text("prompt_tokens") ?? "0")→\(text("completion_tokens") ?? "0") tokens"
-            let cost = text("cost").map { ", $\($0)" } ?? ""
+            let cost = text("cost").map { ", $\($0)" } ?? ", unpriced"
             return ("llm", "\(text("model") ?? "?") (\(tokens)\(cost))"
                 + (text("completion").map { "\n" + $0 } ?? ""))
         case .tools:

@@ -2,7 +2,8 @@
 public enum SessionsTable {
     /// One session as a JSON object for `--json`; `uploaded` is nil for a session never
     /// given to the AgentOps API.
-    public static func json(_ summary: SessionSummary, uploaded: Bool? = nil, now: Timestamp = .now()) -> JSONValue {
+    public static func json(_ summary: SessionSummary, prices: PriceTable, uploaded: Bool? = nil,
+                            now: Timestamp = .now()) -> JSONValue {
         let session = summary.session
         return .object([
             ("id", .string(session.id.value)),
@@ -13,7 +14,7 @@ public enum SessionsTable {
             ("end_state_reason", .optionalString(session.endStateReason)),
             ("tags", .array(session.tags.map { .string($0) })),
             ("command", .array(session.command.map { .string($0) })),
-            ("cost", .string(Cost.sdkFormat(summary.cost))),
+            ("cost", .string(Cost.sdkFormat(summary.cost(prices)))),
             ("llms", .int(summary.count(.llms))),
             ("tools", .int(summary.count(.tools))),
             ("actions", .int(summary.count(.actions))),
@@ -24,7 +25,7 @@ public enum SessionsTable {
 
     /// The table: id, start (UTC), duration, state, cost, counts, tags, command; and
     /// whether each is uploaded, once any session has been given to the AgentOps API.
-    public static func text(_ summaries: [SessionSummary], uploaded: [SessionID: Bool] = [:],
+    public static func text(_ summaries: [SessionSummary], prices: PriceTable, uploaded: [SessionID: Bool] = [:],
                             now: Timestamp = .now()) -> String {
         let showUpload = !uploaded.isEmpty
         var header = ["ID", "STARTED (UTC)", "DURATION", "STATE", "COST", "LLMS", "TOOLS", "ACTIONS", "ERRORS"]
@@ -36,7 +37,7 @@ public enum SessionsTable {
             var row = [
                 String(session.id.value.prefix(8)), started, DurationFormat.sdk(summary.duration(now: now)),
                 session.endState.rawValue,
-                "$" + Cost.sdkFormat(summary.cost), String(summary.count(.llms)), String(summary.count(.tools)),
+                "$" + Cost.sdkFormat(summary.cost(prices)), String(summary.count(.llms)), String(summary.count(.tools)),
                 String(summary.count(.actions)), String(summary.count(.errors)),
             ]
             if showUpload { row.append(uploaded[session.id].map { $0 ? "yes" : "no" } ?? "-") }

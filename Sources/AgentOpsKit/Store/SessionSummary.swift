@@ -14,8 +14,10 @@ public struct SessionSummary: Sendable {
     public var promptTokens = 0
     /// Sum of `completion_tokens` over LLM events.
     public var completionTokens = 0
-    /// Sum of LLM events' `cost`, exact.
-    public var cost: Decimal = 0
+    /// Sum of the `cost` LLM events carried themselves, exact.
+    public var recordedCost: Decimal = 0
+    /// Tokens of the LLM events without a cost, by model, for the price table.
+    public var usage: [String: LLMUsage] = [:]
     /// How the session ended, when it did.
     public var end: StoreRecord.EndRecord?
     /// The last end state declared from inside the session, if any.
@@ -34,6 +36,20 @@ public struct SessionSummary: Sendable {
         session.initTimestamp.seconds(until: session.endTimestamp ?? now)
     }
 
+    /// The session's cost: each LLM call's own `cost` where it has one, else its
+    /// tokens at `prices`; calls of unknown models cost nothing.
+    public func cost(_ prices: PriceTable) -> Decimal {
+        usage.reduce(recordedCost) { total, entry in
+            total + (prices.price(of: entry.key).map { entry.value.cost(at: $0.price) } ?? 0)
+        }
+    }
+
+    /// Models of calls without a cost that `prices` does not know, with how many
+    /// calls each (`""` for calls that name no model).
+    public func unpricedModels(_ prices: PriceTable) -> [(model: String, calls: Int)] {
+        usage.filter { prices.price(of: $0.key) == nil }.map { ($0.key, $0.value.calls) }.sorted { $0.model < $1.model }
+    }
+
     /// Folds `record` in.
     public mutating func apply(_ record: StoreRecord) {
         switch record {
@@ -46,7 +62,11 @@ public struct SessionSummary: Sendable {
                 let json = event.json
                 promptTokens += json["prompt_tokens"]?.intValue ?? 0
                 completionTokens += json["completion_tokens"]?.intValue ?? 0
-                cost += Cost.parse(json["cost"]) ?? 0
+                if let cost = Cost.parse(json["cost"]) {
+                    recordedCost += cost
+                } else {
+                    usage[json["model"]?.stringValue ?? "", default: LLMUsage()].add(json)
+                }
             }
         case let .tags(tags):
             session.tags = tags

@@ -1,0 +1,30 @@
+import Foundation
+
+/// The tokens of the LLM calls of one model that carried no cost of their own: what
+/// the price table prices. Pricing is linear in tokens, so summing tokens first and
+/// pricing once is exact, and a session's summary stays as small as its model list.
+public struct LLMUsage: Sendable, Equatable {
+    /// Calls.
+    public var calls = 0
+    /// Sum of `prompt_tokens`.
+    public var promptTokens = 0
+    /// Sum of `completion_tokens`.
+    public var completionTokens = 0
+    /// Sum of `cached_tokens` (prompt tokens read from the provider's cache).
+    public var cachedTokens = 0
+
+    public init() {}
+
+    /// Adds the tokens of the LLM event `json`.
+    public mutating func add(_ json: JSONValue) {
+        calls += 1
+        promptTokens += json["prompt_tokens"]?.intValue ?? 0
+        completionTokens += json["completion_tokens"]?.intValue ?? 0
+        cachedTokens += json["cached_tokens"]?.intValue ?? 0
+    }
+
+    /// The cost of these calls at `price`.
+    public func cost(at price: ModelPrice) -> Decimal {
+        price.cost(promptTokens: promptTokens, completionTokens: completionTokens, cachedTokens: cachedTokens)
+    }
+}
