@@ -27,7 +27,7 @@ record event tool --name list-workspace --returns "$(ls -1 | wc -l)"
 echo "shell-agent: asking the model for a plan"
 sleep 0.2
 record event llm --model gpt-4o-mini --prompt-tokens 420 --completion-tokens 35 \
-    --prompt "plan the next step" --completion "run the tests" --cost 0.000084
+    --prompt "plan the next step" --completion "run the tests"   # priced from the table: $0.000084
 echo "shell-agent: done"
 if [ "${1:-}" = "--fail" ]; then
     echo "shell-agent: failing on purpose" >&2

@@ -8,8 +8,11 @@ public enum RunCommand {
     /// Call `StartupSignals.capture()` before this, first thing in `main`.
     ///
     /// - Returns: how agentops-run must end (the child's status, or its signal).
-    public static func main(arguments: [String], environment: [String: String]) -> WrapperExit {
+    public static func main(arguments: [String], environment given: [String: String]) -> WrapperExit {
         StandardDescriptors.ensureOpen()
+        // Inside another run, AGENTOPS_API_ENDPOINT may be that run's listener: this
+        // run's own settings are the real ones behind it.
+        let environment = ListenerEnvironment.upstream(given)
         let options: RunOptions
         do {
             options = try RunOptions.parse(arguments)
@@ -72,17 +75,39 @@ public enum RunCommand {
 
         // Only the run that owns the session uploads it; a malformed key is one warning.
         var uploadEnvironment: [String: String]?
-        if owner, let key = environment["AGENTOPS_API_KEY"], !key.isEmpty {
+        var apiKey: String?
+        if let key = environment["AGENTOPS_API_KEY"], !key.isEmpty {
             if SessionID(key) == nil {
-                console.warning("AGENTOPS_API_KEY is not a UUID; recording locally only")
+                if owner { console.warning("AGENTOPS_API_KEY is not a UUID; recording locally only") }
             } else {
-                uploadEnvironment = environment
+                apiKey = key
+                if owner { uploadEnvironment = environment }
             }
         }
         var upload: BackgroundUpload?
         var uploadFailure: BackgroundUpload.Failure?
 
-        var childEnvironment = environment
+        // The SDK in the command records into this session through the listener,
+        // unless --no-listener, or an outer run's listener already serves the session.
+        var childEnvironment = given
+        var listener: LoopbackListener?
+        if !options.noListener, !ListenerEnvironment.offersListener(for: sessionID, in: given) {
+            let key = apiKey ?? newEventID()
+            let endpoint = SDKEndpoint(sessionID: sessionID, key: key, recorder: run.recorder,
+                                       sessionPath: store.path(of: sessionID), prices: prices)
+            var limits = LoopbackListener.Limits()
+            if let seconds = environment["AGENTOPS_RUN_LISTENER_TIMEOUT"].flatMap(DurationParser.seconds), seconds > 0 {
+                limits.requestTimeout = seconds
+            }
+            do {
+                let started = try LoopbackListener(handler: endpoint, limits: limits)
+                listener = started
+                childEnvironment = ListenerEnvironment.offering(started.endpoint, key: key, perRunKey: apiKey == nil,
+                                                                upstreamEnvironment: environment)
+            } catch {
+                console.warning("the AgentOps SDK listener could not start (\(error)); the command runs without it")
+            }
+        }
         childEnvironment["AGENTOPS_SESSION_ID"] = sessionID.value
         let commandLine = ShellQuoting.join(options.command)
         let outcome: Supervisor.Outcome
@@ -107,6 +132,7 @@ public enum RunCommand {
                 session: sessionID,
                 recordedStreams: options.noCapture ? upstream : Set(OutputStream.allCases),
                 afterLaunch: {
+                    listener?.start()
                     guard let uploadEnvironment else { return }
                     switch BackgroundUpload.start(session: sessionID, environment: uploadEnvironment) {
                     case let .success(started): upload = started
@@ -114,6 +140,7 @@ public enum RunCommand {
                     }
                 })
         } catch {
+            listener?.stop()
             console.error("\(error)")
             let (state, reason) = EndReason.of(launchError: error)
             run.finish(start: start, commandLine: commandLine, state: state, reason: reason, exit: nil,
@@ -121,6 +148,8 @@ public enum RunCommand {
             return .code(error.exitCode)
         }
 
+        // What the SDK sent is in before the session is ended.
+        listener?.stop()
         if let uploadFailure { console.warning("AgentOps API: \(uploadFailure); the session is kept locally") }
         let (state, reason) = EndReason.of(exit: outcome.exit, forwardedSignals: outcome.forwardedSignals,
                                            interventions: outcome.interventions)

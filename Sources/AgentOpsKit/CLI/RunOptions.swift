@@ -34,6 +34,8 @@ public struct RunOptions: Sendable, Equatable {
     public var flushTimeout: Double = 5
     /// `--strict`: a failed upload makes agentops-run exit `ExitCodes.telemetry`.
     public var strict = false
+    /// `--no-listener`: offer the command no loopback endpoint for the AgentOps SDK.
+    public var noListener = false
     /// `--prices`: a price file extending the bundled table (else `AGENTOPS_PRICES`).
     public var pricesFile: String?
     /// `--tty`: when the command's output streams are pseudo-terminals.
@@ -120,6 +122,8 @@ public struct RunOptions: Sendable, Equatable {
                     options.flushTimeout = try duration(value, option: "--flush-timeout")
                 } else if cursor.flag("--strict") {
                     options.strict = true
+                } else if cursor.flag("--no-listener") {
+                    options.noListener = true
                 } else if cursor.flag("--no-capture") {
                     options.noCapture = true
                 } else if let value = try cursor.value(for: "--event-window") {
@@ -193,6 +197,9 @@ public struct RunOptions: Sendable, Equatable {
                            head, a marker of what was left out, the last part
           --no-capture     pass output through without recording it (the session
                            and its end are still recorded)
+          --no-listener    do not offer the command the loopback AgentOps endpoint
+                           that records its SDK calls into the session (its
+                           environment stays as it was)
           --redact REGEX   also replace matches of REGEX with [REDACTED] in what is
                            recorded (repeatable; secrets from the environment
                            are always redacted)

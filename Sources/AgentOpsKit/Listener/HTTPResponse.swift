@@ -1,0 +1,40 @@
+/// An answer of the loopback listener. Always JSON: the SDK fails on any other body,
+/// errors included.
+struct HTTPResponse: Sendable, Equatable {
+    var status: Int
+    var body: JSONValue
+
+    /// The server's error shape: `{"path": …, "message": …}`.
+    static func error(_ status: Int, path: String, message: String) -> HTTPResponse {
+        HTTPResponse(status: status, body: .object([("path", .string(path)), ("message", .string(message))]))
+    }
+
+    /// The bytes on the wire; `close` adds `Connection: close`.
+    func serialized(close: Bool) -> [UInt8] {
+        let payload = JSONWriter.compact(body)
+        var head = "HTTP/1.1 \(status) \(Self.reason(status))\r\n"
+            + "Content-Type: application/json; charset=UTF-8\r\n"
+            + "Content-Length: \(payload.count)\r\n"
+        if close { head += "Connection: close\r\n" }
+        head += "\r\n"
+        return Array(head.utf8) + payload
+    }
+
+    static func reason(_ status: Int) -> String {
+        switch status {
+        case 200: return "OK"
+        case 400: return "Bad Request"
+        case 401: return "Unauthorized"
+        case 404: return "Not Found"
+        case 405: return "Method Not Allowed"
+        case 408: return "Request Timeout"
+        case 411: return "Length Required"
+        case 413: return "Content Too Large"
+        case 431: return "Request Header Fields Too Large"
+        case 500: return "Internal Server Error"
+        case 503: return "Service Unavailable"
+        case 505: return "HTTP Version Not Supported"
+        default: return "Status"
+        }
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+
+/// The AgentOps v2 calls the Python SDK makes, answered on the loopback listener and
+/// folded into the wrapper's session — whatever session id the SDK chose, so a plain
+/// `agentops.init()` is captured as well as `inherited_session_id`.
+///
+/// - `create_session` / `reauthorize_jwt` (API key): a JWT for the SDK's session; its
+///   tags join the wrapper session's tags.
+/// - `create_events` (JWT or key): the events, re-addressed to the wrapper's session,
+///   all or none.
+/// - `update_session` (JWT or key): tags join; an end (`end_timestamp` set) is recorded
+///   as the child declaring its end state, which the wrapper combines with the exit
+///   when it ends the session. The answer's `token_cost` is the session's cost so far,
+///   priced locally, so the SDK's own closing line shows a real figure.
+/// - `create_agent`: acknowledged.
+///
+/// Only the run's key and the JWTs handed out here are accepted.
+final class SDKEndpoint: HTTPHandler, @unchecked Sendable {
+    private let sessionID: SessionID
+    private let key: String
+    private let recorder: Recorder
+    private let sessionPath: String
+    private let prices: PriceTable
+    private let lock = NSLock()
+    /// JWT → the SDK session it was issued for.
+    private var tokens: [String: String] = [:]
+
+    init(sessionID: SessionID, key: String, recorder: Recorder, sessionPath: String, prices: PriceTable) {
+        self.sessionID = sessionID
+        self.key = key
+        self.recorder = recorder
+        self.sessionPath = sessionPath
+        self.prices = prices
+    }
+
+    /// The calls and whether each needs the API key itself (a JWT is not enough).
+    private static let routes: [String: Bool] = [
+        "/v2/create_session": true, "/v2/reauthorize_jwt": true,
+        "/v2/create_events": false, "/v2/update_session": false, "/v2/create_agent": false,
+    ]
+
+    func screen(_ head: HTTPRequestHead) -> HTTPResponse? {
+        let path = head.path
+        guard let needsKey = Self.routes[path] else {
+            return .error(404, path: path, message: "not an AgentOps call this listener serves")
+        }
+        guard head.method == "POST" else { return .error(405, path: path, message: "use POST") }
+        let keyMatches = head.header("x-agentops-api-key") == key
+        if keyMatches { return nil }
+        if !needsKey, let token = Self.bearer(head.header("authorization")), isIssued(token) { return nil }
+        return .error(401, path: path, message: needsKey ? "Invalid API Key" : "Invalid or missing JWT")
+    }
+
+    func respond(_ head: HTTPRequestHead, body: [UInt8]) -> HTTPResponse {
+        let path = head.path
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(body)
+        } catch {
+            return .error(400, path: path, message: "request body is not JSON: \(error)")
+        }
+        do {
+            switch path {
+            case "/v2/create_session": return try createSession(json)
+            case "/v2/reauthorize_jwt": return try reauthorize(json)
+            case "/v2/create_events": return try createEvents(json)
+            case "/v2/update_session": return try updateSession(json)
+            default: return try createAgent(json)
+            }
+        } catch {
+            return .error(400, path: path, message: error.message)
+        }
+    }
+
+    private struct Invalid: Error {
+        let message: String
+    }
+
+    private func createSession(_ json: JSONValue) throws(Invalid) -> HTTPResponse {
+        let session = try sessionObject(json)
+        guard let id = session["session_id"]?.stringValue, !id.isEmpty else {
+            throw Invalid(message: "session.session_id is required")
+        }
+        try joinTags(session)
+        return HTTPResponse(status: 200, body: .object([
+            ("status", .string("Success")), ("jwt", .string(token(for: id))),
+        ]))
+    }
+
+    private func reauthorize(_ json: JSONValue) throws(Invalid) -> HTTPResponse {
+        guard let id = json["session_id"]?.stringValue, !id.isEmpty else {
+            throw Invalid(message: "session_id is required")
+        }
+        return HTTPResponse(status: 200, body: .object([("status", .string("Success")), ("jwt", .string(token(for: id)))]))
+    }
+
+    private func createEvents(_ json: JSONValue) throws(Invalid) -> HTTPResponse {
+        guard let list = json["events"]?.arrayValue else { throw Invalid(message: "events must be a list") }
+        var events: [StoreRecord] = []
+        for (index, item) in list.enumerated() {
+            guard case var .object(pairs) = item else { throw Invalid(message: "events[\(index)] is not an object") }
+            // Re-addressed to the wrapper's session; an event without an id gets one,
+            // as the server gives it.
+            pairs.removeAll { $0.0 == "session_id" }
+            pairs.append(("session_id", .string(sessionID.value)))
+            if !pairs.contains(where: { $0.0 == "id" }) { pairs.insert(("id", .string(newEventID())), at: 0) }
+            guard let event = Event(json: .object(pairs)) else {
+                throw Invalid(message: "events[\(index)] needs a known event_type and an init_timestamp")
+            }
+            events.append(.event(event))
+        }
+        recorder.write(events)
+        return HTTPResponse(status: 200, body: .string("Success"))
+    }
+
+    private func updateSession(_ json: JSONValue) throws(Invalid) -> HTTPResponse {
+        let session = try sessionObject(json)
+        if let endText = session["end_timestamp"]?.stringValue {
+            guard let state = session["end_state"]?.stringValue.flatMap(EndState.init(rawValue:)) else {
+                throw Invalid(message: "end_state must be Success, Fail or Indeterminate")
+            }
+            let declared = StoreRecord.DeclaredEnd(timestamp: Timestamp(iso8601: endText) ?? .now(), state: state,
+                                                   reason: session["end_state_reason"]?.stringValue)
+            try joinTags(session)
+            recorder.write([.declaredEnd(declared)])
+        } else {
+            try joinTags(session)
+        }
+        let cost = (try? SessionSummary.load(path: sessionPath))?.cost(prices) ?? 0
+        return HTTPResponse(status: 200, body: .object([
+            ("status", .string("success")), ("token_cost", .string(Cost.exactText(cost))),
+        ]))
+    }
+
+    private func createAgent(_ json: JSONValue) throws(Invalid) -> HTTPResponse {
+        guard json["id"]?.stringValue != nil else { throw Invalid(message: "id is required") }
+        return HTTPResponse(status: 200, body: .string("Success"))
+    }
+
+    private func sessionObject(_ json: JSONValue) throws(Invalid) -> JSONValue {
+        guard let session = json["session"], case .object = session else {
+            throw Invalid(message: "session must be an object")
+        }
+        return session
+    }
+
+    /// Adds the SDK session's tags to the wrapper session's (the wrapper's stay first).
+    private func joinTags(_ session: JSONValue) throws(Invalid) {
+        guard let value = session["tags"], !value.isNull else { return }
+        guard let list = value.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else {
+            throw Invalid(message: "tags must be a list of strings")
+        }
+        let tags = list.compactMap(\.stringValue)
+        lock.lock()
+        defer { lock.unlock() }
+        let current = (try? SessionSummary.load(path: sessionPath))?.session.tags ?? []
+        let merged = Tags.normalized(current + tags)
+        if merged != current { recorder.write([.tags(merged)]) }
+    }
+
+    private func token(for sdkSession: String) -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        if let existing = tokens.first(where: { $0.value == sdkSession })?.key { return existing }
+        let token = "agentops-run." + newEventID()
+        tokens[token] = sdkSession
+        return token
+    }
+
+    private func isIssued(_ token: String) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return tokens[token] != nil
+    }
+
+    private static func bearer(_ header: String?) -> String? {
+        guard let header, header.lowercased().hasPrefix("bearer ") else { return nil }
+        return String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+    }
+}
