@@ -47,7 +47,7 @@ struct DocumentationTests {
     @Test("every agentops command and option in --help is in the man page")
     func agentopsCommands() throws {
         let page = try Self.read("man/agentops.1")
-        for command in ["sessions", "show", "stats", "export", "prune", "event llm", "event tool", "event action", "event error",
+        for command in ["sessions", "show", "stats", "export", "prices", "prune", "event llm", "event tool", "event action", "event error",
                         "tags add", "tags set", "end", "sync"] {
             #expect(AgentOpsCommand.helpText.contains("  \(command) "))
             #expect(page.contains(".It Cm \(command)"), "\(command) missing from the man page")

@@ -172,7 +172,9 @@ public struct RunOptions: Sendable, Equatable {
     and is recorded (stdout lines as actions, stderr lines as errors), signals are
     forwarded to it, and the session ends Success or Fail from its exit status.
     Sessions are stored under $AGENTOPS_HOME (default ~/.agentops); read them with
-    'agentops sessions', 'agentops stats ID' and 'agentops export ID'.
+    'agentops sessions', 'agentops stats ID' and 'agentops export ID'. The AgentOps
+    SDK in COMMAND records into the session through a loopback endpoint offered in
+    AGENTOPS_API_ENDPOINT; LLM calls are priced from the bundled price table.
 
     options:
       -t, --tag TAG        add a tag (repeatable; commas separate several tags)
@@ -222,6 +224,9 @@ public struct RunOptions: Sendable, Equatable {
                                  (a UUID; through 'agentops sync')
       AGENTOPS_API_ENDPOINT      API base URL (default https://api.agentops.ai)
       AGENTOPS_PRICES            price file used when --prices is not given
+      AGENTOPS_RUN_LISTENER_TIMEOUT
+                                 seconds a client of the SDK listener may take to
+                                 send a request (default 10)
       AGENTOPS_ENV_DATA_OPT_OUT  true: record only OS and working directory in host_env
       NO_COLOR                   set: no colour in agentops-run's own lines
 
