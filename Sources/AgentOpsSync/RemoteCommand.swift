@@ -6,15 +6,26 @@ import Foundation
 public enum RemoteCommand {
     /// Whether `arguments` ask for a remote `stats` or `export`.
     public static func handles(_ arguments: [String]) -> Bool {
-        ["stats", "export"].contains(arguments.first ?? "") && arguments.contains("--remote")
+        let arguments = withoutPricesOption(arguments).arguments
+        return ["stats", "export"].contains(arguments.first ?? "") && arguments.contains("--remote")
+    }
+
+    /// `arguments` without a leading `--prices FILE` (the tool's one global option).
+    private static func withoutPricesOption(_ arguments: [String]) -> (arguments: [String], file: String?) {
+        if arguments.first == "--prices", arguments.count >= 2 { return (Array(arguments.dropFirst(2)), arguments[1]) }
+        if let first = arguments.first, first.hasPrefix("--prices=") {
+            return (Array(arguments.dropFirst()), String(first.dropFirst("--prices=".count)))
+        }
+        return (arguments, nil)
     }
 
     /// Runs `agentops stats|export ID --remote`.
     ///
     /// - Returns: 0 with the document on stdout; 1 when the API or the key fails;
     ///   2 for a usage error.
-    public static func main(arguments: [String], environment: [String: String]) -> Int32 {
+    public static func main(arguments given: [String], environment: [String: String]) -> Int32 {
         let console = Console(program: "agentops", quiet: false, environment: environment)
+        let (arguments, pricesFile) = withoutPricesOption(given)
         let command = arguments[0]
         let rest = arguments.dropFirst().filter { $0 != "--remote" }
         guard rest.count == 1, let query = rest.first, !query.hasPrefix("-") else {
@@ -37,6 +48,16 @@ public enum RemoteCommand {
                 return 1
             }
             print(JSONWriter.pretty(json))
+            // The local figure beside the server's, when the session is stored here and
+            // the two differ as printed.
+            if command == "stats", let server = Cost.parse(json["cost"]),
+               let summary = try? SessionSummary.load(path: store.path(of: id)),
+               let prices = try? PriceTable.configured(file: pricesFile, environment: environment) {
+                let local = summary.cost(prices)
+                if Cost.sdkFormat(local) != Cost.sdkFormat(server) {
+                    console.info("local cost $\(Cost.sdkFormat(local)) (the API's: $\(Cost.sdkFormat(server)))")
+                }
+            }
             return 0
         case let .retry(reason, _), let .fail(reason):
             console.error("the AgentOps API could not answer \(path): \(reason)")

@@ -116,11 +116,17 @@ struct SyncTests {
         let stats = Harness.run(Harness.agentops, ["stats", "last", "--remote"], environment: env)
         #expect(stats.code == 0, "\(stats.err)")
         #expect(try JSONParser.parse(stats.stdout)["cost"] == .number("0.0042"))
+        // The local figure is beside it when they differ.
+        #expect(stats.err.contains("local cost $0.001000 (the API's: $0.004200)"), "\(stats.err)")
         let export = Harness.run(Harness.agentops, ["export", String(id.prefix(6)), "--remote"], environment: env)
         #expect(try JSONParser.parse(export.stdout)["session"]?["id"] == .string(id))
         let requests = server.requests()
         #expect(requests.map { $0["path"]?.stringValue ?? "" } == ["/v2/sessions/\(id)/stats", "/v2/sessions/\(id)/export"])
         #expect(requests.allSatisfy { $0["method"] == .string("GET") && $0["headers"]?["x-agentops-api-key"] == .string(Self.key) })
+        // The global --prices before the command is taken there too.
+        let priced = Harness.run(Harness.agentops, ["--prices", "/nonexistent", "stats", "last", "--remote"],
+                                 environment: env)
+        #expect(priced.code == 0 && priced.stdout == stats.stdout)
         env["AGENTOPS_API_ENDPOINT"] = "http://127.0.0.1:9"
         #expect(Harness.run(Harness.agentops, ["stats", "last", "--remote"], environment: env).code == 1)
     }
