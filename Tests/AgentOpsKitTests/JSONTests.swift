@@ -19,8 +19,30 @@ struct JSONTests {
         #expect(JSONWriter.compact(.string("\u{1}\t")) == Array(#""\u0001\t""#.utf8))
     }
 
+    @Test("every string survives writing and parsing back, escapes and all")
+    func stringRoundTrips() throws {
+        // A fixed-seed generator: control characters, quotes, backslashes, slashes,
+        // multi-byte and astral characters in runs of every length.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            return state
+        }
+        let pieces = ["\n", "\"", "\\", "/", "\u{0}", "\u{1F}", "\t", "\r", "é", "😀", "a", "long run of text ", "\u{7F}", "\u{2028}"]
+        for _ in 0..<300 {
+            let text = (0..<Int(next() % 40)).map { _ in pieces[Int(next() % UInt64(pieces.count))] }.joined()
+            #expect(try JSONParser.parse(JSONWriter.compact(.string(text))) == .string(text))
+        }
+        #expect(try JSONParser.parse(#""a\/b\u00e9\u20ac""#) == .string("a/bé€"))
+        #expect(try JSONParser.parse(#""\ud800x""#) == .string("\u{FFFD}x"))
+        #expect(try JSONParser.parse(#"["\n",""]"#) == .array([.string("\n"), .string("")]))
+    }
+
     @Test("malformed documents are rejected with an offset", arguments: [
         "", "{", "{\"a\":}", "[1,]", "01", "\"unterminated", "{\"a\":1} x", "tru", "-", "1.", "\"\\x\"",
+        "\"\\u12\"", "\"\\u12G4\"", "\"abc\\\"", "\"a\\", "\"tab\there\"",
     ])
     func malformed(text: String) {
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(text) }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Parses JSON text into `JSONValue`, keeping key order and number text.
 ///
 /// Strict RFC 8259: a session file line that is truncated or corrupted is rejected
@@ -16,15 +18,18 @@ public struct JSONParser {
     ///
     /// - Throws: `JSONParser.Failure` on any syntax error or trailing garbage.
     public static func parse<C: Collection>(_ bytes: C) throws -> JSONValue where C.Element == UInt8 {
-        let array = Array(bytes)
-        return try array.withUnsafeBufferPointer { buffer in
-            var parser = Cursor(bytes: buffer)
-            parser.skipWhitespace()
-            let value = try parser.parseValue(depth: 0)
-            parser.skipWhitespace()
-            guard parser.index == buffer.count else { throw parser.failure("unexpected data after the JSON value") }
-            return value
-        }
+        // A line of a session file is parsed where it lies, without a copy.
+        if let value = try bytes.withContiguousStorageIfAvailable({ try parse(buffer: $0) }) { return value }
+        return try Array(bytes).withUnsafeBufferPointer { try parse(buffer: $0) }
+    }
+
+    private static func parse(buffer: UnsafeBufferPointer<UInt8>) throws -> JSONValue {
+        var parser = Cursor(bytes: buffer)
+        parser.skipWhitespace()
+        let value = try parser.parseValue(depth: 0)
+        parser.skipWhitespace()
+        guard parser.index == buffer.count else { throw parser.failure("unexpected data after the JSON value") }
+        return value
     }
 
     /// Parses one complete JSON document from a string.
@@ -139,73 +144,112 @@ public struct JSONParser {
             return .number(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
         }
 
-        mutating func parseHex4() throws -> UInt32 {
-            guard index + 4 <= bytes.count else { throw failure("truncated \\u escape") }
-            var value: UInt32 = 0
-            for _ in 0..<4 {
-                let c = bytes[index]
-                let digit: UInt32
-                switch c {
-                case 0x30...0x39: digit = UInt32(c - 0x30)
-                case 0x41...0x46: digit = UInt32(c - 0x41 + 10)
-                case 0x61...0x66: digit = UInt32(c - 0x61 + 10)
-                default: throw failure("invalid \\u escape")
-                }
-                value = value << 4 | digit
-                index += 1
-            }
-            return value
-        }
-
+        /// A string: one pass to find its end (and whether it has escapes), then the
+        /// text decoded straight into the new string's storage, which an escaped text
+        /// never outgrows. Session files hold megabyte strings full of `\n` escapes;
+        /// this path is what reading them back costs.
         mutating func parseString() throws -> String {
             index += 1
-            var out: [UInt8] = []
-            var runStart = index
+            let start = index
+            var escaped = false
             while true {
                 guard index < bytes.count else { throw failure("unterminated string") }
                 let c = bytes[index]
-                if c == UInt8(ascii: "\"") {
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
-                    index += 1
-                    break
-                }
+                if c == 0x22 { break }
                 if c < 0x20 { throw failure("control character in string") }
-                if c != UInt8(ascii: "\\") { index += 1; continue }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
-                index += 1
-                guard index < bytes.count else { throw failure("unterminated escape") }
-                let escaped = bytes[index]
-                index += 1
-                switch escaped {
-                case UInt8(ascii: "\""): out.append(0x22)
-                case UInt8(ascii: "\\"): out.append(0x5C)
-                case UInt8(ascii: "/"): out.append(0x2F)
-                case UInt8(ascii: "b"): out.append(0x08)
-                case UInt8(ascii: "f"): out.append(0x0C)
-                case UInt8(ascii: "n"): out.append(0x0A)
-                case UInt8(ascii: "r"): out.append(0x0D)
-                case UInt8(ascii: "t"): out.append(0x09)
+                if c == 0x5C {
+                    escaped = true
+                    index += 2
+                } else {
+                    index += 1
+                }
+            }
+            let end = index
+            index += 1
+            let text = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            guard escaped else { return String(decoding: text, as: UTF8.self) }
+            return try String(unsafeUninitializedCapacity: text.count) { out in
+                try Self.unescape(text, into: out, offset: start)
+            }
+        }
+
+        /// Decodes the escaped string body `text` into `out`; returns the bytes written.
+        private static func unescape(_ text: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>,
+                                     offset: Int) throws -> Int {
+            var read = 0
+            var written = 0
+            func fail(_ message: String) -> Failure { Failure(message: message, offset: offset + read) }
+            func hex4() throws -> UInt32 {
+                guard read + 4 <= text.count else { throw fail("truncated \\u escape") }
+                var value: UInt32 = 0
+                for _ in 0..<4 {
+                    let c = text[read]
+                    let digit: UInt32
+                    switch c {
+                    case 0x30...0x39: digit = UInt32(c - 0x30)
+                    case 0x41...0x46: digit = UInt32(c - 0x41 + 10)
+                    case 0x61...0x66: digit = UInt32(c - 0x61 + 10)
+                    default: throw fail("invalid \\u escape")
+                    }
+                    value = value << 4 | digit
+                    read += 1
+                }
+                return value
+            }
+            while read < text.count {
+                // Copy the run up to the next backslash in one go.
+                let rest = text.count - read
+                let run: Int
+                if let hit = memchr(text.baseAddress! + read, 0x5C, rest) {
+                    run = text.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self)) - read
+                } else {
+                    run = rest
+                }
+                if run > 0 {
+                    (out.baseAddress! + written).update(from: text.baseAddress! + read, count: run)
+                    written += run
+                    read += run
+                }
+                guard read < text.count else { break }
+                read += 1
+                guard read < text.count else { throw fail("unterminated escape") }
+                let escape = text[read]
+                read += 1
+                let byte: UInt8
+                switch escape {
+                case UInt8(ascii: "n"): byte = 0x0A
+                case UInt8(ascii: "\""): byte = 0x22
+                case UInt8(ascii: "\\"): byte = 0x5C
+                case UInt8(ascii: "/"): byte = 0x2F
+                case UInt8(ascii: "t"): byte = 0x09
+                case UInt8(ascii: "r"): byte = 0x0D
+                case UInt8(ascii: "b"): byte = 0x08
+                case UInt8(ascii: "f"): byte = 0x0C
                 case UInt8(ascii: "u"):
-                    var scalar = try parseHex4()
-                    if (0xD800...0xDBFF).contains(scalar), index + 6 <= bytes.count,
-                       bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") {
-                        let save = index
-                        index += 2
-                        let low = try parseHex4()
+                    var scalar = try hex4()
+                    if (0xD800...0xDBFF).contains(scalar), read + 6 <= text.count,
+                       text[read] == UInt8(ascii: "\\"), text[read + 1] == UInt8(ascii: "u") {
+                        let save = read
+                        read += 2
+                        let low = try hex4()
                         if (0xDC00...0xDFFF).contains(low) {
                             scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                         } else {
-                            index = save
+                            read = save
                         }
                     }
                     // A lone surrogate cannot be represented in Swift; it becomes U+FFFD.
-                    let unicode = Unicode.Scalar(scalar) ?? "\u{FFFD}"
-                    out.append(contentsOf: String(Character(unicode)).utf8)
-                default: throw failure("invalid escape")
+                    for unit in (Unicode.Scalar(scalar) ?? "\u{FFFD}").utf8 {
+                        out[written] = unit
+                        written += 1
+                    }
+                    continue
+                default: throw fail("invalid escape")
                 }
-                runStart = index
+                out[written] = byte
+                written += 1
             }
-            return String(decoding: out, as: UTF8.self)
+            return written
         }
     }
 }
