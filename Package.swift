@@ -24,7 +24,9 @@ let package = Package(
         .testTarget(name: "AgentOpsKitTests", dependencies: ["AgentOpsKit", "AgentOpsSync"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["AgentOpsKit"]
+            dependencies: ["AgentOpsKit"],
+            // Scripts the tests run as children, read from the source tree.
+            exclude: ["Fixtures"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -89,25 +89,9 @@ public enum RunCommand {
 
         // The SDK in the command records into this session through the listener,
         // unless --no-listener, or an outer run's listener already serves the session.
-        var childEnvironment = given
-        var listener: LoopbackListener?
-        if !options.noListener, !ListenerEnvironment.offersListener(for: sessionID, in: given) {
-            let key = apiKey ?? newEventID()
-            let endpoint = SDKEndpoint(sessionID: sessionID, key: key, recorder: run.recorder,
-                                       sessionPath: store.path(of: sessionID), prices: prices)
-            var limits = LoopbackListener.Limits()
-            if let seconds = environment["AGENTOPS_RUN_LISTENER_TIMEOUT"].flatMap(DurationParser.seconds), seconds > 0 {
-                limits.requestTimeout = seconds
-            }
-            do {
-                let started = try LoopbackListener(handler: endpoint, limits: limits)
-                listener = started
-                childEnvironment = ListenerEnvironment.offering(started.endpoint, key: key, perRunKey: apiKey == nil,
-                                                                upstreamEnvironment: environment)
-            } catch {
-                console.warning("the AgentOps SDK listener could not start (\(error)); the command runs without it")
-            }
-        }
+        var (listener, childEnvironment) = SDKListenerOffer.make(
+            session: sessionID, options: options, given: given, upstream: environment, apiKey: apiKey,
+            recorder: run.recorder, sessionPath: store.path(of: sessionID), prices: prices, console: console)
         childEnvironment["AGENTOPS_SESSION_ID"] = sessionID.value
         let commandLine = ShellQuoting.join(options.command)
         let outcome: Supervisor.Outcome

@@ -22,9 +22,14 @@ def connect():
     return s
 
 
+# Bytes read past the end of a response, per socket: answers to pipelined requests
+# can arrive in one read.
+leftover = {}
+
+
 def read_response(s):
     """One response: (status, headers, body as JSON or None); None when closed."""
-    data = b""
+    data = leftover.pop(s.fileno(), b"")
     while b"\r\n\r\n" not in data:
         chunk = s.recv(65536)
         if not chunk:
@@ -40,6 +45,8 @@ def read_response(s):
         if not chunk:
             break
         rest += chunk
+    if len(rest) > length:
+        leftover[s.fileno()] = rest[length:]
     body = json.loads(rest[:length]) if length else None
     return status, headers, body
 
@@ -61,6 +68,7 @@ def exchange(data, close_after_send=False):
     try:
         return read_response(s)
     finally:
+        leftover.pop(s.fileno(), None)
         s.close()
 
 

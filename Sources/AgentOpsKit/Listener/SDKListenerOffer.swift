@@ -1,0 +1,36 @@
+/// Decides whether a run offers its command a loopback endpoint for the AgentOps SDK,
+/// and if so binds it and builds the command's environment around it.
+enum SDKListenerOffer {
+    /// The listener (nil when none is offered) and the command's environment.
+    ///
+    /// None is offered with `--no-listener` (the environment stays `given`), or when an
+    /// outer run's listener already serves `session` (it records into the same one).
+    ///
+    /// - Parameters:
+    ///   - given: the environment agentops-run was started with.
+    ///   - upstream: the same with an outer listener's settings undone.
+    ///   - apiKey: the user's valid API key, which the listener then accepts; without
+    ///     one it accepts a key made for this run.
+    static func make(session: SessionID, options: RunOptions, given: [String: String], upstream: [String: String],
+                     apiKey: String?, recorder: Recorder, sessionPath: String, prices: PriceTable,
+                     console: Console) -> (LoopbackListener?, [String: String]) {
+        guard !options.noListener, !ListenerEnvironment.offersListener(for: session, in: given) else {
+            return (nil, given)
+        }
+        let key = apiKey ?? newEventID()
+        let endpoint = SDKEndpoint(sessionID: session, key: key, recorder: recorder, sessionPath: sessionPath,
+                                   prices: prices)
+        var limits = LoopbackListener.Limits()
+        if let seconds = upstream["AGENTOPS_RUN_LISTENER_TIMEOUT"].flatMap(DurationParser.seconds), seconds > 0 {
+            limits.requestTimeout = seconds
+        }
+        do {
+            let listener = try LoopbackListener(handler: endpoint, limits: limits)
+            return (listener, ListenerEnvironment.offering(listener.endpoint, key: key, perRunKey: apiKey == nil,
+                                                           upstreamEnvironment: upstream))
+        } catch {
+            console.warning("the AgentOps SDK listener could not start (\(error)); the command runs without it")
+            return (nil, given)
+        }
+    }
+}
