@@ -143,9 +143,9 @@ final class LoopbackListener: @unchecked Sendable {
         }
         var buffer: [UInt8] = []
         while true {
-            // The head. The request's clock starts at its first byte; before that the
-            // connection is idle.
-            var deadline: Double?
+            // The head. The request's clock starts at its first byte (already here when
+            // the client pipelined it); before that the connection is idle.
+            var deadline: Double? = buffer.isEmpty ? nil : Self.now() + limits.requestTimeout
             let head: HTTPRequestHead
             let headLength: Int
             while true {
