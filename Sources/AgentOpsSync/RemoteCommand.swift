@@ -6,17 +6,8 @@ import Foundation
 public enum RemoteCommand {
     /// Whether `arguments` ask for a remote `stats` or `export`.
     public static func handles(_ arguments: [String]) -> Bool {
-        let arguments = withoutPricesOption(arguments).arguments
+        let arguments = (try? AgentOpsCommand.globalOptions(arguments).command) ?? arguments
         return ["stats", "export"].contains(arguments.first ?? "") && arguments.contains("--remote")
-    }
-
-    /// `arguments` without a leading `--prices FILE` (the tool's one global option).
-    private static func withoutPricesOption(_ arguments: [String]) -> (arguments: [String], file: String?) {
-        if arguments.first == "--prices", arguments.count >= 2 { return (Array(arguments.dropFirst(2)), arguments[1]) }
-        if let first = arguments.first, first.hasPrefix("--prices=") {
-            return (Array(arguments.dropFirst()), String(first.dropFirst("--prices=".count)))
-        }
-        return (arguments, nil)
     }
 
     /// Runs `agentops stats|export ID --remote`.
@@ -25,7 +16,8 @@ public enum RemoteCommand {
     ///   2 for a usage error.
     public static func main(arguments given: [String], environment: [String: String]) -> Int32 {
         let console = Console(program: "agentops", quiet: false, environment: environment)
-        let (arguments, pricesFile) = withoutPricesOption(given)
+        // `handles` said yes, so the global options parse.
+        let (pricesFile, arguments) = (try? AgentOpsCommand.globalOptions(given)) ?? (nil, given)
         let command = arguments[0]
         let rest = arguments.dropFirst().filter { $0 != "--remote" }
         guard rest.count == 1, let query = rest.first, !query.hasPrefix("-") else {

@@ -16,17 +16,11 @@ public enum AgentOpsCommand {
     /// Runs `agentops` with `arguments` (without argv[0]).
     ///
     /// - Returns: the exit status.
-    public static func main(arguments: [String], environment: [String: String]) -> Int32 {
+    public static func main(arguments given: [String], environment: [String: String]) -> Int32 {
         let console = Console(program: "agentops", quiet: false, environment: environment)
-        var arguments = arguments
-        var pricesFile: String?
+        let (pricesFile, arguments): (String?, [String])
         do {
-            // The one global option, before the command (as `git -C`).
-            var cursor = ArgumentCursor(arguments)
-            if let file = try cursor.value(for: "--prices") {
-                pricesFile = file
-                arguments = cursor.isAtEnd ? [] : cursor.remaining
-            }
+            (pricesFile, arguments) = try globalOptions(given)
         } catch {
             console.error("\(error)")
             return Status.usage
@@ -77,6 +71,23 @@ public enum AgentOpsCommand {
         } catch {
             console.error("\(error)")
             return Status.failure
+        }
+    }
+
+    /// Splits the tool's one global option, `--prices FILE` before the command (as
+    /// `git -C`), from the command and its arguments.
+    ///
+    /// - Throws: `UsageError` for `--prices` without a file.
+    public static func globalOptions(_ arguments: [String]) throws(UsageError) -> (pricesFile: String?,
+                                                                                  command: [String]) {
+        var cursor = ArgumentCursor(arguments)
+        do {
+            guard !cursor.isAtEnd, let file = try cursor.value(for: "--prices") else { return (nil, arguments) }
+            return (file, cursor.isAtEnd ? [] : cursor.remaining)
+        } catch let error as UsageError {
+            throw error
+        } catch {
+            throw .unknownOption("\(error)")
         }
     }
 

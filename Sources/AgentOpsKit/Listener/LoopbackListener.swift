@@ -142,6 +142,9 @@ final class LoopbackListener: @unchecked Sendable {
             close(fd)
         }
         var buffer: [UInt8] = []
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
+        defer { chunk.deallocate() }
+        func receive(within seconds: Double) -> Received { self.receive(fd, into: &buffer, via: chunk, within: seconds) }
         while true {
             // The head. The request's clock starts at its first byte (already here when
             // the client pipelined it); before that the connection is idle.
@@ -159,7 +162,7 @@ final class LoopbackListener: @unchecked Sendable {
                     return
                 case .incomplete:
                     let wait = deadline.map { $0 - Self.now() } ?? limits.idleTimeout
-                    switch receive(fd, into: &buffer, within: wait) {
+                    switch receive(within: wait) {
                     case .data:
                         if deadline == nil { deadline = Self.now() + limits.requestTimeout }
                         continue
@@ -189,7 +192,7 @@ final class LoopbackListener: @unchecked Sendable {
             let total = headLength + head.contentLength
             let bodyDeadline = deadline ?? (Self.now() + limits.requestTimeout)
             while buffer.count < total {
-                switch receive(fd, into: &buffer, within: bodyDeadline - Self.now()) {
+                switch receive(within: bodyDeadline - Self.now()) {
                 case .data: continue
                 case .timedOut:
                     send(fd, HTTPResponse.error(408, path: head.path, message: "request body not received within "
@@ -225,8 +228,9 @@ final class LoopbackListener: @unchecked Sendable {
 
     private enum Received { case data, closed, timedOut }
 
-    /// Reads what is there into `buffer`, waiting at most `seconds`.
-    private func receive(_ fd: Int32, into buffer: inout [UInt8], within seconds: Double) -> Received {
+    /// Reads what is there into `buffer` through `chunk`, waiting at most `seconds`.
+    private func receive(_ fd: Int32, into buffer: inout [UInt8], via chunk: UnsafeMutableRawBufferPointer,
+                         within seconds: Double) -> Received {
         var pollFD = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         let milliseconds = Int32(max(0, min(seconds, 3600)) * 1000)
         while true {
@@ -236,12 +240,11 @@ final class LoopbackListener: @unchecked Sendable {
             if ready < 0 { return .closed }
             break
         }
-        var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            let n = recv(fd, chunk.baseAddress, chunk.count, 0)
             if n < 0, errno == EINTR { continue }
             if n <= 0 { return .closed }
-            buffer.append(contentsOf: chunk[0..<n])
+            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
             return .data
         }
     }

@@ -115,18 +115,19 @@ final class SDKEndpoint: HTTPHandler, @unchecked Sendable {
 
     private func updateSession(_ json: JSONValue) throws(Invalid) -> HTTPResponse {
         let session = try sessionObject(json)
+        var declared: StoreRecord.DeclaredEnd?
         if let endText = session["end_timestamp"]?.stringValue {
             guard let state = session["end_state"]?.stringValue.flatMap(EndState.init(rawValue:)) else {
                 throw Invalid(message: "end_state must be Success, Fail or Indeterminate")
             }
-            let declared = StoreRecord.DeclaredEnd(timestamp: Timestamp(iso8601: endText) ?? .now(), state: state,
-                                                   reason: session["end_state_reason"]?.stringValue)
-            try joinTags(session)
-            recorder.write([.declaredEnd(declared)])
-        } else {
-            try joinTags(session)
+            declared = StoreRecord.DeclaredEnd(timestamp: Timestamp(iso8601: endText) ?? .now(), state: state,
+                                               reason: session["end_state_reason"]?.stringValue)
         }
-        let cost = (try? SessionSummary.load(path: sessionPath))?.cost(prices) ?? 0
+        // One read of the session serves the tags and the cost (neither tags nor a
+        // declared end change the cost).
+        let summary = try joinTags(session, read: true)
+        if let declared { recorder.write([.declaredEnd(declared)]) }
+        let cost = summary?.cost(prices) ?? 0
         return HTTPResponse(status: 200, body: .object([
             ("status", .string("success")), ("token_cost", .string(Cost.exactText(cost))),
         ]))
@@ -145,17 +146,27 @@ final class SDKEndpoint: HTTPHandler, @unchecked Sendable {
     }
 
     /// Adds the SDK session's tags to the wrapper session's (the wrapper's stay first).
-    private func joinTags(_ session: JSONValue) throws(Invalid) {
-        guard let value = session["tags"], !value.isNull else { return }
-        guard let list = value.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else {
-            throw Invalid(message: "tags must be a list of strings")
+    ///
+    /// - Returns: the session as read to do so; with `read`, read even without tags.
+    @discardableResult
+    private func joinTags(_ session: JSONValue, read: Bool = false) throws(Invalid) -> SessionSummary? {
+        var tags: [String]?
+        if let value = session["tags"], !value.isNull {
+            guard let list = value.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else {
+                throw Invalid(message: "tags must be a list of strings")
+            }
+            tags = list.compactMap(\.stringValue)
         }
-        let tags = list.compactMap(\.stringValue)
+        guard tags != nil || read else { return nil }
         lock.lock()
         defer { lock.unlock() }
-        let current = (try? SessionSummary.load(path: sessionPath))?.session.tags ?? []
-        let merged = Tags.normalized(current + tags)
-        if merged != current { recorder.write([.tags(merged)]) }
+        let summary = try? SessionSummary.load(path: sessionPath)
+        if let tags {
+            let current = summary?.session.tags ?? []
+            let merged = Tags.normalized(current + tags)
+            if merged != current { recorder.write([.tags(merged)]) }
+        }
+        return summary
     }
 
     private func token(for sdkSession: String) -> String {

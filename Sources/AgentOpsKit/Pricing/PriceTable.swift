@@ -103,16 +103,17 @@ public struct PriceTable: Sendable {
         return models
     }
 
-    /// The bundled table, parsed once, on first use.
-    static let bundled: [String: ModelPrice] = {
-        // The generator checks the JSON; a table that fails here is a build defect,
-        // and pricing then degrades to "unpriced" rather than stopping a run.
-        (try? parse(try JSONParser.parse(bundledJSON))) ?? [:]
-    }()
+    /// The bundled table's JSON, parsed once, on first use. The generator checks it;
+    /// a table that failed here would be a build defect, and pricing would degrade to
+    /// "unpriced" rather than stop a run.
+    private static let bundledDocument = (try? JSONParser.parse(bundledJSON)) ?? .object([])
+
+    /// The bundled table.
+    static let bundled: [String: ModelPrice] = (try? parse(bundledDocument)) ?? [:]
 
     /// Where the bundled table came from (its `_source` entry).
     public static var bundledSource: String {
-        guard let source = try? JSONParser.parse(bundledJSON)["_source"] else { return "unknown" }
+        guard let source = bundledDocument["_source"] else { return "unknown" }
         return ["package", "file", "generated"].compactMap { source[$0]?.stringValue }.joined(separator: ", ")
     }
 
@@ -137,7 +138,7 @@ public struct PriceTable: Sendable {
     private static let bundledPrefixedIndex = prefixedIndex(bundled)
 
     /// The price of `model`, matched as the server's table is, then more leniently:
-    /// 1. the name exactly; 2. lowercased (the table's keys are lowercase);
+    /// 1. the name exactly; 2. lowercased (as tokencost looks names up);
     /// 3. for `provider/name`, the part after the last `/` (`azure/gpt-4o`);
     /// 4. a provider-prefixed key with that name (`gemini-1.5-flash` →
     ///    `gemini/gemini-1.5-flash`).
@@ -145,18 +146,13 @@ public struct PriceTable: Sendable {
     ///
     /// - Returns: the matched key and its price, or nil for an unknown model.
     public func price(of model: String) -> (key: String, price: ModelPrice)? {
-        let lowered = model.lowercased()
-        var candidates = [model, lowered]
-        if let slash = lowered.lastIndex(of: "/") {
-            let tail = String(lowered[lowered.index(after: slash)...])
-            candidates.append(tail)
-            if let slash = model.lastIndex(of: "/") { candidates.insert(String(model[model.index(after: slash)...]), at: 2) }
-        }
+        let tail = model.lastIndex(of: "/").map { String(model[model.index(after: $0)...]) }
+        let candidates = [model, model.lowercased()] + (tail.map { [$0, $0.lowercased()] } ?? [])
         for key in candidates {
             if let price = overrides[key] { return (key, price) }
             if includesBundled, let price = Self.bundled[key] { return (key, price) }
         }
-        let name = candidates.last!
+        let name = (tail ?? model).lowercased()
         if let key = overridesPrefixed[name], let price = overrides[key] { return (key, price) }
         if includesBundled, let key = Self.bundledPrefixedIndex[name], let price = Self.bundled[key] {
             return (key, price)

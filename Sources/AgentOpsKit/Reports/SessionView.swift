@@ -22,7 +22,9 @@ public enum SessionView {
         // mistaken for a free run.
         let unpriced = summary.unpricedModels(prices)
         if !unpriced.isEmpty {
-            let list = unpriced.map { "\($0.model.isEmpty ? "(no model)" : $0.model) (\($0.calls) call\($0.calls == 1 ? "" : "s"))" }
+            let list = unpriced.map { model, calls in
+                "\(model.isEmpty ? "(no model)" : model) (\(calls) call\(calls == 1 ? "" : "s"))"
+            }
             lines.append("unpriced  \(list.joined(separator: ", ")): not in the price table")
         }
         lines.append("events    LLMs: \(summary.count(.llms)) | Tools: \(summary.count(.tools)) | "
