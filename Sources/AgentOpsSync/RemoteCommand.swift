@@ -43,7 +43,7 @@ public enum RemoteCommand {
             // The local figure beside the server's, when the session is stored here and
             // the two differ as printed.
             if command == "stats", let server = Cost.parse(json["cost"]),
-               let summary = try? SessionSummary.load(path: store.path(of: id)),
+               let summary = try? SessionLog.summary(path: store.path(of: id)),
                let prices = try? PriceTable.configured(file: pricesFile, environment: environment) {
                 let local = summary.cost(prices)
                 if Cost.sdkFormat(local) != Cost.sdkFormat(server) {

@@ -57,8 +57,13 @@ public enum SyncCommand {
                 return 1
             }
         } else {
-            ids = store.summaries().reversed()
-                .filter { !SyncState.isUploaded($0.session.id, store: store, summary: $0) }.map(\.session.id)
+            do {
+                ids = try store.summaries().reversed()
+                    .filter { !SyncState.isUploaded($0.session.id, store: store, summary: $0) }.map(\.session.id)
+            } catch {
+                console.error("\(error)")
+                return 1
+            }
         }
         let client = APIClient(configuration: configuration)
         let deadline = DispatchTime.now() + timeout
@@ -66,8 +71,9 @@ public enum SyncCommand {
         var unsent: [SessionID] = []
         var problem: String?
         for id in ids {
-            let report = SessionUploader(store: store, id: id, client: client, deadline: deadline).run(follow: follow)
-            sent += report.eventsSent
+            let exporter = AgentOpsExporter(store: store, id: id, client: client, deadline: deadline)
+            let report = LogFollower(store: store, id: id, deadline: deadline).run(exporter, follow: follow)
+            sent += exporter.eventsSent
             if !report.complete {
                 unsent.append(id)
                 problem = report.problem ?? problem
@@ -87,13 +93,14 @@ public enum SyncCommand {
     /// quietly, within a minute at most (the run no longer waits for this).
     static func catchUpOthers(than done: [SessionID], store: LocalStore, client: APIClient, deadline: DispatchTime) {
         let limit = min(deadline, .now() + 60)
-        let pending = store.summaries().reversed().filter { summary in
+        let pending = ((try? store.summaries()) ?? []).reversed().filter { summary in
             let id = summary.session.id
             return !done.contains(id) && SyncState.exists(id, store: store)
                 && !SyncState.isUploaded(id, store: store, summary: summary)
         }.map(\.session.id)
         for id in pending where DispatchTime.now() < limit {
-            _ = SessionUploader(store: store, id: id, client: client, deadline: limit).run(follow: false)
+            let exporter = AgentOpsExporter(store: store, id: id, client: client, deadline: limit)
+            _ = LogFollower(store: store, id: id, deadline: limit).run(exporter, follow: false)
         }
     }
 }

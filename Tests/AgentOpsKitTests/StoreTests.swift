@@ -31,11 +31,11 @@ struct StoreTests {
         ]
         try store.open(id).append(records)
         var read: [StoreRecord] = []
-        let problems = try SessionReader.read(path: store.path(of: id)) { read.append($0) }
+        let problems = try SessionLog.read(path: store.path(of: id)) { read.append($0) }
         #expect(problems.isEmpty)
         #expect(read == records)
 
-        let summary = try SessionSummary.load(path: store.path(of: id))
+        let summary = try SessionLog.summary(path: store.path(of: id))
         #expect(summary.session.tags == ["a", "b"])
         #expect(summary.session.endState == .fail)
         #expect(summary.count(.actions) == 1 && summary.count(.errors) == 1 && summary.count(.llms) == 1)
@@ -59,7 +59,7 @@ struct StoreTests {
                 try? file.append(.event(.stdout("\(worker)-\(index)-" + big, from: start, to: start, session: id)))
             }
         }
-        let summary = try SessionSummary.load(path: store.path(of: id))
+        let summary = try SessionLog.summary(path: store.path(of: id))
         #expect(summary.problems.isEmpty)
         #expect(summary.count(.actions) == 400)
     }

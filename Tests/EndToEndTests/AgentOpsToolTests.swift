@@ -22,7 +22,7 @@ struct AgentOpsToolTests {
     func resolveIDs() throws {
         let home = Harness.temporaryFolder()
         _ = Harness.wrap(["-q", "sh", "-c", "echo a; echo b >&2"], home: home)
-        let id = try #require(LocalStore(home: home).sessionIDs().first?.value)
+        let id = try #require(try LocalStore(home: home).sessionIDs().first?.value)
         for query in [id, String(id.prefix(6)), "last", id.uppercased()] {
             let stats = Harness.tool(["stats", query], home: home)
             #expect(stats.code == 0, "\(query): \(stats.err)")
@@ -72,7 +72,7 @@ struct AgentOpsToolTests {
     func corruptedLines() throws {
         let home = Harness.temporaryFolder()
         _ = Harness.wrap(["-q", "sh", "-c", "echo kept"], home: home)
-        let id = try #require(LocalStore(home: home).sessionIDs().first)
+        let id = try #require(try LocalStore(home: home).sessionIDs().first)
         let path = LocalStore(home: home).path(of: id)
         let handle = try #require(FileHandle(forWritingAtPath: path))
         handle.seekToEndOfFile()
@@ -157,10 +157,10 @@ struct AgentOpsToolViewTests {
         let home = try Self.store([(10, [], .success), (86400 * 40, [], .fail), (86400 * 50, [], .fail)])
         #expect(Harness.tool(["prune"], home: home).code == 2)
         #expect(Harness.tool(["prune", "--older-than", "30d"], home: home).code == 0)
-        #expect(LocalStore(home: home).sessionIDs().count == 1)
+        #expect(try LocalStore(home: home).sessionIDs().count == 1)
         let more = try Self.store([(10, [], .success), (20, [], .success), (30, [], .success)])
         _ = Harness.tool(["prune", "--keep", "1"], home: more)
-        #expect(LocalStore(home: more).sessionIDs().map(\.value) == ["00000000-0000-4000-8000-000000000000"])
+        #expect(try LocalStore(home: more).sessionIDs().map(\.value) == ["00000000-0000-4000-8000-000000000000"])
     }
 
     @Test("ten nested runs writing at once give one consistent session")
@@ -170,7 +170,7 @@ struct AgentOpsToolViewTests {
             + "> /dev/null & done; wait"
         let result = Harness.wrap(["-q", "sh", "-c", script], home: home, timeout: 120)
         #expect(result.code == 0)
-        #expect(LocalStore(home: home).sessionIDs().count == 1)
+        #expect(try LocalStore(home: home).sessionIDs().count == 1)
         let export = Harness.tool(["export", "last"], home: home)
         #expect(!export.err.contains("skipped"), "\(export.err)")
         let actions = try JSONParser.parse(export.stdout).list("actions")

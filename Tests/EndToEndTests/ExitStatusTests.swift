@@ -71,7 +71,7 @@ struct ExitStatusTests {
         let badInherited = Harness.wrap(["touch", marker], home: home, extra: ["AGENTOPS_SESSION_ID": "nope"])
         #expect(badInherited.code == 125)
         #expect(access(marker, F_OK) != 0)
-        #expect(LocalStore(home: home).sessionIDs().isEmpty)
+        #expect(try LocalStore(home: home).sessionIDs().isEmpty)
     }
 
     @Test("--help and --version print to stdout and exit 0")

@@ -92,7 +92,7 @@ struct RecordingCommandsTests {
         let home = Harness.temporaryFolder()
         _ = Harness.wrap(["-q", "true"], home: home)
         let store = LocalStore(home: home)
-        let id = try #require(store.sessionIDs().first)
+        let id = try #require(try store.sessionIDs().first)
         let before = try Data(contentsOf: URL(fileURLWithPath: store.path(of: id)))
         var env = Harness.environment(home: home)
         env["AGENTOPS_SESSION_ID"] = id.value

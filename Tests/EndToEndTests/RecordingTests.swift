@@ -75,7 +75,7 @@ struct RecordingTests {
         let inner = ["sh", "-c", "echo inner-out; echo inner-err >&2; echo $AGENTOPS_SESSION_ID"]
         let result = Harness.wrap(["--", Harness.agentopsRun, "-t", "inner-tag", "--"] + inner, home: home)
         #expect(result.code == 0)
-        let ids = LocalStore(home: home).sessionIDs()
+        let ids = try LocalStore(home: home).sessionIDs()
         #expect(ids.count == 1)
         let export = try Harness.export(home: home)
         let id = try #require(export["session"]?["id"]?.stringValue)
@@ -107,7 +107,7 @@ struct RecordingTests {
         let fresh = Harness.wrap(["-q", "--new-session", "echo", "third"], home: home,
                                  extra: ["AGENTOPS_SESSION_ID": first])
         #expect(fresh.code == 0)
-        #expect(LocalStore(home: home).sessionIDs().count == 2)
+        #expect(try LocalStore(home: home).sessionIDs().count == 2)
     }
 
     @Test("AGENTOPS_ENV_DATA_OPT_OUT keeps only OS, working directory and virtual environment")
@@ -128,7 +128,7 @@ struct RecordingTests {
         var info = stat()
         stat(home, &info)
         #expect(info.st_mode & 0o777 == 0o700)
-        let id = try #require(LocalStore(home: home).sessionIDs().first)
+        let id = try #require(try LocalStore(home: home).sessionIDs().first)
         stat(LocalStore(home: home).path(of: id), &info)
         #expect(info.st_mode & 0o777 == 0o600)
     }

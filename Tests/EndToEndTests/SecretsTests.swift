@@ -17,7 +17,7 @@ struct SecretsTests {
                                           "SHORT_KEY": "abc", "MY_PASSWORD": "hunter2hunter2"])
         #expect(result.out == "token=\(Self.token) key=\(Self.apiKey) short=abc\n")
         #expect(result.err.hasPrefix("hunter2hunter2\n"))
-        let id = try #require(LocalStore(home: home).sessionIDs().first)
+        let id = try #require(try LocalStore(home: home).sessionIDs().first)
         let raw = try String(contentsOfFile: LocalStore(home: home).path(of: id), encoding: .utf8)
         for secret in [Self.token, Self.apiKey, "hunter2hunter2"] {
             #expect(!raw.contains(secret), "\(secret) was recorded")

@@ -112,7 +112,7 @@ struct SyncTests {
         var env = Harness.environment(home: home)
         env["AGENTOPS_API_KEY"] = Self.key
         env["AGENTOPS_API_ENDPOINT"] = server.endpoint
-        let id = try #require(LocalStore(home: home).sessionIDs().first?.value)
+        let id = try #require(try LocalStore(home: home).sessionIDs().first?.value)
         let stats = Harness.run(Harness.agentops, ["stats", "last", "--remote"], environment: env)
         #expect(stats.code == 0, "\(stats.err)")
         #expect(try JSONParser.parse(stats.stdout)["cost"] == .number("0.0042"))

@@ -81,14 +81,8 @@ public enum AgentOpsCommand {
     public static func globalOptions(_ arguments: [String]) throws(UsageError) -> (pricesFile: String?,
                                                                                   command: [String]) {
         var cursor = ArgumentCursor(arguments)
-        do {
-            guard !cursor.isAtEnd, let file = try cursor.value(for: "--prices") else { return (nil, arguments) }
-            return (file, cursor.isAtEnd ? [] : cursor.remaining)
-        } catch let error as UsageError {
-            throw error
-        } catch {
-            throw .unknownOption("\(error)")
-        }
+        guard !cursor.isAtEnd, let file = try cursor.value(for: "--prices") else { return (nil, arguments) }
+        return (file, cursor.isAtEnd ? [] : cursor.remaining)
     }
 
     private static func sessions(_ arguments: [String], store: LocalStore, prices: PriceTable,
@@ -131,7 +125,7 @@ public enum AgentOpsCommand {
             }
         }
         let wantedTags = Tags.normalized(tags)
-        var summaries = store.summaries().filter { summary in
+        var summaries = try store.summaries().filter { summary in
             wantedTags.allSatisfy(summary.session.tags.contains)
                 && (state == nil || summary.session.endState == state)
                 && (since == nil || summary.session.initTimestamp >= since!)
@@ -183,7 +177,7 @@ public enum AgentOpsCommand {
             print(helpText)
             return Status.ok
         }
-        let summary = try SessionSummary.load(path: path)
+        let summary = try SessionLog.summary(path: path)
         for problem in summary.problems { console.warning("\(problem)") }
         print(JSONWriter.pretty(SessionExport.stats(summary, prices: prices)))
         return Status.ok
@@ -205,7 +199,7 @@ public enum AgentOpsCommand {
             return Status.ok
         }
         if format == "jsonl" {
-            let problems = try SessionExport.streamLines(path: path, prices: prices) { line in writeAll(line + [0x0A], to: 1) }
+            let problems = try SessionExport.streamLines(path: path, prices: prices) { line in Descriptors.writeAll(line + [0x0A], to: 1) }
             for problem in problems { console.warning("\(problem)") }
             return Status.ok
         }
@@ -221,7 +215,7 @@ public enum AgentOpsCommand {
             print(helpText)
             return Status.ok
         }
-        let summary = try SessionSummary.load(path: path)
+        let summary = try SessionLog.summary(path: path)
         let (document, problems) = try SessionExport.document(path: path, prices: prices)
         for problem in problems { console.warning("\(problem)") }
         let colour = isatty(1) == 1 && console.colour
@@ -250,7 +244,7 @@ public enum AgentOpsCommand {
             }
         }
         guard olderThan != nil || keep != nil else { throw UsageError.missingValue(option: "--older-than or --keep") }
-        let removed = store.prune(olderThan: olderThan, keep: keep)
+        let removed = try store.prune(olderThan: olderThan, keep: keep)
         console.info("removed \(removed.count) session\(removed.count == 1 ? "" : "s")")
         return Status.ok
     }

@@ -128,9 +128,8 @@ enum SessionCommands {
         let (values, given) = try parse(Array(arguments.dropFirst()), spec: spec)
         let tags = Tags.normalized(given)
         if tags.isEmpty, verb == "add" { throw Failure.missing("at least one tag") }
-        let (id, file) = try openSession(values["--session-id"], store: store, environment: environment)
-        let current = try SessionSummary.load(path: store.path(of: id)).session.tags
-        try file.append(.tags(verb == "add" ? Tags.normalized(current + tags) : tags))
+        let (_, file) = try openSession(values["--session-id"], store: store, environment: environment)
+        try file.append(verb == "add" ? .tagsAdded(tags) : .tags(tags))
         return 0
     }
 
@@ -197,10 +196,10 @@ enum SessionCommands {
         return (id, RedactingFile(file: try store.open(id), redactor: try Redactor(environment: environment)))
     }
 
-    /// A session file that redacts secrets of this environment from what it appends,
+    /// A session log that redacts secrets of this environment from what it appends,
     /// as the wrapper's recorder does.
     struct RedactingFile {
-        let file: SessionFile
+        let file: SessionLog
         let redactor: Redactor
 
         func append(_ record: StoreRecord) throws { try file.append(redactor.redact(record)) }

@@ -13,7 +13,7 @@ public final class StreamPump: @unchecked Sendable {
     public let stream: OutputStream
     private let readFD: Int32
     private let outputFD: Int32
-    private let recorder: Recorder?
+    private let sink: CapturedEventSink?
     private let limits: CaptureLimits
     private let wake: WakePipe
     private let finished = DispatchSemaphore(value: 0)
@@ -21,13 +21,14 @@ public final class StreamPump: @unchecked Sendable {
     /// A pump from `readFD` (the parent's end of the child's pipe) to `outputFD`.
     ///
     /// - Parameters:
-    ///   - recorder: where lines are recorded; nil passes through without recording
+    ///   - sink: where the stream's events go; nil passes through without recording
     ///     (an outer agentops-run already records this stream).
-    public init(stream: OutputStream, readFD: Int32, outputFD: Int32, recorder: Recorder?, limits: CaptureLimits) {
+    public init(stream: OutputStream, readFD: Int32, outputFD: Int32, sink: CapturedEventSink?,
+                limits: CaptureLimits) {
         self.stream = stream
         self.readFD = readFD
         self.outputFD = outputFD
-        self.recorder = recorder
+        self.sink = sink
         self.limits = limits
         self.wake = WakePipe()
     }
@@ -58,7 +59,7 @@ public final class StreamPump: @unchecked Sendable {
     }
 
     private func run() {
-        var lines = recorder.map { StreamRecorder(stream: stream, recorder: $0, limits: limits) }
+        var lines = sink.map { StreamRecorder(stream: stream, sink: $0, limits: limits) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
         defer { buffer.deallocate() }
         var fds = [pollfd(fd: readFD, events: Int16(POLLIN), revents: 0),

@@ -1,11 +1,11 @@
 /// Everything that turns one stream's bytes into events: line splitting, the capture
-/// budget, burst grouping, and handing events to the recorder.
+/// budget, burst grouping, and handing events to the sink.
 ///
 /// One value owned by its pump thread, changed through mutating methods: the per-line
 /// path runs with static exclusivity (closures capturing these as `var`s cost a dynamic
 /// check on every access, measured at about a tenth of the time for 20 M short lines).
 struct StreamRecorder {
-    private let recorder: Recorder
+    private let sink: CapturedEventSink
     private let stream: OutputStream
     /// Turns a finished burst into a recorded event (captures no `self`).
     private let emit: (BurstGrouper.Burst) -> Void
@@ -13,14 +13,14 @@ struct StreamRecorder {
     private var grouper: BurstGrouper
     private var budget: CaptureBudget
 
-    init(stream: OutputStream, recorder: Recorder, limits: CaptureLimits) {
-        self.recorder = recorder
+    init(stream: OutputStream, sink: CapturedEventSink, limits: CaptureLimits) {
+        self.sink = sink
         self.stream = stream
         emit = { burst in
             let text = String(decoding: burst.text, as: UTF8.self)
-            recorder.record(stream == .stdout
-                ? Event.stdout(text, from: burst.start, to: burst.end, session: recorder.sessionID)
-                : Event.stderr(text, from: burst.start, to: burst.end, session: recorder.sessionID))
+            sink.record(stream == .stdout
+                ? Event.stdout(text, from: burst.start, to: burst.end, session: sink.sessionID)
+                : Event.stderr(text, from: burst.start, to: burst.end, session: sink.sessionID))
         }
         splitter = LineSplitter(maxLineBytes: limits.maxLineBytes)
         grouper = BurstGrouper(limits: limits)
@@ -56,12 +56,12 @@ struct StreamRecorder {
         var splitter = self.splitter
         self.splitter = LineSplitter(maxLineBytes: 1)
         splitter.finish { line in _ = accept(line, read: time, terminated: false) }
-        let (recorder, stream, emit) = (self.recorder, self.stream, self.emit)
+        let (sink, stream, emit) = (self.sink, self.stream, self.emit)
         grouper.flush(emit: emit)
         var grouper = self.grouper
         budget.finish(omission: { omission in
-            recorder.record(.captureLimit(CaptureBudget.marker(omission, stream: stream), from: omission.from,
-                                          to: omission.to, session: recorder.sessionID))
+            sink.record(.captureLimit(CaptureBudget.marker(omission, stream: stream), from: omission.from,
+                                      to: omission.to, session: sink.sessionID))
         }, tail: { line in
             grouper.add(LineSplitter.Line(bytes: line.bytes, droppedBytes: line.droppedBytes, start: line.read),
                         at: line.read, emit: emit)

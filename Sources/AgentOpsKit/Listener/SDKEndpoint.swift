@@ -15,6 +15,8 @@ import Foundation
 /// - `create_agent`: acknowledged.
 ///
 /// Only the run's key and the JWTs handed out here are accepted.
+///
+/// `@unchecked Sendable`: the issued tokens are guarded by `lock`; the rest is immutable.
 final class SDKEndpoint: HTTPHandler, @unchecked Sendable {
     private let sessionID: SessionID
     private let key: String
@@ -109,7 +111,8 @@ final class SDKEndpoint: HTTPHandler, @unchecked Sendable {
             }
             events.append(.event(event))
         }
-        recorder.write(events)
+        // The SDK retries a batch it saw no answer for: ids already recorded are left out.
+        recorder.write(events, deduplicating: true)
         return HTTPResponse(status: 200, body: .string("Success"))
     }
 
@@ -123,11 +126,9 @@ final class SDKEndpoint: HTTPHandler, @unchecked Sendable {
             declared = StoreRecord.DeclaredEnd(timestamp: Timestamp(iso8601: endText) ?? .now(), state: state,
                                                reason: session["end_state_reason"]?.stringValue)
         }
-        // One read of the session serves the tags and the cost (neither tags nor a
-        // declared end change the cost).
-        let summary = try joinTags(session, read: true)
+        try joinTags(session)
         if let declared { recorder.write([.declaredEnd(declared)]) }
-        let cost = summary?.cost(prices) ?? 0
+        let cost = (try? SessionLog.summary(path: sessionPath))?.cost(prices) ?? 0
         return HTTPResponse(status: 200, body: .object([
             ("status", .string("success")), ("token_cost", .string(Cost.exactText(cost))),
         ]))
@@ -145,28 +146,15 @@ final class SDKEndpoint: HTTPHandler, @unchecked Sendable {
         return session
     }
 
-    /// Adds the SDK session's tags to the wrapper session's (the wrapper's stay first).
-    ///
-    /// - Returns: the session as read to do so; with `read`, read even without tags.
-    @discardableResult
-    private func joinTags(_ session: JSONValue, read: Bool = false) throws(Invalid) -> SessionSummary? {
-        var tags: [String]?
-        if let value = session["tags"], !value.isNull {
-            guard let list = value.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else {
-                throw Invalid(message: "tags must be a list of strings")
-            }
-            tags = list.compactMap(\.stringValue)
+    /// Adds the SDK session's tags to the wrapper session's (the wrapper's stay first):
+    /// an added-tags record, so no concurrent writer's tags are lost.
+    private func joinTags(_ session: JSONValue) throws(Invalid) {
+        guard let value = session["tags"], !value.isNull else { return }
+        guard let list = value.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else {
+            throw Invalid(message: "tags must be a list of strings")
         }
-        guard tags != nil || read else { return nil }
-        lock.lock()
-        defer { lock.unlock() }
-        let summary = try? SessionSummary.load(path: sessionPath)
-        if let tags {
-            let current = summary?.session.tags ?? []
-            let merged = Tags.normalized(current + tags)
-            if merged != current { recorder.write([.tags(merged)]) }
-        }
-        return summary
+        let tags = Tags.normalized(list.compactMap(\.stringValue))
+        if !tags.isEmpty { recorder.write([.tagsAdded(tags)]) }
     }
 
     private func token(for sdkSession: String) -> String {

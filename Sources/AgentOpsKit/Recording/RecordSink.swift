@@ -1,20 +1,13 @@
-/// Somewhere a session's records go: the local store always, the AgentOps API when a
-/// key is set, later others.
+/// Where a recorder appends: the session log in a run, an in-memory list in tests.
+///
+/// The contract: `append` takes whole records in order and returns once they are
+/// stored or refused; it may block only as long as a local file write (never on the
+/// network, which is the exporters' business, behind the log), because it runs on the
+/// capture threads right after the command's output was passed through. It throws
+/// rather than reports: the recorder decides what a failure means for the run.
 public protocol RecordSink: AnyObject, Sendable {
-    /// A short name for warnings ("local store").
-    var name: String { get }
-    /// Takes records in order. Errors are reported once by the recorder and never
-    /// reach the child or its output.
-    func write(_ records: [StoreRecord]) throws
+    /// Appends `records`, all or none.
+    func append(_ records: [StoreRecord]) throws(StoreError)
 }
 
-/// The local store as a sink: appends to the session's file.
-public final class StoreSink: RecordSink {
-    public let name = "local store"
-    private let file: SessionFile
-
-    /// A sink appending to `file`.
-    public init(file: SessionFile) { self.file = file }
-
-    public func write(_ records: [StoreRecord]) throws { try file.append(records) }
-}
+extension SessionLog: RecordSink {}

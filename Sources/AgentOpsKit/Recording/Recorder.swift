@@ -1,45 +1,63 @@
-import Foundation
+import Synchronization
 
-/// The one place a run's records pass through: it redacts secrets, counts events, and
-/// fans the records out to every sink.
+/// The one door into a session for a run: capture, the listener and the run itself
+/// hand it records; it redacts secrets, drops events from outside it already recorded
+/// (an SDK or OTLP exporter retrying a batch), counts events, and appends to the session log.
 ///
-/// Capture threads call it concurrently; a lock keeps each batch whole and in order
-/// across sinks. A sink that fails is reported once through `warn` and then skipped
-/// for the rest of the run, so a broken disk never disturbs the child.
-public final class Recorder: @unchecked Sendable {
+/// Capture threads and listener connections call it concurrently; a mutex keeps each
+/// batch whole and in order. A failed append is reported once through `warn` and the
+/// next one is tried again, so a disk that fills and frees again loses only what was
+/// written while it was full, and a broken disk never disturbs the command.
+public final class Recorder: CapturedEventSink {
     /// The session records go into.
     public let sessionID: SessionID
-    private let lock = NSLock()
-    private let sinks: [RecordSink]
-    private var brokenSinks = Set<ObjectIdentifier>()
-    private let warn: @Sendable (String) -> Void
+    private let sink: RecordSink?
     private let redactor: Redactor
-    private var eventCounts: [EventType: Int] = [:]
+    private let warn: @Sendable (String) -> Void
+    private let state = Mutex(State())
 
-    /// A recorder for `sessionID` writing to `sinks`, redacting with `redactor`.
-    public init(sessionID: SessionID, sinks: [RecordSink], redactor: Redactor,
+    private struct State {
+        var counts: [EventType: Int] = [:]
+        var recordedIDs = Set<String>()
+        var warned = false
+        var failures = 0
+    }
+
+    /// A recorder for `sessionID` appending to `sink` (nil: count only, when the store
+    /// could not be opened), redacting with `redactor`.
+    public init(sessionID: SessionID, sink: RecordSink?, redactor: Redactor,
                 warn: @escaping @Sendable (String) -> Void) {
         self.sessionID = sessionID
-        self.sinks = sinks
+        self.sink = sink
         self.redactor = redactor
         self.warn = warn
     }
 
-    /// Passes `records`, secrets redacted, to every working sink.
-    public func write(_ records: [StoreRecord]) {
+    /// Appends `records`, secrets redacted.
+    ///
+    /// - Parameter deduplicating: leave out events whose id this recorder already
+    ///   recorded through this door: for events from outside (the SDK, OTLP exporters),
+    ///   which retry whole batches. Capture's own events have fresh ids and skip the
+    ///   bookkeeping, so a long run's memory does not grow with its output.
+    public func write(_ records: [StoreRecord], deduplicating: Bool = false) {
         // Outside the lock: redacting a large event is the costly part.
         let records = redactor.isEmpty ? records : records.map(redactor.redact)
-        lock.lock()
-        defer { lock.unlock() }
-        for record in records {
-            if case let .event(event) = record { eventCounts[event.type, default: 0] += 1 }
-        }
-        for sink in sinks where !brokenSinks.contains(ObjectIdentifier(sink)) {
+        state.withLock { state in
+            let fresh = !deduplicating ? records : records.filter { record in
+                guard case let .event(event) = record else { return true }
+                return state.recordedIDs.insert(event.id).inserted
+            }
+            guard !fresh.isEmpty else { return }
+            for case let .event(event) in fresh { state.counts[event.type, default: 0] += 1 }
+            guard let sink else { return }
             do {
-                try sink.write(records)
+                try sink.append(fresh)
             } catch {
-                brokenSinks.insert(ObjectIdentifier(sink))
-                warn("recording to the \(sink.name) failed, the command goes on unrecorded there: \(error)")
+                state.failures += 1
+                guard !state.warned else { return }
+                state.warned = true
+                warn("recording to the local store failed, the command goes on (later records are still tried): "
+                    + "\(error)")
             }
         }
     }
@@ -47,18 +65,10 @@ public final class Recorder: @unchecked Sendable {
     /// Records one event.
     public func record(_ event: Event) { write([.event(event)]) }
 
-    /// Events this recorder passed on, by type (the fallback for the closing line when
-    /// the store cannot be read back).
-    public var counts: [EventType: Int] {
-        lock.lock()
-        defer { lock.unlock() }
-        return eventCounts
-    }
+    /// Events this recorder passed on, by type (the closing line's counts when this
+    /// run wrote everything itself, or the store cannot be read back).
+    public var counts: [EventType: Int] { state.withLock { $0.counts } }
 
-    /// Whether every sink has worked so far.
-    public var allSinksHealthy: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return brokenSinks.isEmpty
-    }
+    /// Whether every append so far worked.
+    public var allWritesSucceeded: Bool { sink != nil && state.withLock { $0.failures == 0 } }
 }

@@ -7,6 +7,9 @@ import Glibc
 /// Secrets are the values (8 characters or more) of environment variables whose names
 /// contain KEY, TOKEN, SECRET or PASSWORD, the AgentOps API key whatever its length,
 /// and whatever matches a `--redact` pattern.
+///
+/// `@unchecked Sendable`: `NSRegularExpression` is not marked `Sendable`, but a compiled
+/// expression is immutable and safe to match from several threads.
 public struct Redactor: @unchecked Sendable {
     /// What a secret is replaced with.
     public static let replacement = "[REDACTED]"
@@ -87,6 +90,8 @@ public struct Redactor: @unchecked Sendable {
             return .event(event)
         case let .tags(tags):
             return .tags(tags.map(redact))
+        case let .tagsAdded(tags):
+            return .tagsAdded(tags.map(redact))
         case var .end(end):
             end.reason = redact(end.reason)
             return .end(end)

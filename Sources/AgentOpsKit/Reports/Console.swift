@@ -46,6 +46,6 @@ public struct Console: Sendable {
     }
 
     private func emit(_ line: String) {
-        writeAll(Array((line + "\n").utf8), to: 2)
+        Descriptors.writeAll(Array((line + "\n").utf8), to: 2)
     }
 }

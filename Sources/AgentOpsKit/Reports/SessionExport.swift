@@ -43,10 +43,10 @@ public enum SessionExport {
     /// each event list in time order.
     ///
     /// - Throws: `StoreError` when the file cannot be read.
-    public static func document(path: String, prices: PriceTable) throws -> (JSONValue, [SessionReader.Problem]) {
+    public static func document(path: String, prices: PriceTable) throws -> (JSONValue, [SessionLog.Problem]) {
         var summary: SessionSummary?
         var tables: [EventType: [Event]] = [:]
-        let problems = try SessionReader.read(path: path) { record in
+        let problems = try SessionLog.read(path: path) { record in
             SessionSummary.fold(record, into: &summary)
             if case let .event(event) = record { tables[table(for: event.type), default: []].append(event) }
         }
@@ -81,10 +81,10 @@ public enum SessionExport {
     ///
     /// - Throws: `StoreError` when the file cannot be read.
     public static func streamLines(path: String, prices: PriceTable,
-                                   line: ([UInt8]) -> Void) throws -> [SessionReader.Problem] {
-        let summary = try SessionSummary.load(path: path)
+                                   line: ([UInt8]) -> Void) throws -> [SessionLog.Problem] {
+        let summary = try SessionLog.summary(path: path)
         line(JSONWriter.compact(.object([("session", summary.session.exportRow)])))
-        try SessionReader.read(path: path) { record in
+        try SessionLog.read(path: path) { record in
             guard case let .event(event) = record, case let .object(pairs) = row(event, prices: prices) else { return }
             line(JSONWriter.compact(.object([("event_type", .string(table(for: event.type).rawValue))] + pairs)))
         }

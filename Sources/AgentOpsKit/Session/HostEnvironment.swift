@@ -55,7 +55,7 @@ public enum HostEnvironment {
     static func cpuSection() -> JSONValue {
         let total = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         return .object([
-            ("Physical cores", .int(physicalCores(cpuinfo: readSmallFile("/proc/cpuinfo") ?? "") ?? total)),
+            ("Physical cores", .int(physicalCores(cpuinfo: Descriptors.readSmallFile("/proc/cpuinfo") ?? "") ?? total)),
             ("Total cores", .int(total)),
         ])
     }
@@ -75,7 +75,7 @@ public enum HostEnvironment {
     }
 
     static func ramSection() -> JSONValue {
-        let info = parseMeminfo(readSmallFile("/proc/meminfo") ?? "")
+        let info = parseMeminfo(Descriptors.readSmallFile("/proc/meminfo") ?? "")
         guard let total = info["MemTotal"] else { return .object([]) }
         let available = info["MemAvailable"] ?? info["MemFree"] ?? 0
         let used = total - available
@@ -107,7 +107,7 @@ public enum HostEnvironment {
         let total = UInt64(stats.f_blocks) * block
         let free = UInt64(stats.f_bavail) * block
         let used = total - UInt64(stats.f_bfree) * block
-        let mount = mountPoint(of: path, mounts: readSmallFile("/proc/self/mounts") ?? "")
+        let mount = mountPoint(of: path, mounts: Descriptors.readSmallFile("/proc/self/mounts") ?? "")
         return .object([
             (mount.device, .object([
                 ("Mountpoint", .string(mount.point)),

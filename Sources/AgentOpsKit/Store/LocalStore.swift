@@ -1,7 +1,8 @@
 import Glibc
 
-/// The local session store: one append-only JSON Lines file per session under
-/// `$AGENTOPS_HOME/sessions/`, created owner-only.
+/// The local session store: one session log (`SessionLog`) per session under
+/// `$AGENTOPS_HOME/sessions/`, created owner-only, beside each exporter's cursor
+/// (`ExportCursor`).
 public struct LocalStore: Sendable {
     /// The store's root folder.
     public let home: String
@@ -22,32 +23,65 @@ public struct LocalStore: Sendable {
     /// The folder holding session files.
     public var sessionsFolder: String { home + "/sessions" }
 
-    /// The file of session `id`.
+    /// The log of session `id`.
     public func path(of id: SessionID) -> String { sessionsFolder + "/" + id.value + ".jsonl" }
 
-    /// Creates the store's folders (mode 0700) if needed.
+    /// Creates the store's folders (mode 0700) if needed, and checks they are safe to
+    /// write session files into.
     ///
-    /// - Throws: `StoreError.cannotCreateFolder`.
-    public func prepare() throws {
+    /// - Throws: `StoreError.cannotCreateFolder`, `.unsafeFolder`.
+    public func prepare() throws(StoreError) {
         for folder in [home, sessionsFolder] {
             if mkdir(folder, 0o700) != 0, errno != EEXIST {
-                throw StoreError.cannotCreateFolder(path: folder, reason: errnoText())
+                throw .cannotCreateFolder(path: folder, reason: errnoText())
             }
+            try checkFolder(folder)
+        }
+    }
+
+    /// Refuses a store folder that is not a folder, belongs to another user, or that
+    /// others may write to (they could plant or swap session files), as ssh refuses
+    /// such folders for its keys.
+    func checkFolder(_ folder: String) throws(StoreError) {
+        var info = stat()
+        guard lstat(folder, &info) == 0 else { throw .cannotOpen(path: folder, reason: errnoText()) }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            throw .unsafeFolder(path: folder, reason: "it is not a folder (set AGENTOPS_HOME to a folder of yours)")
+        }
+        guard info.st_uid == geteuid() else {
+            throw .unsafeFolder(path: folder, reason: "it belongs to user \(info.st_uid), not to you")
+        }
+        guard info.st_mode & (S_IWGRP | S_IWOTH) == 0 else {
+            throw .unsafeFolder(path: folder, reason: "others may write to it (chmod go-w \(folder))")
         }
     }
 
     /// Whether session `id` has a file.
     public func exists(_ id: SessionID) -> Bool { access(path(of: id), F_OK) == 0 }
 
-    /// Opens session `id`'s file for appending (creating the store if needed).
-    public func open(_ id: SessionID) throws -> SessionFile {
+    /// Opens session `id`'s log for appending (creating the store if needed).
+    ///
+    /// - Throws: `StoreError`.
+    public func open(_ id: SessionID) throws(StoreError) -> SessionLog {
         try prepare()
-        return try SessionFile(path: path(of: id))
+        return try SessionLog(path: path(of: id))
     }
 
-    /// The ids of all stored sessions, in no particular order.
-    public func sessionIDs() -> [SessionID] {
-        guard let dir = opendir(sessionsFolder) else { return [] }
+    /// The ids of all stored sessions, in no particular order; none when the store was
+    /// never created.
+    ///
+    /// - Throws: `StoreError.unsafeFolder` or `.cannotOpen` when the store exists but
+    ///   cannot be listed (a file where the folder should be, no permission).
+    public func sessionIDs() throws(StoreError) -> [SessionID] {
+        var info = stat()
+        if stat(home, &info) != 0, errno == ENOENT { return [] }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            throw .unsafeFolder(path: home, reason: "it is not a folder (set AGENTOPS_HOME to a folder)")
+        }
+        guard let dir = opendir(sessionsFolder) else {
+            if errno == ENOENT { return [] }
+            throw .cannotOpen(path: sessionsFolder, reason: errnoText())
+        }
         defer { closedir(dir) }
         var ids: [SessionID] = []
         while let entry = readdir(dir) {
@@ -61,9 +95,11 @@ public struct LocalStore: Sendable {
     }
 
     /// Every session summarised, newest first; unreadable files are skipped.
-    public func summaries() -> [SessionSummary] {
-        sessionIDs()
-            .compactMap { try? SessionSummary.load(path: path(of: $0)) }
+    ///
+    /// - Throws: what `sessionIDs` throws.
+    public func summaries() throws(StoreError) -> [SessionSummary] {
+        try sessionIDs()
+            .compactMap { try? SessionLog.summary(path: path(of: $0)) }
             .sorted { $0.session.initTimestamp > $1.session.initTimestamp }
     }
 
@@ -71,29 +107,29 @@ public struct LocalStore: Sendable {
     /// (the most recently started).
     ///
     /// - Throws: `StoreError.sessionNotFound` or `.ambiguousSessionPrefix`.
-    public func resolve(_ query: String) throws -> SessionID {
-        let ids = sessionIDs()
+    public func resolve(_ query: String) throws(StoreError) -> SessionID {
+        let ids = try sessionIDs()
         if query == "last" {
             let newest = ids.compactMap { id -> (SessionID, Timestamp)? in
                 guard let start = startTimestamp(of: id) else { return nil }
                 return (id, start)
             }.max { $0.1 < $1.1 }
-            guard let newest else { throw StoreError.sessionNotFound(query: query, home: home) }
+            guard let newest else { throw .sessionNotFound(query: query, home: home) }
             return newest.0
         }
         let wanted = query.lowercased()
-        guard !wanted.isEmpty else { throw StoreError.sessionNotFound(query: query, home: home) }
+        guard !wanted.isEmpty else { throw .sessionNotFound(query: query, home: home) }
         let matches = ids.filter { $0.value.hasPrefix(wanted) }
         if matches.count == 1 { return matches[0] }
-        if matches.isEmpty { throw StoreError.sessionNotFound(query: query, home: home) }
-        throw StoreError.ambiguousSessionPrefix(query: query, matches: matches.map(\.value).sorted())
+        if matches.isEmpty { throw .sessionNotFound(query: query, home: home) }
+        throw .ambiguousSessionPrefix(query: query, matches: matches.map(\.value).sorted())
     }
 
     /// The start time from the first line of a session file, reading only that line.
     func startTimestamp(of id: SessionID) -> Timestamp? {
         var start: Timestamp?
         struct Found: Error {}
-        _ = try? SessionReader.read(path: path(of: id)) { record in
+        _ = try? SessionLog.read(path: path(of: id)) { record in
             if case let .start(session) = record { start = session.initTimestamp }
             throw Found()
         }

@@ -23,7 +23,7 @@ public struct SessionSummary: Sendable {
     /// The last end state declared from inside the session, if any.
     public var declared: StoreRecord.DeclaredEnd?
     /// Lines that were skipped while reading.
-    public var problems: [SessionReader.Problem] = []
+    public var problems: [SessionLog.Problem] = []
 
     /// All events.
     public var eventCount: Int { counts.values.reduce(0, +) }
@@ -70,6 +70,8 @@ public struct SessionSummary: Sendable {
             }
         case let .tags(tags):
             session.tags = tags
+        case let .tagsAdded(tags):
+            session.tags = Tags.normalized(session.tags + tags)
         case let .declaredEnd(declared):
             self.declared = declared
         case let .end(end):
@@ -85,25 +87,5 @@ public struct SessionSummary: Sendable {
     public static func fold(_ record: StoreRecord, into summary: inout SessionSummary?) {
         if summary == nil, case let .start(session) = record { summary = SessionSummary(session: session) }
         summary?.apply(record)
-    }
-
-    /// Reads and folds the session file at `path`, up to byte `offset` (a record
-    /// boundary) when given.
-    ///
-    /// - Throws: `StoreError.cannotOpen`, or `sessionNotFound` when the file holds no
-    ///   start record.
-    public static func load(path: String, upTo offset: Int = .max) throws -> SessionSummary {
-        var summary: SessionSummary?
-        struct Reached: Error {}
-        var problems: [SessionReader.Problem] = []
-        do {
-            problems = try SessionReader.read(path: path, from: 0) { record, end in
-                guard end <= offset else { throw Reached() }
-                fold(record, into: &summary)
-            }.problems
-        } catch is Reached {}
-        guard var result = summary else { throw StoreError.sessionNotFound(query: path, home: path) }
-        result.problems = problems
-        return result
     }
 }

@@ -10,6 +10,17 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case sessionNotFound(query: String, home: String)
     /// Several sessions start with the prefix the user typed.
     case ambiguousSessionPrefix(query: String, matches: [String])
+    /// A store entry is a symlink, a FIFO or anything but a regular file.
+    case notARegularFile(path: String)
+    /// A record is bigger than a log line may be.
+    case recordTooLarge(path: String, bytes: Int, limit: Int)
+    /// The session file was deleted (or pruned) while it was being written.
+    case detached(path: String)
+    /// The store's folder is not a folder, or belongs to someone else, or others may
+    /// write to it (as ssh refuses such folders).
+    case unsafeFolder(path: String, reason: String)
+    /// A session file holds no start record.
+    case noStartRecord(path: String)
 
     public var description: String {
         switch self {
@@ -25,11 +36,19 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             let shown = matches.prefix(5).joined(separator: ", ")
             return "'\(query)' matches \(matches.count) sessions (\(shown)\(matches.count > 5 ? ", …" : "")): "
                 + "type more of the id"
+        case let .notARegularFile(path):
+            return "\(path) is not a regular file (a symlink, FIFO or device in the store is never followed)"
+        case let .recordTooLarge(path, bytes, limit):
+            return "cannot write to \(path): a record of \(bytes) bytes is over the \(limit >> 20) MiB a line may hold"
+        case let .detached(path):
+            return "\(path) was deleted or pruned while the session was recorded; what follows is lost"
+        case let .unsafeFolder(path, reason):
+            return "refusing the session store at \(path): \(reason)"
+        case let .noStartRecord(path):
+            return "\(path) holds no session (no start record)"
         }
     }
 }
 
-/// The text of `errno` for messages.
-func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
 
-import Glibc
+

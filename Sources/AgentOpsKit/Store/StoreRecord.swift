@@ -1,17 +1,19 @@
-/// One line of a session file.
+/// One line of the session log (`SessionLog`), and the log's format.
 ///
-/// A session file is append-only JSON Lines: the owner writes `start` before the
-/// command runs and `end` after it; anyone in the session (the owner's capture, nested
-/// runs, `agentops event`) appends `event` and `tags` lines. A line is written with
-/// one `write(2)` under an exclusive lock, so concurrent writers never interleave and
-/// a SIGKILL leaves at most one truncated last line — which readers skip.
+/// The owner writes `start` before the command runs and `end` after it; anyone in the
+/// session (the owner's capture and listener, nested runs, `agentops event`) appends
+/// `event`, `tags_added` and `declared_end` lines. Tags are added, never rewritten,
+/// by writers that may run concurrently, so no writer can drop another's tag; only
+/// `agentops tags set` replaces the list (a `tags` line).
 public enum StoreRecord: Sendable, Equatable {
     /// The session as it starts.
     case start(Session)
     /// An event in the session.
     case event(Event)
-    /// The tags replaced by a new list.
+    /// The tags replaced by a new list (`agentops tags set`).
     case tags([String])
+    /// Tags added to the session's (any writer; the order of the log decides).
+    case tagsAdded([String])
     /// The session's end.
     case end(EndRecord)
     /// The command declared how the session ended (`agentops end`, the SDK's
@@ -68,6 +70,8 @@ public enum StoreRecord: Sendable, Equatable {
             return .object([("record", .string("event")), ("event", event.json)])
         case let .tags(tags):
             return .object([("record", .string("tags")), ("tags", .array(tags.map { .string($0) }))])
+        case let .tagsAdded(tags):
+            return .object([("record", .string("tags_added")), ("tags", .array(tags.map { .string($0) }))])
         case let .end(end):
             return .object([
                 ("record", .string("end")),
@@ -124,6 +128,11 @@ public enum StoreRecord: Sendable, Equatable {
                 throw Invalid(description: "tags record without tags")
             }
             self = .tags(tags)
+        case "tags_added":
+            guard let tags = json["tags"]?.arrayValue?.compactMap(\.stringValue) else {
+                throw Invalid(description: "tags_added record without tags")
+            }
+            self = .tagsAdded(tags)
         case "end":
             guard let time = json["end_timestamp"]?.stringValue.flatMap(Timestamp.init(iso8601:)),
                   let state = json["end_state"]?.stringValue.flatMap(EndState.init(rawValue:)) else {

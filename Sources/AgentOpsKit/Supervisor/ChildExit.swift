@@ -7,14 +7,6 @@ public enum ChildExit: Sendable, Equatable {
     /// A signal killed it.
     case signaled(Int32, coreDumped: Bool)
 
-    /// The status a shell reports for it: the code, or 128 + the signal.
-    public var shellStatus: Int32 {
-        switch self {
-        case let .exited(code): return code
-        case let .signaled(signal, _): return 128 + signal
-        }
-    }
-
     /// The exit code, when it exited.
     public var exitCode: Int32? {
         if case let .exited(code) = self { return code }

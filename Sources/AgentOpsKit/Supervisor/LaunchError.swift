@@ -6,12 +6,17 @@ public enum LaunchError: Error, CustomStringConvertible, Equatable {
     case noSuchFile(path: String)
     /// Found but cannot be executed: no permission, a directory, a bad format (exit 126).
     case notExecutable(path: String, reason: String)
+    /// agentops-run could not prepare what the command needs (a pipe, a pseudo-
+    /// terminal): its own failure, so 125 as `timeout` and `env` use, not the
+    /// command's 126.
+    case cannotPrepare(what: String, reason: String)
 
     /// 127 for not found, 126 for found but not runnable, as shells do.
     public var exitCode: Int32 {
         switch self {
         case .commandNotFound, .noSuchFile: return 127
         case .notExecutable: return 126
+        case .cannotPrepare: return 125
         }
     }
 
@@ -23,6 +28,8 @@ public enum LaunchError: Error, CustomStringConvertible, Equatable {
             return "\(path): No such file or directory"
         case let .notExecutable(path, reason):
             return "\(path): cannot execute: \(reason)"
+        case let .cannotPrepare(what, reason):
+            return "cannot create \(what) for the command: \(reason)"
         }
     }
 }

@@ -3,7 +3,14 @@ import Glibc
 
 /// Runs one command under supervision: pipes for its output, a pump per stream, an
 /// exit watcher, and signal forwarding to its process group.
+///
+/// `@unchecked Sendable`: its mutable state (the child's group, pending and received
+/// signals, the window size) is guarded by `lock`, shared with the signal relay thread.
 public final class Supervisor: @unchecked Sendable {
+    /// Signals that ask the command to stop (rather than pause or resize it): after
+    /// one, the command's group is swept when it ends.
+    public static let stopSignals: Set<Int32> = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+
     /// What the supervisor needs to run the command.
     public struct Configuration: Sendable {
         /// The resolved executable path.
@@ -136,9 +143,9 @@ public final class Supervisor: @unchecked Sendable {
     ///
     /// - Parameters:
     ///   - configuration: what to run.
-    ///   - stdoutRecorder: where stdout lines are recorded (nil: pass through only, as
-    ///     when an outer agentops-run already records them).
-    ///   - stderrRecorder: the same for stderr.
+    ///   - stdoutSink: where stdout's events go (nil: pass through only, as when an
+    ///     outer agentops-run already records them).
+    ///   - stderrSink: the same for stderr.
     ///   - session: the session named in the child's capture marker.
     ///   - recordedStreams: the streams whose output ends up recorded in `session` (here or
     ///     by an outer run), named in the marker so nested runs do not record them twice.
@@ -146,7 +153,7 @@ public final class Supervisor: @unchecked Sendable {
     ///     delay it).
     /// - Returns: how it ended.
     /// - Throws: `LaunchError` when the kernel refuses to run it; nothing was started.
-    public func run(_ configuration: Configuration, stdoutRecorder: Recorder?, stderrRecorder: Recorder?,
+    public func run(_ configuration: Configuration, stdoutSink: CapturedEventSink?, stderrSink: CapturedEventSink?,
                     session: SessionID, recordedStreams: Set<OutputStream>,
                     afterLaunch: () -> Void = {}) throws(LaunchError) -> Outcome {
         let sizeSource = [Int32(1), 2, 0].first { isatty($0) == 1 } ?? 1
@@ -190,9 +197,9 @@ public final class Supervisor: @unchecked Sendable {
         lock.unlock()
 
         let pumps = [
-            StreamPump(stream: .stdout, readFD: stdoutChannel.parentFD, outputFD: 1, recorder: stdoutRecorder,
+            StreamPump(stream: .stdout, readFD: stdoutChannel.parentFD, outputFD: 1, sink: stdoutSink,
                        limits: configuration.limits),
-            StreamPump(stream: .stderr, readFD: stderrChannel.parentFD, outputFD: 2, recorder: stderrRecorder,
+            StreamPump(stream: .stderr, readFD: stderrChannel.parentFD, outputFD: 2, sink: stderrSink,
                        limits: configuration.limits),
         ]
         pumps.forEach { $0.start() }
@@ -226,7 +233,7 @@ public final class Supervisor: @unchecked Sendable {
         let done = interventions
         lock.unlock()
 
-        let askedToStop = !done.isEmpty || forwarded.contains { EndReason.stopSignals.contains($0) }
+        let askedToStop = !done.isEmpty || forwarded.contains { Self.stopSignals.contains($0) }
         if askedToStop { Self.sweep(group: group, within: configuration.drainGraceSeconds) }
         // The child is gone, but a background grandchild may hold its pipes open: pass on
         // what arrives within the grace period, then stop reading.

@@ -1,10 +1,12 @@
 import Glibc
 
-/// Reads a session file line by line without holding it in memory.
+/// Reading the log back, line by line, without holding it in memory.
 ///
-/// A line that is not a valid record (a crash mid-write, a disk that filled up, a
-/// hand edit) is reported through `problems` and skipped; it never stops the read.
-public struct SessionReader {
+/// A line that is not a valid record (a crash mid-write, a hand edit) is reported as a
+/// `Problem` and skipped; it never stops the read. A line longer than `maxLineBytes` is
+/// skipped as it streams past, so a reader's memory is bounded by that limit, not by
+/// what is in the file.
+extension SessionLog {
     /// A line that was skipped.
     public struct Problem: Sendable, CustomStringConvertible {
         /// The file.
@@ -16,10 +18,11 @@ public struct SessionReader {
         public var description: String { "\(path):\(line): skipped a corrupted line: \(reason)" }
     }
 
-    /// Calls `visit` with each valid record of the file at `path`, in file order.
+    /// Calls `visit` with each valid record of the log at `path`, in file order.
     ///
     /// - Returns: the lines that were skipped.
-    /// - Throws: `StoreError.cannotOpen` when the file cannot be read at all.
+    /// - Throws: `StoreError.cannotOpen` or `.notARegularFile` when the file cannot be
+    ///   read at all, and whatever `visit` throws.
     @discardableResult
     public static func read(path: String, visit: (StoreRecord) throws -> Void) throws -> [Problem] {
         try read(path: path, from: 0) { record, _ in try visit(record) }.problems
@@ -32,8 +35,7 @@ public struct SessionReader {
     ///   complete line (a truncated last line is not passed).
     public static func read(path: String, from offset: Int,
                             visit: (StoreRecord, Int) throws -> Void) throws -> (problems: [Problem], end: Int) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw StoreError.cannotOpen(path: path, reason: errnoText()) }
+        let fd = try openRegular(path, flags: O_RDONLY)
         defer { close(fd) }
         if offset > 0, lseek(fd, off_t(offset), SEEK_SET) < 0 {
             throw StoreError.cannotOpen(path: path, reason: errnoText())
@@ -43,9 +45,11 @@ public struct SessionReader {
         var lineNumber = 0
         // Bytes read but not yet handed on; only the unfinished last line stays here
         // between reads, and `scanned` remembers how far it was searched for a newline,
-        // so a long line arriving over many reads is scanned once.
+        // so a long line arriving over many reads is scanned once. `skipping` counts the
+        // bytes of an over-long line being passed over instead of kept.
         var pending: [UInt8] = []
         var scanned = 0
+        var skipping: Int?
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { chunk.deallocate() }
         func handle(_ line: ArraySlice<UInt8>) throws {
@@ -59,10 +63,23 @@ public struct SessionReader {
             }
         }
         while true {
-            let n = Glibc.read(fd, chunk.baseAddress, chunk.count)
-            if n < 0, errno == EINTR { continue }
+            let n = Descriptors.read(fd, into: chunk)
             if n <= 0 { break }
-            pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
+            var bytes = UnsafeRawBufferPointer(rebasing: chunk[0..<n])
+            if let skipped = skipping {
+                guard let hit = memchr(bytes.baseAddress!, 0x0A, bytes.count) else {
+                    skipping = skipped + bytes.count
+                    continue
+                }
+                let index = bytes.baseAddress!.distance(to: UnsafeRawPointer(hit))
+                lineNumber += 1
+                consumed += skipped + index + 1
+                problems.append(Problem(path: path, line: lineNumber,
+                                        reason: "a line of \(skipped + index) bytes, over the \(maxLineBytes >> 20) MiB limit"))
+                skipping = nil
+                bytes = UnsafeRawBufferPointer(rebasing: bytes[(index + 1)...])
+            }
+            pending.append(contentsOf: bytes)
             var lineStart = 0
             var newlines: [Int] = []
             pending.withUnsafeBytes { raw in
@@ -79,12 +96,45 @@ public struct SessionReader {
             }
             pending.removeSubrange(..<lineStart)
             scanned = pending.count
+            if pending.count > maxLineBytes {
+                skipping = pending.count
+                pending = []
+                scanned = 0
+            }
         }
-        if !pending.isEmpty {
+        if let skipped = skipping {
+            lineNumber += 1
+            problems.append(Problem(path: path, line: lineNumber,
+                                    reason: "truncated last line (\(skipped) bytes, no newline)"))
+        } else if !pending.isEmpty {
             lineNumber += 1
             problems.append(Problem(path: path, line: lineNumber,
                                     reason: "truncated last line (\(pending.count) bytes, no newline)"))
         }
         return (problems, consumed)
+    }
+
+    /// Reads and folds the log at `path`, up to byte `offset` (a record boundary) when
+    /// given.
+    ///
+    /// - Throws: `StoreError.cannotOpen`, `.notARegularFile`, or `.noStartRecord`.
+    public static func summary(path: String, upTo offset: Int = .max) throws(StoreError) -> SessionSummary {
+        var summary: SessionSummary?
+        struct Reached: Error {}
+        var problems: [Problem] = []
+        do {
+            problems = try read(path: path, from: 0) { record, end in
+                guard end <= offset else { throw Reached() }
+                SessionSummary.fold(record, into: &summary)
+            }.problems
+        } catch is Reached {
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .cannotOpen(path: path, reason: "\(error)")
+        }
+        guard var result = summary else { throw .noStartRecord(path: path) }
+        result.problems = problems
+        return result
     }
 }

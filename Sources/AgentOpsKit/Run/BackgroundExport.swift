@@ -1,24 +1,32 @@
 import Foundation
 import Glibc
 
-/// The upload of a run's session to the AgentOps API, as a separate process:
-/// `agentops sync --follow ID`, started right after the command.
+/// The export of a run's session to every configured backend, as a separate process:
+/// `agentops sync --follow ID`, started right after the command, which follows the
+/// session log with each exporter (`LogFollower`).
 ///
 /// A process rather than a thread here because the networking library (libcurl,
 /// through FoundationNetworking) would double agentops-run's start-up for every run,
-/// key or not. It reads the session file that agentops-run writes, so the local store
-/// stays the source of truth: whatever it has not uploaded when agentops-run stops
+/// key or not. It reads the session log that agentops-run writes, so the local store
+/// stays the source of truth: whatever it has not exported when agentops-run stops
 /// waiting is left for `agentops sync`.
-public final class BackgroundUpload: @unchecked Sendable {
+///
+/// `@unchecked Sendable`: `Process` is not `Sendable`, and this only reads its pid and
+/// status after the termination semaphore says it ended.
+public final class BackgroundExport: @unchecked Sendable {
     private let process: Process
     private let exited = DispatchSemaphore(value: 0)
+    /// The exporters whose cursors say when the session is exported.
+    private let exporters: [String]
 
-    /// Starts the upload of `session`, or returns nil (with the reason) when the
-    /// `agentops` tool cannot be found or started.
+    /// Starts the export of `session`, or says why it cannot start (the `agentops`
+    /// tool cannot be found or started).
     ///
     /// - Parameters:
-    ///   - environment: the environment with the API key and endpoint.
-    public static func start(session: SessionID, environment: [String: String]) -> Result<BackgroundUpload, Failure> {
+    ///   - environment: the environment with the backends' settings.
+    ///   - exporters: the names of the exporters that environment configures.
+    public static func start(session: SessionID, environment: [String: String],
+                             exporters: [String] = [SyncState.exporter]) -> Result<BackgroundExport, Failure> {
         guard let tool = locateTool(environment: environment) else { return .failure(.toolNotFound) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
@@ -26,7 +34,8 @@ public final class BackgroundUpload: @unchecked Sendable {
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
-        let upload = BackgroundUpload(process: process, session: session, store: LocalStore(environment: environment))
+        let upload = BackgroundExport(process: process, session: session, store: LocalStore(environment: environment),
+                                      exporters: exporters)
         process.terminationHandler = { [upload] _ in upload.exited.signal() }
         do {
             try process.run()
@@ -39,10 +48,11 @@ public final class BackgroundUpload: @unchecked Sendable {
     private let session: SessionID
     private let store: LocalStore
 
-    private init(process: Process, session: SessionID, store: LocalStore) {
+    private init(process: Process, session: SessionID, store: LocalStore, exporters: [String]) {
         self.process = process
         self.session = session
         self.store = store
+        self.exporters = exporters
     }
 
     /// Why the upload did not start or finish.
@@ -62,10 +72,10 @@ public final class BackgroundUpload: @unchecked Sendable {
         }
     }
 
-    /// Waits until the run's session is uploaded (acknowledged up to its end record, its
-    /// last line), at most `seconds`; then stops the
-    /// upload. Once the session is uploaded the process may go on, on its own, with
-    /// sessions earlier runs left unsent (`--catch-up`).
+    /// Waits until every exporter acknowledged the run's session up to its end record
+    /// (its last line), at most `seconds`; then stops the export. Once the session is
+    /// exported the process may go on, on its own, with sessions earlier runs left
+    /// unsent (`--catch-up`).
     ///
     /// - Returns: nil when the session was uploaded, else why not.
     public func finish(within seconds: Double) -> Failure? {
@@ -73,11 +83,13 @@ public final class BackgroundUpload: @unchecked Sendable {
         var ended = false
         while !ended {
             ended = exited.wait(timeout: .now() + 0.01) == .success
-            if !ended, SyncState.isAcknowledged(session, store: store) { return nil }
+            if !ended, exporters.allSatisfy({ ExportCursor.isAcknowledged(session, store: store, exporter: $0) }) {
+                return nil
+            }
             if DispatchTime.now() >= deadline { break }
         }
         if !ended {
-            // Stopping it loses nothing: its progress is saved after each acknowledgement.
+            // Stopping it loses nothing: each cursor is saved after each acknowledgement.
             kill(process.processIdentifier, SIGTERM)
             if exited.wait(timeout: .now() + 1) == .timedOut { kill(process.processIdentifier, SIGKILL) }
             return .unfinished(seconds: seconds)

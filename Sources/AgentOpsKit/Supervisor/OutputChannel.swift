@@ -16,7 +16,7 @@ public struct OutputChannel: Sendable {
     /// stalls on every write (measured 3.5× slower for `dd bs=1M`).
     public static func pipe() throws(LaunchError) -> OutputChannel {
         guard let pair = PipePair.make() else {
-            throw .notExecutable(path: "(pipe)", reason: "cannot create a pipe: \(errnoText())")
+            throw .cannotPrepare(what: "a pipe", reason: errnoText())
         }
         _ = fcntl(pair.read, fcntlSetPipeSize, Int32(1 << 20))
         return OutputChannel(parentFD: pair.read, childFD: pair.write, isTerminal: false)
@@ -29,7 +29,7 @@ public struct OutputChannel: Sendable {
         var master: Int32 = -1
         var slave: Int32 = -1
         guard openpty(&master, &slave, nil, nil, nil) == 0 else {
-            throw .notExecutable(path: "(terminal)", reason: "cannot create a pseudo-terminal: \(errnoText())")
+            throw .cannotPrepare(what: "a pseudo-terminal", reason: errnoText())
         }
         // Same brief window as `PipePair`: Foundation's spawn closes stray descriptors.
         _ = fcntl(master, F_SETFD, FD_CLOEXEC)

@@ -6,7 +6,7 @@ public enum EndReason {
     /// Signals that ask the command to stop: receiving one makes the run a `Fail` even
     /// if the command then exits 0 (it was stopped, it did not finish), as the SDK
     /// ends a session `Fail` on SIGINT and SIGTERM.
-    public static let stopSignals: Set<Int32> = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+    public static var stopSignals: Set<Int32> { Supervisor.stopSignals }
 
     /// The end state and reason for a command that ran.
     ///
@@ -66,6 +66,8 @@ public enum EndReason {
             return (.fail, "Command not found: \(launchError) (exit 127)")
         case .notExecutable:
             return (.fail, "Command could not be started: \(launchError) (exit 126)")
+        case .cannotPrepare:
+            return (.fail, "Command could not be started: \(launchError) (exit 125)")
         }
     }
 

@@ -22,10 +22,10 @@ public struct ArgumentCursor {
     ///
     /// - Returns: nil when the current argument is another option.
     /// - Throws: `UsageError.missingValue` when the value is missing.
-    public mutating func value(for long: String, short: String? = nil) throws -> String? {
+    public mutating func value(for long: String, short: String? = nil) throws(UsageError) -> String? {
         let argument = current
         if argument == long || (short != nil && argument == short) {
-            guard index + 1 < arguments.count else { throw UsageError.missingValue(option: argument) }
+            guard index + 1 < arguments.count else { throw .missingValue(option: argument) }
             index += 2
             return arguments[index - 1]
         }

@@ -2,34 +2,26 @@ import AgentOpsKit
 import Foundation
 import Glibc
 
-/// Uploads what is unsent of one stored session to the AgentOps v2 API, as the SDK
+/// The AgentOps v2 API as an exporter of session logs: it sends a session as the SDK
 /// does on the wire: `create_session`, events in batches to `create_events`, and
-/// `update_session` for tag changes and the end.
+/// `update_session` for tag changes, a declared end and the end.
 ///
-/// It works through the session file from the last acknowledged offset and moves the
-/// offset only after an acknowledgement, so stopping at any point — a dead backend,
-/// a deadline, a kill — loses nothing: the next upload resumes there. Event ids make
-/// a batch sent twice (acknowledged, but the offset not yet saved) harmless.
-public final class SessionUploader {
+/// It moves its cursor (`SyncState`, `ID.sync`) only after an acknowledgement, so
+/// stopping at any point — a dead backend, a deadline, a kill — loses nothing: the next
+/// export resumes there. Event ids make a batch sent twice (acknowledged, but the
+/// cursor not yet saved) harmless.
+public final class AgentOpsExporter: SessionExporter {
     /// At most this many events per `create_events` call (as the SDK).
     public static let maxBatchEvents = 25
     /// And at most about this many bytes of JSON.
     public static let maxBatchBytes = 1 << 20
-    /// How often a followed session file is looked at for new records: each look is an
-    /// open, a seek and an empty read, and the end of a run waits for the last one.
-    static let followInterval: useconds_t = 25_000
 
-    /// How an upload went.
-    public struct Report: Sendable {
-        /// Events acknowledged in this upload.
-        public var eventsSent = 0
-        /// Whether everything recorded so far is acknowledged.
-        public var complete = false
-        /// The last reason something could not be sent.
-        public var problem: String?
-        /// The API's `token_cost` for the session, when it answered one.
-        public var tokenCost: JSONValue?
-    }
+    public let name = SyncState.exporter
+    public var acknowledgedOffset: Int { state.offset }
+    /// Events acknowledged by this exporter.
+    public private(set) var eventsSent = 0
+    /// The API's `token_cost` for the session, when it answered one.
+    public var tokenCost: JSONValue? { state.tokenCost }
 
     private let store: LocalStore
     private let id: SessionID
@@ -37,14 +29,20 @@ public final class SessionUploader {
     private let deadline: DispatchTime
     private let requestTimeout: Double
     private var state: SyncState
-    private var report = Report()
-    /// The session as of the records read so far: what create_session and
-    /// update_session send, kept up to date as the file is read rather than re-read.
+    private var batch = Batch()
+    /// The last reason something could not be sent, for the error that stops the export.
+    private var problem: String?
+    /// The session as of the records taken so far: what create_session and
+    /// update_session send.
     private var summary: SessionSummary?
+    private var handedOver: Bool
 
-    private struct Stop: Error {}
+    /// Why the export stopped.
+    struct Stop: Error, CustomStringConvertible {
+        let description: String
+    }
 
-    /// An uploader for session `id` that gives up at `deadline`.
+    /// An exporter of session `id` to the API behind `client`, giving up at `deadline`.
     public init(store: LocalStore, id: SessionID, client: APIClient, deadline: DispatchTime,
                 requestTimeout: Double = 5) {
         self.store = store
@@ -53,57 +51,39 @@ public final class SessionUploader {
         self.deadline = deadline
         self.requestTimeout = requestTimeout
         state = SyncState.load(store: store, id: id)
+        handedOver = SyncState.exists(id, store: store)
     }
 
-    /// Uploads what is unsent.
-    ///
-    /// - Parameter follow: keep going while the session is being recorded, until its
-    ///   end is uploaded, the deadline passes, or the process that started this one
-    ///   (agentops-run) is gone — then after one last pass.
-    public func run(follow: Bool) -> Report {
-        let path = store.path(of: id)
-        let parent = getppid()
-        var lastPass = false
-        do {
-            // Marks the session as handed to the API before anything is acknowledged, so
-            // `agentops sessions` shows it as not uploaded rather than as local only.
-            if !SyncState.exists(id, store: store) { try state.save(store: store, id: id) }
-            if state.offset > 0 { summary = try SessionSummary.load(path: path, upTo: state.offset) }
-            while true {
-                var ended = false
-                var batch = Batch()
-                let (_, end) = try SessionReader.read(path: path, from: state.offset) { record, offset in
-                    SessionSummary.fold(record, into: &summary)
-                    switch record {
-                    case .start:
-                        try ensureSession()
-                        try advance(to: offset)
-                    case let .event(event):
-                        batch.add(JSONWriter.compact(event.json), endingAt: offset)
-                        if batch.isFull { try send(&batch) }
-                    case .tags, .declaredEnd, .end:
-                        try send(&batch)
-                        try updateSession()
-                        try advance(to: offset)
-                        if case .end = record { ended = true }
-                    }
-                }
-                try send(&batch)
-                if state.offset < end { try advance(to: end) }  // skipped (corrupted) lines
-                if ended || !follow || lastPass { break }
-                if DispatchTime.now() >= deadline { throw Stop() }
-                if getppid() != parent {
-                    lastPass = true
-                    continue
-                }
-                usleep(Self.followInterval)
-            }
-            report.complete = !lastPass || SyncState.isUploaded(id, store: store)
-        } catch {
-            if report.problem == nil { report.problem = "\(error)" }
+    public func take(_ record: StoreRecord, session: SessionSummary, endingAt offset: Int) throws {
+        summary = session
+        try handOver()
+        switch record {
+        case .start:
+            try ensureSession()
+            try advance(to: offset)
+        case let .event(event):
+            batch.add(JSONWriter.compact(event.json), endingAt: offset)
+            if batch.isFull { try send() }
+        case .tags, .tagsAdded, .declaredEnd, .end:
+            try send()
+            try updateSession()
+            try advance(to: offset)
         }
-        report.tokenCost = state.tokenCost
-        return report
+    }
+
+    public func flush(endingAt offset: Int, session: SessionSummary?) throws {
+        summary = session ?? summary
+        try handOver()
+        try send()
+        if state.offset < offset { try advance(to: offset) }  // skipped (corrupted) lines
+    }
+
+    /// Marks the session as handed to the API before anything is acknowledged, so
+    /// `agentops sessions` shows it as not uploaded rather than as local only.
+    private func handOver() throws {
+        guard !handedOver else { return }
+        try state.save(store: store, id: id)
+        handedOver = true
     }
 
     /// Events waiting to be sent, already encoded, with the offset just past the last.
@@ -112,7 +92,9 @@ public final class SessionUploader {
         var bytes = 0
         var endOffset = 0
 
-        var isFull: Bool { events.count >= SessionUploader.maxBatchEvents || bytes >= SessionUploader.maxBatchBytes }
+        var isFull: Bool {
+            events.count >= AgentOpsExporter.maxBatchEvents || bytes >= AgentOpsExporter.maxBatchBytes
+        }
 
         mutating func add(_ event: [UInt8], endingAt offset: Int) {
             events.append(event)
@@ -135,10 +117,7 @@ public final class SessionUploader {
 
     /// The session as the SDK sends it (the keys the server reads, and `event_counts`).
     private func sessionObject() throws -> JSONValue {
-        guard let summary else {
-            report.problem = "the session file has no start record"
-            throw Stop()
-        }
+        guard let summary else { throw Stop(description: "the session log has no start record") }
         let session = summary.session
         return .object([
             ("session_id", .string(session.id.value)),
@@ -159,21 +138,20 @@ public final class SessionUploader {
         let data = try call { self.client.post("/v2/create_session", body: body, jwt: nil, apiKey: true,
                                                timeout: self.timeout()) }
         guard let json = try? JSONParser.parse(data), let jwt = json["jwt"]?.stringValue else {
-            report.problem = "create_session answered without a jwt"
-            throw Stop()
+            throw Stop(description: "create_session answered without a jwt")
         }
         state.jwt = jwt
         state.sessionURL = json["session_url"]?.stringValue
         try state.save(store: store, id: id)
     }
 
-    private func send(_ batch: inout Batch) throws {
+    private func send() throws {
         guard !batch.events.isEmpty else { return }
         try ensureSession()
         let body = batch.body
         _ = try call { self.client.post("/v2/create_events", encoded: body, jwt: self.state.jwt, apiKey: true,
                                         timeout: self.timeout()) }
-        report.eventsSent += batch.events.count
+        eventsSent += batch.events.count
         let end = batch.endOffset
         batch = Batch()
         try advance(to: end)
@@ -206,27 +184,25 @@ public final class SessionUploader {
         var attempt = 0
         var reauthorized = false
         while true {
-            guard DispatchTime.now() < deadline else { throw Stop() }
+            guard DispatchTime.now() < deadline else { throw Stop(description: problem ?? "the deadline passed") }
             switch make() {
             case let .ok(data):
                 return data
             case .unauthorized:
                 guard !reauthorized, state.jwt != nil else {
-                    report.problem = "the API refused the key or the session (HTTP 401)"
-                    throw Stop()
+                    throw Stop(description: "the API refused the key or the session (HTTP 401)")
                 }
                 reauthorized = true
                 try reauthorize()
             case let .retry(reason, after):
-                report.problem = reason
+                problem = reason
                 let backoff = min(8, 0.25 * pow(2, Double(attempt))) * Double.random(in: 0.5...1.5)
                 let delay = after ?? backoff
-                guard DispatchTime.now() + delay < deadline else { throw Stop() }
+                guard DispatchTime.now() + delay < deadline else { throw Stop(description: reason) }
                 usleep(useconds_t(delay * 1_000_000))
                 attempt += 1
             case let .fail(reason):
-                report.problem = reason
-                throw Stop()
+                throw Stop(description: reason)
             }
         }
     }
@@ -235,8 +211,7 @@ public final class SessionUploader {
         let body = JSONValue.object([("session_id", .string(id.value))])
         let outcome = client.post("/v2/reauthorize_jwt", body: body, jwt: nil, apiKey: true, timeout: timeout())
         guard case let .ok(data) = outcome, let jwt = (try? JSONParser.parse(data))?["jwt"]?.stringValue else {
-            report.problem = "re-authorising the session failed"
-            throw Stop()
+            throw Stop(description: "re-authorising the session failed")
         }
         state.jwt = jwt
         try state.save(store: store, id: id)

@@ -1,0 +1,11 @@
+/// Where a captured stream's events go (the run's recorder).
+///
+/// Called on the stream's pump thread right after the bytes were passed through, so
+/// it must not block for long and never throws: a failure to record is the sink's to
+/// report, and can never hold back or change the command's output.
+public protocol CapturedEventSink: AnyObject, Sendable {
+    /// The session the events belong to.
+    var sessionID: SessionID { get }
+    /// Records one event.
+    func record(_ event: Event)
+}

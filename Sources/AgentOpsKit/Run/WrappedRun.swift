@@ -1,0 +1,129 @@
+import Foundation
+
+/// One agentops-run from parsed options to its exit: the session it records into, the
+/// listener and exporters it offers, the supervised command, and how it all ends.
+///
+/// The order matters and is the design: signals are relayed before anything slow; the
+/// session's start is in the log before the command starts; the listener and the
+/// background exporters start once the command runs, never delaying it; the listener
+/// stops before the end is written, so what the command's SDK sent is in first.
+public enum WrappedRun {
+    /// Runs the command of `options` as a recorded session.
+    ///
+    /// - Parameter given: the environment agentops-run was started with.
+    /// - Returns: how agentops-run must end.
+    public static func execute(_ options: RunOptions, environment given: [String: String]) -> WrapperExit {
+        // Inside another run, AGENTOPS_API_ENDPOINT may be that run's listener: this
+        // run's own settings are the real ones behind it.
+        let environment = ListenerEnvironment.upstream(given)
+        let console = Console(program: "agentops-run", quiet: options.quiet, environment: environment)
+        let redactor: Redactor
+        let joined: SessionID?
+        let prices: PriceTable
+        do {
+            redactor = try Redactor(environment: environment, patterns: options.redactPatterns)
+            joined = try options.sessionToJoin(environment: environment)
+            prices = try PriceTable.configured(file: options.pricesFile, environment: environment)
+        } catch {
+            console.error("\(error)")
+            return .code(ExitCodes.usage)
+        }
+
+        // Before anything slow: a signal arriving from here on is forwarded to the child
+        // (queued until it exists) instead of killing agentops-run.
+        let supervisor = Supervisor()
+        _ = SignalRelay { supervisor.deliver($0) }
+
+        let sessionID = joined ?? .random()
+        let store = LocalStore(environment: environment)
+        let owner = joined == nil || !store.exists(sessionID)
+        let run = SessionRun(sessionID: sessionID, owner: owner, store: store, console: console, redactor: redactor,
+                             prices: prices)
+        let start = Timestamp.now()
+        if owner {
+            let defaultTags = environment["AGENTOPS_DEFAULT_TAGS"].map { [$0] } ?? []
+            let session = Session(
+                id: sessionID, initTimestamp: start, tags: options.tags + defaultTags,
+                hostEnv: HostEnvironment.collect(workingDirectory: FileManager.default.currentDirectoryPath,
+                                                 environment: environment),
+                command: options.command, video: options.video)
+            run.recorder.write([.start(session)])
+        } else if !options.tags.isEmpty {
+            run.recorder.write([.tagsAdded(Tags.normalized(options.tags))])
+        }
+
+        // Only the run that owns the session exports it; a malformed key is one warning.
+        var apiKey: String?
+        var exportEnvironment: [String: String]?
+        switch Result(catching: { () throws(APIConfiguration.Problem) in try APIConfiguration(environment: environment) }) {
+        case let .success(configuration):
+            apiKey = configuration.apiKey
+            if owner { exportEnvironment = environment }
+        case .failure(.noKey):
+            break
+        case let .failure(problem):
+            if owner { console.warning("\(problem)") }
+        }
+        var export: BackgroundExport?
+        var exportFailure: BackgroundExport.Failure?
+
+        // The SDK in the command records into this session through the listener,
+        // unless --no-listener, or an outer run's listener already serves the session.
+        var (listener, childEnvironment) = SDKListenerOffer.make(
+            session: sessionID, options: options, given: given, upstream: environment, apiKey: apiKey,
+            recorder: run.recorder, sessionPath: store.path(of: sessionID), prices: prices, console: console)
+        childEnvironment["AGENTOPS_SESSION_ID"] = sessionID.value
+        let commandLine = ShellQuoting.join(options.command)
+        let outcome: Supervisor.Outcome
+        do {
+            let executable = try CommandResolver.resolve(options.command[0], searchPath: childEnvironment["PATH"])
+            let configuration = Supervisor.Configuration(
+                executable: executable, arguments: Array(options.command.dropFirst()), environment: childEnvironment,
+                limits: options.captureLimits,
+                timeout: options.timeout, timeoutSignal: options.timeoutSignal, killAfter: options.killAfter,
+                terminalMode: options.terminalMode)
+            // A stream an outer run records is not recorded again here; with --no-capture
+            // none is, and nested runs are told so (through the marker) unless an outer
+            // run records it anyway.
+            let upstream = Set(OutputStream.allCases.filter {
+                CaptureMarker.isRecordedUpstream($0, session: sessionID, environment: environment)
+            })
+            let sink: CapturedEventSink? = options.noCapture ? nil : run.recorder
+            outcome = try supervisor.run(
+                configuration,
+                stdoutSink: upstream.contains(.stdout) ? nil : sink,
+                stderrSink: upstream.contains(.stderr) ? nil : sink,
+                session: sessionID,
+                recordedStreams: options.noCapture ? upstream : Set(OutputStream.allCases),
+                afterLaunch: {
+                    listener?.start()
+                    guard let exportEnvironment else { return }
+                    switch BackgroundExport.start(session: sessionID, environment: exportEnvironment) {
+                    case let .success(started): export = started
+                    case let .failure(failure): exportFailure = failure
+                    }
+                })
+        } catch {
+            listener?.stop()
+            console.error("\(error)")
+            let (state, reason) = EndReason.of(launchError: error)
+            run.finish(start: start, commandLine: commandLine, state: state, reason: reason, exit: nil,
+                       export: nil, flushTimeout: options.flushTimeout)
+            return .code(error.exitCode)
+        }
+
+        // What the SDK sent is in before the session is ended.
+        listener?.stop()
+        if let exportFailure { console.warning("AgentOps API: \(exportFailure); the session is kept locally") }
+        let (state, reason) = EndReason.of(exit: outcome.exit, forwardedSignals: outcome.forwardedSignals,
+                                           interventions: outcome.interventions)
+        let failure = run.finish(start: start, commandLine: commandLine, state: state, reason: reason,
+                                 exit: outcome.exit, export: export, flushTimeout: options.flushTimeout)
+            ?? exportFailure
+        let exit = EndReason.wrapperExit(exit: outcome.exit, interventions: outcome.interventions)
+        if options.strict, exportEnvironment != nil, failure != nil, exit == .code(0) {
+            return .code(ExitCodes.telemetry)
+        }
+        return exit
+    }
+}

@@ -1,0 +1,112 @@
+import Glibc
+
+/// The session log: one append-only JSON Lines file per session, and the bus of the
+/// whole design. Every writer appends through this type (the wrapper's capture and
+/// listener, nested runs, `agentops event|tags|end`), and every reader and exporter
+/// reads it back through `SessionLog.read` from an offset of its own.
+///
+/// An append is one `write(2)` of whole lines under an exclusive `flock`, so several
+/// processes in one session never interleave, and the lock also keeps this process's
+/// own threads (one per captured stream, the listener's) from splitting each other's
+/// lines. An append that fails part-way (a full disk, `ulimit -f`) is cut back to
+/// where it began while the lock is still held, so the next record never lands glued
+/// onto half a line.
+///
+/// The file is opened with `O_NOFOLLOW | O_NONBLOCK` and must be a regular file: a
+/// symlink planted in the store is refused rather than followed, and a FIFO can never
+/// make a writer or reader wait.
+public final class SessionLog: Sendable {
+    /// The longest line the log takes or reads back: writers refuse bigger records and
+    /// readers skip bigger lines without holding them, so readers stay in bounded memory.
+    public static let maxLineBytes = 8 << 20
+
+    /// Where the file is.
+    public let path: String
+    private let fd: Int32
+
+    /// Opens (creating, owner-only) the log at `path` for appending.
+    ///
+    /// - Throws: `StoreError.cannotOpen` (for a symlink: "Too many levels of symbolic
+    ///   links"), `.notARegularFile`.
+    public init(path: String) throws(StoreError) {
+        self.path = path
+        fd = try Self.openRegular(path, flags: O_WRONLY | O_APPEND | O_CREAT, mode: 0o600)
+    }
+
+    deinit { close(fd) }
+
+    /// Appends `records` as consecutive lines, atomically with respect to other writers.
+    ///
+    /// - Throws: `StoreError.recordTooLarge` (nothing written), `.cannotWrite` (nothing
+    ///   left behind), `.detached` when the file was deleted while open (the records
+    ///   went to a file nobody will read).
+    public func append(_ records: [StoreRecord]) throws(StoreError) {
+        var bytes: [UInt8] = []
+        for record in records {
+            let start = bytes.count
+            record.writeLine(into: &bytes)
+            if bytes.count - start > Self.maxLineBytes {
+                throw .recordTooLarge(path: path, bytes: bytes.count - start, limit: Self.maxLineBytes)
+            }
+        }
+        try locked { () throws(StoreError) in try write(bytes) }
+    }
+
+    /// Appends one record.
+    public func append(_ record: StoreRecord) throws(StoreError) { try append([record]) }
+
+    /// Reads the session and appends what `change` makes of it, holding the lock across
+    /// both, so no other writer's record can fall between the read and the write.
+    ///
+    /// - Parameter change: given the session as it stands (nil when the file has no
+    ///   start record yet), the records to append.
+    /// - Returns: the session as read.
+    @discardableResult
+    public func update(_ change: (SessionSummary?) -> [StoreRecord]) throws(StoreError) -> SessionSummary? {
+        try locked { () throws(StoreError) -> SessionSummary? in
+            let summary = try? SessionLog.summary(path: path)
+            let records = change(summary)
+            guard !records.isEmpty else { return summary }
+            var bytes: [UInt8] = []
+            for record in records { record.writeLine(into: &bytes) }
+            try write(bytes)
+            return summary
+        }
+    }
+
+    private func locked<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        guard Descriptors.retryingEINTR({ flock(fd, LOCK_EX) }) == 0 else {
+            throw .cannotWrite(path: path, reason: errnoText())
+        }
+        defer { flock(fd, LOCK_UN) }
+        return try body()
+    }
+
+    /// Writes `bytes` at the end; on failure truncates back to the old end. Called with
+    /// the lock held.
+    private func write(_ bytes: [UInt8]) throws(StoreError) {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .cannotWrite(path: path, reason: errnoText()) }
+        let written = Descriptors.writeAll(bytes, to: fd)
+        if written < bytes.count {
+            let reason = errnoText()
+            if written > 0 { _ = ftruncate(fd, info.st_size) }
+            throw .cannotWrite(path: path, reason: reason)
+        }
+        if info.st_nlink == 0 { throw .detached(path: path) }
+    }
+
+    /// Opens `path` without following a symlink or waiting on a FIFO, and checks it is
+    /// a regular file; the descriptor is blocking again when returned.
+    static func openRegular(_ path: String, flags: Int32, mode: mode_t = 0) throws(StoreError) -> Int32 {
+        let fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, mode)
+        guard fd >= 0 else { throw .cannotOpen(path: path, reason: errnoText()) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw .notARegularFile(path: path)
+        }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        return fd
+    }
+}
