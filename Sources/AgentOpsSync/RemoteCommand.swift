@@ -1,29 +1,29 @@
 import AgentOpsKit
 import Foundation
 
-/// `agentops stats ID --remote` and `agentops export ID --remote`: the same documents,
-/// as the AgentOps API has them (`GET /v2/sessions/<id>/stats` and `/export`).
-public enum RemoteCommand {
-    /// Whether `arguments` ask for a remote `stats` or `export`.
-    public static func handles(_ arguments: [String]) -> Bool {
-        let arguments = (try? AgentOpsCommand.globalOptions(arguments).command) ?? arguments
-        return ["stats", "export"].contains(arguments.first ?? "") && arguments.contains("--remote")
+/// The `agentops` commands that talk to the AgentOps API, for the router
+/// (`AgentOpsCommand.main(network:)`).
+public struct AgentOpsAPICommands: NetworkCommands {
+    /// The commands.
+    public init() {}
+
+    public func sync(_ arguments: [String], environment: [String: String]) -> Int32 {
+        SyncCommand.main(arguments: arguments, environment: environment)
     }
 
+    public func remote(_ command: String, query: String, pricesFile: String?, environment: [String: String]) -> Int32 {
+        RemoteCommand.main(command, query: query, pricesFile: pricesFile, environment: environment)
+    }
+}
+
+/// `agentops stats ID --remote` and `agentops export ID --remote`: the same documents,
+/// as the AgentOps API has them (`GET /v2/sessions/<id>/stats` and `/export`).
+enum RemoteCommand {
     /// Runs `agentops stats|export ID --remote`.
     ///
-    /// - Returns: 0 with the document on stdout; 1 when the API or the key fails;
-    ///   2 for a usage error.
-    public static func main(arguments given: [String], environment: [String: String]) -> Int32 {
+    /// - Returns: 0 with the document on stdout; 1 when the API or the key fails.
+    static func main(_ command: String, query: String, pricesFile: String?, environment: [String: String]) -> Int32 {
         let console = Console(program: "agentops", quiet: false, environment: environment)
-        // `handles` said yes, so the global options parse.
-        let (pricesFile, arguments) = (try? AgentOpsCommand.globalOptions(given)) ?? (nil, given)
-        let command = arguments[0]
-        let rest = arguments.dropFirst().filter { $0 != "--remote" }
-        guard rest.count == 1, let query = rest.first, !query.hasPrefix("-") else {
-            console.error("usage: agentops \(command) ID --remote")
-            return 2
-        }
         guard let configuration = APIConfiguration.required(environment, for: "ask the AgentOps API", console: console)
         else { return 1 }
         // A local prefix or `last` names a stored session; anything else must be an id.

@@ -1,7 +1,16 @@
 import Foundation
-import Glibc
 
-/// `agentops`: lists, summarises and exports the sessions in the local store.
+/// The commands of `agentops` that talk to the AgentOps API. They live in the
+/// AgentOpsSync module, which links FoundationNetworking, and the `agentops` executable
+/// hands them to the router; agentops-run never links them.
+public protocol NetworkCommands: Sendable {
+    /// `agentops sync …` (arguments after `sync`).
+    func sync(_ arguments: [String], environment: [String: String]) -> Int32
+    /// `agentops stats|export ID --remote`: the API's own document for `query`.
+    func remote(_ command: String, query: String, pricesFile: String?, environment: [String: String]) -> Int32
+}
+
+/// `agentops`: the one router of its subcommands, each in a file of its own.
 public enum AgentOpsCommand {
     /// Exit statuses of `agentops`.
     public enum Status {
@@ -15,8 +24,10 @@ public enum AgentOpsCommand {
 
     /// Runs `agentops` with `arguments` (without argv[0]).
     ///
+    /// - Parameter network: the commands that need the AgentOps API (nil: not linked).
     /// - Returns: the exit status.
-    public static func main(arguments given: [String], environment: [String: String]) -> Int32 {
+    public static func main(arguments given: [String], environment: [String: String],
+                            network: NetworkCommands? = nil) -> Int32 {
         let console = Console(program: "agentops", quiet: false, environment: environment)
         let (pricesFile, arguments): (String?, [String])
         do {
@@ -30,6 +41,10 @@ public enum AgentOpsCommand {
             return Status.usage
         }
         let rest = Array(arguments.dropFirst())
+        if let network, let routed = routeToNetwork(subcommand, rest, pricesFile: pricesFile, environment: environment,
+                                                    network: network, console: console) {
+            return routed
+        }
         let store = LocalStore(environment: environment)
         do {
             // Only the commands that price read the price file: a broken one must not
@@ -45,17 +60,17 @@ public enum AgentOpsCommand {
                 print("agentops \(Version.current)")
                 return Status.ok
             case "sessions":
-                return try sessions(rest, store: store, prices: try prices(), console: console)
+                return try SessionsCommand.run(rest, store: store, prices: try prices(), console: console)
             case "stats":
-                return try stats(rest, store: store, prices: try prices(), console: console)
+                return try StatsCommand.run(rest, store: store, prices: try prices(), console: console)
             case "export":
-                return try export(rest, store: store, prices: try prices(), console: console)
+                return try ExportCommand.run(rest, store: store, prices: try prices(), console: console)
             case "show":
-                return try show(rest, store: store, prices: try prices(), console: console)
+                return try ShowCommand.run(rest, store: store, prices: try prices(), console: console)
             case "prices":
                 return try PricesCommand.run(rest, prices: try prices())
             case "prune":
-                return try prune(rest, store: store, console: console)
+                return try PruneCommand.run(rest, store: store, console: console)
             case "event":
                 return try SessionCommands.event(rest, store: store, environment: environment)
             case "tags":
@@ -74,6 +89,22 @@ public enum AgentOpsCommand {
         }
     }
 
+    /// `sync`, and `stats`/`export` with `--remote`, go to the network commands.
+    ///
+    /// - Returns: their exit status, or nil for a local command.
+    private static func routeToNetwork(_ subcommand: String, _ rest: [String], pricesFile: String?,
+                                       environment: [String: String], network: NetworkCommands,
+                                       console: Console) -> Int32? {
+        if subcommand == "sync" { return network.sync(rest, environment: environment) }
+        guard ["stats", "export"].contains(subcommand), rest.contains("--remote") else { return nil }
+        let others = rest.filter { $0 != "--remote" }
+        guard others.count == 1, let query = others.first, !query.hasPrefix("-") else {
+            console.error("usage: agentops \(subcommand) ID --remote")
+            return Status.usage
+        }
+        return network.remote(subcommand, query: query, pricesFile: pricesFile, environment: environment)
+    }
+
     /// Splits the tool's one global option, `--prices FILE` before the command (as
     /// `git -C`), from the command and its arguments.
     ///
@@ -83,180 +114,6 @@ public enum AgentOpsCommand {
         var cursor = ArgumentCursor(arguments)
         guard !cursor.isAtEnd, let file = try cursor.value(for: "--prices") else { return (nil, arguments) }
         return (file, cursor.isAtEnd ? [] : cursor.remaining)
-    }
-
-    private static func sessions(_ arguments: [String], store: LocalStore, prices: PriceTable,
-                                console: Console) throws -> Int32 {
-        var limit = 20
-        var json = false
-        var tags: [String] = []
-        var state: EndState?
-        var since: Timestamp?
-        var cursor = ArgumentCursor(arguments)
-        while !cursor.isAtEnd {
-            if let value = try cursor.value(for: "--limit", short: "-n") {
-                guard let number = Int(value), number >= 0 else {
-                    throw UsageError.invalidValue(option: "--limit", value: value, expected: "a number ≥ 0 (0: all)")
-                }
-                limit = number
-            } else if let value = try cursor.value(for: "--tag", short: "-t") {
-                tags.append(value)
-            } else if let value = try cursor.value(for: "--state") {
-                guard let parsed = EndState.allCases.first(where: { $0.rawValue.lowercased() == value.lowercased() })
-                else {
-                    throw UsageError.invalidValue(option: "--state", value: value,
-                                                  expected: "Success, Fail or Indeterminate")
-                }
-                state = parsed
-            } else if let value = try cursor.value(for: "--since") {
-                guard let parsed = sinceTimestamp(value) else {
-                    throw UsageError.invalidValue(option: "--since", value: value,
-                                                  expected: "a duration ago (2h, 7d) or a date (2026-11-21, ISO 8601)")
-                }
-                since = parsed
-            } else if cursor.flag("--json") {
-                json = true
-            } else if cursor.flag("-h", "--help") {
-                print(helpText)
-                return Status.ok
-            } else {
-                throw cursor.current.hasPrefix("-") ? UsageError.unknownOption(cursor.current)
-                    : UsageError.unexpectedArgument(cursor.current)
-            }
-        }
-        let wantedTags = Tags.normalized(tags)
-        var summaries = try store.summaries().filter { summary in
-            wantedTags.allSatisfy(summary.session.tags.contains)
-                && (state == nil || summary.session.endState == state)
-                && (since == nil || summary.session.initTimestamp >= since!)
-        }
-        if limit > 0 { summaries = Array(summaries.prefix(limit)) }
-        for summary in summaries {
-            for problem in summary.problems { console.warning("\(problem)") }
-        }
-        let now = Timestamp.now()
-        var uploaded: [SessionID: Bool] = [:]
-        for summary in summaries where SyncState.exists(summary.session.id, store: store) {
-            uploaded[summary.session.id] = SyncState.isUploaded(summary.session.id, store: store, summary: summary)
-        }
-        if json {
-            print(JSONWriter.pretty(.array(summaries.map {
-                SessionsTable.json($0, prices: prices, uploaded: uploaded[$0.session.id], now: now)
-            })))
-        } else if summaries.isEmpty {
-            console.error(tags.isEmpty && state == nil && since == nil
-                ? "no sessions in \(store.home) yet (record one with 'agentops-run -- COMMAND')"
-                : "no session matches")
-        } else {
-            print(SessionsTable.text(summaries, prices: prices, uploaded: uploaded, now: now))
-        }
-        return Status.ok
-    }
-
-    /// The single session-id argument of `stats`, `export` and `show`; `options` may
-    /// take an option (consuming it) and return true.
-    private static func sessionArgument(_ arguments: [String], store: LocalStore,
-                                        options: (inout ArgumentCursor) throws -> Bool = { _ in false }) throws -> String? {
-        var cursor = ArgumentCursor(arguments)
-        var query: String?
-        while !cursor.isAtEnd {
-            if cursor.flag("-h", "--help") { return nil }
-            if try options(&cursor) { continue }
-            if cursor.current.hasPrefix("-") { throw UsageError.unknownOption(cursor.current) }
-            guard query == nil else { throw UsageError.unexpectedArgument(cursor.current) }
-            query = cursor.current
-            cursor.advance()
-        }
-        guard let query else { throw UsageError.missingValue(option: "session id (an id, a unique prefix or 'last')") }
-        return store.path(of: try store.resolve(query))
-    }
-
-    private static func stats(_ arguments: [String], store: LocalStore, prices: PriceTable,
-                                console: Console) throws -> Int32 {
-        guard let path = try sessionArgument(arguments, store: store) else {
-            print(helpText)
-            return Status.ok
-        }
-        let summary = try SessionLog.summary(path: path)
-        for problem in summary.problems { console.warning("\(problem)") }
-        print(JSONWriter.pretty(SessionExport.stats(summary, prices: prices)))
-        return Status.ok
-    }
-
-    private static func export(_ arguments: [String], store: LocalStore, prices: PriceTable,
-                                console: Console) throws -> Int32 {
-        var format = "json"
-        let found = try sessionArgument(arguments, store: store) { cursor in
-            guard let value = try cursor.value(for: "--format") else { return false }
-            guard ["json", "jsonl"].contains(value) else {
-                throw UsageError.invalidValue(option: "--format", value: value, expected: "json or jsonl")
-            }
-            format = value
-            return true
-        }
-        guard let path = found else {
-            print(helpText)
-            return Status.ok
-        }
-        if format == "jsonl" {
-            let problems = try SessionExport.streamLines(path: path, prices: prices) { line in Descriptors.writeAll(line + [0x0A], to: 1) }
-            for problem in problems { console.warning("\(problem)") }
-            return Status.ok
-        }
-        let (document, problems) = try SessionExport.document(path: path, prices: prices)
-        for problem in problems { console.warning("\(problem)") }
-        print(JSONWriter.pretty(document))
-        return Status.ok
-    }
-
-    private static func show(_ arguments: [String], store: LocalStore, prices: PriceTable,
-                                console: Console) throws -> Int32 {
-        guard let path = try sessionArgument(arguments, store: store) else {
-            print(helpText)
-            return Status.ok
-        }
-        let summary = try SessionLog.summary(path: path)
-        let (document, problems) = try SessionExport.document(path: path, prices: prices)
-        for problem in problems { console.warning("\(problem)") }
-        let colour = isatty(1) == 1 && console.colour
-        print(SessionView.render(document, summary: summary, prices: prices, colour: colour))
-        return Status.ok
-    }
-
-    private static func prune(_ arguments: [String], store: LocalStore, console: Console) throws -> Int32 {
-        var olderThan: Double?
-        var keep: Int?
-        var cursor = ArgumentCursor(arguments)
-        while !cursor.isAtEnd {
-            if let value = try cursor.value(for: "--older-than") {
-                guard let seconds = DurationParser.seconds(value) else {
-                    throw UsageError.invalidValue(option: "--older-than", value: value, expected: "a duration such as 30d")
-                }
-                olderThan = seconds
-            } else if let value = try cursor.value(for: "--keep") {
-                guard let number = Int(value), number >= 0 else {
-                    throw UsageError.invalidValue(option: "--keep", value: value, expected: "a number ≥ 0")
-                }
-                keep = number
-            } else {
-                throw cursor.current.hasPrefix("-") ? UsageError.unknownOption(cursor.current)
-                    : UsageError.unexpectedArgument(cursor.current)
-            }
-        }
-        guard olderThan != nil || keep != nil else { throw UsageError.missingValue(option: "--older-than or --keep") }
-        let removed = try store.prune(olderThan: olderThan, keep: keep)
-        console.info("removed \(removed.count) session\(removed.count == 1 ? "" : "s")")
-        return Status.ok
-    }
-
-    /// `--since`: a duration ago (`2h`, `7d`), a date (`2026-11-21`, UTC midnight) or an
-    /// ISO 8601 timestamp.
-    static func sinceTimestamp(_ text: String, now: Timestamp = .now()) -> Timestamp? {
-        if let seconds = DurationParser.seconds(text) {
-            return Timestamp(microseconds: now.microseconds - Int64(seconds * 1_000_000))
-        }
-        if let exact = Timestamp(iso8601: text) { return exact }
-        return Timestamp(iso8601: text + "T00:00:00+00:00")
     }
 
     /// `agentops --help`; the man page says the same (a test checks the commands).

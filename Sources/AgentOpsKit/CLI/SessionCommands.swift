@@ -1,6 +1,7 @@
 import Foundation
 
-/// `agentops event …`, `agentops tags …` and `agentops end …`: record LLM calls, tool
+/// What `agentops event …`, `agentops tags …` and `agentops end …` share (each in a file
+/// of its own): they record LLM calls, tool
 /// calls, actions, errors, tags and a declared end into a running session from any
 /// language — what the Python SDK's `record`, `add_tags` and `end_session` do.
 ///
@@ -39,117 +40,15 @@ enum SessionCommands {
     }
 
     /// The options a kind of event takes, and which are required.
-    private struct Spec {
+    struct Spec {
         var command: String
         var options: [String]
         var required: [String]
     }
 
-    /// `agentops event KIND [options]`.
-    static func event(_ arguments: [String], store: LocalStore, environment: [String: String]) throws -> Int32 {
-        guard let kind = arguments.first else {
-            throw Failure.missing("the event kind (llm, tool, action or error)")
-        }
-        let specs: [String: Spec] = [
-            "llm": Spec(command: "event llm", options: ["--model", "--prompt-tokens", "--completion-tokens",
-                                                        "--prompt", "--completion", "--cost", "--cached-tokens"],
-                        required: ["--model", "--prompt-tokens", "--completion-tokens"]),
-            "tool": Spec(command: "event tool", options: ["--name", "--params", "--returns"], required: ["--name"]),
-            "action": Spec(command: "event action", options: ["--type", "--logs"], required: ["--type"]),
-            "error": Spec(command: "event error", options: ["--type", "--code", "--details"], required: ["--type"]),
-        ]
-        guard let spec = specs[kind] else {
-            throw Failure.invalid(option: "event", value: kind, expected: "llm, tool, action or error")
-        }
-        let (values, rest) = try parse(Array(arguments.dropFirst()), spec: spec)
-        if let extra = rest.first { throw Failure.unexpectedArgument(extra, command: spec.command) }
-        let (id, file) = try openSession(values["--session-id"], store: store, environment: environment)
-        let now = Timestamp.now()
-        let fields: [(String, JSONValue)]
-        let type: EventType
-        switch kind {
-        case "llm":
-            type = .llms
-            var llm: [(String, JSONValue)] = [
-                ("agent_id", .null), ("thread_id", .null),
-                ("prompt", .optionalString(values["--prompt"])),
-                ("completion", .optionalString(values["--completion"])),
-                ("model", .string(values["--model"]!)),
-                ("prompt_tokens", .int(try count(values["--prompt-tokens"]!, option: "--prompt-tokens"))),
-                ("completion_tokens", .int(try count(values["--completion-tokens"]!, option: "--completion-tokens"))),
-            ]
-            // No --cost: null, as the SDK sends it, and the tokens are priced from the
-            // price table (here and on the server).
-            llm.append(("cost", try values["--cost"].map { .number(try money($0)) } ?? .null))
-            if let cached = values["--cached-tokens"] {
-                // Prompt tokens served from the provider's cache, priced at the cached
-                // rate where the table has one (a field the server ignores).
-                let tokens = try count(cached, option: "--cached-tokens")
-                guard tokens <= llm.first(where: { $0.0 == "prompt_tokens" })?.1.intValue ?? 0 else {
-                    throw Failure.invalid(option: "--cached-tokens", value: cached,
-                                          expected: "a whole number ≤ --prompt-tokens")
-                }
-                llm.append(("cached_tokens", .int(tokens)))
-            }
-            llm += [("params", .null), ("returns", .null)]
-            fields = llm
-        case "tool":
-            type = .tools
-            fields = [
-                ("agent_id", .null), ("name", .string(values["--name"]!)), ("logs", .null),
-                ("params", try json(values["--params"], option: "--params")),
-                ("returns", try json(values["--returns"], option: "--returns")),
-            ]
-        case "action":
-            type = .actions
-            fields = [
-                ("agent_id", .null), ("action_type", .string(values["--type"]!)),
-                ("logs", .optionalString(values["--logs"])), ("screenshot", .null), ("params", .null),
-                ("returns", .null),
-            ]
-        default:
-            type = .errors
-            fields = [
-                ("agent_id", .null), ("error_type", .string(values["--type"]!)),
-                ("code", .optionalString(values["--code"])), ("details", .optionalString(values["--details"])),
-                ("logs", .null), ("trigger_event_id", .null), ("trigger_event_type", .null),
-            ]
-        }
-        try file.append(.event(Event(type: type, initTimestamp: now, endTimestamp: now, sessionID: id, fields: fields)))
-        return 0
-    }
-
-    /// `agentops tags add TAG...` and `agentops tags set TAG...`.
-    static func tags(_ arguments: [String], store: LocalStore, environment: [String: String]) throws -> Int32 {
-        guard let verb = arguments.first, verb == "add" || verb == "set" else {
-            throw Failure.invalid(option: "tags", value: arguments.first ?? "", expected: "add or set")
-        }
-        let spec = Spec(command: "tags \(verb)", options: [], required: [])
-        let (values, given) = try parse(Array(arguments.dropFirst()), spec: spec)
-        let tags = Tags.normalized(given)
-        if tags.isEmpty, verb == "add" { throw Failure.missing("at least one tag") }
-        let (_, file) = try openSession(values["--session-id"], store: store, environment: environment)
-        try file.append(verb == "add" ? .tagsAdded(tags) : .tags(tags))
-        return 0
-    }
-
-    /// `agentops end STATE [--reason TEXT]`.
-    static func end(_ arguments: [String], store: LocalStore, environment: [String: String]) throws -> Int32 {
-        let spec = Spec(command: "end", options: ["--reason"], required: [])
-        let (values, rest) = try parse(arguments, spec: spec)
-        guard let stateText = rest.first else { throw Failure.missing("the end state (Success, Fail or Indeterminate)") }
-        if rest.count > 1 { throw Failure.unexpectedArgument(rest[1], command: "end") }
-        guard let state = EndState.allCases.first(where: { $0.rawValue.lowercased() == stateText.lowercased() }) else {
-            throw Failure.invalid(option: "end", value: stateText, expected: "Success, Fail or Indeterminate")
-        }
-        let (_, file) = try openSession(values["--session-id"], store: store, environment: environment)
-        try file.append(.declaredEnd(.init(timestamp: .now(), state: state, reason: values["--reason"])))
-        return 0
-    }
-
     /// Splits `arguments` into option values (`--session-id` is always allowed) and
     /// the remaining positional arguments.
-    private static func parse(_ arguments: [String], spec: Spec) throws -> ([String: String], [String]) {
+    static func parse(_ arguments: [String], spec: Spec) throws -> ([String: String], [String]) {
         var values: [String: String] = [:]
         var positional: [String] = []
         var cursor = ArgumentCursor(arguments)
@@ -186,7 +85,7 @@ enum SessionCommands {
     }
 
     /// The session to record into and its file; the session must already be stored.
-    private static func openSession(_ given: String?, store: LocalStore,
+    static func openSession(_ given: String?, store: LocalStore,
                                     environment: [String: String]) throws -> (SessionID, RedactingFile) {
         guard let text = given ?? environment["AGENTOPS_SESSION_ID"].flatMap({ $0.isEmpty ? nil : $0 }) else {
             throw Failure.notInSession
@@ -205,7 +104,7 @@ enum SessionCommands {
         func append(_ record: StoreRecord) throws { try file.append(redactor.redact(record)) }
     }
 
-    private static func count(_ text: String, option: String) throws -> Int {
+    static func count(_ text: String, option: String) throws -> Int {
         guard let value = Int(text), value >= 0 else {
             throw Failure.invalid(option: option, value: text, expected: "a whole number ≥ 0")
         }
@@ -213,7 +112,7 @@ enum SessionCommands {
     }
 
     /// A cost in USD as exact decimal text.
-    private static func money(_ text: String) throws -> String {
+    static func money(_ text: String) throws -> String {
         guard (try? JSONParser.parse(text)).map({ if case .number = $0 { return true } else { return false } }) == true,
               let amount = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), amount >= 0 else {
             throw Failure.invalid(option: "--cost", value: text, expected: "an amount in USD ≥ 0, such as 0.0042")
@@ -222,7 +121,7 @@ enum SessionCommands {
     }
 
     /// A JSON document given on the command line (nil → null).
-    private static func json(_ text: String?, option: String) throws -> JSONValue {
+    static func json(_ text: String?, option: String) throws -> JSONValue {
         guard let text else { return .null }
         do {
             return try JSONParser.parse(text)
