@@ -115,21 +115,10 @@ public final class AgentOpsExporter: SessionExporter {
         }
     }
 
-    /// The session as the SDK sends it (the keys the server reads, and `event_counts`).
+    /// The session as the SDK sends it (`Session.sdkObject`).
     private func sessionObject() throws -> JSONValue {
         guard let summary else { throw Stop(description: "the session log has no start record") }
-        let session = summary.session
-        return .object([
-            ("session_id", .string(session.id.value)),
-            ("init_timestamp", .string(session.initTimestamp.description)),
-            ("end_timestamp", .optionalString(session.endTimestamp?.description)),
-            ("tags", .array(session.tags.map { .string($0) })),
-            ("end_state", .string(session.endState.rawValue)),
-            ("end_state_reason", .optionalString(session.endStateReason)),
-            ("video", .optionalString(session.video)),
-            ("host_env", session.hostEnv),
-            ("event_counts", .object(EventType.allCases.map { ($0.rawValue, .int(summary.count($0))) })),
-        ])
+        return summary.session.sdkObject(counts: summary.counts)
     }
 
     private func ensureSession() throws {

@@ -1,34 +1,11 @@
 /// Builds the documents of the AgentOps data-export endpoints from a stored session.
 public enum SessionExport {
-    /// The columns of each export table, in the server's order (its `select("*")`).
-    /// Errors also carry `init_timestamp`/`end_timestamp`, which the local store keeps
-    /// for every event.
-    static let columns: [EventType: [String]] = [
-        .actions: ["id", "session_id", "agent_id", "action_type", "logs", "screenshot", "params", "returns",
-                   "init_timestamp", "end_timestamp"],
-        .llms: ["id", "session_id", "agent_id", "thread_id", "prompt", "completion", "model", "prompt_tokens",
-                "completion_tokens", "cost", "params", "returns", "init_timestamp", "end_timestamp"],
-        .tools: ["id", "session_id", "agent_id", "name", "logs", "params", "returns", "init_timestamp",
-                 "end_timestamp"],
-        .errors: ["id", "session_id", "trigger_event_id", "trigger_event_type", "error_type", "code", "details",
-                  "logs", "timestamp", "init_timestamp", "end_timestamp"],
-    ]
-
-    /// The export table an event lands in: the server files every type it does not
-    /// know (such as `apis`) under actions.
-    static func table(for type: EventType) -> EventType {
-        switch type {
-        case .llms, .tools, .errors: return type
-        case .actions, .apis: return .actions
-        }
-    }
-
     /// An event as a row of its export table. An LLM call without a cost of its own
     /// gets its tokens' price at `prices`, as the server fills in the column; an
     /// unknown model's stays null.
     public static func row(_ event: Event, prices: PriceTable) -> JSONValue {
         let json = event.json
-        var row = columns[table(for: event.type)]!.map { ($0, json[$0] ?? .null) }
+        var row = ExportTables.columns[ExportTables.table(for: event.type)]!.map { ($0, json[$0] ?? .null) }
         if event.type == .llms, Cost.parse(json["cost"]) == nil,
            let price = prices.price(of: json["model"]?.stringValue ?? "")?.price,
            let index = row.firstIndex(where: { $0.0 == "cost" }) {
@@ -48,7 +25,7 @@ public enum SessionExport {
         var tables: [EventType: [Event]] = [:]
         let problems = try SessionLog.read(path: path) { record in
             SessionSummary.fold(record, into: &summary)
-            if case let .event(event) = record { tables[table(for: event.type), default: []].append(event) }
+            if case let .event(event) = record { tables[ExportTables.table(for: event.type), default: []].append(event) }
         }
         guard let summary else { throw StoreError.sessionNotFound(query: path, home: path) }
         var document: [(String, JSONValue)] = [("session", summary.session.exportRow)]
@@ -86,7 +63,7 @@ public enum SessionExport {
         line(JSONWriter.compact(.object([("session", summary.session.exportRow)])))
         try SessionLog.read(path: path) { record in
             guard case let .event(event) = record, case let .object(pairs) = row(event, prices: prices) else { return }
-            line(JSONWriter.compact(.object([("event_type", .string(table(for: event.type).rawValue))] + pairs)))
+            line(JSONWriter.compact(.object([("event_type", .string(ExportTables.table(for: event.type).rawValue))] + pairs)))
         }
         return summary.problems
     }

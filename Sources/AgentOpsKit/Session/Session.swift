@@ -36,23 +36,6 @@ public struct Session: Sendable, Equatable {
         self.command = command
     }
 
-    /// The session row as the export endpoint returns it (`id`, `project_id`, …,
-    /// `host_env`), followed by `command`.
-    public var exportRow: JSONValue {
-        .object([
-            ("id", .string(id.value)),
-            ("project_id", .optionalString(projectID)),
-            ("init_timestamp", .string(initTimestamp.description)),
-            ("end_timestamp", .optionalString(endTimestamp?.description)),
-            ("tags", .array(tags.map { .string($0) })),
-            ("end_state", .string(endState.rawValue)),
-            ("end_state_reason", .optionalString(endStateReason)),
-            ("video", .optionalString(video)),
-            ("host_env", hostEnv),
-            ("command", .array(command.map { .string($0) })),
-        ])
-    }
-
     /// The command line as a person would type it (shell-quoted where needed).
     public var commandLine: String { ShellQuoting.join(command) }
 }

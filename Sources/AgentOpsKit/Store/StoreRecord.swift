@@ -154,20 +154,3 @@ public enum StoreRecord: Sendable, Equatable {
     }
 }
 
-extension Session {
-    /// Reads a session back from its export row; nil when `id` or `init_timestamp` is
-    /// missing or malformed.
-    public init?(exportRow row: JSONValue) {
-        guard let id = row["id"]?.stringValue.flatMap(SessionID.init),
-              let start = row["init_timestamp"]?.stringValue.flatMap(Timestamp.init(iso8601:)) else { return nil }
-        self.init(id: id, initTimestamp: start,
-                  tags: row["tags"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-                  hostEnv: row["host_env"] ?? .null,
-                  command: row["command"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-                  video: row["video"]?.stringValue)
-        projectID = row["project_id"]?.stringValue
-        endTimestamp = row["end_timestamp"]?.stringValue.flatMap(Timestamp.init(iso8601:))
-        endState = row["end_state"]?.stringValue.flatMap(EndState.init(rawValue:)) ?? .indeterminate
-        endStateReason = row["end_state_reason"]?.stringValue
-    }
-}
