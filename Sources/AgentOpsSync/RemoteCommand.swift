@@ -24,6 +24,12 @@ public enum RemoteCommand {
             console.error("usage: agentops \(command) ID --remote")
             return 2
         }
+        do {
+            try ProcessEnvironment.checkParentKey(environment)
+        } catch {
+            console.error("\(error)")
+            return 2
+        }
         guard let configuration = APIConfiguration.required(environment, for: "ask the AgentOps API", console: console)
         else { return 1 }
         // A local prefix or `last` names a stored session; anything else must be an id.

@@ -117,7 +117,8 @@ public enum AgentOpsCommand {
             } else if let value = try cursor.value(for: "--since") {
                 guard let parsed = sinceTimestamp(value) else {
                     throw UsageError.invalidValue(option: "--since", value: value,
-                                                  expected: "a duration ago (2h, 7d) or a date (2026-11-21, ISO 8601)")
+                                                  expected: "a duration ago (2h, 7d, at most "
+                                                    + "\(DurationParser.maximumText)) or a date (2026-11-21, ISO 8601)")
                 }
                 since = parsed
             } else if cursor.flag("--json") {
@@ -236,7 +237,8 @@ public enum AgentOpsCommand {
         while !cursor.isAtEnd {
             if let value = try cursor.value(for: "--older-than") {
                 guard let seconds = DurationParser.seconds(value) else {
-                    throw UsageError.invalidValue(option: "--older-than", value: value, expected: "a duration such as 30d")
+                    throw UsageError.invalidValue(option: "--older-than", value: value,
+                                                  expected: "a duration such as 30d (at most \(DurationParser.maximumText))")
                 }
                 olderThan = seconds
             } else if let value = try cursor.value(for: "--keep") {
@@ -259,7 +261,8 @@ public enum AgentOpsCommand {
     /// ISO 8601 timestamp.
     static func sinceTimestamp(_ text: String, now: Timestamp = .now()) -> Timestamp? {
         if let seconds = DurationParser.seconds(text) {
-            return Timestamp(microseconds: now.microseconds - Int64(seconds * 1_000_000))
+            // At most 100 years (DurationParser): the product fits, the move is held.
+            return now.adding(microseconds: -Int64(seconds * 1_000_000))
         }
         if let exact = Timestamp(iso8601: text) { return exact }
         return Timestamp(iso8601: text + "T00:00:00+00:00")

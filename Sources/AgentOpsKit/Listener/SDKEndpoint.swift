@@ -7,7 +7,7 @@ import Foundation
 /// - `create_session` / `reauthorize_jwt` (API key): a JWT for the SDK's session; its
 ///   tags join the wrapper session's tags.
 /// - `create_events` (JWT or key): the events, re-addressed to the wrapper's session,
-///   all or none.
+///   all or none; an LLM event's numbers within `LLMNumbers`' limits, else 400.
 /// - `update_session` (JWT or key): tags join; an end (`end_timestamp` set) is recorded
 ///   as the child declaring its end state, which the wrapper combines with the exit
 ///   when it ends the session. The answer's `token_cost` is the session's cost so far,
@@ -106,6 +106,15 @@ final class SDKEndpoint: HTTPHandler, @unchecked Sendable {
             if !pairs.contains(where: { $0.0 == "id" }) { pairs.insert(("id", .string(newEventID())), at: 0) }
             guard let event = Event(json: .object(pairs)) else {
                 throw Invalid(message: "events[\(index)] needs a known event_type and an init_timestamp")
+            }
+            // The same limits as `agentops event llm`: no negative, absurd or
+            // unrepresentable figure reaches the session.
+            if event.type == .llms {
+                do {
+                    try LLMNumbers.check(event: item)
+                } catch {
+                    throw Invalid(message: "events[\(index)]: \(error)")
+                }
             }
             events.append(.event(event))
         }
