@@ -190,3 +190,62 @@ struct HardeningTests {
             == true)
     }
 }
+
+@Suite("File size limit", .serialized)
+struct FileSizeLimitTests {
+    /// SIGXFSZ's bit in /proc's SigIgn mask.
+    static let bit: UInt64 = 1 << (UInt64(SIGXFSZ) - 1)
+
+    @Test("over ulimit -f, agentops-run survives: the output passes whole, the exit is the command's")
+    func fileSizeLimit() throws {
+        let home = Harness.temporaryFolder()
+        let script = "ulimit -f 8; exec \(Harness.agentopsRun) -- sh -c "
+            + "'grep SigIgn /proc/self/status >&2; seq 1 200000; exit 6'"
+        let result = Harness.run("/bin/sh", ["-c", script], environment: Harness.environment(home: home))
+        #expect(result.signal == nil && result.code == 6, "\(result.err)")
+        let expected = (1...200_000).map(String.init).joined(separator: "\n") + "\n"
+        #expect(result.stdout.count == expected.utf8.count)
+        #expect(result.out == expected)
+        // The command's SIGXFSZ is not ignored (the wrapper's handler is reset by exec).
+        let line = try #require(result.err.split(separator: "\n").first { $0.hasPrefix("SigIgn:") })
+        let mask = try #require(UInt64(line.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16))
+        #expect(mask & Self.bit == 0, "\(line)")
+        #expect(result.err.contains("agentops-run: warning: recording to the"), "\(result.err)")
+    }
+
+    @Test("SIGXFSZ ignored when agentops-run starts stays ignored for the command")
+    func inheritedIgnore() throws {
+        let home = Harness.temporaryFolder()
+        let script = "trap '' XFSZ; exec \(Harness.agentopsRun) -q -- sh -c 'grep SigIgn /proc/self/status'"
+        let result = Harness.run("/bin/sh", ["-c", script], environment: Harness.environment(home: home))
+        #expect(result.code == 0, "\(result.err)")
+        let mask = try #require(UInt64(result.out.dropFirst(7).trimmingCharacters(in: .whitespacesAndNewlines),
+                                       radix: 16))
+        #expect(mask & Self.bit != 0, "\(result.out)")
+    }
+}
+
+@Suite("Listener under abuse")
+struct ListenerAbuseTests {
+    static let abuse = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/listener_abuse.py").path
+
+    @Test("idle connections and huge bodies neither lock the SDK out nor take the wrapper past 256 MiB")
+    func abuse() throws {
+        let home = Harness.temporaryFolder()
+        let result = Harness.wrap(["-q", "python3", Self.abuse], home: home, timeout: 120)
+        #expect(result.code == 0, "\(result.err)")
+        let seen = try JSONParser.parse(result.stdout)
+        // 32 MiB is over create_events' limit: refused before a byte of it is read.
+        #expect(seen["huge"]?.arrayValue?.allSatisfy { $0 == .int(413) || $0 == .null } == true, "\(result.out)")
+        // 7 MiB batches fit the limit; the body budget lets some through, the rest get 503.
+        let big = seen["big"]?.arrayValue ?? []
+        #expect(big.contains(.int(200)) && big.allSatisfy { $0 == .int(200) || $0 == .int(503) }, "\(result.out)")
+        #expect(seen["create_session"] == .int(200) && seen["create_events"] == .int(200), "\(result.out)")
+        #expect(seen["unauthorised_huge"] == .int(401), "\(result.out)")
+        let peak = try #require(seen["peak_rss_kib"]?.intValue)
+        #expect(peak < 256 << 10, "peak RSS \(peak) KiB")
+        let export = try Harness.export(home: home)
+        #expect(export.list("actions").contains { $0["action_type"] == .string("ok") })
+    }
+}
