@@ -24,6 +24,12 @@ enum RemoteCommand {
     /// - Returns: 0 with the document on stdout; 1 when the API or the key fails.
     static func main(_ command: String, query: String, pricesFile: String?, environment: [String: String]) -> Int32 {
         let console = Console(program: "agentops", quiet: false, environment: environment)
+        do {
+            try ProcessEnvironment.checkParentKey(environment)
+        } catch {
+            console.error("\(error)")
+            return 2
+        }
         guard let configuration = APIConfiguration.required(environment, for: "ask the AgentOps API", console: console)
         else { return 1 }
         // A local prefix or `last` names a stored session; anything else must be an id.

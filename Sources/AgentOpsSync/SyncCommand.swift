@@ -21,7 +21,8 @@ public enum SyncCommand {
             while !cursor.isAtEnd {
                 if let value = try cursor.value(for: "--timeout") {
                     guard let seconds = DurationParser.seconds(value) else {
-                        throw UsageError.invalidValue(option: "--timeout", value: value, expected: "a duration such as 30s")
+                        throw UsageError.invalidValue(option: "--timeout", value: value,
+                                                      expected: "a duration such as 30s (at most \(DurationParser.maximumText))")
                     }
                     timeout = seconds
                 } else if cursor.flag("--follow") {
@@ -42,6 +43,7 @@ public enum SyncCommand {
                     throw UsageError.unexpectedArgument(cursor.current)
                 }
             }
+            try ProcessEnvironment.checkParentKey(environment)
         } catch {
             console.error("\(error)")
             return 2

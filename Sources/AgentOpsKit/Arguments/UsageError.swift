@@ -9,6 +9,8 @@ public enum UsageError: Error, CustomStringConvertible, Equatable {
     case conflictingOptions(String, String)
     case unexpectedArgument(String)
     case unknownSubcommand(String)
+    /// A key variable that is not a UUID (its value is never shown).
+    case malformedKey(variable: String)
 
     public var description: String {
         switch self {
@@ -27,6 +29,8 @@ public enum UsageError: Error, CustomStringConvertible, Equatable {
             return "\(a) and \(b) cannot be used together"
         case let .unexpectedArgument(argument):
             return "unexpected argument '\(argument)' (see --help)"
+        case let .malformedKey(variable):
+            return "\(variable) is not a UUID"
         case let .unknownSubcommand(name):
             return "unknown command '\(name)' (see 'agentops --help')"
         }

@@ -7,7 +7,8 @@ enum PruneCommand {
         while !cursor.isAtEnd {
             if let value = try cursor.value(for: "--older-than") {
                 guard let seconds = DurationParser.seconds(value) else {
-                    throw UsageError.invalidValue(option: "--older-than", value: value, expected: "a duration such as 30d")
+                    throw UsageError.invalidValue(option: "--older-than", value: value,
+                                                  expected: "a duration such as 30d (at most \(DurationParser.maximumText))")
                 }
                 olderThan = seconds
             } else if let value = try cursor.value(for: "--keep") {

@@ -17,6 +17,7 @@ enum SessionCommands {
         case invalid(option: String, value: String, expected: String)
         case unknownOption(String, command: String)
         case unexpectedArgument(String, command: String)
+        case tooDeep(option: String, levels: Int, allowed: Int)
 
         var description: String {
             switch self {
@@ -33,6 +34,8 @@ enum SessionCommands {
                 return "invalid value '\(value)' for \(option): expected \(expected)"
             case let .unknownOption(option, command):
                 return "unknown option '\(option)' for '\(command)' (see 'agentops --help')"
+            case let .tooDeep(option, levels, allowed):
+                return "\(option) is nested \(levels) levels deep; at most \(allowed) are recorded"
             case let .unexpectedArgument(argument, command):
                 return "unexpected argument '\(argument)' for '\(command)' (see 'agentops --help')"
             }
@@ -104,29 +107,39 @@ enum SessionCommands {
         func append(_ record: StoreRecord) throws { try file.append(redactor.redact(record)) }
     }
 
+    /// A token count, within `LLMNumbers`' limit (the listener checks the same way).
     static func count(_ text: String, option: String) throws -> Int {
-        guard let value = Int(text), value >= 0 else {
-            throw Failure.invalid(option: option, value: text, expected: "a whole number ≥ 0")
+        do {
+            return try LLMNumbers.tokens(text, field: option)
+        } catch {
+            throw Failure.invalid(option: option, value: text, expected: error.expected)
         }
-        return value
     }
 
-    /// A cost in USD as exact decimal text.
+    /// A cost in USD as exact decimal text, within `LLMNumbers`' limits.
     static func money(_ text: String) throws -> String {
-        guard (try? JSONParser.parse(text)).map({ if case .number = $0 { return true } else { return false } }) == true,
-              let amount = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), amount >= 0 else {
-            throw Failure.invalid(option: "--cost", value: text, expected: "an amount in USD ≥ 0, such as 0.0042")
+        do {
+            return try LLMNumbers.cost(text, field: "--cost")
+        } catch {
+            throw Failure.invalid(option: "--cost", value: text, expected: error.expected)
         }
-        return text
     }
 
-    /// A JSON document given on the command line (nil → null).
+    /// A JSON document given on the command line (nil → null), no deeper than a
+    /// reader accepts once it is stored inside its event record.
     static func json(_ text: String?, option: String) throws -> JSONValue {
         guard let text else { return .null }
+        let value: JSONValue
         do {
-            return try JSONParser.parse(text)
+            value = try JSONParser.parse(text)
         } catch {
             throw Failure.invalid(option: option, value: text, expected: "JSON (\(error))")
         }
+        // The record is {"event": {OPTION: value}}: two levels above the value.
+        let allowed = JSONParser.maxNesting - 2
+        guard value.nestingLevels <= allowed else {
+            throw Failure.tooDeep(option: option, levels: value.nestingLevels, allowed: allowed)
+        }
+        return value
     }
 }

@@ -27,7 +27,8 @@ enum SessionsCommand {
             } else if let value = try cursor.value(for: "--since") {
                 guard let parsed = sinceTimestamp(value) else {
                     throw UsageError.invalidValue(option: "--since", value: value,
-                                                  expected: "a duration ago (2h, 7d) or a date (2026-11-21, ISO 8601)")
+                                                  expected: "a duration ago (2h, 7d, at most "
+                                                    + "\(DurationParser.maximumText)) or a date (2026-11-21, ISO 8601)")
                 }
                 since = parsed
             } else if cursor.flag("--json") {
@@ -74,7 +75,8 @@ enum SessionsCommand {
     /// ISO 8601 timestamp.
     static func sinceTimestamp(_ text: String, now: Timestamp = .now()) -> Timestamp? {
         if let seconds = DurationParser.seconds(text) {
-            return Timestamp(microseconds: now.microseconds - Int64(seconds * 1_000_000))
+            // At most 100 years (DurationParser): the product fits, the move is held.
+            return now.adding(microseconds: -Int64(seconds * 1_000_000))
         }
         if let exact = Timestamp(iso8601: text) { return exact }
         return Timestamp(iso8601: text + "T00:00:00+00:00")

@@ -14,6 +14,11 @@ public struct JSONParser {
         public var description: String { "\(message) at byte \(offset)" }
     }
 
+    /// How deep values may nest: a value `maxNesting` levels down is refused ("nesting
+    /// too deep"). Readers of session files and writers of records share this one limit
+    /// (see `JSONValue.nestingLevels`), so nothing is written that cannot be read back.
+    public static let maxNesting = 512
+
     /// Parses one complete JSON document from `bytes`.
     ///
     /// - Throws: `JSONParser.Failure` on any syntax error or trailing garbage.
@@ -38,7 +43,6 @@ public struct JSONParser {
     private struct Cursor {
         let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
-        static let maxDepth = 512
 
         init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -64,7 +68,7 @@ public struct JSONParser {
         }
 
         mutating func parseValue(depth: Int) throws -> JSONValue {
-            guard depth < Cursor.maxDepth else { throw failure("nesting too deep") }
+            guard depth < JSONParser.maxNesting else { throw failure("nesting too deep") }
             guard index < bytes.count else { throw failure("unexpected end of input") }
             switch bytes[index] {
             case UInt8(ascii: "{"): return try parseObject(depth: depth)

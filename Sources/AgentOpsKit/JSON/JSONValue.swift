@@ -52,6 +52,17 @@ extension JSONValue {
         return nil
     }
 
+    /// Levels of nesting: 1 for a scalar or an empty container, one more per container
+    /// around the deepest value. A value stored `k` levels down in a record must have at
+    /// most `JSONParser.maxNesting - k` of them to be read back.
+    public var nestingLevels: Int {
+        switch self {
+        case let .array(items): return 1 + (items.map(\.nestingLevels).max() ?? 0)
+        case let .object(pairs): return 1 + (pairs.map(\.1.nestingLevels).max() ?? 0)
+        default: return 1
+        }
+    }
+
     /// True for `.null`.
     var isNull: Bool {
         if case .null = self { return true }

@@ -1,13 +1,26 @@
 import Foundation
 import Glibc
 
+/// What a handler decides from a request's head, before a byte of its body is read.
+enum HTTPScreening: Sendable {
+    /// Answer now without reading the body (unknown route, no credentials, …).
+    case answer(HTTPResponse)
+    /// Read a body of at most `limit` bytes (413 beyond), then `respond`. `trusted`
+    /// says the client proved itself (a key), so its connection is never evicted to
+    /// make room while it waits for its next request.
+    case read(limit: Int, trusted: Bool)
+}
+
 /// What the listener serves: a screen on the head (before any body is read, so an
-/// unauthorised or unknown request never makes it buffer a body) and the answer.
+/// unauthorised or unknown request never makes it buffer a body) and the answer. Each
+/// route decides its own credentials and body limit in `screen`: the SDK's v2 calls
+/// need the run's key and carry small batches; a route that accepts anonymous
+/// requests (OTLP traces) can still bound its bodies.
 protocol HTTPHandler: Sendable {
-    /// An answer that ends the request now, or nil to read the body and `respond`.
-    func screen(_ head: HTTPRequestHead) -> HTTPResponse?
+    /// Whether to read the body, and how much of it.
+    func screen(_ head: HTTPRequestHead) -> HTTPScreening
     /// The answer to a whole request.
-    func respond(_ head: HTTPRequestHead, body: [UInt8]) -> HTTPResponse
+    func respond(_ head: HTTPRequestHead, body: ArraySlice<UInt8>) -> HTTPResponse
 }
 
 /// A small HTTP/1.1 server on 127.0.0.1 only, on a port the kernel picks: one thread
@@ -15,17 +28,36 @@ protocol HTTPHandler: Sendable {
 ///
 /// It must never be the reason a run misbehaves, so every client is bounded: a
 /// request must arrive whole within `requestTimeout` of its first byte (slowloris), an
-/// idle keep-alive connection is closed after `idleTimeout`, heads and bodies have size
-/// limits (431, 413), answers are written with a send timeout and without SIGPIPE, and
-/// connections beyond `maxConnections` get 503 at once.
+/// idle keep-alive connection is closed after `idleTimeout` (`busyIdleTimeout` once
+/// more than half the connections are taken), heads and bodies have size limits (431,
+/// 413: the handler's per-route limit under `maxBodyBytes`), bodies in flight share
+/// `bodyBudget` bytes (503 beyond), answers are written with a send timeout and
+/// without SIGPIPE. At `maxConnections`, a new connection takes the place of the
+/// oldest one waiting that never proved itself (then of the oldest trusted one idle
+/// between requests); when none is waiting it gets 503. So local processes holding
+/// idle connections cannot lock the SDK out, and cannot make the wrapper buffer more
+/// than the budget.
 final class LoopbackListener: @unchecked Sendable {
     /// Bounds on what one client can make the listener do.
     struct Limits: Sendable {
         var requestTimeout: Double = 10
         var idleTimeout: Double = 30
+        var busyIdleTimeout: Double = 1
         var maxHeadBytes = 64 << 10
+        /// No route reads a body larger than this, whatever its own limit.
         var maxBodyBytes = 32 << 20
+        /// Bytes of bodies being read or answered at once, over all connections.
+        var bodyBudget = 32 << 20
         var maxConnections = 32
+    }
+
+    /// Where a connection is, for choosing one to close when all are taken.
+    private struct Connection {
+        /// Waiting for (or reading the head of) a request since this instant; nil
+        /// while a screened request is read or answered (never evicted then).
+        var waitingSince: Double?
+        /// A request on it passed a screen that trusts the client.
+        var trusted = false
     }
 
     /// The port it listens on, on 127.0.0.1.
@@ -34,7 +66,8 @@ final class LoopbackListener: @unchecked Sendable {
     private let handler: HTTPHandler
     private let limits: Limits
     private let condition = NSCondition()
-    private var connections = Set<Int32>()
+    private var connections: [Int32: Connection] = [:]
+    private var bodyBytesInFlight = 0
     private var busy = 0
     private var stopping = false
 
@@ -90,7 +123,7 @@ final class LoopbackListener: @unchecked Sendable {
         shutdown(listenFD, Int32(SHUT_RDWR))
         let deadline = Date(timeIntervalSinceNow: grace)
         while busy > 0, condition.wait(until: deadline) {}
-        for fd in connections { shutdown(fd, Int32(SHUT_RDWR)) }
+        for fd in connections.keys { shutdown(fd, Int32(SHUT_RDWR)) }
         condition.unlock()
     }
 
@@ -112,8 +145,9 @@ final class LoopbackListener: @unchecked Sendable {
             var timeout = timeval(tv_sec: Int(limits.requestTimeout), tv_usec: 0)
             setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             condition.lock()
+            if !stopping, connections.count >= limits.maxConnections { evictWaiting() }
             let refuse = stopping || connections.count >= limits.maxConnections
-            if !refuse { connections.insert(fd) }
+            if !refuse { connections[fd] = Connection(waitingSince: Self.now()) }
             condition.unlock()
             if refuse {
                 send(fd, HTTPResponse.error(503, path: "", message: "too many connections").serialized(close: true))
@@ -124,6 +158,51 @@ final class LoopbackListener: @unchecked Sendable {
             thread.name = "agentops-listener-connection"
             thread.start()
         }
+    }
+
+    /// Closes the connection that has waited longest without proving itself (else the
+    /// trusted one idle longest), making room for a new one. Its thread sees the
+    /// shutdown, closes it and leaves; until then it is no longer counted. Called
+    /// with `condition` locked.
+    private func evictWaiting() {
+        let waiting = connections.compactMap { fd, state in state.waitingSince.map { (fd, $0, state.trusted) } }
+        guard let victim = waiting.min(by: { ($0.2 ? 1 : 0, $0.1) < ($1.2 ? 1 : 0, $1.1) }) else { return }
+        connections[victim.0] = nil
+        shutdown(victim.0, Int32(SHUT_RDWR))
+    }
+
+    /// Marks `fd` waiting for a request (with whether it is trusted now) or busy.
+    private func mark(_ fd: Int32, waiting: Bool, trusted: Bool? = nil) {
+        condition.lock()
+        defer { condition.unlock() }
+        guard var state = connections[fd] else { return }
+        state.waitingSince = waiting ? Self.now() : nil
+        if let trusted { state.trusted = trusted }
+        connections[fd] = state
+    }
+
+    /// How long a connection may stay idle now: short once more than half of
+    /// `maxConnections` are taken, so that idle clients make room quickly.
+    private var currentIdleTimeout: Double {
+        condition.lock()
+        defer { condition.unlock() }
+        return connections.count > limits.maxConnections / 2 ? min(limits.busyIdleTimeout, limits.idleTimeout)
+            : limits.idleTimeout
+    }
+
+    /// Takes `bytes` from the body budget; false when it would go over.
+    private func reserveBody(_ bytes: Int) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard bodyBytesInFlight + bytes <= limits.bodyBudget else { return false }
+        bodyBytesInFlight += bytes
+        return true
+    }
+
+    private func releaseBody(_ bytes: Int) {
+        condition.lock()
+        bodyBytesInFlight -= bytes
+        condition.unlock()
     }
 
     private var isStopping: Bool {
@@ -137,7 +216,7 @@ final class LoopbackListener: @unchecked Sendable {
     private func serve(_ fd: Int32) {
         defer {
             condition.lock()
-            connections.remove(fd)
+            connections[fd] = nil
             condition.unlock()
             close(fd)
         }
@@ -149,6 +228,7 @@ final class LoopbackListener: @unchecked Sendable {
             // The head. The request's clock starts at its first byte (already here when
             // the client pipelined it); before that the connection is idle.
             var deadline: Double? = buffer.isEmpty ? nil : Self.now() + limits.requestTimeout
+            let idleSince = Self.now()
             let head: HTTPRequestHead
             let headLength: Int
             while true {
@@ -161,16 +241,22 @@ final class LoopbackListener: @unchecked Sendable {
                     send(fd, HTTPResponse.error(failure.status, path: "", message: failure.message).serialized(close: true))
                     return
                 case .incomplete:
-                    let wait = deadline.map { $0 - Self.now() } ?? limits.idleTimeout
+                    // Idle, waited in slices of at most a second: the idle timeout
+                    // shortens as soon as the connections fill up.
+                    let wait = deadline.map { $0 - Self.now() }
+                        ?? min(max(0, idleSince + currentIdleTimeout - Self.now()), 1)
                     switch receive(within: wait) {
                     case .data:
                         if deadline == nil { deadline = Self.now() + limits.requestTimeout }
                         continue
-                    case .timedOut where deadline != nil:
+                    case .timedOut where deadline == nil:
+                        if Self.now() - idleSince < currentIdleTimeout { continue }
+                        return
+                    case .timedOut:
                         send(fd, HTTPResponse.error(408, path: "", message: "request not received within "
                             + "\(DurationFormat.sdk(limits.requestTimeout))").serialized(close: true))
                         return
-                    case .timedOut, .closed:
+                    case .closed:
                         return
                     }
                 }
@@ -181,15 +267,34 @@ final class LoopbackListener: @unchecked Sendable {
                 return
             }
             defer { end() }
-            if let early = handler.screen(head) {
+            let limit: Int
+            switch handler.screen(head) {
+            case let .answer(early):
                 // The body was not read; unless there is none, the stream is out of step.
                 let keep = head.contentLength == 0 && head.keepAlive
                 send(fd, early.serialized(close: !keep))
                 guard keep else { return }
                 buffer.removeFirst(headLength)
                 continue
+            case let .read(routeLimit, trusted):
+                limit = min(routeLimit, limits.maxBodyBytes)
+                mark(fd, waiting: false, trusted: trusted)
             }
+            guard head.contentLength <= limit else {
+                send(fd, HTTPResponse.error(413, path: head.path, message: "request body over \(limit) bytes")
+                    .serialized(close: true))
+                return
+            }
+            // Bodies are held whole until answered: their sum is bounded, and a client
+            // over it is told to come back rather than waited for.
+            guard reserveBody(head.contentLength) else {
+                send(fd, HTTPResponse.error(503, path: head.path, message: "too many request bodies in flight; "
+                    + "retry").serialized(close: true))
+                return
+            }
+            defer { releaseBody(head.contentLength) }
             let total = headLength + head.contentLength
+            buffer.reserveCapacity(total)
             let bodyDeadline = deadline ?? (Self.now() + limits.requestTimeout)
             while buffer.count < total {
                 switch receive(within: bodyDeadline - Self.now()) {
@@ -202,11 +307,13 @@ final class LoopbackListener: @unchecked Sendable {
                     return
                 }
             }
-            let body = Array(buffer[headLength..<total])
+            let response = handler.respond(head, body: buffer[headLength..<total])
             buffer.removeFirst(total)
-            let response = handler.respond(head, body: body)
+            // A big body's storage is not kept for the next request.
+            if buffer.capacity > 1 << 20 { buffer = Array(buffer) }
             let keep = head.keepAlive && !isStopping
             guard send(fd, response.serialized(close: !keep)), keep else { return }
+            mark(fd, waiting: true)
         }
     }
 

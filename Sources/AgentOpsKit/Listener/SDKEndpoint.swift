@@ -7,7 +7,7 @@ import Foundation
 /// - `create_session` / `reauthorize_jwt` (API key): a JWT for the SDK's session; its
 ///   tags join the wrapper session's tags.
 /// - `create_events` (JWT or key): the events, re-addressed to the wrapper's session,
-///   all or none.
+///   all or none; an LLM event's numbers within `LLMNumbers`' limits, else 400.
 /// - `update_session` (JWT or key): tags join; an end (`end_timestamp` set) is recorded
 ///   as the child declaring its end state, which the wrapper combines with the exit
 ///   when it ends the session. The answer's `token_cost` is the session's cost so far,
@@ -35,25 +35,34 @@ final class SDKEndpoint: HTTPHandler, @unchecked Sendable {
         self.prices = prices
     }
 
+    /// The largest `create_events` body read: a batch of the SDK's events, prompts and
+    /// completions included (the SDK sends a batch every few seconds).
+    static let maxEventsBodyBytes = 8 << 20
+    /// The largest body of the other calls, which carry one small object.
+    static let maxCallBodyBytes = 1 << 20
+
     /// The calls and whether each needs the API key itself (a JWT is not enough).
     private static let routes: [String: Bool] = [
         "/v2/create_session": true, "/v2/reauthorize_jwt": true,
         "/v2/create_events": false, "/v2/update_session": false, "/v2/create_agent": false,
     ]
 
-    func screen(_ head: HTTPRequestHead) -> HTTPResponse? {
+    /// Every call needs the run's key or a JWT issued here before its body is read.
+    func screen(_ head: HTTPRequestHead) -> HTTPScreening {
         let path = head.path
         guard let needsKey = Self.routes[path] else {
-            return .error(404, path: path, message: "not an AgentOps call this listener serves")
+            return .answer(.error(404, path: path, message: "not an AgentOps call this listener serves"))
         }
-        guard head.method == "POST" else { return .error(405, path: path, message: "use POST") }
-        let keyMatches = head.header("x-agentops-api-key") == key
-        if keyMatches { return nil }
-        if !needsKey, let token = Self.bearer(head.header("authorization")), isIssued(token) { return nil }
-        return .error(401, path: path, message: needsKey ? "Invalid API Key" : "Invalid or missing JWT")
+        guard head.method == "POST" else { return .answer(.error(405, path: path, message: "use POST")) }
+        let limit = path == "/v2/create_events" ? Self.maxEventsBodyBytes : Self.maxCallBodyBytes
+        if head.header("x-agentops-api-key") == key { return .read(limit: limit, trusted: true) }
+        if !needsKey, let token = Self.bearer(head.header("authorization")), isIssued(token) {
+            return .read(limit: limit, trusted: true)
+        }
+        return .answer(.error(401, path: path, message: needsKey ? "Invalid API Key" : "Invalid or missing JWT"))
     }
 
-    func respond(_ head: HTTPRequestHead, body: [UInt8]) -> HTTPResponse {
+    func respond(_ head: HTTPRequestHead, body: ArraySlice<UInt8>) -> HTTPResponse {
         let path = head.path
         let json: JSONValue
         do {
@@ -108,6 +117,15 @@ final class SDKEndpoint: HTTPHandler, @unchecked Sendable {
             if !pairs.contains(where: { $0.0 == "id" }) { pairs.insert(("id", .string(newEventID())), at: 0) }
             guard let event = Event(json: .object(pairs)) else {
                 throw Invalid(message: "events[\(index)] needs a known event_type and an init_timestamp")
+            }
+            // The same limits as `agentops event llm`: no negative, absurd or
+            // unrepresentable figure reaches the session.
+            if event.type == .llms {
+                do {
+                    try LLMNumbers.check(event: item)
+                } catch {
+                    throw Invalid(message: "events[\(index)]: \(error)")
+                }
             }
             events.append(.event(event))
         }

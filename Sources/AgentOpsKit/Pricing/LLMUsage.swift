@@ -15,12 +15,13 @@ public struct LLMUsage: Sendable, Equatable {
 
     public init() {}
 
-    /// Adds the tokens of the LLM event `json`.
+    /// Adds the tokens of the LLM event `json` (read as `LLMNumbers.storedTokens`;
+    /// sums held at `Int.max`).
     public mutating func add(_ json: JSONValue) {
-        calls += 1
-        promptTokens += json["prompt_tokens"]?.intValue ?? 0
-        completionTokens += json["completion_tokens"]?.intValue ?? 0
-        cachedTokens += json["cached_tokens"]?.intValue ?? 0
+        calls = calls.addingSaturated(1)
+        promptTokens = promptTokens.addingSaturated(LLMNumbers.storedTokens(json["prompt_tokens"]))
+        completionTokens = completionTokens.addingSaturated(LLMNumbers.storedTokens(json["completion_tokens"]))
+        cachedTokens = cachedTokens.addingSaturated(LLMNumbers.storedTokens(json["cached_tokens"]))
     }
 
     /// The cost of these calls at `price`.

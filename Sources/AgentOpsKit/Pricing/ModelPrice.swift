@@ -21,6 +21,8 @@ public struct ModelPrice: Sendable, Equatable {
     /// The cost of one call: prompt tokens at the input price (those read from the
     /// cache at the cached price, when known), completion tokens at the output price.
     public func cost(promptTokens: Int, completionTokens: Int, cachedTokens: Int = 0) -> Decimal {
+        // Negative counts cost nothing: a price is never a credit.
+        let promptTokens = max(promptTokens, 0), completionTokens = max(completionTokens, 0)
         let cached = min(max(cachedTokens, 0), promptTokens)
         let cachedPrice = cachedInput ?? input
         return Decimal(promptTokens - cached) * input + Decimal(cached) * cachedPrice

@@ -2,16 +2,19 @@
 public enum SessionExport {
     /// An event as a row of its export table. An LLM call without a cost of its own
     /// gets its tokens' price at `prices`, as the server fills in the column; an
-    /// unknown model's stays null.
+    /// unknown model's is null (as is a stored cost outside `LLMNumbers`' limits, which
+    /// only a hand-edited file holds).
     public static func row(_ event: Event, prices: PriceTable) -> JSONValue {
         let json = event.json
         var row = ExportTables.columns[ExportTables.table(for: event.type)]!.map { ($0, json[$0] ?? .null) }
         if event.type == .llms, Cost.parse(json["cost"]) == nil,
-           let price = prices.price(of: json["model"]?.stringValue ?? "")?.price,
            let index = row.firstIndex(where: { $0.0 == "cost" }) {
-            var usage = LLMUsage()
-            usage.add(json)
-            row[index].1 = .number(Cost.exactText(usage.cost(at: price)))
+            row[index].1 = .null
+            if let price = prices.price(of: json["model"]?.stringValue ?? "")?.price {
+                var usage = LLMUsage()
+                usage.add(json)
+                row[index].1 = .number(Cost.exactText(usage.cost(at: price)))
+            }
         }
         return .object(row)
     }

@@ -1,7 +1,9 @@
 /// `agentops show`: one session as a person reads it — a header, then the events in
 /// time order with their stream, time since the start, and text.
 public enum SessionView {
-    /// The view of the session in `document` (an export document).
+    /// The view of the session in `document` (an export document). Recorded text is
+    /// shown through `TerminalText` (control characters escaped, newlines kept in
+    /// event text).
     ///
     /// - Parameters:
     ///   - colour: highlight errors and the state (on a terminal).
@@ -12,9 +14,10 @@ public enum SessionView {
         func paint(_ text: String, _ code: String) -> String { colour ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
         let stateColour = session.endState == .success ? "32" : session.endState == .fail ? "31" : "33"
         lines.append("session   \(session.id)")
-        lines.append("command   \(session.commandLine)")
+        lines.append("command   \(TerminalText.cell(session.commandLine))")
         lines.append("state     \(paint(session.endState.rawValue, stateColour))"
-            + (session.endStateReason.map { ": \($0)" } ?? (session.endTimestamp == nil ? " (not ended)" : "")))
+            + (session.endStateReason.map { ": \(TerminalText.cell($0))" }
+                ?? (session.endTimestamp == nil ? " (not ended)" : "")))
         lines.append("started   \(session.initTimestamp)")
         lines.append("duration  \(DurationFormat.sdk(summary.duration(now: now)))")
         lines.append("cost      $\(Cost.sdkFormat(summary.cost(prices)))")
@@ -23,19 +26,21 @@ public enum SessionView {
         let unpriced = summary.unpricedModels(prices)
         if !unpriced.isEmpty {
             let list = unpriced.map { model, calls in
-                "\(model.isEmpty ? "(no model)" : model) (\(calls) call\(calls == 1 ? "" : "s"))"
+                "\(model.isEmpty ? "(no model)" : TerminalText.cell(model)) (\(calls) call\(calls == 1 ? "" : "s"))"
             }
             lines.append("unpriced  \(list.joined(separator: ", ")): not in the price table")
         }
         lines.append("events    LLMs: \(summary.count(.llms)) | Tools: \(summary.count(.tools)) | "
             + "Actions: \(summary.count(.actions)) | Errors: \(summary.count(.errors))")
-        if !session.tags.isEmpty { lines.append("tags      \(session.tags.joined(separator: ", "))") }
+        if !session.tags.isEmpty {
+            lines.append("tags      \(TerminalText.cell(session.tags.joined(separator: ", ")))")
+        }
         let os = session.hostEnv["OS"]
         if let host = os?["Hostname"]?.stringValue {
             let system = [os?["OS"]?.stringValue, os?["OS Release"]?.stringValue].compactMap { $0 }.joined(separator: " ")
-            lines.append("host      \(host)" + (system.isEmpty ? "" : " (\(system))"))
+            lines.append(TerminalText.cell("host      \(host)" + (system.isEmpty ? "" : " (\(system))")))
         }
-        if let video = session.video { lines.append("video     \(video)") }
+        if let video = session.video { lines.append("video     \(TerminalText.cell(video))") }
         lines.append("")
 
         var rows: [(Timestamp, Int, String, String, Bool)] = []
@@ -44,7 +49,7 @@ public enum SessionView {
                 let start = (row["init_timestamp"]?.stringValue ?? row["timestamp"]?.stringValue)
                     .flatMap(Timestamp.init(iso8601:)) ?? session.initTimestamp
                 let (label, text) = describe(row, type: type)
-                rows.append((start, index, label, text, type == .errors))
+                rows.append((start, index, TerminalText.cell(label), TerminalText.lines(text), type == .errors))
             }
         }
         rows.sort { ($0.0, $0.1) < ($1.0, $1.1) }

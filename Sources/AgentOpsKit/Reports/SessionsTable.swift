@@ -41,7 +41,9 @@ public enum SessionsTable {
                 String(summary.count(.actions)), String(summary.count(.errors)),
             ]
             if showUpload { row.append(uploaded[session.id].map { $0 ? "yes" : "no" } ?? "-") }
-            return row + [session.tags.joined(separator: ","), truncated(session.commandLine, to: 60)]
+            // Cells are one line each, and recorded text never reaches the terminal raw.
+            return row + [TerminalText.cell(session.tags.joined(separator: ",")),
+                          truncated(TerminalText.cell(session.commandLine), to: 60)]
         }
         let all = [header] + rows
         let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
@@ -57,7 +59,7 @@ public enum SessionsTable {
     }
 
     private static func format3(_ seconds: Double) -> String {
-        let millis = Int((seconds * 1000).rounded())
+        let millis = seconds.isFinite ? Int((min(max(seconds, -1e15), 1e15) * 1000).rounded()) : 0
         let fraction = String(millis % 1000)
         return "\(millis / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }

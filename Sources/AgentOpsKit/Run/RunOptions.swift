@@ -57,14 +57,42 @@ public struct RunOptions: Sendable, Equatable {
     /// The session to join: `--session-id`, else `AGENTOPS_SESSION_ID` unless
     /// `--new-session`; nil to start a new one.
     ///
-    /// - Throws: `UsageError.invalidSessionID` for an inherited id that is not a UUID.
+    /// Called before anything starts, it also checks the other variables a run reads
+    /// (`checkEnvironment`), so that a malformed one is a usage error (125) too.
+    ///
+    /// - Throws: `UsageError.invalidSessionID` for an inherited id that is not a UUID,
+    ///   `UsageError.invalidValue` for a malformed variable.
     public func sessionToJoin(environment: [String: String]) throws(UsageError) -> SessionID? {
+        try Self.checkEnvironment(environment)
         if let sessionID { return sessionID }
         guard !newSession, let inherited = environment["AGENTOPS_SESSION_ID"], !inherited.isEmpty else { return nil }
         guard let id = SessionID(inherited) else {
             throw .invalidSessionID(source: "AGENTOPS_SESSION_ID", value: inherited)
         }
         return id
+    }
+
+    /// Checks the variables agentops-run reads besides the session id:
+    /// `AGENTOPS_RUN_LISTENER_TIMEOUT` (a duration over 0) and `AGENTOPS_PARENT_KEY`
+    /// (a UUID). Empty counts as unset.
+    ///
+    /// - Throws: `UsageError.invalidValue` naming the variable.
+    public static func checkEnvironment(_ environment: [String: String]) throws(UsageError) {
+        _ = try listenerTimeout(environment)
+        try ProcessEnvironment.checkParentKey(environment)
+    }
+
+    /// `AGENTOPS_RUN_LISTENER_TIMEOUT`: the seconds a listener client may take to send
+    /// a request; nil when unset or empty.
+    ///
+    /// - Throws: `UsageError.invalidValue` for anything but a duration over 0.
+    public static func listenerTimeout(_ environment: [String: String]) throws(UsageError) -> Double? {
+        guard let text = environment["AGENTOPS_RUN_LISTENER_TIMEOUT"], !text.isEmpty else { return nil }
+        guard let seconds = DurationParser.seconds(text), seconds > 0 else {
+            throw .invalidValue(option: "AGENTOPS_RUN_LISTENER_TIMEOUT", value: text,
+                                expected: "a duration over 0 such as 10s (at most \(DurationParser.maximumText))")
+        }
+        return seconds
     }
 
     /// Parses agentops-run's arguments (without argv[0]). Options end at `--` or at
@@ -158,7 +186,8 @@ public struct RunOptions: Sendable, Equatable {
     private static func duration(_ text: String, option: String) throws -> Double {
         guard let seconds = DurationParser.seconds(text) else {
             throw UsageError.invalidValue(option: option, value: text,
-                                          expected: "a duration such as 90s, 5m, 1h30m, 250ms or plain seconds")
+                                          expected: "a duration such as 90s, 5m, 1h30m, 250ms or plain seconds "
+                                              + "(at most \(DurationParser.maximumText))")
         }
         return seconds
     }
@@ -182,8 +211,8 @@ public struct RunOptions: Sendable, Equatable {
           --new-session    start a new session even inside another run
           --timeout DURATION
                            send --signal to the command after DURATION (90s, 5m,
-                           1h30m, 250ms, plain seconds; 0: none); exit 124, or 137
-                           if it had to be killed
+                           1h30m, 250ms, plain seconds; 0: none; every DURATION is
+                           at most 36500d); exit 124, or 137 if it had to be killed
       -s, --signal SIG     signal sent at the timeout (default TERM)
       -k, --kill-after DURATION
                            after a timeout or a second Ctrl-C, SIGKILL the command
@@ -223,10 +252,11 @@ public struct RunOptions: Sendable, Equatable {
       AGENTOPS_API_KEY           also upload the session to the AgentOps API
                                  (a UUID; through 'agentops sync')
       AGENTOPS_API_ENDPOINT      API base URL (default https://api.agentops.ai)
+      AGENTOPS_PARENT_KEY        parent key sent with create_session (a UUID)
       AGENTOPS_PRICES            price file used when --prices is not given
       AGENTOPS_RUN_LISTENER_TIMEOUT
                                  seconds a client of the SDK listener may take to
-                                 send a request (default 10)
+                                 send a request (default 10; a duration over 0)
       AGENTOPS_ENV_DATA_OPT_OUT  true: record only OS and working directory in host_env
       NO_COLOR                   set: no colour in agentops-run's own lines
 

@@ -21,9 +21,8 @@ enum SDKListenerOffer {
         let endpoint = SDKEndpoint(sessionID: session, key: key, recorder: recorder, sessionPath: sessionPath,
                                    prices: prices)
         var limits = LoopbackListener.Limits()
-        if let seconds = upstream["AGENTOPS_RUN_LISTENER_TIMEOUT"].flatMap(DurationParser.seconds), seconds > 0 {
-            limits.requestTimeout = seconds
-        }
+        // Checked before the run started (`RunOptions.checkEnvironment`).
+        if let seconds = try? RunOptions.listenerTimeout(upstream) { limits.requestTimeout = seconds }
         do {
             let listener = try LoopbackListener(handler: endpoint, limits: limits)
             return (listener, ListenerEnvironment.offering(listener.endpoint, key: key, perRunKey: apiKey == nil,

@@ -2,14 +2,9 @@ import Foundation
 
 /// Money in USD, summed exactly and printed as the SDK prints it.
 public enum Cost {
-    /// Parses a JSON cost (number text or string); nil when absent or not a number.
-    public static func parse(_ value: JSONValue?) -> Decimal? {
-        switch value {
-        case let .number(text)?: return Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
-        case let .string(text)?: return Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
-        default: return nil
-        }
-    }
+    /// Parses a JSON cost (number text or string); nil when absent, not a number, or
+    /// outside `LLMNumbers`' limits (negative, over $10^9, more than 38 digits).
+    public static func parse(_ value: JSONValue?) -> Decimal? { LLMNumbers.storedCost(value) }
 
     /// `"0.00"` when zero, otherwise six decimals rounded half-up (`0.0012345678` →
     /// `0.001235`), exactly as the SDK's closing line.

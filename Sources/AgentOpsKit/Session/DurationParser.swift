@@ -1,31 +1,45 @@
 /// Durations as users write them: `90s`, `5m`, `1h30m`, `250ms`, `1.5`, plain seconds.
 public enum DurationParser {
+    /// The longest duration accepted: 100 years (`36500d`). Longer ones are usage
+    /// errors rather than traps when they are turned into microseconds or a deadline.
+    public static let maximumSeconds = 36_500.0 * 86_400
+
+    /// How the help and error messages name that limit.
+    public static let maximumText = "36500d"
+
     /// Seconds for `text`; nil when it is not a duration.
     ///
-    /// One or more number–unit pairs (`ms`, `s`, `m`, `h`, `d`), or one plain number
-    /// of seconds. Numbers may have a fraction; nothing may be negative.
+    /// One or more number–unit pairs with units in decreasing order, each at most once
+    /// (`d`, `h`, `m`, `s`, `ms`: `1h30m`, not `1s1s` or `5m1h`), or one plain number
+    /// of seconds. Numbers are ASCII digits with an optional fraction; nothing may be
+    /// negative or longer than `maximumSeconds`.
     public static func seconds(_ text: String) -> Double? {
-        if text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }), let plain = Double(text) {
-            return plain
+        func number(_ digits: Substring) -> Double? {
+            guard !digits.isEmpty, digits.filter({ $0 == "." }).count <= 1, digits != "." else { return nil }
+            return Double(digits)
         }
+        let isNumeral: (Character) -> Bool = { $0 == "." || ($0.isASCII && $0.isNumber) }
         var total = 0.0
-        var rest = Substring(text)
-        guard !rest.isEmpty else { return nil }
-        while !rest.isEmpty {
-            let number = rest.prefix { $0.isNumber || $0 == "." }
-            guard !number.isEmpty, let value = Double(number) else { return nil }
-            rest = rest.dropFirst(number.count)
-            let unit = rest.prefix { $0.isLetter }
-            rest = rest.dropFirst(unit.count)
-            switch unit {
-            case "ms": total += value / 1000
-            case "s": total += value
-            case "m": total += value * 60
-            case "h": total += value * 3600
-            case "d": total += value * 86400
-            default: return nil
+        if text.allSatisfy(isNumeral) {
+            guard let plain = number(Substring(text)) else { return nil }
+            total = plain
+        } else {
+            let units: [(name: Substring, seconds: Double)] = [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1),
+                                                              ("ms", 0.001)]
+            var next = 0
+            var rest = Substring(text)
+            while !rest.isEmpty {
+                let digits = rest.prefix(while: isNumeral)
+                guard let value = number(digits) else { return nil }
+                rest = rest.dropFirst(digits.count)
+                let unit = rest.prefix { $0.isASCII && $0.isLetter }
+                rest = rest.dropFirst(unit.count)
+                guard let position = units[next...].firstIndex(where: { $0.name == unit }) else { return nil }
+                total += value * units[position].seconds
+                next = position + 1
             }
         }
+        guard total.isFinite, total <= maximumSeconds else { return nil }
         return total
     }
 }

@@ -21,8 +21,18 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.microseconds < rhs.microseconds }
 
-    /// Seconds from `self` to `later`.
-    public func seconds(until later: Timestamp) -> Double { Double(later.microseconds - microseconds) / 1e6 }
+    /// Seconds from `self` to `later` (exact for any two parsed timestamps; computed in
+    /// `Double` so that no pair of instants can overflow).
+    public func seconds(until later: Timestamp) -> Double {
+        let (difference, overflow) = later.microseconds.subtractingReportingOverflow(microseconds)
+        return overflow ? (Double(later.microseconds) - Double(microseconds)) / 1e6 : Double(difference) / 1e6
+    }
+
+    /// `self` moved by `microseconds`, held at the ends of the range instead of trapping.
+    public func adding(microseconds delta: Int64) -> Timestamp {
+        let (sum, overflow) = microseconds.addingReportingOverflow(delta)
+        return Timestamp(microseconds: overflow ? (delta > 0 ? .max : .min) : sum)
+    }
 
     /// ISO 8601 in UTC with microseconds and `+00:00`.
     public var description: String {
@@ -83,6 +93,12 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             return nil
         }
         guard index == b.count else { return nil }
+        // timegm would normalise 2026-13-45 into 2027-02-14: refuse dates that do not
+        // exist instead (and offsets no zone has).
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard (1...12).contains(month), (1...days[month - 1]).contains(day), hour <= 23, minute <= 59, second <= 59,
+              abs(offsetSeconds) <= 18 * 3600 else { return nil }
         var parts = tm()
         parts.tm_year = Int32(year - 1900)
         parts.tm_mon = Int32(month - 1)

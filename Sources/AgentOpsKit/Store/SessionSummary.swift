@@ -10,7 +10,7 @@ public struct SessionSummary: Sendable {
     public var session: Session
     /// Events per type.
     public var counts: [EventType: Int] = [:]
-    /// Sum of `prompt_tokens` over LLM events.
+    /// Sum of `prompt_tokens` over LLM events (held at `Int.max`, as every sum here).
     public var promptTokens = 0
     /// Sum of `completion_tokens` over LLM events.
     public var completionTokens = 0
@@ -26,7 +26,7 @@ public struct SessionSummary: Sendable {
     public var problems: [SessionLog.Problem] = []
 
     /// All events.
-    public var eventCount: Int { counts.values.reduce(0, +) }
+    public var eventCount: Int { counts.values.reduce(0) { $0.addingSaturated($1) } }
 
     /// Count of one event type.
     public func count(_ type: EventType) -> Int { counts[type, default: 0] }
@@ -57,11 +57,13 @@ public struct SessionSummary: Sendable {
             // A second start (a joiner that found no file and raced the owner) adds nothing.
             break
         case let .event(event):
-            counts[event.type, default: 0] += 1
+            counts[event.type, default: 0] = counts[event.type, default: 0].addingSaturated(1)
             if event.type == .llms {
+                // A file may hold anything: numbers are read tolerantly and summed
+                // without overflow (see `LLMNumbers`).
                 let json = event.json
-                promptTokens += json["prompt_tokens"]?.intValue ?? 0
-                completionTokens += json["completion_tokens"]?.intValue ?? 0
+                promptTokens = promptTokens.addingSaturated(LLMNumbers.storedTokens(json["prompt_tokens"]))
+                completionTokens = completionTokens.addingSaturated(LLMNumbers.storedTokens(json["completion_tokens"]))
                 if let cost = Cost.parse(json["cost"]) {
                     recordedCost += cost
                 } else {

@@ -49,6 +49,11 @@ public final class SignalRelay: @unchecked Sendable {
         // SIGPIPE: a handler that does nothing makes our writes fail with EPIPE (so the
         // pump can pass the broken pipe on) while the child still gets the default.
         if !StartupSignals.wasIgnored(SIGPIPE) { install(ignoreHandler, for: SIGPIPE) }
+        // SIGXFSZ: the same, so that a store write past `ulimit -f` fails with EFBIG
+        // (one warning, the recording stops) instead of killing agentops-run and
+        // cutting the pass-through short; the command keeps its default or inherited
+        // disposition (a caught signal is reset by exec, an ignored one stays ignored).
+        if !StartupSignals.wasIgnored(SIGXFSZ) { install(ignoreHandler, for: SIGXFSZ) }
         let thread = Thread { [self] in relay() }
         thread.name = "agentops-run signals"
         thread.start()
