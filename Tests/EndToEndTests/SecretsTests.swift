@@ -30,6 +30,21 @@ struct SecretsTests {
         #expect(export["session"]?["tags"] == .array([.string("[REDACTED]")]))
     }
 
+    @Test("a secret crossing the 64 KiB line cut is redacted whole, never recorded in part", arguments: [-5, 0, 3])
+    func secretAtTheCut(offset: Int) throws {
+        let home = Harness.temporaryFolder()
+        let padding = (64 << 10) + offset
+        let script = "printf '%\(padding)s' '' | tr ' ' a; printf '%s\\n' \"$MY_API_TOKEN\""
+        let result = Harness.wrap(["sh", "-c", script], home: home, extra: ["MY_API_TOKEN": Self.token])
+        #expect(result.code == 0)
+        #expect(result.stdout.count == padding + Self.token.utf8.count + 1)
+        let id = try #require(try LocalStore(home: home).sessionIDs().first)
+        let raw = try String(contentsOfFile: LocalStore(home: home).path(of: id), encoding: .utf8)
+        #expect(!raw.contains("aaasuper"), "a part of the secret was recorded")
+        #expect(raw.contains("bytes")  // the cut marker names what was left out
+            || raw.contains("[REDACTED]"))
+    }
+
     @Test("--redact adds patterns; an invalid one is a usage error")
     func patterns() throws {
         let home = Harness.temporaryFolder()

@@ -8,4 +8,9 @@ public protocol CapturedEventSink: AnyObject, Sendable {
     var sessionID: SessionID { get }
     /// Records one event.
     func record(_ event: Event)
+    /// How many bytes past a line's cut to keep until the line is redacted: a secret
+    /// that crosses the cut must be seen whole to be redacted, never recorded in part.
+    var redactionMargin: Int { get }
+    /// `text` with secrets redacted (before a long line is cut to the limit).
+    func redact(_ text: String) -> String
 }

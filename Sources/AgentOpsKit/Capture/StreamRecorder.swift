@@ -12,6 +12,9 @@ struct StreamRecorder {
     private var splitter: LineSplitter
     private var grouper: BurstGrouper
     private var budget: CaptureBudget
+    /// The recorded length of a line; the splitter keeps `redactionMargin` more, so a
+    /// secret crossing the cut is redacted whole before the line is cut here.
+    private let maxLineBytes: Int
 
     init(stream: OutputStream, sink: CapturedEventSink, limits: CaptureLimits) {
         self.sink = sink
@@ -22,7 +25,8 @@ struct StreamRecorder {
                 ? Event.stdout(text, from: burst.start, to: burst.end, session: sink.sessionID)
                 : Event.stderr(text, from: burst.start, to: burst.end, session: sink.sessionID))
         }
-        splitter = LineSplitter(maxLineBytes: limits.maxLineBytes)
+        maxLineBytes = limits.maxLineBytes
+        splitter = LineSplitter(maxLineBytes: limits.maxLineBytes + sink.redactionMargin)
         grouper = BurstGrouper(limits: limits)
         budget = CaptureBudget(limit: limits.capturePerStream, maxLineBytes: limits.maxLineBytes)
     }
@@ -72,6 +76,19 @@ struct StreamRecorder {
 
     /// Records `line` if the head has room; false once it is full.
     private mutating func accept(_ line: LineSplitter.Line, read: Timestamp, terminated: Bool = true) -> Bool {
+        guard line.bytes.count > maxLineBytes else { return admit(line, read: read, terminated: terminated) }
+        // A line over the limit (rare): redacted while whole, then cut.
+        let redacted = Array(sink.redact(String(decoding: line.bytes, as: UTF8.self)).utf8)
+        return redacted.withUnsafeBytes { raw in
+            let kept = LineSplitter.cutPoint(raw, limit: maxLineBytes)
+            let cut = LineSplitter.Line(bytes: UnsafeRawBufferPointer(rebasing: raw[0..<kept]),
+                                        droppedBytes: line.droppedBytes + max(0, line.bytes.count - kept),
+                                        start: line.start)
+            return admit(cut, read: read, terminated: terminated)
+        }
+    }
+
+    private mutating func admit(_ line: LineSplitter.Line, read: Timestamp, terminated: Bool) -> Bool {
         guard budget.admit(line, read: read, terminated: terminated) else { return false }
         grouper.add(line, at: read, emit: emit)
         return true

@@ -65,6 +65,10 @@ public final class Recorder: CapturedEventSink {
     /// Records one event.
     public func record(_ event: Event) { write([.event(event)]) }
 
+    public var redactionMargin: Int { max(0, redactor.longestMatch - 1) }
+
+    public func redact(_ text: String) -> String { redactor.redact(text) }
+
     /// Events this recorder passed on, by type (the closing line's counts when this
     /// run wrote everything itself, or the store cannot be read back).
     public var counts: [EventType: Int] { state.withLock { $0.counts } }

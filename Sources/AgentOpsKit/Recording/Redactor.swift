@@ -23,6 +23,10 @@ public struct Redactor: @unchecked Sendable {
     /// Whether there is anything to redact.
     public var isEmpty: Bool { secrets.isEmpty && patterns.isEmpty }
 
+    /// The longest match that may need seeing whole: the longest literal secret, or
+    /// for patterns (which have no bound) a generous 256 bytes.
+    public var longestMatch: Int { max(secrets.first?.count ?? 0, patterns.isEmpty ? 0 : 256) }
+
     /// A redactor for `environment` and the given regular expressions.
     ///
     /// - Throws: `UsageError.invalidValue` for a pattern that is not a valid regular

@@ -139,7 +139,7 @@ public enum StoreRecord: Sendable, Equatable {
                 throw Invalid(description: "end record without a valid end_timestamp and end_state")
             }
             self = .end(EndRecord(timestamp: time, state: state, reason: json["end_state_reason"]?.stringValue ?? "",
-                                  exitCode: json["exit_code"]?.intValue.map { Int32(truncatingIfNeeded: $0) },
+                                  exitCode: json["exit_code"]?.intValue.flatMap { Int32(exactly: $0) },
                                   signal: json["signal"]?.stringValue))
         case "declared_end":
             guard let time = json["timestamp"]?.stringValue.flatMap(Timestamp.init(iso8601:)),
