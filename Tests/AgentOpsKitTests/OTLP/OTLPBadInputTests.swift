@@ -27,7 +27,8 @@ struct OTLPBadInputTests {
         #expect(throws: OTLPDecodeError.truncatedVarint(offset: 1)) { try OTLPTraceRequest(protobuf: [0x0A, 0x80]) }
         let elevenBytes: [UInt8] = [0x0A] + [UInt8](repeating: 0xFF, count: 10) + [0x01]
         #expect(throws: OTLPDecodeError.varintTooLong(offset: 1)) { try OTLPTraceRequest(protobuf: elevenBytes) }
-        #expect(throws: OTLPDecodeError.truncated(what: "length-delimited field", offset: 1, needed: 10, available: 2)) {
+        let expected = OTLPDecodeError.truncated(what: "length-delimited field", offset: 1, needed: 10, available: 2)
+        #expect(throws: expected) {
             try OTLPTraceRequest(protobuf: [0x0A, 0x0A, 0x00, 0x00])
         }
         let huge: [UInt8] = [0x0A] + Self.varint(UInt64.max) + [0]
@@ -35,7 +36,9 @@ struct OTLPBadInputTests {
         #expect(throws: OTLPDecodeError.unsupportedWireType(offset: 0, field: 1, wireType: 3)) {
             try OTLPTraceRequest(protobuf: [0x0B])
         }
-        #expect(throws: OTLPDecodeError.invalidFieldNumber(offset: 0, field: 0)) { try OTLPTraceRequest(protobuf: [0x02, 0x00]) }
+        #expect(throws: OTLPDecodeError.invalidFieldNumber(offset: 0, field: 0)) {
+            try OTLPTraceRequest(protobuf: [0x02, 0x00])
+        }
         #expect(throws: OTLPDecodeError.truncated(what: "fixed64", offset: 7, needed: 8, available: 2)) {
             try OTLPTraceRequest(protobuf: Self.request(span: [0x39, 1, 2]))
         }
@@ -52,7 +55,8 @@ struct OTLPBadInputTests {
         let any = Self.field(1, Array("v".utf8)) + [0x40, 0x05]
         let keyValue = Self.field(1, Array("k".utf8)) + Self.field(2, any) + [0x18, 0x07]
         let resource = Self.field(1, keyValue) + Self.field(3, [0x0A, 0x00])
-        let span = Self.field(5, Array("s".utf8)) + [0xFD, 0x07, 1, 2, 3, 4] + [0xF9, 0x07] + [UInt8](repeating: 9, count: 8)
+        let span = Self.field(5, Array("s".utf8)) + [0xFD, 0x07, 1, 2, 3, 4]
+            + [0xF9, 0x07] + [UInt8](repeating: 9, count: 8)
         let resourceSpans = Self.field(1, resource) + Self.field(1000, [1, 2, 3]) + Self.field(2, Self.field(2, span))
         let request = try OTLPTraceRequest(protobuf: Self.field(1, resourceSpans))
         #expect(request.resourceSpans[0].resource.attributes == [OTLPKeyValue("k", .string("v"))])
@@ -75,7 +79,8 @@ struct OTLPBadInputTests {
         }
         let attributes = [UInt8](repeating: 0, count: 0) + (0..<5).flatMap { _ in Self.field(9, []) }
         #expect(throws: OTLPDecodeError.tooMany(what: "attributes in one list", limit: 4)) {
-            try OTLPTraceRequest(protobuf: Self.request(span: attributes), limits: OTLPDecodeLimits(maxAttributesPerList: 4))
+            try OTLPTraceRequest(protobuf: Self.request(span: attributes),
+                                 limits: OTLPDecodeLimits(maxAttributesPerList: 4))
         }
         #expect(throws: OTLPDecodeError.self) {
             try OTLPTraceRequest(protobuf: Self.request(span: attributes), limits: OTLPDecodeLimits(maxTotalItems: 3))
@@ -83,14 +88,17 @@ struct OTLPBadInputTests {
 
         var json = #"{"stringValue":"leaf"}"#
         for _ in 0..<100 { json = #"{"arrayValue":{"values":[\#(json)]}}"# }
-        let document = #"{"resourceSpans":[{"scopeSpans":[{"spans":[{"attributes":[{"key":"k","value":\#(json)}]}]}]}]}"#
+        let document = #"{"resourceSpans":[{"scopeSpans":[{"spans":[{"attributes":"#
+            + #"[{"key":"k","value":\#(json)}]}]}]}]}"#
         #expect(throws: OTLPDecodeError.self) { try OTLPTraceRequest(json: Array(document.utf8)) }
     }
 
     @Test("JSON with wrong types is an error naming the member")
     func jsonWrongTypes() throws {
         func decode(_ text: String) throws -> OTLPTraceRequest { try OTLPTraceRequest(json: Array(text.utf8)) }
-        #expect(throws: OTLPDecodeError.invalidJSONValue(path: "resourceSpans", problem: "expected an array, found an object")) {
+        let notArray = OTLPDecodeError.invalidJSONValue(path: "resourceSpans",
+                                                        problem: "expected an array, found an object")
+        #expect(throws: notArray) {
             try decode(#"{"resourceSpans":{}}"#)
         }
         #expect(throws: OTLPDecodeError.invalidJSONValue(
@@ -98,10 +106,18 @@ struct OTLPBadInputTests {
             problem: "expected a number or a decimal string, found a boolean")) {
             try decode(#"{"resourceSpans":[{"scopeSpans":[{"spans":[{},{"startTimeUnixNano":true}]}]}]}"#)
         }
-        #expect(throws: OTLPDecodeError.self) { try decode(#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"xyz"}]}]}]}"#) }
-        #expect(throws: OTLPDecodeError.self) { try decode(#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"kind":"FLYING"}]}]}]}"#) }
-        #expect(throws: OTLPDecodeError.self) { try decode(#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"flags":-1}]}]}]}"#) }
-        #expect(throws: OTLPDecodeError.self) { try decode(#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":5}]}]}]}"#) }
+        #expect(throws: OTLPDecodeError.self) {
+            try decode(#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"xyz"}]}]}]}"#)
+        }
+        #expect(throws: OTLPDecodeError.self) {
+            try decode(#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"kind":"FLYING"}]}]}]}"#)
+        }
+        #expect(throws: OTLPDecodeError.self) {
+            try decode(#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"flags":-1}]}]}]}"#)
+        }
+        #expect(throws: OTLPDecodeError.self) {
+            try decode(#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":5}]}]}]}"#)
+        }
         #expect(throws: OTLPDecodeError.self) {
             try decode(#"{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":{"intValue":"1.5"}}]}}]}"#)
         }
@@ -121,7 +137,8 @@ struct OTLPBadInputTests {
                         {"key":"kv","value":{"kvlistValue":{"values":[{"key":"x","value":{"boolValue":true}}]}}}]
         }]}]}]}
         """#
-        let span = try #require(try OTLPTraceRequest(json: Array(text.utf8)).resourceSpans.first?.scopeSpans.first?.spans.first)
+        let request = try OTLPTraceRequest(json: Array(text.utf8))
+        let span = try #require(request.resourceSpans.first?.scopeSpans.first?.spans.first)
         #expect(span.traceID.hex == "3f0c8d1e5b2a4c6f9e7d1a2b3c4d5e6f")
         #expect(span.spanID.hex == "a1b2c3d400004000")
         #expect(span.parentSpanID?.hex == "9e7d1a2b3c4d5e6f")
@@ -143,7 +160,8 @@ struct OTLPBadInputTests {
     func accessors() {
         let span = OTLPSpan(attributes: [
             OTLPKeyValue("i", .int(-5)), OTLPKeyValue("d", .double(7)), OTLPKeyValue("s", .string("12")),
-            OTLPKeyValue("big", .double(1e30)), OTLPKeyValue("frac", .double(1.5)), OTLPKeyValue("huge", .string("99999999999999999999")),
+            OTLPKeyValue("big", .double(1e30)), OTLPKeyValue("frac", .double(1.5)),
+            OTLPKeyValue("huge", .string("99999999999999999999")),
             OTLPKeyValue("nan", .double(.nan)), OTLPKeyValue("i", .int(9)),
         ])
         #expect(span.int("i") == -5)

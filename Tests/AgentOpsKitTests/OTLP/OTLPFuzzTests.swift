@@ -67,7 +67,8 @@ struct OTLPFuzzTests {
         return request.resourceSpans.contains { rs in
             any(rs.resource.attributes) || rs.scopeSpans.contains { ss in
                 any(ss.scope.attributes) || ss.spans.contains { span in
-                    any(span.attributes) || span.events.contains { any($0.attributes) } || span.links.contains { any($0.attributes) }
+                    any(span.attributes) || span.events.contains { any($0.attributes) }
+                        || span.links.contains { any($0.attributes) }
                 }
             }
         }
