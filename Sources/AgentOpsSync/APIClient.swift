@@ -6,6 +6,9 @@ import FoundationNetworking
 ///
 /// Calls are synchronous for the uploader's own thread: each waits at most its
 /// timeout, so a backend that accepts and never answers costs a bounded wait.
+///
+/// `@unchecked Sendable`: `URLSession` is thread-safe but not marked `Sendable` here;
+/// the rest is immutable.
 public final class APIClient: @unchecked Sendable {
     /// What came back.
     public enum Outcome: Sendable {
@@ -22,6 +25,15 @@ public final class APIClient: @unchecked Sendable {
 
     private let configuration: APIConfiguration
     private let session: URLSession
+
+    /// The URL of `path`; the endpoint was checked when the configuration was made, and
+    /// the paths are this program's own, so a failure here is a bug, reported as such.
+    private func url(_ path: String) -> URL {
+        guard let url = URL(string: configuration.endpoint + path) else {
+            preconditionFailure("APIConfiguration let through an endpoint that does not parse: \(path)")
+        }
+        return url
+    }
 
     /// A client for `configuration`.
     public init(configuration: APIConfiguration) {
@@ -43,7 +55,7 @@ public final class APIClient: @unchecked Sendable {
 
     /// POSTs an already encoded JSON body.
     public func post(_ path: String, encoded body: [UInt8], jwt: String?, apiKey: Bool, timeout: Double) -> Outcome {
-        var request = URLRequest(url: URL(string: configuration.endpoint + path)!)
+        var request = URLRequest(url: url(path))
         request.httpMethod = "POST"
         request.httpBody = Data(body)
         return exchange(request, jwt: jwt, apiKey: apiKey, timeout: timeout)
@@ -51,7 +63,7 @@ public final class APIClient: @unchecked Sendable {
 
     /// GETs `path` with the API key.
     public func get(_ path: String, timeout: Double) -> Outcome {
-        var request = URLRequest(url: URL(string: configuration.endpoint + path)!)
+        var request = URLRequest(url: url(path))
         request.httpMethod = "GET"
         return exchange(request, jwt: nil, apiKey: true, timeout: timeout)
     }
@@ -103,6 +115,9 @@ public final class APIClient: @unchecked Sendable {
     }
 }
 
+/// The outcome a `URLSession` completion handler hands to the waiting caller.
+/// `@unchecked Sendable`: written once by the handler before the semaphore is signalled,
+/// read by the caller only after it waited for that signal.
 private final class OutcomeBox: @unchecked Sendable {
     var value: APIClient.Outcome?
 }

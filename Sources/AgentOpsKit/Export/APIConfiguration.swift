@@ -1,6 +1,8 @@
-import AgentOpsKit
+import Foundation
 
-/// Where and as whom to talk to the AgentOps API, from the environment the SDK reads.
+/// Where and as whom to talk to the AgentOps API, from the environment the SDK reads:
+/// the one place the API key and endpoint are checked (agentops-run, `sync` and
+/// `--remote` all ask here).
 public struct APIConfiguration: Sendable, Equatable {
     /// `AGENTOPS_API_ENDPOINT` without a trailing slash (default `https://api.agentops.ai`).
     public var endpoint: String
@@ -18,11 +20,15 @@ public struct APIConfiguration: Sendable, Equatable {
         case noKey
         /// A key that is not a UUID (the SDK ignores it too, with a logged error).
         case malformedKey(variable: String)
+        /// `AGENTOPS_API_ENDPOINT` is not an http(s) URL.
+        case badEndpoint(String)
 
         public var description: String {
             switch self {
             case .noKey: return "AGENTOPS_API_KEY is not set"
             case let .malformedKey(variable): return "\(variable) is not a UUID; recording locally only"
+            case let .badEndpoint(value):
+                return "AGENTOPS_API_ENDPOINT '\(value)' is not an http:// or https:// URL; recording locally only"
             }
         }
     }
@@ -41,6 +47,9 @@ public struct APIConfiguration: Sendable, Equatable {
         }
         var endpoint = environment["AGENTOPS_API_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultEndpoint
         while endpoint.hasSuffix("/") { endpoint.removeLast() }
+        // Checked here, once, so no request path can meet a URL that does not parse.
+        guard let url = URL(string: endpoint + "/v2"), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
+              url.host?.isEmpty == false else { throw .badEndpoint(endpoint) }
         self.init(endpoint: endpoint, apiKey: key, parentKey: parent)
     }
 

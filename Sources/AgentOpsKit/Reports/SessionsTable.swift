@@ -33,7 +33,7 @@ public enum SessionsTable {
         header += ["TAGS", "COMMAND"]
         let rows = summaries.map { summary -> [String] in
             let session = summary.session
-            let started = String(session.initTimestamp.description.prefix(19)).replacingOccurrences(of: "T", with: " ")
+            let started = String(session.initTimestamp.description.prefix(19).map { $0 == "T" ? " " : $0 })
             var row = [
                 String(session.id.value.prefix(8)), started, DurationFormat.sdk(summary.duration(now: now)),
                 session.endState.rawValue,
