@@ -1,0 +1,65 @@
+import Synchronization
+import Testing
+@testable import AgentOpsKit
+
+/// A sink that keeps records in memory, and can be made to fail.
+final class MemorySink: RecordSink {
+    let records = Mutex<[StoreRecord]>([])
+    let failing = Mutex(false)
+
+    func append(_ records: [StoreRecord]) throws(StoreError) {
+        if failing.withLock({ $0 }) { throw .cannotWrite(path: "memory", reason: "No space left on device") }
+        self.records.withLock { $0 += records }
+    }
+}
+
+@Suite("Recorder")
+struct RecorderTests {
+    static let id = SessionID("00000000-0000-4000-8000-000000000001")!
+
+    static func event(_ id: String, text: String = "x") -> StoreRecord {
+        var event = Event.stdout(text, from: .now(), to: .now(), session: Self.id)
+        event.id = id
+        return .event(event)
+    }
+
+    @Test("redacts secrets before the sink sees them, and counts events")
+    func redactsAndCounts() throws {
+        let sink = MemorySink()
+        let redactor = try Redactor(environment: ["MY_TOKEN": "supersecretvalue"])
+        let recorder = Recorder(sessionID: Self.id, sink: sink, redactor: redactor, warn: { _ in })
+        recorder.write([Self.event("a", text: "token supersecretvalue")])
+        let stored = sink.records.withLock { $0 }
+        guard case let .event(event)? = stored.first else { Issue.record("no event"); return }
+        #expect(event.json["logs"] == .string("token [REDACTED]"))
+        #expect(recorder.counts[.actions] == 1)
+    }
+
+    @Test("events from outside are recorded once per id; capture's own are not checked")
+    func deduplicates() {
+        let sink = MemorySink()
+        let recorder = Recorder(sessionID: Self.id, sink: sink, redactor: try! Redactor(environment: [:]),
+                                warn: { _ in })
+        recorder.write([Self.event("same"), Self.event("other")], deduplicating: true)
+        recorder.write([Self.event("same")], deduplicating: true)
+        recorder.write([Self.event("x"), Self.event("x")])
+        #expect(sink.records.withLock { $0.count } == 4)
+    }
+
+    @Test("a failing sink is warned about once and tried again, so records after it recovers land")
+    func failureWarnsOnceAndRetries() {
+        let sink = MemorySink()
+        let warnings = Mutex<[String]>([])
+        let recorder = Recorder(sessionID: Self.id, sink: sink, redactor: try! Redactor(environment: [:]),
+                                warn: { message in warnings.withLock { $0.append(message) } })
+        sink.failing.withLock { $0 = true }
+        recorder.write([Self.event("1")])
+        recorder.write([Self.event("2")])
+        sink.failing.withLock { $0 = false }
+        recorder.write([Self.event("3")])
+        #expect(warnings.withLock { $0.count } == 1)
+        #expect(sink.records.withLock { $0.count } == 1)
+        #expect(!recorder.allWritesSucceeded)
+        #expect(recorder.counts[.actions] == 3)
+    }
+}

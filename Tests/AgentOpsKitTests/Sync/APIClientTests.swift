@@ -1,0 +1,55 @@
+import Foundation
+import FoundationNetworking
+import Testing
+@testable import AgentOpsKit
+@testable import AgentOpsSync
+
+@Suite("API client and configuration")
+struct APIClientTests {
+    static func response(_ status: Int, headers: [String: String] = [:]) -> URLResponse {
+        HTTPURLResponse(url: URL(string: "https://api.example/v2")!, statusCode: status, httpVersion: "HTTP/1.1",
+                        headerFields: headers)!
+    }
+
+    @Test("2xx is ok; 401 re-authorises; 408, 429 and 5xx retry (with Retry-After); other 4xx fail")
+    func classify() {
+        if case .ok = APIClient.classify(data: Data(), response: Self.response(200), error: nil) {} else {
+            Issue.record("200 is not ok")
+        }
+        if case .unauthorized = APIClient.classify(data: nil, response: Self.response(401), error: nil) {} else {
+            Issue.record("401 is not unauthorized")
+        }
+        for status in [408, 429, 500, 503] {
+            guard case let .retry(_, after) = APIClient.classify(data: nil, response: Self.response(
+                status, headers: ["Retry-After": "7"]), error: nil) else {
+                Issue.record("\(status) is not retried")
+                continue
+            }
+            #expect(after == 7)
+        }
+        let body = Data(#"{"message":"bad session"}"#.utf8)
+        guard case let .fail(reason) = APIClient.classify(data: body, response: Self.response(400), error: nil) else {
+            Issue.record("400 is not a failure")
+            return
+        }
+        #expect(reason == "HTTP 400: bad session")
+        if case .retry = APIClient.classify(data: nil, response: nil, error: URLError(.cannotConnectToHost)) {} else {
+            Issue.record("a refused connection is not retried")
+        }
+    }
+
+    @Test("the key and endpoint are checked once, at configuration")
+    func configuration() throws {
+        let key = "6f1c0e2a-5b7d-4c3e-9a8b-2d1e0f9c8b7a"
+        #expect(throws: APIConfiguration.Problem.noKey) { try APIConfiguration(environment: [:]) }
+        #expect(throws: APIConfiguration.Problem.malformedKey(variable: "AGENTOPS_API_KEY")) {
+            try APIConfiguration(environment: ["AGENTOPS_API_KEY": "nope"])
+        }
+        #expect(throws: APIConfiguration.Problem.badEndpoint("not a url")) {
+            try APIConfiguration(environment: ["AGENTOPS_API_KEY": key, "AGENTOPS_API_ENDPOINT": "not a url"])
+        }
+        let configuration = try APIConfiguration(environment: ["AGENTOPS_API_KEY": key,
+                                                               "AGENTOPS_API_ENDPOINT": "http://127.0.0.1:9/"])
+        #expect(configuration.endpoint == "http://127.0.0.1:9")
+    }
+}
