@@ -22,7 +22,9 @@ public struct CaptureBudget {
 
     /// A line of the tail.
     public struct TailLine {
-        /// The kept bytes (cut at the line limit).
+        /// The kept bytes (cut at the line limit). They point into the budget's ring and
+        /// are valid only during the `tail` callback that hands the line over: copy
+        /// what must outlive it.
         public var bytes: UnsafeRawBufferPointer
         /// Bytes of the line that were not kept (cut).
         public var droppedBytes: Int

@@ -6,7 +6,10 @@
 public struct LineSplitter {
     /// A completed line as handed to the consumer.
     public struct Line {
-        /// The kept bytes, without the newline.
+        /// The kept bytes, without the newline. They point into the chunk being fed or
+        /// the splitter's own buffer, and are valid only during the callback that hands
+        /// the line over: copy what must outlive it (no copy is made for the common
+        /// case, a line wholly inside one chunk).
         public var bytes: UnsafeRawBufferPointer
         /// Bytes of the line that were not kept.
         public var droppedBytes: Int
