@@ -20,7 +20,13 @@ let package = Package(
         // agentops-run must start fast; only the agentops tool links it.
         .target(name: "AgentOpsSync", dependencies: ["AgentOpsKit"]),
         .executableTarget(name: "agentops-run", dependencies: ["AgentOpsKit"]),
-        .executableTarget(name: "agentops", dependencies: ["AgentOpsKit", "AgentOpsSync"]),
+        .executableTarget(
+            name: "agentops", dependencies: ["AgentOpsKit", "AgentOpsSync"],
+            // FoundationNetworking asks for -lcurl, which only libcurl's -dev package
+            // provides; Linker/libcurl.so points the linker at the runtime libcurl.so.4
+            // instead, so building needs nothing but a Swift toolchain.
+            linkerSettings: [.unsafeFlags(["-L", Context.packageDirectory + "/Linker"], .when(platforms: [.linux]))]
+        ),
         .testTarget(
             name: "AgentOpsKitTests",
             dependencies: ["AgentOpsKit", "AgentOpsSync"],

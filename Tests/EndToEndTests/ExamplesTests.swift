@@ -20,7 +20,7 @@ struct ExamplesTests {
         #expect(llm["cost"] == .number("0.000084"))
     }
 
-    @Test("the GitHub Actions step wraps the SDK agent with options agentops-run accepts, and keeps the export")
+    @Test("the GitHub Actions job caches the build, wraps the SDK agent with options agentops-run accepts, and keeps the export by id")
     func githubActions() throws {
         let text = try String(contentsOfFile: Self.folder + "/github-actions.yml", encoding: .utf8)
         let run = try #require(text.split(separator: "\n").first { $0.contains("run: agentops-run ") })
@@ -31,7 +31,14 @@ struct ExamplesTests {
         let options = try RunOptions.parse(words)
         #expect(options.command == ["python3", "examples/sdk_agent.py"])
         #expect(options.timeout == 1800)
-        #expect(text.contains("agentops export last > agentops-session.json"))
-        #expect(text.contains("if: always()"))
+        #expect(options.maxCost == 5)
+        #expect(options.failOnDeclared)
+        // The session is kept by the id from the step's output, not as `last`.
+        #expect(text.contains("id: agent\n"))
+        #expect(text.contains(#"agentops export "${{ steps.agent.outputs.session-id }}" > agentops-session.json"#))
+        #expect(!text.contains("export last"))
+        #expect(text.contains("if: always() && steps.agent.outputs.session-id != ''"))
+        #expect(text.contains("uses: actions/cache@v4\n        with:\n          path: .build\n"))
+        #expect(text.contains("scripts/install"))
     }
 }

@@ -35,6 +35,8 @@ enum Harness {
         env.removeValue(forKey: "AGENTOPS_SESSION_ID")
         env.removeValue(forKey: CaptureMarker.variable)
         env.removeValue(forKey: "AGENTOPS_DEFAULT_TAGS")
+        // Tests run in GitHub Actions too: a test turns the mode on itself.
+        for key in ["GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT"] { env.removeValue(forKey: key) }
         env["AGENTOPS_HOME"] = home
         for (key, value) in extra { env[key] = value }
         return env

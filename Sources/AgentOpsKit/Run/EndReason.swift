@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 /// Turns how the command ended into the session's end state and a reason a person
@@ -36,6 +37,9 @@ public enum EndReason {
                 steps.append("timed out after \(DurationFormat.sdk(after)): sent \(SignalNames.name(of: signal))")
             case .interruptedTwice:
                 steps.append("interrupted twice: sent SIGTERM")
+            case let .costLimit(limit, cost, signal):
+                steps.append("cost $\(Cost.sdkFormat(cost)) passed the --max-cost limit of $\(Cost.exactText(limit)): "
+                    + "sent \(SignalNames.name(of: signal))")
             case let .killed(after):
                 steps.append(after > 0 ? "then SIGKILL after \(DurationFormat.sdk(after))" : "then SIGKILL")
             }
@@ -46,16 +50,32 @@ public enum EndReason {
     }
 
     /// agentops-run's own exit for a command that ran: as `timeout(1)`, 124 when it
-    /// timed out and 137 when it then had to be killed; otherwise the command's status
-    /// or its death.
+    /// timed out (or passed `--max-cost`) and 137 when it then had to be killed;
+    /// otherwise the command's status or its death.
     public static func wrapperExit(exit: ChildExit, interventions: [Supervisor.Intervention]) -> WrapperExit {
-        if interventions.contains(where: { if case .timedOut = $0 { return true } else { return false } }) {
+        if !limitsReached(interventions).isEmpty {
             let killed = interventions.contains { if case .killed = $0 { return true } else { return false } }
             return .code(killed || exit == .signaled(SIGKILL, coreDumped: false) ? 137 : 124)
         }
         switch exit {
         case let .exited(code): return .code(code)
         case let .signaled(signal, _): return .signal(signal)
+        }
+    }
+
+    /// The limits agentops-run enforced (`--timeout`, `--max-cost`), one sentence each,
+    /// for warnings.
+    public static func limitsReached(_ interventions: [Supervisor.Intervention]) -> [String] {
+        interventions.compactMap { intervention in
+            switch intervention {
+            case let .timedOut(after, _):
+                return "the command was stopped at the --timeout of \(DurationFormat.sdk(after))"
+            case let .costLimit(limit, cost, _):
+                return "the command was stopped: the session's cost $\(Cost.sdkFormat(cost)) passed the --max-cost "
+                    + "limit of $\(Cost.exactText(limit))"
+            case .interruptedTwice, .killed:
+                return nil
+            }
         }
     }
 

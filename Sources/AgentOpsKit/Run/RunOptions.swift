@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 /// What `agentops-run` was asked to do.
@@ -38,6 +39,15 @@ public struct RunOptions: Sendable, Equatable {
     public var noListener = false
     /// `--prices`: a price file extending the bundled table (else `AGENTOPS_PRICES`).
     public var pricesFile: String?
+    /// `--max-cost`: USD; when the session's cost passes it the command is stopped as
+    /// at a timeout.
+    public var maxCost: Decimal?
+    /// `--fail-on-declared`: a session that ends Fail or Indeterminate makes
+    /// agentops-run exit `ExitCodes.sessionFailed` even when the command exited 0.
+    public var failOnDeclared = false
+    /// `--github` (true) / `--no-github` (false): GitHub Actions mode; nil: on when
+    /// `GITHUB_ACTIONS=true`.
+    public var github: Bool?
     /// `--tty`: when the command's output streams are pseudo-terminals.
     public var terminalMode: TerminalMode = .auto
     /// The command and its arguments, exactly as given.
@@ -148,6 +158,14 @@ public struct RunOptions: Sendable, Equatable {
                     options.redactPatterns.append(value)
                 } else if let value = try cursor.value(for: "--flush-timeout") {
                     options.flushTimeout = try duration(value, option: "--flush-timeout")
+                } else if let value = try cursor.value(for: "--max-cost") {
+                    options.maxCost = try cost(value, option: "--max-cost")
+                } else if cursor.flag("--fail-on-declared") {
+                    options.failOnDeclared = true
+                } else if cursor.flag("--github") {
+                    options.github = true
+                } else if cursor.flag("--no-github") {
+                    options.github = false
                 } else if cursor.flag("--strict") {
                     options.strict = true
                 } else if cursor.flag("--no-listener") {
@@ -190,6 +208,16 @@ public struct RunOptions: Sendable, Equatable {
                                               + "(at most \(DurationParser.maximumText))")
         }
         return seconds
+    }
+
+    /// A positive amount of USD (`0.50`, `$2`).
+    private static func cost(_ text: String, option: String) throws -> Decimal {
+        let digits = text.hasPrefix("$") ? String(text.dropFirst()) : text
+        guard digits.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
+              let amount = Decimal(string: digits, locale: Locale(identifier: "en_US_POSIX")), amount > 0 else {
+            throw UsageError.invalidValue(option: option, value: text, expected: "an amount of USD above 0 such as 0.50 or 5")
+        }
+        return amount
     }
 
     /// `agentops-run --help`; the man page's OPTIONS section says the same (a test
@@ -241,6 +269,17 @@ public struct RunOptions: Sendable, Equatable {
                            with AGENTOPS_API_KEY: wait at most DURATION after the
                            command for the upload to finish (default 5s)
           --strict         exit 75 when the upload failed and the command exited 0
+          --max-cost USD   stop the command as --timeout does (--signal, then
+                           SIGKILL after --kill-after) once the session's LLM cost
+                           passes USD; exit 124, or 137 if it had to be killed
+          --fail-on-declared
+                           exit 1 when the session ends Fail or Indeterminate
+                           (declared with 'agentops end' or the SDK) although
+                           COMMAND exited 0
+          --github, --no-github
+                           GitHub Actions mode on or off (default: on when
+                           GITHUB_ACTIONS=true): job summary, step outputs
+                           session-id, state, cost and reason, annotations
       -q, --quiet          print none of agentops-run's own lines (errors excepted)
       -h, --help           show this help
           --version        show the version
@@ -259,10 +298,16 @@ public struct RunOptions: Sendable, Equatable {
                                  send a request (default 10; a duration over 0)
       AGENTOPS_ENV_DATA_OPT_OUT  true: record only OS and working directory in host_env
       NO_COLOR                   set: no colour in agentops-run's own lines
+      GITHUB_ACTIONS             true: GitHub Actions mode (see --github); it
+                                 writes to GITHUB_STEP_SUMMARY and GITHUB_OUTPUT
+                                 and records GITHUB_REPOSITORY, GITHUB_REF,
+                                 GITHUB_SHA, GITHUB_WORKFLOW, GITHUB_JOB and the
+                                 run URL in the session's host_env
 
     exit status: COMMAND's status; if COMMAND was killed by a signal, agentops-run
-    kills itself with the same signal; 124 timed out, 137 timed out and killed,
-    127 command not found, 126 not executable, 125 usage error of agentops-run,
-    75 upload failed with --strict.
+    kills itself with the same signal; 124 timed out or over --max-cost, 137 then
+    killed, 127 command not found, 126 not executable, 125 usage error of
+    agentops-run, 75 upload failed with --strict, 1 session Fail or Indeterminate
+    with --fail-on-declared while COMMAND exited 0.
     """
 }

@@ -30,19 +30,33 @@ final class SessionRun: Sendable {
                             warn: { [console] in console.warning($0) })
     }
 
+    /// How this run's part ended.
+    struct Ending {
+        /// The session's state: the exit's, combined with one declared from inside.
+        var state: EndState
+        /// Why the export did not finish, if it did not.
+        var exportFailure: BackgroundExport.Failure?
+    }
+
     /// Ends this run's part: the owner writes the end, lets the export finish within
-    /// `flushTimeout`, and prints the closing lines; a joined run records its command
-    /// as one action.
+    /// `flushTimeout`, prints the closing lines, and in GitHub Actions mode reports to
+    /// the runner; a joined run records its command as one action.
     ///
-    /// - Returns: why the export did not finish, if it did not.
+    /// - Parameters:
+    ///   - interventions: what agentops-run did to the command (limits are warned of).
+    ///   - github: the environment, when GitHub Actions mode is on.
+    ///   - needsDeclared: a joined run reads the state declared in the session (for
+    ///     `--fail-on-declared`); the owner always does.
     @discardableResult
     func finish(start: Timestamp, commandLine: String, state: EndState, reason: String, exit: ChildExit?,
-                export: BackgroundExport?, flushTimeout: Double) -> BackgroundExport.Failure? {
+                export: BackgroundExport?, flushTimeout: Double, interventions: [Supervisor.Intervention] = [],
+                github: [String: String]? = nil, needsDeclared: Bool = false) -> Ending {
         let end = Timestamp.now()
         guard owner else {
             let outcome = exit?.description ?? reason
             recorder.record(.command(commandLine, outcome: outcome, from: start, to: end, session: sessionID))
-            return nil
+            let declared = needsDeclared ? (try? SessionLog.summary(path: store.path(of: sessionID)))?.declared : nil
+            return Ending(state: EndReason.combine(declared: declared, with: (state, reason)).0)
         }
         let stored = try? SessionLog.summary(path: store.path(of: sessionID))
         var summary = stored ?? SessionSummary(session: Session(id: sessionID, initTimestamp: start, tags: [],
@@ -71,6 +85,33 @@ final class SessionRun: Sendable {
         for problem in summary.problems { console.warning("\(problem)") }
         console.info("session \(sessionID) \(console.paint(state.rawValue, for: state)): \(redactor.redact(reason))")
         console.info(line)
-        return failure
+        if let github {
+            let report = GitHubActions.Report(
+                sessionID: sessionID, commandLine: redactor.redact(commandLine), state: state,
+                reason: redactor.redact(reason), summary: summary, cost: localCost,
+                details: .read(path: store.path(of: sessionID)), prices: prices,
+                limits: EndReason.limitsReached(interventions), end: end)
+            reportToGitHub(report, environment: github)
+        }
+        return Ending(state: state, exportFailure: failure)
+    }
+
+    /// Appends the job summary and the step outputs to the runner's files, and prints
+    /// the annotations on stderr (whatever `--quiet` says: they are this mode's output).
+    private func reportToGitHub(_ report: GitHubActions.Report, environment: [String: String]) {
+        let files = [
+            ("GITHUB_STEP_SUMMARY", GitHubActions.summaryMarkdown(report)),
+            ("GITHUB_OUTPUT", GitHubActions.outputFile(GitHubActions.outputs(report))),
+        ]
+        for (variable, text) in files {
+            guard let path = environment[variable], !path.isEmpty else { continue }
+            if let problem = GitHubActions.append(text, to: path) {
+                console.warning("GitHub Actions: could not write \(variable): \(problem)")
+            }
+        }
+        let annotations = GitHubActions.annotations(report)
+        if !annotations.isEmpty {
+            Descriptors.writeAll(Array((annotations.joined(separator: "\n") + "\n").utf8), to: 2)
+        }
     }
 }

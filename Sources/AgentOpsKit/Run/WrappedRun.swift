@@ -40,12 +40,19 @@ public enum WrappedRun {
         let run = SessionRun(sessionID: sessionID, owner: owner, store: store, console: console, redactor: redactor,
                              prices: prices)
         let start = Timestamp.now()
+        // GitHub Actions mode reports the session the run owns to the runner.
+        let githubEnvironment = owner && GitHubActions.isEnabled(option: options.github, environment: environment)
+            ? environment : nil
         if owner {
             let defaultTags = environment["AGENTOPS_DEFAULT_TAGS"].map { [$0] } ?? []
+            var hostEnv = HostEnvironment.collect(workingDirectory: FileManager.default.currentDirectoryPath,
+                                                  environment: environment)
+            if githubEnvironment != nil, case let .object(sections) = hostEnv,
+               let ci = GitHubActions.hostSection(environment: environment) {
+                hostEnv = .object(sections + [("CI", ci)])
+            }
             let session = Session(
-                id: sessionID, initTimestamp: start, tags: options.tags + defaultTags,
-                hostEnv: HostEnvironment.collect(workingDirectory: FileManager.default.currentDirectoryPath,
-                                                 environment: environment),
+                id: sessionID, initTimestamp: start, tags: options.tags + defaultTags, hostEnv: hostEnv,
                 command: options.command, video: options.video)
             run.recorder.write([.start(session)])
         } else if !options.tags.isEmpty {
@@ -66,6 +73,7 @@ public enum WrappedRun {
         }
         var export: BackgroundExport?
         var exportFailure: BackgroundExport.Failure?
+        var costWatch: CostWatch?
 
         // The SDK in the command records into this session through the listener,
         // unless --no-listener, or an outer run's listener already serves the session.
@@ -97,6 +105,10 @@ public enum WrappedRun {
                 recordedStreams: options.noCapture ? upstream : Set(OutputStream.allCases),
                 afterLaunch: {
                     listener?.start()
+                    if let limit = options.maxCost {
+                        costWatch = CostWatch(path: store.path(of: sessionID), limit: limit, prices: prices,
+                                              signal: options.timeoutSignal, supervisor: supervisor)
+                    }
                     guard let exportEnvironment else { return }
                     switch BackgroundExport.start(session: sessionID, environment: exportEnvironment) {
                     case let .success(started): export = started
@@ -108,19 +120,25 @@ public enum WrappedRun {
             console.error("\(error)")
             let (state, reason) = EndReason.of(launchError: error)
             run.finish(start: start, commandLine: commandLine, state: state, reason: reason, exit: nil,
-                       export: nil, flushTimeout: options.flushTimeout)
+                       export: nil, flushTimeout: options.flushTimeout, github: githubEnvironment)
             return .code(error.exitCode)
         }
 
         // What the SDK sent is in before the session is ended.
         listener?.stop()
+        costWatch?.stop()
         if let exportFailure { console.warning("AgentOps API: \(exportFailure); the session is kept locally") }
         let (state, reason) = EndReason.of(exit: outcome.exit, forwardedSignals: outcome.forwardedSignals,
                                            interventions: outcome.interventions)
-        let failure = run.finish(start: start, commandLine: commandLine, state: state, reason: reason,
-                                 exit: outcome.exit, export: export, flushTimeout: options.flushTimeout)
-            ?? exportFailure
+        let ending = run.finish(start: start, commandLine: commandLine, state: state, reason: reason,
+                                exit: outcome.exit, export: export, flushTimeout: options.flushTimeout,
+                                interventions: outcome.interventions, github: githubEnvironment,
+                                needsDeclared: options.failOnDeclared)
+        let failure = ending.exportFailure ?? exportFailure
         let exit = EndReason.wrapperExit(exit: outcome.exit, interventions: outcome.interventions)
+        if options.failOnDeclared, exit == .code(0), ending.state != .success {
+            return .code(ExitCodes.sessionFailed)
+        }
         if options.strict, exportEnvironment != nil, failure != nil, exit == .code(0) {
             return .code(ExitCodes.telemetry)
         }

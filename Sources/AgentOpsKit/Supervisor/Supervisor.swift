@@ -57,6 +57,9 @@ public final class Supervisor: @unchecked Sendable {
         case interruptedTwice
         /// The command outlived the grace period: SIGKILL was sent to the group.
         case killed(after: Double)
+        /// The session's cost passed `limit` (USD) at `cost`: `signal` was sent to the
+        /// group, as at a timeout.
+        case costLimit(limit: Decimal, cost: Decimal, signal: Int32)
     }
 
     /// How the supervised run went.
@@ -80,6 +83,7 @@ public final class Supervisor: @unchecked Sendable {
     private var interventions: [Intervention] = []
     private var killDeadline: DispatchTime?
     private var killAfter: Double = 10
+    private var limitSignal: Int32 = SIGTERM
     private var interruptsRouted = 0
     private var terminalMasters: [Int32] = []
     private var windowSizeSource: Int32 = 1
@@ -104,6 +108,23 @@ public final class Supervisor: @unchecked Sendable {
         } else {
             pendingSignals.append(signal)
         }
+    }
+
+    /// Stops the command because a limit other than the timeout was reached (a watcher
+    /// saw it), exactly as the timeout stops it: the timeout's signal to the group,
+    /// SIGKILL `killAfter` later if it is still running.
+    ///
+    /// - Returns: false when there is nothing to stop yet or any more (the command has
+    ///   not started, or has ended), so the caller can try again or give up.
+    public func stopForLimit(_ intervention: Intervention) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let group = childGroup, !childDone, childExit == nil else { return false }
+        interventions.append(intervention)
+        kill(-group, limitSignal)
+        if limitSignal != SIGKILL, killDeadline == nil { killDeadline = .now() + killAfter }
+        wake.signal()
+        return true
     }
 
     /// Sends `signal` on to the child's group, escalating repeated interrupts. The
@@ -220,6 +241,7 @@ public final class Supervisor: @unchecked Sendable {
         lock.lock()
         childGroup = group
         killAfter = configuration.killAfter
+        limitSignal = configuration.timeoutSignal
         for signal in pendingSignals { route(signal, to: group) }
         pendingSignals = []
         lock.unlock()
