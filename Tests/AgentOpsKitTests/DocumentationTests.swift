@@ -69,4 +69,19 @@ struct DocumentationTests {
             #expect(readme.contains(option), "README does not mention \(option)")
         }
     }
+
+    @Test("the folders of AgentOpsKit depend only downwards, as the README draws them (scripts/folder-deps)")
+    func noFolderCycles() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Self.root + "/scripts/folder-deps"]
+        process.currentDirectoryURL = URL(fileURLWithPath: Self.root)
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(text)")
+        #expect(text.hasSuffix("no cycles\n"))
+    }
 }
