@@ -52,6 +52,8 @@ public enum AgentOpsCommand {
                 return try export(rest, store: store, prices: try prices(), console: console)
             case "show":
                 return try show(rest, store: store, prices: try prices(), console: console)
+            case "report":
+                return try ReportCommand.run(rest, store: store, prices: try prices(), console: console)
             case "prices":
                 return try PricesCommand.run(rest, prices: try prices())
             case "prune":
@@ -284,6 +286,15 @@ public enum AgentOpsCommand {
                                       the session and its events, as
                                       GET /v2/sessions/ID/export; jsonl streams one
                                       line per event after the session
+      report ID [-o FILE|DIR/|-]      the session as one self-contained HTML page
+                                      (timeline, LLM calls, models, output); default
+                                      file agentops-report-ID.html, - for stdout
+      report --sessions [-o FILE|DIR/|-] [--limit N] [--tag T] [--state S] [--since WHEN]
+                                      one page over the sessions (all by default): cost
+                                      per day, failure rate, a table linking
+                                      agentops-report-ID.html; DIR/ also writes those
+                                      and DIR/index.html (default
+                                      agentops-report-sessions.html)
       prices [MODEL...]               where the price table comes from, or the price
                                       each MODEL is matched to (USD per 1M tokens)
       prune --older-than DURATION | --keep N
