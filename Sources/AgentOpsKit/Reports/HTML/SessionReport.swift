@@ -1,7 +1,7 @@
 import Foundation
 
-/// What `agentops report ID` shows of one session, read from its file in two
-/// streaming passes: the summary and the time axis first, then the events.
+/// What `agentops report ID` shows of one session, read from its file in one
+/// streaming pass.
 ///
 /// Memory is bounded by the limits, not by the session: output is kept through an
 /// `OutputLogWindow`, events up to `Limits.eventsPerKind` each, recorded text through
@@ -70,30 +70,30 @@ public struct SessionReport: Sendable {
     /// Events of `kind` left out.
     public func omitted(_ kind: Kind) -> Int { seen[kind, default: 0] - items.lazy.filter { $0.kind == kind }.count }
 
-    /// Reads the session file at `path`.
+    /// Reads the session file at `path`, in one streaming pass.
     ///
     /// - Throws: `StoreError` when it cannot be read or holds no session.
-    public static func load(path: String, prices: PriceTable, limits: Limits = Limits(),
-                            now: Timestamp = .now()) throws -> SessionReport {
-        var summary: SessionSummary?
+    public static func load(path: String, prices: PriceTable, limits: Limits = Limits()) throws -> SessionReport {
+        var collector: Collector?
         var last: Timestamp?
         let problems = try SessionReader.read(path: path) { record in
-            SessionSummary.fold(record, into: &summary)
-            if case let .event(event) = record, last.map({ event.endTimestamp > $0 }) ?? true {
-                last = event.endTimestamp
+            if collector == nil, case let .start(session) = record {
+                collector = Collector(summary: SessionSummary(session: session), limits: limits, prices: prices)
+            }
+            collector?.report.summary.apply(record)
+            if case let .event(event) = record {
+                collector?.add(event)
+                if last.map({ event.endTimestamp > $0 }) ?? true { last = event.endTimestamp }
             }
         }
-        guard var summary else { throw StoreError.sessionNotFound(query: path, home: path) }
-        summary.problems = problems
-        let start = summary.session.initTimestamp
-        let end = summary.session.endTimestamp ?? max(last ?? start, start)
-        var report = SessionReport(summary: summary, span: max(start.seconds(until: end), 0.001), log: limits.log)
-        var collector = Collector(report: report, limits: limits, prices: prices)
-        try SessionReader.read(path: path) { record in
-            if case let .event(event) = record { collector.add(event) }
-        }
-        report = collector.report
+        guard let collector else { throw StoreError.sessionNotFound(query: path, home: path) }
+        var report = collector.report
+        let start = report.summary.session.initTimestamp
+        let end = report.summary.session.endTimestamp ?? max(last ?? start, start)
+        report.span = max(start.seconds(until: end), 0.001)
+        report.summary.problems = problems
         report.textsCut = collector.budget.cut
+        report.outputBins = collector.histograms.mapValues { $0.rebinned(span: report.span, count: limits.outputBins) }
         report.items.sort { $0.start < $1.start }
         return report
     }
@@ -105,14 +105,13 @@ public struct SessionReport: Sendable {
         let prices: PriceTable
         var budget: TextBudget
         var kept: [Kind: Int] = [:]
+        var histograms: [OutputLogWindow.Stream: TimeHistogram] = [.stdout: TimeHistogram(), .stderr: TimeHistogram()]
 
-        init(report: SessionReport, limits: Limits, prices: PriceTable) {
-            self.report = report
+        init(summary: SessionSummary, limits: Limits, prices: PriceTable) {
+            report = SessionReport(summary: summary, span: 0, log: limits.log)
             self.limits = limits
             self.prices = prices
             budget = TextBudget(bytes: limits.textBytes, perText: limits.fieldCharacters)
-            self.report.outputBins = [.stdout: Array(repeating: 0, count: limits.outputBins),
-                                 .stderr: Array(repeating: 0, count: limits.outputBins)]
         }
 
         mutating func add(_ event: Event) {
@@ -197,12 +196,9 @@ public struct SessionReport: Sendable {
         mutating func addOutput(_ text: String, stream: OutputLogWindow.Stream, start: Double, end: Double) {
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
             let step = lines.count > 1 ? (end - start) / Double(lines.count - 1) : 0
-            let geometry = WaterfallGeometry(span: report.span, width: 1)
             for (index, line) in lines.enumerated() {
                 let seconds = start + step * Double(index)
-                if stream != .marker {
-                    report.outputBins[stream]?[geometry.bin(seconds, count: limits.outputBins)] += 1
-                }
+                if stream != .marker { histograms[stream]?.add(seconds) }
                 report.log.add(.init(milliseconds: Int((seconds * 1000).rounded()), stream: stream,
                                      text: String(line)))
             }
