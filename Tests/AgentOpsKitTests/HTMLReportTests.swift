@@ -258,4 +258,18 @@ struct HTMLReportTests {
         #expect(html.contains("id=\"failure-rate\">1 of 4 (25%)"))
         #expect(!html.contains("<script"))
     }
+
+    @Test("report is documented in --help, the man page and the README, and the CI example keeps it")
+    func documented() throws {
+        #expect(AgentOpsCommand.helpText.contains("  report ID ") && AgentOpsCommand.helpText.contains("  report --sessions "))
+        let page = try DocumentationTests.read("man/agentops.1")
+        #expect(page.contains(".It Cm report Ar id") && page.contains(".It Cm report Fl -sessions"))
+        let readme = try DocumentationTests.read("README.md")
+        #expect(readme.contains("## Reports") && readme.contains("](docs/report.png)"))
+        #expect(FileManager.default.fileExists(atPath: DocumentationTests.root + "/docs/report.png"))
+        let workflow = try DocumentationTests.read("examples/github-actions.yml")
+        #expect(workflow.contains("agentops report last -o agentops-report.html")
+            && workflow.contains("            agentops-report.html"))
+        #expect(try DocumentationTests.read(".ci/run").contains("need_apt+=(chromium)"))
+    }
 }

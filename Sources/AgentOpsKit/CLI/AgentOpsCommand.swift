@@ -286,14 +286,16 @@ public enum AgentOpsCommand {
                                       the session and its events, as
                                       GET /v2/sessions/ID/export; jsonl streams one
                                       line per event after the session
-      report ID [-o FILE|DIR/|-]      the session as one self-contained HTML page
-                                      (timeline, LLM calls, models, output); default
-                                      file agentops-report-ID.html, - for stdout
+      report ID [-o|--output FILE|DIR/|-]
+                                      the session as one self-contained HTML page:
+                                      timeline, steps, models, LLM calls, output
+                                      (default file agentops-report-ID.html; DIR/:
+                                      that file in DIR; -: standard output)
       report --sessions [-o FILE|DIR/|-] [--limit N] [--tag T] [--state S] [--since WHEN]
-                                      one page over the sessions (all by default): cost
-                                      per day, failure rate, a table linking
-                                      agentops-report-ID.html; DIR/ also writes those
-                                      and DIR/index.html (default
+                                      one page over the sessions (all by default):
+                                      cost per day, failure rate, a table linking
+                                      agentops-report-ID.html; DIR/ also writes
+                                      those, and DIR/index.html (default file
                                       agentops-report-sessions.html)
       prices [MODEL...]               where the price table comes from, or the price
                                       each MODEL is matched to (USD per 1M tokens)

@@ -15,6 +15,7 @@ enum ReportAssets {
     *{box-sizing:border-box}body{margin:0;color:var(--fg);background:var(--bg);font-size:14px;line-height:1.45}
     main{max-width:1280px;margin:0 auto;padding:16px 24px 48px}
     h1{font-size:18px;margin:0 0 6px;word-break:break-all}h1 code{font-size:inherit}
+    h1.clamped code{display:-webkit-box;-webkit-line-clamp:3;-webkit-box-orient:vertical;overflow:hidden;cursor:pointer}
     h2{font-size:16px;margin:28px 0 8px;padding-bottom:4px;border-bottom:1px solid var(--line)}
     code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
     pre{white-space:pre-wrap;word-break:break-word;margin:0}
@@ -123,6 +124,10 @@ enum ReportAssets {
         node.addEventListener("click", function () { show(index, true); });
       });
 
+      // A long command line shows three lines until clicked.
+      var command = document.getElementById("command");
+      command.addEventListener("click", function () { command.classList.remove("clamped"); });
+
       // LLM calls as a conversation.
       var calls = document.getElementById("conversation-list");
       if (calls) {
@@ -179,6 +184,9 @@ enum ReportAssets {
       filter.addEventListener("input", function () { clearTimeout(pending); pending = setTimeout(render, 120); });
       errorsOnly.addEventListener("change", render);
       render();
+      // #e<N> links to a timeline event: its details open on load.
+      var linked = /^#e([0-9]+)$/.exec(location.hash);
+      if (linked) show(Number(linked[1]), true);
       document.body.setAttribute("data-rendered", "true");
     })();
     """#

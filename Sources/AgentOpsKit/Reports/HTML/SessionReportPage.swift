@@ -88,7 +88,7 @@ public enum SessionReportPage {
         let reason = session.endStateReason ?? (session.endTimestamp == nil ? "not ended" : "")
         var html = """
         <header>
-        <h1 id="command"><code>\(text(session.commandLine))</code></h1>
+        <h1 id="command" class="clamped" title="Click to show all"><code>\(text(session.commandLine))</code></h1>
         <p id="state" class="state state-\(HTMLEscaping.attribute(state))"><span class="badge">\(text(state))\
         </span> <span id="reason">\(text(reason))</span></p>
         <dl class="facts">\n
