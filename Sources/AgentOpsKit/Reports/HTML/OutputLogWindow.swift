@@ -81,7 +81,8 @@ public struct OutputLogWindow: Sendable {
         seen[line.stream, default: 0] += 1
         var line = line
         let scalars = line.text.unicodeScalars
-        if scalars.count > maxLineCharacters {
+        // A line of no more bytes than the limit cannot have more characters.
+        if line.text.utf8.count > maxLineCharacters, scalars.count > maxLineCharacters {
             let kept = String(String.UnicodeScalarView(scalars.prefix(maxLineCharacters)))
             line.text = kept + " [report: \(scalars.count - maxLineCharacters) characters left out]"
             clipped += 1

@@ -119,13 +119,16 @@ public struct SessionReport: Sendable {
             let origin = report.summary.session.initTimestamp
             let start = origin.seconds(until: event.initTimestamp)
             let end = max(origin.seconds(until: event.endTimestamp), start)
-            let json = event.json
+            // The specific fields are looked up where they lie; only LLM calls need the
+            // whole event as JSON (for the model table and pricing).
+            let fields = event.fields
             func text(_ key: String) -> String? {
-                guard let value = json[key], !value.isNull else { return nil }
+                guard let value = fields.first(where: { $0.0 == key })?.1, !value.isNull else { return nil }
                 return value.stringValue ?? Conversation.jsonText(value)
             }
             switch event.type {
             case .llms:
+                let json = event.json
                 report.models.add(json)
                 keep(.llm, start: start, end: end) { budget in
                     let tokens = "\(text("prompt_tokens") ?? "0") prompt → \(text("completion_tokens") ?? "0") "
@@ -194,13 +197,15 @@ public struct SessionReport: Sendable {
         /// The lines of one output event, spread evenly over its span (a burst's
         /// lines were read between its start and end).
         mutating func addOutput(_ text: String, stream: OutputLogWindow.Stream, start: Double, end: Double) {
-            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            // Split on bytes: a newline is one byte in UTF-8, and splitting Characters
+            // would cost a grapheme break check per character of every line.
+            let lines = text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false)
             let step = lines.count > 1 ? (end - start) / Double(lines.count - 1) : 0
             for (index, line) in lines.enumerated() {
                 let seconds = start + step * Double(index)
                 if stream != .marker { histograms[stream]?.add(seconds) }
                 report.log.add(.init(milliseconds: Int((seconds * 1000).rounded()), stream: stream,
-                                     text: String(line)))
+                                     text: String(Substring(line))))
             }
         }
     }
