@@ -199,7 +199,8 @@ struct HTMLReportTests {
         var records: [StoreRecord] = [.start(Session(id: id, initTimestamp: start, tags: ["<b>t</b>"], hostEnv: .null,
                                                      command: ["sh", "-c", Self.payload]))]
         for index in 0..<5 {
-            records.append(.event(Event(type: .tools, initTimestamp: at(Double(index)), endTimestamp: at(Double(index) + 0.5),
+            records.append(.event(Event(type: .tools, initTimestamp: at(Double(index)),
+                                        endTimestamp: at(Double(index) + 0.5),
                                         sessionID: id, fields: [("name", .string("tool\(index) " + Self.payload))])))
         }
         records.append(.event(.stdout((0..<100).map { "line \($0) \(Self.payload)" }.joined(separator: "\n"),
@@ -243,7 +244,8 @@ struct HTMLReportTests {
         let base = Timestamp(microseconds: 1_800_000_000_000_000)
         let summaries = (0..<4).map { index -> SessionSummary in
             var session = Session(id: SessionID(UUID().uuidString.lowercased())!,
-                                  initTimestamp: Timestamp(microseconds: base.microseconds + Int64(index / 2 * 2) * day),
+                                  initTimestamp: Timestamp(microseconds: base.microseconds
+                                                                + Int64(index / 2 * 2) * day),
                                   tags: [], hostEnv: .null, command: ["agent", "<x>"])
             session.endState = index == 0 ? .fail : .success
             return SessionSummary(session: session)
@@ -261,7 +263,8 @@ struct HTMLReportTests {
 
     @Test("report is documented in --help, the man page and the README, and the CI example keeps it")
     func documented() throws {
-        #expect(AgentOpsCommand.helpText.contains("  report ID ") && AgentOpsCommand.helpText.contains("  report --sessions "))
+        let help = AgentOpsCommand.helpText
+        #expect(help.contains("  report ID ") && help.contains("  report --sessions "))
         let page = try DocumentationTests.read("man/agentops.1")
         #expect(page.contains(".It Cm report Ar id") && page.contains(".It Cm report Fl -sessions"))
         let readme = try DocumentationTests.read("README.md")

@@ -117,7 +117,8 @@ struct ReportTests {
 
         // Models: one row each, priced (gpt-4o-mini from the bundled table).
         #expect(Self.occurrences("class=\"model-row\"", in: dom) == 2)
-        #expect(dom.contains("<tr class=\"model-row\"><td>gpt-4o</td><td class=\"num\">1</td><td class=\"num\">100</td>"))
+        #expect(dom.contains("<tr class=\"model-row\"><td>gpt-4o</td><td class=\"num\">1</td>"
+            + "<td class=\"num\">100</td>"))
         #expect(dom.contains("<td>gpt-4o-mini</td>") && dom.contains("$0.000084"))
 
         // The conversation, rendered by the script.
@@ -195,7 +196,8 @@ struct ReportTests {
     func bigSession() throws {
         let home = Harness.temporaryFolder()
         let run = Harness.wrap(["sh", "-c", "awk 'BEGIN { for (i = 1; i <= 200000; i++) "
-            + "{ print \"line \" i \" of a long run <b>\"; if (i % 1000 == 0) print \"warning \" i > \"/dev/stderr\" } }'"],
+            + "{ print \"line \" i \" of a long run <b>\"; "
+            + "if (i % 1000 == 0) print \"warning \" i > \"/dev/stderr\" } }'"],
                                home: home, timeout: 120)
         #expect(run.code == 0, "\(run.err)")
         let report = home + "/big.html"
@@ -212,7 +214,8 @@ struct ReportTests {
         // Which stderr lines fall in the first or last 5,000 depends on how the two
         // streams interleaved; the counts always add up, and no stderr line is left out.
         let summary = try #require(dom.components(separatedBy: "id=\"log-summary\">").last)
-        let numbers = try #require(try Regex(#"(\d+) of 200200 lines left out of this page \((\d+) stdout, 0 stderr\): "#
+        let numbers = try #require(try Regex(#"(\d+) of 200200 lines left out of this page "#
+            + #"\((\d+) stdout, 0 stderr\): "#
             + #"it keeps the first 5000, the last 5000 and (\d+) stderr lines between"#).firstMatch(in: summary))
         let (omitted, omittedStdout, middle) = (Int(numbers.output[1].substring!)!, Int(numbers.output[2].substring!)!,
                                                 Int(numbers.output[3].substring!)!)

@@ -144,7 +144,9 @@ enum ReportAssets {
           call.appendChild(head);
           messages(call, e.p || [], "user");
           messages(call, e.c || [], "assistant");
-          if (!(e.p || []).length && !(e.c || []).length) call.appendChild(el("div", "msg note", "(no prompt or completion recorded)"));
+          if (!(e.p || []).length && !(e.c || []).length) {
+            call.appendChild(el("div", "msg note", "(no prompt or completion recorded)"));
+          }
           calls.appendChild(call);
         });
       }

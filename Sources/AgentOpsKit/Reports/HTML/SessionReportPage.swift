@@ -235,7 +235,8 @@ public enum SessionReportPage {
         """
         for row in rows {
             let percent = (row.share * 1000).rounded() / 10
-            let cost = "$" + Cost.sdkFormat(row.cost) + (row.unpricedCalls > 0 ? " (\(row.unpricedCalls) unpriced)" : "")
+            let cost = "$" + Cost.sdkFormat(row.cost)
+                + (row.unpricedCalls > 0 ? " (\(row.unpricedCalls) unpriced)" : "")
             html += "<tr class=\"model-row\"><td>\(HTMLEscaping.text(row.model.isEmpty ? "(no model)" : row.model))"
                 + "</td><td class=\"num\">\(row.calls)</td><td class=\"num\">\(row.promptTokens)</td>"
                 + "<td class=\"num\">\(row.completionTokens)</td><td class=\"num\">\(row.cachedTokens)</td>"
@@ -298,7 +299,9 @@ public enum SessionReportPage {
     /// What the script renders, as JSON.
     static func data(_ report: SessionReport) -> JSONValue {
         func milliseconds(_ seconds: Double) -> JSONValue { .int(Int((seconds * 1000).rounded())) }
-        func pairs(_ list: [(String, String)]) -> JSONValue { .array(list.map { .array([.string($0.0), .string($0.1)]) }) }
+        func pairs(_ list: [(String, String)]) -> JSONValue {
+            .array(list.map { .array([.string($0.0), .string($0.1)]) })
+        }
         let events = report.items.map { item -> JSONValue in
             var object: [(String, JSONValue)] = [
                 ("k", .string(item.kind.rawValue)), ("s", milliseconds(item.start)),
@@ -334,6 +337,7 @@ public enum SessionReportPage {
         let magnitude = abs(hundredths)
         let fraction = magnitude % 100
         if fraction == 0 { return "\(sign)\(magnitude / 100)" }
-        return "\(sign)\(magnitude / 100)." + (fraction < 10 ? "0\(fraction)" : (fraction % 10 == 0 ? "\(fraction / 10)" : "\(fraction)"))
+        let digits = fraction < 10 ? "0\(fraction)" : fraction % 10 == 0 ? "\(fraction / 10)" : "\(fraction)"
+        return "\(sign)\(magnitude / 100).\(digits)"
     }
 }

@@ -127,7 +127,8 @@ public enum SessionsReportPage {
         for (index, day) in days.enumerated() {
             let share = peak > 0 ? value(day) / peak : 0
             let barHeight = max(share * (height - top), value(day) > 0 ? 1 : 0)
-            bars += "<rect class=\"bar\(failClass ? " fail" : "")\" x=\"\(SessionReportPage.f(Double(index) * step + 1))\""
+            bars += "<rect class=\"bar\(failClass ? " fail" : "")\" "
+                + "x=\"\(SessionReportPage.f(Double(index) * step + 1))\""
                 + " y=\"\(SessionReportPage.f(height - barHeight))\" width=\"\(SessionReportPage.f(max(step - 2, 1)))\""
                 + " height=\"\(SessionReportPage.f(barHeight))\"><title>\(day.day): "
                 + HTMLEscaping.text(caption(day)) + "</title></rect>"
