@@ -67,6 +67,8 @@ public enum AgentOpsCommand {
                 return try ExportCommand.run(rest, store: store, prices: try prices(), console: console)
             case "show":
                 return try ShowCommand.run(rest, store: store, prices: try prices(), console: console)
+            case "report":
+                return try ReportCommand.run(rest, store: store, prices: try prices(), console: console)
             case "prices":
                 return try PricesCommand.run(rest, prices: try prices())
             case "prune":
@@ -135,6 +137,17 @@ public enum AgentOpsCommand {
                                       the session and its events, as
                                       GET /v2/sessions/ID/export; jsonl streams one
                                       line per event after the session
+      report ID [-o|--output FILE|DIR/|-]
+                                      the session as one self-contained HTML page:
+                                      timeline, steps, models, LLM calls, output
+                                      (default file agentops-report-ID.html; DIR/:
+                                      that file in DIR; -: standard output)
+      report --sessions [-o FILE|DIR/|-] [--limit N] [--tag T] [--state S] [--since WHEN]
+                                      one page over the sessions (all by default):
+                                      cost per day, failure rate, a table linking
+                                      agentops-report-ID.html; DIR/ also writes
+                                      those, and DIR/index.html (default file
+                                      agentops-report-sessions.html)
       prices [MODEL...]               where the price table comes from, or the price
                                       each MODEL is matched to (USD per 1M tokens)
       prune --older-than DURATION | --keep N
