@@ -13,12 +13,31 @@ enum ContentDecoding {
     ///   do not retry.
     static func decode(_ body: [UInt8], encoding: String?, limit: Int) -> Result<[UInt8], Failure> {
         let name = (encoding ?? "").trimmingSpaces().lowercased()
-        switch name {
-        case "", "identity":
-            return .success(body)
-        default:
-            return .failure(Failure(status: 415, message: "Content-Encoding \(name) is not supported; send the body "
-                + "uncompressed (OTEL_EXPORTER_OTLP_COMPRESSION unset)"))
+        do {
+            switch name {
+            case "", "identity":
+                guard body.count <= limit else { throw InflateError.outputLimitExceeded(limit: limit) }
+                return .success(body)
+            case "gzip", "x-gzip":
+                return .success(try Inflate.gzip(body, maxOutput: limit))
+            case "deflate":
+                // HTTP's deflate is a zlib stream; some clients send raw deflate anyway.
+                do {
+                    return .success(try Inflate.zlib(body, maxOutput: limit))
+                } catch InflateError.invalidHeader {
+                    return .success(try Inflate.raw(body, maxOutput: limit))
+                }
+            default:
+                return .failure(Failure(status: 415, message: "Content-Encoding \(name) is not supported; "
+                    + "use gzip, deflate or none"))
+            }
+        } catch let error as InflateError {
+            if case .outputLimitExceeded = error {
+                return .failure(Failure(status: 413, message: "the body inflates to more than \(limit) bytes"))
+            }
+            return .failure(Failure(status: 400, message: "the \(name) body does not inflate: \(error)"))
+        } catch {
+            return .failure(Failure(status: 400, message: "the \(name) body does not inflate: \(error)"))
         }
     }
 }

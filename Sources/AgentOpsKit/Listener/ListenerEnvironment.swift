@@ -87,7 +87,7 @@ public enum ListenerEnvironment {
         let userOTLP = userOTLPEndpoint(upstreamEnvironment) != nil
         for case let (name, value?) in otelValues(url: url, session: session) {
             if userOTLP, name.hasPrefix("OTEL_") { continue }
-            if name == "AGENTOPS_LOGGING_TO_FILE", upstreamEnvironment[name] != nil { continue }
+            if name == "AGENTOPS_LOGGING_TO_FILE", upstreamEnvironment[name]?.isEmpty == false { continue }
             result[upstreamPrefix + name] = upstreamEnvironment[name] ?? ""
             result[name] = value
         }
