@@ -15,7 +15,9 @@ public enum Deflate {
         out.reserveCapacity(input.count / 2 + 64)
         compress(input, into: &out)
         for value in [Checksum.crc32(input), UInt32(truncatingIfNeeded: input.count)] {
-            for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+            for shift in stride(from: 0, to: 32, by: 8) {
+                out.append(UInt8(truncatingIfNeeded: value >> UInt32(shift)))
+            }
         }
         return out
     }
@@ -25,7 +27,9 @@ public enum Deflate {
         var out: [UInt8] = [0x78, 0x9C]
         compress(input, into: &out)
         let adler = Checksum.adler32(input)
-        for shift in stride(from: 24, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: adler >> UInt32(shift))) }
+        for shift in stride(from: 24, through: 0, by: -8) {
+            out.append(UInt8(truncatingIfNeeded: adler >> UInt32(shift)))
+        }
         return out
     }
 
@@ -268,7 +272,8 @@ struct DynamicHeader {
         for run in runs { frequencies[run.symbol] += 1 }
         let codeLengthLengths = Self.lengths(frequencies, maxBits: 7)
         self.codeLengthLengths = codeLengthLengths
-        codeLengthCount = max(4, (DeflateFormat.codeLengthOrder.lastIndex(where: { codeLengthLengths[$0] > 0 }) ?? 0) + 1)
+        let lastUsed = DeflateFormat.codeLengthOrder.lastIndex(where: { codeLengthLengths[$0] > 0 }) ?? 0
+        codeLengthCount = max(4, lastUsed + 1)
         var bits = 5 + 5 + 4 + 3 * codeLengthCount
         for run in runs { bits += Int(codeLengthLengths[run.symbol]) + Self.runExtraBits(run.symbol) }
         headerBits = bits

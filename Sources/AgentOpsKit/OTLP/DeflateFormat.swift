@@ -2,7 +2,8 @@
 enum DeflateFormat {
     /// Base match length of length symbols 257...285.
     static let lengthBase: [UInt16] = [
-        3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258,
+        3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227,
+        258,
     ]
     /// Extra bits after length symbols 257...285.
     static let lengthExtra: [UInt8] = [

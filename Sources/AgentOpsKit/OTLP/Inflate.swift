@@ -67,12 +67,16 @@ public enum Inflate {
             guard buffer.count >= 2 else { throw InflateError.truncated }
             let cmf = buffer[0], flg = buffer[1]
             guard cmf & 0x0F == 8, cmf >> 4 <= 7 else { throw InflateError.invalidHeader("not a zlib deflate stream") }
-            guard (UInt16(cmf) << 8 | UInt16(flg)) % 31 == 0 else { throw InflateError.invalidHeader("zlib header check") }
+            guard (UInt16(cmf) << 8 | UInt16(flg)) % 31 == 0 else {
+                throw InflateError.invalidHeader("zlib header check")
+            }
             guard flg & 0x20 == 0 else { throw InflateError.invalidHeader("zlib preset dictionary") }
             state.position = 2
             try state.inflateBlocks()
             let expected = try state.readBigEndian32()
-            let actual = state.output.withUnsafeBytes { Checksum.adler32(UnsafeRawBufferPointer(rebasing: $0[..<state.count])) }
+            let actual = state.output.withUnsafeBytes {
+                Checksum.adler32(UnsafeRawBufferPointer(rebasing: $0[..<state.count]))
+            }
             guard expected == actual else { throw InflateError.checksumMismatch("Adler-32") }
             guard state.position == buffer.count else { throw InflateError.trailingData }
             return state.finish()
@@ -124,6 +128,7 @@ struct HuffmanTable {
         mask = UInt64(size - 1)
     }
 
+    // The fixed code lengths are a complete code, so building their tables cannot fail.
     static let fixedLiterals = try! HuffmanTable(lengths: DeflateFormat.fixedLiteralLengths[...])
     static let fixedDistances = try! HuffmanTable(lengths: DeflateFormat.fixedDistanceLengths[...])
 }
@@ -232,7 +237,9 @@ struct InflateState {
     mutating func gzipMember() throws {
         let headerStart = position
         guard input.count - position >= 10 else { throw InflateError.truncated }
-        guard input[position] == 0x1F, input[position + 1] == 0x8B else { throw InflateError.invalidHeader("not gzip") }
+        guard input[position] == 0x1F, input[position + 1] == 0x8B else {
+            throw InflateError.invalidHeader("not gzip")
+        }
         guard input[position + 2] == 8 else { throw InflateError.invalidHeader("gzip method is not deflate") }
         let flags = input[position + 3]
         guard flags & 0xE0 == 0 else { throw InflateError.invalidHeader("reserved gzip flags") }
@@ -291,7 +298,8 @@ struct InflateState {
         try reserve(length)
         let (from, at) = (position, count)
         output.withUnsafeMutableBytes { out in
-            out.baseAddress!.advanced(by: at).copyMemory(from: input.baseAddress!.advanced(by: from), byteCount: length)
+            out.baseAddress!.advanced(by: at)
+                .copyMemory(from: input.baseAddress!.advanced(by: from), byteCount: length)
         }
         position += length
         count += length
@@ -333,7 +341,8 @@ struct InflateState {
             }
         }
         guard lengths[256] > 0 else { throw InflateError.invalidData("no end-of-block code") }
-        return (try HuffmanTable(lengths: lengths[..<literalCount]), try HuffmanTable(lengths: lengths[literalCount...]))
+        let literals = try HuffmanTable(lengths: lengths[..<literalCount])
+        return (literals, try HuffmanTable(lengths: lengths[literalCount...]))
     }
 
     private mutating func huffmanBlock(literals: HuffmanTable, distances: HuffmanTable) throws {
@@ -348,7 +357,8 @@ struct InflateState {
             if symbol == 256 { return }
             let lengthIndex = symbol - 257
             guard lengthIndex < 29 else { throw InflateError.invalidData("invalid length symbol") }
-            let length = Int(DeflateFormat.lengthBase[lengthIndex]) + (try bits(Int(DeflateFormat.lengthExtra[lengthIndex])))
+            let length = Int(DeflateFormat.lengthBase[lengthIndex])
+                + (try bits(Int(DeflateFormat.lengthExtra[lengthIndex])))
             let distanceSymbol = try decode(distances)
             guard distanceSymbol < 30 else { throw InflateError.invalidData("invalid distance symbol") }
             let distance = Int(DeflateFormat.distanceBase[distanceSymbol])

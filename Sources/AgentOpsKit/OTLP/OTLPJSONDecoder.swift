@@ -38,7 +38,8 @@ extension OTLPTraceResponse {
             throw OTLPDecodeError.invalidJSON("\(error)")
         }
         self.init()
-        for (key, member) in try OTLPJSONDecoder.object(value) where key == "partialSuccess" || key == "partial_success" {
+        let members = try OTLPJSONDecoder.object(value)
+        for (key, member) in members where key == "partialSuccess" || key == "partial_success" {
             if member.isNull { continue }
             var partial = PartialSuccess()
             for (key, item) in try OTLPJSONDecoder.object(member) {
@@ -174,7 +175,8 @@ struct OTLPJSONDecoder {
                             switch key {
                             case "message": span.status.message = try Self.string(item)
                             case "code":
-                                span.status.code = try Self.enumeration(item, prefix: "STATUS_CODE_", names: Self.statusCodes)
+                                span.status.code = try Self.enumeration(item, prefix: "STATUS_CODE_",
+                                                                        names: Self.statusCodes)
                             default: break
                             }
                         }
@@ -263,7 +265,8 @@ struct OTLPJSONDecoder {
                     for (key, list) in try Self.object(member) where key == "values" {
                         try within(key) {
                             try Self.forEach(list) { i, item in
-                                try countItem(in: values.count, limit: limits.maxItemsPerList, what: "values in one array")
+                                try countItem(in: values.count, limit: limits.maxItemsPerList,
+                                              what: "values in one array")
                                 try within(index: i) { values.append(try anyValue(item, depth: depth + 1)) }
                             }
                         }
@@ -296,8 +299,8 @@ struct OTLPJSONDecoder {
         do {
             return try body()
         } catch let OTLPDecodeError.invalidJSONValue(path, problem) {
-            throw OTLPDecodeError.invalidJSONValue(path: path.isEmpty || path.hasPrefix("[") ? key + path : key + "." + path,
-                                                   problem: problem)
+            let joined = path.isEmpty || path.hasPrefix("[") ? key + path : key + "." + path
+            throw OTLPDecodeError.invalidJSONValue(path: joined, problem: problem)
         }
     }
 
@@ -305,8 +308,8 @@ struct OTLPJSONDecoder {
         do {
             return try body()
         } catch let OTLPDecodeError.invalidJSONValue(path, problem) {
-            throw OTLPDecodeError.invalidJSONValue(path: "[\(index)]" + (path.isEmpty || path.hasPrefix("[") ? path : "." + path),
-                                                   problem: problem)
+            let joined = "[\(index)]" + (path.isEmpty || path.hasPrefix("[") ? path : "." + path)
+            throw OTLPDecodeError.invalidJSONValue(path: joined, problem: problem)
         }
     }
 

@@ -113,7 +113,9 @@ struct OTLPProtobufDecoder {
                 var sub = try r.readLengthDelimited()
                 try scope(&sub, into: &value.scope)
             case (2, 2):
-                guard spanCount < limits.maxSpans else { throw OTLPDecodeError.tooMany(what: "spans", limit: limits.maxSpans) }
+                guard spanCount < limits.maxSpans else {
+                    throw OTLPDecodeError.tooMany(what: "spans", limit: limits.maxSpans)
+                }
                 spanCount += 1
                 var sub = try r.readLengthDelimited()
                 value.spans.append(try span(&sub))

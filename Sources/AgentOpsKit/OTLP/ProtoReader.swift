@@ -50,7 +50,9 @@ struct ProtoReader {
             key = try readVarint()
         }
         let field = key >> 3, wireType = UInt8(key & 7)
-        guard field >= 1, field <= 0x1FFF_FFFF else { throw OTLPDecodeError.invalidFieldNumber(offset: start, field: field) }
+        guard field >= 1, field <= 0x1FFF_FFFF else {
+            throw OTLPDecodeError.invalidFieldNumber(offset: start, field: field)
+        }
         switch wireType {
         case WireType.varint, WireType.fixed64, WireType.lengthDelimited, WireType.fixed32: break
         default: throw OTLPDecodeError.unsupportedWireType(offset: start, field: field, wireType: wireType)

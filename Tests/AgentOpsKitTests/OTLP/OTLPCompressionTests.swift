@@ -75,9 +75,13 @@ save("bomb", b"", gzip.compress(b"\0" * 4_000_000))
         for cut in [0, 1, 5, 10, 11, good.count / 2, good.count - 8, good.count - 1] {
             #expect(throws: InflateError.self) { try Inflate.gzip(Array(good[..<cut]), maxOutput: 1 << 24) }
         }
-        #expect(throws: InflateError.truncated) { try Inflate.gzip(Array(good[..<(good.count / 2)]), maxOutput: 1 << 24) }
+        #expect(throws: InflateError.truncated) {
+            try Inflate.gzip(Array(good[..<(good.count / 2)]), maxOutput: 1 << 24)
+        }
         #expect(throws: InflateError.trailingData) { try Inflate.gzip(good + [1, 2, 3], maxOutput: 1 << 24) }
-        #expect(throws: InflateError.invalidHeader("not gzip")) { try Inflate.gzip(Array("hello, world".utf8), maxOutput: 100) }
+        #expect(throws: InflateError.invalidHeader("not gzip")) {
+            try Inflate.gzip(Array("hello, world".utf8), maxOutput: 100)
+        }
         #expect(throws: InflateError.outputLimitExceeded(limit: original.count - 1)) {
             try Inflate.gzip(good, maxOutput: original.count - 1)
         }
@@ -85,7 +89,9 @@ save("bomb", b"", gzip.compress(b"\0" * 4_000_000))
 
         let bomb = try PythonVectors.read("\(folder)/bomb.z")
         #expect(bomb.count < 10_000)
-        #expect(throws: InflateError.outputLimitExceeded(limit: 1 << 20)) { try Inflate.gzip(bomb, maxOutput: 1 << 20) }
+        #expect(throws: InflateError.outputLimitExceeded(limit: 1 << 20)) {
+            try Inflate.gzip(bomb, maxOutput: 1 << 20)
+        }
         #expect(try Inflate.gzip(bomb, maxOutput: 4_000_000).count == 4_000_000)
 
         var badAdler = try PythonVectors.read("\(folder)/zlib.z")
@@ -119,7 +125,9 @@ save("bomb", b"", gzip.compress(b"\0" * 4_000_000))
     func deflateRoundTrips() throws {
         var random = SeededRandom(seed: 42)
         let noise = (0..<50_000).map { _ in UInt8(truncatingIfNeeded: random.next(256)) }
-        let words = ["gen_ai.usage", "prompt_tokens", "\"role\": \"user\"", "completion", "Paris.", "\n", " ", "0", "42"]
+        let words = [
+            "gen_ai.usage", "prompt_tokens", "\"role\": \"user\"", "completion", "Paris.", "\n", " ", "0", "42",
+        ]
         var text: [UInt8] = []
         while text.count < 100_000 { text += Array(words[random.next(words.count)].utf8) }
         let zeros = [UInt8](repeating: 0, count: 100_000)
@@ -140,7 +148,8 @@ save("bomb", b"", gzip.compress(b"\0" * 4_000_000))
             import gzip, sys
             names = sys.argv[2:]
             for n in names:
-                assert gzip.decompress(open(f"{sys.argv[1]}/{n}.gz", "rb").read()) == open(f"{sys.argv[1]}/{n}.in", "rb").read(), n
+                packed = open(f"{sys.argv[1]}/{n}.gz", "rb").read()
+                assert gzip.decompress(packed) == open(f"{sys.argv[1]}/{n}.in", "rb").read(), n
             print(len(names))
             """, [folder] + cases.map(\.0))
         #expect(checked.trimmingCharacters(in: .whitespacesAndNewlines) == "\(cases.count)")

@@ -35,7 +35,9 @@ enum PythonVectors {
     }
 
     static func read(_ path: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw Failure(description: "missing \(path)") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Failure(description: "missing \(path)")
+        }
         return [UInt8](data)
     }
 
