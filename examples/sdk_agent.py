@@ -1,39 +1,63 @@
 #!/usr/bin/env python3
-"""An agent that uses the AgentOps Python SDK (agentops 0.3.x) and nothing else.
+"""An agent that uses the AgentOps Python SDK 0.4 (OpenTelemetry inside) and OpenAI.
 
-Run it under agentops-run and everything it records lands in the wrapper's session,
-with no API key and no network:
+Run it under agentops-run and its traces land in the wrapper's session, with no API
+key for AgentOps and no code to change:
 
+    pip install agentops==0.4.21 "opentelemetry-exporter-otlp-proto-http<1.45" openai
     agentops-run -t demo -- python3 examples/sdk_agent.py
     agentops show last
 
-agentops-run offers the SDK a loopback endpoint (AGENTOPS_API_ENDPOINT) and a key it
-accepts (AGENTOPS_API_KEY), so a plain `agentops.init()` works unchanged. With
-`--join`, the agent joins the wrapper's session explicitly, the way AgentOps
-documents inherited sessions.
+agentops-run points the SDK at its loopback listener (AGENTOPS_API_ENDPOINT,
+AGENTOPS_EXPORTER_ENDPOINT) with a key it accepts. The pin matters: agentops 0.4.21
+sends no spans with opentelemetry-exporter-otlp-proto-http 1.45 or later (agentops-run
+says so when it sees it). The OpenAI call goes wherever OPENAI_BASE_URL and
+OPENAI_API_KEY say; the SDK's instrumentation records it, and agentops-run prices its
+tokens from the price table.
 
-The one gpt-4o call (1,000 prompt + 500 completion tokens) is priced from the price
-table: 1000 x $0.0000025 + 500 x $0.00001 = $0.007500. The SDK's end of session
-declares the end state; agentops-run ends the session from the exit status as well.
-To keep it off the network entirely, set HTTPS_PROXY=http://127.0.0.1:9 and
-NO_PROXY=127.0.0.1 (the SDK checks PyPI for updates on start).
+The tool, the agent, the LLM call and the trace become the session's events; the
+trace's end state ("Success", or "Fail" with --fail) is declared to the session, which
+ends with the worse of that and the exit status.
 """
-import os
 import sys
 
 import agentops
-from agentops import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
+from agentops import agent, tool
 
-if "--join" in sys.argv:
-    agentops.init(inherited_session_id=os.environ["AGENTOPS_SESSION_ID"], default_tags=["sdk"])
-else:
-    agentops.init(default_tags=["sdk"])
+agentops.init(auto_start_session=False)
+import openai  # noqa: E402  (after init, so the SDK instruments it)
 
-agentops.record(ActionEvent(action_type="plan", logs="look up the weather, then answer"))
-agentops.record(ToolEvent(name="search", params={"q": "weather in Paris"}, returns=["sunny", "21C"]))
-agentops.record(LLMEvent(model="gpt-4o", prompt="Is it sunny in Paris?", completion="Yes, 21C and sunny.",
-                         prompt_tokens=1000, completion_tokens=500))
-agentops.record(ErrorEvent(error_type="RateLimit", details="retried after 1s"))
-agentops.add_tags(["weather"])
-print("answer: yes, 21C and sunny")
-agentops.end_session("Success", "answered")
+client = openai.OpenAI()
+
+
+@tool
+def search(query):
+    return ["sunny", "21C"]
+
+
+@tool
+def book_table(restaurant):
+    raise RuntimeError(f"{restaurant} is fully booked")
+
+
+@agent(name="WeatherAgent")
+def answer(question):
+    hits = search(question)
+    reply = client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "system", "content": "Answer in one sentence."},
+                  {"role": "user", "content": f"{question} Facts: {', '.join(hits)}"}])
+    return reply.choices[0].message.content
+
+
+trace = agentops.start_trace("weather", tags=["weather"])
+print("answer:", answer("Is it sunny in Paris?"))
+agentops.end_trace(trace, end_state="Success")
+
+if "--fail" in sys.argv:
+    trace = agentops.start_trace("booking", tags=["booking"])
+    try:
+        book_table("Chez Paul")
+    except RuntimeError as error:
+        print("booking failed:", error)
+    agentops.end_trace(trace, end_state="Fail")

@@ -7,7 +7,7 @@ import Testing
 @Suite("The AgentOps SDK under agentops-run")
 struct SDKListenerTests {
     static let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../../examples/sdk_agent.py").standardized.path
+        .appendingPathComponent("../../examples/sdk03_agent.py").standardized.path
     static let probe = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/listener_probe.py").path
 

@@ -1,8 +1,29 @@
-/// An answer of the loopback listener. Always JSON: the SDK fails on any other body,
-/// errors included.
+/// An answer of the loopback listener: JSON (the AgentOps SDK fails on any other body,
+/// errors included), or raw bytes of another type for OTLP, which answers in the
+/// content type it was sent.
 struct HTTPResponse: Sendable, Equatable {
     var status: Int
     var body: JSONValue
+    /// A body that is not JSON and its content type (OTLP protobuf), sent instead of `body`.
+    var raw: (contentType: String, bytes: [UInt8])?
+
+    /// A JSON answer.
+    init(status: Int, body: JSONValue) {
+        self.status = status
+        self.body = body
+    }
+
+    /// An answer of `contentType` holding `bytes`.
+    init(status: Int, contentType: String, bytes: [UInt8]) {
+        self.status = status
+        body = .null
+        raw = (contentType, bytes)
+    }
+
+    static func == (lhs: HTTPResponse, rhs: HTTPResponse) -> Bool {
+        lhs.status == rhs.status && lhs.body == rhs.body && lhs.raw?.contentType == rhs.raw?.contentType
+            && lhs.raw?.bytes == rhs.raw?.bytes
+    }
 
     /// The server's error shape: `{"path": …, "message": …}`.
     static func error(_ status: Int, path: String, message: String) -> HTTPResponse {
@@ -11,9 +32,9 @@ struct HTTPResponse: Sendable, Equatable {
 
     /// The bytes on the wire; `close` adds `Connection: close`.
     func serialized(close: Bool) -> [UInt8] {
-        let payload = JSONWriter.compact(body)
+        let payload = raw?.bytes ?? JSONWriter.compact(body)
         var head = "HTTP/1.1 \(status) \(Self.reason(status))\r\n"
-            + "Content-Type: application/json; charset=UTF-8\r\n"
+            + "Content-Type: \(raw?.contentType ?? "application/json; charset=UTF-8")\r\n"
             + "Content-Length: \(payload.count)\r\n"
         if close { head += "Connection: close\r\n" }
         head += "\r\n"
@@ -28,6 +49,7 @@ struct HTTPResponse: Sendable, Equatable {
         case 404: return "Not Found"
         case 405: return "Method Not Allowed"
         case 408: return "Request Timeout"
+        case 415: return "Unsupported Media Type"
         case 411: return "Length Required"
         case 413: return "Content Too Large"
         case 431: return "Request Header Fields Too Large"

@@ -231,7 +231,11 @@ public struct RunOptions: Sendable, Equatable {
     Sessions are stored under $AGENTOPS_HOME (default ~/.agentops); read them with
     'agentops sessions', 'agentops stats ID' and 'agentops export ID'. The AgentOps
     SDK in COMMAND records into the session through a loopback endpoint offered in
-    AGENTOPS_API_ENDPOINT; LLM calls are priced from the bundled price table.
+    AGENTOPS_API_ENDPOINT, and so do the SDK 0.4 and OpenTelemetry agents (OTLP/HTTP
+    traces) through AGENTOPS_EXPORTER_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL and TRACEPARENT (the OTEL_* variables are left
+    alone when an OTLP endpoint is already set); LLM calls are priced from the
+    bundled price table.
 
     options:
       -t, --tag TAG        add a tag (repeatable; commas separate several tags)
@@ -256,9 +260,9 @@ public struct RunOptions: Sendable, Equatable {
                            head, a marker of what was left out, the last part
           --no-capture     pass output through without recording it (the session
                            and its end are still recorded)
-          --no-listener    do not offer the command the loopback AgentOps endpoint
-                           that records its SDK calls into the session (its
-                           environment stays as it was)
+          --no-listener    do not offer the command the loopback AgentOps and OTLP
+                           endpoint that records its SDK calls and spans into the
+                           session (its environment stays as it was)
           --redact REGEX   also replace matches of REGEX with [REDACTED] in what is
                            recorded (repeatable; secrets from the environment
                            are always redacted)

@@ -77,10 +77,11 @@ public enum WrappedRun {
 
         // The SDK in the command records into this session through the listener,
         // unless --no-listener, or an outer run's listener already serves the session.
-        var (listener, childEnvironment) = SDKListenerOffer.make(
+        var (offered, childEnvironment) = SDKListenerOffer.make(
             session: sessionID, options: options, given: given, upstream: environment, apiKey: apiKey,
             recorder: run.recorder, sessionPath: store.path(of: sessionID), prices: prices, console: console)
         childEnvironment["AGENTOPS_SESSION_ID"] = sessionID.value
+        let listener = offered?.listener
         let commandLine = ShellQuoting.join(options.command)
         let outcome: Supervisor.Outcome
         do {
@@ -127,6 +128,7 @@ public enum WrappedRun {
         // What the SDK sent is in before the session is ended.
         listener?.stop()
         costWatch?.stop()
+        if let hint = offered?.router.sdkBreakHint { console.warning(hint) }
         if let exportFailure { console.warning("AgentOps API: \(exportFailure); the session is kept locally") }
         let (state, reason) = EndReason.of(exit: outcome.exit, forwardedSignals: outcome.forwardedSignals,
                                            interventions: outcome.interventions)

@@ -41,14 +41,32 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         if micros < 0 { micros += 1_000_000; seconds -= 1 }
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let s = String(value)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
+        // Written digit by digit into one buffer: every event carries two timestamps, and
+        // the listener folds tens of thousands of events a second.
+        return String(unsafeUninitializedCapacity: 32) { out in
+            var index = 0
+            func put(_ value: Int, _ width: Int) {
+                var divisor = 1
+                for _ in 1..<width { divisor *= 10 }
+                var rest = value
+                if rest >= divisor * 10 { rest %= divisor * 10 }
+                while divisor > 0 {
+                    out[index] = UInt8(ascii: "0") + UInt8(rest / divisor)
+                    rest %= divisor
+                    divisor /= 10
+                    index += 1
+                }
+            }
+            func put(_ character: Unicode.Scalar) {
+                out[index] = UInt8(ascii: character)
+                index += 1
+            }
+            put(Int(parts.tm_year) + 1900, 4); put("-"); put(Int(parts.tm_mon) + 1, 2); put("-")
+            put(Int(parts.tm_mday), 2); put("T"); put(Int(parts.tm_hour), 2); put(":"); put(Int(parts.tm_min), 2)
+            put(":"); put(Int(parts.tm_sec), 2); put("."); put(micros, 6)
+            for character in "+00:00".unicodeScalars { put(character) }
+            return index
         }
-        let micro = String(micros)
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))"
-            + "T\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))"
-            + "." + String(repeating: "0", count: 6 - micro.count) + micro + "+00:00"
     }
 
     /// Parses the ISO 8601 forms the SDK and the server write: `Z` or `±HH:MM`, with or

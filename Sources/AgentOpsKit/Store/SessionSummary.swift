@@ -14,13 +14,16 @@ public struct SessionSummary: Sendable {
     public var promptTokens = 0
     /// Sum of `completion_tokens` over LLM events.
     public var completionTokens = 0
-    /// Sum of the `cost` LLM events carried themselves, exact.
+    /// Sum of the `cost` LLM events (and priced tools, `@tool(cost=)`) carried themselves, exact.
     public var recordedCost: Decimal = 0
     /// Tokens of the LLM events without a cost, by model, for the price table.
     public var usage: [String: LLMUsage] = [:]
     /// How the session ended, when it did.
     public var end: StoreRecord.EndRecord?
-    /// The last end state declared from inside the session, if any.
+    /// The worst end state declared from inside the session, if any (Fail over
+    /// Indeterminate over Success; of equals, the later, with its reason). Several writers
+    /// can declare (each OpenTelemetry trace, the SDK, `agentops end`), and one Success
+    /// must not hide another's Fail.
     public var declared: StoreRecord.DeclaredEnd?
     /// Lines that were skipped while reading.
     public var problems: [SessionLog.Problem] = []
@@ -69,12 +72,15 @@ public struct SessionSummary: Sendable {
                 } else {
                     usage[json["model"]?.stringValue ?? "", default: LLMUsage()].add(json)
                 }
+            } else if event.type == .tools, let cost = Cost.parse(event.fields.last(where: { $0.0 == "cost" })?.1) {
+                recordedCost += cost
             }
         case let .tags(tags):
             session.tags = tags
         case let .tagsAdded(tags):
             session.tags = Tags.normalized(session.tags + tags)
         case let .declaredEnd(declared):
+            if let earlier = self.declared, earlier.state > declared.state { break }
             self.declared = declared
         case let .end(end):
             self.end = end

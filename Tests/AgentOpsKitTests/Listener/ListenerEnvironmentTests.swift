@@ -8,7 +8,7 @@ struct ListenerEnvironmentTests {
     @Test("offering the listener hides the real settings, and upstream gives them back")
     func roundTrip() {
         let real = ["AGENTOPS_API_ENDPOINT": "https://api.example", "AGENTOPS_API_KEY": "user-key", "PATH": "/bin"]
-        let offered = ListenerEnvironment.offering("http://127.0.0.1:5", key: "run-key", perRunKey: true,
+        let offered = ListenerEnvironment.offering("http://127.0.0.1:5", session: Self.session, key: "run-key", perRunKey: true,
                                                    upstreamEnvironment: real)
         #expect(offered["AGENTOPS_API_ENDPOINT"] == "http://127.0.0.1:5")
         #expect(offered["AGENTOPS_API_KEY"] == "run-key")
@@ -19,7 +19,7 @@ struct ListenerEnvironmentTests {
 
     @Test("with the user's own key, upstream keeps it; no endpoint before means none after")
     func userKey() {
-        let offered = ListenerEnvironment.offering("http://127.0.0.1:5", key: "user-key", perRunKey: false,
+        let offered = ListenerEnvironment.offering("http://127.0.0.1:5", session: Self.session, key: "user-key", perRunKey: false,
                                                    upstreamEnvironment: ["AGENTOPS_API_KEY": "user-key"])
         let upstream = ListenerEnvironment.upstream(offered)
         #expect(upstream["AGENTOPS_API_KEY"] == "user-key")
@@ -28,7 +28,7 @@ struct ListenerEnvironmentTests {
 
     @Test("a nested run sees the outer listener only for the same session")
     func offersForSession() {
-        var environment = ListenerEnvironment.offering("http://127.0.0.1:5", key: "k", perRunKey: true,
+        var environment = ListenerEnvironment.offering("http://127.0.0.1:5", session: Self.session, key: "k", perRunKey: true,
                                                        upstreamEnvironment: [:])
         environment["AGENTOPS_SESSION_ID"] = Self.session.value
         #expect(ListenerEnvironment.offersListener(for: Self.session, in: environment))
