@@ -178,7 +178,7 @@ public final class Supervisor: @unchecked Sendable {
         do {
             process = try ChildLauncher.launch(
                 executable: configuration.executable, arguments: configuration.arguments, environment: environment,
-                stdout: stdoutChannel.childFD, stderr: stderrChannel.childFD,
+                stdout: stdoutChannel.childFD, stderr: stderrChannel.childFD, inherited: StartupDescriptors.inherited,
                 terminationHandler: { _ in foundationExit.signal() })
         } catch {
             for channel in [stdoutChannel, stderrChannel] {
