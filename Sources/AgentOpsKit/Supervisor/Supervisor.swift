@@ -196,13 +196,11 @@ public final class Supervisor: @unchecked Sendable {
         lastWindowSize = WindowSize.of(sizeSource)
         lock.unlock()
 
-        let pumps = [
-            StreamPump(stream: .stdout, readFD: stdoutChannel.parentFD, outputFD: 1, sink: stdoutSink,
-                       limits: configuration.limits),
-            StreamPump(stream: .stderr, readFD: stderrChannel.parentFD, outputFD: 2, sink: stderrSink,
-                       limits: configuration.limits),
-        ]
-        pumps.forEach { $0.start() }
+        let pump = StreamPump(sources: [
+            .init(stream: .stdout, readFD: stdoutChannel.parentFD, outputFD: 1, sink: stdoutSink),
+            .init(stream: .stderr, readFD: stderrChannel.parentFD, outputFD: 2, sink: stderrSink),
+        ], limits: configuration.limits)
+        pump.start()
 
         let group = process.processIdentifier
         let terminal = ForegroundTerminal.ifForeground()
@@ -238,9 +236,7 @@ public final class Supervisor: @unchecked Sendable {
         // The child is gone, but a background grandchild may hold its pipes open: pass on
         // what arrives within the grace period, then stop reading.
         let deadline = DispatchTime.now() + configuration.drainGraceSeconds
-        for pump in pumps where !pump.waitForEnd(until: deadline) {
-            pump.stop()
-        }
+        if !pump.waitForEnd(until: deadline) { pump.stop() }
         return Outcome(exit: exit, forwardedSignals: forwarded, interventions: done)
     }
 
