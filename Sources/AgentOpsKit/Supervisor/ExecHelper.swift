@@ -17,7 +17,9 @@ import Glibc
 /// 3. for a terminal session, leaves the process group Foundation made it lead
 ///    (`setsid` refuses a group leader), calls `setsid`, and makes the terminal on
 ///    fd 0 its controlling terminal (`TIOCSCTTY`), as script(1) and tmux do;
-/// 4. `execv`s the command with exactly the arguments given, no shell between.
+/// 4. `execv`s the command with exactly the arguments given, no shell between; for a
+///    terminal session it spawns the command instead and stays as its session leader
+///    (`SessionLeader` says why).
 ///
 /// If anything fails, the errno goes back over the socket (close-on-exec, so a
 /// successful `exec` is seen as end of file) and the helper exits 126 or 127.
@@ -71,6 +73,10 @@ public enum ExecHelper {
         }
         for (high, target) in zip(moved, targets) {
             guard dup2(high, target) >= 0 else { fail(errno, status: status) }
+        }
+        if flags & controllingTerminalFlag != 0 {
+            let error = SessionLeader.run(command, status: status)
+            fail(error, status: status)
         }
         let argv = command.map { strdup($0) } + [nil]
         execv(command[0], argv)
