@@ -167,6 +167,14 @@ public final class Supervisor: @unchecked Sendable {
         environment[CaptureMarker.variable] = CaptureMarker.value(
             session: session, stdoutFD: recordedStreams.contains(.stdout) ? wiring.childStdout : nil,
             stderrFD: recordedStreams.contains(.stderr) ? wiring.childStderr : nil)
+        // Reading starts before the launch: the command may write at once, and order
+        // between its streams depends on reading each write before the next lands.
+        let pump = StreamPump(sources: interactive == nil ? [
+            .init(stream: .stdout, readFD: wiring.parentStdout, outputFD: 1, sink: stdoutSink),
+            .init(stream: .stderr, readFD: wiring.parentStderr, outputFD: 2, sink: stderrSink),
+        ] : [.init(stream: .terminal, readFD: wiring.parentStdout, outputFD: 1, sink: stdoutSink)],
+                              limits: configuration.limits)
+        pump.start()
         let foundationExit = DispatchSemaphore(value: 0)
         let process: Process
         do {
@@ -176,7 +184,8 @@ public final class Supervisor: @unchecked Sendable {
                 inherited: StartupDescriptors.inherited, controllingTerminal: interactive != nil,
                 terminationHandler: { _ in foundationExit.signal() })
         } catch {
-            wiring.closeAll()
+            wiring.closeChildEnds()
+            pump.stop()
             throw error
         }
         // Our copies of the command's ends must go, or the pump would never see EOF.
@@ -195,12 +204,6 @@ public final class Supervisor: @unchecked Sendable {
             interactive?.stopRelayingInput()
             interactive?.restore()
         }
-        let pump = StreamPump(sources: interactive == nil ? [
-            .init(stream: .stdout, readFD: wiring.parentStdout, outputFD: 1, sink: stdoutSink),
-            .init(stream: .stderr, readFD: wiring.parentStderr, outputFD: 2, sink: stderrSink),
-        ] : [.init(stream: .terminal, readFD: wiring.parentStdout, outputFD: 1, sink: stdoutSink)],
-                              limits: configuration.limits)
-        pump.start()
 
         let group = process.processIdentifier
         // Split and pipe modes: the command shares agentops-run's controlling terminal

@@ -12,8 +12,8 @@ struct Wiring {
     var terminalMasters: [Int32]
     /// The terminal whose size is copied.
     var sizeSource: Int32
+    /// The parent's ends are the pump's to close; these are closed once the command runs.
     private var childEnds: Set<Int32>
-    private var parentEnds: Set<Int32>
 
     /// Per-stream: a pipe or a pseudo-terminal for each output stream, stdin inherited.
     init(mode: TerminalMode) throws(LaunchError) {
@@ -37,7 +37,6 @@ struct Wiring {
         terminalMasters = [stdout, stderr].filter(\.isTerminal).map(\.parentFD)
         self.sizeSource = sizeSource
         childEnds = [stdout.childFD, stderr.childFD]
-        parentEnds = [stdout.parentFD, stderr.parentFD]
     }
 
     /// Interactive: the command's pseudo-terminal as all three streams.
@@ -50,16 +49,10 @@ struct Wiring {
         terminalMasters = [terminal.master]
         sizeSource = 0
         childEnds = [terminal.slave]
-        parentEnds = [terminal.master]
     }
 
-    /// Closes the command's ends once it runs.
+    /// Closes the command's ends once it runs (or failed to start).
     func closeChildEnds() {
         for fd in childEnds { close(fd) }
-    }
-
-    /// Closes everything after a failed launch.
-    func closeAll() {
-        for fd in childEnds.union(parentEnds) { close(fd) }
     }
 }
