@@ -26,7 +26,7 @@ public enum CaptureMarker {
         guard parts.count == 3, parts[0] == session.value, let mine = identity(stream.fileDescriptor) else {
             return false
         }
-        return parts[stream == .stdout ? 1 : 2] == mine
+        return parts[stream == .stderr ? 2 : 1] == mine
     }
 
     /// `dev:inode` of a pipe or terminal; nil for anything else (files, closed fds).

@@ -15,20 +15,25 @@ struct StreamRecorder {
     /// The recorded length of a line; the splitter keeps `redactionMargin` more, so a
     /// secret crossing the cut is redacted whole before the line is cut here.
     private let maxLineBytes: Int
+    /// For the terminal stream: what turns screen output into readable text.
+    private var screen: TerminalTextFilter?
 
     init(stream: OutputStream, sink: CapturedEventSink, limits: CaptureLimits) {
         self.sink = sink
         self.stream = stream
         emit = { burst in
             let text = String(decoding: burst.text, as: UTF8.self)
-            sink.record(stream == .stdout
-                ? Event.stdout(text, from: burst.start, to: burst.end, session: sink.sessionID)
-                : Event.stderr(text, from: burst.start, to: burst.end, session: sink.sessionID))
+            switch stream {
+            case .stdout: sink.record(.stdout(text, from: burst.start, to: burst.end, session: sink.sessionID))
+            case .stderr: sink.record(.stderr(text, from: burst.start, to: burst.end, session: sink.sessionID))
+            case .terminal: sink.record(.terminal(text, from: burst.start, to: burst.end, session: sink.sessionID))
+            }
         }
         maxLineBytes = limits.maxLineBytes
         splitter = LineSplitter(maxLineBytes: limits.maxLineBytes + sink.redactionMargin)
         grouper = BurstGrouper(limits: limits)
         budget = CaptureBudget(limit: limits.capturePerStream, maxLineBytes: limits.maxLineBytes)
+        screen = stream == .terminal ? TerminalTextFilter() : nil
     }
 
     /// When the open event must be recorded if no more lines come.
@@ -37,6 +42,17 @@ struct StreamRecorder {
     /// Takes a chunk read at `time`: line by line while the head has room, then raw
     /// into the capture budget's tail.
     mutating func feed(_ chunk: UnsafeRawBufferPointer, at time: Timestamp) {
+        if var screen {
+            let text = screen.filter(chunk)
+            self.screen = nil
+            text.withUnsafeBytes { feedText($0, at: time) }
+            self.screen = screen
+            return
+        }
+        feedText(chunk, at: time)
+    }
+
+    private mutating func feedText(_ chunk: UnsafeRawBufferPointer, at time: Timestamp) {
         guard !budget.inTail else {
             budget.keep(chunk, read: time)
             return

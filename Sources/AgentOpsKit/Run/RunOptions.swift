@@ -141,7 +141,7 @@ public struct RunOptions: Sendable, Equatable {
                     options.timeoutSignal = signal
                 } else if let value = try cursor.value(for: "--tty") {
                     guard let mode = TerminalMode(rawValue: value) else {
-                        throw UsageError.invalidValue(option: "--tty", value: value, expected: "auto, always or never")
+                        throw UsageError.invalidValue(option: "--tty", value: value, expected: "auto, always, split or never")
                     }
                     options.terminalMode = mode
                 } else if let value = try cursor.value(for: "--video") {
@@ -226,8 +226,8 @@ public struct RunOptions: Sendable, Equatable {
     usage: agentops-run [options] [--] COMMAND [ARG...]
 
     Run COMMAND as a recorded AgentOps session: its output passes through untouched
-    and is recorded (stdout lines as actions, stderr lines as errors), signals are
-    forwarded to it, and the session ends Success or Fail from its exit status.
+    and is recorded (stdout lines as actions, stderr lines as errors; at a terminal
+    one 'terminal' stream), every catchable signal is forwarded to it, and the session ends Success or Fail from its exit status.
     Sessions are stored under $AGENTOPS_HOME (default ~/.agentops); read them with
     'agentops sessions', 'agentops stats ID' and 'agentops export ID'. The AgentOps
     SDK in COMMAND records into the session through a loopback endpoint offered in
@@ -249,9 +249,15 @@ public struct RunOptions: Sendable, Equatable {
       -k, --kill-after DURATION
                            after a timeout or a second Ctrl-C, SIGKILL the command
                            this long after SIGTERM (default 10s)
-          --tty WHEN       give the command terminals for stdout/stderr (still
-                           captured): auto (where agentops-run's are terminals,
-                           the default), always, never
+          --tty WHEN       auto (default): at a terminal the command gets one
+                           pseudo-terminal as its terminal and stdin/stdout/stderr
+                           (pagers, editors, /dev/tty, job control work), recorded
+                           as one 'terminal' stream without escape sequences:
+                           stderr cannot be told apart there; elsewhere terminals
+                           for the streams that go to one. split: stdout/stderr
+                           each a terminal where agentops-run's is, told apart
+                           (the command reads the real terminal). always: as auto,
+                           plus terminals even outside one. never: pipes
           --event-window DURATION
                            lines within DURATION of an event's first line join
                            that event (default 100ms; 0: one event per line)

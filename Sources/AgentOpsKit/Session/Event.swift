@@ -64,6 +64,12 @@ public struct Event: Sendable, Equatable {
         action("stdout", logs: text, from: start, to: end, session: session)
     }
 
+    /// A line (or a burst of lines) the command wrote to its controlling terminal in an
+    /// interactive run, escape sequences removed.
+    public static func terminal(_ text: String, from start: Timestamp, to end: Timestamp, session: SessionID) -> Event {
+        action("terminal", logs: text, from: start, to: end, session: session)
+    }
+
     /// A line (or a burst of lines) the command wrote to its standard error.
     public static func stderr(_ text: String, from start: Timestamp, to end: Timestamp, session: SessionID) -> Event {
         Event(type: .errors, initTimestamp: start, endTimestamp: end, sessionID: session, fields: [

@@ -7,8 +7,13 @@ public enum ChildLauncher {
     /// spawn path is not meant to run concurrently with another mask swap.
     private static let lock = NSLock()
 
-    /// Launches `executable` with `arguments` (argv[1…]) and `environment`, stdout and
-    /// stderr on the given descriptors, stdin and working directory inherited.
+    /// Launches `executable` with `arguments` (argv[1…]) and `environment`, stdin,
+    /// stdout and stderr on the given descriptors, the working directory inherited.
+    ///
+    /// Through the `ExecHelper` (when enabled) the command gets exactly descriptors
+    /// 0–2 and `inherited` under their own numbers, nothing of Foundation's, and with
+    /// `controllingTerminal` a new session whose controlling terminal is `stdin`.
+    /// Without it (tests of this type alone) Foundation's own spawn is all there is.
     ///
     /// The calling thread's signal mask is set to the start-up mask around `run()`,
     /// because Foundation's `posix_spawn` (only `POSIX_SPAWN_SETPGROUP`) gives the child
@@ -20,15 +25,51 @@ public enum ChildLauncher {
     ///   spawns with `POSIX_SPAWN_SETPGROUP`).
     /// - Throws: `LaunchError.notExecutable` when the kernel refuses the file.
     public static func launch(executable: String, arguments: [String], environment: [String: String],
-                              stdout: Int32, stderr: Int32,
+                              stdin: Int32 = 0, stdout: Int32, stderr: Int32, inherited: [Int32] = [],
+                              controllingTerminal: Bool = false,
                               terminationHandler: @escaping @Sendable (Process) -> Void) throws(LaunchError) -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
         process.environment = environment
-        process.standardOutput = FileHandle(fileDescriptor: stdout, closeOnDealloc: false)
-        process.standardError = FileHandle(fileDescriptor: stderr, closeOnDealloc: false)
         process.terminationHandler = terminationHandler
+        guard let helper = ExecHelper.path else {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+            if stdin != 0 { process.standardInput = FileHandle(fileDescriptor: stdin, closeOnDealloc: false) }
+            process.standardOutput = FileHandle(fileDescriptor: stdout, closeOnDealloc: false)
+            process.standardError = FileHandle(fileDescriptor: stderr, closeOnDealloc: false)
+            try run(process, executable: executable)
+            return process
+        }
+        var pair: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
+            throw .cannotPrepare(what: "a socket for the exec helper", reason: errnoText())
+        }
+        defer { close(pair[0]) }
+        process.executableURL = URL(fileURLWithPath: helper)
+        process.arguments = [ExecHelper.flag, "--", executable] + arguments
+        process.standardInput = FileHandle(fileDescriptor: pair[1], closeOnDealloc: false)
+        do {
+            try run(process, executable: executable)
+        } catch {
+            close(pair[1])
+            throw error
+        }
+        close(pair[1])
+        let targets: [Int32] = [0, 1, 2] + inherited
+        let flags = controllingTerminal ? ExecHelper.controllingTerminalFlag : 0
+        guard DescriptorPassing.send([stdin, stdout, stderr] + inherited, payload: [flags] + targets, over: pair[0]) else {
+            kill(process.processIdentifier, SIGKILL)
+            throw .cannotPrepare(what: "the exec helper's descriptors", reason: errnoText())
+        }
+        // End of file: the command was exec'd (the helper's end is close-on-exec).
+        // Waiting for it also means its session exists before any signal is routed.
+        var code: Int32 = 0
+        let n = withUnsafeMutableBytes(of: &code) { Descriptors.read(pair[0], into: $0) }
+        if n == 4 { throw .notExecutable(path: executable, reason: errnoText(code)) }
+        return process
+    }
+
+    private static func run(_ process: Process, executable: String) throws(LaunchError) {
 
         lock.lock()
         defer { lock.unlock() }
@@ -43,6 +84,5 @@ public enum ChildLauncher {
             let reason = code > 0 && code < 200 ? errnoText(Int32(code)) : "\(error)"
             throw .notExecutable(path: executable, reason: reason)
         }
-        return process
     }
 }

@@ -26,19 +26,10 @@ public struct OutputChannel: Sendable {
     /// (no `\n` → `\r\n`: agentops-run's own terminal does its usual translation when
     /// they pass through), sized like `sizeSource`.
     public static func terminal(sizedLike sizeSource: Int32) throws(LaunchError) -> OutputChannel {
-        var master: Int32 = -1
-        var slave: Int32 = -1
-        guard openpty(&master, &slave, nil, nil, nil) == 0 else {
+        guard let (master, slave) = TerminalPlatform.openPair() else {
             throw .cannotPrepare(what: "a pseudo-terminal", reason: errnoText())
         }
-        // Same brief window as `PipePair`: Foundation's spawn closes stray descriptors.
-        _ = fcntl(master, F_SETFD, FD_CLOEXEC)
-        _ = fcntl(slave, F_SETFD, FD_CLOEXEC)
-        var attributes = termios()
-        if tcgetattr(slave, &attributes) == 0 {
-            cfmakeraw(&attributes)
-            tcsetattr(slave, TCSANOW, &attributes)
-        }
+        TerminalPlatform.makeRaw(slave)
         let channel = OutputChannel(parentFD: master, childFD: slave, isTerminal: true)
         if let size = WindowSize.of(sizeSource) { size.apply(to: master) }
         return channel
@@ -48,41 +39,33 @@ public struct OutputChannel: Sendable {
     private static let fcntlSetPipeSize: Int32 = 1031
 }
 
-/// A terminal's window size.
-public struct WindowSize: Sendable, Equatable {
-    /// Rows and columns (and pixels, passed on as they are).
-    public var rows, columns, xPixels, yPixels: UInt16
-
-    /// The size of the terminal on `fd`; nil when it is not a terminal.
-    public static func of(_ fd: Int32) -> WindowSize? {
-        var size = winsize()
-        guard ioctl(fd, UInt(TIOCGWINSZ), &size) == 0 else { return nil }
-        return WindowSize(rows: size.ws_row, columns: size.ws_col, xPixels: size.ws_xpixel, yPixels: size.ws_ypixel)
-    }
-
-    /// Sets this size on the terminal `fd`.
-    public func apply(to fd: Int32) {
-        var size = winsize(ws_row: rows, ws_col: columns, ws_xpixel: xPixels, ws_ypixel: yPixels)
-        _ = ioctl(fd, UInt(TIOCSWINSZ), &size)
-    }
-}
-
-/// When the command's streams should be terminals.
+/// When the command gets terminals.
 public enum TerminalMode: String, Sendable, CaseIterable {
-    /// A pseudo-terminal for each stream whose destination (agentops-run's own stdout
-    /// or stderr) is a terminal; pipes otherwise, never a fake terminal.
+    /// At a terminal (stdin, stdout and stderr one terminal, agentops-run in the
+    /// foreground): one pseudo-terminal as the command's controlling terminal and all
+    /// three streams, recorded as one stream. Otherwise a pseudo-terminal for each
+    /// output stream whose destination is a terminal, pipes for the others.
     case auto
-    /// Pseudo-terminals for both streams, even when agentops-run's are not terminals.
+    /// As `auto` at a terminal; elsewhere pseudo-terminals for both output streams,
+    /// even when agentops-run's are not terminals.
     case always
+    /// A pseudo-terminal for each output stream whose destination is a terminal, so
+    /// stdout and stderr are still told apart; stdin stays agentops-run's (see the
+    /// man page for what that cannot do).
+    case split
     /// Pipes always.
     case never
 
-    /// Whether `stream` gets a pseudo-terminal.
+    /// Whether `stream` gets a pseudo-terminal of its own (when not interactive).
     public func usesTerminal(for stream: OutputStream) -> Bool {
         switch self {
-        case .auto: return isatty(stream.fileDescriptor) == 1
+        case .auto, .split: return isatty(stream.fileDescriptor) == 1
         case .always: return true
         case .never: return false
         }
     }
+
+    /// Whether this mode gives the command one controlling pseudo-terminal when
+    /// agentops-run runs at a terminal.
+    public var allowsInteractive: Bool { self == .auto || self == .always }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import Glibc
 
-/// Runs one command under supervision: pipes for its output, a pump per stream, an
-/// exit watcher, and signal forwarding to its process group.
+/// Runs one command under supervision: pipes or pseudo-terminals for its output (or
+/// one controlling pseudo-terminal at a terminal), one output pump, an exit watcher,
+/// and signal forwarding to its process group.
 ///
 /// `@unchecked Sendable`: its mutable state (the child's group, pending and received
 /// signals, the window size) is guarded by `lock`, shared with the signal relay thread.
@@ -88,6 +89,9 @@ public final class Supervisor: @unchecked Sendable {
     private var terminalMasters: [Int32] = []
     private var windowSizeSource: Int32 = 1
     private var lastWindowSize: WindowSize?
+    /// Whether setting a new size on the command's terminal signals it by itself (its
+    /// controlling pseudo-terminal does; a per-stream one does not).
+    private var resizeSignalsCommand = false
 
     /// A supervisor; create it before anything slow so that signals arriving early are
     /// queued and forwarded once the child exists.
@@ -141,8 +145,9 @@ public final class Supervisor: @unchecked Sendable {
             kill(-group, SIGKILL)
             killDeadline = nil
         } else {
-            // The resized size must be on the command's terminals before it looks.
-            if signal == SIGWINCH { _ = syncWindowSize() }
+            // The resized size must be on the command's terminals before it looks. On its
+            // controlling pseudo-terminal the new size alone sends it SIGWINCH, once.
+            if signal == SIGWINCH, syncWindowSize(), resizeSignalsCommand { return }
             // The child leads its own process group (Foundation's POSIX_SPAWN_SETPGROUP):
             // signalling the group reaches pipelines and grandchildren too.
             kill(-group, signal)
@@ -177,59 +182,57 @@ public final class Supervisor: @unchecked Sendable {
     public func run(_ configuration: Configuration, stdoutSink: CapturedEventSink?, stderrSink: CapturedEventSink?,
                     session: SessionID, recordedStreams: Set<OutputStream>,
                     afterLaunch: () -> Void = {}) throws(LaunchError) -> Outcome {
-        let sizeSource = [Int32(1), 2, 0].first { isatty($0) == 1 } ?? 1
-        func channel(_ stream: OutputStream) throws(LaunchError) -> OutputChannel {
-            configuration.terminalMode.usesTerminal(for: stream) ? try .terminal(sizedLike: sizeSource) : try .pipe()
-        }
-        let stdoutChannel = try channel(.stdout)
-        let stderrChannel: OutputChannel
-        do {
-            stderrChannel = try channel(.stderr)
-        } catch {
-            close(stdoutChannel.parentFD)
-            close(stdoutChannel.childFD)
-            throw error
-        }
+        let interactive = InteractiveTerminal.applies(to: configuration.terminalMode) ? try InteractiveTerminal() : nil
+        let wiring = if let interactive { Wiring(terminal: interactive) } else { try Wiring(mode: configuration.terminalMode) }
         var environment = configuration.environment
         environment[CaptureMarker.variable] = CaptureMarker.value(
-            session: session, stdoutFD: recordedStreams.contains(.stdout) ? stdoutChannel.childFD : nil,
-            stderrFD: recordedStreams.contains(.stderr) ? stderrChannel.childFD : nil)
+            session: session, stdoutFD: recordedStreams.contains(.stdout) ? wiring.childStdout : nil,
+            stderrFD: recordedStreams.contains(.stderr) ? wiring.childStderr : nil)
+        // Reading starts before the launch: the command may write at once, and order
+        // between its streams depends on reading each write before the next lands.
+        let pump = StreamPump(sources: interactive == nil ? [
+            .init(stream: .stdout, readFD: wiring.parentStdout, outputFD: 1, sink: stdoutSink),
+            .init(stream: .stderr, readFD: wiring.parentStderr, outputFD: 2, sink: stderrSink),
+        ] : [.init(stream: .terminal, readFD: wiring.parentStdout, outputFD: 1, sink: stdoutSink)],
+                              limits: configuration.limits)
+        pump.start()
         let foundationExit = DispatchSemaphore(value: 0)
         let process: Process
         do {
             process = try ChildLauncher.launch(
                 executable: configuration.executable, arguments: configuration.arguments, environment: environment,
-                stdout: stdoutChannel.childFD, stderr: stderrChannel.childFD,
+                stdin: wiring.childStdin, stdout: wiring.childStdout, stderr: wiring.childStderr,
+                inherited: StartupDescriptors.inherited, controllingTerminal: interactive != nil,
                 terminationHandler: { _ in foundationExit.signal() })
         } catch {
-            for channel in [stdoutChannel, stderrChannel] {
-                close(channel.parentFD)
-                close(channel.childFD)
-            }
+            wiring.closeChildEnds()
+            pump.stop()
             throw error
         }
-        // Our copies of the command's ends must go, or the pumps would never see EOF.
-        close(stdoutChannel.childFD)
-        close(stderrChannel.childFD)
+        // Our copies of the command's ends must go, or the pump would never see EOF.
+        wiring.closeChildEnds()
         lock.lock()
-        terminalMasters = [stdoutChannel, stderrChannel].filter(\.isTerminal).map(\.parentFD)
-        windowSizeSource = sizeSource
-        lastWindowSize = WindowSize.of(sizeSource)
+        terminalMasters = wiring.terminalMasters
+        windowSizeSource = wiring.sizeSource
+        lastWindowSize = WindowSize.of(wiring.sizeSource)
+        resizeSignalsCommand = interactive != nil
         lock.unlock()
 
-        let pumps = [
-            StreamPump(stream: .stdout, readFD: stdoutChannel.parentFD, outputFD: 1, sink: stdoutSink,
-                       limits: configuration.limits),
-            StreamPump(stream: .stderr, readFD: stderrChannel.parentFD, outputFD: 2, sink: stderrSink,
-                       limits: configuration.limits),
-        ]
-        pumps.forEach { $0.start() }
+        // The command's own pseudo-terminal: raw mode and keys from here until the end.
+        interactive?.enterRawMode()
+        interactive?.startRelayingInput()
+        defer {
+            interactive?.stopRelayingInput()
+            interactive?.restore()
+        }
 
         let group = process.processIdentifier
-        let terminal = ForegroundTerminal.ifForeground()
+        // Split and pipe modes: the command shares agentops-run's controlling terminal
+        // and needs its foreground (interactive mode: it has a terminal of its own).
+        let terminal = interactive == nil ? ForegroundTerminal.ifForeground() : nil
         terminal?.give(to: group)
         ExitWatcher(process: process, foundationExit: foundationExit).start(
-            onStop: { _ in Self.followStop(of: group, terminal: terminal) },
+            onStop: { [self] _ in followStop(of: group, terminal: terminal, interactive: interactive) },
             onExit: { [self] exit in
                 lock.lock()
                 childExit = exit
@@ -248,7 +251,7 @@ public final class Supervisor: @unchecked Sendable {
 
         let exit = superviseUntilExit(group: group, configuration: configuration)
         // Back to agentops-run's group before anything else is printed to the terminal.
-        if let terminal, tcgetpgrp(0) == group { terminal.reclaim() }
+        if let terminal, terminal.foregroundGroup == group { terminal.reclaim() }
         lock.lock()
         childDone = true
         let forwarded = received
@@ -260,9 +263,7 @@ public final class Supervisor: @unchecked Sendable {
         // The child is gone, but a background grandchild may hold its pipes open: pass on
         // what arrives within the grace period, then stop reading.
         let deadline = DispatchTime.now() + configuration.drainGraceSeconds
-        for pump in pumps where !pump.waitForEnd(until: deadline) {
-            pump.stop()
-        }
+        if !pump.waitForEnd(until: deadline) { pump.stop() }
         return Outcome(exit: exit, forwardedSignals: forwarded, interventions: done)
     }
 
@@ -278,14 +279,17 @@ public final class Supervisor: @unchecked Sendable {
             }
             let killAt = killDeadline
             lock.unlock()
-            // While the command holds the terminal, a resize signals its group, not us:
-            // look at the size a few times a second and pass a change on.
+            // While the command holds the foreground of agentops-run's terminal, a resize
+            // signals its group, not us: look at the size a few times a second and copy a
+            // change to its per-stream terminals. The kernel has signalled it already; a
+            // second SIGWINCH would be one too many (and the first had the old size on
+            // those terminals, a limit of --tty split).
             let poll: DispatchTime? = terminalMasters.isEmpty ? nil : .now() + 0.25
             let next = [timeoutDeadline, killAt, poll].compactMap { $0 }.min()
             guard wake.wait(timeout: next ?? .distantFuture) == .timedOut else { continue }
             let now = DispatchTime.now()
             lock.lock()
-            if childExit == nil, syncWindowSize() { kill(-group, SIGWINCH) }
+            if childExit == nil { _ = syncWindowSize() }
             if childExit == nil, let deadline = timeoutDeadline, now >= deadline {
                 timeoutDeadline = nil
                 interventions.append(.timedOut(after: configuration.timeout ?? 0, signal: configuration.timeoutSignal))
@@ -304,12 +308,20 @@ public final class Supervisor: @unchecked Sendable {
     }
 
     /// Job control: the command was stopped (Ctrl-Z at the terminal, SIGTTIN, SIGSTOP),
-    /// so agentops-run stops too and the shell gets its prompt back. When the shell
-    /// continues agentops-run (`fg` or `bg`), the command is continued as well, and given
-    /// the terminal again only if agentops-run is back in the foreground (`fg`).
-    private static func followStop(of group: pid_t, terminal: ForegroundTerminal?) {
-        if let terminal, tcgetpgrp(0) == group { terminal.reclaim() }
+    /// so agentops-run stops too and the shell gets its prompt back, with the real
+    /// terminal's modes restored. When the shell continues agentops-run (`fg` or `bg`),
+    /// the command is continued as well; only in the foreground (`fg`) does it get the
+    /// terminal again (raw mode, the size it may have missed).
+    private func followStop(of group: pid_t, terminal: ForegroundTerminal?, interactive: InteractiveTerminal?) {
+        if let terminal, terminal.foregroundGroup == group { terminal.reclaim() }
+        interactive?.restore()
         kill(getpid(), SIGSTOP)
+        if let interactive, tcgetpgrp(0) == getpgrp() {
+            interactive.enterRawMode()
+            lock.lock()
+            _ = syncWindowSize()
+            lock.unlock()
+        }
         if let terminal, terminal.ownsForeground {
             terminal.give(to: group)
         } else {

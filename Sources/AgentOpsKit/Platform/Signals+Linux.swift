@@ -1,0 +1,33 @@
+import Glibc
+
+/// Which signals agentops-run catches and forwards on Linux.
+///
+/// The rule, as tini's: every catchable signal is forwarded, except the few a
+/// supervisor must leave to the kernel: SIGKILL and SIGSTOP (cannot be caught),
+/// SIGCHLD (about our own child, not for it), SIGTTIN and SIGTTOU (job control stops
+/// agentops-run itself), and glibc's two internal real-time signals (32, 33).
+/// The fault signals (SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV) are forwarded
+/// only when another process sent them (si_code ≤ 0): a real fault in agentops-run
+/// still crashes it. SIGPIPE and SIGXFSZ the kernel raises for agentops-run's own
+/// writes are dropped (the write fails with EPIPE or EFBIG instead); sent by another
+/// process they are forwarded. `SignalRelay` applies the rule.
+public enum SignalTable {
+    /// The first real-time signal applications may use (glibc keeps 32 and 33).
+    public static var realTimeMin: Int32 { __libc_current_sigrtmin() }
+    /// The last real-time signal.
+    public static var realTimeMax: Int32 { __libc_current_sigrtmax() }
+
+    /// Every signal agentops-run catches and forwards to the command's group.
+    public static let forwarded: [Int32] = {
+        let never: Set<Int32> = [SIGKILL, SIGSTOP, SIGCHLD, SIGTTIN, SIGTTOU]
+        let standard = (Int32(1)...Int32(31)).filter { !never.contains($0) }
+        return standard + Array(realTimeMin...realTimeMax)
+    }()
+
+    /// `SIGRTMIN+2` for a real-time signal; nil for the others.
+    public static func realTimeName(of signal: Int32) -> String? {
+        guard signal >= realTimeMin, signal <= realTimeMax else { return nil }
+        if signal == realTimeMax { return "SIGRTMAX" }
+        return signal == realTimeMin ? "SIGRTMIN" : "SIGRTMIN+\(signal - realTimeMin)"
+    }
+}

@@ -1,0 +1,89 @@
+import Glibc
+
+/// Pseudo-terminals, terminal modes and window sizes on Linux.
+enum TerminalPlatform {
+    /// A new pseudo-terminal pair, both ends close-on-exec; nil with `errno` set.
+    ///
+    /// Close-on-exec at once: the brief window before `fcntl` does not leak, since
+    /// Foundation's spawn closes stray descriptors and the exec helper marks the rest.
+    static func openPair() -> (master: Int32, slave: Int32)? {
+        var master: Int32 = -1
+        var slave: Int32 = -1
+        guard openpty(&master, &slave, nil, nil, nil) == 0 else { return nil }
+        _ = fcntl(master, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(slave, F_SETFD, FD_CLOEXEC)
+        return (master, slave)
+    }
+
+    /// Whether descriptors 0, 1 and 2 are all the same terminal device.
+    static func standardDescriptorsShareOneTerminal() -> Bool {
+        var devices: Set<UInt64> = []
+        for fd in Int32(0)...2 {
+            var info = stat()
+            guard isatty(fd) == 1, fstat(fd, &info) == 0 else { return false }
+            devices.insert(UInt64(info.st_rdev))
+        }
+        return devices.count == 1
+    }
+
+    /// The modes of the terminal on `fd`; nil when it is not a terminal.
+    static func modes(of fd: Int32) -> termios? {
+        var attributes = termios()
+        return tcgetattr(fd, &attributes) == 0 ? attributes : nil
+    }
+
+    /// Sets `modes` on `fd` once pending output is written (`TCSADRAIN`, so nothing the
+    /// command wrote is reinterpreted). SIGTTOU is blocked for the call: from the
+    /// background (after `bg`) the kernel then lets it proceed instead of stopping us.
+    static func setModes(_ modes: termios, on fd: Int32) {
+        var modes = modes
+        withSignalBlocked(SIGTTOU) { _ = Descriptors.retryingEINTR { tcsetattr(fd, TCSADRAIN, &modes) } }
+    }
+
+    /// `modes` made raw: no echo, no line editing, no signals from keys, no output
+    /// processing; every byte passes as it is (`cfmakeraw`, as script(1) does).
+    static func raw(_ modes: termios) -> termios {
+        var raw = modes
+        cfmakeraw(&raw)
+        return raw
+    }
+
+    /// Makes the terminal on `fd` raw (for a pseudo-terminal used only to capture a
+    /// stream: no `\n` → `\r\n`, agentops-run's own terminal translates on the way out).
+    static func makeRaw(_ fd: Int32) {
+        guard let modes = modes(of: fd) else { return }
+        var raw = raw(modes)
+        tcsetattr(fd, TCSANOW, &raw)
+    }
+
+    /// Runs `body` with `signal` blocked on this thread.
+    static func withSignalBlocked(_ signal: Int32, _ body: () -> Void) {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, signal)
+        var old = sigset_t()
+        pthread_sigmask(SIG_BLOCK, &set, &old)
+        body()
+        pthread_sigmask(SIG_SETMASK, &old, nil)
+    }
+}
+
+/// A terminal's window size.
+public struct WindowSize: Sendable, Equatable {
+    /// Rows and columns (and pixels, passed on as they are).
+    public var rows, columns, xPixels, yPixels: UInt16
+
+    /// The size of the terminal on `fd`; nil when it is not a terminal.
+    public static func of(_ fd: Int32) -> WindowSize? {
+        var size = winsize()
+        guard ioctl(fd, UInt(TIOCGWINSZ), &size) == 0 else { return nil }
+        return WindowSize(rows: size.ws_row, columns: size.ws_col, xPixels: size.ws_xpixel, yPixels: size.ws_ypixel)
+    }
+
+    /// Sets this size on the terminal `fd`. On the master of a command's controlling
+    /// terminal the kernel then sends SIGWINCH to its foreground group, once.
+    public func apply(to fd: Int32) {
+        var size = winsize(ws_row: rows, ws_col: columns, ws_xpixel: xPixels, ws_ypixel: yPixels)
+        _ = ioctl(fd, UInt(TIOCSWINSZ), &size)
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Glibc
+
+/// The command's own pseudo-terminal when agentops-run runs at a terminal, as
+/// script(1) and tmux do it.
+///
+/// The command gets one pseudo-terminal as its controlling terminal and as stdin,
+/// stdout and stderr (the exec helper makes it a session leader and calls
+/// `TIOCSCTTY`). So everything that talks to "the terminal" reaches one that someone
+/// feeds: `/dev/tty`, the terminal named by stderr (`less` reads keys there), curses.
+/// agentops-run puts the real terminal in raw mode and relays keys in and output out:
+/// Ctrl-C, Ctrl-\ and Ctrl-Z are bytes that the pseudo-terminal's own line discipline
+/// turns into signals for the command's foreground group, once, or passes on as
+/// input to a command that turned signals off. The command's output is a single
+/// stream, in exactly its order; stderr cannot be told apart from stdout in it.
+///
+/// The real terminal's modes are restored on every way out: the end of the run, a
+/// stop (Ctrl-Z), and before agentops-run prints anything of its own.
+final class InteractiveTerminal: @unchecked Sendable {
+    /// The end agentops-run reads output from and writes keys to.
+    let master: Int32
+    /// The command's end; closed by agentops-run once the command runs.
+    let slave: Int32
+    private let real: Int32 = 0
+    private let original: termios
+    private let lock = NSLock()
+    private var isRaw = false
+    private let wake = WakePipe()
+
+    /// Whether the run is interactive: stdin, stdout and stderr one terminal, and
+    /// agentops-run its foreground job (a background job must not take the keys).
+    static func applies(to mode: TerminalMode) -> Bool {
+        mode.allowsInteractive && TerminalPlatform.standardDescriptorsShareOneTerminal() && tcgetpgrp(0) == getpgrp()
+    }
+
+    /// A pseudo-terminal with the real terminal's modes and size, so the command
+    /// starts with the same echo, line editing, keys and dimensions.
+    init() throws(LaunchError) {
+        guard let modes = TerminalPlatform.modes(of: 0) else {
+            throw .cannotPrepare(what: "a pseudo-terminal", reason: "standard input is not a terminal")
+        }
+        guard let (master, slave) = TerminalPlatform.openPair() else {
+            throw .cannotPrepare(what: "a pseudo-terminal", reason: errnoText())
+        }
+        original = modes
+        self.master = master
+        self.slave = slave
+        var copied = modes
+        tcsetattr(slave, TCSANOW, &copied)
+        WindowSize.of(0)?.apply(to: master)
+    }
+
+    /// Puts the real terminal in raw mode (while agentops-run is in its foreground).
+    func enterRawMode() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !isRaw, tcgetpgrp(real) == getpgrp() else { return }
+        TerminalPlatform.setModes(TerminalPlatform.raw(original), on: real)
+        isRaw = true
+    }
+
+    /// Gives the real terminal back the modes it had when agentops-run started.
+    func restore() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard isRaw else { return }
+        TerminalPlatform.setModes(original, on: real)
+        isRaw = false
+    }
+
+    /// Starts relaying keys typed at the real terminal to the command, on a thread of
+    /// its own that writes through its own copy of the master (the output pump closes
+    /// the original when the command's output ends).
+    func startRelayingInput() {
+        let input = fcntl(master, F_DUPFD_CLOEXEC, 3)
+        let wakeFD = wake.readFD
+        let real = self.real
+        let thread = Thread {
+            defer { close(input) }
+            var fds = [pollfd(fd: real, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
+            defer { buffer.deallocate() }
+            while true {
+                fds[0].revents = 0
+                fds[1].revents = 0
+                guard Descriptors.retryingEINTR({ poll(&fds, 2, -1) }) > 0, fds[1].revents == 0 else { return }
+                let n = Descriptors.read(real, into: buffer)
+                // 0 or an error: the terminal hung up; EIO also after `bg` with SIGTTIN
+                // ignored. Either way no more keys will come.
+                if n <= 0 { return }
+                if Descriptors.writeAll(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), to: input) < n { return }
+            }
+        }
+        thread.name = "agentops-run keys"
+        thread.start()
+    }
+
+    /// Stops relaying keys.
+    func stopRelayingInput() {
+        wake.signal()
+    }
+}
