@@ -21,7 +21,12 @@ let package = Package(
         .target(name: "AgentOpsSync", dependencies: ["AgentOpsKit"]),
         .executableTarget(name: "agentops-run", dependencies: ["AgentOpsKit"]),
         .executableTarget(name: "agentops", dependencies: ["AgentOpsKit", "AgentOpsSync"]),
-        .testTarget(name: "AgentOpsKitTests", dependencies: ["AgentOpsKit", "AgentOpsSync"]),
+        .testTarget(
+            name: "AgentOpsKitTests",
+            dependencies: ["AgentOpsKit", "AgentOpsSync"],
+            // OTLP test vectors (captured bodies, the golden export), read from the source tree.
+            exclude: ["Fixtures"]
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["AgentOpsKit"],
