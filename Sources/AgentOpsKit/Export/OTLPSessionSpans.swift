@@ -37,6 +37,7 @@ public struct OTLPSessionSpans {
     private var rootEvents: [OTLPSpan.Event] = []
     private var rootEventBytes = 0
     private var droppedRootEvents: UInt32 = 0
+    private var priceCache: [String: (input: Double, output: Double, cachedInput: Double)?] = [:]
     /// The latest time any event ends, for the root of a session that has not ended.
     private var latest: Timestamp?
 
@@ -125,16 +126,38 @@ public struct OTLPSessionSpans {
 
     // MARK: - Events to spans
 
-    private func llmSpan(_ event: Event, _ fields: Fields) -> OTLPSpan {
+    /// A cost an event carries, as a double (the attribute's type); nil when absent or
+    /// outside the limits `LLMNumbers` enforces.
+    static func recordedCost(_ value: JSONValue?) -> Double? {
+        guard case let .number(text)? = value, let amount = Double(text), amount.isFinite, amount >= 0,
+              amount <= 1e9 else { return Cost.parse(value).map { NSDecimalNumber(decimal: $0).doubleValue } }
+        return amount
+    }
+
+    /// Per-token prices as doubles, looked up once per model (the table's lenient
+    /// matching costs more than a call's mapping).
+    private mutating func price(of model: String) -> (input: Double, output: Double, cachedInput: Double)? {
+        if let known = priceCache[model] { return known }
+        let found = prices.price(of: model).map { entry -> (Double, Double, Double) in
+            let price = entry.price
+            func double(_ value: Decimal) -> Double { NSDecimalNumber(decimal: value).doubleValue }
+            return (double(price.input), double(price.output), double(price.cachedInput ?? price.input))
+        }
+        priceCache[model] = .some(found)
+        return found
+    }
+
+    private mutating func llmSpan(_ event: Event, _ fields: Fields) -> OTLPSpan {
         let model = fields.text("model")
         let requestModel = fields["params"]?["model"]?.stringValue ?? model
         let prompt = LLMNumbers.storedTokens(fields["prompt_tokens"])
         let completion = LLMNumbers.storedTokens(fields["completion_tokens"])
         let total = prompt.addingSaturated(completion)
-        var cost = Cost.parse(fields["cost"])
-        if cost == nil, let model, let price = prices.price(of: model)?.price {
-            cost = price.cost(promptTokens: prompt, completionTokens: completion,
-                              cachedTokens: LLMNumbers.storedTokens(fields["cached_tokens"]))
+        var cost = Self.recordedCost(fields["cost"])
+        if cost == nil, let model, let price = price(of: model) {
+            let cached = min(LLMNumbers.storedTokens(fields["cached_tokens"]), prompt)
+            cost = Double(prompt - cached) * price.input + Double(cached) * price.cachedInput
+                + Double(completion) * price.output
         }
         var a: [OTLPKeyValue] = [
             OTLPKeyValue("agentops.span.kind", .string("llm")),
@@ -150,7 +173,7 @@ public struct OTLPSessionSpans {
             OTLPKeyValue("gen_ai.usage.output_tokens", .int(Int64(completion))),
             OTLPKeyValue("gen_ai.usage.total_tokens", .int(Int64(total))),
         ]
-        if let cost { a.append(OTLPKeyValue("gen_ai.usage.total_cost", .double(Double(Cost.exactText(cost)) ?? 0))) }
+        if let cost { a.append(OTLPKeyValue("gen_ai.usage.total_cost", .double(cost))) }
         Self.messages(fields["prompt"], prefix: "gen_ai.prompt", defaultRole: "user", into: &a)
         Self.messages(fields["completion"], prefix: "gen_ai.completion", defaultRole: "assistant", into: &a)
         // OpenInference, which Arize Phoenix reads.
@@ -319,14 +342,21 @@ public struct OTLPSessionSpans {
 
     /// The first 8 bytes of a UUID event id; for an id that is not a UUID, a hash of it.
     static func spanID(eventID: String) -> OTLPSpanID {
-        var hex = ""
-        hex.reserveCapacity(16)
+        var value: UInt64 = 0
+        var digits = 0
         for c in eventID.utf8 where c != UInt8(ascii: "-") {
-            hex.unicodeScalars.append(UnicodeScalar(c))
-            if hex.utf8.count == 16 { break }
+            let nibble: UInt8
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = c &- UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = c &- UInt8(ascii: "a") &+ 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = c &- UInt8(ascii: "A") &+ 10
+            default: return hashedSpanID(eventID)
+            }
+            value = value << 4 | UInt64(nibble)
+            digits += 1
+            if digits == 16 { break }
         }
-        if let id = OTLPSpanID(hex: hex), !id.isZero { return id }
-        return hashedSpanID(eventID)
+        return digits == 16 && value != 0 ? OTLPSpanID(value) : hashedSpanID(eventID)
     }
 
     /// A span id from a hash of the whole event id (FNV-1a, never zero).

@@ -68,7 +68,7 @@ public struct OTLPTraceMapping: Sendable {
 
     /// What one pass over a log gave.
     public struct Outcome: Sendable {
-        /// The session as folded from the log.
+        /// The session as folded from the log (without its event counts).
         public var summary: SessionSummary
         /// Spans handed over, and in how many requests.
         public var spans = 0
@@ -95,9 +95,13 @@ public struct OTLPTraceMapping: Sendable {
         }
         let (problems, _) = try SessionLog.read(path: path, from: 0) { record, recordEnd in
             guard recordEnd <= end else { return }
-            SessionSummary.fold(record, into: &summary)
+            // Events are mapped, not counted: the root span needs only the session row,
+            // its tags and its end (and folding an LLM event costs as much as mapping it).
+            guard case let .event(event) = record else {
+                SessionSummary.fold(record, into: &summary)
+                return
+            }
             guard let summary else { throw StoreError.noStartRecord(path: path) }
-            guard case let .event(event) = record else { return }
             if spans == nil { spans = OTLPSessionSpans(session: summary.session.id, prices: prices) }
             spans!.add(event)
             if spans!.isBatchFull { try emit(spans!.takePending(), of: summary.session) }
