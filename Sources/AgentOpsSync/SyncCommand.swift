@@ -3,7 +3,8 @@ import Foundation
 import Glibc
 
 /// `agentops sync [ID] [--follow] [--catch-up] [--timeout DURATION] [--quiet]`: uploads
-/// what the AgentOps API has not acknowledged yet, for one session or all of them.
+/// what the configured backends (the AgentOps API, an OTLP collector) have not
+/// acknowledged yet, for one session or all of them, each backend on its own thread.
 public enum SyncCommand {
     /// Runs `agentops sync` with `arguments` (after `sync`).
     ///
@@ -48,8 +49,8 @@ public enum SyncCommand {
             console.error("\(error)")
             return 2
         }
-        guard let configuration = APIConfiguration.required(environment, for: "sync", console: console) else { return 1 }
         let store = LocalStore(environment: environment)
+        guard let backends = Backends(environment: environment, store: store, console: console) else { return 1 }
         let ids: [SessionID]
         if let query {
             do {
@@ -60,49 +61,122 @@ public enum SyncCommand {
             }
         } else {
             do {
-                ids = try store.summaries().reversed()
-                    .filter { !SyncState.isUploaded($0.session.id, store: store, summary: $0) }.map(\.session.id)
+                ids = try store.summaries().reversed().filter { !backends.isDone($0) }.map(\.session.id)
             } catch {
                 console.error("\(error)")
                 return 1
             }
         }
-        let client = APIClient(configuration: configuration)
         let deadline = DispatchTime.now() + timeout
         var sent = 0
+        var spans = 0
         var unsent: [SessionID] = []
-        var problem: String?
+        var problems: [String] = []
         for id in ids {
-            let exporter = AgentOpsExporter(store: store, id: id, client: client, deadline: deadline)
-            let report = LogFollower(store: store, id: id, deadline: deadline).run(exporter, follow: follow)
-            sent += exporter.eventsSent
-            if !report.complete {
-                unsent.append(id)
-                problem = report.problem ?? problem
+            let exporters = backends.exporters(for: id, deadline: deadline)
+            let reports = LogFollower(store: store, id: id, deadline: deadline)
+                .run(exporters.map { $0 as SessionExporter }, follow: follow)
+            for exporter in exporters {
+                if let agentOps = exporter as? AgentOpsExporter { sent += agentOps.eventsSent }
+                if let otlp = exporter as? OTLPExporter {
+                    spans += otlp.spansSent
+                    for rejection in otlp.rejections { console.warning("OTLP: \(rejection)") }
+                }
+            }
+            if reports.contains(where: { !$0.complete }) { unsent.append(id) }
+            for report in reports where !report.complete {
+                let backend = report.exporter == OTLPConfiguration.exporter ? "OTLP" : "AgentOps API"
+                let problem = "\(backend): \(report.problem ?? "not reachable")"
+                if !problems.contains(problem) { problems.append(problem) }
             }
         }
         if unsent.isEmpty {
-            if catchUp { catchUpOthers(than: ids, store: store, client: client, deadline: deadline) }
-            if !quiet { console.info("uploaded \(sent) events of \(ids.count) session\(ids.count == 1 ? "" : "s")") }
+            if catchUp { catchUpOthers(than: ids, store: store, backends: backends, deadline: deadline) }
+            if !quiet {
+                let sessions = "\(ids.count) session\(ids.count == 1 ? "" : "s")"
+                if backends.api != nil { console.info("uploaded \(sent) events of \(sessions)") }
+                if backends.otlp != nil { console.info("exported \(spans) spans of \(sessions) to OTLP") }
+            }
             return 0
         }
-        console.warning("AgentOps API: \(problem ?? "not reachable"); \(unsent.count) session"
-            + "\(unsent.count == 1 ? "" : "s") not fully uploaded, kept locally (run 'agentops sync' later)")
+        console.warning("\(problems.isEmpty ? "AgentOps API: not reachable" : problems.joined(separator: "; "));"
+            + " \(unsent.count) session\(unsent.count == 1 ? "" : "s") not fully uploaded, kept locally"
+            + " (run 'agentops sync' later)")
         return 1
+    }
+
+    /// The backends the environment configures: the AgentOps API with a key, an OTLP
+    /// collector with an endpoint.
+    struct Backends {
+        var api: APIClient?
+        var otlp: (client: OTLPClient, mapping: OTLPTraceMapping)?
+        let store: LocalStore
+
+        /// The configured backends, or nil after saying on `console` why there is none.
+        init?(environment: [String: String], store: LocalStore, console: Console) {
+            self.store = store
+            var apiProblem: APIConfiguration.Problem?
+            do {
+                api = APIClient(configuration: try APIConfiguration(environment: environment))
+            } catch {
+                apiProblem = error
+            }
+            do {
+                let configuration = try OTLPConfiguration(environment: environment)
+                let prices = (try? PriceTable.configured(file: nil, environment: environment)) ?? PriceTable()
+                otlp = (OTLPClient(configuration: configuration), OTLPTraceMapping(environment: environment, prices: prices))
+            } catch .notConfigured {
+            } catch {
+                console.warning("\(error)")
+            }
+            if let apiProblem {
+                if otlp == nil || apiProblem != .noKey {
+                    otlp == nil ? console.error("cannot sync: \(apiProblem)") : console.warning("\(apiProblem)")
+                }
+                if otlp == nil { return nil }
+            }
+        }
+
+        /// One exporter per backend for session `id`.
+        func exporters(for id: SessionID, deadline: DispatchTime) -> [AnyObject & SessionExporter] {
+            var result: [AnyObject & SessionExporter] = []
+            if let api { result.append(AgentOpsExporter(store: store, id: id, client: api, deadline: deadline)) }
+            if let otlp {
+                result.append(OTLPExporter(store: store, id: id, client: otlp.client, mapping: otlp.mapping,
+                                           deadline: deadline))
+            }
+            return result
+        }
+
+        /// Whether every backend has all of the session, which has ended.
+        func isDone(_ summary: SessionSummary) -> Bool {
+            let id = summary.session.id
+            if api != nil, !SyncState.isUploaded(id, store: store, summary: summary) { return false }
+            if otlp != nil, summary.end == nil
+                || !ExportCursor.isAcknowledged(id, store: store, exporter: OTLPConfiguration.exporter) {
+                return false
+            }
+            return true
+        }
+
+        /// Whether session `id` was handed to some backend before.
+        func wasHandedOver(_ id: SessionID) -> Bool {
+            (api != nil && SyncState.exists(id, store: store))
+                || (otlp != nil && ExportCursor.exists(id, store: store, exporter: OTLPConfiguration.exporter))
+        }
     }
 
     /// Once a run's own session is uploaded, the sessions earlier runs left unsent:
     /// quietly, within a minute at most (the run no longer waits for this).
-    static func catchUpOthers(than done: [SessionID], store: LocalStore, client: APIClient, deadline: DispatchTime) {
+    static func catchUpOthers(than done: [SessionID], store: LocalStore, backends: Backends, deadline: DispatchTime) {
         let limit = min(deadline, .now() + 60)
         let pending = ((try? store.summaries()) ?? []).reversed().filter { summary in
             let id = summary.session.id
-            return !done.contains(id) && SyncState.exists(id, store: store)
-                && !SyncState.isUploaded(id, store: store, summary: summary)
+            return !done.contains(id) && backends.wasHandedOver(id) && !backends.isDone(summary)
         }.map(\.session.id)
         for id in pending where DispatchTime.now() < limit {
-            let exporter = AgentOpsExporter(store: store, id: id, client: client, deadline: limit)
-            _ = LogFollower(store: store, id: id, deadline: limit).run(exporter, follow: false)
+            let exporters = backends.exporters(for: id, deadline: limit).map { $0 as SessionExporter }
+            _ = LogFollower(store: store, id: id, deadline: limit).run(exporters, follow: false)
         }
     }
 }

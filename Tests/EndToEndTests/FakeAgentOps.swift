@@ -9,12 +9,13 @@ final class FakeAgentOps {
     private let log: String
     private let pid: pid_t
 
-    /// Starts the server in `mode` and waits for its port.
-    init(mode: String = "ok") throws {
+    /// Starts the server in `mode` and waits for its port (`script`: another fake of
+    /// the same shape, such as `fake_otlp.py`).
+    init(mode: String = "ok", script name: String = "fake_agentops.py") throws {
         let folder = Harness.temporaryFolder()
         log = folder + "/requests.jsonl"
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/fake_agentops.py").path
+            .appendingPathComponent("Fixtures/" + name).path
         let python = try CommandResolver.resolve("python3", searchPath: ProcessInfo.processInfo.environment["PATH"])
         var fds: [Int32] = [-1, -1]
         pipe(&fds)

@@ -64,7 +64,8 @@ public enum AgentOpsCommand {
             case "stats":
                 return try StatsCommand.run(rest, store: store, prices: try prices(), console: console)
             case "export":
-                return try ExportCommand.run(rest, store: store, prices: try prices(), console: console)
+                return try ExportCommand.run(rest, store: store, prices: try prices(), console: console,
+                                             environment: environment)
             case "show":
                 return try ShowCommand.run(rest, store: store, prices: try prices(), console: console)
             case "report":
@@ -133,10 +134,13 @@ public enum AgentOpsCommand {
       show ID                         the session and its events, for people
       stats ID [--remote]             the session's stats, as GET /v2/sessions/ID/stats
                                       (--remote: from the AgentOps API itself)
-      export ID [--format json|jsonl] [--remote]
+      export ID [--format json|jsonl|otlp|otlp-json] [--remote]
                                       the session and its events, as
                                       GET /v2/sessions/ID/export; jsonl streams one
-                                      line per event after the session
+                                      line per event after the session; otlp writes
+                                      the session as one OpenTelemetry trace (one
+                                      protobuf ExportTraceServiceRequest), otlp-json
+                                      as OTLP/JSON requests, one per line
       report ID [-o|--output FILE|DIR/|-]
                                       the session as one self-contained HTML page:
                                       timeline, steps, models, LLM calls, output
@@ -155,12 +159,14 @@ public enum AgentOpsCommand {
                                       or all but the newest N (both: the older ones
                                       outside the newest N)
 
-    uploading to the AgentOps API (AGENTOPS_API_KEY, AGENTOPS_API_ENDPOINT):
+    uploading to the AgentOps API (AGENTOPS_API_KEY, AGENTOPS_API_ENDPOINT) and to
+    an OpenTelemetry collector (OTEL_EXPORTER_OTLP_ENDPOINT):
       sync [ID] [--follow] [--catch-up] [--timeout DURATION] [--quiet]
-                                      upload what the API has not acknowledged yet,
-                                      of session ID or of all sessions; --follow keeps
-                                      going until the session ends; --catch-up then
-                                      uploads what earlier runs left (default timeout 60s)
+                                      upload what the backends have not acknowledged
+                                      yet, of session ID or of all sessions; --follow
+                                      keeps going until the session ends; --catch-up
+                                      then uploads what earlier runs left (default
+                                      timeout 60s); OTLP gets a session once it ended
 
     recording into the running session ($AGENTOPS_SESSION_ID, or --session-id ID):
       event llm --model M --prompt-tokens N --completion-tokens N
@@ -187,6 +193,14 @@ public enum AgentOpsCommand {
       AGENTOPS_API_ENDPOINT  API base URL (default https://api.agentops.ai)
       AGENTOPS_PARENT_KEY    parent key sent with create_session (a UUID)
       AGENTOPS_PRICES        price file used when --prices is not given
+      OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+                             OTLP/HTTP collector for sync (base URL + /v1/traces,
+                             or the traces URL as it is); also _HEADERS,
+                             _PROTOCOL (http/protobuf, http/json), _COMPRESSION
+                             (gzip), _TIMEOUT (ms), with or without TRACES_
+      OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES
+                             the exported trace's resource (service.name
+                             default agentops-run)
       NO_COLOR               set: no colour
 
     exit status: 0 done; 1 unknown or ambiguous session, unreadable store, a

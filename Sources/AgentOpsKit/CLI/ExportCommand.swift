@@ -1,20 +1,34 @@
 
 /// `agentops export ID`: the session and its events, in the shape of
-/// `GET /v2/sessions/ID/export` (or one JSON line per event).
+/// `GET /v2/sessions/ID/export` (or one JSON line per event), or as an OpenTelemetry
+/// trace (`--format otlp|otlp-json`, `OTLPTraceMapping`).
 enum ExportCommand {
     static func run(_ arguments: [String], store: LocalStore, prices: PriceTable,
-                                console: Console) throws -> Int32 {
+                    console: Console, environment: [String: String] = [:]) throws -> Int32 {
         var format = "json"
         let found = try SessionArgument.path(arguments, store: store) { cursor in
             guard let value = try cursor.value(for: "--format") else { return false }
-            guard ["json", "jsonl"].contains(value) else {
-                throw UsageError.invalidValue(option: "--format", value: value, expected: "json or jsonl")
+            guard ["json", "jsonl", "otlp", "otlp-json"].contains(value) else {
+                throw UsageError.invalidValue(option: "--format", value: value,
+                                              expected: "json, jsonl, otlp or otlp-json")
             }
             format = value
             return true
         }
         guard let path = found else {
             print(AgentOpsCommand.helpText)
+            return AgentOpsCommand.Status.ok
+        }
+        if format.hasPrefix("otlp") {
+            // Batch by batch, so memory stays bounded. Protobuf messages concatenated are
+            // one message (repeated fields append), so `otlp` is a single
+            // ExportTraceServiceRequest; `otlp-json` is one request per line, as the
+            // collector's otlpjsonfile receiver reads.
+            let mapping = OTLPTraceMapping(environment: environment, prices: prices)
+            let outcome = try mapping.export(path: path) { _, request in
+                Descriptors.writeAll(format == "otlp" ? request.protobuf : request.json + [0x0A], to: 1)
+            }
+            for problem in outcome.problems { console.warning("\(problem)") }
             return AgentOpsCommand.Status.ok
         }
         if format == "jsonl" {

@@ -71,6 +71,21 @@ public enum WrappedRun {
         case let .failure(problem):
             if owner { console.warning("\(problem)") }
         }
+        // An OTLP collector configured in the user's environment gets the session too.
+        var exporters = exportEnvironment == nil ? [] : [SyncState.exporter]
+        if owner {
+            switch Result(catching: { () throws(OTLPConfiguration.Problem) in
+                try OTLPConfiguration(environment: environment)
+            }) {
+            case .success:
+                exporters.append(OTLPConfiguration.exporter)
+                exportEnvironment = environment
+            case .failure(.notConfigured):
+                break
+            case let .failure(problem):
+                console.warning("\(problem)")
+            }
+        }
         var export: BackgroundExport?
         var exportFailure: BackgroundExport.Failure?
         var costWatch: CostWatch?
@@ -111,7 +126,8 @@ public enum WrappedRun {
                                               signal: options.timeoutSignal, supervisor: supervisor)
                     }
                     guard let exportEnvironment else { return }
-                    switch BackgroundExport.start(session: sessionID, environment: exportEnvironment) {
+                    switch BackgroundExport.start(session: sessionID, environment: exportEnvironment,
+                                                  exporters: exporters) {
                     case let .success(started): export = started
                     case let .failure(failure): exportFailure = failure
                     }

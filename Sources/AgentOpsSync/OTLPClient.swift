@@ -1,0 +1,120 @@
+import AgentOpsKit
+import Foundation
+import FoundationNetworking
+
+/// One OTLP/HTTP trace export (`POST` of an `ExportTraceServiceRequest`), with the
+/// answer classified as the OTLP specification says: 429, 502, 503, 504 and a lost
+/// connection are worth retrying (after `Retry-After` when given), every other failure
+/// is final, and a 200 may still carry a partial success, which must not be retried.
+public final class OTLPClient: @unchecked Sendable {
+    /// What came back.
+    public enum Outcome: Sendable, Equatable {
+        /// Accepted; `rejected` holds what a partial success refused (0 and "" for none).
+        case accepted(rejected: Int64, message: String)
+        case retry(reason: String, after: Double?)
+        case fail(reason: String)
+    }
+
+    /// The exporter's settings.
+    public let configuration: OTLPConfiguration
+    private let session: URLSession
+
+    /// A client for `configuration`.
+    public init(configuration: OTLPConfiguration) {
+        self.configuration = configuration
+        let sessionConfiguration = URLSessionConfiguration.ephemeral
+        sessionConfiguration.httpMaximumConnectionsPerHost = 1
+        session = URLSession(configuration: sessionConfiguration)
+    }
+
+    /// Sends `request`, encoded and compressed as configured, waiting at most `timeout`.
+    public func export(_ request: OTLPTraceRequest, timeout: Double) -> Outcome {
+        guard let url = URL(string: configuration.endpoint) else {
+            return .fail(reason: "\(configuration.endpoint) is not a URL")
+        }
+        var body = configuration.encoding == .protobuf ? request.protobuf : request.json
+        var http = URLRequest(url: url)
+        http.httpMethod = "POST"
+        http.timeoutInterval = max(0.1, timeout)
+        for header in configuration.headers { http.setValue(header.value, forHTTPHeaderField: header.name) }
+        http.setValue(configuration.encoding.contentType, forHTTPHeaderField: "Content-Type")
+        http.setValue("agentops-run/\(Version.current)", forHTTPHeaderField: "User-Agent")
+        if configuration.gzip {
+            body = Deflate.gzip(body)
+            http.setValue("gzip", forHTTPHeaderField: "Content-Encoding")
+        }
+        http.httpBody = Data(body)
+
+        let done = DispatchSemaphore(value: 0)
+        let box = Box()
+        let task = session.dataTask(with: http) { data, response, error in
+            box.value = Self.classify(data: data, response: response, error: error)
+            done.signal()
+        }
+        task.resume()
+        // URLSession's own timeout is per idle period; this bounds the whole exchange.
+        if done.wait(timeout: .now() + timeout + 0.5) == .timedOut {
+            task.cancel()
+            return .retry(reason: "no answer within \(DurationFormat.sdk(timeout))", after: nil)
+        }
+        return box.value ?? .retry(reason: "no answer", after: nil)
+    }
+
+    static func classify(data: Data?, response: URLResponse?, error: Error?) -> Outcome {
+        if let error {
+            let reason = (error as? URLError).map { "\($0.code.description)" } ?? "\(error.localizedDescription)"
+            return .retry(reason: reason, after: nil)
+        }
+        guard let http = response as? HTTPURLResponse else { return .retry(reason: "no HTTP answer", after: nil) }
+        let body = [UInt8](data ?? Data())
+        let json = http.value(forHTTPHeaderField: "Content-Type")?.contains("json") ?? false
+        switch http.statusCode {
+        case 200..<300:
+            let answer = json ? try? OTLPTraceResponse(json: body) : try? OTLPTraceResponse(protobuf: body)
+            let partial = answer?.partialSuccess
+            return .accepted(rejected: partial?.rejectedSpans ?? 0, message: partial?.errorMessage ?? "")
+        case 429, 502, 503, 504:
+            let after = http.value(forHTTPHeaderField: "Retry-After").flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            return .retry(reason: "HTTP \(http.statusCode)", after: after)
+        default:
+            let message = statusMessage(body, json: json)
+            return .fail(reason: "HTTP \(http.statusCode)" + (message.map { ": \($0)" } ?? ""))
+        }
+    }
+
+    /// The `message` of a `google.rpc.Status` failure body (field 2 in protobuf), or a
+    /// short printable body.
+    static func statusMessage(_ body: [UInt8], json: Bool) -> String? {
+        if json { return (try? JSONParser.parse(body))?["message"]?.stringValue }
+        var i = 0
+        func varint() -> UInt64? {
+            var value: UInt64 = 0, shift: UInt64 = 0
+            while i < body.count, shift < 64 {
+                let byte = body[i]
+                i += 1
+                value |= UInt64(byte & 0x7F) << shift
+                if byte < 0x80 { return value }
+                shift += 7
+            }
+            return nil
+        }
+        while i < body.count, let key = varint() {
+            switch key & 7 {
+            case 0: guard varint() != nil else { return nil }
+            case 1: i += 8
+            case 5: i += 4
+            case 2:
+                guard let length = varint(), length <= UInt64(body.count - i) else { return nil }
+                if key >> 3 == 2 { return String(decoding: body[i..<(i + Int(length))], as: UTF8.self) }
+                i += Int(length)
+            default: return nil
+            }
+        }
+        let text = String(decoding: body.prefix(200), as: UTF8.self)
+        return !text.isEmpty && text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) ? text : nil
+    }
+}
+
+private final class Box: @unchecked Sendable {
+    var value: OTLPClient.Outcome?
+}

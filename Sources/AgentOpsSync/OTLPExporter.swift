@@ -1,0 +1,99 @@
+import AgentOpsKit
+import Foundation
+import Glibc
+
+/// An OpenTelemetry collector as an exporter of session logs: once the session has
+/// ended (the root span needs its end), the whole session goes out as one trace
+/// (`OTLPTraceMapping`), in bounded batches, and only then does the cursor (`ID.otlp`)
+/// move to the end of the log.
+///
+/// The cursor also counts the batches acknowledged, so an export cut off half-way
+/// resumes after them instead of sending spans twice (the same log gives the same
+/// batches). Failures that retrying cannot fix (400, 413, any other refusal) stop the
+/// export with the collector's reason; a partial success is accepted, not retried, and
+/// reported in `rejections`.
+public final class OTLPExporter: SessionExporter {
+    public let name = OTLPConfiguration.exporter
+    public var acknowledgedOffset: Int { cursor.offset }
+    /// Spans acknowledged.
+    public private(set) var spansSent = 0
+    /// What the collector refused in partial successes, as messages.
+    public private(set) var rejections: [String] = []
+
+    private let store: LocalStore
+    private let id: SessionID
+    private let client: OTLPClient
+    private let mapping: OTLPTraceMapping
+    private let deadline: DispatchTime
+    private var cursor: ExportCursor
+    private var handedOver: Bool
+
+    /// Why the export stopped.
+    struct Stop: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// An exporter of session `id` through `client`, mapped with `mapping`, giving up at
+    /// `deadline`.
+    public init(store: LocalStore, id: SessionID, client: OTLPClient, mapping: OTLPTraceMapping,
+                deadline: DispatchTime) {
+        self.store = store
+        self.id = id
+        self.client = client
+        self.mapping = mapping
+        self.deadline = deadline
+        cursor = ExportCursor.load(store: store, id: id, exporter: OTLPConfiguration.exporter)
+        handedOver = ExportCursor.exists(id, store: store, exporter: OTLPConfiguration.exporter)
+    }
+
+    public func take(_ record: StoreRecord, session: SessionSummary, endingAt offset: Int) throws {
+        // Marks the session as handed over, so a later `--catch-up` finds it.
+        if !handedOver {
+            try cursor.save(store: store, id: id)
+            handedOver = true
+        }
+    }
+
+    public func flush(endingAt offset: Int, session: SessionSummary?) throws {
+        guard let session, session.end != nil, cursor.offset < offset else { return }
+        // After a full export the log grew (a tag added later): send it all again, the ids
+        // are the same. After a cut-off one, skip what was acknowledged.
+        let skip = cursor.offset == 0 ? cursor.extra["batches"]?.intValue ?? 0 : 0
+        _ = try mapping.export(path: store.path(of: id), upTo: offset) { index, request in
+            guard index >= skip else { return }
+            try send(request)
+            spansSent += request.spanCount
+            cursor.extra["batches"] = .int(index + 1)
+            try cursor.save(store: store, id: id)
+        }
+        cursor.offset = offset
+        cursor.extra = [:]
+        try cursor.save(store: store, id: id)
+    }
+
+    /// Sends one request until it is accepted, retrying with the collector's
+    /// Retry-After or exponential backoff with jitter while the deadline allows.
+    private func send(_ request: OTLPTraceRequest) throws {
+        var attempt = 0
+        while true {
+            let remaining = Double(Int64(deadline.uptimeNanoseconds) - Int64(DispatchTime.now().uptimeNanoseconds)) / 1e9
+            guard remaining > 0 else { throw Stop(description: "the deadline passed") }
+            switch client.export(request, timeout: max(0.2, min(client.configuration.timeout, remaining))) {
+            case let .accepted(rejected, message):
+                if rejected > 0 || !message.isEmpty {
+                    rejections.append("the collector rejected \(rejected) of \(request.spanCount) spans"
+                        + (message.isEmpty ? "" : ": \(message)"))
+                }
+                return
+            case let .retry(reason, after):
+                let backoff = min(8, 0.25 * pow(2, Double(attempt))) * Double.random(in: 0.5...1.5)
+                let delay = after ?? backoff
+                guard DispatchTime.now() + delay < deadline else { throw Stop(description: reason) }
+                usleep(useconds_t(min(delay, 3600) * 1_000_000))
+                attempt += 1
+            case let .fail(reason):
+                throw Stop(description: "\(client.configuration.endpoint) refused the spans (\(reason))")
+            }
+        }
+    }
+}
