@@ -115,6 +115,7 @@ public struct RunOptions: Sendable, Equatable {
         var cursor = ArgumentCursor(arguments)
         do {
             while !cursor.isAtEnd {
+                cursor.splitCluster(flags: "qh", valued: "tsk")
                 let argument = cursor.current
                 if argument == "--" {
                     cursor.advance()
@@ -243,8 +244,8 @@ public struct RunOptions: Sendable, Equatable {
                            at most 36500d); exit 124, or 137 if it had to be killed
       -s, --signal SIG     signal sent at the timeout (default TERM)
       -k, --kill-after DURATION
-                           after a timeout or a second Ctrl-C, SIGKILL the command
-                           this long after SIGTERM (default 10s)
+                           after a timeout or a second SIGINT sent to agentops-run,
+                           SIGKILL the command this long after SIGTERM (default 10s)
           --tty WHEN       give the command terminals for stdout/stderr (still
                            captured): auto (where agentops-run's are terminals,
                            the default), always, never
@@ -253,7 +254,8 @@ public struct RunOptions: Sendable, Equatable {
                            that event (default 100ms; 0: one event per line)
           --capture-limit SIZE
                            record at most SIZE of each stream (default 16MiB): the
-                           head, a marker of what was left out, the last part
+                           head, a marker of what was left out, the last part;
+                           0 records no output, only that marker
           --no-capture     pass output through without recording it (the session
                            and its end are still recorded)
           --no-listener    do not offer the command the loopback AgentOps endpoint
