@@ -2,6 +2,18 @@
 /// `agentops export ID`: the session and its events, in the shape of
 /// `GET /v2/sessions/ID/export` (or one JSON line per event).
 enum ExportCommand {
+    static let usage = """
+    usage: agentops export ID [--format json|jsonl] [--remote]
+
+    The session and its events as JSON, in the shape of GET /v2/sessions/ID/export:
+    {"session", "actions", "llms", "tools", "errors"}, each table in time order.
+
+          --format json|jsonl  one document (default), or JSON Lines for big sessions:
+                               the session, then one line per event as recorded
+          --remote             the AgentOps API's own answer (AGENTOPS_API_KEY)
+      -h, --help               show this help
+    """
+
     static func run(_ arguments: [String], store: LocalStore, prices: PriceTable,
                                 console: Console) throws -> Int32 {
         var format = "json"
@@ -14,7 +26,7 @@ enum ExportCommand {
             return true
         }
         guard let path = found else {
-            print(AgentOpsCommand.helpText)
+            print(usage)
             return AgentOpsCommand.Status.ok
         }
         if format == "jsonl" {
