@@ -299,12 +299,17 @@ public struct RunOptions: Sendable, Equatable {
                                  seconds a client of the SDK listener may take to
                                  send a request (default 10; a duration over 0)
       AGENTOPS_ENV_DATA_OPT_OUT  true: record only OS and working directory in host_env
+      AGENTOPS_RUN_CAPTURE, AGENTOPS_RUN_LISTENER, AGENTOPS_RUN_UPSTREAM_ENDPOINT,
+      AGENTOPS_RUN_LISTENER_KEY  set for COMMAND: which pipes are already recorded,
+                                 and the SDK listener, the endpoint it stands in for
+                                 and its key (nested runs and agentops use them)
       NO_COLOR                   set: no colour in agentops-run's own lines
       GITHUB_ACTIONS             true: GitHub Actions mode (see --github); it
                                  writes to GITHUB_STEP_SUMMARY and GITHUB_OUTPUT
                                  and records GITHUB_REPOSITORY, GITHUB_REF,
                                  GITHUB_SHA, GITHUB_WORKFLOW, GITHUB_JOB and the
-                                 run URL in the session's host_env
+                                 run URL (GITHUB_SERVER_URL, GITHUB_RUN_ID,
+                                 GITHUB_RUN_ATTEMPT) in the session's host_env
 
     exit status: COMMAND's status; if COMMAND was killed by a signal, agentops-run
     kills itself with the same signal; 124 timed out or over --max-cost, 137 then
