@@ -101,7 +101,8 @@ extension SessionCommands {
                 ("logs", .null), ("trigger_event_id", .null), ("trigger_event_type", .null),
             ]
         }
-        try file.append(.event(Event(type: type, initTimestamp: start, endTimestamp: end, sessionID: id, fields: fields)))
+        try file.append(.event(Event(type: type, initTimestamp: start, endTimestamp: end, sessionID: id,
+                                     fields: fields)))
         return 0
     }
 

@@ -61,11 +61,13 @@ public enum SessionView {
     static func models(_ summary: SessionSummary, prices: PriceTable) -> [String] {
         let models = summary.models(prices)
         guard !models.isEmpty else { return [] }
-        let rows = [["MODEL", "CALLS", "PROMPT", "COMPLETION", "CACHED", "COST"]] + models.map { line in
-            [line.model.isEmpty ? "(no model)" : TerminalText.cell(line.model), String(line.totals.calls),
-             String(line.totals.promptTokens), String(line.totals.completionTokens), String(line.totals.cachedTokens),
-             line.unpricedCalls == line.totals.calls ? "unpriced"
-                : "$" + Cost.sdkFormat(line.cost) + (line.unpricedCalls > 0 ? " (+\(line.unpricedCalls) unpriced)" : "")]
+        let header = ["MODEL", "CALLS", "PROMPT", "COMPLETION", "CACHED", "COST"]
+        let rows = [header] + models.map { line -> [String] in
+            let unpriced = line.unpricedCalls > 0 ? " (+\(line.unpricedCalls) unpriced)" : ""
+            return [line.model.isEmpty ? "(no model)" : TerminalText.cell(line.model), String(line.totals.calls),
+                    String(line.totals.promptTokens), String(line.totals.completionTokens),
+                    String(line.totals.cachedTokens),
+                    line.unpricedCalls == line.totals.calls ? "unpriced" : "$" + Cost.sdkFormat(line.cost) + unpriced]
         }
         let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.enumerated().map { index, row in
