@@ -64,7 +64,8 @@ struct AgentOpsToolTests {
         let rows = try JSONParser.parse(listed.stdout).arrayValue ?? []
         #expect(rows.compactMap { $0["id"]?.stringValue?.prefix(8) } == ["00000000", "22222222"])
         let table = Harness.tool(["sessions"], home: home)
-        #expect(table.out.split(separator: "\n").count == 4)
+        // The header, three sessions, and the totals line.
+        #expect(table.out.split(separator: "\n").count == 5)
         #expect(table.out.hasPrefix("ID "))
     }
 

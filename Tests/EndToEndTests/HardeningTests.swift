@@ -179,7 +179,8 @@ struct HardeningTests {
         #expect(result.code == 0, "\(result.err)")
         let table = Harness.tool(["sessions"], home: home)
         #expect(!table.stdout.contains(0x1B) && !table.stdout.contains(0x07), "\(table.out)")
-        #expect(table.out.split(separator: "\n").count == 2, "\(table.out)")
+        // The header, the one session on one line, and the totals line.
+        #expect(table.out.split(separator: "\n").count == 3, "\(table.out)")
         #expect(table.out.contains(#"evil\e[2J\e]0;pwned\x07\nrow"#), "\(table.out)")
         let show = Harness.tool(["show", "last"], home: home)
         #expect(!show.stdout.contains(0x1B) && !show.stdout.contains(0x07), "\(show.out)")

@@ -1,7 +1,7 @@
-/// Walks command-line arguments, handling `--name value`, `--name=value`, `-x value`
-/// and `-xvalue` uniformly for both executables.
+/// Walks command-line arguments, handling `--name value`, `--name=value`, `-x value`,
+/// `-xvalue` and clustered short options (`-qt demo`) uniformly for both executables.
 public struct ArgumentCursor {
-    private let arguments: [String]
+    private var arguments: [String]
     private(set) var index = 0
 
     /// A cursor at the first of `arguments`.
@@ -45,5 +45,35 @@ public struct ArgumentCursor {
         guard names.contains(current) else { return false }
         index += 1
         return true
+    }
+
+    /// Splits a cluster of short options at the cursor, as getopt reads them: `-qv`
+    /// becomes `-q -v`, and `-qtdemo` becomes `-q -tdemo` (the first letter that takes
+    /// a value takes the rest). Only a cluster that starts with a letter of `flags` is
+    /// split, so `-tdemo` stays a value and an unknown cluster stays whole, to be
+    /// reported as it was written.
+    ///
+    /// - Parameters:
+    ///   - flags: the letters of the short options that take no value.
+    ///   - valued: the letters of the short options that take one.
+    public mutating func splitCluster(flags: String, valued: String = "") {
+        guard !isAtEnd else { return }
+        let argument = current
+        guard argument.hasPrefix("-"), !argument.hasPrefix("--"), argument.count > 2,
+              let first = argument.dropFirst().first, flags.contains(first) else { return }
+        var parts: [String] = []
+        var rest = argument.dropFirst()
+        while let letter = rest.first {
+            if flags.contains(letter) {
+                parts.append("-\(letter)")
+                rest = rest.dropFirst()
+            } else if valued.contains(letter) {
+                parts.append("-" + rest)
+                rest = ""
+            } else {
+                return
+            }
+        }
+        arguments.replaceSubrange(index...index, with: parts)
     }
 }

@@ -41,6 +41,12 @@ public enum AgentOpsCommand {
             return Status.usage
         }
         let rest = Array(arguments.dropFirst())
+        // Each command's --help is its own usage (options after `--` are arguments).
+        if let usage = usage(of: subcommand),
+           rest.prefix(while: { $0 != "--" }).contains(where: { $0 == "-h" || $0 == "--help" }) {
+            print(usage)
+            return Status.ok
+        }
         if let network, let routed = routeToNetwork(subcommand, rest, pricesFile: pricesFile, environment: environment,
                                                     network: network, console: console) {
             return routed
@@ -60,14 +66,16 @@ public enum AgentOpsCommand {
                 print("agentops \(Version.current)")
                 return Status.ok
             case "sessions":
-                return try SessionsCommand.run(rest, store: store, prices: try prices(), console: console)
+                return try SessionsCommand.run(rest, store: store, prices: try prices(), console: console,
+                                               environment: environment)
             case "stats":
                 return try StatsCommand.run(rest, store: store, prices: try prices(), console: console)
             case "export":
                 return try ExportCommand.run(rest, store: store, prices: try prices(), console: console,
                                              environment: environment)
             case "show":
-                return try ShowCommand.run(rest, store: store, prices: try prices(), console: console)
+                return try ShowCommand.run(rest, store: store, prices: try prices(), console: console,
+                                           environment: environment)
             case "report":
                 return try ReportCommand.run(rest, store: store, prices: try prices(), console: console)
             case "prices":
@@ -79,7 +87,8 @@ public enum AgentOpsCommand {
             case "tags":
                 return try SessionCommands.tags(rest, store: store, environment: environment)
             case "end":
-                return try SessionCommands.end(rest, store: store, environment: environment)
+                return try SessionCommands.end(rest, store: store, environment: environment, prices: prices,
+                                               console: console)
             default:
                 throw UsageError.unknownSubcommand(subcommand)
             }
@@ -91,6 +100,41 @@ public enum AgentOpsCommand {
             return Status.failure
         }
     }
+
+    /// The usage text `COMMAND --help` prints; nil for an unknown command.
+    static func usage(of command: String) -> String? {
+        switch command {
+        case "sessions": return SessionsCommand.usage
+        case "show": return ShowCommand.usage
+        case "stats": return StatsCommand.usage
+        case "export": return ExportCommand.usage
+        case "report": return ReportCommand.usage
+        case "prices": return PricesCommand.usage
+        case "prune": return PruneCommand.usage
+        case "sync": return syncUsage
+        case "event": return SessionCommands.eventUsage
+        case "tags": return SessionCommands.tagsUsage
+        case "end": return SessionCommands.endUsage
+        default: return nil
+        }
+    }
+
+    /// `agentops sync --help` (the command itself lives in AgentOpsSync).
+    static let syncUsage = """
+    usage: agentops sync [ID] [--follow] [--catch-up] [--timeout DURATION] [-q|--quiet]
+
+    Upload to the AgentOps v2 API (AGENTOPS_API_KEY, AGENTOPS_API_ENDPOINT), and to an
+    OpenTelemetry collector (OTEL_EXPORTER_OTLP_ENDPOINT), what they have not
+    acknowledged yet, of session ID or of every session not fully uploaded (OTLP
+    gets a session once it ended). 'agentops sessions --json' shows each session's
+    "uploaded".
+
+          --follow            keep uploading until the session ends
+          --catch-up          then upload, for at most a minute, what earlier runs left
+          --timeout DURATION  give up after DURATION (default 60s)
+      -q, --quiet             print only errors
+      -h, --help              show this help
+    """
 
     /// `sync`, and `stats`/`export` with `--remote`, go to the network commands.
     ///
@@ -127,13 +171,21 @@ public enum AgentOpsCommand {
     the running one from any language.
 
     commands:
-      sessions [--limit N] [--json] [--tag T] [--state S] [--since WHEN]
-                                      list sessions, newest first (default 20; 0: all),
-                                      those with tag T, end state S, started since WHEN
-                                      (a duration ago such as 2h, or a date)
-      show ID                         the session and its events, for people
-      stats ID [--remote]             the session's stats, as GET /v2/sessions/ID/stats
-                                      (--remote: from the AgentOps API itself)
+      sessions [-n N] [-t T] [--state S] [--since WHEN] [--utc] [--json]
+                                      list sessions, newest first (-n, --limit: default
+                                      20; 0: all), those with tag T (-t, --tag), in state
+                                      S (or Running), started since WHEN (a duration ago
+                                      such as 2h, or a date); local time unless --utc
+      show ID [--head N | --tail N] [--type T] [--stream S] [-f] [--no-pager] [--utc]
+                                      the session and its events, for people, paged on
+                                      a terminal; only the first or last N events, of
+                                      type T (llms, tools, actions, errors) or stream S
+                                      (stdout, stderr); -f, --follow: new events until
+                                      the session ends
+      stats ID [--by-model | --analytics | --remote]
+                                      the session's stats, as GET /v2/sessions/ID/stats
+                                      (--by-model: also per model; --analytics: as the
+                                      SDK's get_analytics(); --remote: from the API)
       export ID [--format json|jsonl|otlp|otlp-json] [--remote]
                                       the session and its events, as
                                       GET /v2/sessions/ID/export; jsonl streams one
@@ -154,32 +206,41 @@ public enum AgentOpsCommand {
                                       agentops-report-sessions.html)
       prices [MODEL...]               where the price table comes from, or the price
                                       each MODEL is matched to (USD per 1M tokens)
-      prune --older-than DURATION | --keep N
+      prune --older-than DURATION | --keep N [--dry-run] [--yes]
                                       remove sessions started longer ago than DURATION,
                                       or all but the newest N (both: the older ones
-                                      outside the newest N)
+                                      outside the newest N); -n, --dry-run: list them
+                                      only; asks on a terminal unless -y, --yes
 
     uploading to the AgentOps API (AGENTOPS_API_KEY, AGENTOPS_API_ENDPOINT) and to
     an OpenTelemetry collector (OTEL_EXPORTER_OTLP_ENDPOINT):
-      sync [ID] [--follow] [--catch-up] [--timeout DURATION] [--quiet]
+      sync [ID] [--follow] [--catch-up] [--timeout DURATION] [-q|--quiet]
                                       upload what the backends have not acknowledged
                                       yet, of session ID or of all sessions; --follow
                                       keeps going until the session ends; --catch-up
                                       then uploads what earlier runs left (default
-                                      timeout 60s); OTLP gets a session once it ended
+                                      timeout 60s); OTLP gets a session once it ended;
+                                      sessions --json shows each one's "uploaded"
 
     recording into the running session ($AGENTOPS_SESSION_ID, or --session-id ID):
       event llm --model M --prompt-tokens N --completion-tokens N
                 [--prompt TEXT] [--completion TEXT] [--cost USD]
                 [--cached-tokens N]   (without --cost: priced from the table)
+                [--started TIME] [--duration D]
+                                      when the call began (ISO 8601), how long it took
       event tool --name NAME [--params JSON] [--returns JSON]
+                 [--started TIME] [--duration D]
       event action --type TYPE [--logs TEXT]
       event error --type TYPE [--code CODE] [--details TEXT]
       tags add TAG...                 add tags to the session
       tags set TAG...                 replace the session's tags
       end STATE [--reason TEXT]       declare the end state (Success, Fail or
                                       Indeterminate); the session ends with the
-                                      worse of it and the command's exit
+                                      worse of it and the command's exit; prints the
+                                      session's cost so far (USD)
+
+    Each command's -h, --help shows its own usage. DURATION and D are as 1h30m, 90s,
+    250ms or as the tools print them (1m 30s).
 
     ID is a full session id, a unique prefix of one, or 'last' (the newest session).
 
@@ -194,14 +255,23 @@ public enum AgentOpsCommand {
       AGENTOPS_PARENT_KEY    parent key sent with create_session (a UUID)
       AGENTOPS_PRICES        price file used when --prices is not given
       OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
-                             OTLP/HTTP collector for sync (base URL + /v1/traces,
+                             the collector sync exports to over OTLP/HTTP (base + /v1/traces,
                              or the traces URL as it is); also _HEADERS,
                              _PROTOCOL (http/protobuf, http/json), _COMPRESSION
                              (gzip), _TIMEOUT (ms), with or without TRACES_
       OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES
                              the exported trace's resource (service.name
                              default agentops-run)
+      AGENTOPS_SESSION_ID    the session event, tags and end record into
+      AGENTOPS_RUN_LISTENER  set inside agentops-run: sync and --remote use the
+                             endpoint its SDK listener stands in for
+      PAGER                  show's pager on a terminal (default less -FRX; empty
+                             or cat: none)
+      TZ                     the time zone of sessions and show (default: the system's)
+      COLUMNS                the width sessions fits its table into
       NO_COLOR               set: no colour
+      FORCE_COLOR, CLICOLOR_FORCE
+                             set (not 0): colour even when not on a terminal
 
     exit status: 0 done; 1 unknown or ambiguous session, unreadable store, a
     recording call refused (outside a session, malformed value: nothing written),

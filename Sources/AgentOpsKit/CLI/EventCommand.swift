@@ -2,6 +2,33 @@ import Foundation
 
 /// `agentops event llm|tool|action|error`: one event into the running session.
 extension SessionCommands {
+    static let eventUsage = """
+    usage: agentops event llm --model M --prompt-tokens N --completion-tokens N
+                              [--prompt TEXT] [--completion TEXT] [--cost USD]
+                              [--cached-tokens N] [--started TIME] [--duration D]
+           agentops event tool --name NAME [--params JSON] [--returns JSON]
+                               [--started TIME] [--duration D]
+           agentops event action --type TYPE [--logs TEXT]
+           agentops event error --type TYPE [--code CODE] [--details TEXT]
+
+    Record one event into the running session ($AGENTOPS_SESSION_ID, or
+    --session-id ID), as the SDK's record() does. Everything is checked before
+    anything is written.
+
+      llm     an LLM call; without --cost it is priced from the price table
+              (--cached-tokens: prompt tokens read from the provider's cache)
+      tool    a tool call; --params and --returns are JSON
+      action  an action of TYPE
+      error   an error of TYPE
+
+          --started TIME   when the call began (ISO 8601); it ends now, or after
+                           --duration
+          --duration D     how long the call took (1.5s, 250ms, 1m 30s); without
+                           --started it began that long ago
+          --session-id ID  the session, instead of $AGENTOPS_SESSION_ID
+      -h, --help           show this help
+    """
+
     /// `agentops event KIND [options]`.
     static func event(_ arguments: [String], store: LocalStore, environment: [String: String]) throws -> Int32 {
         guard let kind = arguments.first else {
@@ -9,9 +36,11 @@ extension SessionCommands {
         }
         let specs: [String: Spec] = [
             "llm": Spec(command: "event llm", options: ["--model", "--prompt-tokens", "--completion-tokens",
-                                                        "--prompt", "--completion", "--cost", "--cached-tokens"],
+                                                        "--prompt", "--completion", "--cost", "--cached-tokens",
+                                                        "--started", "--duration"],
                         required: ["--model", "--prompt-tokens", "--completion-tokens"]),
-            "tool": Spec(command: "event tool", options: ["--name", "--params", "--returns"], required: ["--name"]),
+            "tool": Spec(command: "event tool", options: ["--name", "--params", "--returns", "--started", "--duration"],
+                         required: ["--name"]),
             "action": Spec(command: "event action", options: ["--type", "--logs"], required: ["--type"]),
             "error": Spec(command: "event error", options: ["--type", "--code", "--details"], required: ["--type"]),
         ]
@@ -21,7 +50,7 @@ extension SessionCommands {
         let (values, rest) = try parse(Array(arguments.dropFirst()), spec: spec)
         if let extra = rest.first { throw Failure.unexpectedArgument(extra, command: spec.command) }
         let (id, file) = try openSession(values["--session-id"], store: store, environment: environment)
-        let now = Timestamp.now()
+        let (start, end) = try span(started: values["--started"], duration: values["--duration"], now: .now())
         let fields: [(String, JSONValue)]
         let type: EventType
         switch kind {
@@ -72,7 +101,37 @@ extension SessionCommands {
                 ("logs", .null), ("trigger_event_id", .null), ("trigger_event_type", .null),
             ]
         }
-        try file.append(.event(Event(type: type, initTimestamp: now, endTimestamp: now, sessionID: id, fields: fields)))
+        try file.append(.event(Event(type: type, initTimestamp: start, endTimestamp: end, sessionID: id,
+                                     fields: fields)))
         return 0
+    }
+
+    /// When a call began and ended: `--started` (ISO 8601) and `--duration` (`1.5s`,
+    /// `1m 30s`); with one of them the call ends now, or began `--duration` ago; with
+    /// neither it is an instant, now.
+    ///
+    /// - Throws: `Failure.invalid` for a malformed value or a start after the end.
+    static func span(started: String?, duration: String?, now: Timestamp) throws -> (Timestamp, Timestamp) {
+        let seconds = try duration.map { text -> Double in
+            guard let seconds = DurationParser.seconds(text) else {
+                throw Failure.invalid(option: "--duration", value: text,
+                                      expected: "a duration such as 1.5s, 250ms or 1m 30s")
+            }
+            return seconds
+        }
+        // At most 100 years (DurationParser): the product fits in microseconds.
+        let micros = seconds.map { Int64(($0 * 1_000_000).rounded()) }
+        guard let started else {
+            return (now.adding(microseconds: -(micros ?? 0)), now)
+        }
+        guard let start = Timestamp(iso8601: started) else {
+            throw Failure.invalid(option: "--started", value: started,
+                                  expected: "an ISO 8601 time such as 2026-11-21T05:40:01.250Z")
+        }
+        let end = micros.map { start.adding(microseconds: $0) } ?? now
+        guard start <= end else {
+            throw Failure.invalid(option: "--started", value: started, expected: "a time before now")
+        }
+        return (start, end)
     }
 }

@@ -3,6 +3,21 @@
 /// `GET /v2/sessions/ID/export` (or one JSON line per event), or as an OpenTelemetry
 /// trace (`--format otlp|otlp-json`, `OTLPTraceMapping`).
 enum ExportCommand {
+    static let usage = """
+    usage: agentops export ID [--format json|jsonl|otlp|otlp-json] [--remote]
+
+    The session and its events as JSON, in the shape of GET /v2/sessions/ID/export:
+    {"session", "actions", "llms", "tools", "errors"}, each table in time order.
+
+          --format FORMAT      json: one document (default); jsonl: JSON Lines for big
+                               sessions, the session then one line per event as
+                               recorded; otlp: the session as one OpenTelemetry trace
+                               (a protobuf ExportTraceServiceRequest); otlp-json:
+                               OTLP/JSON requests, one per line
+          --remote             the AgentOps API's own answer (AGENTOPS_API_KEY)
+      -h, --help               show this help
+    """
+
     static func run(_ arguments: [String], store: LocalStore, prices: PriceTable,
                     console: Console, environment: [String: String] = [:]) throws -> Int32 {
         var format = "json"
@@ -16,7 +31,7 @@ enum ExportCommand {
             return true
         }
         guard let path = found else {
-            print(AgentOpsCommand.helpText)
+            print(usage)
             return AgentOpsCommand.Status.ok
         }
         if format.hasPrefix("otlp") {

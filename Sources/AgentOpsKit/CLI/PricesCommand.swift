@@ -3,10 +3,20 @@ import Foundation
 /// `agentops prices [MODEL...]`: where the price table comes from, and how a model
 /// name is matched and priced, so that a cost can be checked by hand.
 enum PricesCommand {
+    static let usage = """
+    usage: agentops [--prices FILE] prices [MODEL...]
+
+    Without MODEL: where the bundled price table comes from, and how many models the
+    price file (--prices FILE, else $AGENTOPS_PRICES) adds. For each MODEL: the table
+    key it matches and its prices in USD per 1M tokens; exit 1 for an unknown model.
+
+      -h, --help  show this help
+    """
+
     static func run(_ arguments: [String], prices: PriceTable) throws -> Int32 {
         if let option = arguments.first(where: { $0.hasPrefix("-") }) {
             if option == "-h" || option == "--help" {
-                print(AgentOpsCommand.helpText)
+                print(usage)
                 return 0
             }
             throw UsageError.unknownOption(option)

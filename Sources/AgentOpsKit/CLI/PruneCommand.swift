@@ -1,10 +1,30 @@
+import Glibc
+
 /// `agentops prune`: removes old sessions, with their exporters' cursors.
 enum PruneCommand {
-    static func run(_ arguments: [String], store: LocalStore, console: Console) throws -> Int32 {
+    static let usage = """
+    usage: agentops prune (--older-than DURATION | --keep N) [-n|--dry-run] [-y|--yes]
+
+    Remove sessions started longer ago than DURATION (30d, 1h 30m), or all but the
+    newest N (both: the older ones outside the newest N). A session that has not
+    ended and was written to in the last minute may be running and is kept.
+
+          --older-than DURATION  remove sessions started longer ago than DURATION
+          --keep N               keep the newest N sessions
+      -n, --dry-run              list what would be removed, remove nothing
+      -y, --yes                  do not ask (on a terminal, prune asks first)
+      -h, --help                 show this help
+    """
+
+    static func run(_ arguments: [String], store: LocalStore, console: Console,
+                    confirm: (String) -> Bool = PruneCommand.askOnTerminal) throws -> Int32 {
         var olderThan: Double?
         var keep: Int?
+        var dryRun = false
+        var yes = false
         var cursor = ArgumentCursor(arguments)
         while !cursor.isAtEnd {
+            cursor.splitCluster(flags: "nyh")
             if let value = try cursor.value(for: "--older-than") {
                 guard let seconds = DurationParser.seconds(value) else {
                     throw UsageError.invalidValue(option: "--older-than", value: value,
@@ -16,14 +36,42 @@ enum PruneCommand {
                     throw UsageError.invalidValue(option: "--keep", value: value, expected: "a number ≥ 0")
                 }
                 keep = number
+            } else if cursor.flag("-n", "--dry-run") {
+                dryRun = true
+            } else if cursor.flag("-y", "--yes") {
+                yes = true
+            } else if cursor.flag("-h", "--help") {
+                print(usage)
+                return AgentOpsCommand.Status.ok
             } else {
                 throw cursor.current.hasPrefix("-") ? UsageError.unknownOption(cursor.current)
                     : UsageError.unexpectedArgument(cursor.current)
             }
         }
         guard olderThan != nil || keep != nil else { throw UsageError.missingValue(option: "--older-than or --keep") }
-        let removed = try store.prune(olderThan: olderThan, keep: keep)
-        console.info("removed \(removed.count) session\(removed.count == 1 ? "" : "s")")
+        let chosen = try store.prune(olderThan: olderThan, keep: keep, dryRun: true)
+        func plural(_ count: Int) -> String { "\(count) session\(count == 1 ? "" : "s")" }
+        if dryRun {
+            for id in chosen { print(id.value) }
+            console.info("would remove \(plural(chosen.count))")
+            return AgentOpsCommand.Status.ok
+        }
+        if !chosen.isEmpty, !yes, !confirm("remove \(plural(chosen.count)) from \(store.home)? [y/N] ") {
+            console.info("removed nothing")
+            return AgentOpsCommand.Status.ok
+        }
+        let removed = store.remove(chosen)
+        console.info("removed \(plural(removed.count))")
         return AgentOpsCommand.Status.ok
+    }
+
+    /// On a terminal (stdin and stderr), asks `question` on stderr and reads the
+    /// answer: only `y` or `yes` agrees. Elsewhere (scripts, cron) it agrees, as prune
+    /// always did.
+    static func askOnTerminal(_ question: String) -> Bool {
+        guard isatty(0) == 1, isatty(2) == 1 else { return true }
+        Descriptors.writeAll(Array(question.utf8), to: 2)
+        guard let answer = readLine() else { return false }
+        return ["y", "yes"].contains(answer.trimmingSpaces().lowercased())
     }
 }

@@ -95,6 +95,27 @@ public enum ReportCommand {
         return options
     }
 
+    /// `agentops report --help`.
+    static let usage = """
+    usage: agentops report ID [-o|--output FILE|DIR/|-]
+           agentops report --sessions [-o FILE|DIR/|-] [-n N] [-t T] [--state S] [--since WHEN]
+
+    One self-contained HTML page (inline style, script and SVG; nothing fetched):
+    the session's header, timeline, steps, models, LLM calls and output; or, with
+    --sessions, one page over the sessions with cost per day and failure rate.
+
+      -o, --output FILE|DIR/|-  where to write (default agentops-report-ID.html, or
+                                agentops-report-sessions.html); DIR/: into DIR (with
+                                --sessions also every listed session's page and
+                                DIR/index.html); -: standard output
+          --sessions            the page over many sessions, filtered as 'sessions'
+      -n, --limit N             at most N sessions (default all)
+      -t, --tag T               sessions with tag T
+          --state S             sessions that ended in state S
+          --since WHEN          sessions started since WHEN (2h, 7d, 2026-11-21)
+      -h, --help                show this help
+    """
+
     /// Runs `agentops report` with `arguments`.
     ///
     /// - Returns: the exit status.
@@ -103,7 +124,7 @@ public enum ReportCommand {
                            console: Console) throws -> Int32 {
         let options = try parse(arguments)
         if options.help {
-            print(AgentOpsCommand.helpText)
+            print(usage)
             return AgentOpsCommand.Status.ok
         }
         if options.sessions { return try sessionsPage(options, store: store, prices: prices, console: console) }

@@ -1,15 +1,40 @@
+import Foundation
 
 /// `agentops sessions`: the stored sessions as a table (or JSON), newest first, filtered.
 enum SessionsCommand {
+    static let usage = """
+    usage: agentops sessions [-n N] [-t TAG]... [--state STATE] [--since WHEN] [--utc] [--json]
+
+    List the stored sessions, newest first: id, start (local time), duration, state,
+    cost, counts of LLM calls, tool calls, actions and errors, tags and command.
+
+      -n, --limit N      at most N sessions (default 20; 0: all)
+      -t, --tag TAG      only sessions with TAG (repeatable: all of them)
+          --state STATE  only sessions in STATE: Success, Fail, Indeterminate, or
+                         Running (not ended, and its command alive or its log
+                         written in the last minute)
+          --since WHEN   only sessions started since WHEN: a duration ago (2h, 7d,
+                         1m 30s) or a date (2026-11-21, UTC) or an ISO 8601 time
+          --utc          start times in UTC (default: local time, TZ)
+          --json         a JSON array for scripts (the stored state; no Running)
+      -h, --help         show this help
+
+    The table fits the terminal (COLUMNS), colours the state (NO_COLOR: none;
+    FORCE_COLOR or CLICOLOR_FORCE: also into a pipe), and ends with how many of the
+    matching sessions it shows and their total cost and failures.
+    """
+
     static func run(_ arguments: [String], store: LocalStore, prices: PriceTable,
-                                console: Console) throws -> Int32 {
+                    console: Console, environment: [String: String]) throws -> Int32 {
         var limit = 20
         var json = false
+        var utc = false
         var tags: [String] = []
-        var state: EndState?
+        var state: String?
         var since: Timestamp?
         var cursor = ArgumentCursor(arguments)
         while !cursor.isAtEnd {
+            cursor.splitCluster(flags: "h", valued: "nt")
             if let value = try cursor.value(for: "--limit", short: "-n") {
                 guard let number = Int(value), number >= 0 else {
                     throw UsageError.invalidValue(option: "--limit", value: value, expected: "a number ≥ 0 (0: all)")
@@ -18,10 +43,10 @@ enum SessionsCommand {
             } else if let value = try cursor.value(for: "--tag", short: "-t") {
                 tags.append(value)
             } else if let value = try cursor.value(for: "--state") {
-                guard let parsed = EndState.allCases.first(where: { $0.rawValue.lowercased() == value.lowercased() })
-                else {
+                let states = EndState.allCases.map(\.rawValue) + [SessionActivity.running]
+                guard let parsed = states.first(where: { $0.lowercased() == value.lowercased() }) else {
                     throw UsageError.invalidValue(option: "--state", value: value,
-                                                  expected: "Success, Fail or Indeterminate")
+                                                  expected: "Success, Fail, Indeterminate or Running")
                 }
                 state = parsed
             } else if let value = try cursor.value(for: "--since") {
@@ -33,8 +58,10 @@ enum SessionsCommand {
                 since = parsed
             } else if cursor.flag("--json") {
                 json = true
+            } else if cursor.flag("--utc") {
+                utc = true
             } else if cursor.flag("-h", "--help") {
-                print(AgentOpsCommand.helpText)
+                print(usage)
                 return AgentOpsCommand.Status.ok
             } else {
                 throw cursor.current.hasPrefix("-") ? UsageError.unknownOption(cursor.current)
@@ -42,12 +69,18 @@ enum SessionsCommand {
             }
         }
         let wantedTags = Tags.normalized(tags)
-        var summaries = try store.summaries().filter { summary in
+        let all = try store.summaries()
+        let activity = SessionActivity(scanProcesses: all.contains { $0.end == nil })
+        var shownStates: [SessionID: String] = [:]
+        for summary in all where summary.end == nil {
+            shownStates[summary.session.id] = activity.state(summary, path: store.path(of: summary.session.id))
+        }
+        let matching = all.filter { summary in
             wantedTags.allSatisfy(summary.session.tags.contains)
-                && (state == nil || summary.session.endState == state)
+                && (state == nil || (shownStates[summary.session.id] ?? summary.session.endState.rawValue) == state)
                 && (since == nil || summary.session.initTimestamp >= since!)
         }
-        if limit > 0 { summaries = Array(summaries.prefix(limit)) }
+        let summaries = limit > 0 ? Array(matching.prefix(limit)) : matching
         for summary in summaries {
             for problem in summary.problems { console.warning("\(problem)") }
         }
@@ -65,11 +98,14 @@ enum SessionsCommand {
                 ? "no sessions in \(store.home) yet (record one with 'agentops-run -- COMMAND')"
                 : "no session matches")
         } else {
-            print(SessionsTable.text(summaries, prices: prices, uploaded: uploaded, now: now))
+            let terminal = TerminalOutput(environment: environment)
+            let layout = SessionsTable.Layout(utc: utc, width: terminal.width, colour: terminal.colour)
+            print(SessionsTable.text(summaries, prices: prices, uploaded: uploaded, states: shownStates,
+                                     layout: layout, now: now))
+            print(SessionsTable.footer(shown: summaries.count, matching: matching, prices: prices))
         }
         return AgentOpsCommand.Status.ok
     }
-
 
     /// `--since`: a duration ago (`2h`, `7d`), a date (`2026-11-21`, UTC midnight) or an
     /// ISO 8601 timestamp.

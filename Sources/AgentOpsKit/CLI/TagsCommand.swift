@@ -1,5 +1,15 @@
 /// `agentops tags add|set`: the running session's tags.
 extension SessionCommands {
+    static let tagsUsage = """
+    usage: agentops tags add|set TAG... [--session-id ID]
+
+    add: add TAGs (commas separate several) to the running session's tags, as the
+    SDK's add_tags; set: replace them, as set_tags.
+
+          --session-id ID  the session, instead of $AGENTOPS_SESSION_ID
+      -h, --help           show this help
+    """
+
     /// `agentops tags add TAG...` and `agentops tags set TAG...`.
     static func tags(_ arguments: [String], store: LocalStore, environment: [String: String]) throws -> Int32 {
         guard let verb = arguments.first, verb == "add" || verb == "set" else {

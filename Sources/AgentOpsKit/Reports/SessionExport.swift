@@ -43,15 +43,48 @@ public enum SessionExport {
     /// `GET /v2/sessions/<id>/stats`: `{"session_id","cost","events","prompt_tokens",
     /// "completion_tokens","errors"}`; `cost` is the exact sum as a number, or the
     /// string `"0.00"` when zero, as the server answers for a session without cost.
-    public static func stats(_ summary: SessionSummary, prices: PriceTable) -> JSONValue {
+    ///
+    /// - Parameter byModel: also `"models"`, one object per model: `model`, `calls`,
+    ///   `prompt_tokens`, `completion_tokens`, `cached_tokens`, `cost` (exact; null when
+    ///   none of its calls could be priced).
+    public static func stats(_ summary: SessionSummary, prices: PriceTable, byModel: Bool = false) -> JSONValue {
         let cost = summary.cost(prices)
-        return .object([
+        var pairs: [(String, JSONValue)] = [
             ("session_id", .string(summary.session.id.value)),
             ("cost", cost == 0 ? .string("0.00") : .number(Cost.exactText(cost))),
             ("events", .int(summary.eventCount)),
             ("prompt_tokens", .int(summary.promptTokens)),
             ("completion_tokens", .int(summary.completionTokens)),
             ("errors", .int(summary.count(.errors))),
+        ]
+        if byModel {
+            pairs.append(("models", .array(summary.models(prices).map { line in
+                .object([
+                    ("model", .string(line.model)),
+                    ("calls", .int(line.totals.calls)),
+                    ("prompt_tokens", .int(line.totals.promptTokens)),
+                    ("completion_tokens", .int(line.totals.completionTokens)),
+                    ("cached_tokens", .int(line.totals.cachedTokens)),
+                    ("cost", line.unpricedCalls == line.totals.calls ? .null : .number(Cost.exactText(line.cost))),
+                ])
+            })))
+        }
+        return .object(pairs)
+    }
+
+    /// What the AgentOps SDK's `Session.get_analytics()` returns, for the local
+    /// session: `{"LLM calls", "Tool calls", "Actions", "Errors", "Duration", "Cost"}`,
+    /// the counts as numbers, the duration and cost as the SDK formats them
+    /// (`"1m 2.3s"`, `"0.00"` or six decimals).
+    public static func analytics(_ summary: SessionSummary, prices: PriceTable,
+                                 now: Timestamp = .now()) -> JSONValue {
+        .object([
+            ("LLM calls", .int(summary.count(.llms))),
+            ("Tool calls", .int(summary.count(.tools))),
+            ("Actions", .int(summary.count(.actions))),
+            ("Errors", .int(summary.count(.errors))),
+            ("Duration", .string(DurationFormat.sdk(summary.duration(now: now)))),
+            ("Cost", .string(Cost.sdkFormat(summary.cost(prices)))),
         ])
     }
 

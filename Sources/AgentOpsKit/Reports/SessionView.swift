@@ -1,25 +1,41 @@
 /// `agentops show`: one session as a person reads it — a header, then the events in
-/// time order with their stream, time since the start, and text.
+/// the order they were recorded, with the time since the start, their stream or kind,
+/// and their text. Events are rendered one at a time, so a session of any size streams.
 public enum SessionView {
-    /// The view of the session in `document` (an export document). Recorded text is
-    /// shown through `TerminalText` (control characters escaped, newlines kept in
-    /// event text).
+    /// The header: the session, its command, state (`Running` when `running`), start,
+    /// duration and host; `totals` adds what needs the whole log. Recorded text is
+    /// shown through `TerminalText` (control characters escaped).
     ///
     /// - Parameters:
-    ///   - colour: highlight errors and the state (on a terminal).
-    public static func render(_ document: JSONValue, summary: SessionSummary, prices: PriceTable, colour: Bool,
-                              now: Timestamp = .now()) -> String {
+    ///   - colour: colour the state (on a terminal).
+    public static func header(_ summary: SessionSummary, running: Bool, colour: Bool,
+                              utc: Bool = false, now: Timestamp = .now()) -> [String] {
         let session = summary.session
         var lines: [String] = []
         func paint(_ text: String, _ code: String) -> String { colour ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
-        let stateColour = session.endState == .success ? "32" : session.endState == .fail ? "31" : "33"
+        let state = running ? SessionActivity.running : session.endState.rawValue
         lines.append("session   \(session.id)")
         lines.append("command   \(TerminalText.cell(session.commandLine))")
-        lines.append("state     \(paint(session.endState.rawValue, stateColour))"
+        lines.append("state     \(paint(state, TerminalOutput.code(forState: state)))"
             + (session.endStateReason.map { ": \(TerminalText.cell($0))" }
                 ?? (session.endTimestamp == nil ? " (not ended)" : "")))
-        lines.append("started   \(session.initTimestamp)")
+        let zone = utc ? "UTC" : LocalTime.zone(at: session.initTimestamp)
+        lines.append("started   \(LocalTime.text(session.initTimestamp, utc: utc)) \(zone)")
         lines.append("duration  \(DurationFormat.sdk(summary.duration(now: now)))")
+        let os = session.hostEnv["OS"]
+        if let host = os?["Hostname"]?.stringValue {
+            let system = [os?["OS"]?.stringValue, os?["OS Release"]?.stringValue].compactMap { $0 }.joined(separator: " ")
+            lines.append(TerminalText.cell("host      \(host)" + (system.isEmpty ? "" : " (\(system))")))
+        }
+        if let video = session.video { lines.append("video     \(TerminalText.cell(video))") }
+        return lines
+    }
+
+    /// What the whole log must be read for: cost (and the models the price table could
+    /// not price), event counts, LLM calls per model, and the tags as they stand.
+    public static func totals(_ summary: SessionSummary, prices: PriceTable) -> [String] {
+        let session = summary.session
+        var lines: [String] = []
         lines.append("cost      $\(Cost.sdkFormat(summary.cost(prices)))")
         // Calls the table could not price cost nothing; say which, so a $0.00 is not
         // mistaken for a free run.
@@ -32,39 +48,88 @@ public enum SessionView {
         }
         lines.append("events    LLMs: \(summary.count(.llms)) | Tools: \(summary.count(.tools)) | "
             + "Actions: \(summary.count(.actions)) | Errors: \(summary.count(.errors))")
+        lines += models(summary, prices: prices)
         if !session.tags.isEmpty {
             lines.append("tags      \(TerminalText.cell(session.tags.joined(separator: ", ")))")
         }
-        let os = session.hostEnv["OS"]
-        if let host = os?["Hostname"]?.stringValue {
-            let system = [os?["OS"]?.stringValue, os?["OS Release"]?.stringValue].compactMap { $0 }.joined(separator: " ")
-            lines.append(TerminalText.cell("host      \(host)" + (system.isEmpty ? "" : " (\(system))")))
-        }
-        if let video = session.video { lines.append("video     \(TerminalText.cell(video))") }
-        lines.append("")
+        return lines
+    }
 
-        var rows: [(Timestamp, Int, String, String, Bool)] = []
-        for type in [EventType.actions, .llms, .tools, .errors] {
-            for (index, row) in (document[type.rawValue]?.arrayValue ?? []).enumerated() {
-                let start = (row["init_timestamp"]?.stringValue ?? row["timestamp"]?.stringValue)
-                    .flatMap(Timestamp.init(iso8601:)) ?? session.initTimestamp
-                let (label, text) = describe(row, type: type)
-                rows.append((start, index, TerminalText.cell(label), TerminalText.lines(text), type == .errors))
+    /// The LLM calls per model as a small table under the header: calls, prompt,
+    /// completion and cached tokens, and cost (`unpriced` for calls the table does not
+    /// know and that carried no cost).
+    static func models(_ summary: SessionSummary, prices: PriceTable) -> [String] {
+        let models = summary.models(prices)
+        guard !models.isEmpty else { return [] }
+        let header = ["MODEL", "CALLS", "PROMPT", "COMPLETION", "CACHED", "COST"]
+        let rows = [header] + models.map { line -> [String] in
+            let unpriced = line.unpricedCalls > 0 ? " (+\(line.unpricedCalls) unpriced)" : ""
+            return [line.model.isEmpty ? "(no model)" : TerminalText.cell(line.model), String(line.totals.calls),
+                    String(line.totals.promptTokens), String(line.totals.completionTokens),
+                    String(line.totals.cachedTokens),
+                    line.unpricedCalls == line.totals.calls ? "unpriced" : "$" + Cost.sdkFormat(line.cost) + unpriced]
+        }
+        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.enumerated().map { index, row in
+            let cells = row.enumerated().map { column, cell in
+                let pad = String(repeating: " ", count: widths[column] - cell.count)
+                // Names left, numbers right, the cost last as it is.
+                return column == 0 ? cell + pad : column == row.count - 1 ? cell : pad + cell
+            }
+            return (index == 0 ? "llms      " : "          ") + cells.joined(separator: "  ")
+        }
+    }
+
+    /// The width of the stream-or-kind column (`stdout`, `stderr`); longer action
+    /// types run past it.
+    static let labelWidth = 6
+
+    /// One event as lines of the view: the time since `start`, its stream or kind, and
+    /// its text (continuation lines indented under the text).
+    ///
+    /// - Parameters:
+    ///   - colour: show errors in red.
+    public static func render(_ event: Event, sessionStart start: Timestamp, prices: PriceTable,
+                              colour: Bool) -> String {
+        let (label, text) = describe(SessionExport.row(event, prices: prices), type: event.type)
+        let cell = TerminalText.cell(label)
+        let offset = "+" + DurationFormat.sdk(start.seconds(until: event.initTimestamp))
+        let pad = String(repeating: " ", count: max(0, 9 - offset.count))
+        let tag = cell + String(repeating: " ", count: max(0, labelWidth - cell.count))
+        let indent = String(repeating: " ", count: 9 + 2 + labelWidth + 2)
+        let body = TerminalText.lines(text).split(separator: "\n", omittingEmptySubsequences: false)
+            .joined(separator: "\n" + indent)
+        let line = "\(pad)\(offset)  \(tag)  \(body)"
+        return colour && event.type == .errors ? "\u{1B}[31m\(line)\u{1B}[0m" : line
+    }
+
+    /// Which events `show` keeps: those of the given types and streams (either
+    /// matches); everything when both are empty.
+    public struct Filter: Sendable, Equatable {
+        /// Event types to keep (`llms`, `tools`, `actions`, `errors`).
+        public var types: Set<EventType> = []
+        /// Output streams to keep (`stdout`: actions of type stdout; `stderr`: errors of
+        /// type stderr).
+        public var streams: Set<String> = []
+
+        /// A filter; empty keeps everything.
+        public init(types: Set<EventType> = [], streams: Set<String> = []) {
+            self.types = types
+            self.streams = streams
+        }
+
+        /// Whether `event` is shown.
+        public func keeps(_ event: Event) -> Bool {
+            if types.isEmpty, streams.isEmpty { return true }
+            if types.contains(event.type) { return true }
+            guard !streams.isEmpty else { return false }
+            let json = event.json
+            switch event.type {
+            case .actions: return streams.contains("stdout") && json["action_type"]?.stringValue == "stdout"
+            case .errors: return streams.contains("stderr") && json["error_type"]?.stringValue == "stderr"
+            default: return false
             }
         }
-        rows.sort { ($0.0, $0.1) < ($1.0, $1.1) }
-        let width = rows.map(\.2.count).max() ?? 0
-        for (start, _, label, text, isError) in rows {
-            let offset = "+" + DurationFormat.sdk(session.initTimestamp.seconds(until: start))
-            let pad = String(repeating: " ", count: max(0, 9 - offset.count))
-            let tag = label + String(repeating: " ", count: width - label.count)
-            let indent = String(repeating: " ", count: 9 + 2 + width + 2)
-            let body = text.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n" + indent)
-            let line = "\(pad)\(offset)  \(tag)  \(body)"
-            lines.append(isError ? paint(line, "31") : line)
-        }
-        if rows.isEmpty { lines.append("(no events)") }
-        return lines.joined(separator: "\n")
     }
 
     /// A short label and the text of one export row.

@@ -82,7 +82,10 @@ public enum EndReason {
     /// The end state and reason for a command that could not be started.
     public static func of(launchError: LaunchError) -> (EndState, String) {
         switch launchError {
-        case .commandNotFound, .noSuchFile:
+        case let .commandNotFound(name, _):
+            // The error line already named the search path; the reason says it once.
+            return (.fail, "Command not found: \(name) (exit 127)")
+        case .noSuchFile:
             return (.fail, "Command not found: \(launchError) (exit 127)")
         case .notExecutable:
             return (.fail, "Command could not be started: \(launchError) (exit 126)")

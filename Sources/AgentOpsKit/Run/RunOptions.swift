@@ -115,6 +115,7 @@ public struct RunOptions: Sendable, Equatable {
         var cursor = ArgumentCursor(arguments)
         do {
             while !cursor.isAtEnd {
+                cursor.splitCluster(flags: "qh", valued: "tsk")
                 let argument = cursor.current
                 if argument == "--" {
                     cursor.advance()
@@ -247,8 +248,8 @@ public struct RunOptions: Sendable, Equatable {
                            at most 36500d); exit 124, or 137 if it had to be killed
       -s, --signal SIG     signal sent at the timeout (default TERM)
       -k, --kill-after DURATION
-                           after a timeout or a second Ctrl-C, SIGKILL the command
-                           this long after SIGTERM (default 10s)
+                           after a timeout or a second SIGINT sent to agentops-run,
+                           SIGKILL the command this long after SIGTERM (default 10s)
           --tty WHEN       auto (default): at a terminal the command gets one
                            pseudo-terminal as its terminal and stdin/stdout/stderr
                            (pagers, editors, /dev/tty, job control work), recorded
@@ -263,7 +264,8 @@ public struct RunOptions: Sendable, Equatable {
                            that event (default 100ms; 0: one event per line)
           --capture-limit SIZE
                            record at most SIZE of each stream (default 16MiB): the
-                           head, a marker of what was left out, the last part
+                           head, a marker of what was left out, the last part;
+                           0 records no output, only that marker
           --no-capture     pass output through without recording it (the session
                            and its end are still recorded)
           --no-listener    do not offer the command the loopback AgentOps and OTLP
@@ -307,12 +309,27 @@ public struct RunOptions: Sendable, Equatable {
                                  seconds a client of the SDK listener may take to
                                  send a request (default 10; a duration over 0)
       AGENTOPS_ENV_DATA_OPT_OUT  true: record only OS and working directory in host_env
+      AGENTOPS_RUN_CAPTURE, AGENTOPS_RUN_LISTENER, AGENTOPS_RUN_UPSTREAM_ENDPOINT,
+      AGENTOPS_RUN_LISTENER_KEY  set for COMMAND: which pipes are already recorded,
+                                 and the SDK listener, the endpoint it stands in for
+                                 and its key (nested runs and agentops use them)
+      AGENTOPS_EXPORTER_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL,
+      TRACEPARENT, AGENTOPS_LOGGING_TO_FILE
+                                 set for COMMAND with the listener, with
+                                 OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (OpenTelemetry and
+                                 the AgentOps SDK 0.4); the values they replace are
+                                 kept in AGENTOPS_RUN_UPSTREAM-prefixed copies
+                                 (AGENTOPS_RUN_UPSTREAM_<NAME>)
+      OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+                                 also export each session to this OpenTelemetry
+                                 collector (see agentops --help for the other OTEL_*)
       NO_COLOR                   set: no colour in agentops-run's own lines
       GITHUB_ACTIONS             true: GitHub Actions mode (see --github); it
                                  writes to GITHUB_STEP_SUMMARY and GITHUB_OUTPUT
                                  and records GITHUB_REPOSITORY, GITHUB_REF,
                                  GITHUB_SHA, GITHUB_WORKFLOW, GITHUB_JOB and the
-                                 run URL in the session's host_env
+                                 run URL (GITHUB_SERVER_URL, GITHUB_RUN_ID,
+                                 GITHUB_RUN_ATTEMPT) in the session's host_env
 
     exit status: COMMAND's status; if COMMAND was killed by a signal, agentops-run
     kills itself with the same signal; 124 timed out or over --max-cost, 137 then

@@ -10,10 +10,18 @@ public enum DurationParser {
     /// Seconds for `text`; nil when it is not a duration.
     ///
     /// One or more number–unit pairs with units in decreasing order, each at most once
-    /// (`d`, `h`, `m`, `s`, `ms`: `1h30m`, not `1s1s` or `5m1h`), or one plain number
+    /// (`d`, `h`, `m`, `s`, `ms`: `1h30m`, not `1s1s` or `5m1h`; `1m 30s` as the tool
+    /// prints durations), or one plain number
     /// of seconds. Numbers are ASCII digits with an optional fraction; nothing may be
     /// negative or longer than `maximumSeconds`.
     public static func seconds(_ text: String) -> Double? {
+        // What the tool prints (`1h 2m 3.4s`, DurationFormat) reads back: number-unit
+        // pairs may be separated by spaces.
+        if text.contains(" ") {
+            let pairs = text.split(separator: " ")
+            guard pairs.count > 1, pairs.allSatisfy({ $0.last?.isLetter == true }) else { return nil }
+            return seconds(pairs.joined())
+        }
         func number(_ digits: Substring) -> Double? {
             guard !digits.isEmpty, digits.filter({ $0 == "." }).count <= 1, digits != "." else { return nil }
             return Double(digits)

@@ -22,14 +22,22 @@ extension LocalStore {
             let path = path(of: summary.session.id)
             var info = stat()
             if summary.end == nil, stat(path, &info) == 0, Int(time(nil)) - Int(info.st_mtim.tv_sec) < 60 { continue }
-            if dryRun {
-                removed.append(summary.session.id)
-            } else if unlink(path) == 0 {
-                removeCursors(of: summary.session.id)
-                removed.append(summary.session.id)
-            }
+            removed.append(summary.session.id)
         }
-        return removed
+        return dryRun ? removed : remove(removed)
+    }
+
+    /// Removes sessions `ids` with their cursors (those `prune(dryRun: true)` chose and
+    /// a person confirmed).
+    ///
+    /// - Returns: the ids removed.
+    @discardableResult
+    public func remove(_ ids: [SessionID]) -> [SessionID] {
+        ids.filter { id in
+            guard unlink(path(of: id)) == 0 else { return false }
+            removeCursors(of: id)
+            return true
+        }
     }
 
     /// Removes every `ID.<exporter>` file of session `id`.

@@ -18,6 +18,11 @@ public struct SessionSummary: Sendable {
     public var recordedCost: Decimal = 0
     /// Tokens of the LLM events without a cost, by model, for the price table.
     public var usage: [String: LLMUsage] = [:]
+    /// Tokens of every LLM event, by model (with or without a cost of its own), for
+    /// the per-model views; `usage` alone is what the price table prices.
+    public var modelTotals: [String: LLMUsage] = [:]
+    /// The `cost` LLM events carried themselves, summed exactly by model.
+    public var recordedCostByModel: [String: Decimal] = [:]
     /// How the session ended, when it did.
     public var end: StoreRecord.EndRecord?
     /// The worst end state declared from inside the session, if any (Fail over
@@ -47,6 +52,36 @@ public struct SessionSummary: Sendable {
         }
     }
 
+    /// One model's LLM calls: all its calls and tokens, and what they cost (their own
+    /// costs plus the rest priced at the table).
+    public struct ModelLine: Sendable, Equatable {
+        /// The model name (`""` for calls that name none).
+        public var model: String
+        /// Calls and token sums over every call of the model.
+        public var totals: LLMUsage
+        /// The calls' cost; unpriced calls count nothing.
+        public var cost: Decimal
+        /// Calls without a cost of their own that the table could not price.
+        public var unpricedCalls: Int
+    }
+
+    /// Every model's calls, tokens and cost at `prices`, by model name.
+    public func models(_ prices: PriceTable) -> [ModelLine] {
+        modelTotals.keys.sorted().map { model in
+            var cost = recordedCostByModel[model, default: 0]
+            var unpriced = 0
+            if let uncosted = usage[model] {
+                if let price = prices.price(of: model)?.price {
+                    cost += uncosted.cost(at: price)
+                } else {
+                    unpriced = uncosted.calls
+                }
+            }
+            return ModelLine(model: model, totals: modelTotals[model, default: LLMUsage()], cost: cost,
+                             unpricedCalls: unpriced)
+        }
+    }
+
     /// Models of calls without a cost that `prices` does not know, with how many
     /// calls each (`""` for calls that name no model).
     public func unpricedModels(_ prices: PriceTable) -> [(model: String, calls: Int)] {
@@ -67,10 +102,13 @@ public struct SessionSummary: Sendable {
                 let json = event.json
                 promptTokens = promptTokens.addingSaturated(LLMNumbers.storedTokens(json["prompt_tokens"]))
                 completionTokens = completionTokens.addingSaturated(LLMNumbers.storedTokens(json["completion_tokens"]))
+                let model = json["model"]?.stringValue ?? ""
+                modelTotals[model, default: LLMUsage()].add(json)
                 if let cost = Cost.parse(json["cost"]) {
                     recordedCost += cost
+                    recordedCostByModel[model, default: 0] += cost
                 } else {
-                    usage[json["model"]?.stringValue ?? "", default: LLMUsage()].add(json)
+                    usage[model, default: LLMUsage()].add(json)
                 }
             } else if event.type == .tools, let cost = Cost.parse(event.fields.last(where: { $0.0 == "cost" })?.1) {
                 recordedCost += cost

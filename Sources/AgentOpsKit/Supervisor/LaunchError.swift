@@ -23,7 +23,7 @@ public enum LaunchError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .commandNotFound(name, searchPath):
-            return "\(name): command not found (searched PATH=\(searchPath))"
+            return "\(name): command not found in PATH (\(searchPath))"
         case let .noSuchFile(path):
             return "\(path): No such file or directory"
         case let .notExecutable(path, reason):

@@ -1,0 +1,69 @@
+import Glibc
+
+/// Which sessions without an end record are still running, for the `Running` state
+/// `agentops sessions` and `show` display. It is a view only: the stored and exported
+/// state stays the protocol's `Indeterminate` until the owner ends the session.
+///
+/// A session is running when a process of this user was started with
+/// `AGENTOPS_SESSION_ID` set to it (the command agentops-run runs, and whatever that
+/// starts, inherit it), or when its log was written in the last minute (a command that
+/// cleared its environment still has its output recorded). An owner killed with
+/// SIGKILL leaves neither behind, so its session reads as it is stored.
+public struct SessionActivity: Sendable {
+    /// The state shown for a running session.
+    public static let running = "Running"
+    /// How recently a log must have been written for its session to count as running.
+    public static let recentSeconds = 60
+
+    /// Session ids found in the environments of this user's processes.
+    let liveIDs: Set<String>
+
+    /// Scans `/proc` once; `scanProcesses: false` (no session lacks an end) skips it.
+    public init(scanProcesses: Bool = true) {
+        liveIDs = scanProcesses ? Self.sessionsInProcessEnvironments() : []
+    }
+
+    /// Whether the session of `summary`, logged at `path`, is running now.
+    public func isRunning(_ summary: SessionSummary, path: String, now: time_t = time(nil)) -> Bool {
+        guard summary.end == nil else { return false }
+        if liveIDs.contains(summary.session.id.value) { return true }
+        var info = stat()
+        return stat(path, &info) == 0 && Int(now) - Int(info.st_mtim.tv_sec) < Self.recentSeconds
+    }
+
+    /// The state to show for `summary`: `Running`, or its stored end state.
+    public func state(_ summary: SessionSummary, path: String) -> String {
+        isRunning(summary, path: path) ? Self.running : summary.session.endState.rawValue
+    }
+
+    /// The `AGENTOPS_SESSION_ID` values in `/proc/*/environ` that this user may read
+    /// (others' processes are unreadable, and their sessions are not in this store).
+    static func sessionsInProcessEnvironments() -> Set<String> {
+        guard let dir = opendir("/proc") else { return [] }
+        defer { closedir(dir) }
+        var ids = Set<String>()
+        let key = Array("AGENTOPS_SESSION_ID=".utf8)
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            guard !name.isEmpty, name.allSatisfy(\.isASCII), name.allSatisfy(\.isNumber) else { continue }
+            let fd = open("/proc/\(name)/environ", O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            // An environment is at most a few hundred KiB; the first 64 KiB holds the
+            // variable in every realistic case, and a read here must stay cheap.
+            let count = buffer.withUnsafeMutableBytes { Descriptors.read(fd, into: $0) }
+            close(fd)
+            guard count > 0 else { continue }
+            var start = 0
+            for index in 0...count where index == count || buffer[index] == 0 {
+                if index - start > key.count, buffer[start..<(start + key.count)].elementsEqual(key) {
+                    ids.insert(String(decoding: buffer[(start + key.count)..<index], as: UTF8.self).lowercased())
+                }
+                start = index + 1
+            }
+        }
+        return ids
+    }
+}
