@@ -6,6 +6,9 @@ import FoundationNetworking
 /// answer classified as the OTLP specification says: 429, 502, 503, 504 and a lost
 /// connection are worth retrying (after `Retry-After` when given), every other failure
 /// is final, and a 200 may still carry a partial success, which must not be retried.
+///
+/// `@unchecked Sendable`: `URLSession` is thread-safe but not marked `Sendable` here;
+/// the rest is immutable.
 public final class OTLPClient: @unchecked Sendable {
     /// What came back.
     public enum Outcome: Sendable, Equatable {
@@ -115,6 +118,8 @@ public final class OTLPClient: @unchecked Sendable {
     }
 }
 
+/// The outcome a completion handler hands to the waiting caller. `@unchecked Sendable`:
+/// written once before the semaphore is signalled, read only after the wait.
 private final class Box: @unchecked Sendable {
     var value: OTLPClient.Outcome?
 }

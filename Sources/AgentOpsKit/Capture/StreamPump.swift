@@ -16,6 +16,9 @@ import Glibc
 /// whose Linux implementation spins on empty reads and can miss EOF. The thread polls
 /// the pipes together with a wake-up pipe, so the supervisor can stop it once the
 /// child has exited and a background grandchild still holds a pipe open.
+///
+/// `@unchecked Sendable`: its sources and limits are immutable; the reading state
+/// belongs to its one thread, and the rest is semaphores and the wake pipe.
 public final class StreamPump: @unchecked Sendable {
     /// One stream the pump moves.
     public struct Source: Sendable {
@@ -179,7 +182,7 @@ public final class StreamPump: @unchecked Sendable {
 }
 
 /// A pipe used only to wake a thread blocked in `poll`.
-final class WakePipe: @unchecked Sendable {
+final class WakePipe: Sendable {
     let readFD: Int32
     let writeFD: Int32
 

@@ -37,6 +37,9 @@ protocol HTTPHandler: Sendable {
 /// between requests); when none is waiting it gets 503. So local processes holding
 /// idle connections cannot lock the SDK out, and cannot make the wrapper buffer more
 /// than the budget.
+///
+/// `@unchecked Sendable`: the connection table, the body budget and the stopping flag
+/// are guarded by `condition`; the socket and limits are immutable.
 final class LoopbackListener: @unchecked Sendable {
     /// Bounds on what one client can make the listener do.
     struct Limits: Sendable {

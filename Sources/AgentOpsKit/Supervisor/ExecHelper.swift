@@ -29,6 +29,8 @@ public enum ExecHelper {
     /// In the payload's first word: make fd 0 the controlling terminal of a new session.
     static let controllingTerminalFlag: Int32 = 1
 
+    /// `nonisolated(unsafe)`: set once by `enable()` in `main`, before any other
+    /// thread exists; only read afterwards.
     nonisolated(unsafe) private static var executable: String?
 
     /// Lets `ChildLauncher` start commands through this executable. Called by

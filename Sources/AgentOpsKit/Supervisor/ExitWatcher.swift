@@ -9,6 +9,9 @@ import Glibc
 /// exit at once and leaves the zombie for Foundation to reap (reaping it ourselves
 /// would make Foundation report a bogus status). If Foundation reaped first
 /// (`ECHILD`), its own status is used.
+///
+/// `@unchecked Sendable`: `Process` is not `Sendable`; the watcher only reads its pid
+/// and, after the semaphore, its final status.
 public final class ExitWatcher: @unchecked Sendable {
     private let process: Process
     private let foundationExit: DispatchSemaphore

@@ -16,6 +16,9 @@ import Glibc
 ///
 /// The real terminal's modes are restored on every way out: the end of the run, a
 /// stop (Ctrl-Z), and before agentops-run prints anything of its own.
+///
+/// `@unchecked Sendable`: the mutable mode state is guarded by `lock`; the descriptors
+/// and the saved modes are immutable.
 final class InteractiveTerminal: @unchecked Sendable {
     /// The end agentops-run reads output from and writes keys to.
     let master: Int32

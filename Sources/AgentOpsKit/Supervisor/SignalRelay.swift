@@ -1,9 +1,12 @@
 import Foundation
 import Glibc
 
+/// `nonisolated(unsafe)`: set once before any handler is installed, then only read by
+/// the handler (a C handler cannot reach anything isolated or locked).
 nonisolated(unsafe) private var relayPipeWriteFD: Int32 = -1
 /// The dispositions our handlers replaced, restored when agentops-run faults itself.
 /// A plain buffer: the handler must not touch Swift arrays or sets (not async-signal-safe).
+/// `nonisolated(unsafe)`: filled while installing, before the signal can arrive.
 nonisolated(unsafe) private let previousActions = UnsafeMutablePointer<sigaction>.allocate(capacity: 65)
 
 /// The handler only writes the signal number to a pipe: the one async-signal-safe
@@ -37,6 +40,8 @@ private let relayHandler: @convention(c) (Int32, UnsafeMutablePointer<siginfo_t>
 /// caught signals to their default in the child, while ignored ones and the mask
 /// would leak into it. Signals that were ignored when agentops-run started are left
 /// ignored, so `nohup agentops-run …` keeps the child immune to SIGHUP.
+///
+/// `@unchecked Sendable`: immutable after `init` but for the relay thread's own state.
 public final class SignalRelay: @unchecked Sendable {
     /// The signals forwarded to the child's process group. SIGTSTP is forwarded
     /// rather than left to stop agentops-run alone: the command stops, and

@@ -7,6 +7,8 @@ import Glibc
 /// closes them all in the child, so `ChildLauncher` hands them to the exec helper,
 /// which puts them back under the same numbers.
 public enum StartupDescriptors {
+    /// `nonisolated(unsafe)`: written once in `main` before any other thread exists,
+    /// only read afterwards.
     nonisolated(unsafe) private static var captured: [Int32] = []
 
     /// Records the open descriptors. Call first thing in `main`.

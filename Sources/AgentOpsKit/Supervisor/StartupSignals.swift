@@ -7,6 +7,8 @@ import Glibc
 /// every `SIG_IGN`, so the launcher sets this mask around `run()` and the relay leaves
 /// signals that were ignored at start alone.
 public enum StartupSignals {
+    // `nonisolated(unsafe)`: written once by `capture()` first thing in `main`, before
+    // any other thread exists; only read afterwards.
     nonisolated(unsafe) private static var savedMask = sigset_t()
     nonisolated(unsafe) private static var savedIgnored = Set<Int32>()
     nonisolated(unsafe) private static var captured = false
