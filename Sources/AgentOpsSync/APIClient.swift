@@ -78,25 +78,15 @@ public final class APIClient: @unchecked Sendable {
         }
         if let jwt { request.setValue("Bearer \(jwt)", forHTTPHeaderField: "Authorization") }
 
-        let done = DispatchSemaphore(value: 0)
-        let box = OutcomeBox()
-        let task = session.dataTask(with: request) { data, response, error in
-            box.value = Self.classify(data: data, response: response, error: error)
-            done.signal()
+        guard let answer = BlockingExchange.perform(request, session: session, timeout: timeout) else {
+            return .retry(reason: BlockingExchange.noAnswer(within: timeout), after: nil)
         }
-        task.resume()
-        // URLSession's own timeout is per idle period; this bounds the whole exchange.
-        if done.wait(timeout: .now() + timeout + 0.5) == .timedOut {
-            task.cancel()
-            return .retry(reason: "no answer within \(DurationFormat.sdk(timeout))", after: nil)
-        }
-        return box.value ?? .retry(reason: "no answer", after: nil)
+        return Self.classify(data: answer.data, response: answer.response, error: answer.error)
     }
 
     static func classify(data: Data?, response: URLResponse?, error: Error?) -> Outcome {
         if let error {
-            let reason = (error as? URLError).map { "\($0.code.description)" } ?? "\(error.localizedDescription)"
-            return .retry(reason: reason, after: nil)
+            return .retry(reason: BlockingExchange.reason(error), after: nil)
         }
         guard let http = response as? HTTPURLResponse else { return .retry(reason: "no HTTP answer", after: nil) }
         let status = http.statusCode
@@ -113,13 +103,6 @@ public final class APIClient: @unchecked Sendable {
             return .fail(reason: "HTTP \(status)" + (message.map { ": \($0)" } ?? ""))
         }
     }
-}
-
-/// The outcome a `URLSession` completion handler hands to the waiting caller.
-/// `@unchecked Sendable`: written once by the handler before the semaphore is signalled,
-/// read by the caller only after it waited for that signal.
-private final class OutcomeBox: @unchecked Sendable {
-    var value: APIClient.Outcome?
 }
 
 extension URLError.Code {

@@ -48,25 +48,15 @@ public final class OTLPClient: @unchecked Sendable {
         }
         http.httpBody = Data(body)
 
-        let done = DispatchSemaphore(value: 0)
-        let box = Box()
-        let task = session.dataTask(with: http) { data, response, error in
-            box.value = Self.classify(data: data, response: response, error: error)
-            done.signal()
+        guard let answer = BlockingExchange.perform(http, session: session, timeout: timeout) else {
+            return .retry(reason: BlockingExchange.noAnswer(within: timeout), after: nil)
         }
-        task.resume()
-        // URLSession's own timeout is per idle period; this bounds the whole exchange.
-        if done.wait(timeout: .now() + timeout + 0.5) == .timedOut {
-            task.cancel()
-            return .retry(reason: "no answer within \(DurationFormat.sdk(timeout))", after: nil)
-        }
-        return box.value ?? .retry(reason: "no answer", after: nil)
+        return Self.classify(data: answer.data, response: answer.response, error: answer.error)
     }
 
     static func classify(data: Data?, response: URLResponse?, error: Error?) -> Outcome {
         if let error {
-            let reason = (error as? URLError).map { "\($0.code.description)" } ?? "\(error.localizedDescription)"
-            return .retry(reason: reason, after: nil)
+            return .retry(reason: BlockingExchange.reason(error), after: nil)
         }
         guard let http = response as? HTTPURLResponse else { return .retry(reason: "no HTTP answer", after: nil) }
         let body = [UInt8](data ?? Data())
@@ -118,8 +108,3 @@ public final class OTLPClient: @unchecked Sendable {
     }
 }
 
-/// The outcome a completion handler hands to the waiting caller. `@unchecked Sendable`:
-/// written once before the semaphore is signalled, read only after the wait.
-private final class Box: @unchecked Sendable {
-    var value: OTLPClient.Outcome?
-}

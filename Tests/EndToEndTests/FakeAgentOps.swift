@@ -7,43 +7,15 @@ import Testing
 final class FakeAgentOps {
     let endpoint: String
     private let log: String
-    private let pid: pid_t
+    private let server: FixtureServer
 
     /// Starts the server in `mode` and waits for its port (`script`: another fake of
     /// the same shape, such as `fake_otlp.py`).
     init(mode: String = "ok", script name: String = "fake_agentops.py") throws {
         let folder = Harness.temporaryFolder()
         log = folder + "/requests.jsonl"
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/" + name).path
-        let python = try CommandResolver.resolve("python3", searchPath: ProcessInfo.processInfo.environment["PATH"])
-        var fds: [Int32] = [-1, -1]
-        pipe(&fds)
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-        posix_spawn_file_actions_addclose(&actions, fds[0])
-        let words: [String] = [python, script, log, mode]
-        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, python, &actions, nil, argv, environ)
-        posix_spawn_file_actions_destroy(&actions)
-        close(fds[1])
-        try #require(spawned == 0)
-        self.pid = pid
-        var line: [UInt8] = []
-        var byte: UInt8 = 0
-        while read(fds[0], &byte, 1) == 1, byte != 0x0A { line.append(byte) }
-        close(fds[0])
-        let port = try #require(Int(String(decoding: line, as: UTF8.self)), "the fake server did not start")
-        endpoint = "http://127.0.0.1:\(port)"
-    }
-
-    deinit {
-        kill(pid, SIGKILL)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
+        server = try FixtureServer(name, [log, mode])
+        endpoint = "http://127.0.0.1:\(server.port)"
     }
 
     /// Every answered request so far: `method`, `path`, `status`, `headers` (lowercase

@@ -26,41 +26,14 @@ enum OpenLLMetry {
 /// completion tokens of `gpt-4o-mini-2024-07-18` for every chat call), in the background.
 final class FakeOpenAI {
     let baseURL: String
-    private let pid: pid_t
+    private let server: FixtureServer
 
     init() throws {
         let folder = Harness.temporaryFolder()
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/fake_openai.py").path
-        let python = try CommandResolver.resolve("python3", searchPath: ProcessInfo.processInfo.environment["PATH"])
-        var fds: [Int32] = [-1, -1]
-        pipe(&fds)
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-        posix_spawn_file_actions_addclose(&actions, fds[0])
-        let words: [String] = [python, script, "0", folder]
-        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, python, &actions, nil, argv, environ)
-        posix_spawn_file_actions_destroy(&actions)
-        close(fds[1])
-        try #require(spawned == 0)
-        self.pid = pid
-        var line: [UInt8] = []
-        var byte: UInt8 = 0
-        while read(fds[0], &byte, 1) == 1, byte != 0x0A { line.append(byte) }
-        close(fds[0])
-        let port = try #require(Int(String(decoding: line, as: UTF8.self)), "the fake OpenAI server did not start")
-        baseURL = "http://127.0.0.1:\(port)/v1"
+        server = try FixtureServer("fake_openai.py", ["0", folder])
+        baseURL = "http://127.0.0.1:\(server.port)/v1"
     }
 
-    deinit {
-        kill(pid, SIGKILL)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-    }
 }
 
 /// OpenTelemetry agents under agentops-run: the AgentOps SDK 0.4, OpenTelemetry's zero-code

@@ -31,3 +31,23 @@ public enum SignalTable {
         return signal == realTimeMin ? "SIGRTMIN" : "SIGRTMIN+\(signal - realTimeMin)"
     }
 }
+
+/// Dying of a signal as a child did, the way `timeout(1)` and tini pass a child's
+/// death on.
+public enum SignalDeath {
+    /// Ends this process by `signal`: core dumps off (the child already dumped, if it
+    /// was going to), the default action back, the signal unblocked, then raised.
+    /// If it does not kill (a signal whose default is to ignore), exit 128 + N, the
+    /// shell's convention.
+    public static func die(by signal: Int32) -> Never {
+        var limit = rlimit(rlim_cur: 0, rlim_max: 0)
+        setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &limit)
+        Glibc.signal(signal, SIG_DFL)
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, signal)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        kill(getpid(), signal)
+        exit(128 + signal)
+    }
+}

@@ -6,9 +6,13 @@ extension Session {
     /// The session row as the export endpoint returns it (`id`, `project_id`, …,
     /// `host_env`), followed by `command`.
     public var exportRow: JSONValue {
-        .object([
-            ("id", .string(id.value)),
-            ("project_id", .optionalString(projectID)),
+        .object([("id", .string(id.value)), ("project_id", .optionalString(projectID))] + sharedFields
+            + [("command", .array(command.map { .string($0) }))])
+    }
+
+    /// The fields the export row and the SDK's session object share, in their order.
+    private var sharedFields: [(String, JSONValue)] {
+        [
             ("init_timestamp", .string(initTimestamp.description)),
             ("end_timestamp", .optionalString(endTimestamp?.description)),
             ("tags", .array(tags.map { .string($0) })),
@@ -16,8 +20,7 @@ extension Session {
             ("end_state_reason", .optionalString(endStateReason)),
             ("video", .optionalString(video)),
             ("host_env", hostEnv),
-            ("command", .array(command.map { .string($0) })),
-        ])
+        ]
     }
 
     /// Reads a session back from its export row; nil when `id` or `init_timestamp` is
@@ -39,15 +42,7 @@ extension Session {
     /// The session as the SDK sends it in `create_session` and `update_session` (the
     /// keys the server reads, and `event_counts`).
     public func sdkObject(counts: [EventType: Int]) -> JSONValue {
-        .object([
-            ("session_id", .string(id.value)),
-            ("init_timestamp", .string(initTimestamp.description)),
-            ("end_timestamp", .optionalString(endTimestamp?.description)),
-            ("tags", .array(tags.map { .string($0) })),
-            ("end_state", .string(endState.rawValue)),
-            ("end_state_reason", .optionalString(endStateReason)),
-            ("video", .optionalString(video)),
-            ("host_env", hostEnv),
+        .object([("session_id", .string(id.value))] + sharedFields + [
             ("event_counts", .object(EventType.allCases.map { ($0.rawValue, .int(counts[$0, default: 0])) })),
         ])
     }

@@ -37,26 +37,11 @@ public enum WrapperExit: Sendable, Equatable {
     /// Die of this signal, as the child did, so a calling shell sees the same death.
     case signal(Int32)
 
-    /// Ends the process accordingly; does not return.
-    ///
-    /// For a signal: core dumps are turned off (the child already dumped, if it was
-    /// going to), the default action restored and the signal unblocked, then raised.
-    /// If it does not kill us (it was a signal whose default is to ignore), exit
-    /// 128 + N, the shell's convention.
+    /// Ends the process accordingly (a signal: `SignalDeath.die(by:)`); does not return.
     public func terminate() -> Never {
         switch self {
-        case let .code(code):
-            exit(code)
-        case let .signal(signal):
-            var limit = rlimit(rlim_cur: 0, rlim_max: 0)
-            setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &limit)
-            Glibc.signal(signal, SIG_DFL)
-            var set = sigset_t()
-            sigemptyset(&set)
-            sigaddset(&set, signal)
-            pthread_sigmask(SIG_UNBLOCK, &set, nil)
-            kill(getpid(), signal)
-            exit(128 + signal)
+        case let .code(code): exit(code)
+        case let .signal(signal): SignalDeath.die(by: signal)
         }
     }
 }

@@ -86,14 +86,6 @@ enum SessionLeader {
     private static func end(like status: Int32) -> Never {
         let signal = status & 0x7F
         guard signal != 0 else { _exit((status >> 8) & 0xFF) }
-        var limit = rlimit(rlim_cur: 0, rlim_max: 0)
-        setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &limit)
-        Glibc.signal(signal, SIG_DFL)
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, signal)
-        sigprocmask(SIG_UNBLOCK, &set, nil)
-        raise(signal)
-        _exit(128 + signal)
+        SignalDeath.die(by: signal)
     }
 }
