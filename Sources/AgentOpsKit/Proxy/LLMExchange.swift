@@ -252,7 +252,7 @@ public struct LLMExchange: Sendable {
 /// ingest, which sees it as `gen_ai.response.id`) maps to the same event.
 public enum ProxyEventID {
     /// A UUID (version 8, RFC 9562's custom layout) from two 64-bit FNV-1a hashes of
-    /// `responseID`; the ingest side, which sees only the response id, computes the same.
+    /// `responseID`, each through splitmix64's finalizer so near ids differ throughout; the ingest side, which sees only the response id, computes the same.
     public static func make(responseID: String) -> String {
         var bytes = withUnsafeBytes(of: fnv1a(responseID, basis: 0xcbf2_9ce4_8422_2325).bigEndian, Array.init)
             + withUnsafeBytes(of: fnv1a(responseID, basis: 0x6c62_272e_07bb_0142).bigEndian, Array.init)
@@ -273,6 +273,8 @@ public enum ProxyEventID {
             hash ^= UInt64(byte)
             hash = hash &* 0x100_0000_01b3
         }
-        return hash
+        hash = (hash ^ (hash >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        hash = (hash ^ (hash >> 27)) &* 0x94d0_49bb_1331_11eb
+        return hash ^ (hash >> 31)
     }
 }
