@@ -50,6 +50,10 @@ enum LLMProxyCommand {
         }
         // A client that hangs up makes a write fail with EPIPE, not kill the proxy.
         signal(SIGPIPE, SIG_IGN)
+        // In agentops-run's process group, the terminal's Ctrl-C and Ctrl-\ reach the
+        // proxy too; agentops-run relays them to the command, which may well go on
+        // calling the API. The proxy ends when its standard input does.
+        for ignored in [SIGINT, SIGQUIT, SIGHUP] { signal(ignored, SIG_IGN) }
         server.start()
         Descriptors.writeAll(Array("listening on \(server.port)\n".utf8), to: 1)
         var byte: UInt8 = 0
