@@ -8,6 +8,8 @@ public protocol NetworkCommands: Sendable {
     func sync(_ arguments: [String], environment: [String: String]) -> Int32
     /// `agentops stats|export ID --remote`: the API's own document for `query`.
     func remote(_ command: String, query: String, pricesFile: String?, environment: [String: String]) -> Int32
+    /// `agentops llm-proxy …` (hidden): the LLM proxy agentops-run starts with `--llm-proxy`.
+    func llmProxy(_ arguments: [String], environment: [String: String]) -> Int32
 }
 
 /// `agentops`: the one router of its subcommands, each in a file of its own.
@@ -143,6 +145,7 @@ public enum AgentOpsCommand {
                                        environment: [String: String], network: NetworkCommands,
                                        console: Console) -> Int32? {
         if subcommand == "sync" { return network.sync(rest, environment: environment) }
+        if subcommand == "llm-proxy" { return network.llmProxy(rest, environment: environment) }
         guard ["stats", "export"].contains(subcommand), rest.contains("--remote") else { return nil }
         let others = rest.filter { $0 != "--remote" }
         guard others.count == 1, let query = others.first, !query.hasPrefix("-") else {

@@ -37,6 +37,9 @@ public struct RunOptions: Sendable, Equatable {
     public var strict = false
     /// `--no-listener`: offer the command no loopback endpoint for the AgentOps SDK.
     public var noListener = false
+    /// `--llm-proxy`: record the command's OpenAI and Anthropic calls through a loopback
+    /// proxy (also `AGENTOPS_RUN_LLM_PROXY=1`).
+    public var llmProxy = false
     /// `--prices`: a price file extending the bundled table (else `AGENTOPS_PRICES`).
     public var pricesFile: String?
     /// `--max-cost`: USD; when the session's cost passes it the command is stopped as
@@ -169,6 +172,8 @@ public struct RunOptions: Sendable, Equatable {
                     options.github = false
                 } else if cursor.flag("--strict") {
                     options.strict = true
+                } else if cursor.flag("--llm-proxy") {
+                    options.llmProxy = true
                 } else if cursor.flag("--no-listener") {
                     options.noListener = true
                 } else if cursor.flag("--no-capture") {
@@ -271,6 +276,11 @@ public struct RunOptions: Sendable, Equatable {
           --no-listener    do not offer the command the loopback AgentOps and OTLP
                            endpoint that records its SDK calls and spans into the
                            session (its environment stays as it was)
+          --llm-proxy      record every OpenAI and Anthropic API call of COMMAND
+                           (model, tokens, cost, prompt, completion): point
+                           OPENAI_BASE_URL and ANTHROPIC_BASE_URL at a loopback
+                           proxy that forwards to the URL they had (else the
+                           provider's), streams included, bytes unchanged
           --redact REGEX   also replace matches of REGEX with [REDACTED] in what is
                            recorded (repeatable; secrets from the environment
                            are always redacted)
@@ -308,6 +318,13 @@ public struct RunOptions: Sendable, Equatable {
       AGENTOPS_RUN_LISTENER_TIMEOUT
                                  seconds a client of the SDK listener may take to
                                  send a request (default 10; a duration over 0)
+      AGENTOPS_RUN_LLM_PROXY     1 or true: as --llm-proxy
+      AGENTOPS_RUN_LLM_PROXY_SESSION
+                                 set for COMMAND with --llm-proxy: the session its
+                                 proxy records into (a nested run in it reuses it)
+      OPENAI_BASE_URL, ANTHROPIC_BASE_URL
+                                 with --llm-proxy: where the proxy forwards to;
+                                 set for COMMAND to the proxy
       AGENTOPS_ENV_DATA_OPT_OUT  true: record only OS and working directory in host_env
       AGENTOPS_RUN_CAPTURE, AGENTOPS_RUN_LISTENER, AGENTOPS_RUN_UPSTREAM_ENDPOINT,
       AGENTOPS_RUN_LISTENER_KEY  set for COMMAND: which pipes are already recorded,

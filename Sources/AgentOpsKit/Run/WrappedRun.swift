@@ -97,6 +97,20 @@ public enum WrappedRun {
             recorder: run.recorder, sessionPath: store.path(of: sessionID), prices: prices, console: console)
         childEnvironment["AGENTOPS_SESSION_ID"] = sessionID.value
         let listener = offered?.listener
+        // --llm-proxy: started and listening before the command; on failure one warning
+        // and the command runs with its variables untouched.
+        var llmProxy: LLMProxyHelper?
+        if LLMProxyEnvironment.isRequested(option: options.llmProxy, environment: environment),
+           !LLMProxyEnvironment.isServedUpstream(session: sessionID, environment: given) {
+            switch LLMProxyHelper.start(session: sessionID, environment: environment,
+                                        redactPatterns: options.redactPatterns) {
+            case let .success(started):
+                llmProxy = started
+                childEnvironment = LLMProxyEnvironment.rewrite(childEnvironment, port: started.port, session: sessionID)
+            case let .failure(failure):
+                console.warning("LLM proxy: \(failure); the command runs without it")
+            }
+        }
         let commandLine = ShellQuoting.join(options.command)
         let outcome: Supervisor.Outcome
         do {
@@ -134,6 +148,7 @@ public enum WrappedRun {
                 })
         } catch {
             listener?.stop()
+            llmProxy?.stop()
             console.error("\(error)")
             let (state, reason) = EndReason.of(launchError: error)
             run.finish(start: start, commandLine: commandLine, state: state, reason: reason, exit: nil,
@@ -143,6 +158,7 @@ public enum WrappedRun {
 
         // What the SDK sent is in before the session is ended.
         listener?.stop()
+        llmProxy?.stop()
         costWatch?.stop()
         if let hint = offered?.router.sdkBreakHint { console.warning(hint) }
         if let exportFailure { console.warning("AgentOps API: \(exportFailure); the session is kept locally") }

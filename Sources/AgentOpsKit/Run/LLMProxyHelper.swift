@@ -1,0 +1,121 @@
+import Foundation
+import Glibc
+
+/// The LLM proxy of a run (`--llm-proxy`): `agentops llm-proxy --session ID` as a
+/// helper process, for the same reason as `BackgroundExport` (HTTPS means libcurl,
+/// which agentops-run does not link). Started only when asked, before the command, and
+/// awaited until it says `listening on PORT`: the command must never meet a refused
+/// connection. Its standard input is a pipe agentops-run holds; closing it (or
+/// agentops-run dying) ends the proxy.
+///
+/// `@unchecked Sendable`: `Process` is not `Sendable`; this only reads its pid and
+/// status after the termination semaphore says it ended.
+public final class LLMProxyHelper: @unchecked Sendable {
+    /// How long the proxy may take to start listening before the command runs without it.
+    public static let startDeadline = 3.0
+    /// How long calls in flight may take to finish when the command is done (the
+    /// proxy's own grace, 2 s, and a second to write their events).
+    public static let stopDeadline = 3.0
+
+    /// The loopback port the proxy listens on.
+    public let port: Int
+    private let process: Process
+    private let control: Int32
+    private let exited: DispatchSemaphore
+
+    private init(port: Int, process: Process, control: Int32, exited: DispatchSemaphore) {
+        self.port = port
+        self.process = process
+        self.control = control
+        self.exited = exited
+    }
+
+    /// Why the proxy did not start.
+    public enum Failure: Error, CustomStringConvertible {
+        case toolNotFound
+        case cannotStart(String)
+        case notReady(String)
+
+        public var description: String {
+            switch self {
+            case .toolNotFound: return "the agentops tool was not found next to agentops-run or on PATH"
+            case let .cannotStart(reason): return "it could not start: \(reason)"
+            case let .notReady(reason): return "it did not start listening: \(reason)"
+            }
+        }
+    }
+
+    /// Starts the proxy for `session` and waits, at most `startDeadline`, until it listens.
+    ///
+    /// - Parameters:
+    ///   - environment: agentops-run's environment: the store, the secrets to redact,
+    ///     and the user's base URLs, which the proxy forwards to.
+    ///   - redactPatterns: the run's `--redact` patterns.
+    public static func start(session: SessionID, environment: [String: String],
+                             redactPatterns: [String]) -> Result<LLMProxyHelper, Failure> {
+        guard let tool = BackgroundExport.locateTool(environment: environment) else { return .failure(.toolNotFound) }
+        // Close-on-exec: the command must not inherit the ends agentops-run keeps, or
+        // the proxy would outlive the run for as long as the command's children do.
+        guard let inputPipe = PipePair.make() else { return .failure(.cannotStart(errnoText())) }
+        guard let outputPipe = PipePair.make() else {
+            close(inputPipe.read)
+            close(inputPipe.write)
+            return .failure(.cannotStart(errnoText()))
+        }
+        let input = [inputPipe.read, inputPipe.write], output = [outputPipe.read, outputPipe.write]
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = ["llm-proxy", "--session", session.value] + redactPatterns.flatMap { ["--redact", $0] }
+        process.environment = environment
+        process.standardInput = FileHandle(fileDescriptor: input[0], closeOnDealloc: false)
+        process.standardOutput = FileHandle(fileDescriptor: output[1], closeOnDealloc: false)
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
+        do {
+            try process.run()
+        } catch {
+            (input + output).forEach { close($0) }
+            return .failure(.cannotStart("\(error)"))
+        }
+        close(input[0])
+        close(output[1])
+        defer { close(output[0]) }
+        let line = readLine(output[0], deadline: startDeadline)
+        guard let line, line.hasPrefix("listening on "), let port = Int(line.dropFirst("listening on ".count)),
+              port > 0 else {
+            close(input[1])
+            kill(process.processIdentifier, SIGKILL)
+            _ = exited.wait(timeout: .now() + 1)
+            return .failure(.notReady(line.map { "it said '\($0)'" } ?? "no answer within \(Int(startDeadline)) s"))
+        }
+        return .success(LLMProxyHelper(port: port, process: process, control: input[1], exited: exited))
+    }
+
+    /// Stops the proxy: calls in flight get `stopDeadline` to finish and be recorded.
+    public func stop() {
+        close(control)
+        if exited.wait(timeout: .now() + Self.stopDeadline) == .timedOut {
+            kill(process.processIdentifier, SIGTERM)
+            if exited.wait(timeout: .now() + 1) == .timedOut { kill(process.processIdentifier, SIGKILL) }
+        }
+    }
+
+    /// The first line from `fd`, or nil when none came by the deadline.
+    private static func readLine(_ fd: Int32, deadline seconds: Double) -> String? {
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 256)
+        while !bytes.contains(0x0A) {
+            let now = DispatchTime.now().uptimeNanoseconds
+            guard now < deadline else { return nil }
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&poller, 1, Int32((deadline - now) / 1_000_000) + 1)
+            if ready < 0, errno == EINTR { continue }
+            guard ready > 0 else { return nil }
+            let count = chunk.withUnsafeMutableBytes { Descriptors.read(fd, into: $0) }
+            guard count > 0 else { return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self) }
+            bytes += chunk[0..<count]
+        }
+        return String(decoding: bytes.prefix { $0 != 0x0A }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,289 @@
+import AgentOpsKit
+import Foundation
+import Glibc
+import Synchronization
+
+/// The LLM proxy: a loopback HTTP/1.1 server that forwards each request under
+/// `/openai/…` or `/anthropic/…` to the real API and the response back as it arrives,
+/// and records each call into the session as an `llms` event.
+///
+/// The agent must never be worse off for it: bytes pass unchanged both ways (hop-by-hop
+/// fields and the body's framing excepted, and `Accept-Encoding`, replaced by
+/// `identity` so the usage can be read), statuses and error bodies come back as the API
+/// sent them, and when the proxy itself cannot do its part the client gets a 502 with
+/// a JSON message at once rather than a hang. One thread per client connection: the
+/// work is blocking reads and writes, and an agent holds a handful of connections.
+final class LLMProxyServer: @unchecked Sendable {
+    let port: UInt16
+    private let listenFD: Int32
+    private let upstreams: [LLMProvider: String]
+    private let recorder: Recorder
+    private let shared = URLSessionUpstream.Shared()
+    private let condition = NSCondition()
+    private var busy = 0
+    private var connections = Set<Int32>()
+    private var stopping = false
+    /// Redactors for the API keys clients sent, by key, so a key echoed in a prompt is
+    /// never recorded (keys from the environment are redacted by the recorder already).
+    private let keyRedactors = Mutex<[String: Redactor]>([:])
+
+    init(upstreams: [LLMProvider: String], recorder: Recorder) throws {
+        (listenFD, port) = try ProxySocket.listenLoopback()
+        self.upstreams = upstreams
+        self.recorder = recorder
+    }
+
+    /// Starts accepting on a thread of its own.
+    func start() {
+        let thread = Thread { [self] in acceptLoop() }
+        thread.name = "agentops-llm-proxy"
+        thread.start()
+    }
+
+    /// Stops accepting, lets calls in flight finish for up to `grace` seconds (their
+    /// events are then recorded), then closes every connection.
+    func stop(grace: Double) {
+        condition.lock()
+        stopping = true
+        shutdown(listenFD, Int32(SHUT_RDWR))
+        let deadline = Date(timeIntervalSinceNow: grace)
+        while busy > 0, condition.wait(until: deadline) {}
+        for fd in connections { shutdown(fd, Int32(SHUT_RDWR)) }
+        condition.unlock()
+    }
+
+    private func acceptLoop() {
+        while true {
+            let fd = accept(listenFD, nil, nil)
+            if fd < 0 {
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                if errno == EMFILE || errno == ENFILE {
+                    usleep(10_000)
+                    continue
+                }
+                return
+            }
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            var one: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            condition.lock()
+            let refused = stopping
+            if !refused { connections.insert(fd) }
+            condition.unlock()
+            if refused {
+                close(fd)
+                continue
+            }
+            let thread = Thread { [self] in
+                serve(fd)
+                condition.lock()
+                connections.remove(fd)
+                condition.unlock()
+                close(fd)
+            }
+            thread.name = "agentops-llm-proxy-connection"
+            thread.start()
+        }
+    }
+
+    /// Serves the requests of one connection until it closes.
+    private func serve(_ fd: Int32) {
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        var pending: [UInt8] = []
+        while true {
+            var parsed = ProxyHTTP.parseHead(pending)
+            while parsed == .incomplete {
+                let got = ProxySocket.receive(fd, into: &buffer)
+                if got.isEmpty { return }
+                pending.append(contentsOf: got)
+                parsed = ProxyHTTP.parseHead(pending)
+            }
+            guard case let .head(head, length) = parsed else {
+                if case let .malformed(problem) = parsed { refuse(fd, 400, "malformed request: \(problem)", close: true) }
+                return
+            }
+            pending.removeFirst(length)
+            guard let body = readBody(head, fd: fd, pending: &pending, buffer: &buffer) else {
+                refuse(fd, 400, "malformed or incomplete request body", close: true)
+                return
+            }
+            let keepAlive = !(head.field("connection")?.lowercased().contains("close") ?? false)
+                && head.start.2 != "HTTP/1.0"
+            condition.lock()
+            busy += 1
+            condition.unlock()
+            let goOn = handle(head, body: body, fd: fd, keepAlive: keepAlive)
+            condition.lock()
+            busy -= 1
+            condition.broadcast()
+            let stop = stopping
+            condition.unlock()
+            if !goOn || !keepAlive || stop { return }
+        }
+    }
+
+    /// The request's body, by its `Content-Length` or chunked; nil when it breaks off.
+    private func readBody(_ head: ProxyHTTP.Head, fd: Int32, pending: inout [UInt8], buffer: inout [UInt8]) -> [UInt8]? {
+        if head.isChunked {
+            var decoder = ProxyHTTP.ChunkedDecoder()
+            var body = decoder.feed(pending)
+            pending = []
+            while !decoder.isFinished {
+                if decoder.isMalformed { return nil }
+                let got = ProxySocket.receive(fd, into: &buffer)
+                if got.isEmpty { return nil }
+                body += decoder.feed(got)
+            }
+            return body
+        }
+        let length = head.contentLength ?? 0
+        while pending.count < length {
+            let got = ProxySocket.receive(fd, into: &buffer)
+            if got.isEmpty { return nil }
+            pending.append(contentsOf: got)
+        }
+        let body = Array(pending.prefix(length))
+        pending.removeFirst(length)
+        return body
+    }
+
+    /// Forwards one request and relays its response.
+    ///
+    /// - Returns: whether the connection can carry another request.
+    private func handle(_ head: ProxyHTTP.Head, body: [UInt8], fd: Int32, keepAlive: Bool) -> Bool {
+        let (method, target) = (head.start.0, head.start.1)
+        guard let (provider, rest) = LLMProvider.route(target), let base = upstreams[provider],
+              let url = URL(string: base + rest) else {
+            refuse(fd, 404, "the agentops-run LLM proxy serves /openai/… and /anthropic/… only, not \(target)",
+                   close: !keepAlive)
+            return true
+        }
+        let received = Self.microseconds()
+        let start = Timestamp.now()
+        var exchange = LLMExchange(provider: provider, target: rest, method: method, body: body)
+        let fields = head.endToEndFields.filter { $0.name.lowercased() != "accept-encoding" }
+            + [("Accept-Encoding", "identity")]
+        let call = Upstream.call(for: url, session: shared)
+        defer { call.close() }
+        var overhead = Self.microseconds() - received
+        let response: (status: Int, reason: String, fields: [(name: String, value: String)], length: Int?)
+        do {
+            let upstreamBody = exchange.upstreamBody(body)
+            overhead = Self.microseconds() - received
+            response = try call.start(method: method, url: url, fields: fields, body: upstreamBody)
+        } catch {
+            refuse(fd, 502, "agentops-run LLM proxy: \(error)", close: !keepAlive)
+            record(&exchange, start: start, complete: false, overhead: overhead, head: head)
+            return true
+        }
+        exchange.begin(status: response.status,
+                       contentType: response.fields.first { $0.name.lowercased() == "content-type" }?.value)
+        // The upstream's length is kept unless the proxy changes the body (the usage it asked for).
+        let changes = exchange.isEventStream && exchange.injectsUsage
+        let length = changes ? nil : response.length
+        var out = response.fields
+        out.append(length.map { ("Content-Length", String($0)) } ?? ("Transfer-Encoding", "chunked"))
+        if !keepAlive { out.append(("Connection", "close")) }
+        let clientHead = ProxyHTTP.Head(start: ("HTTP/1.1", String(response.status), response.reason), fields: out)
+        guard ProxySocket.send(fd, clientHead.bytes) else { return false }
+        var scanner = SSEScanner()
+        var complete = true
+        var clientGone = false
+        while true {
+            let piece: [UInt8]
+            do {
+                piece = try call.next()
+            } catch {
+                complete = false
+                break
+            }
+            if piece.isEmpty { break }
+            let began = Self.microseconds()
+            var forward = piece
+            if exchange.isEventStream {
+                let events = scanner.feed(piece)
+                if changes {
+                    forward = []
+                    for event in events { forward += exchange.read(event: event) }
+                } else {
+                    for event in events { _ = exchange.read(event: event) }
+                }
+            } else {
+                exchange.read(body: piece)
+            }
+            if !forward.isEmpty {
+                let framed = length == nil ? ProxyHTTP.chunk(forward) : forward
+                overhead += Self.microseconds() - began
+                guard ProxySocket.send(fd, framed) else {
+                    clientGone = true
+                    complete = false
+                    break
+                }
+            } else {
+                overhead += Self.microseconds() - began
+            }
+        }
+        if complete, changes, !scanner.remainder.isEmpty {
+            _ = ProxySocket.send(fd, ProxyHTTP.chunk(scanner.remainder))
+        }
+        if complete, length == nil, !clientGone { _ = ProxySocket.send(fd, ProxyHTTP.chunk([UInt8]())) }
+        record(&exchange, start: start, complete: complete, overhead: overhead, head: head)
+        // A response cut off cannot be framed to its end: closing tells the client.
+        return complete
+    }
+
+    /// Records the exchange's event, with the client's API key redacted as well.
+    private func record(_ exchange: inout LLMExchange, start: Timestamp, complete: Bool, overhead: Int64,
+                        head: ProxyHTTP.Head) {
+        guard let event = exchange.event(session: recorder.sessionID, start: start, end: .now(), complete: complete,
+                                         overheadMicroseconds: overhead) else { return }
+        var record = StoreRecord.event(event)
+        for key in Self.credentials(head) {
+            let redactor = keyRedactors.withLock { cache -> Redactor? in
+                if let known = cache[key] { return known }
+                let made = try? Redactor(environment: ["CLIENT_API_KEY": key])
+                if cache.count < 64 { cache[key] = made }
+                return made
+            }
+            if let redactor { record = redactor.redact(record) }
+        }
+        recorder.write([record], deduplicating: true)
+    }
+
+    /// The API keys in a request's fields.
+    static func credentials(_ head: ProxyHTTP.Head) -> [String] {
+        var keys: [String] = []
+        for field in head.fields {
+            switch field.name.lowercased() {
+            case "authorization":
+                let value = field.value
+                keys.append(value.lowercased().hasPrefix("bearer ") ? String(value.dropFirst(7)) : value)
+            case "x-api-key", "api-key":
+                keys.append(field.value)
+            default:
+                continue
+            }
+        }
+        return keys.filter { $0.count >= 8 }
+    }
+
+    /// Answers with `status` and a JSON message both SDKs show (OpenAI reads
+    /// `error.message`; Anthropic `type: error` and `error.message`).
+    private func refuse(_ fd: Int32, _ status: Int, _ message: String, close: Bool) {
+        let body = JSONWriter.compact(.object([
+            ("type", .string("error")),
+            ("error", .object([("type", .string("agentops_llm_proxy_error")), ("message", .string(message))])),
+        ]))
+        let reason = status == 502 ? "Bad Gateway" : status == 404 ? "Not Found" : "Bad Request"
+        var fields: [(name: String, value: String)] = [("Content-Type", "application/json"),
+                                                       ("Content-Length", String(body.count))]
+        if close { fields.append(("Connection", "close")) }
+        _ = ProxySocket.send(fd, ProxyHTTP.Head(start: ("HTTP/1.1", String(status), reason), fields: fields).bytes + body)
+    }
+
+    static func microseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
+    }
+}

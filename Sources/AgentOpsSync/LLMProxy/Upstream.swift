@@ -1,0 +1,138 @@
+import AgentOpsKit
+import Foundation
+import Glibc
+
+/// One request to the real API, its response read as it arrives.
+protocol UpstreamCall: AnyObject {
+    /// Sends the request and waits for the response's head.
+    ///
+    /// - Returns: status, reason phrase and end-to-end header fields (framing removed).
+    /// - Throws: `ProxyError.upstream` when the API cannot be reached or answers garbage.
+    func start(method: String, url: URL, fields: [(name: String, value: String)], body: [UInt8]) throws
+        -> (status: Int, reason: String, fields: [(name: String, value: String)], length: Int?)
+    /// The next bytes of the body, decoded from its framing; empty at its end.
+    ///
+    /// - Throws: `ProxyError.upstream` when the body breaks off.
+    func next() throws -> [UInt8]
+    /// Closes the connection (after the end, or to abandon it).
+    func close()
+}
+
+/// Where an upstream is reached: plain HTTP written here (byte-exact, and no libcurl in
+/// the way for a local or test server), HTTPS through URLSession.
+enum Upstream {
+    /// How long connecting to the API may take.
+    static let connectTimeout = 15.0
+    /// How long the API may go quiet in the middle of a response (a model thinking).
+    static let idleTimeout = 600.0
+
+    static func call(for url: URL, session: URLSessionUpstream.Shared) -> UpstreamCall {
+        url.scheme?.lowercased() == "http" ? PlainHTTPCall() : URLSessionCall(shared: session)
+    }
+}
+
+/// HTTP/1.1 over a fresh TCP connection, one request per connection.
+final class PlainHTTPCall: UpstreamCall {
+    private var fd: Int32 = -1
+    private var buffer = [UInt8](repeating: 0, count: 64 << 10)
+    private var pending: [UInt8] = []
+    private enum Framing { case length(Int), chunked(ProxyHTTP.ChunkedDecoder), close, none }
+    private var framing = Framing.none
+
+    func start(method: String, url: URL, fields: [(name: String, value: String)], body: [UInt8]) throws
+        -> (status: Int, reason: String, fields: [(name: String, value: String)], length: Int?) {
+        guard let host = url.host else { throw ProxyError.upstream("no host in \(url)") }
+        let port = url.port ?? 80
+        fd = try ProxySocket.connect(host: host, port: port, timeout: Upstream.connectTimeout)
+        var timeout = timeval(tv_sec: Int(Upstream.idleTimeout), tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var target = url.path.isEmpty ? "/" : url.path
+        if let query = url.query { target += "?" + query }
+        let hostField = url.port.map { "\(host):\($0)" } ?? host
+        var head = ProxyHTTP.Head(start: (method, target, "HTTP/1.1"),
+                                  fields: [("Host", hostField)] + fields + [("Connection", "close")])
+        if !body.isEmpty || method == "POST" || method == "PUT" || method == "PATCH" {
+            head.fields.append(("Content-Length", String(body.count)))
+        }
+        guard ProxySocket.send(fd, head.bytes + body) else {
+            throw ProxyError.upstream("the connection to \(hostField) broke while sending: \(errnoText())")
+        }
+        while true {
+            switch ProxyHTTP.parseHead(pending) {
+            case .incomplete:
+                let got = ProxySocket.receive(fd, into: &buffer)
+                if got.isEmpty { throw ProxyError.upstream("\(hostField) closed the connection without answering") }
+                pending.append(contentsOf: got)
+            case let .malformed(problem):
+                throw ProxyError.upstream("\(hostField) answered with a malformed head: \(problem)")
+            case let .head(response, length):
+                pending.removeFirst(length)
+                let status = Int(response.start.1) ?? 0
+                guard (100...599).contains(status) else { throw ProxyError.upstream("bad status line from \(hostField)") }
+                // 1xx interim answers (100 Continue) are not the response.
+                if status < 200 { continue }
+                if method == "HEAD" || status == 204 || status == 304 {
+                    framing = .length(0)
+                } else if response.isChunked {
+                    framing = .chunked(ProxyHTTP.ChunkedDecoder())
+                } else if let length = response.contentLength {
+                    framing = .length(length)
+                } else {
+                    framing = .close
+                }
+                var length: Int?
+                if case let .length(count) = framing { length = count }
+                return (status, response.start.2, response.endToEndFields, length)
+            }
+        }
+    }
+
+    func next() throws -> [UInt8] {
+        while true {
+            switch framing {
+            case .none:
+                return []
+            case let .length(left):
+                if left == 0 { return [] }
+                if pending.isEmpty { try fill() }
+                let take = min(left, pending.count)
+                let out = Array(pending.prefix(take))
+                pending.removeFirst(take)
+                framing = .length(left - take)
+                return out
+            case var .chunked(decoder):
+                if decoder.isFinished { return [] }
+                if pending.isEmpty { try fill() }
+                let out = decoder.feed(pending)
+                pending.removeAll(keepingCapacity: true)
+                if decoder.isMalformed { throw ProxyError.upstream("malformed chunked body from the API") }
+                framing = .chunked(decoder)
+                if !out.isEmpty || decoder.isFinished { return out }
+            case .close:
+                if pending.isEmpty {
+                    let got = ProxySocket.receive(fd, into: &buffer)
+                    if got.isEmpty {
+                        framing = .none
+                        return []
+                    }
+                    return Array(got)
+                }
+                defer { pending.removeAll(keepingCapacity: true) }
+                return pending
+            }
+        }
+    }
+
+    private func fill() throws {
+        let got = ProxySocket.receive(fd, into: &buffer)
+        if got.isEmpty { throw ProxyError.upstream("the API closed the connection in the middle of the response") }
+        pending.append(contentsOf: got)
+    }
+
+    func close() {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+    }
+
+    deinit { close() }
+}

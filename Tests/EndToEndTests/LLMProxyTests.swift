@@ -1,0 +1,203 @@
+import Foundation
+import Glibc
+import Testing
+@testable import AgentOpsKit
+
+/// The fake OpenAI and Anthropic API of `Fixtures/fake_llm_api.py`, in the background.
+final class FakeLLMAPI {
+    let port: Int
+    private let log: String
+    private let pid: pid_t
+
+    init(chunks: Int = 3) throws {
+        log = Harness.temporaryFolder() + "/responses.jsonl"
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/fake_llm_api.py").path
+        let python = try CommandResolver.resolve("python3", searchPath: ProcessInfo.processInfo.environment["PATH"])
+        var fds: [Int32] = [-1, -1]
+        pipe(&fds)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_addclose(&actions, fds[0])
+        let words: [String] = [python, script, log, String(chunks)]
+        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, python, &actions, nil, argv, environ)
+        posix_spawn_file_actions_destroy(&actions)
+        close(fds[1])
+        try #require(spawned == 0)
+        self.pid = pid
+        var line: [UInt8] = []
+        var byte: UInt8 = 0
+        while read(fds[0], &byte, 1) == 1, byte != 0x0A { line.append(byte) }
+        close(fds[0])
+        let text = String(decoding: line, as: UTF8.self)
+        port = try #require(Int(text), "the fake LLM API did not start")
+    }
+
+    deinit {
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+    }
+
+    /// The base URLs the providers' clients take.
+    var environment: [String: String] {
+        ["OPENAI_BASE_URL": "http://127.0.0.1:\(port)/v1", "ANTHROPIC_BASE_URL": "http://127.0.0.1:\(port)"]
+    }
+
+    /// Every response: `n`, `path`, `status`, `headers`, `request`, `sent` and `expected` (base64).
+    func responses() -> [JSONValue] {
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
+    }
+}
+
+/// The environment with the real `openai` and `anthropic` Python clients.
+enum LLMClients {
+    static let packages = ["openai==3.54.0", "anthropic==2.12.0"]
+    static var available: Bool { PythonEnvironment.available("llm-clients", packages: packages) }
+    static func python() throws -> String { try PythonEnvironment.python("llm-clients", packages: packages) }
+}
+
+@Suite("LLM proxy (--llm-proxy)")
+struct LLMProxyTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures").path
+    static let keys = ["OPENAI_API_KEY": "sk-proj-test-4f1c0e2a5b7d", "ANTHROPIC_API_KEY": "sk-ant-test-9a8b2d1e0f9c"]
+
+    @Test("the real openai and anthropic clients, streamed and not: priced, recorded once each, bytes unchanged",
+          .enabled(if: LLMClients.available, "needs openai and anthropic in .build/venvs (no package registry reachable)"))
+    func realClients() throws {
+        let api = try FakeLLMAPI()
+        let home = Harness.temporaryFolder()
+        let out = Harness.temporaryFolder()
+        let python = try LLMClients.python()
+        var extra = api.environment
+        for (name, value) in Self.keys { extra[name] = value }
+        let arguments: [String] = ["--llm-proxy", python, Self.fixtures + "/llm_clients.py", out]
+        let result = Harness.wrap(arguments, home: home, extra: extra, timeout: 120)
+        #expect(result.code == 0, "\(result.out)\n\(result.err)")
+        #expect(result.out.contains("clients ok"))
+
+        // 5 OpenAI chat calls and 3 Anthropic ones at the fake's fixed usage, 1 embedding.
+        let prices = PriceTable()
+        let chatPrice: ModelPrice = try #require(prices.price(of: "gpt-4o-mini-2024-07-18")?.price)
+        let claudePrice: ModelPrice = try #require(prices.price(of: "claude-3-5-sonnet-20241022")?.price)
+        let embeddingPrice: ModelPrice = try #require(prices.price(of: "text-embedding-3-small")?.price)
+        let chat: Decimal = chatPrice.cost(promptTokens: 1200, completionTokens: 300, cachedTokens: 200)
+        let claude: Decimal = claudePrice.cost(promptTokens: 1500, completionTokens: 400, cachedTokens: 500)
+        var total: Decimal = embeddingPrice.cost(promptTokens: 5000, completionTokens: 0)
+        for _ in 0..<5 { total += chat }
+        for _ in 0..<3 { total += claude }
+        let closing: String = "Cost: $" + Cost.sdkFormat(total) + " | LLMs: 9 |"
+        #expect(result.err.contains(closing), "\(result.err)")
+        #expect(result.err.contains("Errors: 2"))
+
+        let export = try Harness.export(home: home)
+        let llms: [JSONValue] = export["llms"]?.arrayValue ?? []
+        #expect(llms.count == 9)
+        for event in llms {
+            // Every response but the embedding's carries an id; the event's id derives from it.
+            let params: JSONValue? = event["params"]
+            if params?["endpoint"] != .string("/openai/embeddings") {
+                let responseID: String = try #require(params?["response_id"]?.stringValue)
+                #expect(event["id"] == .string(ProxyEventID.make(responseID: responseID)))
+            }
+            let tokens: Int = event["prompt_tokens"]?.intValue ?? 0
+            #expect(tokens > 0)
+            let startText: String = event["init_timestamp"]?.stringValue ?? ""
+            let endText: String = event["end_timestamp"]?.stringValue ?? ""
+            let start: Timestamp = try #require(Timestamp(iso8601: startText))
+            let end: Timestamp = try #require(Timestamp(iso8601: endText))
+            #expect(start <= end)
+        }
+        let streamed: [JSONValue] = llms.filter { $0["params"]?["stream"] == .bool(true) }
+        #expect(streamed.count == 5)
+        for event in streamed { #expect(event["completion"]?["content"] == .string("w0 w1 w2 ")) }
+        let errors: [JSONValue] = export["errors"]?.arrayValue ?? []
+        #expect(errors.count == 2)
+        for error in errors { #expect(error["code"] == .string("429")) }
+
+        // Forwarded but never recorded: the keys reached the API, and appear nowhere in the store.
+        let responses = api.responses()
+        #expect(responses.count == 11)
+        for response in responses {
+            let headers: JSONValue? = response["headers"]
+            let key: String = headers?["authorization"]?.stringValue ?? headers?["x-api-key"]?.stringValue ?? ""
+            #expect(key.contains("-test-"))
+        }
+        let sessionText: String = export["session"]?["id"]?.stringValue ?? ""
+        let session: SessionID = try #require(SessionID(sessionText))
+        let path: String = LocalStore(environment: ["AGENTOPS_HOME": home]).path(of: session)
+        let stored: String = try String(contentsOfFile: path, encoding: .utf8)
+        for key in Self.keys.values { #expect(!stored.contains(key)) }
+
+        // The bytes each raw client received are those the API sent for its request.
+        var compared = 0
+        for response in responses {
+            guard let n = response["n"]?.intValue else { continue }
+            let route: String = response["path"]?.stringValue ?? ""
+            let id: String = route.hasSuffix("/messages") ? "msg_fake\(n)" : "chatcmpl-fake\(n)"
+            guard let received = FileManager.default.contents(atPath: out + "/" + id + ".bin") else { continue }
+            let encoded: String = response["expected"]?.stringValue ?? ""
+            let expected: Data = try #require(Data(base64Encoded: encoded))
+            #expect(received == expected, "\(id): the client got other bytes than the API sent")
+            compared += 1
+        }
+        #expect(compared == 3)
+    }
+
+    @Test("an API the proxy cannot reach: a 502 with a JSON message at once, not a hang, and an error event")
+    func unreachable() throws {
+        let home = Harness.temporaryFolder()
+        let client = """
+        import json, os, urllib.request, urllib.error
+        request = urllib.request.Request(os.environ["OPENAI_BASE_URL"] + "/chat/completions",
+                                         data=b'{"model":"gpt-4o"}', headers={"Content-Type": "application/json"})
+        try:
+            urllib.request.urlopen(request, timeout=20)
+        except urllib.error.HTTPError as error:
+            print(error.code, json.loads(error.read())["error"]["message"])
+        """
+        let result = Harness.wrap(["--llm-proxy", "python3", "-c", client], home: home,
+                                  extra: ["OPENAI_BASE_URL": "http://127.0.0.1:1/v1"], timeout: 60)
+        #expect(result.code == 0, "\(result.err)")
+        #expect(result.out.hasPrefix("502 agentops-run LLM proxy: cannot connect to 127.0.0.1:1"), "\(result.out)")
+        #expect(result.seconds < 20)
+        let errors: [JSONValue] = try Harness.export(home: home)["errors"]?.arrayValue ?? []
+        #expect(errors.contains { $0["error_type"] == .string("llm_api_error") })
+    }
+
+    @Test("a proxy that cannot start: one warning, and the command runs with its variables untouched")
+    func cannotStart() throws {
+        // A store the proxy cannot open (a file where the folder should be).
+        let home = Harness.temporaryFolder() + "/file"
+        FileManager.default.createFile(atPath: home, contents: Data())
+        let result = Harness.wrap(["sh", "-c", "echo \"$OPENAI_BASE_URL|${ANTHROPIC_BASE_URL-unset}\""], home: home,
+                                  extra: ["OPENAI_BASE_URL": "http://example.invalid/v1", "AGENTOPS_RUN_LLM_PROXY": "1"])
+        #expect(result.code == 0)
+        #expect(result.out == "http://example.invalid/v1|unset\n")
+        #expect(result.err.components(separatedBy: "LLM proxy:").count == 2, "\(result.err)")
+    }
+
+    @Test("without --llm-proxy nothing changes; a nested run in the same session adds no second proxy")
+    func offByDefaultAndNested() throws {
+        let home = Harness.temporaryFolder()
+        let plain = Harness.wrap(["sh", "-c", "echo \"${OPENAI_BASE_URL-unset}\""], home: home)
+        #expect(plain.out == "unset\n")
+        // The nested run inherits AGENTOPS_RUN_LLM_PROXY=1 and the session: it keeps the outer proxy.
+        let script = "echo \"$OPENAI_BASE_URL\"; \"$0\" sh -c 'echo \"$OPENAI_BASE_URL\"'"
+        let nested = Harness.wrap(["sh", "-c", script, Harness.agentopsRun], home: home,
+                                  extra: ["AGENTOPS_RUN_LLM_PROXY": "1"])
+        #expect(nested.code == 0)
+        let urls = nested.out.split(separator: "\n").map(String.init)
+        #expect(urls.count == 2, "\(nested.out)")
+        let outer: String = urls.first ?? ""
+        #expect(outer == urls.last)
+        #expect(outer.hasPrefix("http://127.0.0.1:"))
+        #expect(outer.hasSuffix("/openai"))
+    }
+}
