@@ -119,7 +119,10 @@ public enum SpanEvents {
             made = Event(id: id, type: .tools, initTimestamp: start, endTimestamp: end, sessionID: session,
                          fields: toolFields(span, a) + ids)
         case .llm:
-            made = Event(id: id, type: .llms, initTimestamp: start, endTimestamp: end, sessionID: session,
+            // The provider's response id, when the span has it, names the call the same
+            // way the LLM proxy does (`ProxyEventID`), so a call both record is one event.
+            let callID = a.string("gen_ai.response.id").map(ProxyEventID.make(responseID:)) ?? id
+            made = Event(id: callID, type: .llms, initTimestamp: start, endTimestamp: end, sessionID: session,
                          fields: llmFields(span, a) + ids)
         case let .action(type):
             let kind = a.string("agentops.span.kind") ?? type

@@ -26,9 +26,12 @@ public enum SessionExport {
     public static func document(path: String, prices: PriceTable) throws -> (JSONValue, [SessionLog.Problem]) {
         var summary: SessionSummary?
         var tables: [EventType: [Event]] = [:]
+        var llmCalls = Set<String>()
         let problems = try SessionLog.read(path: path) { record in
             SessionSummary.fold(record, into: &summary)
-            if case let .event(event) = record { tables[ExportTables.table(for: event.type), default: []].append(event) }
+            if case let .event(event) = record, event.type != .llms || llmCalls.insert(event.id).inserted {
+                tables[ExportTables.table(for: event.type), default: []].append(event)
+            }
         }
         guard let summary else { throw StoreError.sessionNotFound(query: path, home: path) }
         var document: [(String, JSONValue)] = [("session", summary.session.exportRow)]
@@ -97,8 +100,10 @@ public enum SessionExport {
                                    line: ([UInt8]) -> Void) throws -> [SessionLog.Problem] {
         let summary = try SessionLog.summary(path: path)
         line(JSONWriter.compact(.object([("session", summary.session.exportRow)])))
+        var llmCalls = Set<String>()  // a call recorded twice (proxy and telemetry) is one row
         try SessionLog.read(path: path) { record in
-            guard case let .event(event) = record, case let .object(pairs) = row(event, prices: prices) else { return }
+            guard case let .event(event) = record, event.type != .llms || llmCalls.insert(event.id).inserted,
+                  case let .object(pairs) = row(event, prices: prices) else { return }
             line(JSONWriter.compact(.object([("event_type", .string(ExportTables.table(for: event.type).rawValue))] + pairs)))
         }
         return summary.problems

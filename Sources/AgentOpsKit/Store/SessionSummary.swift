@@ -30,6 +30,9 @@ public struct SessionSummary: Sendable {
     /// can declare (each OpenTelemetry trace, the SDK, `agentops end`), and one Success
     /// must not hide another's Fail.
     public var declared: StoreRecord.DeclaredEnd?
+    /// The ids of the LLM calls folded in, so a call recorded twice counts once (LLM
+    /// calls are few; other events, such as output, are not tracked).
+    var llmCallIDs = Set<String>()
     /// Lines that were skipped while reading.
     public var problems: [SessionLog.Problem] = []
 
@@ -95,6 +98,9 @@ public struct SessionSummary: Sendable {
             // A second start (a joiner that found no file and raced the owner) adds nothing.
             break
         case let .event(event):
+            // One LLM call can reach the log twice from two processes (the LLM proxy
+            // and the SDK's telemetry, under the same id): it counts once.
+            if event.type == .llms, !llmCallIDs.insert(event.id).inserted { return }
             counts[event.type, default: 0] = counts[event.type, default: 0].addingSaturated(1)
             if event.type == .llms {
                 // A file may hold anything: numbers are read tolerantly and summed
