@@ -71,17 +71,15 @@ public struct LocalStore: Sendable {
     /// never created.
     ///
     /// - Throws: `StoreError.unsafeFolder` or `.cannotOpen` when the store exists but
-    ///   cannot be listed (a file where the folder should be, no permission).
+    ///   cannot be listed (a file where the folder should be, no permission), or is one
+    ///   writers refuse: what others could plant there is not shown or pruned either.
     public func sessionIDs() throws(StoreError) -> [SessionID] {
-        var info = stat()
-        if stat(home, &info) != 0, errno == ENOENT { return [] }
-        guard info.st_mode & S_IFMT == S_IFDIR else {
-            throw .unsafeFolder(path: home, reason: "it is not a folder (set AGENTOPS_HOME to a folder)")
+        for folder in [home, sessionsFolder] {
+            var info = stat()
+            if lstat(folder, &info) != 0, errno == ENOENT { return [] }
+            try checkFolder(folder)
         }
-        guard let dir = opendir(sessionsFolder) else {
-            if errno == ENOENT { return [] }
-            throw .cannotOpen(path: sessionsFolder, reason: errnoText())
-        }
+        guard let dir = opendir(sessionsFolder) else { throw .cannotOpen(path: sessionsFolder, reason: errnoText()) }
         defer { closedir(dir) }
         var ids: [SessionID] = []
         while let entry = readdir(dir) {
