@@ -225,6 +225,42 @@ struct StoreFaultTests {
         #expect(files.count == 1, "pruned through an unsafe folder: \(files)")
     }
 
+    @Test("half a line left by a writer killed mid-write does not swallow the next record")
+    func halfLine() throws {
+        let home = Harness.temporaryFolder()
+        let first = Harness.wrap(["-q", "--", "true"], home: home)
+        try #require(first.code == 0, "\(first.err)")
+        let id = try #require(try LocalStore(home: home).sessionIDs().first)
+        let log = try #require(FileHandle(forWritingAtPath: LocalStore(home: home).path(of: id)))
+        log.seekToEndOfFile()
+        log.write(Data(#"{"record":"event","event":{"id":"cut sh"#.utf8))
+        log.closeFile()
+        let event = Self.tool(["event", "action", "--type", "after-the-cut", "--session-id", id.value], home: home)
+        #expect(event.code == 0, "\(event.err)")
+        let export = Self.tool(["export", id.value], home: home)
+        try #require(export.code == 0, "\(export.err)")
+        let actions = try JSONParser.parse(export.stdout).list("actions")
+        #expect(actions.contains { $0["action_type"] == .string("after-the-cut") }, "\(export.err)")
+        // The half line itself is reported, once.
+        #expect(export.err.components(separatedBy: "skipped a corrupted line").count == 2, "\(export.err)")
+    }
+
+    @Test("a session file with no start record: every reader says so, in one line")
+    func noStartRecord() throws {
+        let home = Self.emptyStore()
+        let id = UUID().uuidString.lowercased()
+        let path = home + "/sessions/\(id).jsonl"
+        try Data(#"{"record":"tags_added","tags":["orphan"]}"#.utf8 + [0x0A]).write(to: URL(fileURLWithPath: path))
+        for arguments in [["show", id, "--no-pager"], ["stats", id], ["export", id],
+                          ["export", id, "--format", "jsonl"], ["export", id, "--format", "otlp-json"],
+                          ["report", id, "-o", "-"]] {
+            let result = Self.tool(arguments, home: home)
+            #expect(result.code == 1, "\(arguments): \(result.err)")
+            #expect(result.err == "agentops: \(path) holds no session (no start record)\n",
+                    "\(arguments): \(result.err)")
+        }
+    }
+
     /// Runs `executable` without the capabilities that let root ignore permission bits,
     /// so a root test process checks what a user's would (`setpriv`, util-linux).
     static func withoutOverride(_ executable: String, _ arguments: [String], home: String) -> Harness.Result {
