@@ -41,10 +41,13 @@ public struct LocalStore: Sendable {
 
     /// Refuses a store folder that is not a folder, belongs to another user, or that
     /// others may write to (they could plant or swap session files), as ssh refuses
-    /// such folders for its keys.
+    /// such folders for its keys. The home is the user's own choice and may be a
+    /// symlink to a folder (a dotfile moved to a bigger disk); the sessions folder
+    /// inside it may not.
     func checkFolder(_ folder: String) throws(StoreError) {
         var info = stat()
-        guard lstat(folder, &info) == 0 else { throw .cannotOpen(path: folder, reason: errnoText()) }
+        let found = folder == home ? stat(folder, &info) : lstat(folder, &info)
+        guard found == 0 else { throw .cannotOpen(path: folder, reason: errnoText()) }
         guard info.st_mode & S_IFMT == S_IFDIR else {
             throw .unsafeFolder(path: folder, reason: "it is not a folder (set AGENTOPS_HOME to a folder of yours)")
         }

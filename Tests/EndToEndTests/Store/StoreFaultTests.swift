@@ -261,6 +261,25 @@ struct StoreFaultTests {
         }
     }
 
+    @Test("AGENTOPS_HOME a symlink to a folder of yours is used; a symlinked sessions folder is refused")
+    func symlinkedHome() throws {
+        let root = Harness.temporaryFolder()
+        try #require(mkdir(root + "/real", 0o700) == 0 && Glibc.symlink(root + "/real", root + "/home") == 0)
+        let run = Harness.wrap(["--", "sh", "-c", "echo ran; exit 3"], home: root + "/home", timeout: 10)
+        #expect(run.code == 3 && Self.warnings(run.err).isEmpty, "\(run.err)")
+        let listed = Self.tool(["sessions"], home: root + "/home")
+        #expect(listed.code == 0 && listed.out.contains("1 session"), "\(listed.err)")
+
+        let planted = Self.emptyStore()
+        rmdir(planted + "/sessions")
+        try #require(Glibc.symlink(root + "/real/sessions", planted + "/sessions") == 0)
+        let refused = Harness.wrap(["--", "sh", "-c", "exit 4"], home: planted, timeout: 10)
+        #expect(refused.code == 4 && Self.warnings(refused.err).count == 1
+            && refused.err.contains("it is not a folder"), "\(refused.err)")
+        let unlisted = Self.tool(["sessions"], home: planted)
+        #expect(unlisted.code == 1 && unlisted.err.contains("it is not a folder"), "\(unlisted.err)")
+    }
+
     /// Runs `executable` without the capabilities that let root ignore permission bits,
     /// so a root test process checks what a user's would (`setpriv`, util-linux).
     static func withoutOverride(_ executable: String, _ arguments: [String], home: String) -> Harness.Result {
