@@ -50,16 +50,30 @@ public final class Recorder: CapturedEventSink {
             guard !fresh.isEmpty else { return }
             for case let .event(event) in fresh { state.counts[event.type, default: 0] += 1 }
             guard let sink else { return }
-            do {
+            do throws(StoreError) {
                 try sink.append(fresh)
+            } catch .recordTooLarge where fresh.count > 1 {
+                // One record over the line limit (a huge span attribute) must not take
+                // the rest of its batch with it: those go in one by one.
+                for record in fresh {
+                    do throws(StoreError) {
+                        try sink.append([record])
+                    } catch {
+                        failed(error, &state)
+                    }
+                }
             } catch {
-                state.failures += 1
-                guard !state.warned else { return }
-                state.warned = true
-                warn("recording to the local store failed, the command goes on (later records are still tried): "
-                    + "\(error)")
+                failed(error, &state)
             }
         }
+    }
+
+    /// Counts a failed append, and warns of the first.
+    private func failed(_ error: StoreError, _ state: inout State) {
+        state.failures += 1
+        guard !state.warned else { return }
+        state.warned = true
+        warn("recording to the local store failed, the command goes on (later records are still tried): \(error)")
     }
 
     /// Records one event.

@@ -33,7 +33,7 @@ public enum SessionExport {
                 tables[ExportTables.table(for: event.type), default: []].append(event)
             }
         }
-        guard let summary else { throw StoreError.sessionNotFound(query: path, home: path) }
+        guard let summary else { throw StoreError.noStartRecord(path: path) }
         var document: [(String, JSONValue)] = [("session", summary.session.exportRow)]
         for type in [EventType.actions, .llms, .tools, .errors] {
             let events = (tables[type] ?? []).enumerated()

@@ -41,10 +41,13 @@ public struct LocalStore: Sendable {
 
     /// Refuses a store folder that is not a folder, belongs to another user, or that
     /// others may write to (they could plant or swap session files), as ssh refuses
-    /// such folders for its keys.
+    /// such folders for its keys. The home is the user's own choice and may be a
+    /// symlink to a folder (a dotfile moved to a bigger disk); the sessions folder
+    /// inside it may not.
     func checkFolder(_ folder: String) throws(StoreError) {
         var info = stat()
-        guard lstat(folder, &info) == 0 else { throw .cannotOpen(path: folder, reason: errnoText()) }
+        let found = folder == home ? stat(folder, &info) : lstat(folder, &info)
+        guard found == 0 else { throw .cannotOpen(path: folder, reason: errnoText()) }
         guard info.st_mode & S_IFMT == S_IFDIR else {
             throw .unsafeFolder(path: folder, reason: "it is not a folder (set AGENTOPS_HOME to a folder of yours)")
         }
@@ -71,17 +74,15 @@ public struct LocalStore: Sendable {
     /// never created.
     ///
     /// - Throws: `StoreError.unsafeFolder` or `.cannotOpen` when the store exists but
-    ///   cannot be listed (a file where the folder should be, no permission).
+    ///   cannot be listed (a file where the folder should be, no permission), or is one
+    ///   writers refuse: what others could plant there is not shown or pruned either.
     public func sessionIDs() throws(StoreError) -> [SessionID] {
-        var info = stat()
-        if stat(home, &info) != 0, errno == ENOENT { return [] }
-        guard info.st_mode & S_IFMT == S_IFDIR else {
-            throw .unsafeFolder(path: home, reason: "it is not a folder (set AGENTOPS_HOME to a folder)")
+        for folder in [home, sessionsFolder] {
+            var info = stat()
+            if lstat(folder, &info) != 0, errno == ENOENT { return [] }
+            try checkFolder(folder)
         }
-        guard let dir = opendir(sessionsFolder) else {
-            if errno == ENOENT { return [] }
-            throw .cannotOpen(path: sessionsFolder, reason: errnoText())
-        }
+        guard let dir = opendir(sessionsFolder) else { throw .cannotOpen(path: sessionsFolder, reason: errnoText()) }
         defer { closedir(dir) }
         var ids: [SessionID] = []
         while let entry = readdir(dir) {

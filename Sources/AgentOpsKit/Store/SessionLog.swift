@@ -24,13 +24,14 @@ public final class SessionLog: Sendable {
     public let path: String
     private let fd: Int32
 
-    /// Opens (creating, owner-only) the log at `path` for appending.
+    /// Opens (creating, owner-only) the log at `path` for appending (and for reading
+    /// back its last byte).
     ///
     /// - Throws: `StoreError.cannotOpen` (for a symlink: "Too many levels of symbolic
     ///   links"), `.notARegularFile`.
     public init(path: String) throws(StoreError) {
         self.path = path
-        fd = try Self.openRegular(path, flags: O_WRONLY | O_APPEND | O_CREAT, mode: 0o600)
+        fd = try Self.openRegular(path, flags: O_RDWR | O_APPEND | O_CREAT, mode: 0o600)
     }
 
     deinit { close(fd) }
@@ -87,6 +88,12 @@ public final class SessionLog: Sendable {
     private func write(_ bytes: [UInt8]) throws(StoreError) {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw .cannotWrite(path: path, reason: errnoText()) }
+        // A writer killed mid-write (SIGKILL cuts a big write short, with no chance to
+        // cut it back) leaves half a line: end it, or the first record would be glued
+        // onto it and skipped by every reader.
+        var bytes = bytes
+        var last: UInt8 = 0x0A
+        if info.st_size > 0, pread(fd, &last, 1, info.st_size - 1) == 1, last != 0x0A { bytes.insert(0x0A, at: 0) }
         let written = Descriptors.writeAll(bytes, to: fd)
         if written < bytes.count {
             let reason = errnoText()

@@ -6,9 +6,14 @@ import Testing
 final class MemorySink: RecordSink {
     let records = Mutex<[StoreRecord]>([])
     let failing = Mutex(false)
+    /// Events whose text is this are refused as over the line limit, with their batch.
+    static let tooLarge = "too large"
 
     func append(_ records: [StoreRecord]) throws(StoreError) {
         if failing.withLock({ $0 }) { throw .cannotWrite(path: "memory", reason: "No space left on device") }
+        for case let .event(event) in records where event.json["logs"] == .string(Self.tooLarge) {
+            throw .recordTooLarge(path: "memory", bytes: 9 << 20, limit: SessionLog.maxLineBytes)
+        }
         self.records.withLock { $0 += records }
     }
 }
@@ -44,6 +49,23 @@ struct RecorderTests {
         recorder.write([Self.event("same")], deduplicating: true)
         recorder.write([Self.event("x"), Self.event("x")])
         #expect(sink.records.withLock { $0.count } == 4)
+    }
+
+    @Test("a record over the line limit is left out alone: the rest of its batch is stored, one warning")
+    func oversizedRecordAlone() {
+        let sink = MemorySink()
+        let warnings = Mutex<[String]>([])
+        let recorder = Recorder(sessionID: Self.id, sink: sink, redactor: try! Redactor(environment: [:]),
+                                warn: { message in warnings.withLock { $0.append(message) } })
+        recorder.write([Self.event("1"), Self.event("2", text: MemorySink.tooLarge), Self.event("3")],
+                       deduplicating: true)
+        let stored = sink.records.withLock { $0 }.compactMap { record -> String? in
+            guard case let .event(event) = record else { return nil }
+            return event.id
+        }
+        #expect(stored == ["1", "3"])
+        #expect(warnings.withLock { $0.count } == 1)
+        #expect(!recorder.allWritesSucceeded)
     }
 
     @Test("a failing sink is warned about once and tried again, so records after it recovers land")

@@ -86,7 +86,7 @@ public struct SessionReport: Sendable {
                 if last.map({ event.endTimestamp > $0 }) ?? true { last = event.endTimestamp }
             }
         }
-        guard let collector else { throw StoreError.sessionNotFound(query: path, home: path) }
+        guard let collector else { throw StoreError.noStartRecord(path: path) }
         var report = collector.report
         let start = report.summary.session.initTimestamp
         let end = report.summary.session.endTimestamp ?? max(last ?? start, start)
