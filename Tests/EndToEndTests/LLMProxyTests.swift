@@ -7,40 +7,12 @@ import Testing
 final class FakeLLMAPI {
     let port: Int
     private let log: String
-    private let pid: pid_t
+    private let server: FixtureServer
 
     init(chunks: Int = 3) throws {
         log = Harness.temporaryFolder() + "/responses.jsonl"
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/fake_llm_api.py").path
-        let python = try CommandResolver.resolve("python3", searchPath: ProcessInfo.processInfo.environment["PATH"])
-        var fds: [Int32] = [-1, -1]
-        pipe(&fds)
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-        posix_spawn_file_actions_addclose(&actions, fds[0])
-        let words: [String] = [python, script, log, String(chunks)]
-        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, python, &actions, nil, argv, environ)
-        posix_spawn_file_actions_destroy(&actions)
-        close(fds[1])
-        try #require(spawned == 0)
-        self.pid = pid
-        var line: [UInt8] = []
-        var byte: UInt8 = 0
-        while read(fds[0], &byte, 1) == 1, byte != 0x0A { line.append(byte) }
-        close(fds[0])
-        let text = String(decoding: line, as: UTF8.self)
-        port = try #require(Int(text), "the fake LLM API did not start")
-    }
-
-    deinit {
-        kill(pid, SIGKILL)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
+        server = try FixtureServer("fake_llm_api.py", [log, String(chunks)])
+        port = server.port
     }
 
     /// The base URLs the providers' clients take.
