@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Folding keeps counts, not events, so summarising a session of any size takes
 /// constant memory.
-public struct SessionSummary: Sendable {
+public struct SessionSummary: Sendable, Equatable {
     /// The session as it stands now.
     public var session: Session
     /// Events per type.
