@@ -101,8 +101,9 @@ public struct LocalStore: Sendable {
     ///
     /// - Throws: what `sessionIDs` throws.
     public func summaries() throws(StoreError) -> [SessionSummary] {
-        try SessionIndex(store: self).summaries()
-            .sorted { $0.session.initTimestamp > $1.session.initTimestamp }
+        var summaries = try SessionIndex(store: self).summaries()
+        summaries.sort { $0.session.initTimestamp > $1.session.initTimestamp }
+        return summaries
     }
 
     /// Finds the session a user means: a full id, a unique prefix of one, or `last`

@@ -1,4 +1,6 @@
+import Foundation
 import Glibc
+import Synchronization
 
 /// The session index: every session's summary (`SessionSummary.indexJSON`) beside the
 /// state of the log it was folded from, so listing the store folds only the logs that
@@ -91,39 +93,63 @@ struct SessionIndex {
     ///
     /// - Throws: what `LocalStore.sessionIDs` throws.
     func summaries() throws(StoreError) -> [SessionSummary] {
-        let ids = try store.sessionIDs()
         let loaded = load()
+        var logs: [(id: SessionID, path: String, key: Key)] = []
+        var cached: [(range: Range<Int>, path: String)] = []
+        for id in try store.sessionIDs() {
+            let path = store.path(of: id)
+            guard let key = Key(path: path) else { continue }
+            logs.append((id, path, key))
+            cached.append((loaded.latest[id.value] ?? 0..<0, path))
+        }
+        var entries = Self.decode(loaded.bytes, cached)
         var summaries: [SessionSummary] = []
-        summaries.reserveCapacity(ids.count)
+        summaries.reserveCapacity(logs.count)
         var kept: [ArraySlice<UInt8>] = []
         var fresh: [[UInt8]] = []
-        for id in ids {
-            let logPath = store.path(of: id)
-            guard let key = Key(path: logPath) else { continue }
-            if let range = loaded.latest[id.value], let entry = Self.entry(loaded.bytes[range], path: logPath),
-               entry.key == key {
+        for (index, log) in logs.enumerated() {
+            // Taken, not copied: a summary holds a dozen references, and copies of
+            // 100,000 of them are a measurable part of listing the store.
+            if let entry = entries[index].take() ?? nil, entry.key == log.key {
                 if let summary = entry.summary { summaries.append(summary) }
-                kept.append(loaded.bytes[range])
+                kept.append(loaded.bytes[cached[index].range])
                 continue
             }
             let summary: SessionSummary?
             let cacheable: Bool
             do {
-                summary = try SessionLog.summary(path: logPath)
+                summary = try SessionLog.summary(path: log.path)
                 cacheable = true
             } catch {
                 summary = nil
-                cacheable = error == .noStartRecord(path: logPath)
+                cacheable = error == .noStartRecord(path: log.path)
             }
             if let summary { summaries.append(summary) }
-            if cacheable, Key(path: logPath) == key {
+            if cacheable, Key(path: log.path) == log.key {
                 var line: [UInt8] = []
-                Self.writeEntry(id: id, key: key, summary: summary, into: &line)
+                Self.writeEntry(id: log.id, key: log.key, summary: summary, into: &line)
                 fresh.append(line)
             }
         }
         save(loaded: loaded, kept: kept, fresh: fresh)
         return summaries
+    }
+
+    /// The entries at `lines` of `bytes` (nil for an empty range or a damaged line),
+    /// decoded on every core: lines are independent, and decoding is most of what
+    /// listing a large store costs.
+    static func decode(_ bytes: [UInt8], _ lines: [(range: Range<Int>, path: String)])
+        -> [(key: Key, summary: SessionSummary?)?] {
+        typealias Decoded = (key: Key, summary: SessionSummary?)?
+        let chunks = min(lines.count / 512 + 1, ProcessInfo.processInfo.activeProcessorCount * 4)
+        let parts = Mutex<[[Decoded]]>(Array(repeating: [], count: chunks))
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let part: [Decoded] = lines[(lines.count * chunk / chunks)..<(lines.count * (chunk + 1) / chunks)].map {
+                $0.range.isEmpty ? nil : entry(bytes[$0.range], path: $0.path)
+            }
+            parts.withLock { $0[chunk] = part }
+        }
+        return parts.withLock { $0.flatMap { $0 } }
     }
 
     /// Reads the index; an empty one when it is missing or not this version's.

@@ -14,7 +14,9 @@ extension SessionSummary {
     public var indexJSON: JSONValue {
         .object([
             ("session", Self.encode(session)),
-            ("counts", .object(counts.sorted { $0.key.rawValue < $1.key.rawValue }.map { ($0.key.rawValue, .int($0.value)) })),
+            ("counts", .object(counts.sorted { $0.key.rawValue < $1.key.rawValue }.map {
+                ($0.key.rawValue, .int($0.value))
+            })),
             ("prompt_tokens", .int(promptTokens)),
             ("completion_tokens", .int(completionTokens)),
             ("recorded_cost", .string(recordedCost.description)),

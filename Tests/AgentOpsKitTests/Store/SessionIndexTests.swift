@@ -85,12 +85,23 @@ struct SessionIndexTests {
         #expect(SessionSummary(indexJSON: missing, path: "p") == nil)
     }
 
+    @Test("session ids are checked as UUID(uuidString:) checks them, without it", arguments: [
+        "6f2d373c-b66e-4f7b-b180-0f8161a71123", "6F2D373C-B66E-4F7B-B180-0F8161A71123",
+        "6f2d373c-b66e-4f7b-b180-0f8161a7112", "6f2d373c-b66e-4f7b-b180-0f8161a711234",
+        "6f2d373cxb66e-4f7b-b180-0f8161a71123", "6f2d373c-b66e-4f7b-b180-0f8161a7112g",
+        "index.jsonl", "", "6f2d373c-b66e-4f7b-b180-0f8161a7112é", "6f2d373c0b66e04f7b0b18000f8161a71123",
+    ])
+    func sessionIDs(text: String) {
+        #expect(SessionID(text)?.value == UUID(uuidString: text)?.uuidString.lowercased())
+    }
+
     // MARK: - The index
 
     static func store() -> LocalStore { LocalStore(home: StoreTests.folder()) }
 
     @discardableResult
-    static func record(_ store: LocalStore, start: Int64, tags: [String] = [], ended: Bool = true) throws -> SessionID {
+    static func record(_ store: LocalStore, start: Int64, tags: [String] = [],
+                       ended: Bool = true) throws -> SessionID {
         let id = SessionID.random()
         let at = Timestamp(microseconds: start)
         var records: [StoreRecord] = [

@@ -24,9 +24,11 @@ struct SessionIndexEndToEndTests {
         agentops event llm --model gpt-4o-mini --prompt-tokens 10 --completion-tokens 10
         exit 3
         """
-        #expect(Harness.wrap(["-q", "-t", "one,two", "sh", "-c", script], home: home).code == 3)
+        let tools = RecordingCommandsTests.withTools(home)
+        #expect(Harness.wrap(["-q", "-t", "one,two", "sh", "-c", script], home: home, extra: tools).code == 3)
         #expect(Harness.wrap(["-q", "-t", "two", "true"], home: home).code == 0)
-        #expect(Harness.wrap(["-q", "sh", "-c", "agentops end --state Fail --reason no"], home: home).code == 0)
+        #expect(Harness.wrap(["-q", "sh", "-c", "agentops end Fail --reason no"], home: home,
+                             extra: tools).code == 0)
         let index = SessionIndex(store: LocalStore(home: home)).path
         let views = [["-n", "0"], ["--json"], ["-t", "two"], ["--state", "fail"]]
 
