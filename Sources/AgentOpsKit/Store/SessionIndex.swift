@@ -66,6 +66,7 @@ struct SessionIndex {
             inode = UInt64(info.st_ino)
         }
 
+        /// The state an entry line was written for; nil when it names none.
         init?(entry json: JSONValue) {
             guard let size = json["size"]?.intValue, let mtime = json["mtime_ns"]?.intValue,
                   let ctime = json["ctime_ns"]?.intValue,
@@ -79,7 +80,9 @@ struct SessionIndex {
 
     /// The index as read: each session's latest line, where it lies in `bytes`.
     struct Loaded {
+        /// The whole file.
         var bytes: [UInt8] = []
+        /// Each session id's last line (later lines supersede earlier ones).
         var latest: [String: Range<Int>] = [:]
         /// Entry lines in the file, stale or not.
         var lines = 0
@@ -204,6 +207,8 @@ struct SessionIndex {
         return (key, decoded)
     }
 
+    /// Appends the entry line of session `id`, its log at `key` summarised as `summary`
+    /// (nil: no start record).
     static func writeEntry(id: SessionID, key: Key, summary: SessionSummary?, into bytes: inout [UInt8]) {
         let json = JSONValue.object([
             ("id", .string(id.value)),
