@@ -97,11 +97,14 @@ public struct LocalStore: Sendable {
 
     /// Every session summarised, newest first; unreadable files are skipped.
     ///
+    /// Summaries come from the session index (`SessionIndex`) where a log has not
+    /// changed since it was indexed, so only new and changed logs are read.
+    ///
     /// - Throws: what `sessionIDs` throws.
     public func summaries() throws(StoreError) -> [SessionSummary] {
-        try sessionIDs()
-            .compactMap { try? SessionLog.summary(path: path(of: $0)) }
-            .sorted { $0.session.initTimestamp > $1.session.initTimestamp }
+        var summaries = try SessionIndex(store: self).summaries()
+        summaries.sort { $0.session.initTimestamp > $1.session.initTimestamp }
+        return summaries
     }
 
     /// Finds the session a user means: a full id, a unique prefix of one, or `last`

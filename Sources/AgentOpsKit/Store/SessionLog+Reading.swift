@@ -8,7 +8,7 @@ import Glibc
 /// what is in the file.
 extension SessionLog {
     /// A line that was skipped.
-    public struct Problem: Sendable, CustomStringConvertible {
+    public struct Problem: Sendable, Equatable, CustomStringConvertible {
         /// The file.
         public var path: String
         /// 1-based line number.

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Folding keeps counts, not events, so summarising a session of any size takes
 /// constant memory.
-public struct SessionSummary: Sendable {
+public struct SessionSummary: Sendable, Equatable {
     /// The session as it stands now.
     public var session: Session
     /// Events per type.
@@ -32,7 +32,7 @@ public struct SessionSummary: Sendable {
     public var declared: StoreRecord.DeclaredEnd?
     /// The ids of the LLM calls folded in, so a call recorded twice counts once (LLM
     /// calls are few; other events, such as output, are not tracked).
-    var llmCallIDs = Set<String>()
+    var llmCallIDs = SeenIDs()
     /// Lines that were skipped while reading.
     public var problems: [SessionLog.Problem] = []
 
@@ -100,7 +100,7 @@ public struct SessionSummary: Sendable {
         case let .event(event):
             // One LLM call can reach the log twice from two processes (the LLM proxy
             // and the SDK's telemetry, under the same id): it counts once.
-            if event.type == .llms, !llmCallIDs.insert(event.id).inserted { return }
+            if event.type == .llms, !llmCallIDs.ids.insert(event.id).inserted { return }
             counts[event.type, default: 0] = counts[event.type, default: 0].addingSaturated(1)
             if event.type == .llms {
                 // A file may hold anything: numbers are read tolerantly and summed
@@ -140,4 +140,11 @@ public struct SessionSummary: Sendable {
         if summary == nil, case let .start(session) = record { summary = SessionSummary(session: session) }
         summary?.apply(record)
     }
+}
+
+/// Bookkeeping of the fold, not part of a summary's value: two summaries of the same
+/// session are equal whatever ids their folds saw (an index entry keeps none).
+struct SeenIDs: Sendable, Equatable {
+    var ids = Set<String>()
+    static func == (_: SeenIDs, _: SeenIDs) -> Bool { true }
 }

@@ -1,0 +1,266 @@
+import Foundation
+import Glibc
+import Synchronization
+
+/// The session index: every session's summary (`SessionSummary.indexJSON`) beside the
+/// state of the log it was folded from, so listing the store folds only the logs that
+/// changed since, and reads one file for the rest.
+///
+/// `$AGENTOPS_HOME/session-index.jsonl` is a header line and then one line per session:
+/// `{"id", "size", "mtime_ns", "ctime_ns", "inode", "summary"}` (`summary` null for a log
+/// with no start record). It lives beside `sessions/`, not in it, so nothing that lists
+/// session files (`sessionIDs`, prune's cursor cleanup, a user's `sessions/*.jsonl`)
+/// can take it for one.
+///
+/// **Why the key is sound.** A log is append-only: every writer appends whole lines
+/// (`SessionLog.append`, `update`; `agentops tags set` appends a `tags` record too), so
+/// any change to what a log holds grows its size. An entry is used only when the log's
+/// size, mtime, ctime and inode all still match, so a log that was written to, even
+/// within one tick of the file system's clock, misses. The other three guard what is
+/// not an append: a log replaced by another file (a new inode), or rewritten by hand or
+/// restored from a backup at the same size (ctime, which nothing can set back, moves).
+/// The log is stat'ed before and after it is folded and the summary kept only when
+/// both agree, so a summary never stands for a state of the log it did not read.
+/// (The one change that can leave all four equal is a failed append cut back to its
+/// old size within one clock tick, during the fold; it can only add a spurious
+/// "truncated last line" to a summary's problems.)
+///
+/// **Why it is only a cache.** It is never the source of truth: a missing, unreadable,
+/// corrupt or other-version index is rebuilt from the logs, a damaged line is a miss,
+/// and failing to write it never fails a read. New summaries are appended to it (one
+/// `write` under an `flock` on `session-index.lock`, taken without waiting: a reader
+/// that finds another writing leaves the saving to it); when more than a quarter of
+/// its lines are stale (a running session appended again and again, pruned sessions),
+/// it is rewritten whole, to a temporary file renamed over it, and entries of deleted
+/// sessions are dropped.
+struct SessionIndex {
+    /// Changes whenever the fold or `SessionSummary.indexJSON` changes meaning, so an
+    /// index written by another version is rebuilt rather than trusted.
+    static let version = 1
+    static let header: [UInt8] = Array("{\"agentops_session_index\":\(version)}\n".utf8)
+
+    /// The store indexed.
+    let store: LocalStore
+    /// Stale lines tolerated before a rewrite, beyond a quarter of the live ones.
+    var slack = 64
+
+    /// Where the index is.
+    var path: String { store.home + "/session-index.jsonl" }
+    /// The lock writers of the index take.
+    var lockPath: String { store.home + "/session-index.lock" }
+
+    /// The state of a log that an entry stands for.
+    struct Key: Equatable {
+        var size: Int
+        var mtime: Int
+        var ctime: Int
+        var inode: UInt64
+
+        /// The state of the regular file at `path` (nil for anything else, or none).
+        init?(path: String) {
+            var info = stat()
+            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+            size = Int(info.st_size)
+            mtime = Int(info.st_mtim.tv_sec) &* 1_000_000_000 &+ Int(info.st_mtim.tv_nsec)
+            ctime = Int(info.st_ctim.tv_sec) &* 1_000_000_000 &+ Int(info.st_ctim.tv_nsec)
+            inode = UInt64(info.st_ino)
+        }
+
+        /// The state an entry line was written for; nil when it names none.
+        init?(entry json: JSONValue) {
+            guard let size = json["size"]?.intValue, let mtime = json["mtime_ns"]?.intValue,
+                  let ctime = json["ctime_ns"]?.intValue,
+                  let inode = json["inode"].flatMap({ value -> UInt64? in
+                      if case let .number(text) = value { return UInt64(text) }
+                      return nil
+                  }) else { return nil }
+            (self.size, self.mtime, self.ctime, self.inode) = (size, mtime, ctime, inode)
+        }
+    }
+
+    /// The index as read: each session's latest line, where it lies in `bytes`.
+    struct Loaded {
+        /// The whole file.
+        var bytes: [UInt8] = []
+        /// Each session id's last line (later lines supersede earlier ones).
+        var latest: [String: Range<Int>] = [:]
+        /// Entry lines in the file, stale or not.
+        var lines = 0
+        /// Whether the file exists, has this version's header and ends with a newline,
+        /// so that lines can be appended to it.
+        var appendable = false
+    }
+
+    /// Every stored session summarised, in no particular order; logs that cannot be
+    /// read, or hold no session, are left out.
+    ///
+    /// - Throws: what `LocalStore.sessionIDs` throws.
+    func summaries() throws(StoreError) -> [SessionSummary] {
+        let loaded = load()
+        var logs: [(id: SessionID, path: String, key: Key)] = []
+        var cached: [(range: Range<Int>, path: String)] = []
+        for id in try store.sessionIDs() {
+            let path = store.path(of: id)
+            guard let key = Key(path: path) else { continue }
+            logs.append((id, path, key))
+            cached.append((loaded.latest[id.value] ?? 0..<0, path))
+        }
+        var entries = Self.decode(loaded.bytes, cached)
+        var summaries: [SessionSummary] = []
+        summaries.reserveCapacity(logs.count)
+        var kept: [ArraySlice<UInt8>] = []
+        var fresh: [[UInt8]] = []
+        for (index, log) in logs.enumerated() {
+            // Taken, not copied: a summary holds a dozen references, and copies of
+            // 100,000 of them are a measurable part of listing the store.
+            if let entry = entries[index].take() ?? nil, entry.key == log.key {
+                if let summary = entry.summary { summaries.append(summary) }
+                kept.append(loaded.bytes[cached[index].range])
+                continue
+            }
+            let summary: SessionSummary?
+            let cacheable: Bool
+            do {
+                summary = try SessionLog.summary(path: log.path)
+                cacheable = true
+            } catch {
+                summary = nil
+                cacheable = error == .noStartRecord(path: log.path)
+            }
+            if let summary { summaries.append(summary) }
+            if cacheable, Key(path: log.path) == log.key {
+                var line: [UInt8] = []
+                Self.writeEntry(id: log.id, key: log.key, summary: summary, into: &line)
+                fresh.append(line)
+            }
+        }
+        save(loaded: loaded, kept: kept, fresh: fresh)
+        return summaries
+    }
+
+    /// The entries at `lines` of `bytes` (nil for an empty range or a damaged line),
+    /// decoded on every core: lines are independent, and decoding is most of what
+    /// listing a large store costs.
+    static func decode(_ bytes: [UInt8], _ lines: [(range: Range<Int>, path: String)])
+        -> [(key: Key, summary: SessionSummary?)?] {
+        typealias Decoded = (key: Key, summary: SessionSummary?)?
+        let chunks = min(lines.count / 512 + 1, ProcessInfo.processInfo.activeProcessorCount * 4)
+        let parts = Mutex<[[Decoded]]>(Array(repeating: [], count: chunks))
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let part: [Decoded] = lines[(lines.count * chunk / chunks)..<(lines.count * (chunk + 1) / chunks)].map {
+                $0.range.isEmpty ? nil : entry(bytes[$0.range], path: $0.path)
+            }
+            parts.withLock { $0[chunk] = part }
+        }
+        return parts.withLock { $0.flatMap { $0 } }
+    }
+
+    /// Reads the index; an empty one when it is missing or not this version's.
+    func load() -> Loaded {
+        var loaded = Loaded()
+        guard let fd = try? SessionLog.openRegular(path, flags: O_RDONLY) else { return loaded }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return loaded }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        let count = bytes.withUnsafeMutableBytes { buffer in
+            var done = 0
+            while done < buffer.count {
+                let n = Descriptors.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
+                if n <= 0 { break }
+                done += n
+            }
+            return done
+        }
+        guard count == bytes.count, bytes.starts(with: Self.header) else { return loaded }
+        loaded.appendable = bytes.last == 0x0A
+        // Each line begins `{"id":"<36-character id>"`: found without parsing the line,
+        // so only a session's latest line is ever parsed, and only when it is listed.
+        let prefix = Array("{\"id\":\"".utf8)
+        bytes.withUnsafeBufferPointer { buffer in
+            var start = Self.header.count
+            while start < buffer.count {
+                let rest = buffer.count - start
+                let end = memchr(buffer.baseAddress! + start, 0x0A, rest)
+                    .map { UnsafeRawPointer(buffer.baseAddress!).distance(to: UnsafeRawPointer($0)) } ?? buffer.count
+                loaded.lines += 1
+                let idStart = start + prefix.count
+                if end - start > prefix.count + 37, buffer[idStart + 36] == UInt8(ascii: "\""),
+                   UnsafeBufferPointer(rebasing: buffer[start..<idStart]).elementsEqual(prefix) {
+                    let id = String(decoding: UnsafeBufferPointer(rebasing: buffer[idStart..<(idStart + 36)]),
+                                    as: UTF8.self)
+                    loaded.latest[id] = start..<end
+                }
+                start = end + 1
+            }
+        }
+        loaded.bytes = bytes
+        return loaded
+    }
+
+    /// An entry line read back; nil when it is damaged.
+    static func entry(_ line: ArraySlice<UInt8>, path: String) -> (key: Key, summary: SessionSummary?)? {
+        guard let json = try? JSONParser.parse(line), let key = Key(entry: json), let summary = json["summary"]
+        else { return nil }
+        if summary.isNull { return (key, nil) }
+        guard let decoded = SessionSummary(indexJSON: summary, path: path) else { return nil }
+        return (key, decoded)
+    }
+
+    /// Appends the entry line of session `id`, its log at `key` summarised as `summary`
+    /// (nil: no start record).
+    static func writeEntry(id: SessionID, key: Key, summary: SessionSummary?, into bytes: inout [UInt8]) {
+        let json = JSONValue.object([
+            ("id", .string(id.value)),
+            ("size", .int(key.size)),
+            ("mtime_ns", .int(key.mtime)),
+            ("ctime_ns", .int(key.ctime)),
+            ("inode", .int(key.inode)),
+            ("summary", summary?.indexJSON ?? .null),
+        ])
+        JSONWriter.write(json, into: &bytes, indent: nil, level: 0)
+        bytes.append(0x0A)
+    }
+
+    /// Brings the index up to date: appends `fresh` entries, or rewrites it with `kept`
+    /// and `fresh` when it is missing, damaged or mostly stale. Best effort: a store
+    /// that is not the user's own, or cannot be written, keeps the index it has.
+    func save(loaded: Loaded, kept: [ArraySlice<UInt8>], fresh: [[UInt8]]) {
+        let live = kept.count + fresh.count
+        let lines = loaded.lines + fresh.count
+        let rewrite = !loaded.appendable || lines - live > live / 4 + slack
+        guard rewrite || !fresh.isEmpty, (try? store.checkFolder(store.home)) != nil else { return }
+        let lock = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard lock >= 0 else { return }
+        defer { close(lock) }
+        guard flock(lock, LOCK_EX | LOCK_NB) == 0 else { return }
+        if rewrite {
+            var bytes = Self.header
+            bytes.reserveCapacity(Self.header.count + kept.reduce(0) { $0 + $1.count + 1 }
+                                  + fresh.reduce(0) { $0 + $1.count })
+            for line in kept {
+                bytes.append(contentsOf: line)
+                bytes.append(0x0A)
+            }
+            for line in fresh { bytes.append(contentsOf: line) }
+            let temporary = path + ".tmp"
+            let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+            guard fd >= 0 else { return }
+            let written = Descriptors.writeAll(bytes, to: fd)
+            close(fd)
+            if written != bytes.count || rename(temporary, path) != 0 { unlink(temporary) }
+        } else {
+            // Appended to whatever is at the path now, under the lock, so a rewrite by
+            // another reader since `load` is appended to, not lost.
+            guard let fd = try? SessionLog.openRegular(path, flags: O_RDWR | O_APPEND) else { return }
+            defer { close(fd) }
+            var info = stat()
+            guard fstat(fd, &info) == 0, Int(info.st_size) >= Self.header.count else { return }
+            var last: UInt8 = 0
+            var bytes: [UInt8] = pread(fd, &last, 1, info.st_size - 1) == 1 && last != 0x0A ? [0x0A] : []
+            for line in fresh { bytes.append(contentsOf: line) }
+            let written = Descriptors.writeAll(bytes, to: fd)
+            if written > 0, written < bytes.count { _ = ftruncate(fd, info.st_size) }
+        }
+    }
+}

@@ -1,0 +1,290 @@
+import Foundation
+import Glibc
+import Testing
+@testable import AgentOpsKit
+
+@Suite("Session index")
+struct SessionIndexTests {
+    /// A summary with every field set, and values that a lossy encoding would change:
+    /// 38-digit and tiny costs, sums at `Int.max`, timestamps outside ISO 8601's years,
+    /// un-normalised tags, a Unicode model name, nulls and empty strings.
+    static func fullSummary(id: SessionID = .random()) -> SessionSummary {
+        var session = Session(id: id, initTimestamp: Timestamp(microseconds: -62_135_596_800_000_001), tags: [],
+                              hostEnv: .object([("OS", .object([("Cores", .number("2")), ("Name", .null)])),
+                                                ("list", .array([.bool(true), .string("é\n\"")]))]),
+                              command: ["sh", "-c", "echo 'hi'\t"], video: "https://example.com/v")
+        session.tags = ["b", "a,c", "b", ""]
+        session.projectID = "p-1"
+        session.endTimestamp = Timestamp(microseconds: .max)
+        session.endState = .fail
+        session.endStateReason = ""
+        var summary = SessionSummary(session: session)
+        summary.counts = [.llms: 3, .tools: 1, .actions: .max, .errors: 0, .apis: 7]
+        summary.promptTokens = .max
+        summary.completionTokens = 12
+        summary.recordedCost = Decimal(string: "12345678901234567890.123456789012345678")!
+        var usage = LLMUsage()
+        usage.calls = 2
+        usage.promptTokens = 10
+        usage.completionTokens = .max
+        usage.cachedTokens = 4
+        summary.usage = ["gpt-4o": usage, "": LLMUsage(), "模型": usage]
+        summary.modelTotals = ["gpt-4o": usage, "claude": LLMUsage()]
+        summary.recordedCostByModel = ["claude": Decimal(string: "0.0000000000000000000000000000001")!,
+                                       "x": Decimal(string: "0.0012345678")!]
+        summary.end = StoreRecord.EndRecord(timestamp: Timestamp(microseconds: 1), state: .fail, reason: "killed",
+                                            exitCode: Int32.min, signal: "SIGKILL")
+        summary.declared = StoreRecord.DeclaredEnd(timestamp: Timestamp(microseconds: 2), state: .success,
+                                                   reason: nil)
+        summary.problems = [SessionLog.Problem(path: "/store/x.jsonl", line: 3, reason: "not valid JSON")]
+        return summary
+    }
+
+    static func roundTrip(_ summary: SessionSummary, path: String) throws -> SessionSummary {
+        let text = JSONWriter.compact(summary.indexJSON)
+        return try #require(SessionSummary(indexJSON: try JSONParser.parse(text), path: path))
+    }
+
+    @Test("a summary round-trips through its index encoding, every field exactly")
+    func codingRoundTrip() throws {
+        let summary = Self.fullSummary()
+        let decoded = try Self.roundTrip(summary, path: "/store/x.jsonl")
+        #expect(decoded == summary)
+        #expect(decoded.session == summary.session)
+        #expect(decoded.recordedCost.description == "12345678901234567890.123456789012345678")
+        #expect(decoded.recordedCostByModel == summary.recordedCostByModel)
+        #expect(decoded.usage == summary.usage && decoded.modelTotals == summary.modelTotals)
+        #expect(decoded.end == summary.end && decoded.declared == summary.declared)
+        #expect(decoded.problems == summary.problems)
+        #expect(JSONWriter.compact(decoded.indexJSON) == JSONWriter.compact(summary.indexJSON))
+    }
+
+    @Test("the minimal summary round-trips too (no end, no declared, nothing counted)")
+    func codingMinimal() throws {
+        let session = Session(id: .random(), initTimestamp: Timestamp(microseconds: 0), tags: [], hostEnv: .null,
+                              command: [])
+        let summary = SessionSummary(session: session)
+        #expect(try Self.roundTrip(summary, path: "p") == summary)
+    }
+
+    @Test("problems name the log they are decoded for, not the one they were encoded from")
+    func problemsTakeThePath() throws {
+        let decoded = try Self.roundTrip(Self.fullSummary(), path: "/moved/x.jsonl")
+        #expect(decoded.problems.map(\.path) == ["/moved/x.jsonl"])
+        #expect(decoded.problems.map(\.line) == [3])
+    }
+
+    @Test("a malformed encoding is refused, not read half", arguments: [
+        "recorded_cost", "counts", "session", "usage", "end", "declared", "problems",
+    ])
+    func codingRefusesDamage(key: String) throws {
+        guard case let .object(pairs) = Self.fullSummary().indexJSON else { throw CancellationError() }
+        let damaged = JSONValue.object(pairs.map { $0.0 == key ? ($0.0, .object([("x", .string("y"))])) : $0 })
+        #expect(SessionSummary(indexJSON: damaged, path: "p") == nil)
+        let missing = JSONValue.object(pairs.filter { $0.0 != key })
+        #expect(SessionSummary(indexJSON: missing, path: "p") == nil)
+    }
+
+    @Test("session ids are checked as UUID(uuidString:) checks them, without it", arguments: [
+        "6f2d373c-b66e-4f7b-b180-0f8161a71123", "6F2D373C-B66E-4F7B-B180-0F8161A71123",
+        "6f2d373c-b66e-4f7b-b180-0f8161a7112", "6f2d373c-b66e-4f7b-b180-0f8161a711234",
+        "6f2d373cxb66e-4f7b-b180-0f8161a71123", "6f2d373c-b66e-4f7b-b180-0f8161a7112g",
+        "index.jsonl", "", "6f2d373c-b66e-4f7b-b180-0f8161a7112é", "6f2d373c0b66e04f7b0b18000f8161a71123",
+    ])
+    func sessionIDs(text: String) {
+        #expect(SessionID(text)?.value == UUID(uuidString: text)?.uuidString.lowercased())
+    }
+
+    // MARK: - The index
+
+    static func store() -> LocalStore { LocalStore(home: StoreTests.folder()) }
+
+    @discardableResult
+    static func record(_ store: LocalStore, start: Int64, tags: [String] = [],
+                       ended: Bool = true) throws -> SessionID {
+        let id = SessionID.random()
+        let at = Timestamp(microseconds: start)
+        var records: [StoreRecord] = [
+            .start(Session(id: id, initTimestamp: at, tags: tags, hostEnv: .null, command: ["true"])),
+            .event(.stdout("hi", from: at, to: at, session: id)),
+            .event(Event(type: .llms, initTimestamp: at, endTimestamp: at, sessionID: id, fields: [
+                ("model", .string("gpt-4o")), ("prompt_tokens", .int(10)), ("cost", .number("0.0012345678")),
+            ])),
+        ]
+        if ended { records.append(.end(.init(timestamp: at.adding(microseconds: 5), state: .success, reason: "ok"))) }
+        try store.open(id).append(records)
+        return id
+    }
+
+    /// The summaries straight from the logs, newest first, as the store gave them
+    /// before it had an index.
+    static func folded(_ store: LocalStore) throws -> [SessionSummary] {
+        try store.sessionIDs().compactMap { try? SessionLog.summary(path: store.path(of: $0)) }
+            .sorted { $0.session.initTimestamp > $1.session.initTimestamp }
+    }
+
+    static func indexLines(_ store: LocalStore) -> [String] {
+        (Descriptors.readSmallFile(SessionIndex(store: store).path) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    @Test("summaries are the logs' folds, built into an index, then read back from it")
+    func buildThenHit() throws {
+        let store = Self.store()
+        for start in 1...5 { try Self.record(store, start: Int64(start) * 1_000_000) }
+        let expected = try Self.folded(store)
+        #expect(!FileManager.default.fileExists(atPath: SessionIndex(store: store).path))
+        #expect(try store.summaries() == expected)
+        let lines = Self.indexLines(store)
+        #expect(lines.count == 6 && lines.first == "{\"agentops_session_index\":1}")
+        #expect(try store.summaries() == expected)
+        #expect(Self.indexLines(store) == lines)
+        // Served from the index, not the logs: an entry changed under an unchanged key
+        // is what comes back.
+        let path = SessionIndex(store: store).path
+        let text = try #require(Descriptors.readSmallFile(path))
+        try text.replacingOccurrences(of: "\"command\":[\"true\"]", with: "\"command\":[\"cached\"]")
+            .write(toFile: path, atomically: false, encoding: .utf8)
+        #expect(try store.summaries().map(\.session.command) == Array(repeating: ["cached"], count: 5))
+    }
+
+    @Test("an entry is used only while the log is unchanged: an append is folded again")
+    func appendMisses() throws {
+        let store = Self.store()
+        let id = try Self.record(store, start: 1_000_000, ended: false)
+        try Self.record(store, start: 2_000_000)
+        _ = try store.summaries()
+        try store.open(id).append(.tagsAdded(["later"]))
+        #expect(try store.summaries() == Self.folded(store))
+        #expect(try store.summaries().first { $0.session.id == id }?.session.tags == ["later"])
+        // The new entry was appended; the old one is stale, not yet rewritten.
+        #expect(Self.indexLines(store).count == 4)
+        try store.open(id).append(.end(.init(timestamp: .now(), state: .fail, reason: "x")))
+        #expect(try store.summaries().first { $0.session.id == id }?.end?.state == .fail)
+    }
+
+    @Test("a log rewritten or replaced at the same size and mtime is folded again (ctime, inode)",
+          arguments: [false, true])
+    func rewrittenLogMisses(replaced: Bool) throws {
+        let store = Self.store()
+        let id = try Self.record(store, start: 1_000_000, tags: ["aaaa"])
+        _ = try store.summaries()
+        let path = store.path(of: id)
+        var info = stat()
+        #expect(stat(path, &info) == 0)
+        let text = try #require(Descriptors.readSmallFile(path)).replacingOccurrences(of: "aaaa", with: "bbbb")
+        // Past the file system clock's tick, which is all ctime can tell apart.
+        usleep(50_000)
+        let target = replaced ? path + ".new" : path
+        let fd = open(target, O_WRONLY | O_CREAT, 0o600)
+        #expect(Descriptors.writeAll(Array(text.utf8), to: fd) == Int(info.st_size))
+        close(fd)
+        var times = [info.st_atim, info.st_mtim]
+        #expect(utimensat(AT_FDCWD, target, &times, 0) == 0)
+        if replaced { #expect(rename(target, path) == 0) }
+        var now = stat()
+        #expect(stat(path, &now) == 0 && now.st_size == info.st_size && now.st_mtim.tv_nsec == info.st_mtim.tv_nsec)
+        #expect(try store.summaries().first?.session.tags == ["bbbb"])
+    }
+
+    @Test("a missing, corrupt, truncated or other-version index is rebuilt", arguments: [
+        nil, "", "garbage\n", "{\"agentops_session_index\":0}\n", "{\"agentops_session_index\":1}\n{\"id\":\"",
+    ] as [String?])
+    func corruptIndexRebuilt(content: String?) throws {
+        let store = Self.store()
+        for start in 1...3 { try Self.record(store, start: Int64(start)) }
+        let expected = try Self.folded(store)
+        _ = try store.summaries()
+        let path = SessionIndex(store: store).path
+        unlink(path)
+        if let content { try content.write(toFile: path, atomically: false, encoding: .utf8) }
+        #expect(try store.summaries() == expected)
+        let lines = Self.indexLines(store)
+        #expect(lines.first == "{\"agentops_session_index\":1}" && lines.count == 4)
+        #expect(try store.summaries() == expected)
+    }
+
+    @Test("damaged entries are misses, folded again, never wrong summaries")
+    func damagedEntryMisses() throws {
+        let store = Self.store()
+        let id = try Self.record(store, start: 1_000_000)
+        try Self.record(store, start: 2_000_000)
+        let expected = try Self.folded(store)
+        _ = try store.summaries()
+        let path = SessionIndex(store: store).path
+        let text = try #require(Descriptors.readSmallFile(path))
+        // A summary that no longer decodes, under a key that still matches.
+        let damaged = text.replacingOccurrences(of: "\"completion_tokens\":0", with: "\"completion_tokens\":\"x\"")
+        #expect(damaged != text)
+        try damaged.write(toFile: path, atomically: false, encoding: .utf8)
+        #expect(try store.summaries() == expected)
+        #expect(try store.summaries().contains { $0.session.id == id })
+    }
+
+    @Test("deleted sessions are left out at once, and their entries dropped at the next rewrite")
+    func deletedSessionDropped() throws {
+        let store = Self.store()
+        let ids = try (1...4).map { try Self.record(store, start: Int64($0)) }
+        _ = try store.summaries()
+        store.remove([ids[0]])
+        #expect(try store.summaries().map(\.session.id).contains(ids[0]) == false)
+        #expect(try store.summaries() == Self.folded(store))
+        // One stale line is within the slack; with none allowed, the index is rewritten.
+        #expect(Self.indexLines(store).contains { $0.contains(ids[0].value) })
+        _ = try SessionIndex(store: store, slack: 0).summaries()
+        let lines = Self.indexLines(store)
+        #expect(lines.count == 4 && !lines.contains { $0.contains(ids[0].value) })
+        #expect(try store.summaries() == Self.folded(store))
+    }
+
+    @Test("many stale lines (a session appended to again and again) make the index rewritten")
+    func staleLinesCompacted() throws {
+        let store = Self.store()
+        let id = try Self.record(store, start: 1, ended: false)
+        for round in 0..<80 {
+            try store.open(id).append(.tagsAdded(["t\(round)"]))
+            _ = try store.summaries()
+        }
+        #expect(Self.indexLines(store).count < 70)
+        #expect(try store.summaries() == Self.folded(store))
+    }
+
+    @Test("a log without a start record is remembered as holding no session, and is never listed")
+    func noStartRecord() throws {
+        let store = Self.store()
+        try store.prepare()
+        let id = SessionID.random()
+        try "\n".write(toFile: store.path(of: id), atomically: false, encoding: .utf8)
+        try Self.record(store, start: 1)
+        #expect(try store.summaries().count == 1)
+        #expect(Self.indexLines(store).contains { $0.contains(id.value) && $0.hasSuffix("\"summary\":null}") })
+        #expect(try store.summaries().count == 1)
+    }
+
+    @Test("an index that cannot be written never fails a read")
+    func unwritableIndex() throws {
+        let store = Self.store()
+        try Self.record(store, start: 1)
+        let path = SessionIndex(store: store).path
+        #expect(mkdir(path, 0o700) == 0)
+        #expect(try store.summaries() == Self.folded(store))
+        let other = Self.store()
+        try Self.record(other, start: 1)
+        // A home others may write to is refused by readers as by writers (issue 12), so
+        // no index is written into it either.
+        #expect(chmod(other.home, 0o770) == 0)
+        #expect(throws: StoreError.self) { try other.summaries() }
+        #expect(!FileManager.default.fileExists(atPath: SessionIndex(store: other).path))
+    }
+
+    @Test("the index and its lock are not sessions, and prune leaves them")
+    func notASession() throws {
+        let store = Self.store()
+        let ids = try (1...3).map { try Self.record(store, start: Int64($0)) }
+        _ = try store.summaries()
+        #expect(Set(try store.sessionIDs()) == Set(ids))
+        #expect(try store.prune(olderThan: nil, keep: 0).count == 3)
+        #expect(try store.summaries().isEmpty)
+        #expect(FileManager.default.fileExists(atPath: SessionIndex(store: store).path))
+        #expect(FileManager.default.fileExists(atPath: SessionIndex(store: store).lockPath))
+    }
+}
