@@ -76,4 +76,10 @@ public struct ArgumentCursor {
         }
         arguments.replaceSubrange(index...index, with: parts)
     }
+
+    /// The error for the current argument, which nothing took: an unknown option, or
+    /// an argument where none was expected.
+    public var notTaken: UsageError {
+        current.hasPrefix("-") ? .unknownOption(current) : .unexpectedArgument(current)
+    }
 }

@@ -44,8 +44,7 @@ enum PruneCommand {
                 print(usage)
                 return AgentOpsCommand.Status.ok
             } else {
-                throw cursor.current.hasPrefix("-") ? UsageError.unknownOption(cursor.current)
-                    : UsageError.unexpectedArgument(cursor.current)
+                throw cursor.notTaken
             }
         }
         guard olderThan != nil || keep != nil else { throw UsageError.missingValue(option: "--older-than or --keep") }

@@ -64,8 +64,7 @@ enum SessionsCommand {
                 print(usage)
                 return AgentOpsCommand.Status.ok
             } else {
-                throw cursor.current.hasPrefix("-") ? UsageError.unknownOption(cursor.current)
-                    : UsageError.unexpectedArgument(cursor.current)
+                throw cursor.notTaken
             }
         }
         let wantedTags = Tags.normalized(tags)
