@@ -10,11 +10,21 @@ let package = Package(
     products: [
         .executable(name: "agentops-run", targets: ["agentops-run"]),
         .executable(name: "agentops", targets: ["agentops"]),
+        .executable(name: "agentops-run-exec", targets: ["agentops-run-exec"]),
         .library(name: "AgentOpsKit", targets: ["AgentOpsKit"]),
     ],
     dependencies: [],
     targets: [
-        .target(name: "AgentOpsKit"),
+        // The exec helper, run between Foundation's spawn and the command's exec: Glibc
+        // and Swift's core library only, so that exec'ing it costs little (issue 18).
+        .target(name: "AgentOpsExec"),
+        .executableTarget(
+            name: "agentops-run-exec", dependencies: ["AgentOpsExec"],
+            // Linked fully static: no dynamic loader and no libstdc++.so to relocate, so
+            // its exec costs about as much as /bin/true's (scripts/bench-startup).
+            linkerSettings: [.unsafeFlags(["-static-executable"], .when(platforms: [.linux]))]
+        ),
+        .target(name: "AgentOpsKit", dependencies: ["AgentOpsExec"]),
         // The AgentOps API client. Kept out of AgentOpsKit because linking
         // FoundationNetworking (libcurl) doubles a static binary's start-up, and
         // agentops-run must start fast; only the agentops tool links it.
@@ -35,7 +45,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["AgentOpsKit"],
+            dependencies: ["AgentOpsKit", "AgentOpsExec"],
             // Scripts the tests run as children, read from the source tree.
             exclude: ["Fixtures"]
         ),

@@ -1,11 +1,12 @@
 import AgentOpsKit
 
-// The hidden exec-helper mode becomes the command here, before anything else runs.
-ExecHelper.runIfRequested(CommandLine.arguments)
+// The hidden exec-helper mode (when agentops-run-exec is missing) becomes the command
+// here, before anything else runs.
+ExecHelperLocation.runIfRequested(CommandLine.arguments)
 // Before any thread or descriptor of our own exists: the child must inherit exactly
 // this signal state and these descriptors.
 StartupSignals.capture()
 StartupDescriptors.capture()
-ExecHelper.enable()
+ExecHelperLocation.enable()
 RunCommand.main(arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessEnvironment.current)
     .terminate()

@@ -22,7 +22,7 @@ struct InstallTests {
         let result = Harness.run("/bin/sh", [Self.root + "/scripts/install"], environment: env)
         #expect(result.code == 0, "\(result.err)")
         #expect(result.out.contains("installed agentops-run and agentops in \(prefix)/bin"))
-        for (path, mode) in [("bin/agentops-run", 0o755), ("bin/agentops", 0o755),
+        for (path, mode) in [("bin/agentops-run", 0o755), ("bin/agentops-run-exec", 0o755), ("bin/agentops", 0o755),
                              ("share/man/man1/agentops-run.1", 0o644), ("share/man/man1/agentops.1", 0o644)] {
             var info = stat()
             #expect(stat(prefix + "/" + path, &info) == 0, "\(path) missing")

@@ -9,6 +9,8 @@ final class SessionRun: Sendable {
     let store: LocalStore
     let console: Console
     let recorder: Recorder
+    /// The log as the recorder appends to it (nil when the store could not be opened).
+    private let sink: SummarizingSink?
     let redactor: Redactor
     let prices: PriceTable
 
@@ -20,13 +22,14 @@ final class SessionRun: Sendable {
         self.store = store
         self.console = console
         self.redactor = redactor
-        var log: SessionLog?
+        var sink: SummarizingSink?
         do {
-            log = try store.open(sessionID)
+            sink = SummarizingSink(log: try store.open(sessionID))
         } catch {
             console.warning("the session will not be recorded locally: \(error)")
         }
-        recorder = Recorder(sessionID: sessionID, sink: log, redactor: redactor,
+        self.sink = sink
+        recorder = Recorder(sessionID: sessionID, sink: sink, redactor: redactor,
                             warn: { [console] in console.warning($0) })
     }
 
@@ -58,7 +61,8 @@ final class SessionRun: Sendable {
             let declared = needsDeclared ? (try? SessionLog.summary(path: store.path(of: sessionID)))?.declared : nil
             return Ending(state: EndReason.combine(declared: declared, with: (state, reason)).0)
         }
-        let stored = try? SessionLog.summary(path: store.path(of: sessionID))
+        // No read-back when this run wrote the whole log itself (`SummarizingSink`).
+        let stored = sink?.ownSummary ?? (try? SessionLog.summary(path: store.path(of: sessionID)))
         var summary = stored ?? SessionSummary(session: Session(id: sessionID, initTimestamp: start, tags: [],
                                                                 hostEnv: .null, command: []))
         // The log could not be read back: count what this run recorded instead.

@@ -62,14 +62,22 @@ public enum HostEnvironment {
 
     /// Distinct (physical id, core id) pairs; nil when the kernel does not report them
     /// (some virtual machines and architectures).
+    ///
+    /// Read byte by byte, building strings only for the two keys wanted: `/proc/cpuinfo`
+    /// has a few kilobytes per core, and splitting it into trimmed `String`s took half of
+    /// agentops-run's start-up instructions (callgrind, issue 18).
     static func physicalCores(cpuinfo: String) -> Int? {
         var cores = Set<String>()
         var physical = ""
-        for line in cpuinfo.split(separator: "\n") {
-            let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingSpaces() }
-            guard parts.count == 2 else { continue }
-            if parts[0] == "physical id" { physical = parts[1] }
-            if parts[0] == "core id" { cores.insert(physical + "/" + parts[1]) }
+        for line in cpuinfo.utf8.split(separator: UInt8(ascii: "\n")) {
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
+            let key = line[..<colon].trimmingBlanks()
+            if key.elementsEqual("physical id".utf8) {
+                physical = String(decoding: line[line.index(after: colon)...].trimmingBlanks(), as: UTF8.self)
+            } else if key.elementsEqual("core id".utf8) {
+                cores.insert(physical + "/" + String(decoding: line[line.index(after: colon)...].trimmingBlanks(),
+                                                     as: UTF8.self))
+            }
         }
         return cores.isEmpty ? nil : cores.count
     }
@@ -77,7 +85,7 @@ public enum HostEnvironment {
     static func ramSection() -> JSONValue {
         let info = parseMeminfo(Descriptors.readSmallFile("/proc/meminfo") ?? "")
         guard let total = info["MemTotal"] else { return .object([]) }
-        let available = info["MemAvailable"] ?? info["MemFree"] ?? 0
+        let available = min(info["MemAvailable"] ?? info["MemFree"] ?? 0, total)
         let used = total - available
         return .object([
             ("Total", .string(gigabytes(total))),
@@ -87,15 +95,19 @@ public enum HostEnvironment {
         ])
     }
 
-    /// `/proc/meminfo` values in bytes, by field name.
+    /// The `/proc/meminfo` fields the RAM section uses, in bytes, by field name (a
+    /// value that would not fit in 64 bits is left out).
     static func parseMeminfo(_ text: String) -> [String: UInt64] {
+        let wanted = ["MemTotal", "MemAvailable", "MemFree"]
         var values: [String: UInt64] = [:]
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2 else { continue }
-            let words = parts[1].split(separator: " ")
-            guard let number = words.first.flatMap({ UInt64($0) }) else { continue }
-            values[String(parts[0])] = words.count > 1 && words[1] == "kB" ? number * 1024 : number
+        for line in text.utf8.split(separator: UInt8(ascii: "\n")) {
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")),
+                  let name = wanted.first(where: { line[..<colon].elementsEqual($0.utf8) }) else { continue }
+            let words = line[line.index(after: colon)...].split(separator: UInt8(ascii: " "))
+            guard let number = words.first.flatMap({ UInt64(String(decoding: $0, as: UTF8.self)) }) else { continue }
+            let inKilobytes = words.count > 1 && words[1].elementsEqual("kB".utf8)
+            let (bytes, overflow) = number.multipliedReportingOverflow(by: inKilobytes ? 1024 : 1)
+            if !overflow { values[name] = bytes }
         }
         return values
     }
@@ -104,9 +116,15 @@ public enum HostEnvironment {
         var stats = statvfs()
         guard statvfs(path, &stats) == 0 else { return .object([]) }
         let block = UInt64(stats.f_frsize)
-        let total = UInt64(stats.f_blocks) * block
-        let free = UInt64(stats.f_bavail) * block
-        let used = total - UInt64(stats.f_bfree) * block
+        // Checked and clamped: the numbers come from the file system (a FUSE one may say
+        // anything).
+        let blocks = UInt64(stats.f_blocks).multipliedReportingOverflow(by: block)
+        let available = UInt64(stats.f_bavail).multipliedReportingOverflow(by: block)
+        let unused = UInt64(stats.f_bfree).multipliedReportingOverflow(by: block)
+        guard !blocks.overflow, !available.overflow, !unused.overflow else { return .object([]) }
+        let total = blocks.partialValue
+        let used = total - min(unused.partialValue, total)
+        let free = min(available.partialValue, total - used)
         let mount = mountPoint(of: path, mounts: Descriptors.readSmallFile("/proc/self/mounts") ?? "")
         return .object([
             (mount.device, .object([
@@ -120,18 +138,21 @@ public enum HostEnvironment {
     }
 
     /// The mount (device and mount point) holding `path`: the longest mount point
-    /// that is a prefix of it.
+    /// that is a prefix of it. Fields are split as bytes (a container has hundreds of
+    /// mounts; splitting `String`s by `Character` cost a millisecond).
     static func mountPoint(of path: String, mounts: String) -> (device: String, point: String) {
         var best = (device: "unknown", point: "/")
         var bestLength = -1
-        for line in mounts.split(separator: "\n") {
-            let fields = line.split(separator: " ")
+        for line in mounts.utf8.split(separator: UInt8(ascii: "\n")) {
+            let fields = line.split(separator: UInt8(ascii: " "), maxSplits: 2)
             guard fields.count >= 2 else { continue }
-            let point = String(fields[1]).replacingOctalEscapes()
+            let point = String(decoding: fields[1], as: UTF8.self).replacingOctalEscapes()
+            let length = point.utf8.count
+            guard length >= bestLength else { continue }
             let matches = path == point || point == "/" || path.hasPrefix(point.hasSuffix("/") ? point : point + "/")
-            if matches, point.count >= bestLength {
-                best = (String(fields[0]), point)
-                bestLength = point.count
+            if matches {
+                best = (String(decoding: fields[0], as: UTF8.self), point)
+                bestLength = length
             }
         }
         return best
@@ -139,20 +160,42 @@ public enum HostEnvironment {
 
     /// Bytes as GiB with two decimals and `" GB"`, as the SDK prints them.
     static func gigabytes(_ bytes: UInt64) -> String {
-        let hundredths = (bytes * 100 + (1 << 29)) >> 30
+        // In two steps, so that no byte count can overflow.
+        let hundredths = (bytes >> 30) * 100 + (((bytes & ((1 << 30) - 1)) * 100 + (1 << 29)) >> 30)
         return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100) GB"
     }
 
     static func percentage(_ part: UInt64, of whole: UInt64) -> String {
         guard whole > 0 else { return "0.0%" }
+        // Scaled down first when ×1000 would overflow; a percentage needs no more bits.
+        let shift = max(0, 10 - whole.leadingZeroBitCount)
+        let (part, whole) = (min(part, whole) >> shift, max(whole >> shift, 1))
         let tenths = (part * 1000 + whole / 2) / whole
         return "\(tenths / 10).\(tenths % 10)%"
     }
 }
 
 extension StringProtocol {
+    /// Without leading and trailing spaces and tabs.
     func trimmingSpaces() -> String {
-        String(drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
+        guard let first = firstIndex(where: { $0 != " " && $0 != "\t" }),
+              let last = lastIndex(where: { $0 != " " && $0 != "\t" }) else { return "" }
+        return String(self[first...last])
+    }
+}
+
+extension Collection where Element == UInt8 {
+    /// Without leading and trailing spaces and tabs (bytes of a `/proc` file).
+    func trimmingBlanks() -> SubSequence {
+        let blank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        let start = firstIndex(where: { !blank($0) }) ?? endIndex
+        var end = start
+        var index = start
+        while index != endIndex {
+            if !blank(self[index]) { end = self.index(after: index) }
+            index = self.index(after: index)
+        }
+        return self[start..<end]
     }
 }
 

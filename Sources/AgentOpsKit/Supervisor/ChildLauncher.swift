@@ -1,3 +1,4 @@
+import AgentOpsExec
 import Foundation
 import Glibc
 
@@ -10,7 +11,7 @@ public enum ChildLauncher {
     /// Launches `executable` with `arguments` (argv[1…]) and `environment`, stdin,
     /// stdout and stderr on the given descriptors, the working directory inherited.
     ///
-    /// Through the `ExecHelper` (when enabled) the command gets exactly descriptors
+    /// Through the `ExecHelper` (when `ExecHelperLocation` is enabled) the command gets exactly descriptors
     /// 0–2 and `inherited` under their own numbers, nothing of Foundation's, and with
     /// `controllingTerminal` a new session whose controlling terminal is `stdin`.
     /// Without it (tests of this type alone) Foundation's own spawn is all there is.
@@ -31,7 +32,7 @@ public enum ChildLauncher {
         let process = Process()
         process.environment = environment
         process.terminationHandler = terminationHandler
-        guard let helper = ExecHelper.path else {
+        guard let helper = ExecHelperLocation.launchPrefix, let helperPath = helper.first else {
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
             if stdin != 0 { process.standardInput = FileHandle(fileDescriptor: stdin, closeOnDealloc: false) }
@@ -45,19 +46,21 @@ public enum ChildLauncher {
             throw .cannotPrepare(what: "a socket for the exec helper", reason: errnoText())
         }
         defer { close(pair[0]) }
-        process.executableURL = URL(fileURLWithPath: helper)
-        process.arguments = [ExecHelper.flag, "--", executable] + arguments
+        process.executableURL = URL(fileURLWithPath: helperPath)
+        process.arguments = helper.dropFirst() + [executable] + arguments
         process.standardInput = FileHandle(fileDescriptor: pair[1], closeOnDealloc: false)
+        var fileLimit: rlim_t?
         do {
-            try run(process, executable: executable)
+            try run(process, executable: executable, lowerFileLimit: { fileLimit = SpawnFileLimit.lower() },
+                    restoreFileLimit: { if let fileLimit { SpawnFileLimit.restore(fileLimit) } })
         } catch {
             close(pair[1])
             throw error
         }
         close(pair[1])
-        let targets: [Int32] = [0, 1, 2] + inherited
-        let flags = controllingTerminal ? ExecHelper.controllingTerminalFlag : 0
-        guard DescriptorPassing.send([stdin, stdout, stderr] + inherited, payload: [flags] + targets, over: pair[0]) else {
+        let payload = ExecHelper.payload(controllingTerminal: controllingTerminal, fileLimit: fileLimit,
+                                         targets: [0, 1, 2] + inherited)
+        guard DescriptorPassing.send([stdin, stdout, stderr] + inherited, payload: payload, over: pair[0]) else {
             kill(process.processIdentifier, SIGKILL)
             throw .cannotPrepare(what: "the exec helper's descriptors", reason: errnoText())
         }
@@ -69,10 +72,14 @@ public enum ChildLauncher {
         return process
     }
 
-    private static func run(_ process: Process, executable: String) throws(LaunchError) {
-
+    /// `process.run()` with the start-up signal mask; `lowerFileLimit` and
+    /// `restoreFileLimit` run around it under the same lock (`SpawnFileLimit`).
+    private static func run(_ process: Process, executable: String, lowerFileLimit: () -> Void = {},
+                            restoreFileLimit: () -> Void = {}) throws(LaunchError) {
         lock.lock()
         defer { lock.unlock() }
+        lowerFileLimit()
+        defer { restoreFileLimit() }
         var startupMask = StartupSignals.mask
         var callerMask = sigset_t()
         pthread_sigmask(SIG_SETMASK, &startupMask, &callerMask)

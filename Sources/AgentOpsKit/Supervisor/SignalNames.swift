@@ -1,3 +1,4 @@
+import AgentOpsExec
 import Glibc
 
 /// Signal names and numbers for Linux, for reasons, messages and options.

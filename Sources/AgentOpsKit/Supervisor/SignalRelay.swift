@@ -1,3 +1,4 @@
+import AgentOpsExec
 import Foundation
 import Glibc
 

@@ -1,3 +1,4 @@
+import AgentOpsExec
 import Glibc
 
 /// The descriptors above 2 agentops-run was started with, captured before it opens

@@ -8,16 +8,20 @@ import Glibc
 /// group would be orphaned (its parent, agentops-run, is in another session), and the
 /// kernel discards Ctrl-Z's SIGTSTP for orphaned groups: nothing could be suspended.
 /// With the helper as its parent in the same session the command's group is a normal
-/// job: it is spawned in a group of its own, made the terminal's foreground group
-/// (glibc's `posix_spawn_file_actions_addtcsetpgrp_np`, so it never reads the terminal
-/// from the background), and the helper then works like tini: every forwarded
-/// signal, received with `sigwaitinfo`, goes on to the command's group once; when the
-/// command stops, the helper stops itself (so agentops-run sees the stop and
+/// job: it is started in a group of its own and made the terminal's foreground group
+/// before it execs, by the child and by the helper alike as a shell does (so it never
+/// reads the terminal from the background), and the helper then works like tini: every
+/// forwarded signal, received with `sigwaitinfo`, goes on to the command's group once;
+/// when the command stops, the helper stops itself (so agentops-run sees the stop and
 /// follows); when continued, it continues the command; when the command ends, the
 /// helper ends the same way (its exit status, or death by the same signal).
+///
+/// `fork`, not `posix_spawn`: the helper is one thread, so forking it is safe, and the
+/// child's steps need no glibc extension (`posix_spawn_file_actions_addtcsetpgrp_np`,
+/// which a statically linked helper could not look up).
 enum SessionLeader {
-    /// Spawns `command` (the resolved path first) and supervises it to the end; returns
-    /// only the spawn's error code when it could not start.
+    /// Starts `command` (the resolved path first) and supervises it to the end; returns
+    /// only the exec's error code when it could not start.
     /// `status` is the exec helper's report socket: closed once the command runs.
     static func run(_ command: [String], status: Int32) -> Int32 {
         var waited = sigset_t()
@@ -25,37 +29,52 @@ enum SessionLeader {
         for signal in SignalTable.forwarded + [SIGCHLD] { sigaddset(&waited, signal) }
         var original = sigset_t()
         sigprocmask(SIG_BLOCK, &waited, &original)
+        var ttou = sigset_t()
+        sigemptyset(&ttou)
+        sigaddset(&ttou, SIGTTOU)
 
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        posix_spawnattr_setsigmask(&attributes, &original)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK))
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        if let addForeground = addTerminalForeground { _ = addForeground(&actions, 0) }
+        // Everything the child uses is made before the fork: after it, the child only
+        // makes system calls.
         let argv = command.map { strdup($0) } + [nil]
-        var pid: pid_t = 0
-        let error = posix_spawn(&pid, command[0], &actions, &attributes, argv, environ)
-        if error != 0 {
+        var report: [Int32] = [-1, -1]
+        // Close-on-exec at once (pipe2 is not in Swift's Glibc; this process has no other
+        // thread to race with).
+        guard pipe(&report) == 0 else { return errno }
+        for fd in report { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        let pid = fork()
+        if pid < 0 { return errno }
+        if pid == 0 {
+            setpgid(0, 0)
+            // SIGTTOU blocked: the child is not in the foreground yet when it asks.
+            sigprocmask(SIG_BLOCK, &ttou, nil)
+            _ = tcsetpgrp(0, getpid())
             sigprocmask(SIG_SETMASK, &original, nil)
-            return error
+            execv(argv[0]!, argv)
+            var code = errno
+            _ = write(report[1], &code, 4)
+            _exit(127)
+        }
+        close(report[1])
+        // The same two steps from this side, so neither order can leave the command
+        // in the background.
+        setpgid(pid, pid)
+        var mask = sigset_t()
+        sigprocmask(SIG_BLOCK, &ttou, &mask)
+        _ = tcsetpgrp(0, pid)
+        sigprocmask(SIG_SETMASK, &mask, nil)
+        // End of file: the exec happened (the pipe is close-on-exec).
+        var code: Int32 = 0
+        let n = retryingEINTR { read(report[0], &code, 4) }
+        close(report[0])
+        if n == 4 {
+            var reaped: Int32 = 0
+            _ = waitpid(pid, &reaped, 0)
+            sigprocmask(SIG_SETMASK, &original, nil)
+            return code
         }
         close(status)
-        // Without the glibc 2.35 action, at least right after: SIGTTOU blocked, since
-        // the helper is not in the foreground group any more.
-        TerminalPlatform.withSignalBlocked(SIGTTOU) { _ = tcsetpgrp(0, pid) }
         supervise(pid, waited: waited)
     }
-
-    /// `posix_spawn_file_actions_addtcsetpgrp_np` (glibc ≥ 2.35), which Swift's Glibc
-    /// module does not import: looked up at run time.
-    private static let addTerminalForeground: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>,
-                                                               Int32) -> Int32)? = {
-        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addtcsetpgrp_np") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>,
-                                                          Int32) -> Int32).self)
-    }()
 
     private static func supervise(_ pid: pid_t, waited: sigset_t) -> Never {
         var waited = waited

@@ -4,14 +4,14 @@ import Glibc
 ///
 /// The exec helper needs this: Foundation's spawn closes every descriptor above 2 in
 /// the child, so the ones the command must inherit travel this way instead.
-enum DescriptorPassing {
+public enum DescriptorPassing {
     /// `cmsghdr` is 16 bytes on 64-bit Linux; its data follows, 8-byte aligned.
     private static let headerSize = MemoryLayout<cmsghdr>.size
 
     private static func space(for count: Int) -> Int { headerSize + (count * 4 + 7) / 8 * 8 }
 
     /// Sends `payload` with `fds` attached in one message; false when it failed.
-    static func send(_ fds: [Int32], payload: [Int32], over socket: Int32) -> Bool {
+    public static func send(_ fds: [Int32], payload: [Int32], over socket: Int32) -> Bool {
         var payload = payload
         var control = [UInt8](repeating: 0, count: space(for: fds.count))
         return payload.withUnsafeMutableBytes { payloadBytes in
@@ -30,7 +30,7 @@ enum DescriptorPassing {
                     message.msg_iovlen = 1
                     message.msg_control = controlBytes.baseAddress
                     message.msg_controllen = controlBytes.count
-                    return Descriptors.retryingEINTR { sendmsg(socket, &message, 0) } == payloadBytes.count
+                    return retryingEINTR { sendmsg(socket, &message, 0) } == payloadBytes.count
                 }
             }
         }
@@ -54,7 +54,7 @@ enum DescriptorPassing {
                     message.msg_controllen = controlBytes.count
                     // MSG_CMSG_CLOEXEC: none of them may reach the command under its
                     // received number, only as the number it is moved to.
-                    let n = Descriptors.retryingEINTR { recvmsg(socket, &message, Int32(MSG_CMSG_CLOEXEC)) }
+                    let n = retryingEINTR { recvmsg(socket, &message, Int32(MSG_CMSG_CLOEXEC)) }
                     guard n > 0 else { return }
                     payloadCount = n / 4
                     guard message.msg_controllen >= headerSize else { return }

@@ -1,9 +1,9 @@
 import Glibc
 
 /// The descriptors a process has open, read from `/proc/self/fd`.
-enum OpenDescriptors {
+public enum OpenDescriptors {
     /// The open descriptors ≥ `lowest`, in order (without the one used to list them).
-    static func list(from lowest: Int32 = 3) -> [Int32] {
+    public static func list(from lowest: Int32 = 3) -> [Int32] {
         guard let directory = opendir("/proc/self/fd") else { return [] }
         defer { closedir(directory) }
         let own = dirfd(directory)

@@ -1,0 +1,56 @@
+import Foundation
+import Glibc
+import Testing
+@testable import AgentOpsKit
+
+@Suite("The closing line's summary without reading the log back")
+struct SummarizingSinkTests {
+    private func records(_ id: SessionID) -> [StoreRecord] {
+        let at = Timestamp(microseconds: 1_000_000)
+        let session = Session(id: id, initTimestamp: at, tags: ["a"], hostEnv: .object([]), command: ["true"])
+        let llm = Event(type: .llms, initTimestamp: at, endTimestamp: at, sessionID: id, fields: [
+            ("model", .string("gpt-4o")), ("prompt_tokens", .int(10)), ("completion_tokens", .int(5)),
+            ("cost", .number("0.0012345678")),
+        ])
+        return [.start(session), .event(.stdout("hi", from: at, to: at, session: id)), .event(llm), .tags(["a", "b"])]
+    }
+
+    @Test("a log only this run wrote: the summary of what it appended equals the log read back")
+    func ownAppends() throws {
+        let store = LocalStore(home: StoreTests.folder())
+        let id = SessionID.random()
+        let sink = SummarizingSink(log: try store.open(id))
+        let all = records(id)
+        try sink.append(Array(all.prefix(2)))
+        try sink.append(Array(all.dropFirst(2)))
+        let own = try #require(sink.ownSummary)
+        #expect(own == (try SessionLog.summary(path: store.path(of: id))))
+        #expect(own.count(.llms) == 1 && own.count(.actions) == 1 && own.session.tags == ["a", "b"])
+    }
+
+    @Test("another writer's append, before or after this run's last one, means reading the log back")
+    func othersAppend() throws {
+        let store = LocalStore(home: StoreTests.folder())
+        for otherGoesLast in [false, true] {
+            let id = SessionID.random()
+            let sink = SummarizingSink(log: try store.open(id))
+            let all = records(id)
+            try sink.append([all[0]])
+            if !otherGoesLast { try store.open(id).append([all[1]]) }
+            try sink.append([all[2]])
+            if otherGoesLast { try store.open(id).append([all[1]]) }
+            #expect(sink.ownSummary == nil)
+        }
+    }
+
+    @Test("a log that held records before this run opened it is read back")
+    func existingLog() throws {
+        let store = LocalStore(home: StoreTests.folder())
+        let id = SessionID.random()
+        let all = records(id)
+        try store.open(id).append([all[0]])
+        let sink = SummarizingSink(log: try store.open(id))
+        try sink.append([all[1]])
+        #expect(sink.ownSummary == nil)
+    }
+}
