@@ -56,6 +56,16 @@ struct InteractiveTerminalTests {
         #expect(piped["modes_restored"] == .bool(true))
     }
 
+    @Test("the small exec helper leads the command's session, and the command reads the terminal at once")
+    func helperLeadsSession() throws {
+        let home = Harness.temporaryFolder()
+        // comm is cut to 15 bytes. A read before the helper made the command's group the
+        // foreground one would stop it (SIGTTIN) and the wait for "got" would time out.
+        let result = try interactive(["sh", "-c", "cat /proc/$PPID/comm; read line; echo got $line"],
+                                     steps: [.wait("agentops-run-ex"), .type("hi\r"), .wait("got hi")], home: home)
+        #expect(result["exit"]?.intValue == 0, "\(result)")
+    }
+
     @Test("getpass and read from /dev/tty get the keys typed")
     func devTty() throws {
         let home = Harness.temporaryFolder()
