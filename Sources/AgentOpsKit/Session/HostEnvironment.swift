@@ -1,9 +1,8 @@
-import Glibc
-
 /// Collects `host_env` in the shape the AgentOps SDK sends (nested objects with the
 /// SDK's human-readable keys).
 ///
-/// Everything comes from `uname`, `sysconf`, `statvfs` and a few small `/proc` files:
+/// Everything comes from `HostFacts` (`uname`, `sysconf`, `statvfs` and a few small
+/// `/proc` files, read by the platform layer; parsed here):
 /// no process is spawned and nothing blocks, so collecting costs well under a
 /// millisecond at start-up.
 public enum HostEnvironment {
@@ -33,29 +32,20 @@ public enum HostEnvironment {
     }
 
     static func osSection() -> JSONValue {
-        var names = utsname()
-        uname(&names)
-        func field<T>(_ value: inout T) -> String {
-            withUnsafeBytes(of: &value) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-        }
-        var host = [CChar](repeating: 0, count: 256)
-        gethostname(&host, host.count - 1)
-        let hostname = String(decoding: host.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let names = HostFacts.names()
         return .object([
-            ("Hostname", .string(hostname)),
-            ("OS", .string(field(&names.sysname))),
-            ("OS Version", .string(field(&names.version))),
-            ("OS Release", .string(field(&names.release))),
-            ("Machine", .string(field(&names.machine))),
+            ("Hostname", .string(names.hostname)),
+            ("OS", .string(names.system)),
+            ("OS Version", .string(names.version)),
+            ("OS Release", .string(names.release)),
+            ("Machine", .string(names.machine)),
         ])
     }
 
     static func cpuSection() -> JSONValue {
-        let total = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        let total = HostFacts.onlineProcessors
         return .object([
-            ("Physical cores", .int(physicalCores(cpuinfo: Descriptors.readSmallFile("/proc/cpuinfo") ?? "") ?? total)),
+            ("Physical cores", .int(physicalCores(cpuinfo: HostFacts.cpuInfo() ?? "") ?? total)),
             ("Total cores", .int(total)),
         ])
     }
@@ -75,10 +65,10 @@ public enum HostEnvironment {
     }
 
     static func ramSection() -> JSONValue {
-        let info = parseMeminfo(Descriptors.readSmallFile("/proc/meminfo") ?? "")
+        let info = parseMeminfo(HostFacts.memoryInfo() ?? "")
         guard let total = info["MemTotal"] else { return .object([]) }
         let available = info["MemAvailable"] ?? info["MemFree"] ?? 0
-        let used = total - available
+        let used = total >= available ? total - available : 0
         return .object([
             ("Total", .string(gigabytes(total))),
             ("Available", .string(gigabytes(available))),
@@ -95,26 +85,26 @@ public enum HostEnvironment {
             guard parts.count == 2 else { continue }
             let words = parts[1].split(separator: " ")
             guard let number = words.first.flatMap({ UInt64($0) }) else { continue }
-            values[String(parts[0])] = words.count > 1 && words[1] == "kB" ? number * 1024 : number
+            let (bytes, overflow) = number.multipliedReportingOverflow(by: 1024)
+            values[String(parts[0])] = words.count > 1 && words[1] == "kB" ? (overflow ? .max : bytes) : number
         }
         return values
     }
 
     static func diskSection(path: String) -> JSONValue {
-        var stats = statvfs()
-        guard statvfs(path, &stats) == 0 else { return .object([]) }
-        let block = UInt64(stats.f_frsize)
-        let total = UInt64(stats.f_blocks) * block
-        let free = UInt64(stats.f_bavail) * block
-        let used = total - UInt64(stats.f_bfree) * block
-        let mount = mountPoint(of: path, mounts: Descriptors.readSmallFile("/proc/self/mounts") ?? "")
+        guard let space = HostFacts.diskSpace(of: path) else { return .object([]) }
+        let total = space.total
+        let free = space.available
+        let used = total >= space.free ? total - space.free : 0
+        let usable = used.addingReportingOverflow(free)
+        let mount = mountPoint(of: path, mounts: HostFacts.mounts() ?? "")
         return .object([
             (mount.device, .object([
                 ("Mountpoint", .string(mount.point)),
                 ("Total", .string(gigabytes(total))),
                 ("Used", .string(gigabytes(used))),
                 ("Free", .string(gigabytes(free))),
-                ("Percentage", .string(percentage(used, of: used + free))),
+                ("Percentage", .string(percentage(used, of: usable.overflow ? .max : usable.partialValue))),
             ])),
         ])
     }
@@ -139,13 +129,18 @@ public enum HostEnvironment {
 
     /// Bytes as GiB with two decimals and `" GB"`, as the SDK prints them.
     static func gigabytes(_ bytes: UInt64) -> String {
-        let hundredths = (bytes * 100 + (1 << 29)) >> 30
+        // Whole hundredths of a GiB, rounded; in two steps so no size can overflow.
+        let hundredths = bytes >> 30 * 100 + ((bytes & (1 << 30 - 1)) * 100 + (1 << 29)) >> 30
         return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100) GB"
     }
 
     static func percentage(_ part: UInt64, of whole: UInt64) -> String {
         guard whole > 0 else { return "0.0%" }
-        let tenths = (part * 1000 + whole / 2) / whole
+        // Exact in integers for any real size; past 2^50 (numbers no disk has, but they
+        // come from outside) in Double, so nothing can overflow.
+        let tenths = part < 1 << 50 && whole < 1 << 50
+            ? (part * 1000 + whole / 2) / whole
+            : UInt64(min(Double(part) / Double(whole) * 1000, 1e18).rounded())
         return "\(tenths / 10).\(tenths % 10)%"
     }
 }
