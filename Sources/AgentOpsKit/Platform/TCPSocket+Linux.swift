@@ -18,6 +18,7 @@ public enum TCPSocket {
         /// No address of the host accepted a connection in time.
         case connect(host: String, port: Int, reason: String)
 
+        /// The message a user sees: the call and the system's reason.
         public var description: String {
             switch self {
             case let .socket(error): return "socket: \(error)"
