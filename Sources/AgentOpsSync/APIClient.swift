@@ -78,28 +78,26 @@ public final class APIClient: @unchecked Sendable {
         }
         if let jwt { request.setValue("Bearer \(jwt)", forHTTPHeaderField: "Authorization") }
 
-        guard let answer = BlockingExchange.perform(request, session: session, timeout: timeout) else {
-            return .retry(reason: BlockingExchange.noAnswer(within: timeout), after: nil)
-        }
-        return Self.classify(data: answer.data, response: answer.response, error: answer.error)
+        return Self.classify(BlockingExchange.answer(to: request, session: session, timeout: timeout))
     }
 
-    static func classify(data: Data?, response: URLResponse?, error: Error?) -> Outcome {
-        if let error {
-            return .retry(reason: BlockingExchange.reason(error), after: nil)
+    static func classify(_ answer: BlockingExchange.Answer) -> Outcome {
+        let http: HTTPURLResponse, data: Data
+        switch answer {
+        case let .unanswered(reason): return .retry(reason: reason, after: nil)
+        case let .http(response, body): (http, data) = (response, body)
         }
-        guard let http = response as? HTTPURLResponse else { return .retry(reason: "no HTTP answer", after: nil) }
         let status = http.statusCode
         switch status {
         case 200..<300:
-            return .ok(data ?? Data())
+            return .ok(data)
         case 401:
             return .unauthorized
         case 408, 429, 500..<600:
             let after = (http.value(forHTTPHeaderField: "Retry-After")).flatMap(Double.init)
             return .retry(reason: "HTTP \(status)", after: after)
         default:
-            let message = data.flatMap { try? JSONParser.parse($0) }?["message"]?.stringValue
+            let message = (try? JSONParser.parse(data))?["message"]?.stringValue
             return .fail(reason: "HTTP \(status)" + (message.map { ": \($0)" } ?? ""))
         }
     }

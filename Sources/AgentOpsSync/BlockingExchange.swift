@@ -25,6 +25,34 @@ enum BlockingExchange {
         return box.value
     }
 
+    /// What an exchange gave a client to classify: an HTTP answer, or why there was none.
+    enum Answer {
+        /// An HTTP status, headers and body (empty when none came).
+        case http(HTTPURLResponse, body: Data)
+        /// No HTTP answer: nothing in time, a transport error, or a reply that is not
+        /// HTTP. Every client retries these.
+        case unanswered(reason: String)
+
+        /// Sorts the completion handler's three values.
+        init(data: Data?, response: URLResponse?, error: Error?) {
+            if let error {
+                self = .unanswered(reason: BlockingExchange.reason(error))
+            } else if let http = response as? HTTPURLResponse {
+                self = .http(http, body: data ?? Data())
+            } else {
+                self = .unanswered(reason: "no HTTP answer")
+            }
+        }
+    }
+
+    /// `perform`, sorted: the answer to `request`, or why none came within `timeout`.
+    static func answer(to request: URLRequest, session: URLSession, timeout: Double) -> Answer {
+        guard let raw = perform(request, session: session, timeout: timeout) else {
+            return .unanswered(reason: noAnswer(within: timeout))
+        }
+        return Answer(data: raw.data, response: raw.response, error: raw.error)
+    }
+
     /// The words for a transport failure (no HTTP answer at all).
     static func reason(_ error: Error) -> String {
         (error as? URLError).map { "\($0.code.description)" } ?? error.localizedDescription

@@ -48,18 +48,15 @@ public final class OTLPClient: @unchecked Sendable {
         }
         http.httpBody = Data(body)
 
-        guard let answer = BlockingExchange.perform(http, session: session, timeout: timeout) else {
-            return .retry(reason: BlockingExchange.noAnswer(within: timeout), after: nil)
-        }
-        return Self.classify(data: answer.data, response: answer.response, error: answer.error)
+        return Self.classify(BlockingExchange.answer(to: http, session: session, timeout: timeout))
     }
 
-    static func classify(data: Data?, response: URLResponse?, error: Error?) -> Outcome {
-        if let error {
-            return .retry(reason: BlockingExchange.reason(error), after: nil)
+    static func classify(_ answer: BlockingExchange.Answer) -> Outcome {
+        let http: HTTPURLResponse, body: [UInt8]
+        switch answer {
+        case let .unanswered(reason): return .retry(reason: reason, after: nil)
+        case let .http(response, data): (http, body) = (response, [UInt8](data))
         }
-        guard let http = response as? HTTPURLResponse else { return .retry(reason: "no HTTP answer", after: nil) }
-        let body = [UInt8](data ?? Data())
         let json = http.value(forHTTPHeaderField: "Content-Type")?.contains("json") ?? false
         switch http.statusCode {
         case 200..<300:

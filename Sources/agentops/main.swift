@@ -1,9 +1,8 @@
 import AgentOpsKit
 import AgentOpsSync
-import Glibc
 
 // Inside a run, AGENTOPS_API_ENDPOINT may be that run's listener for the SDK: the
 // tool talks to the real API behind it.
-exit(AgentOpsCommand.main(arguments: Array(CommandLine.arguments.dropFirst()),
-                          environment: ListenerEnvironment.upstream(ProcessEnvironment.current),
-                          network: AgentOpsAPICommands()))
+ThisProcess.exit(AgentOpsCommand.main(arguments: Array(CommandLine.arguments.dropFirst()),
+                                      environment: ListenerEnvironment.upstream(ProcessEnvironment.current),
+                                      network: AgentOpsAPICommands()))

@@ -15,21 +15,23 @@ struct DocumentationTests {
         try String(contentsOfFile: root + "/" + relative, encoding: .utf8)
     }
 
-    /// Long options (`--name`) mentioned in a text.
-    static func longOptions(in text: String) -> Set<String> {
-        let regex = try! NSRegularExpression(pattern: "--[a-z][a-z-]+")
+    /// What `pattern` (or its capture `group`) matches in `text`, each match once.
+    static func matches(of pattern: String, in text: String, group: Int = 0,
+                        options: NSRegularExpression.Options = []) -> Set<String> {
+        let regex = try! NSRegularExpression(pattern: pattern, options: options)
         let range = NSRange(text.startIndex..., in: text)
-        return Set(regex.matches(in: text, range: range).compactMap { Range($0.range, in: text).map { String(text[$0]) } })
+        return Set(regex.matches(in: text, range: range).compactMap {
+            Range($0.range(at: group), in: text).map { String(text[$0]) }
+        })
     }
+
+    /// Long options (`--name`) mentioned in a text.
+    static func longOptions(in text: String) -> Set<String> { matches(of: "--[a-z][a-z-]+", in: text) }
 
     /// Long options in a man page's OPTIONS section (`Fl -name`).
     static func manOptions(_ page: String) -> Set<String> {
         let section = page.components(separatedBy: ".Sh OPTIONS").last?.components(separatedBy: ".Sh ").first ?? ""
-        let regex = try! NSRegularExpression(pattern: "Fl -([a-z][a-z-]+)")
-        let range = NSRange(section.startIndex..., in: section)
-        return Set(regex.matches(in: section, range: range).compactMap {
-            Range($0.range(at: 1), in: section).map { "--" + section[$0] }
-        })
+        return Set(matches(of: "Fl -([a-z][a-z-]+)", in: section, group: 1).map { "--" + $0 })
     }
 
     @Test("every agentops-run option in --help is in the man page's OPTIONS, and back")
@@ -72,21 +74,15 @@ struct DocumentationTests {
 
     /// Short options (`-n`) mentioned in a text.
     static func shortOptions(in text: String) -> Set<String> {
-        let regex = try! NSRegularExpression(pattern: "(?<![\\w-])-[a-zA-Z](?=[ ,|\\]])")
-        let range = NSRange(text.startIndex..., in: text)
-        return Set(regex.matches(in: text, range: range).compactMap { Range($0.range, in: text).map { String(text[$0]) } })
+        matches(of: "(?<![\\w-])-[a-zA-Z](?=[ ,|\\]])", in: text)
     }
 
     /// Environment variables a help text's `environment:` section names: words with
     /// an underscore (`AGENTOPS_HOME`) and capitalised words that start a line (`TZ`).
     static func helpVariables(_ help: String) -> Set<String> {
         let section = help.components(separatedBy: "environment:").last?.components(separatedBy: "exit status").first ?? ""
-        let regex = try! NSRegularExpression(pattern: "\\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\\b|^ +[A-Z]{2,}\\b",
-                                             options: .anchorsMatchLines)
-        let range = NSRange(section.startIndex..., in: section)
-        return Set(regex.matches(in: section, range: range).compactMap {
-            Range($0.range, in: section).map { section[$0].trimmingCharacters(in: .whitespaces) }
-        })
+        return Set(matches(of: "\\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\\b|^ +[A-Z]{2,}\\b", in: section,
+                           options: .anchorsMatchLines).map { $0.trimmingCharacters(in: .whitespaces) })
     }
 
     /// Environment variables a man page's ENVIRONMENT section lists (`.It Ev NAME`).
@@ -94,11 +90,7 @@ struct DocumentationTests {
         let section = page.components(separatedBy: ".Sh ENVIRONMENT").last?.components(separatedBy: ".Sh ").first ?? ""
         let items = section.split(separator: "\n").filter { $0.hasPrefix(".It Ev ") }.joined(separator: "\n")
         // `AGENTOPS_RUN_UPSTREAM_ Ns Ar NAME` names a family by its prefix.
-        let regex = try! NSRegularExpression(pattern: "Ev ([A-Z][A-Z0-9_]*[A-Z0-9])")
-        let range = NSRange(items.startIndex..., in: items)
-        return Set(regex.matches(in: items, range: range).compactMap {
-            Range($0.range(at: 1), in: items).map { String(items[$0]) }
-        })
+        return matches(of: "Ev ([A-Z][A-Z0-9_]*[A-Z0-9])", in: items, group: 1)
     }
 
     /// Every usage text of `agentops`: the global help and each command's own.
@@ -156,12 +148,14 @@ struct DocumentationTests {
         #expect(AgentOpsCommand.usage(of: "prices")?.hasPrefix("usage: agentops [--prices FILE] prices") == true)
     }
 
-    /// Runs `executable` with `arguments`; nil when it cannot be found.
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:])
-        -> (status: Int32, output: String)? {
+    /// Runs `executable` with `arguments` (in `directory` when given); nil when it
+    /// cannot be found.
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                    in directory: String? = nil) -> (status: Int32, output: String)? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [executable] + arguments
+        process.currentDirectoryURL = directory.map { URL(fileURLWithPath: $0) }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let output = Pipe()
         process.standardOutput = output
@@ -212,16 +206,18 @@ struct DocumentationTests {
 
     @Test("the folders of AgentOpsKit depend only downwards, as the README draws them (scripts/folder-deps)")
     func noFolderCycles() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.root + "/scripts/folder-deps"]
-        process.currentDirectoryURL = URL(fileURLWithPath: Self.root)
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text)")
-        #expect(text.hasSuffix("no cycles\n"))
+        let result = try #require(Self.run("python3", [Self.root + "/scripts/folder-deps"], in: Self.root))
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.hasSuffix("no cycles\n"))
+    }
+
+    @Test("system calls stay behind Platform: no other file imports or calls the C library (scripts/platform-seam)")
+    func platformSeam() throws {
+        // The objects of this very build: the test runner sits in the build folder.
+        let runner = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
+        let build = (runner as NSString).deletingLastPathComponent
+        let result = try #require(Self.run("python3", [Self.root + "/scripts/platform-seam", build], in: Self.root))
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("files outside Platform call no C library function"), "\(result.output)")
     }
 }

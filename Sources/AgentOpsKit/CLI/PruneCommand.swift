@@ -1,4 +1,3 @@
-import Glibc
 
 /// `agentops prune`: removes old sessions, with their exporters' cursors.
 enum PruneCommand {
@@ -68,7 +67,7 @@ enum PruneCommand {
     /// answer: only `y` or `yes` agrees. Elsewhere (scripts, cron) it agrees, as prune
     /// always did.
     static func askOnTerminal(_ question: String) -> Bool {
-        guard isatty(0) == 1, isatty(2) == 1 else { return true }
+        guard Descriptors.isTerminal(0), Descriptors.isTerminal(2) else { return true }
         Descriptors.writeAll(Array(question.utf8), to: 2)
         guard let answer = readLine() else { return false }
         return ["y", "yes"].contains(answer.trimmingSpaces().lowercased())

@@ -1,5 +1,4 @@
 import Foundation
-import Glibc
 
 /// `agentops report`: a session, or many, as a self-contained HTML page.
 public enum ReportCommand {
@@ -190,8 +189,7 @@ public enum ReportCommand {
     /// Whether `-o` names a folder: one that exists, or a path ending in `/`.
     static func isFolder(_ path: String) -> Bool {
         if path.hasSuffix("/") { return true }
-        var info = stat()
-        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+        return Files.status(path)?.kind == .directory
     }
 
     private static func joined(_ folder: String, _ name: String) -> String {
@@ -213,25 +211,10 @@ public enum ReportCommand {
             Descriptors.writeAll(bytes, to: 1)
             return
         }
-        let temporary = path + ".tmp\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw Failure.cannotWrite(path: path, reason: errnoText()) }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0, errno == EINTR { continue }
-            if n <= 0 {
-                let reason = errnoText()
-                close(fd)
-                unlink(temporary)
-                throw Failure.cannotWrite(path: path, reason: reason)
-            }
-            offset += n
-        }
-        guard close(fd) == 0, rename(temporary, path) == 0 else {
-            let reason = errnoText()
-            unlink(temporary)
-            throw Failure.cannotWrite(path: path, reason: reason)
+        do {
+            try Files.replace(path, with: bytes)
+        } catch {
+            throw Failure.cannotWrite(path: path, reason: "\(error)")
         }
         console.info("wrote \(path) (\(bytes.count / 1024 + 1) KiB)")
     }

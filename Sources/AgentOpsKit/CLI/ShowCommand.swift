@@ -1,4 +1,3 @@
-import Glibc
 
 /// `agentops show ID`: the session and its events, for people. The log is streamed:
 /// nothing but the current event (or the `--tail` ones) is held, and on a terminal the
@@ -103,8 +102,7 @@ enum ShowCommand {
         }
         let path = store.path(of: try store.resolve(query))
         let terminal = TerminalOutput(environment: environment)
-        var size = stat()
-        let small = stat(path, &size) == 0 && Int(size.st_size) <= summaryFirstLimit
+        let small = Files.status(path).map { $0.size <= Int64(summaryFirstLimit) } ?? false
         // What the header needs without reading the whole log: the start record, and
         // the end record if there is one (near the end of the file).
         var summary = small ? try SessionLog.summary(path: path) : try quickSummary(path: path)
@@ -193,7 +191,7 @@ enum ShowCommand {
                        ended: () -> Bool) throws -> Int {
         var offset = start
         while !ended(), !output.closed {
-            usleep(200_000)
+            Clock.sleep(microseconds: 200_000)
             offset = try SessionLog.read(path: path, from: offset) { record, _ in try visit(record) }.end
             output.flush()
         }
@@ -212,17 +210,9 @@ enum ShowCommand {
             }
         } catch is Found {}
         guard var result = summary else { throw StoreError.noStartRecord(path: path) }
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { return result }
-        defer { close(fd) }
-        var info = stat()
-        fstat(fd, &info)
-        let window = 64 << 10
-        let from = max(0, Int(info.st_size) - window)
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size) - from)
-        let count = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(from)) }
+        guard let (bytes, from) = Files.tail(of: path, limit: 64 << 10) else { return result }
         // Start after the first newline in the window: a record boundary.
-        guard count > 0, let newline = bytes[..<count].firstIndex(of: 0x0A) else { return result }
+        guard let newline = bytes.firstIndex(of: 0x0A) else { return result }
         _ = try? SessionLog.read(path: path, from: from + newline + 1) { record, _ in
             if case .end = record { result.apply(record) }
         }

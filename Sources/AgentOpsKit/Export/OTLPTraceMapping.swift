@@ -1,4 +1,3 @@
-import Glibc
 
 /// A recorded session as one OpenTelemetry trace (opentelemetry.md §7.2): the trace id
 /// is the session UUID, the root span is the session, its events are child spans

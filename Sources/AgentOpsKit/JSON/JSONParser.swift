@@ -1,4 +1,3 @@
-import Glibc
 
 /// Parses JSON text into `JSONValue`, keeping key order and number text.
 ///
@@ -204,8 +203,8 @@ public struct JSONParser {
                 // Copy the run up to the next backslash in one go.
                 let rest = text.count - read
                 let run: Int
-                if let hit = memchr(text.baseAddress! + read, 0x5C, rest) {
-                    run = text.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self)) - read
+                if let hit = ByteSearch.first(0x5C, in: text.baseAddress! + read, count: rest) {
+                    run = UnsafeRawPointer(text.baseAddress!).distance(to: hit) - read
                 } else {
                     run = rest
                 }

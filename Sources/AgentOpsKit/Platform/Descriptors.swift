@@ -71,5 +71,9 @@ public enum Descriptors {
     }
 }
 
-/// The text of `errno` (or `code`) for messages.
-public func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
+/// The text of `errno` for messages. Not a default argument of the one below: a public
+/// default is evaluated in the caller, which would then read `errno` itself.
+public func errnoText() -> String { errnoText(errno) }
+
+/// The text of `code`, an `errno` value, for messages (`strerror`).
+public func errnoText(_ code: Int32) -> String { String(cString: strerror(code)) }

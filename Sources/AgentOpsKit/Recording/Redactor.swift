@@ -1,5 +1,4 @@
 import Foundation
-import Glibc
 
 /// Replaces secrets with `[REDACTED]` in everything recorded, while the terminal still
 /// shows the command's output unchanged (pass-through never goes through here).
@@ -114,9 +113,10 @@ public struct Redactor: @unchecked Sendable {
         bytes.withUnsafeBytes { haystack in
             needle.withUnsafeBytes { pattern in
                 while index + pattern.count <= haystack.count,
-                      let hit = memchr(haystack.baseAddress! + index, Int32(first), haystack.count - index - pattern.count + 1) {
-                    let position = haystack.baseAddress!.distance(to: UnsafeRawPointer(hit))
-                    if memcmp(haystack.baseAddress! + position, pattern.baseAddress!, pattern.count) == 0 {
+                      let hit = ByteSearch.first(first, in: haystack.baseAddress! + index,
+                                                 count: haystack.count - index - pattern.count + 1) {
+                    let position = haystack.baseAddress!.distance(to: hit)
+                    if ByteSearch.equal(haystack.baseAddress! + position, pattern.baseAddress!, count: pattern.count) {
                         if output.isEmpty { output.reserveCapacity(haystack.count) }
                         output.append(contentsOf: haystack[copied..<position])
                         output.append(contentsOf: replacement.utf8)

@@ -1,5 +1,3 @@
-import Glibc
-
 /// agentops-run's own lines on stderr: prefixed, coloured only on a terminal without
 /// `NO_COLOR`, silenced by `--quiet` (except errors, which always show).
 public struct Console: Sendable {
@@ -14,7 +12,7 @@ public struct Console: Sendable {
     public init(program: String, quiet: Bool, environment: [String: String]) {
         self.program = program
         self.quiet = quiet
-        self.colour = isatty(2) == 1 && environment["NO_COLOR"].map(\.isEmpty) ?? true
+        self.colour = Descriptors.isTerminal(2) && environment["NO_COLOR"].map(\.isEmpty) ?? true
             && environment["TERM"] != "dumb"
     }
 

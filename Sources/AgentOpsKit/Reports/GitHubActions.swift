@@ -1,5 +1,4 @@
 import Foundation
-import Glibc
 
 /// What agentops-run tells GitHub Actions about the session it owns: a Markdown job
 /// summary (appended to `$GITHUB_STEP_SUMMARY`), step outputs (`$GITHUB_OUTPUT`),
@@ -241,14 +240,12 @@ public enum GitHubActions {
     ///
     /// - Returns: nil, or why it could not.
     public static func append(_ text: String, to path: String) -> String? {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return "\(path): \(String(cString: strerror(errno)))" }
-        defer { close(fd) }
-        let bytes = Array(text.utf8)
-        guard Descriptors.writeAll(bytes, to: fd) == bytes.count else {
-            return "\(path): \(String(cString: strerror(errno)))"
+        do {
+            try Files.append(Array(text.utf8), to: path)
+            return nil
+        } catch {
+            return "\(path): \(error)"
         }
-        return nil
     }
 
     /// A table cell's text: one line, pipes escaped.

@@ -1,5 +1,3 @@
-import Glibc
-
 /// Where `agentops show` writes: a pager on a terminal (`$PAGER`, else `less -FRX`),
 /// or standard output itself. Output is buffered and written in large pieces, so a
 /// long session reaches the pager as fast as it can be read.
@@ -9,7 +7,7 @@ public final class Pager {
     public static let defaultCommand = "less -FRX"
 
     private let fd: Int32
-    private let pid: pid_t?
+    private let pid: Int32?
     private var buffer: [UInt8] = []
     /// The first screen (about 4 KiB of lines) goes out at once; after it, large
     /// writes are cheaper.
@@ -23,7 +21,7 @@ public final class Pager {
         pid = nil
     }
 
-    private init(fd: Int32, pid: pid_t) {
+    private init(fd: Int32, pid: Int32) {
         self.fd = fd
         self.pid = pid
     }
@@ -41,36 +39,23 @@ public final class Pager {
     ///
     /// - Returns: nil when it cannot be started (the caller writes to stdout instead).
     public static func start(_ command: String, environment: [String: String]) -> Pager? {
-        var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { return nil }
-        // The write end stays here: a pager that inherited it would never see EOF.
-        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, fds[0], 0)
-        posix_spawn_file_actions_addclose(&actions, fds[0])
+        // Both ends close-on-exec: the write end stays here (a pager that inherited it
+        // would never see EOF), and the read end reaches the pager only as its stdin.
+        guard let pipe = PipePair.make() else { return nil }
         var env = environment
         // As git does: `PAGER=less` also quits on one screen and keeps colour.
         if env["LESS"] == nil { env["LESS"] = "FRX" }
-        let words: [String] = ["/bin/sh", "-c", command]
-        let argv = words.map { strdup($0) } + [nil]
-        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, "/bin/sh", &actions, nil, argv, envp)
-        close(fds[0])
-        guard spawned == 0 else {
-            close(fds[1])
+        let spawned = ShellSpawn.start(command, environment: env, input: pipe.read)
+        Descriptors.close(pipe.read)
+        guard let pid = spawned else {
+            Descriptors.close(pipe.write)
             return nil
         }
         // The pager owns the terminal's keys now: Ctrl-C is for it (less ignores it
         // while paging), and the writer must outlive a quit to reap it. A quit pager
         // closes the pipe, which shows as EPIPE here rather than a fatal SIGPIPE.
-        signal(SIGPIPE, SIG_IGN)
-        signal(SIGINT, SIG_IGN)
-        signal(SIGQUIT, SIG_IGN)
-        return Pager(fd: fds[1], pid: pid)
+        Signals.ignore([SignalNumber.pipe, SignalNumber.interrupt, SignalNumber.quit])
+        return Pager(fd: pipe.write, pid: pid)
     }
 
     /// Queues `text` and a newline.
@@ -95,8 +80,7 @@ public final class Pager {
     public func finish() {
         flush()
         guard let pid else { return }
-        close(fd)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        Descriptors.close(fd)
+        ShellSpawn.waitForExit(pid)
     }
 }

@@ -1,5 +1,3 @@
-import Glibc
-
 /// Which sessions without an end record are still running, for the `Running` state
 /// `agentops sessions` and `show` display. It is a view only: the stored and exported
 /// state stays the protocol's `Indeterminate` until the owner ends the session.
@@ -24,11 +22,12 @@ public struct SessionActivity: Sendable {
     }
 
     /// Whether the session of `summary`, logged at `path`, is running now.
-    public func isRunning(_ summary: SessionSummary, path: String, now: time_t = time(nil)) -> Bool {
+    public func isRunning(_ summary: SessionSummary, path: String, now: Int64 = Clock.wallSeconds()) -> Bool {
         guard summary.end == nil else { return false }
         if liveIDs.contains(summary.session.id.value) { return true }
-        var info = stat()
-        return stat(path, &info) == 0 && Int(now) - Int(info.st_mtim.tv_sec) < Self.recentSeconds
+        guard let status = Files.status(path) else { return false }
+        let (age, overflow) = now.subtractingReportingOverflow(status.modifiedSeconds)
+        return !overflow && age < Int64(Self.recentSeconds)
     }
 
     /// The state to show for `summary`: `Running`, or its stored end state.
@@ -39,23 +38,12 @@ public struct SessionActivity: Sendable {
     /// The `AGENTOPS_SESSION_ID` values in `/proc/*/environ` that this user may read
     /// (others' processes are unreadable, and their sessions are not in this store).
     static func sessionsInProcessEnvironments() -> Set<String> {
-        guard let dir = opendir("/proc") else { return [] }
-        defer { closedir(dir) }
         var ids = Set<String>()
         let key = Array("AGENTOPS_SESSION_ID=".utf8)
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            guard !name.isEmpty, name.allSatisfy(\.isASCII), name.allSatisfy(\.isNumber) else { continue }
-            let fd = open("/proc/\(name)/environ", O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { continue }
-            // An environment is at most a few hundred KiB; the first 64 KiB holds the
-            // variable in every realistic case, and a read here must stay cheap.
-            let count = buffer.withUnsafeMutableBytes { Descriptors.read(fd, into: $0) }
-            close(fd)
-            guard count > 0 else { continue }
+        // An environment is at most a few hundred KiB; the first 64 KiB holds the
+        // variable in every realistic case, and a read here must stay cheap.
+        ProcessEnvironments.forEach(limit: 1 << 16) { buffer in
+            let count = buffer.count
             var start = 0
             for index in 0...count where index == count || buffer[index] == 0 {
                 if index - start > key.count, buffer[start..<(start + key.count)].elementsEqual(key) {

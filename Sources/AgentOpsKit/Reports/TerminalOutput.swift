@@ -1,5 +1,3 @@
-import Glibc
-
 /// What `agentops` knows about where its standard output goes: whether to colour it
 /// and how wide the terminal is.
 public struct TerminalOutput: Sendable {
@@ -18,13 +16,12 @@ public struct TerminalOutput: Sendable {
     /// else on a terminal whose `TERM` is not `dumb`. The width is `COLUMNS` when it is
     /// a number, else the terminal's (`TIOCGWINSZ`).
     public init(fd: Int32 = 1, environment: [String: String]) {
-        isTerminal = isatty(fd) == 1
+        isTerminal = Descriptors.isTerminal(fd)
         colour = Self.colour(isTerminal: isTerminal, environment: environment)
         if let columns = environment["COLUMNS"].flatMap(Int.init), columns > 0 {
             width = columns
         } else if isTerminal {
-            var size = winsize()
-            width = ioctl(fd, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 ? Int(size.ws_col) : nil
+            width = WindowSize.of(fd).flatMap { $0.columns > 0 ? Int($0.columns) : nil }
         } else {
             width = nil
         }

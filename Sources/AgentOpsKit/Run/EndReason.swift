@@ -1,5 +1,4 @@
 import Foundation
-import Glibc
 
 /// Turns how the command ended into the session's end state and a reason a person
 /// understands.

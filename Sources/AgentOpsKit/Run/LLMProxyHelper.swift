@@ -1,5 +1,4 @@
 import Foundation
-import Glibc
 
 /// The LLM proxy of a run (`--llm-proxy`): `agentops llm-proxy --session ID` as a
 /// helper process, for the same reason as `BackgroundExport` (HTTPS means libcurl,
@@ -58,8 +57,8 @@ public final class LLMProxyHelper: @unchecked Sendable {
         // the proxy would outlive the run for as long as the command's children do.
         guard let inputPipe = PipePair.make() else { return .failure(.cannotStart(errnoText())) }
         guard let outputPipe = PipePair.make() else {
-            close(inputPipe.read)
-            close(inputPipe.write)
+            Descriptors.close(inputPipe.read)
+            Descriptors.close(inputPipe.write)
             return .failure(.cannotStart(errnoText()))
         }
         let input = [inputPipe.read, inputPipe.write], output = [outputPipe.read, outputPipe.write]
@@ -74,17 +73,17 @@ public final class LLMProxyHelper: @unchecked Sendable {
         do {
             try process.run()
         } catch {
-            (input + output).forEach { close($0) }
+            (input + output).forEach { Descriptors.close($0) }
             return .failure(.cannotStart("\(error)"))
         }
-        close(input[0])
-        close(output[1])
-        defer { close(output[0]) }
+        Descriptors.close(input[0])
+        Descriptors.close(output[1])
+        defer { Descriptors.close(output[0]) }
         let line = readLine(output[0], deadline: startDeadline)
         guard let line, line.hasPrefix("listening on "), let port = Int(line.dropFirst("listening on ".count)),
               port > 0 else {
-            close(input[1])
-            kill(process.processIdentifier, SIGKILL)
+            Descriptors.close(input[1])
+            Signals.send(SIGKILL, to: process.processIdentifier)
             _ = exited.wait(timeout: .now() + 1)
             return .failure(.notReady(line.map { "it said '\($0)'" } ?? "no answer within \(Int(startDeadline)) s"))
         }
@@ -93,10 +92,10 @@ public final class LLMProxyHelper: @unchecked Sendable {
 
     /// Stops the proxy: calls in flight get `stopDeadline` to finish and be recorded.
     public func stop() {
-        close(control)
+        Descriptors.close(control)
         if exited.wait(timeout: .now() + Self.stopDeadline) == .timedOut {
-            kill(process.processIdentifier, SIGTERM)
-            if exited.wait(timeout: .now() + 1) == .timedOut { kill(process.processIdentifier, SIGKILL) }
+            Signals.send(SIGTERM, to: process.processIdentifier)
+            if exited.wait(timeout: .now() + 1) == .timedOut { Signals.send(SIGKILL, to: process.processIdentifier) }
         }
     }
 
@@ -108,10 +107,9 @@ public final class LLMProxyHelper: @unchecked Sendable {
         while !bytes.contains(0x0A) {
             let now = DispatchTime.now().uptimeNanoseconds
             guard now < deadline else { return nil }
-            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&poller, 1, Int32((deadline - now) / 1_000_000) + 1)
-            if ready < 0, errno == EINTR { continue }
-            guard ready > 0 else { return nil }
+            let readiness = Readiness.readable(fd, milliseconds: Int32((deadline - now) / 1_000_000) + 1)
+            if readiness == .interrupted { continue }
+            guard readiness == .ready else { return nil }
             let count = chunk.withUnsafeMutableBytes { Descriptors.read(fd, into: $0) }
             guard count > 0 else { return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self) }
             bytes += chunk[0..<count]

@@ -1,5 +1,4 @@
 import Foundation
-import Glibc
 
 /// What `agentops-run` was asked to do.
 public struct RunOptions: Sendable, Equatable {

@@ -1,9 +1,8 @@
-import Glibc
-
 /// Collects `host_env` in the shape the AgentOps SDK sends (nested objects with the
 /// SDK's human-readable keys).
 ///
-/// Everything comes from `uname`, `sysconf`, `statvfs` and a few small `/proc` files:
+/// Everything comes from `HostFacts` (`uname`, `sysconf`, `statvfs` and a few small
+/// `/proc` files, read by the platform layer; parsed here):
 /// no process is spawned and nothing blocks, so collecting costs well under a
 /// millisecond at start-up.
 public enum HostEnvironment {
@@ -33,29 +32,20 @@ public enum HostEnvironment {
     }
 
     static func osSection() -> JSONValue {
-        var names = utsname()
-        uname(&names)
-        func field<T>(_ value: inout T) -> String {
-            withUnsafeBytes(of: &value) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-        }
-        var host = [CChar](repeating: 0, count: 256)
-        gethostname(&host, host.count - 1)
-        let hostname = String(decoding: host.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let names = HostFacts.names()
         return .object([
-            ("Hostname", .string(hostname)),
-            ("OS", .string(field(&names.sysname))),
-            ("OS Version", .string(field(&names.version))),
-            ("OS Release", .string(field(&names.release))),
-            ("Machine", .string(field(&names.machine))),
+            ("Hostname", .string(names.hostname)),
+            ("OS", .string(names.system)),
+            ("OS Version", .string(names.version)),
+            ("OS Release", .string(names.release)),
+            ("Machine", .string(names.machine)),
         ])
     }
 
     static func cpuSection() -> JSONValue {
-        let total = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        let total = HostFacts.onlineProcessors
         return .object([
-            ("Physical cores", .int(physicalCores(cpuinfo: Descriptors.readSmallFile("/proc/cpuinfo") ?? "") ?? total)),
+            ("Physical cores", .int(physicalCores(cpuinfo: HostFacts.cpuInfo() ?? "") ?? total)),
             ("Total cores", .int(total)),
         ])
     }
@@ -83,7 +73,7 @@ public enum HostEnvironment {
     }
 
     static func ramSection() -> JSONValue {
-        let info = parseMeminfo(Descriptors.readSmallFile("/proc/meminfo") ?? "")
+        let info = parseMeminfo(HostFacts.memoryInfo() ?? "")
         guard let total = info["MemTotal"] else { return .object([]) }
         let available = min(info["MemAvailable"] ?? info["MemFree"] ?? 0, total)
         let used = total - available
@@ -113,26 +103,19 @@ public enum HostEnvironment {
     }
 
     static func diskSection(path: String) -> JSONValue {
-        var stats = statvfs()
-        guard statvfs(path, &stats) == 0 else { return .object([]) }
-        let block = UInt64(stats.f_frsize)
-        // Checked and clamped: the numbers come from the file system (a FUSE one may say
-        // anything).
-        let blocks = UInt64(stats.f_blocks).multipliedReportingOverflow(by: block)
-        let available = UInt64(stats.f_bavail).multipliedReportingOverflow(by: block)
-        let unused = UInt64(stats.f_bfree).multipliedReportingOverflow(by: block)
-        guard !blocks.overflow, !available.overflow, !unused.overflow else { return .object([]) }
-        let total = blocks.partialValue
-        let used = total - min(unused.partialValue, total)
-        let free = min(available.partialValue, total - used)
-        let mount = mountPoint(of: path, mounts: Descriptors.readSmallFile("/proc/self/mounts") ?? "")
+        guard let space = HostFacts.diskSpace(of: path) else { return .object([]) }
+        let total = space.total
+        let free = space.available
+        let used = total >= space.free ? total - space.free : 0
+        let usable = used.addingReportingOverflow(free)
+        let mount = mountPoint(of: path, mounts: HostFacts.mounts() ?? "")
         return .object([
             (mount.device, .object([
                 ("Mountpoint", .string(mount.point)),
                 ("Total", .string(gigabytes(total))),
                 ("Used", .string(gigabytes(used))),
                 ("Free", .string(gigabytes(free))),
-                ("Percentage", .string(percentage(used, of: used + free))),
+                ("Percentage", .string(percentage(used, of: usable.overflow ? .max : usable.partialValue))),
             ])),
         ])
     }

@@ -1,5 +1,3 @@
-import Glibc
-
 /// A wall-clock instant, in microseconds since the Unix epoch.
 ///
 /// Printed the way the AgentOps SDK prints `datetime.now(timezone.utc).isoformat()`:
@@ -14,9 +12,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// The current time (one `clock_gettime`, a vDSO call: cheap enough for every read).
     public static func now() -> Timestamp {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Timestamp(microseconds: Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1_000)
+        Timestamp(microseconds: Clock.wallMicroseconds())
     }
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.microseconds < rhs.microseconds }
@@ -36,11 +32,10 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// ISO 8601 in UTC with microseconds and `+00:00`.
     public var description: String {
-        var seconds = time_t(microseconds / 1_000_000)
+        var seconds = microseconds / 1_000_000
         var micros = Int(microseconds % 1_000_000)
         if micros < 0 { micros += 1_000_000; seconds -= 1 }
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
+        let parts = CalendarTime.utc(seconds)
         // Written digit by digit into one buffer: every event carries two timestamps, and
         // the listener folds tens of thousands of events a second.
         return String(unsafeUninitializedCapacity: 32) { out in
@@ -61,9 +56,9 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
                 out[index] = UInt8(ascii: character)
                 index += 1
             }
-            put(Int(parts.tm_year) + 1900, 4); put("-"); put(Int(parts.tm_mon) + 1, 2); put("-")
-            put(Int(parts.tm_mday), 2); put("T"); put(Int(parts.tm_hour), 2); put(":"); put(Int(parts.tm_min), 2)
-            put(":"); put(Int(parts.tm_sec), 2); put("."); put(micros, 6)
+            put(parts.year, 4); put("-"); put(parts.month, 2); put("-")
+            put(parts.day, 2); put("T"); put(parts.hour, 2); put(":"); put(parts.minute, 2)
+            put(":"); put(parts.second, 2); put("."); put(micros, 6)
             for character in "+00:00".unicodeScalars { put(character) }
             return index
         }
@@ -117,14 +112,9 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
         guard (1...12).contains(month), (1...days[month - 1]).contains(day), hour <= 23, minute <= 59, second <= 59,
               abs(offsetSeconds) <= 18 * 3600 else { return nil }
-        var parts = tm()
-        parts.tm_year = Int32(year - 1900)
-        parts.tm_mon = Int32(month - 1)
-        parts.tm_mday = Int32(day)
-        parts.tm_hour = Int32(hour)
-        parts.tm_min = Int32(minute)
-        parts.tm_sec = Int32(second)
-        let epoch = Int64(timegm(&parts)) - Int64(offsetSeconds)
+        let fields = CalendarTime(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        guard let utcSeconds = fields.utcSeconds else { return nil }
+        let epoch = utcSeconds - Int64(offsetSeconds)
         self.microseconds = epoch * 1_000_000 + Int64(micros)
     }
 }

@@ -1,6 +1,5 @@
 import AgentOpsKit
 import Foundation
-import Glibc
 
 /// `agentops llm-proxy --session ID [--redact REGEX]...`: the LLM proxy of one run,
 /// started by agentops-run with `--llm-proxy` (hidden: not for people to call).
@@ -49,15 +48,15 @@ enum LLMProxyCommand {
             return AgentOpsCommand.Status.failure
         }
         // A client that hangs up makes a write fail with EPIPE, not kill the proxy.
-        signal(SIGPIPE, SIG_IGN)
+        Signals.ignore([SIGPIPE])
         // In agentops-run's process group, the terminal's Ctrl-C and Ctrl-\ reach the
         // proxy too; agentops-run relays them to the command, which may well go on
         // calling the API. The proxy ends when its standard input does.
-        for ignored in [SIGINT, SIGQUIT, SIGHUP] { signal(ignored, SIG_IGN) }
+        Signals.ignore([SIGINT, SIGQUIT, SIGHUP])
         server.start()
         Descriptors.writeAll(Array("listening on \(server.port)\n".utf8), to: 1)
-        var byte: UInt8 = 0
-        while Descriptors.retryingEINTR({ read(0, &byte, 1) }) > 0 {}
+        var byte: [UInt8] = [0]
+        while byte.withUnsafeMutableBytes({ Descriptors.read(0, into: $0) }) > 0 {}
         server.stop(grace: grace)
         return AgentOpsCommand.Status.ok
     }

@@ -1,6 +1,5 @@
 import AgentOpsKit
 import Foundation
-import Glibc
 import Synchronization
 
 /// The LLM proxy: a loopback HTTP/1.1 server that forwards each request under
@@ -28,7 +27,11 @@ final class LLMProxyServer: @unchecked Sendable {
     private let keyRedactors = Mutex<[String: Redactor]>([:])
 
     init(upstreams: [LLMProvider: String], recorder: Recorder) throws {
-        (listenFD, port) = try ProxySocket.listenLoopback()
+        do {
+            (listenFD, port) = try TCPSocket.listenLoopback(backlog: 128)
+        } catch {
+            throw ProxyError.socket("\(error)")
+        }
         self.upstreams = upstreams
         self.recorder = recorder
     }
@@ -45,33 +48,31 @@ final class LLMProxyServer: @unchecked Sendable {
     func stop(grace: Double) {
         condition.lock()
         stopping = true
-        shutdown(listenFD, Int32(SHUT_RDWR))
+        TCPSocket.shutdown(listenFD)
         let deadline = Date(timeIntervalSinceNow: grace)
         while busy > 0, condition.wait(until: deadline) {}
-        for fd in connections { shutdown(fd, Int32(SHUT_RDWR)) }
+        for fd in connections { TCPSocket.shutdown(fd) }
         condition.unlock()
     }
 
     private func acceptLoop() {
         while true {
-            let fd = accept(listenFD, nil, nil)
-            if fd < 0 {
-                if errno == EINTR || errno == ECONNABORTED { continue }
-                if errno == EMFILE || errno == ENFILE {
-                    usleep(10_000)
-                    continue
-                }
-                return
+            let fd: Int32
+            switch TCPSocket.accept(listenFD) {
+            case let .connection(accepted): fd = accepted
+            case .retry: continue
+            case .outOfDescriptors:
+                Clock.sleep(microseconds: 10_000)
+                continue
+            case .failed: return
             }
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            var one: Int32 = 1
-            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            TCPSocket.setNoDelay(fd)
             condition.lock()
             let refused = stopping
             if !refused { connections.insert(fd) }
             condition.unlock()
             if refused {
-                close(fd)
+                Descriptors.close(fd)
                 continue
             }
             let thread = Thread { [self] in
@@ -79,7 +80,7 @@ final class LLMProxyServer: @unchecked Sendable {
                 condition.lock()
                 connections.remove(fd)
                 condition.unlock()
-                close(fd)
+                Descriptors.close(fd)
             }
             thread.name = "agentops-llm-proxy-connection"
             thread.start()
@@ -93,7 +94,7 @@ final class LLMProxyServer: @unchecked Sendable {
         while true {
             var parsed = ProxyHTTP.parseHead(pending)
             while parsed == .incomplete {
-                let got = ProxySocket.receive(fd, into: &buffer)
+                let got = TCPSocket.receive(fd, into: &buffer)
                 if got.isEmpty { return }
                 pending.append(contentsOf: got)
                 parsed = ProxyHTTP.parseHead(pending)
@@ -130,7 +131,7 @@ final class LLMProxyServer: @unchecked Sendable {
             pending = []
             while !decoder.isFinished {
                 if decoder.isMalformed { return nil }
-                let got = ProxySocket.receive(fd, into: &buffer)
+                let got = TCPSocket.receive(fd, into: &buffer)
                 if got.isEmpty { return nil }
                 body += decoder.feed(got)
             }
@@ -138,7 +139,7 @@ final class LLMProxyServer: @unchecked Sendable {
         }
         let length = head.contentLength ?? 0
         while pending.count < length {
-            let got = ProxySocket.receive(fd, into: &buffer)
+            let got = TCPSocket.receive(fd, into: &buffer)
             if got.isEmpty { return nil }
             pending.append(contentsOf: got)
         }
@@ -158,18 +159,18 @@ final class LLMProxyServer: @unchecked Sendable {
                    close: !keepAlive)
             return true
         }
-        let received = Self.microseconds()
+        let received = Clock.monotonicMicroseconds()
         let start = Timestamp.now()
         var exchange = LLMExchange(provider: provider, target: rest, method: method, body: body)
         let fields = head.endToEndFields.filter { $0.name.lowercased() != "accept-encoding" }
             + [("Accept-Encoding", "identity")]
         let call = Upstream.call(for: url, session: shared)
         defer { call.close() }
-        var overhead = Self.microseconds() - received
+        var overhead = Clock.monotonicMicroseconds() - received
         let response: (status: Int, reason: String, fields: [(name: String, value: String)], length: Int?)
         do {
             let upstreamBody = exchange.upstreamBody(body)
-            overhead = Self.microseconds() - received
+            overhead = Clock.monotonicMicroseconds() - received
             response = try call.start(method: method, url: url, fields: fields, body: upstreamBody)
         } catch {
             refuse(fd, 502, "agentops-run LLM proxy: \(error)", close: !keepAlive)
@@ -185,7 +186,7 @@ final class LLMProxyServer: @unchecked Sendable {
         out.append(length.map { ("Content-Length", String($0)) } ?? ("Transfer-Encoding", "chunked"))
         if !keepAlive { out.append(("Connection", "close")) }
         let clientHead = ProxyHTTP.Head(start: ("HTTP/1.1", String(response.status), response.reason), fields: out)
-        guard ProxySocket.send(fd, clientHead.bytes) else { return false }
+        guard TCPSocket.send(fd, clientHead.bytes) else { return false }
         var scanner = SSEScanner()
         var complete = true
         var clientGone = false
@@ -198,7 +199,7 @@ final class LLMProxyServer: @unchecked Sendable {
                 break
             }
             if piece.isEmpty { break }
-            let began = Self.microseconds()
+            let began = Clock.monotonicMicroseconds()
             var forward = piece
             if exchange.isEventStream {
                 let events = scanner.feed(piece)
@@ -213,20 +214,20 @@ final class LLMProxyServer: @unchecked Sendable {
             }
             if !forward.isEmpty {
                 let framed = length == nil ? ProxyHTTP.chunk(forward) : forward
-                overhead += Self.microseconds() - began
-                guard ProxySocket.send(fd, framed) else {
+                overhead += Clock.monotonicMicroseconds() - began
+                guard TCPSocket.send(fd, framed) else {
                     clientGone = true
                     complete = false
                     break
                 }
             } else {
-                overhead += Self.microseconds() - began
+                overhead += Clock.monotonicMicroseconds() - began
             }
         }
         if complete, changes, !scanner.remainder.isEmpty {
-            _ = ProxySocket.send(fd, ProxyHTTP.chunk(scanner.remainder))
+            _ = TCPSocket.send(fd, ProxyHTTP.chunk(scanner.remainder))
         }
-        if complete, length == nil, !clientGone { _ = ProxySocket.send(fd, ProxyHTTP.chunk([UInt8]())) }
+        if complete, length == nil, !clientGone { _ = TCPSocket.send(fd, ProxyHTTP.chunk([UInt8]())) }
         record(&exchange, start: start, complete: complete, overhead: overhead, head: head)
         // A response cut off cannot be framed to its end: closing tells the client.
         return complete
@@ -278,12 +279,6 @@ final class LLMProxyServer: @unchecked Sendable {
         var fields: [(name: String, value: String)] = [("Content-Type", "application/json"),
                                                        ("Content-Length", String(body.count))]
         if close { fields.append(("Connection", "close")) }
-        _ = ProxySocket.send(fd, ProxyHTTP.Head(start: ("HTTP/1.1", String(status), reason), fields: fields).bytes + body)
-    }
-
-    static func microseconds() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
+        _ = TCPSocket.send(fd, ProxyHTTP.Head(start: ("HTTP/1.1", String(status), reason), fields: fields).bytes + body)
     }
 }

@@ -1,6 +1,5 @@
 import AgentOpsKit
 import Foundation
-import Glibc
 
 /// One request to the real API, its response read as it arrives.
 protocol UpstreamCall: AnyObject {
@@ -43,9 +42,12 @@ final class PlainHTTPCall: UpstreamCall {
         -> (status: Int, reason: String, fields: [(name: String, value: String)], length: Int?) {
         guard let host = url.host else { throw ProxyError.upstream("no host in \(url)") }
         let port = url.port ?? 80
-        fd = try ProxySocket.connect(host: host, port: port, timeout: Upstream.connectTimeout)
-        var timeout = timeval(tv_sec: Int(Upstream.idleTimeout), tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        do {
+            fd = try TCPSocket.connect(host: host, port: port, timeout: Upstream.connectTimeout)
+        } catch {
+            throw ProxyError.upstream("\(error)")
+        }
+        TCPSocket.setReceiveTimeout(fd, seconds: Int(Upstream.idleTimeout))
         var target = url.path.isEmpty ? "/" : url.path
         if let query = url.query { target += "?" + query }
         let hostField = url.port.map { "\(host):\($0)" } ?? host
@@ -54,13 +56,13 @@ final class PlainHTTPCall: UpstreamCall {
         if !body.isEmpty || method == "POST" || method == "PUT" || method == "PATCH" {
             head.fields.append(("Content-Length", String(body.count)))
         }
-        guard ProxySocket.send(fd, head.bytes + body) else {
+        guard TCPSocket.send(fd, head.bytes + body) else {
             throw ProxyError.upstream("the connection to \(hostField) broke while sending: \(errnoText())")
         }
         while true {
             switch ProxyHTTP.parseHead(pending) {
             case .incomplete:
-                let got = ProxySocket.receive(fd, into: &buffer)
+                let got = TCPSocket.receive(fd, into: &buffer)
                 if got.isEmpty { throw ProxyError.upstream("\(hostField) closed the connection without answering") }
                 pending.append(contentsOf: got)
             case let .malformed(problem):
@@ -110,7 +112,7 @@ final class PlainHTTPCall: UpstreamCall {
                 if !out.isEmpty || decoder.isFinished { return out }
             case .close:
                 if pending.isEmpty {
-                    let got = ProxySocket.receive(fd, into: &buffer)
+                    let got = TCPSocket.receive(fd, into: &buffer)
                     if got.isEmpty {
                         framing = .none
                         return []
@@ -124,13 +126,13 @@ final class PlainHTTPCall: UpstreamCall {
     }
 
     private func fill() throws {
-        let got = ProxySocket.receive(fd, into: &buffer)
+        let got = TCPSocket.receive(fd, into: &buffer)
         if got.isEmpty { throw ProxyError.upstream("the API closed the connection in the middle of the response") }
         pending.append(contentsOf: got)
     }
 
     func close() {
-        if fd >= 0 { Glibc.close(fd) }
+        if fd >= 0 { Descriptors.close(fd) }
         fd = -1
     }
 

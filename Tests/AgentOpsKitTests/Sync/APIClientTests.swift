@@ -13,27 +13,27 @@ struct APIClientTests {
 
     @Test("2xx is ok; 401 re-authorises; 408, 429 and 5xx retry (with Retry-After); other 4xx fail")
     func classify() {
-        if case .ok = APIClient.classify(data: Data(), response: Self.response(200), error: nil) {} else {
+        if case .ok = APIClient.classify(.init(data: Data(), response: Self.response(200), error: nil)) {} else {
             Issue.record("200 is not ok")
         }
-        if case .unauthorized = APIClient.classify(data: nil, response: Self.response(401), error: nil) {} else {
+        if case .unauthorized = APIClient.classify(.init(data: nil, response: Self.response(401), error: nil)) {} else {
             Issue.record("401 is not unauthorized")
         }
         for status in [408, 429, 500, 503] {
-            guard case let .retry(_, after) = APIClient.classify(data: nil, response: Self.response(
-                status, headers: ["Retry-After": "7"]), error: nil) else {
+            guard case let .retry(_, after) = APIClient.classify(.init(data: nil, response: Self.response(
+                status, headers: ["Retry-After": "7"]), error: nil)) else {
                 Issue.record("\(status) is not retried")
                 continue
             }
             #expect(after == 7)
         }
         let body = Data(#"{"message":"bad session"}"#.utf8)
-        guard case let .fail(reason) = APIClient.classify(data: body, response: Self.response(400), error: nil) else {
+        guard case let .fail(reason) = APIClient.classify(.init(data: body, response: Self.response(400), error: nil)) else {
             Issue.record("400 is not a failure")
             return
         }
         #expect(reason == "HTTP 400: bad session")
-        if case .retry = APIClient.classify(data: nil, response: nil, error: URLError(.cannotConnectToHost)) {} else {
+        if case .retry = APIClient.classify(.init(data: nil, response: nil, error: URLError(.cannotConnectToHost))) {} else {
             Issue.record("a refused connection is not retried")
         }
     }

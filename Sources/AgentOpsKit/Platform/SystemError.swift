@@ -1,0 +1,17 @@
+import Glibc
+
+/// A failed system call's `errno`, kept as the number so callers can tell cases apart
+/// and shown as the C library's text (`No such file or directory`).
+///
+/// Captured right after the failing call: anything in between (even a `close`) may
+/// overwrite `errno`.
+public struct SystemError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The `errno` value.
+    public let code: Int32
+
+    /// The error of the call that just failed (the current `errno`), or `code`.
+    public init(code: Int32 = errno) { self.code = code }
+
+    /// The C library's text for `code` (`strerror`).
+    public var description: String { errnoText(code) }
+}

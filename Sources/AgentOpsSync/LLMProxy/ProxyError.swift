@@ -1,0 +1,15 @@
+/// What goes wrong in the LLM proxy.
+enum ProxyError: Error, CustomStringConvertible {
+    /// The proxy's own socket.
+    case socket(String)
+    /// Reaching or reading the upstream API.
+    case upstream(String)
+    /// The client's request.
+    case request(String)
+
+    var description: String {
+        switch self {
+        case let .socket(text), let .upstream(text), let .request(text): return text
+        }
+    }
+}
