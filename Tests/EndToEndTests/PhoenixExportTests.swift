@@ -139,5 +139,11 @@ struct PhoenixExportTests {
         let all = try phoenix.request("/v1/projects/\(Self.project)/spans?limit=1000").body["data"]?.arrayValue ?? []
         #expect(all.count == 6, "one trace of 3 spans per session, nothing twice: \(all)")
         #expect(Set(all.compactMap { $0["context"]?["trace_id"]?.stringValue }) == [first.trace, second.trace])
+
+        // Phoenix takes protobuf only: OTLP/JSON gets a 415, and agentops-run says why.
+        let json = phoenix.run(Harness.agentopsRun, ["--strict", "sh", "-c", "exit 0"], environment: Self.environment(
+            home, ["OTEL_EXPORTER_OTLP_ENDPOINT": phoenix.url, "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"]))
+        #expect(json.code == ExitCodes.telemetry, "\(json.err)")
+        #expect(json.err.contains("HTTP 415: Unsupported content type: application/json"), "\(json.err)")
     }
 }
