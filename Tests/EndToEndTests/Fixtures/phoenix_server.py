@@ -7,6 +7,7 @@ SIGINT, or its parent dies), when it stops Phoenix with SIGINT. Standard library
 usage: unshare -rn python3 phoenix_server.py PHOENIX WORKDIR
   PHOENIX   the `phoenix` command of a virtual environment holding arize-phoenix
   WORKDIR   an empty folder for Phoenix's SQLite database; phoenix.log goes there too
+  PHOENIX_START_TIMEOUT (environment): seconds to wait for /healthz, default 300
 
 Phoenix's gRPC receiver binds every interface whatever PHOENIX_HOST says, so this
 refuses to run anywhere but in a network namespace of its own that has nothing but
