@@ -67,15 +67,27 @@ public final class OTLPClient: @unchecked Sendable {
             let after = http.value(forHTTPHeaderField: "Retry-After").flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
             return .retry(reason: "HTTP \(http.statusCode)", after: after)
         default:
-            let message = statusMessage(body, json: json)
+            let message = statusMessage(body, contentType: http.value(forHTTPHeaderField: "Content-Type"))
             return .fail(reason: "HTTP \(http.statusCode)" + (message.map { ": \($0)" } ?? ""))
         }
     }
 
-    /// The `message` of a `google.rpc.Status` failure body (field 2 in protobuf), or a
-    /// short printable body.
-    static func statusMessage(_ body: [UInt8], json: Bool) -> String? {
-        if json { return (try? JSONParser.parse(body))?["message"]?.stringValue }
+    /// Why a collector refused: the `message` of a `google.rpc.Status` body (field 2 in
+    /// protobuf, or JSON), the `detail` of FastAPI's JSON errors, or a short printable body
+    /// (Arize Phoenix answers its 415 in `text/plain`).
+    static func statusMessage(_ body: [UInt8], contentType: String?) -> String? {
+        let type = contentType?.lowercased() ?? ""
+        if type.contains("json") {
+            let value = try? JSONParser.parse(body)
+            return value?["message"]?.stringValue ?? value?["detail"]?.stringValue
+        }
+        if !type.hasPrefix("text/"), let message = protobufStatusMessage(body) { return message }
+        let text = String(decoding: body.prefix(200), as: UTF8.self)
+        return !text.isEmpty && text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) ? text : nil
+    }
+
+    /// Field 2 (`message`) of a protobuf `google.rpc.Status`, if the body is one.
+    static func protobufStatusMessage(_ body: [UInt8]) -> String? {
         var i = 0
         func varint() -> UInt64? {
             var value: UInt64 = 0, shift: UInt64 = 0
@@ -100,8 +112,7 @@ public final class OTLPClient: @unchecked Sendable {
             default: return nil
             }
         }
-        let text = String(decoding: body.prefix(200), as: UTF8.self)
-        return !text.isEmpty && text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) ? text : nil
+        return nil
     }
 }
 

@@ -118,6 +118,13 @@ public struct OTLPSessionSpans {
         if let signal = summary.end?.signal { attributes.append(OTLPKeyValue("agentops_run.signal", .string(signal))) }
         attributes.append(OTLPKeyValue("process.command_line", .string(commandLine)))
         attributes.append(OTLPKeyValue("agentops.session.id", .string(session.id.value)))
+        // OpenInference: without a kind Phoenix shows the session as UNKNOWN, and its trace
+        // list shows a root span's input and output.
+        attributes.append(OTLPKeyValue("openinference.span.kind", .string("AGENT")))
+        attributes.append(OTLPKeyValue("input.value", .string(commandLine)))
+        if let reason = summary.end?.reason, !reason.isEmpty {
+            attributes.append(OTLPKeyValue("output.value", .string(reason)))
+        }
         return OTLPSpan(traceID: trace.traceID, spanID: trace.rootSpanID, name: Self.name("agentops-run " + commandLine),
                         kind: OTLPSpan.Kind.internal, startTimeUnixNano: start, endTimeUnixNano: end,
                         attributes: attributes, events: rootEvents, droppedEventsCount: droppedRootEvents,
@@ -176,14 +183,24 @@ public struct OTLPSessionSpans {
         if let cost { a.append(OTLPKeyValue("gen_ai.usage.total_cost", .double(cost))) }
         Self.messages(fields["prompt"], prefix: "gen_ai.prompt", defaultRole: "user", into: &a)
         Self.messages(fields["completion"], prefix: "gen_ai.completion", defaultRole: "assistant", into: &a)
-        // OpenInference, which Arize Phoenix reads.
+        // OpenInference, which Arize Phoenix reads. Phoenix does not read the old
+        // `gen_ai.prompt.N` names: the messages go again under its own, and the last
+        // completion as `output.value` (else Phoenix makes one of `gen_ai.response.model`).
         a.append(OTLPKeyValue("openinference.span.kind", .string("LLM")))
         if let model { a.append(OTLPKeyValue("llm.model_name", .string(model))) }
+        if let system = fields.text("provider")?.lowercased() {
+            a.append(OTLPKeyValue("llm.provider", .string(system)))
+            a.append(OTLPKeyValue("llm.system", .string(system)))
+        }
         a += [
             OTLPKeyValue("llm.token_count.prompt", .int(Int64(prompt))),
             OTLPKeyValue("llm.token_count.completion", .int(Int64(completion))),
             OTLPKeyValue("llm.token_count.total", .int(Int64(total))),
         ]
+        Self.openInferenceMessages(fields["prompt"], prefix: "llm.input_messages", defaultRole: "user", into: &a)
+        let answer = Self.openInferenceMessages(fields["completion"], prefix: "llm.output_messages",
+                                                defaultRole: "assistant", into: &a)
+        if let answer { a.append(OTLPKeyValue("output.value", .string(answer))) }
         a.append(OTLPKeyValue("agentops_run.event_id", .string(event.id)))
         return span(event, fields, name: model.map { "chat \($0)" } ?? "chat", kind: OTLPSpan.Kind.client,
                     attributes: a)
@@ -207,6 +224,9 @@ public struct OTLPSessionSpans {
             a.append(OTLPKeyValue("tool.result", .string(output)))
         }
         a.append(OTLPKeyValue("openinference.span.kind", .string("TOOL")))
+        // Phoenix shows a span's input and output from these, a tool's too.
+        if let input = fields.text("params") { a.append(OTLPKeyValue("input.value", .string(input))) }
+        if let output = fields.text("returns") { a.append(OTLPKeyValue("output.value", .string(output))) }
         a.append(OTLPKeyValue("agentops_run.event_id", .string(event.id)))
         return span(event, fields, name: "\(name).tool", kind: OTLPSpan.Kind.internal, attributes: a)
     }
@@ -214,6 +234,10 @@ public struct OTLPSessionSpans {
     /// The span kinds AgentOps knows; other action types are "operation"s.
     private static let agentOpsKinds: Set<String> = ["session", "agent", "operation", "task", "workflow", "tool",
                                                      "llm", "guardrail", "chain"]
+
+    /// Phoenix's kinds for the action types that have one of their own; other actions are
+    /// steps of the agent (CHAIN), not UNKNOWN.
+    private static let openInferenceKinds = ["agent": "AGENT", "guardrail": "GUARDRAIL"]
 
     private func actionSpan(_ event: Event, _ fields: Fields, type: String) -> OTLPSpan {
         let logs = fields.text("logs") ?? ""
@@ -224,6 +248,7 @@ public struct OTLPSessionSpans {
         if !logs.isEmpty { a.append(OTLPKeyValue("operation.name", .string(logs))) }
         if let input = fields.text("params") { a.append(OTLPKeyValue("agentops.entity.input", .string(input))) }
         if let output = fields.text("returns") { a.append(OTLPKeyValue("agentops.entity.output", .string(output))) }
+        a.append(OTLPKeyValue("openinference.span.kind", .string(Self.openInferenceKinds[type] ?? "CHAIN")))
         a.append(OTLPKeyValue("agentops_run.event_id", .string(event.id)))
         let line = logs.prefix { $0 != "\n" }
         return span(event, fields, name: line.isEmpty ? type : "\(line).\(type)", kind: OTLPSpan.Kind.internal,
@@ -318,7 +343,35 @@ public struct OTLPSessionSpans {
     /// `gen_ai.prompt.N.role` / `.content` from an SDK prompt or completion: a string, a
     /// message, a list of messages, or `{"messages": …}`.
     static func messages(_ value: JSONValue?, prefix: String, defaultRole: String, into a: inout [OTLPKeyValue]) {
-        guard let value, value != .null else { return }
+        for (index, message) in roles(value, defaultRole: defaultRole).enumerated() {
+            a.append(OTLPKeyValue("\(prefix).\(index).role", .string(message.role)))
+            if let content = message.content {
+                a.append(OTLPKeyValue("\(prefix).\(index).content", .string(content)))
+            }
+        }
+    }
+
+    /// The same messages under OpenInference's names (`llm.input_messages.N.message.role`
+    /// / `.content`), the ones Phoenix shows an LLM call's conversation from.
+    ///
+    /// - Returns: the last message's content (for `output.value`).
+    @discardableResult
+    static func openInferenceMessages(_ value: JSONValue?, prefix: String, defaultRole: String,
+                                      into a: inout [OTLPKeyValue]) -> String? {
+        var last: String?
+        for (index, message) in roles(value, defaultRole: defaultRole).enumerated() {
+            a.append(OTLPKeyValue("\(prefix).\(index).message.role", .string(message.role)))
+            if let content = message.content {
+                a.append(OTLPKeyValue("\(prefix).\(index).message.content", .string(content)))
+            }
+            last = message.content
+        }
+        return last
+    }
+
+    /// The messages of an SDK prompt or completion as roles and contents.
+    static func roles(_ value: JSONValue?, defaultRole: String) -> [(role: String, content: String?)] {
+        guard let value, value != .null else { return [] }
         let list: [JSONValue]
         switch value {
         case let .array(items): list = items
@@ -326,17 +379,11 @@ public struct OTLPSessionSpans {
             list = value["messages"]?.arrayValue ?? [value["messages"]!]
         default: list = [value]
         }
-        for (index, message) in list.enumerated() {
-            let role: String, content: String?
+        return list.map { message in
             if case .object = message, message["role"] != nil || message["content"] != nil {
-                role = message["role"]?.stringValue ?? defaultRole
-                content = message["content"].flatMap(Fields.text)
-            } else {
-                role = defaultRole
-                content = Fields.text(message)
+                return (message["role"]?.stringValue ?? defaultRole, message["content"].flatMap(Fields.text))
             }
-            a.append(OTLPKeyValue("\(prefix).\(index).role", .string(role)))
-            if let content { a.append(OTLPKeyValue("\(prefix).\(index).content", .string(content))) }
+            return (defaultRole, Fields.text(message))
         }
     }
 

@@ -153,6 +153,34 @@ import Testing
         #expect(cost > 0)
     }
 
+    @Test("spans carry the OpenInference kinds, messages, inputs and outputs Arize Phoenix shows")
+    func openInference() throws {
+        let agent = Event(id: "0c0c0c0c-0000-4000-8000-000000000001", type: .actions, initTimestamp: Self.at(3),
+                          endTimestamp: Self.at(4), sessionID: Self.session,
+                          fields: [("action_type", .string("agent")), ("logs", .string("planner"))])
+        let step = Event(id: "0d0d0d0d-0000-4000-8000-000000000001", type: .actions, initTimestamp: Self.at(5),
+                         endTimestamp: Self.at(6), sessionID: Self.session,
+                         fields: [("action_type", .string("command")), ("logs", .string("make"))])
+        let spans = try Self.export(Self.sampleRecords(extraEvents: [agent, step]))[0]
+            .resourceSpans[0].scopeSpans[0].spans
+        let llm = try #require(spans.first { $0.string("openinference.span.kind") == "LLM" })
+        #expect(llm.string("llm.provider") == "openai")
+        #expect(llm.string("llm.input_messages.0.message.role") == "user")
+        #expect(llm.string("llm.input_messages.0.message.content") == "What is the capital of France?")
+        #expect(llm.string("llm.output_messages.0.message.role") == "assistant")
+        #expect(llm.string("llm.output_messages.0.message.content") == "Paris.")
+        #expect(llm.string("output.value") == "Paris.")
+        let tool = try #require(spans.first { $0.string("openinference.span.kind") == "TOOL" })
+        #expect(tool.string("input.value") == #"{"args": [1, 0], "kwargs": {}}"#)
+        #expect(tool.string("output.value") == nil, "the tool returned nothing")
+        #expect(spans.first { $0.name == "planner.agent" }?.string("openinference.span.kind") == "AGENT")
+        #expect(spans.first { $0.name == "make.command" }?.string("openinference.span.kind") == "CHAIN")
+        let root = try #require(spans.last)
+        #expect(root.string("openinference.span.kind") == "AGENT")
+        #expect(root.string("input.value") == "python agent.py")
+        #expect(root.string("output.value") == "exit status 1")
+    }
+
     @Test("large sessions leave in batches of at most 512 spans, the root last")
     func batches() throws {
         let events = (0..<1200).map { i in
