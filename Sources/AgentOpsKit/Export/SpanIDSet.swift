@@ -2,16 +2,16 @@
 ///
 /// The mapping asks two things of it: whether an event's span id (the first 8 bytes of
 /// its UUID) was already given to an earlier span, and whether an error's trigger is a
-/// span that exists. The first `exactLimit` ids are kept exactly (about 1 MiB); past
+/// span that exists. The first `exactLimit` ids are kept exactly (256 KiB); past
 /// them, ids go into a Bloom filter of fixed size (2 MiB), so a million-event session
 /// is exported in the same memory as a small one. The filter can say "made" for an id
 /// that was not: the span then takes the hash of its whole event id instead (still
 /// unique and still the same on every export of the same log), or an error is parented
-/// to the span its trigger would have had. Expected: about 150 such ids in a session of
-/// 1,000,000 spans (0.015%), and none in one of up to `exactLimit` spans.
+/// to the span its trigger would have had. Expected: about 190 such ids in a session of
+/// 1,000,000 spans (0.02%), and none in one of up to `exactLimit` spans.
 struct SpanIDSet {
     /// Ids kept exactly before the filter takes over.
-    static let exactLimit = 1 << 16
+    static let exactLimit = 1 << 14
     /// Bits of the filter, and hashes per id.
     static let filterBits = 1 << 24
     static let hashes = 5

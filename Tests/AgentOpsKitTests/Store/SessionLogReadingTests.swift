@@ -3,7 +3,7 @@ import Glibc
 import Testing
 @testable import AgentOpsKit
 
-/// Reading a log back in 1 MiB reads: lines parsed where they lie, lines that straddle
+/// Reading a log back in 256 KiB reads: lines parsed where they lie, lines that straddle
 /// reads completed, over-long lines skipped as they stream past, offsets exact.
 @Suite("Session log reading")
 struct SessionLogReadingTests {
@@ -24,8 +24,8 @@ struct SessionLogReadingTests {
     func boundaries() throws {
         let start = StoreRecord.start(Session(id: Self.id, initTimestamp: Timestamp(microseconds: 1_000_000),
                                               tags: [], hostEnv: .null, command: ["x"]))
-        // Sizes chosen so lines end just before, at and just after the 1 MiB reads, one
-        // spans several reads, and one is over the 8 MiB limit.
+        // Sizes chosen so lines end just before, at and just after a 1 MiB offset (a read
+        // boundary), one spans several reads, and one is over the 8 MiB limit.
         var lines: [[UInt8]] = [Self.line(start)]
         var expected: [StoreRecord] = [start]
         let sizes = [(1 << 20) - lines[0].count - 300, 1, 2, (1 << 20) - 5, 3 << 20, 10, 9 << 20, 7, 100_000]
