@@ -194,19 +194,38 @@ public struct CaptureBudget {
         }
     }
 
-    /// Newlines in `bytes`, eight at a time: per 64-bit word, a byte is zero after
-    /// XOR with `\n`s exactly when its high bit survives `~((x & 0x7F…) + 0x7F… | x)`
-    /// (the addition cannot carry between bytes), and a popcount counts them.
+    /// Newlines in `bytes`, 32 at a time: per 64-bit word, a byte is zero after XOR with
+    /// `\n`s exactly when its high bit survives `~((x & 0x7F…) + 0x7F… | x)` (the
+    /// addition cannot carry between bytes); shifted down, that is a 1 in each such
+    /// byte. Four words' ones are summed bytewise for up to 255 rounds, then folded
+    /// into the count: no popcount (not in the baseline x86-64 this is built for), and
+    /// four independent sums keep the CPU busy. Everything past the capture head goes
+    /// through here, so this is the per-byte cost of a long run's output.
     static func countNewlines(_ bytes: UnsafeRawBufferPointer) -> Int {
         guard let base = bytes.baseAddress else { return 0 }
         let newlines: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
         let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        @inline(__always) func ones(_ offset: Int) -> UInt64 {
+            let word = base.loadUnaligned(fromByteOffset: offset, as: UInt64.self) ^ newlines
+            return (~(((word & low7) &+ low7) | word) & ~low7) >> 7
+        }
+        @inline(__always) func total(_ lanes: UInt64) -> Int {
+            let pairs = (lanes & 0x00FF_00FF_00FF_00FF) &+ ((lanes >> 8) & 0x00FF_00FF_00FF_00FF)
+            return Int((pairs &* 0x0001_0001_0001_0001) >> 48)
+        }
         var count = 0
         var index = 0
-        while index + 8 <= bytes.count {
-            let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self) ^ newlines
-            count += (~(((word & low7) &+ low7) | word) & ~low7).nonzeroBitCount
-            index += 8
+        while index + 32 <= bytes.count {
+            var a: UInt64 = 0, b: UInt64 = 0, c: UInt64 = 0, d: UInt64 = 0
+            let stop = min(bytes.count - 31, index + 255 * 32)
+            while index < stop {
+                a &+= ones(index)
+                b &+= ones(index + 8)
+                c &+= ones(index + 16)
+                d &+= ones(index + 24)
+                index += 32
+            }
+            count += total(a) + total(b) + total(c) + total(d)
         }
         while index < bytes.count {
             if bytes[index] == 0x0A { count += 1 }

@@ -8,9 +8,13 @@ import Glibc
 /// Each exporter runs on a thread of its own, so a backend that is down (retrying
 /// until the deadline) never holds back another.
 public struct LogFollower: Sendable {
-    /// How often a followed log is looked at for new records: each look is an open, a
-    /// seek and an empty read, and the end of a run waits for the last one.
+    /// How often a followed log is looked at for new records when nothing wakes the
+    /// follower: each look is an open, a seek and an empty read. A write to the log wakes
+    /// it at once (`FileWatch`), so the end of a run does not wait for the next look.
     public static let followInterval: useconds_t = 25_000
+    /// The least time between two passes over a log being written: a burst of appends
+    /// is read (and sent) in one pass, not one pass each.
+    public static let minimumPassInterval: useconds_t = 5_000
 
     /// The store holding the session.
     public let store: LocalStore
@@ -63,9 +67,11 @@ public struct LogFollower: Sendable {
         let parent = getppid()
         var lastPass = false
         var offset = exporter.acknowledgedOffset
+        let watch = follow ? FileWatch(path: path) : nil
         do {
             var summary = offset > 0 ? try SessionLog.summary(path: path, upTo: offset) : nil
             while true {
+                let passStart = DispatchTime.now()
                 var ended = false
                 let (_, end) = try SessionLog.read(path: path, from: offset) { record, recordEnd in
                     SessionSummary.fold(record, into: &summary)
@@ -81,7 +87,13 @@ public struct LogFollower: Sendable {
                     lastPass = true
                     continue
                 }
-                usleep(Self.followInterval)
+                guard let watch else {
+                    usleep(Self.followInterval)
+                    continue
+                }
+                watch.wait(milliseconds: Int32(Self.followInterval / 1000))
+                let elapsed = (DispatchTime.now().uptimeNanoseconds - passStart.uptimeNanoseconds) / 1000
+                if elapsed < UInt64(Self.minimumPassInterval) { usleep(Self.minimumPassInterval - useconds_t(elapsed)) }
             }
             report.complete = !lastPass || (exporter.acknowledgedOffset >= end(of: path) && summary?.end != nil)
         } catch {

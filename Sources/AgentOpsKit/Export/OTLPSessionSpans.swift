@@ -33,7 +33,7 @@ public struct OTLPSessionSpans {
     /// Where the span of a pending event is, for the errors that name it.
     private var pendingIndex: [String: Int] = [:]
     /// Every span id made so far, so an error span is only parented to a real span.
-    private var made: Set<UInt64> = []
+    private var made = SpanIDSet()
     private var rootEvents: [OTLPSpan.Event] = []
     private var rootEventBytes = 0
     private var droppedRootEvents: UInt32 = 0

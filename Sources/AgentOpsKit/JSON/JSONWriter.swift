@@ -65,27 +65,54 @@ public enum JSONWriter {
 
     /// Appends `s` as a quoted JSON string. Swift strings are valid Unicode, so only
     /// quotes, backslashes and control characters need escaping.
+    ///
+    /// One pass sizes the escaped text exactly and a second writes it straight into the
+    /// reserved end of `out`: captured output is a megabyte string with a `\n` every
+    /// few bytes, and appending each run and each escape on its own cost more than the
+    /// rest of recording it.
     public static func writeString(_ s: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { bytes in
-            var runStart = 0
-            for (i, byte) in bytes.enumerated() where byte < 0x20 || byte == 0x22 || byte == 0x5C {
-                out.append(contentsOf: bytes[runStart..<i])
-                runStart = i + 1
-                switch byte {
-                case 0x22: out.append(contentsOf: [0x5C, 0x22])
-                case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-                case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-                case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-                case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-                default:
-                    out.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                            hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]])
-                }
+            var extra = 0
+            for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C {
+                extra += byte == 0x22 || byte == 0x5C || byte == 0x0A || byte == 0x0D || byte == 0x09 ? 1 : 5
             }
-            out.append(contentsOf: bytes[runStart..<bytes.count])
+            let start = out.count
+            let total = bytes.count + extra + 2
+            out.append(contentsOf: repeatElement(0, count: total))
+            out.withUnsafeMutableBufferPointer { buffer in
+                let target = buffer.baseAddress! + start
+                target[0] = UInt8(ascii: "\"")
+                var written = 1
+                if extra == 0 {
+                    if let source = bytes.baseAddress { (target + 1).update(from: source, count: bytes.count) }
+                    written += bytes.count
+                } else {
+                    for byte in bytes {
+                        if byte >= 0x20, byte != 0x22, byte != 0x5C {
+                            target[written] = byte
+                            written += 1
+                            continue
+                        }
+                        target[written] = 0x5C
+                        switch byte {
+                        case 0x22, 0x5C: target[written + 1] = byte
+                        case 0x0A: target[written + 1] = UInt8(ascii: "n")
+                        case 0x0D: target[written + 1] = UInt8(ascii: "r")
+                        case 0x09: target[written + 1] = UInt8(ascii: "t")
+                        default:
+                            target[written + 1] = UInt8(ascii: "u")
+                            target[written + 2] = UInt8(ascii: "0")
+                            target[written + 3] = UInt8(ascii: "0")
+                            target[written + 4] = hexDigits[Int(byte >> 4)]
+                            target[written + 5] = hexDigits[Int(byte & 0xF)]
+                            written += 4
+                        }
+                        written += 2
+                    }
+                }
+                target[written] = UInt8(ascii: "\"")
+            }
         }
-        out.append(UInt8(ascii: "\""))
     }
 }

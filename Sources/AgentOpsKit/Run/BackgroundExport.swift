@@ -82,7 +82,9 @@ public final class BackgroundExport: @unchecked Sendable {
         let deadline = DispatchTime.now() + seconds
         var ended = false
         while !ended {
-            ended = exited.wait(timeout: .now() + 0.01) == .success
+            // Every 2 ms: the run's own exit waits on this, and a look is a `stat` and a
+            // small read per exporter.
+            ended = exited.wait(timeout: .now() + 0.002) == .success
             if !ended, exporters.allSatisfy({ ExportCursor.isAcknowledged(session, store: store, exporter: $0) }) {
                 return nil
             }

@@ -99,18 +99,32 @@ public struct Event: Sendable, Equatable {
 
     /// Reads an event back from its stored JSON; nil when a required field is missing
     /// or malformed.
+    ///
+    /// One pass over the pairs (the last of a repeated name wins, as `JSONValue`'s
+    /// subscript): every exporter and reader of a session parses each of its events
+    /// here, a million for a big session.
     public init?(json: JSONValue) {
-        guard case let .object(pairs) = json,
-              let id = json["id"]?.stringValue,
-              let typeName = json["event_type"]?.stringValue, let type = EventType(rawValue: typeName),
-              let sessionText = json["session_id"]?.stringValue, let session = SessionID(sessionText)
+        guard case let .object(pairs) = json else { return nil }
+        var id: String?, typeName: String?, sessionText: String?
+        var initText: String?, timestampText: String?, endText: String?
+        var fields: [(String, JSONValue)] = []
+        fields.reserveCapacity(max(0, pairs.count - 5))
+        for (key, value) in pairs {
+            switch key {
+            case "id": id = value.stringValue
+            case "event_type": typeName = value.stringValue
+            case "session_id": sessionText = value.stringValue
+            case "init_timestamp": initText = value.stringValue
+            case "timestamp": timestampText = value.stringValue
+            case "end_timestamp": endText = value.stringValue
+            default: fields.append((key, value))
+            }
+        }
+        guard let id, let typeName, let type = EventType(rawValue: typeName),
+              let sessionText, let session = SessionID(sessionText),
+              let start = (initText ?? timestampText).flatMap(Timestamp.init(iso8601:))
         else { return nil }
-        let start = (json["init_timestamp"]?.stringValue ?? json["timestamp"]?.stringValue)
-            .flatMap(Timestamp.init(iso8601:))
-        guard let start else { return nil }
-        let end = json["end_timestamp"]?.stringValue.flatMap(Timestamp.init(iso8601:)) ?? start
-        let common: Set<String> = ["id", "event_type", "init_timestamp", "end_timestamp", "timestamp", "session_id"]
-        self.init(id: id, type: type, initTimestamp: start, endTimestamp: end, sessionID: session,
-                  fields: pairs.filter { !common.contains($0.0) })
+        let end = endText.flatMap(Timestamp.init(iso8601:)) ?? start
+        self.init(id: id, type: type, initTimestamp: start, endTimestamp: end, sessionID: session, fields: fields)
     }
 }

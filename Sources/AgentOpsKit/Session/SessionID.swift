@@ -16,14 +16,26 @@ public struct SessionID: Sendable, Hashable, CustomStringConvertible {
     /// Checked byte by byte rather than through `UUID(uuidString:)` (an `sscanf`): every
     /// file of the store is named by one, and listing 100,000 sessions checks them all.
     public init?(_ text: String) {
-        guard text.utf8.count == 36 else { return nil }
-        for (index, byte) in text.utf8.enumerated() {
-            let valid = index == 8 || index == 13 || index == 18 || index == 23
-                ? byte == UInt8(ascii: "-")
-                : (0x30...0x39).contains(byte) || (0x61...0x66).contains(byte | 0x20)
-            guard valid else { return nil }
+        var text = text
+        // Every event read back carries one: checked in place, and the usual lowercase
+        // id kept as it is rather than copied.
+        let check = text.withUTF8 { bytes -> (valid: Bool, lowercase: Bool) in
+            guard bytes.count == 36 else { return (false, false) }
+            var lowercase = true
+            for index in 0..<36 {
+                let byte = bytes[index]
+                if index == 8 || index == 13 || index == 18 || index == 23 {
+                    guard byte == UInt8(ascii: "-") else { return (false, false) }
+                } else if (0x41...0x46).contains(byte) {
+                    lowercase = false
+                } else {
+                    guard (0x30...0x39).contains(byte) || (0x61...0x66).contains(byte) else { return (false, false) }
+                }
+            }
+            return (true, lowercase)
         }
-        value = text.lowercased()
+        guard check.valid else { return nil }
+        value = check.lowercase ? text : text.lowercased()
     }
 
     public var description: String { value }

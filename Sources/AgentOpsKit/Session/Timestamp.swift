@@ -67,7 +67,13 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// Parses the ISO 8601 forms the SDK and the server write: `Z` or `±HH:MM`, with or
     /// without a fraction (Python omits it when the microseconds are zero).
     public init?(iso8601 text: String) {
-        let b = Array(text.utf8)
+        // Read in place from the string's UTF-8 (no copy): every event carries two of these.
+        var text = text
+        guard let microseconds = text.withUTF8({ Self.parse(iso8601: $0) }) else { return nil }
+        self.microseconds = microseconds
+    }
+
+    private static func parse(iso8601 b: UnsafeBufferPointer<UInt8>) -> Int64? {
         func number(_ from: Int, _ count: Int) -> Int? {
             guard from + count <= b.count else { return nil }
             var value = 0
@@ -106,15 +112,21 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             return nil
         }
         guard index == b.count else { return nil }
-        // timegm would normalise 2026-13-45 into 2027-02-14: refuse dates that do not
-        // exist instead (and offsets no zone has).
+        // Refuse dates that do not exist (a calendar would normalise 2026-13-45 into
+        // 2027-02-14), and offsets no zone has.
         let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        guard (1...12).contains(month), (1...days[month - 1]).contains(day), hour <= 23, minute <= 59, second <= 59,
+        let monthDays = month == 2 ? (leap ? 29 : 28) : month == 4 || month == 6 || month == 9 || month == 11 ? 30 : 31
+        guard (1...12).contains(month), (1...monthDays).contains(day), hour <= 23, minute <= 59, second <= 59,
               abs(offsetSeconds) <= 18 * 3600 else { return nil }
-        let fields = CalendarTime(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
-        guard let utcSeconds = fields.utcSeconds else { return nil }
-        let epoch = utcSeconds - Int64(offsetSeconds)
-        self.microseconds = epoch * 1_000_000 + Int64(micros)
+        // Days since 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's
+        // days_from_civil; a year has 4 digits here, so nothing can overflow).
+        let y = year - (month <= 2 ? 1 : 0)
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        let epoch = Int64(days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds)
+        return epoch * 1_000_000 + Int64(micros)
     }
 }

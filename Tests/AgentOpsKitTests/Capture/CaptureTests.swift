@@ -181,5 +181,13 @@ struct CaptureBudgetTests {
             let expected = bytes.filter { $0 == 0x0A }.count
             #expect(bytes.withUnsafeBytes { CaptureBudget.countNewlines($0) } == expected)
         }
+        // Past 255 rounds of 32 bytes the per-byte sums are folded: all newlines fill
+        // every lane to the brim, and bytes one bit away from a newline count as none.
+        for length in [8160, 8161, 8192, 20_000] {
+            let all = [UInt8](repeating: 0x0A, count: length)
+            #expect(all.withUnsafeBytes { CaptureBudget.countNewlines($0) } == length)
+            let near = (0..<length).map { [0x0B, 0x8A, 0x0E, 0x2A, 0x0A][$0 % 5] as UInt8 }
+            #expect(near.withUnsafeBytes { CaptureBudget.countNewlines($0) } == length / 5)
+        }
     }
 }
