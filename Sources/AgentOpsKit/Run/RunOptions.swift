@@ -86,13 +86,14 @@ public struct RunOptions: Sendable, Equatable {
     }
 
     /// Checks the variables agentops-run reads besides the session id:
-    /// `AGENTOPS_RUN_LISTENER_TIMEOUT` (a duration over 0) and `AGENTOPS_PARENT_KEY`
-    /// (a UUID). Empty counts as unset.
+    /// `AGENTOPS_RUN_LISTENER_TIMEOUT` (a duration over 0), `AGENTOPS_PARENT_KEY`
+    /// (a UUID) and `AGENTOPS_RUN_EXPORT` (`v2` or `otlp`). Empty counts as unset.
     ///
     /// - Throws: `UsageError.invalidValue` naming the variable.
     public static func checkEnvironment(_ environment: [String: String]) throws(UsageError) {
         _ = try listenerTimeout(environment)
         try ProcessEnvironment.checkParentKey(environment)
+        _ = try AgentOpsTransport(environment: environment)
     }
 
     /// `AGENTOPS_RUN_LISTENER_TIMEOUT`: the seconds a listener client may take to send
