@@ -16,6 +16,9 @@ public final class OTLPClient: @unchecked Sendable {
         case accepted(rejected: Int64, message: String)
         case retry(reason: String, after: Double?)
         case fail(reason: String)
+        /// The AgentOps cloud refused the key, or a renewed JWT: final, and said as it is
+        /// (the spans themselves were never looked at).
+        case unauthorized(reason: String)
     }
 
     /// The exporter's settings.
@@ -52,13 +55,15 @@ public final class OTLPClient: @unchecked Sendable {
         case let .success(renewed): grant = renewed
         case let .failure(failure): return Self.outcome(failure)
         }
-        return post(request.addingProject(grant.projectID), bearer: grant.jwt, timeout: timeout).outcome
+        let second = post(request.addingProject(grant.projectID), bearer: grant.jwt, timeout: timeout)
+        guard second.status == 401 else { return second.outcome }
+        return .unauthorized(reason: "\(configuration.endpoint) refused a new token from /v3/auth/token (HTTP 401)")
     }
 
     private static func outcome(_ failure: AgentOpsAuthToken.Failure) -> Outcome {
         switch failure {
         case let .unreachable(reason, after): return .retry(reason: reason, after: after)
-        case let .refused(reason): return .fail(reason: reason)
+        case let .refused(reason): return .unauthorized(reason: reason)
         }
     }
 

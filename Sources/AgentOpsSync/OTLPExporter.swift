@@ -105,6 +105,8 @@ public final class OTLPExporter: SessionExporter {
                 attempt += 1
             case let .fail(reason):
                 throw Stop(description: "\(client.configuration.endpoint) refused the spans (\(reason))")
+            case let .unauthorized(reason):
+                throw Stop(description: reason)
             }
         }
     }

@@ -201,15 +201,14 @@ public enum SyncCommand {
         /// abandoned, and the backend was given an end for it).
         func isDone(_ summary: SessionSummary) -> Bool {
             let id = summary.session.id
-            for name in names {
-                if name == SyncState.exporter {
-                    if !SyncState.isUploaded(id, store: store, summary: summary) { return false }
-                } else if !ExportCursor.isAcknowledged(id, store: store, exporter: name)
-                    || ExportCursor.load(store: store, id: id, exporter: name).offset == 0 {
-                    // An OTLP cursor moves only once the whole trace, root span and its
-                    // end included, is acknowledged.
-                    return false
-                }
+            if api != nil, (cloud == nil ? AgentOpsTransport.v2 : .otlp).isUploaded(id, store: store, summary: summary) != true {
+                return false
+            }
+            // An OTLP cursor moves only once the whole trace, the root span with its end
+            // included, is acknowledged.
+            if otlp != nil, !ExportCursor.isAcknowledged(id, store: store, exporter: OTLPConfiguration.exporter)
+                || ExportCursor.load(store: store, id: id, exporter: OTLPConfiguration.exporter).offset == 0 {
+                return false
             }
             return true
         }

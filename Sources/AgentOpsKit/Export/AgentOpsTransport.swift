@@ -40,6 +40,16 @@ public enum AgentOpsTransport: String, Sendable, CaseIterable {
     /// The name of the exporter (and of its cursor files) that takes sessions this way.
     public var exporter: String { self == .v2 ? SyncState.exporter : Self.otlpExporter }
 
+    /// Whether this transport has all of session `id` (`agentops sessions`' `uploaded`),
+    /// or nil when the session was never handed to it. The OTLP cursor moves only once
+    /// the whole trace, the root span with its end included, is acknowledged.
+    public func isUploaded(_ id: SessionID, store: LocalStore, summary: SessionSummary) -> Bool? {
+        guard ExportCursor.exists(id, store: store, exporter: exporter) else { return nil }
+        if self == .v2 { return SyncState.isUploaded(id, store: store, summary: summary) }
+        return ExportCursor.isAcknowledged(id, store: store, exporter: exporter)
+            && ExportCursor.load(store: store, id: id, exporter: exporter).offset > 0
+    }
+
     /// Where the spans go with `otlp`: `AGENTOPS_EXPORTER_ENDPOINT` exactly as given (as
     /// the SDK uses it: nothing is appended), else the SDK's default. Protobuf, not
     /// compressed, and none of the `OTEL_EXPORTER_OTLP_HEADERS`, which belong to the
