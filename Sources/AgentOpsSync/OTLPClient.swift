@@ -68,7 +68,8 @@ public final class OTLPClient: @unchecked Sendable {
     }
 
     /// One POST of `request`, and its HTTP status when one came back.
-    private func post(_ request: OTLPTraceRequest, bearer: String?, timeout: Double) -> (outcome: Outcome, status: Int?) {
+    private func post(_ request: OTLPTraceRequest, bearer: String?,
+                      timeout: Double) -> (outcome: Outcome, status: Int?) {
         guard let url = URL(string: configuration.endpoint) else {
             return (.fail(reason: "\(configuration.endpoint) is not a URL"), nil)
         }

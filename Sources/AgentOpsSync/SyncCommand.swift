@@ -53,6 +53,9 @@ public enum SyncCommand {
         let store = LocalStore(environment: environment)
         guard let backends = Backends(environment: environment, store: store, console: console) else { return 1 }
         let ids: [SessionID]
+        // The summaries the store's index already holds, so that telling an abandoned
+        // session needs no second read of its log.
+        var known: [SessionID: SessionSummary] = [:]
         if let query {
             do {
                 ids = [try store.resolve(query)]
@@ -62,7 +65,9 @@ public enum SyncCommand {
             }
         } else {
             do {
-                ids = try store.summaries().reversed().filter { !backends.isDone($0) }.map(\.session.id)
+                let pending = try store.summaries().reversed().filter { !backends.isDone($0) }
+                for summary in pending { known[summary.session.id] = summary }
+                ids = pending.map(\.session.id)
             } catch {
                 console.error("\(error)")
                 return 1
@@ -76,7 +81,8 @@ public enum SyncCommand {
         for id in ids {
             // Following waits for the real end; otherwise a session whose recorder is gone
             // gets one (AbandonedSession).
-            let exporters = backends.exporters(for: id, deadline: deadline, closing: follow ? nil : backends.closing(of: id))
+            let closing = follow ? nil : backends.closing(of: id, summary: known[id])
+            let exporters = backends.exporters(for: id, deadline: deadline, closing: closing)
             let reports = LogFollower(store: store, id: id, deadline: deadline)
                 .run(exporters.map { $0 as SessionExporter }, follow: follow)
             for exporter in exporters {
@@ -96,13 +102,16 @@ public enum SyncCommand {
             if catchUp { catchUpOthers(than: ids, store: store, backends: backends, deadline: deadline) }
             if !quiet {
                 let sessions = "\(ids.count) session\(ids.count == 1 ? "" : "s")"
-                if backends.api != nil, backends.cloud == nil { console.info("uploaded \(sent) events of \(sessions)") }
+                if backends.api != nil, backends.cloud == nil {
+                    console.info("uploaded \(sent) events of \(sessions)")
+                }
                 if backends.cloud != nil {
                     console.info("exported \(spans[AgentOpsTransport.otlpExporter, default: 0]) spans of \(sessions)"
                         + " to the AgentOps API over OTLP")
                 }
                 if backends.otlp != nil {
-                    console.info("exported \(spans[OTLPConfiguration.exporter, default: 0]) spans of \(sessions) to OTLP")
+                    let count = spans[OTLPConfiguration.exporter, default: 0]
+                    console.info("exported \(count) spans of \(sessions) to OTLP")
                 }
             }
             return 0
@@ -181,7 +190,8 @@ public enum SyncCommand {
                 result.append(AgentOpsCloudExporter.exporter(store: store, id: id, client: cloud, mapping: mapping,
                                                              deadline: deadline, closing: closing))
             } else if let api {
-                result.append(AgentOpsExporter(store: store, id: id, client: api, deadline: deadline, closing: closing))
+                result.append(AgentOpsExporter(store: store, id: id, client: api, deadline: deadline,
+                                               closing: closing))
             }
             if let otlp {
                 result.append(OTLPExporter(store: store, id: id, client: otlp.client, mapping: otlp.mapping,
@@ -201,9 +211,8 @@ public enum SyncCommand {
         /// abandoned, and the backend was given an end for it).
         func isDone(_ summary: SessionSummary) -> Bool {
             let id = summary.session.id
-            if api != nil, (cloud == nil ? AgentOpsTransport.v2 : .otlp).isUploaded(id, store: store, summary: summary) != true {
-                return false
-            }
+            let transport = cloud == nil ? AgentOpsTransport.v2 : .otlp
+            if api != nil, transport.isUploaded(id, store: store, summary: summary) != true { return false }
             // An OTLP cursor moves only once the whole trace, the root span with its end
             // included, is acknowledged.
             if otlp != nil, !ExportCursor.isAcknowledged(id, store: store, exporter: OTLPConfiguration.exporter)
@@ -244,9 +253,11 @@ public enum SyncCommand {
         let pending = ((try? store.summaries()) ?? []).reversed().filter { summary in
             let id = summary.session.id
             return !done.contains(id) && backends.wasHandedOver(id) && !backends.isDone(summary)
-        }.map(\.session.id)
-        for id in pending where DispatchTime.now() < limit {
-            let exporters = backends.exporters(for: id, deadline: limit, closing: backends.closing(of: id))
+        }
+        for summary in pending where DispatchTime.now() < limit {
+            let id = summary.session.id
+            let closing = backends.closing(of: id, summary: summary)
+            let exporters = backends.exporters(for: id, deadline: limit, closing: closing)
                 .map { $0 as SessionExporter }
             _ = LogFollower(store: store, id: id, deadline: limit).run(exporters, follow: false)
         }

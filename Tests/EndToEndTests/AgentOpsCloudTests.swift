@@ -72,7 +72,8 @@ struct AgentOpsCloudTests {
         env["AGENTOPS_RUN_EXPORT"] = "grpc"
         let bad = Harness.run(Harness.agentops, ["sync"], environment: env)
         #expect(bad.code == 2)
-        #expect(bad.err == "agentops: invalid value 'grpc' for AGENTOPS_RUN_EXPORT: expected v2 or otlp\n", "\(bad.err)")
+        #expect(bad.err == "agentops: invalid value 'grpc' for AGENTOPS_RUN_EXPORT: expected v2 or otlp\n",
+                "\(bad.err)")
     }
 
     @Test("an expired token (401) signs in again once; the batch goes through with the new one")
@@ -188,7 +189,8 @@ struct AgentOpsCloudTests {
         let again = Harness.run(Harness.agentops, ["sync"], environment: env, timeout: 60)
         #expect(again.code == 0, "\(again.err)")
         #expect(api.requests().count == apiCount && collector.requests().count == collectorCount)
-        let listed = try JSONParser.parse(Harness.run(Harness.agentops, ["sessions", "--json"], environment: env).stdout)
+        let sessions = Harness.run(Harness.agentops, ["sessions", "--json"], environment: env)
+        let listed = try JSONParser.parse(sessions.stdout)
         #expect(listed.arrayValue?.first?["uploaded"] == .bool(true))
         #expect(listed.arrayValue?.first?["end_state"] == .string("Indeterminate"))
     }

@@ -32,7 +32,8 @@ public struct APIConfiguration: Sendable, Equatable {
             case let .badEndpoint(value):
                 return "AGENTOPS_API_ENDPOINT '\(value)' is not an http:// or https:// URL; recording locally only"
             case let .badExporterEndpoint(value):
-                return "AGENTOPS_EXPORTER_ENDPOINT '\(value)' is not an http:// or https:// URL; recording locally only"
+                return "AGENTOPS_EXPORTER_ENDPOINT '\(value)' is not an http:// or https:// URL; "
+                    + "recording locally only"
             }
         }
     }
