@@ -90,6 +90,21 @@ struct AgentOpsCloudTests {
         #expect(Self.acceptedSpans(server).count == 3)
     }
 
+    @Test("a token refused again after signing in once more: one warning, no loop, the exit unchanged")
+    func tokenRefusedTwice() throws {
+        let home = Harness.temporaryFolder()
+        let server = try Self.cloud("reject-tokens")
+        let result = Harness.run(Harness.agentopsRun, ["sh", "-c", "echo hi; exit 5"],
+                                 environment: Self.environment(home, cloud: server), timeout: 60)
+        #expect(result.code == 5)
+        #expect(result.out == "hi\n")
+        let warnings = result.err.split(separator: "\n").filter { $0.contains("warning") }
+        #expect(warnings.count == 1, "\(result.err)")
+        #expect(warnings.first?.contains("refused a new token from /v3/auth/token (HTTP 401)") == true, "\(result.err)")
+        #expect(server.requests().map { "\($0["path"]?.stringValue ?? "") \($0["status"]?.intValue ?? 0)" }
+            == ["/v3/auth/token 200", "/v1/traces 401", "/v3/auth/token 200", "/v1/traces 401"])
+    }
+
     @Test("a 503 with Retry-After, then 200: every span once, and sync has nothing left to send")
     func unavailableOnce() throws {
         let home = Harness.temporaryFolder()

@@ -9,6 +9,7 @@ usage: fake_agentops_cloud.py LOG MODE KEY
   LOG   file that gets one JSON line per request: method, path, status, headers, body
         (auth: the JSON), body_hex and decoded (traces: resource attributes and spans)
   MODE  ok | expire-token (the first token is refused with 401 on its first use) |
+        reject-tokens (every traces request gets 401) |
         unavailable-once (the first traces request gets 503 with Retry-After: 1)
   KEY   the only API key /v3/auth/token accepts (others: 403, as the real server)
 """
@@ -144,7 +145,7 @@ class Handler(BaseHTTPRequestHandler):
             state["traces"] += 1
             number = state["traces"]
             current = "Bearer jwt-%d" % state["tokens"]
-            expire = MODE == "expire-token" and not state["expired"]
+            expire = MODE == "reject-tokens" or MODE == "expire-token" and not state["expired"]
             if expire:
                 state["expired"] = True
         if self.headers.get("Authorization") != current or expire:
