@@ -20,7 +20,7 @@ enum AgentOpsCloudExporter {
 
     /// An exporter of session `id` to the cloud through `client`.
     static func exporter(store: LocalStore, id: SessionID, client: OTLPClient, mapping: OTLPTraceMapping,
-                         deadline: DispatchTime, closing: StoreRecord.EndRecord?) -> OTLPExporter {
+                         deadline: DispatchTime, closing: AbandonedSession.Closing?) -> OTLPExporter {
         OTLPExporter(store: store, id: id, client: client, mapping: mapping, deadline: deadline,
                      name: AgentOpsTransport.otlpExporter, closing: closing)
     }

@@ -37,7 +37,7 @@ public final class AgentOpsExporter: SessionExporter {
     private var summary: SessionSummary?
     private var handedOver: Bool
     /// The end to give a session that has none and never will (`AbandonedSession`).
-    private let closing: StoreRecord.EndRecord?
+    private let closing: AbandonedSession.Closing?
 
     /// Why the export stopped.
     struct Stop: Error, CustomStringConvertible {
@@ -46,10 +46,10 @@ public final class AgentOpsExporter: SessionExporter {
 
     /// An exporter of session `id` to the API behind `client`, giving up at `deadline`.
     ///
-    /// - Parameter closing: the end of a session that was abandoned without one, sent
-    ///   with `update_session` once the API has the rest.
+    /// - Parameter closing: gives the end of a session that was abandoned without one,
+    ///   sent with `update_session` once the API has the rest.
     public init(store: LocalStore, id: SessionID, client: APIClient, deadline: DispatchTime,
-                requestTimeout: Double = 5, closing: StoreRecord.EndRecord? = nil) {
+                requestTimeout: Double = 5, closing: AbandonedSession.Closing? = nil) {
         self.closing = closing
         self.store = store
         self.id = id
@@ -82,7 +82,7 @@ public final class AgentOpsExporter: SessionExporter {
         try handOver()
         try send()
         if state.offset < offset { try advance(to: offset) }  // skipped (corrupted) lines
-        if let closing, var ended = summary, ended.end == nil, state.closedAt != offset {
+        if var ended = summary, ended.end == nil, state.closedAt != offset, let closing = closing?(ended) {
             ended.apply(.end(closing))
             summary = ended
             try updateSession()

@@ -31,7 +31,7 @@ public final class OTLPExporter: SessionExporter {
     private var cursor: ExportCursor
     private var handedOver: Bool
     /// The end to give a session that has none and never will (`AbandonedSession`).
-    private let closing: StoreRecord.EndRecord?
+    private let closing: AbandonedSession.Closing?
 
     /// Why the export stopped.
     struct Stop: Error, CustomStringConvertible {
@@ -43,10 +43,10 @@ public final class OTLPExporter: SessionExporter {
     ///
     /// - Parameters:
     ///   - name: the exporter's name, which names its cursor files.
-    ///   - closing: the end of a session that was abandoned without one.
+    ///   - closing: gives the end of a session that was abandoned without one.
     public init(store: LocalStore, id: SessionID, client: OTLPClient, mapping: OTLPTraceMapping,
                 deadline: DispatchTime, name: String = OTLPConfiguration.exporter,
-                closing: StoreRecord.EndRecord? = nil) {
+                closing: AbandonedSession.Closing? = nil) {
         self.name = name
         self.closing = closing
         self.store = store
@@ -67,7 +67,9 @@ public final class OTLPExporter: SessionExporter {
     }
 
     public func flush(endingAt offset: Int, session: SessionSummary?) throws {
-        guard let session, session.end != nil || closing != nil, cursor.offset < offset else { return }
+        guard let session, cursor.offset < offset else { return }
+        let closing = session.end == nil ? self.closing?(session) : nil
+        guard session.end != nil || closing != nil else { return }
         // After a full export the log grew (a tag added later): send it all again, the ids
         // are the same. After a cut-off one, skip what was acknowledged.
         let skip = cursor.offset == 0 ? cursor.extra["batches"]?.intValue ?? 0 : 0

@@ -53,9 +53,6 @@ public enum SyncCommand {
         let store = LocalStore(environment: environment)
         guard let backends = Backends(environment: environment, store: store, console: console) else { return 1 }
         let ids: [SessionID]
-        // The summaries the store's index already holds, so that telling an abandoned
-        // session needs no second read of its log.
-        var known: [SessionID: SessionSummary] = [:]
         if let query {
             do {
                 ids = [try store.resolve(query)]
@@ -65,9 +62,7 @@ public enum SyncCommand {
             }
         } else {
             do {
-                let pending = try store.summaries().reversed().filter { !backends.isDone($0) }
-                for summary in pending { known[summary.session.id] = summary }
-                ids = pending.map(\.session.id)
+                ids = try store.summaries().reversed().filter { !backends.isDone($0) }.map(\.session.id)
             } catch {
                 console.error("\(error)")
                 return 1
@@ -81,7 +76,7 @@ public enum SyncCommand {
         for id in ids {
             // Following waits for the real end; otherwise a session whose recorder is gone
             // gets one (AbandonedSession).
-            let closing = follow ? nil : backends.closing(of: id, summary: known[id])
+            let closing = follow ? nil : backends.closing(of: id)
             let exporters = backends.exporters(for: id, deadline: deadline, closing: closing)
             let reports = LogFollower(store: store, id: id, deadline: deadline)
                 .run(exporters.map { $0 as SessionExporter }, follow: follow)
@@ -184,7 +179,7 @@ public enum SyncCommand {
 
         /// One exporter per backend for session `id`; `closing` ends an abandoned session.
         func exporters(for id: SessionID, deadline: DispatchTime,
-                       closing: StoreRecord.EndRecord?) -> [AnyObject & SessionExporter] {
+                       closing: AbandonedSession.Closing?) -> [AnyObject & SessionExporter] {
             var result: [AnyObject & SessionExporter] = []
             if let cloud {
                 result.append(AgentOpsCloudExporter.exporter(store: store, id: id, client: cloud, mapping: mapping,
@@ -200,11 +195,12 @@ public enum SyncCommand {
             return result
         }
 
-        /// The end to export session `id` with when it has none and never will.
-        func closing(of id: SessionID, summary known: SessionSummary? = nil) -> StoreRecord.EndRecord? {
+        /// What gives session `id` an end when its log has none and never will; the
+        /// processes are looked through on the first question only.
+        func closing(of id: SessionID) -> AbandonedSession.Closing {
             let path = store.path(of: id)
-            guard let summary = known ?? (try? SessionLog.summary(path: path)), summary.end == nil else { return nil }
-            return AbandonedSession.closing(summary, path: path, activity: activity.value)
+            let activity = self.activity
+            return { summary in AbandonedSession.closing(summary, path: path, activity: activity.value) }
         }
 
         /// Whether every backend has all of the session, which has ended (or was
@@ -253,11 +249,9 @@ public enum SyncCommand {
         let pending = ((try? store.summaries()) ?? []).reversed().filter { summary in
             let id = summary.session.id
             return !done.contains(id) && backends.wasHandedOver(id) && !backends.isDone(summary)
-        }
-        for summary in pending where DispatchTime.now() < limit {
-            let id = summary.session.id
-            let closing = backends.closing(of: id, summary: summary)
-            let exporters = backends.exporters(for: id, deadline: limit, closing: closing)
+        }.map(\.session.id)
+        for id in pending where DispatchTime.now() < limit {
+            let exporters = backends.exporters(for: id, deadline: limit, closing: backends.closing(of: id))
                 .map { $0 as SessionExporter }
             _ = LogFollower(store: store, id: id, deadline: limit).run(exporters, follow: false)
         }

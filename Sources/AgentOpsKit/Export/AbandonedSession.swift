@@ -12,6 +12,11 @@ import Glibc
 /// timestamp), and an `agentops end` or a late writer can still change it, after which
 /// the session is exported again with the same ids.
 public enum AbandonedSession {
+    /// What an exporter asks, when the log it read holds no end, for the end to give the
+    /// session (nil: none, it may still be running). Asked only then, so exporting an
+    /// ended session costs nothing more.
+    public typealias Closing = (SessionSummary) -> StoreRecord.EndRecord?
+
     /// The end exporters give the session of `summary`, logged at `path`: Indeterminate
     /// (Fail when a Fail was declared inside it), at the log's last write, with a reason
     /// that says so; nil when it ended or may still be running.

@@ -9,7 +9,8 @@ usage: fake_agentops_cloud.py LOG MODE KEY
   LOG   file that gets one JSON line per request: method, path, status, headers, body
         (auth: the JSON), body_hex and decoded (traces: resource attributes and spans)
   MODE  ok | expire-token (the first token is refused with 401 on its first use) |
-        reject-tokens (every traces request gets 401) |
+        reject-tokens (every traces request gets 401) | bench (ok, without decoding:
+        for scripts/bench-cloud, so that it costs what fake_otlp.py costs) |
         unavailable-once (the first traces request gets 503 with Retry-After: 1)
   KEY   the only API key /v3/auth/token accepts (others: 403, as the real server)
 """
@@ -152,7 +153,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(401, b"", "application/x-protobuf", entry)
         if self.headers.get("Content-Type") != "application/x-protobuf":
             return self.answer(415, b"", "text/plain", entry)
-        entry["decoded"] = decode(raw)
+        if MODE != "bench":
+            entry["decoded"] = decode(raw)
         if MODE == "unavailable-once" and number == 1:
             return self.answer(503, b"", "application/x-protobuf", entry, {"Retry-After": "1"})
         self.answer(200, b"", "application/x-protobuf", entry)
