@@ -36,6 +36,8 @@ public final class AgentOpsExporter: SessionExporter {
     /// update_session send.
     private var summary: SessionSummary?
     private var handedOver: Bool
+    /// The end to give a session that has none and never will (`AbandonedSession`).
+    private let closing: AbandonedSession.Closing?
 
     /// Why the export stopped.
     struct Stop: Error, CustomStringConvertible {
@@ -43,8 +45,12 @@ public final class AgentOpsExporter: SessionExporter {
     }
 
     /// An exporter of session `id` to the API behind `client`, giving up at `deadline`.
+    ///
+    /// - Parameter closing: gives the end of a session that was abandoned without one,
+    ///   sent with `update_session` once the API has the rest.
     public init(store: LocalStore, id: SessionID, client: APIClient, deadline: DispatchTime,
-                requestTimeout: Double = 5) {
+                requestTimeout: Double = 5, closing: AbandonedSession.Closing? = nil) {
+        self.closing = closing
         self.store = store
         self.id = id
         self.client = client
@@ -76,6 +82,13 @@ public final class AgentOpsExporter: SessionExporter {
         try handOver()
         try send()
         if state.offset < offset { try advance(to: offset) }  // skipped (corrupted) lines
+        if var ended = summary, ended.end == nil, state.closedAt != offset, let closing = closing?(ended) {
+            ended.apply(.end(closing))
+            summary = ended
+            try updateSession()
+            state.closedAt = offset
+            try advance(to: offset)
+        }
     }
 
     /// Marks the session as handed to the API before anything is acknowledged, so

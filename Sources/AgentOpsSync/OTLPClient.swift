@@ -16,24 +16,62 @@ public final class OTLPClient: @unchecked Sendable {
         case accepted(rejected: Int64, message: String)
         case retry(reason: String, after: Double?)
         case fail(reason: String)
+        /// The AgentOps cloud refused the key, or a renewed JWT: final, and said as it is
+        /// (the spans themselves were never looked at).
+        case unauthorized(reason: String)
     }
 
     /// The exporter's settings.
     public let configuration: OTLPConfiguration
     private let session: URLSession
+    /// The AgentOps cloud's JWT, for a client that sends there (`AgentOpsCloudExporter`).
+    private let token: AgentOpsAuthToken?
 
     /// A client for `configuration`.
-    public init(configuration: OTLPConfiguration) {
+    ///
+    /// - Parameter token: sent as `Authorization: Bearer`, with its project id in each
+    ///   resource; renewed once when the endpoint answers 401.
+    public init(configuration: OTLPConfiguration, token: AgentOpsAuthToken? = nil) {
         self.configuration = configuration
+        self.token = token
         let sessionConfiguration = URLSessionConfiguration.ephemeral
         sessionConfiguration.httpMaximumConnectionsPerHost = 1
         session = URLSession(configuration: sessionConfiguration)
     }
 
-    /// Sends `request`, encoded and compressed as configured, waiting at most `timeout`.
+    /// Sends `request`, encoded and compressed as configured, waiting at most `timeout`
+    /// (for each exchange, the sign-in included).
     public func export(_ request: OTLPTraceRequest, timeout: Double) -> Outcome {
+        guard let token else { return post(request, bearer: nil, timeout: timeout).outcome }
+        var grant: AgentOpsAuthToken.Grant
+        switch token.current(timeout: timeout) {
+        case let .success(current): grant = current
+        case let .failure(failure): return Self.outcome(failure)
+        }
+        let first = post(request.addingProject(grant.projectID), bearer: grant.jwt, timeout: timeout)
+        guard first.status == 401 else { return first.outcome }
+        // An expired JWT: sign in again, once; a second 401 is final.
+        switch token.renew(replacing: grant, timeout: timeout) {
+        case let .success(renewed): grant = renewed
+        case let .failure(failure): return Self.outcome(failure)
+        }
+        let second = post(request.addingProject(grant.projectID), bearer: grant.jwt, timeout: timeout)
+        guard second.status == 401 else { return second.outcome }
+        return .unauthorized(reason: "\(configuration.endpoint) refused a new token from /v3/auth/token (HTTP 401)")
+    }
+
+    private static func outcome(_ failure: AgentOpsAuthToken.Failure) -> Outcome {
+        switch failure {
+        case let .unreachable(reason, after): return .retry(reason: reason, after: after)
+        case let .refused(reason): return .unauthorized(reason: reason)
+        }
+    }
+
+    /// One POST of `request`, and its HTTP status when one came back.
+    private func post(_ request: OTLPTraceRequest, bearer: String?,
+                      timeout: Double) -> (outcome: Outcome, status: Int?) {
         guard let url = URL(string: configuration.endpoint) else {
-            return .fail(reason: "\(configuration.endpoint) is not a URL")
+            return (.fail(reason: "\(configuration.endpoint) is not a URL"), nil)
         }
         var body = configuration.encoding == .protobuf ? request.protobuf : request.json
         var http = URLRequest(url: url)
@@ -42,13 +80,16 @@ public final class OTLPClient: @unchecked Sendable {
         for header in configuration.headers { http.setValue(header.value, forHTTPHeaderField: header.name) }
         http.setValue(configuration.encoding.contentType, forHTTPHeaderField: "Content-Type")
         http.setValue("agentops-run/\(Version.current)", forHTTPHeaderField: "User-Agent")
+        if let bearer { http.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
         if configuration.gzip {
             body = Deflate.gzip(body)
             http.setValue("gzip", forHTTPHeaderField: "Content-Encoding")
         }
         http.httpBody = Data(body)
 
-        return Self.classify(BlockingExchange.answer(to: http, session: session, timeout: timeout))
+        let answer = BlockingExchange.answer(to: http, session: session, timeout: timeout)
+        let status: Int? = if case let .http(response, _) = answer { response.statusCode } else { nil }
+        return (Self.classify(answer), status)
     }
 
     static func classify(_ answer: BlockingExchange.Answer) -> Outcome {

@@ -12,8 +12,11 @@ import Glibc
 /// batches). Failures that retrying cannot fix (400, 413, any other refusal) stop the
 /// export with the collector's reason; a partial success is accepted, not retried, and
 /// reported in `rejections`.
+///
+/// The same exporter, under its own name and with a client that authenticates, takes
+/// sessions to the AgentOps cloud over OTLP (`AgentOpsCloudExporter`).
 public final class OTLPExporter: SessionExporter {
-    public let name = OTLPConfiguration.exporter
+    public let name: String
     public var acknowledgedOffset: Int { cursor.offset }
     /// Spans acknowledged.
     public private(set) var spansSent = 0
@@ -27,6 +30,8 @@ public final class OTLPExporter: SessionExporter {
     private let deadline: DispatchTime
     private var cursor: ExportCursor
     private var handedOver: Bool
+    /// The end to give a session that has none and never will (`AbandonedSession`).
+    private let closing: AbandonedSession.Closing?
 
     /// Why the export stopped.
     struct Stop: Error, CustomStringConvertible {
@@ -35,15 +40,22 @@ public final class OTLPExporter: SessionExporter {
 
     /// An exporter of session `id` through `client`, mapped with `mapping`, giving up at
     /// `deadline`.
+    ///
+    /// - Parameters:
+    ///   - name: the exporter's name, which names its cursor files.
+    ///   - closing: gives the end of a session that was abandoned without one.
     public init(store: LocalStore, id: SessionID, client: OTLPClient, mapping: OTLPTraceMapping,
-                deadline: DispatchTime) {
+                deadline: DispatchTime, name: String = OTLPConfiguration.exporter,
+                closing: AbandonedSession.Closing? = nil) {
+        self.name = name
+        self.closing = closing
         self.store = store
         self.id = id
         self.client = client
         self.mapping = mapping
         self.deadline = deadline
-        cursor = ExportCursor.load(store: store, id: id, exporter: OTLPConfiguration.exporter)
-        handedOver = ExportCursor.exists(id, store: store, exporter: OTLPConfiguration.exporter)
+        cursor = ExportCursor.load(store: store, id: id, exporter: name)
+        handedOver = ExportCursor.exists(id, store: store, exporter: name)
     }
 
     public func take(_ record: StoreRecord, session: SessionSummary, endingAt offset: Int) throws {
@@ -55,11 +67,13 @@ public final class OTLPExporter: SessionExporter {
     }
 
     public func flush(endingAt offset: Int, session: SessionSummary?) throws {
-        guard let session, session.end != nil, cursor.offset < offset else { return }
+        guard let session, cursor.offset < offset else { return }
+        let closing = session.end == nil ? self.closing?(session) : nil
+        guard session.end != nil || closing != nil else { return }
         // After a full export the log grew (a tag added later): send it all again, the ids
         // are the same. After a cut-off one, skip what was acknowledged.
         let skip = cursor.offset == 0 ? cursor.extra["batches"]?.intValue ?? 0 : 0
-        _ = try mapping.export(path: store.path(of: id), upTo: offset) { index, request in
+        _ = try mapping.export(path: store.path(of: id), upTo: offset, closing: closing) { index, request in
             guard index >= skip else { return }
             try send(request)
             spansSent += request.spanCount
@@ -93,6 +107,8 @@ public final class OTLPExporter: SessionExporter {
                 attempt += 1
             case let .fail(reason):
                 throw Stop(description: "\(client.configuration.endpoint) refused the spans (\(reason))")
+            case let .unauthorized(reason):
+                throw Stop(description: reason)
             }
         }
     }

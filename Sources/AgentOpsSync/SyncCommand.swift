@@ -45,6 +45,7 @@ public enum SyncCommand {
                 }
             }
             try ProcessEnvironment.checkParentKey(environment)
+            _ = try AgentOpsTransport(environment: environment)
         } catch {
             console.error("\(error)")
             return 2
@@ -69,24 +70,26 @@ public enum SyncCommand {
         }
         let deadline = DispatchTime.now() + timeout
         var sent = 0
-        var spans = 0
+        var spans: [String: Int] = [:]
         var unsent: [SessionID] = []
         var problems: [String] = []
         for id in ids {
-            let exporters = backends.exporters(for: id, deadline: deadline)
+            // Following waits for the real end; otherwise a session whose recorder is gone
+            // gets one (AbandonedSession).
+            let closing = follow ? nil : backends.closing(of: id)
+            let exporters = backends.exporters(for: id, deadline: deadline, closing: closing)
             let reports = LogFollower(store: store, id: id, deadline: deadline)
                 .run(exporters.map { $0 as SessionExporter }, follow: follow)
             for exporter in exporters {
                 if let agentOps = exporter as? AgentOpsExporter { sent += agentOps.eventsSent }
                 if let otlp = exporter as? OTLPExporter {
-                    spans += otlp.spansSent
-                    for rejection in otlp.rejections { console.warning("OTLP: \(rejection)") }
+                    spans[otlp.name, default: 0] += otlp.spansSent
+                    for rejection in otlp.rejections { console.warning("\(Backends.title(otlp.name)): \(rejection)") }
                 }
             }
             if reports.contains(where: { !$0.complete }) { unsent.append(id) }
             for report in reports where !report.complete {
-                let backend = report.exporter == OTLPConfiguration.exporter ? "OTLP" : "AgentOps API"
-                let problem = "\(backend): \(report.problem ?? "not reachable")"
+                let problem = "\(Backends.title(report.exporter)): \(report.problem ?? "not reachable")"
                 if !problems.contains(problem) { problems.append(problem) }
             }
         }
@@ -94,8 +97,17 @@ public enum SyncCommand {
             if catchUp { catchUpOthers(than: ids, store: store, backends: backends, deadline: deadline) }
             if !quiet {
                 let sessions = "\(ids.count) session\(ids.count == 1 ? "" : "s")"
-                if backends.api != nil { console.info("uploaded \(sent) events of \(sessions)") }
-                if backends.otlp != nil { console.info("exported \(spans) spans of \(sessions) to OTLP") }
+                if backends.api != nil, backends.cloud == nil {
+                    console.info("uploaded \(sent) events of \(sessions)")
+                }
+                if backends.cloud != nil {
+                    console.info("exported \(spans[AgentOpsTransport.otlpExporter, default: 0]) spans of \(sessions)"
+                        + " to the AgentOps API over OTLP")
+                }
+                if backends.otlp != nil {
+                    let count = spans[OTLPConfiguration.exporter, default: 0]
+                    console.info("exported \(count) spans of \(sessions) to OTLP")
+                }
             }
             return 0
         }
@@ -105,26 +117,39 @@ public enum SyncCommand {
         return 1
     }
 
-    /// The backends the environment configures: the AgentOps API with a key, an OTLP
-    /// collector with an endpoint.
+    /// The backends the environment configures: the AgentOps API with a key (over v2 or
+    /// OTLP, as `AgentOpsTransport` says), an OTLP collector with an endpoint.
     struct Backends {
         var api: APIClient?
+        /// The AgentOps cloud over OTLP, when `AGENTOPS_RUN_EXPORT=otlp` (then `api` only
+        /// signs in).
+        var cloud: OTLPClient?
         var otlp: (client: OTLPClient, mapping: OTLPTraceMapping)?
+        let mapping: OTLPTraceMapping
         let store: LocalStore
+        /// Which sessions are still running, looked up once, when first needed.
+        private let activity = Lazy<SessionActivity> { SessionActivity() }
 
         /// The configured backends, or nil after saying on `console` why there is none.
         init?(environment: [String: String], store: LocalStore, console: Console) {
             self.store = store
+            let prices = (try? PriceTable.configured(file: nil, environment: environment)) ?? PriceTable()
+            mapping = OTLPTraceMapping(environment: environment, prices: prices)
             var apiProblem: APIConfiguration.Problem?
             do {
-                api = APIClient(configuration: try APIConfiguration(environment: environment))
+                let configuration = try APIConfiguration(environment: environment)
+                let client = APIClient(configuration: configuration)
+                if (try? AgentOpsTransport(environment: environment)) == .otlp {
+                    cloud = try AgentOpsCloudExporter.client(environment: environment, api: client,
+                                                             apiKey: configuration.apiKey)
+                }
+                api = client
             } catch {
                 apiProblem = error
             }
             do {
                 let configuration = try OTLPConfiguration(environment: environment)
-                let prices = (try? PriceTable.configured(file: nil, environment: environment)) ?? PriceTable()
-                otlp = (OTLPClient(configuration: configuration), OTLPTraceMapping(environment: environment, prices: prices))
+                otlp = (OTLPClient(configuration: configuration), mapping)
             } catch .notConfigured {
             } catch {
                 console.warning("\(error)")
@@ -137,23 +162,57 @@ public enum SyncCommand {
             }
         }
 
-        /// One exporter per backend for session `id`.
-        func exporters(for id: SessionID, deadline: DispatchTime) -> [AnyObject & SessionExporter] {
+        /// How messages name the backend of `exporter`.
+        static func title(_ exporter: String) -> String {
+            switch exporter {
+            case OTLPConfiguration.exporter: return "OTLP"
+            case AgentOpsTransport.otlpExporter: return "AgentOps API (OTLP)"
+            default: return "AgentOps API"
+            }
+        }
+
+        /// The names of the exporters configured.
+        var names: [String] {
+            (api == nil ? [] : [cloud == nil ? SyncState.exporter : AgentOpsTransport.otlpExporter])
+                + (otlp == nil ? [] : [OTLPConfiguration.exporter])
+        }
+
+        /// One exporter per backend for session `id`; `closing` ends an abandoned session.
+        func exporters(for id: SessionID, deadline: DispatchTime,
+                       closing: AbandonedSession.Closing?) -> [AnyObject & SessionExporter] {
             var result: [AnyObject & SessionExporter] = []
-            if let api { result.append(AgentOpsExporter(store: store, id: id, client: api, deadline: deadline)) }
+            if let cloud {
+                result.append(AgentOpsCloudExporter.exporter(store: store, id: id, client: cloud, mapping: mapping,
+                                                             deadline: deadline, closing: closing))
+            } else if let api {
+                result.append(AgentOpsExporter(store: store, id: id, client: api, deadline: deadline,
+                                               closing: closing))
+            }
             if let otlp {
                 result.append(OTLPExporter(store: store, id: id, client: otlp.client, mapping: otlp.mapping,
-                                           deadline: deadline))
+                                           deadline: deadline, closing: closing))
             }
             return result
         }
 
-        /// Whether every backend has all of the session, which has ended.
+        /// What gives session `id` an end when its log has none and never will; the
+        /// processes are looked through on the first question only.
+        func closing(of id: SessionID) -> AbandonedSession.Closing {
+            let path = store.path(of: id)
+            let activity = self.activity
+            return { summary in AbandonedSession.closing(summary, path: path, activity: activity.value) }
+        }
+
+        /// Whether every backend has all of the session, which has ended (or was
+        /// abandoned, and the backend was given an end for it).
         func isDone(_ summary: SessionSummary) -> Bool {
             let id = summary.session.id
-            if api != nil, !SyncState.isUploaded(id, store: store, summary: summary) { return false }
-            if otlp != nil, summary.end == nil
-                || !ExportCursor.isAcknowledged(id, store: store, exporter: OTLPConfiguration.exporter) {
+            let transport = cloud == nil ? AgentOpsTransport.v2 : .otlp
+            if api != nil, transport.isUploaded(id, store: store, summary: summary) != true { return false }
+            // An OTLP cursor moves only once the whole trace, the root span with its end
+            // included, is acknowledged.
+            if otlp != nil, !ExportCursor.isAcknowledged(id, store: store, exporter: OTLPConfiguration.exporter)
+                || ExportCursor.load(store: store, id: id, exporter: OTLPConfiguration.exporter).offset == 0 {
                 return false
             }
             return true
@@ -161,8 +220,25 @@ public enum SyncCommand {
 
         /// Whether session `id` was handed to some backend before.
         func wasHandedOver(_ id: SessionID) -> Bool {
-            (api != nil && SyncState.exists(id, store: store))
-                || (otlp != nil && ExportCursor.exists(id, store: store, exporter: OTLPConfiguration.exporter))
+            names.contains { ExportCursor.exists(id, store: store, exporter: $0) }
+        }
+    }
+
+    /// A value made on first use. `@unchecked Sendable`: made and read under `lock`.
+    final class Lazy<Value>: @unchecked Sendable {
+        private let make: () -> Value
+        private var made: Value?
+        private let lock = NSLock()
+
+        init(_ make: @escaping () -> Value) { self.make = make }
+
+        var value: Value {
+            lock.lock()
+            defer { lock.unlock() }
+            if let made { return made }
+            let value = make()
+            made = value
+            return value
         }
     }
 
@@ -175,7 +251,8 @@ public enum SyncCommand {
             return !done.contains(id) && backends.wasHandedOver(id) && !backends.isDone(summary)
         }.map(\.session.id)
         for id in pending where DispatchTime.now() < limit {
-            let exporters = backends.exporters(for: id, deadline: limit).map { $0 as SessionExporter }
+            let exporters = backends.exporters(for: id, deadline: limit, closing: backends.closing(of: id))
+                .map { $0 as SessionExporter }
             _ = LogFollower(store: store, id: id, deadline: limit).run(exporters, follow: false)
         }
     }

@@ -10,11 +10,11 @@ final class FakeAgentOps {
     private let server: FixtureServer
 
     /// Starts the server in `mode` and waits for its port (`script`: another fake of
-    /// the same shape, such as `fake_otlp.py`).
-    init(mode: String = "ok", script name: String = "fake_agentops.py") throws {
+    /// the same shape, such as `fake_otlp.py`, given `arguments` after the mode).
+    init(mode: String = "ok", script name: String = "fake_agentops.py", arguments: [String] = []) throws {
         let folder = Harness.temporaryFolder()
         log = folder + "/requests.jsonl"
-        server = try FixtureServer(name, [log, mode])
+        server = try FixtureServer(name, [log, mode] + arguments)
         endpoint = "http://127.0.0.1:\(server.port)"
     }
 

@@ -125,11 +125,13 @@ public enum AgentOpsCommand {
     static let syncUsage = """
     usage: agentops sync [ID] [--follow] [--catch-up] [--timeout DURATION] [-q|--quiet]
 
-    Upload to the AgentOps v2 API (AGENTOPS_API_KEY, AGENTOPS_API_ENDPOINT), and to an
-    OpenTelemetry collector (OTEL_EXPORTER_OTLP_ENDPOINT), what they have not
-    acknowledged yet, of session ID or of every session not fully uploaded (OTLP
-    gets a session once it ended). 'agentops sessions --json' shows each session's
-    "uploaded".
+    Upload to the AgentOps API (AGENTOPS_API_KEY, AGENTOPS_API_ENDPOINT; v2, or OTLP
+    with AGENTOPS_RUN_EXPORT=otlp), and to an OpenTelemetry collector
+    (OTEL_EXPORTER_OTLP_ENDPOINT), what they have not acknowledged yet, of session
+    ID or of every session not fully uploaded (OTLP gets a session once it ended).
+    A session that never ended and is not running (its recorder was killed; no
+    process has it, its log untouched for a minute) goes as it is, Indeterminate,
+    its log unchanged. 'agentops sessions --json' shows each session's "uploaded".
 
           --follow            keep uploading until the session ends
           --catch-up          then upload, for at most a minute, what earlier runs left
@@ -223,6 +225,8 @@ public enum AgentOpsCommand {
                                       keeps going until the session ends; --catch-up
                                       then uploads what earlier runs left (default
                                       timeout 60s); OTLP gets a session once it ended;
+                                      one whose recorder was killed goes
+                                      Indeterminate once it is not running;
                                       sessions --json shows each one's "uploaded"
 
     recording into the running session ($AGENTOPS_SESSION_ID, or --session-id ID):
@@ -255,6 +259,11 @@ public enum AgentOpsCommand {
       AGENTOPS_HOME          where sessions are stored (default ~/.agentops)
       AGENTOPS_API_KEY       key for sync (a UUID)
       AGENTOPS_API_ENDPOINT  API base URL (default https://api.agentops.ai)
+      AGENTOPS_RUN_EXPORT    v2 (default) or otlp: how sync sends to the
+                             AgentOps API; otlp signs in at /v3/auth/token and
+                             sends each session as one trace to
+      AGENTOPS_EXPORTER_ENDPOINT
+                             (default https://otlp.agentops.ai/v1/traces)
       AGENTOPS_PARENT_KEY    parent key sent with create_session (a UUID)
       AGENTOPS_PRICES        price file used when --prices is not given
       OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT

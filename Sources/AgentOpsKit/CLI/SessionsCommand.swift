@@ -85,8 +85,9 @@ enum SessionsCommand {
         }
         let now = Timestamp.now()
         var uploaded: [SessionID: Bool] = [:]
-        for summary in summaries where SyncState.exists(summary.session.id, store: store) {
-            uploaded[summary.session.id] = SyncState.isUploaded(summary.session.id, store: store, summary: summary)
+        let transport = (try? AgentOpsTransport(environment: environment)) ?? .v2
+        for summary in summaries {
+            uploaded[summary.session.id] = transport.isUploaded(summary.session.id, store: store, summary: summary)
         }
         if json {
             print(JSONWriter.pretty(.array(summaries.map {

@@ -22,6 +22,8 @@ public struct APIConfiguration: Sendable, Equatable {
         case malformedKey(variable: String)
         /// `AGENTOPS_API_ENDPOINT` is not an http(s) URL.
         case badEndpoint(String)
+        /// `AGENTOPS_EXPORTER_ENDPOINT` (with `AGENTOPS_RUN_EXPORT=otlp`) is not an http(s) URL.
+        case badExporterEndpoint(String)
 
         public var description: String {
             switch self {
@@ -29,6 +31,9 @@ public struct APIConfiguration: Sendable, Equatable {
             case let .malformedKey(variable): return "\(variable) is not a UUID; recording locally only"
             case let .badEndpoint(value):
                 return "AGENTOPS_API_ENDPOINT '\(value)' is not an http:// or https:// URL; recording locally only"
+            case let .badExporterEndpoint(value):
+                return "AGENTOPS_EXPORTER_ENDPOINT '\(value)' is not an http:// or https:// URL; "
+                    + "recording locally only"
             }
         }
     }

@@ -79,9 +79,11 @@ public struct OTLPTraceMapping: Sendable {
     /// Maps the session log at `path`, up to byte `end`, handing each batch to `send`
     /// with its index (0, 1, …; the last holds the root span).
     ///
+    /// - Parameter closing: the end the root span gets when the log has none (an
+    ///   abandoned session, `AbandonedSession`).
     /// - Throws: what `send` throws, or the log's read errors
     ///   (`StoreError.noStartRecord` for a log without a start).
-    public func export(path: String, upTo end: Int = .max,
+    public func export(path: String, upTo end: Int = .max, closing: StoreRecord.EndRecord? = nil,
                        send: (_ index: Int, _ request: OTLPTraceRequest) throws -> Void) throws -> Outcome {
         var summary: SessionSummary?
         var spans: OTLPSessionSpans?
@@ -105,7 +107,8 @@ public struct OTLPTraceMapping: Sendable {
             spans!.add(event)
             if spans!.isBatchFull { try emit(spans!.takePending(), of: summary.session) }
         }
-        guard let summary else { throw StoreError.noStartRecord(path: path) }
+        guard var summary else { throw StoreError.noStartRecord(path: path) }
+        if summary.end == nil, let closing { summary.apply(.end(closing)) }
         var last = spans?.takePending() ?? []
         last.append((spans ?? OTLPSessionSpans(session: summary.session.id, prices: prices)).root(summary))
         try emit(last, of: summary.session)

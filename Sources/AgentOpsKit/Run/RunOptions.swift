@@ -85,13 +85,14 @@ public struct RunOptions: Sendable, Equatable {
     }
 
     /// Checks the variables agentops-run reads besides the session id:
-    /// `AGENTOPS_RUN_LISTENER_TIMEOUT` (a duration over 0) and `AGENTOPS_PARENT_KEY`
-    /// (a UUID). Empty counts as unset.
+    /// `AGENTOPS_RUN_LISTENER_TIMEOUT` (a duration over 0), `AGENTOPS_PARENT_KEY`
+    /// (a UUID) and `AGENTOPS_RUN_EXPORT` (`v2` or `otlp`). Empty counts as unset.
     ///
     /// - Throws: `UsageError.invalidValue` naming the variable.
     public static func checkEnvironment(_ environment: [String: String]) throws(UsageError) {
         _ = try listenerTimeout(environment)
         try ProcessEnvironment.checkParentKey(environment)
+        _ = try AgentOpsTransport(environment: environment)
     }
 
     /// `AGENTOPS_RUN_LISTENER_TIMEOUT`: the seconds a listener client may take to send
@@ -312,6 +313,12 @@ public struct RunOptions: Sendable, Equatable {
       AGENTOPS_API_KEY           also upload the session to the AgentOps API
                                  (a UUID; through 'agentops sync')
       AGENTOPS_API_ENDPOINT      API base URL (default https://api.agentops.ai)
+      AGENTOPS_RUN_EXPORT        how the session goes to the AgentOps API: v2 (the
+                                 default: the v2 REST calls, the server's cost in
+                                 the closing line) or otlp (as the SDK 0.4: a JWT
+                                 from /v3/auth/token, then one OTLP trace to the
+                                 AGENTOPS_EXPORTER_ENDPOINT of the environment
+                                 given, default https://otlp.agentops.ai/v1/traces)
       AGENTOPS_PARENT_KEY        parent key sent with create_session (a UUID)
       AGENTOPS_PRICES            price file used when --prices is not given
       AGENTOPS_RUN_LISTENER_TIMEOUT

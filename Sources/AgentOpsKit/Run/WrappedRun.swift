@@ -62,7 +62,14 @@ public enum WrappedRun {
         // Only the run that owns the session exports it; a malformed key is one warning.
         var apiKey: String?
         var exportEnvironment: [String: String]?
-        switch Result(catching: { () throws(APIConfiguration.Problem) in try APIConfiguration(environment: environment) }) {
+        // AGENTOPS_RUN_EXPORT was checked with the options; it says which exporter takes
+        // the session to the AgentOps cloud.
+        let transport = (try? AgentOpsTransport(environment: environment)) ?? .v2
+        switch Result(catching: { () throws(APIConfiguration.Problem) in
+            let configuration = try APIConfiguration(environment: environment)
+            if transport == .otlp { _ = try AgentOpsTransport.tracesConfiguration(environment: environment) }
+            return configuration
+        }) {
         case let .success(configuration):
             apiKey = configuration.apiKey
             if owner { exportEnvironment = environment }
@@ -72,7 +79,7 @@ public enum WrappedRun {
             if owner { console.warning("\(problem)") }
         }
         // An OTLP collector configured in the user's environment gets the session too.
-        var exporters = exportEnvironment == nil ? [] : [SyncState.exporter]
+        var exporters = exportEnvironment == nil ? [] : [transport.exporter]
         if owner {
             switch Result(catching: { () throws(OTLPConfiguration.Problem) in
                 try OTLPConfiguration(environment: environment)

@@ -12,6 +12,9 @@ public struct SyncState: Sendable, Equatable {
     public var tokenCost: JSONValue?
     /// The session's page on the AgentOps dashboard.
     public var sessionURL: String?
+    /// The offset at which the API was given an end the log does not hold, for a session
+    /// abandoned without one (`AbandonedSession`).
+    public var closedAt: Int?
 
     /// A state with nothing uploaded.
     public init() {}
@@ -24,6 +27,7 @@ public struct SyncState: Sendable, Equatable {
         state.jwt = cursor.extra["jwt"]?.stringValue
         state.tokenCost = cursor.extra["token_cost"].flatMap { $0 == .null ? nil : $0 }
         state.sessionURL = cursor.extra["session_url"]?.stringValue
+        state.closedAt = cursor.extra["closed_at"]?.intValue
         return state
     }
 
@@ -35,6 +39,7 @@ public struct SyncState: Sendable, Equatable {
         cursor.offset = offset
         cursor.extra = ["jwt": .optionalString(jwt), "token_cost": tokenCost ?? .null,
                         "session_url": .optionalString(sessionURL)]
+        if let closedAt { cursor.extra["closed_at"] = .int(closedAt) }
         try cursor.save(store: store, id: id)
     }
 
@@ -43,13 +48,16 @@ public struct SyncState: Sendable, Equatable {
         ExportCursor.isAcknowledged(id, store: store, exporter: exporter)
     }
 
-    /// Whether all of session `id` that is recorded has been acknowledged, and it ended.
+    /// Whether all of session `id` that is recorded has been acknowledged, and it ended
+    /// (or the API was given an end for it as an abandoned session, at the log's end).
     ///
     /// - Parameter summary: the session's summary when the caller has it (else the log
     ///   is read for it).
     public static func isUploaded(_ id: SessionID, store: LocalStore, summary: SessionSummary? = nil) -> Bool {
         guard isAcknowledged(id, store: store) else { return false }
-        return (summary ?? (try? SessionLog.summary(path: store.path(of: id))))?.end != nil
+        if (summary ?? (try? SessionLog.summary(path: store.path(of: id))))?.end != nil { return true }
+        let state = load(store: store, id: id)
+        return state.closedAt.map { $0 >= state.offset } ?? false
     }
 
     /// Whether session `id` has ever been given to the uploader.
