@@ -1,5 +1,3 @@
-import Glibc
-
 /// A session whose recorder is gone without writing its end: agentops-run killed with
 /// SIGKILL, the machine stopped. Nothing will ever end it, so exporting only ended
 /// sessions would keep it from every backend; waiting for an end is only right while
@@ -23,13 +21,12 @@ public enum AbandonedSession {
     public static func closing(_ summary: SessionSummary, path: String,
                                activity: SessionActivity) -> StoreRecord.EndRecord? {
         guard summary.end == nil, !activity.isRunning(summary, path: path) else { return nil }
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
+        guard let status = Files.status(path) else { return nil }
         // Seconds from the file system, far inside Int64's microseconds; still, a
         // corrupt or hostile mtime must not trap.
-        let (seconds, overflow) = Int64(info.st_mtim.tv_sec).multipliedReportingOverflow(by: 1_000_000)
+        let (seconds, overflow) = status.modifiedSeconds.multipliedReportingOverflow(by: 1_000_000)
         let written = overflow ? summary.session.initTimestamp
-            : Timestamp(microseconds: seconds).adding(microseconds: Int64(info.st_mtim.tv_nsec) / 1_000)
+            : Timestamp(microseconds: seconds).adding(microseconds: status.modifiedNanoseconds / 1_000)
         let at = max(summary.session.initTimestamp, written)
         var state = EndState.indeterminate
         var reason = "No end was recorded: the recording process is gone (killed, or its machine stopped); "

@@ -11,6 +11,8 @@ public struct FileStatus: Sendable, Equatable {
     public let size: Int64
     /// When its contents last changed, in whole seconds since the epoch.
     public let modifiedSeconds: Int64
+    /// The nanoseconds past `modifiedSeconds` (0..<1,000,000,000).
+    public let modifiedNanoseconds: Int64
 
     init(_ info: stat) {
         switch info.st_mode & S_IFMT {
@@ -20,6 +22,7 @@ public struct FileStatus: Sendable, Equatable {
         }
         size = Int64(info.st_size)
         modifiedSeconds = Int64(info.st_mtim.tv_sec)
+        modifiedNanoseconds = Int64(info.st_mtim.tv_nsec)
     }
 }
 
