@@ -102,9 +102,15 @@ public struct LocalStore: Sendable {
     ///
     /// - Throws: what `sessionIDs` throws.
     public func summaries() throws(StoreError) -> [SessionSummary] {
-        var summaries = try SessionIndex(store: self).summaries()
-        summaries.sort { $0.session.initTimestamp > $1.session.initTimestamp }
-        return summaries
+        try listing().summaries()
+    }
+
+    /// Every session as a row to filter, sort and total on, newest first, with its full
+    /// summary decoded only when asked for (`agentops sessions` shows a few of many).
+    ///
+    /// - Throws: what `sessionIDs` throws.
+    public func listing() throws(StoreError) -> SessionListing {
+        try SessionIndex(store: self).listing()
     }
 
     /// Finds the session a user means: a full id, a unique prefix of one, or `last`
