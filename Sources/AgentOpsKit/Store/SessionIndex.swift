@@ -73,12 +73,19 @@ struct SessionIndex {
 
         /// The state an entry line was written for; nil when it names none.
         init?(entry json: JSONValue) {
-            guard let size = json["size"]?.intValue, let mtime = json["mtime_ns"]?.intValue,
-                  let ctime = json["ctime_ns"]?.intValue,
-                  let inode = json["inode"].flatMap({ value -> UInt64? in
-                      if case let .number(text) = value { return UInt64(text) }
-                      return nil
-                  }) else { return nil }
+            guard case let .object(pairs) = json else { return nil }
+            var size: Int?, mtime: Int?, ctime: Int?, inode: UInt64?
+            // One pass, as `SessionRow(index:id:)` reads the same object.
+            for (key, value) in pairs {
+                switch key {
+                case "size": size = value.intValue
+                case "mtime_ns": mtime = value.intValue
+                case "ctime_ns": ctime = value.intValue
+                case "inode": if case let .number(text) = value { inode = UInt64(text) } else { inode = nil }
+                default: break
+                }
+            }
+            guard let size, let mtime, let ctime, let inode else { return nil }
             (self.size, self.mtime, self.ctime, self.inode) = (size, mtime, ctime, inode)
         }
     }
@@ -107,12 +114,12 @@ struct SessionIndex {
     func listing() throws(StoreError) -> SessionListing {
         let loaded = load()
         var logs: [(id: SessionID, path: String, key: Key)] = []
-        var cached: [Range<Int>] = []
+        var cached: [(range: Range<Int>, id: SessionID)] = []
         for id in try store.sessionIDs() {
             let path = store.path(of: id)
             guard let key = Key(path: path) else { continue }
             logs.append((id, path, key))
-            cached.append(loaded.latest[id.value] ?? 0..<0)
+            cached.append((loaded.latest[id.value] ?? 0..<0, id))
         }
         let entries = Self.decode(loaded.bytes, cached)
         var rows: [SessionRow] = []
@@ -122,12 +129,12 @@ struct SessionIndex {
         var kept: [ArraySlice<UInt8>] = []
         var fresh: [[UInt8]] = []
         for (index, log) in logs.enumerated() {
-            if let entry = entries[index], entry.key == log.key, entry.row?.row.id ?? log.id == log.id {
+            if let entry = entries[index], entry.key == log.key {
                 if let (row, summary) = entry.row {
                     rows.append(row)
                     sources.append(.indexed(summary))
                 }
-                kept.append(loaded.bytes[cached[index]])
+                kept.append(loaded.bytes[cached[index].range])
                 continue
             }
             let summary: SessionSummary?
@@ -156,12 +163,12 @@ struct SessionIndex {
     /// The entries at `lines` of `bytes` (nil for an empty range or a damaged line),
     /// decoded on every core: lines are independent, and decoding is most of what
     /// listing a large store costs.
-    static func decode(_ bytes: [UInt8], _ lines: [Range<Int>]) -> [Entry?] {
+    static func decode(_ bytes: [UInt8], _ lines: [(range: Range<Int>, id: SessionID)]) -> [Entry?] {
         let chunks = min(lines.count / 512 + 1, ProcessInfo.processInfo.activeProcessorCount * 4)
         let parts = Mutex<[[Entry?]]>(Array(repeating: [], count: chunks))
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             let part: [Entry?] = lines[(lines.count * chunk / chunks)..<(lines.count * (chunk + 1) / chunks)].map {
-                $0.isEmpty ? nil : entry(bytes, line: $0)
+                $0.range.isEmpty ? nil : entry(bytes, line: $0.range, id: $0.id)
             }
             parts.withLock { $0[chunk] = part }
         }
@@ -175,17 +182,19 @@ struct SessionIndex {
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { return loaded }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        let count = bytes.withUnsafeMutableBytes { buffer in
+        let size = Int(info.st_size)
+        // Read into uninitialised memory: zeroing 100 MB first costs as much as reading it.
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
             var done = 0
-            while done < buffer.count {
-                let n = Descriptors.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
+            while done < size {
+                let n = Descriptors.read(fd, into: UnsafeMutableRawBufferPointer(
+                    UnsafeMutableBufferPointer(rebasing: buffer[done...])))
                 if n <= 0 { break }
                 done += n
             }
-            return done
+            initialized = done
         }
-        guard count == bytes.count, bytes.starts(with: Self.header) else { return loaded }
+        guard bytes.count == size, bytes.starts(with: Self.header) else { return loaded }
         loaded.appendable = bytes.last == 0x0A
         // Each line begins `{"id":"<36-character id>"`: found without parsing the line,
         // so only a session's latest line is ever parsed, and only when it is listed.
@@ -211,12 +220,13 @@ struct SessionIndex {
         return loaded
     }
 
-    /// The entry at `line` of `bytes` read back, its summary left undecoded; nil when the
-    /// key or row is damaged (a damaged summary shows when it is decoded).
-    static func entry(_ bytes: [UInt8], line: Range<Int>) -> Entry? {
+    /// The entry of session `id` at `line` of `bytes` read back (`load` found the id at
+    /// its start), its summary left undecoded; nil when the key or row is damaged (a
+    /// damaged summary shows when it is decoded).
+    static func entry(_ bytes: [UInt8], line: Range<Int>, id: SessionID) -> Entry? {
         guard let tab = bytes[line].firstIndex(of: 0x09),
-              let json = try? JSONParser.parse(bytes[line.lowerBound..<tab]), let key = Key(entry: json),
-              let id = json["id"]?.stringValue.flatMap(SessionID.init) else { return nil }
+              let json = try? JSONParser.parse(bytes[line.lowerBound..<tab]), let key = Key(entry: json)
+        else { return nil }
         let summary = (tab + 1)..<line.upperBound
         if bytes[summary].elementsEqual("null".utf8) { return (key, nil) }
         guard let row = SessionRow(index: json, id: id) else { return nil }

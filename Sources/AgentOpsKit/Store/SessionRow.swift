@@ -59,12 +59,23 @@ extension SessionRow {
     /// Reads a row back from an index entry (`indexPairs` beside `id`); nil when
     /// anything is missing or malformed.
     init?(index json: JSONValue, id: SessionID) {
-        guard let start = json["start_us"]?.intValue,
-              let state = json["state"]?.stringValue.flatMap(EndState.init(rawValue:)),
-              case let .bool(ended)? = json["ended"],
-              let tags = json["tags"].flatMap(SessionSummary.strings),
-              let recordedCost = json["recorded_cost"].flatMap(SessionSummary.decodeDecimal),
-              let usage = json["usage"].flatMap(SessionSummary.decodeUsage) else { return nil }
+        guard case let .object(pairs) = json else { return nil }
+        var start: Int?, state: EndState?, ended: Bool?, tags: [String]?
+        var recordedCost: Decimal?, usage: [String: LLMUsage]?
+        // One pass over the pairs (a lookup by key is a search of them all); a key that
+        // repeats counts as its last value, as `JSONValue`'s subscript has it.
+        for (key, value) in pairs {
+            switch key {
+            case "start_us": start = value.intValue
+            case "state": state = value.stringValue.flatMap(EndState.init(rawValue:))
+            case "ended": if case let .bool(flag) = value { ended = flag } else { ended = nil }
+            case "tags": tags = SessionSummary.strings(value)
+            case "recorded_cost": recordedCost = Self.decimal(value)
+            case "usage": usage = SessionSummary.decodeUsage(value)
+            default: break
+            }
+        }
+        guard let start, let state, let ended, let tags, let recordedCost, let usage else { return nil }
         self.id = id
         initTimestamp = Timestamp(microseconds: Int64(start))
         endState = state
@@ -72,5 +83,31 @@ extension SessionRow {
         self.tags = tags
         self.recordedCost = recordedCost
         self.usage = usage
+    }
+
+    /// A cost read back as `SessionSummary` reads it, with plain digits (at most 18,
+    /// with or without a point: most costs are `0` or a few digits after the point)
+    /// read directly: `Decimal(string:)` costs more than the rest of a row.
+    static func decimal(_ json: JSONValue) -> Decimal? {
+        guard case var .string(text) = json else { return nil }
+        let quick = text.withUTF8 { bytes -> Decimal? in
+            var significand: UInt64 = 0
+            var digits = 0, fraction = 0
+            var point = false
+            for byte in bytes {
+                if byte == UInt8(ascii: "."), !point, digits > 0 {
+                    point = true
+                    continue
+                }
+                // 18 digits stay below 10^18: no overflow.
+                guard (0x30...0x39).contains(byte), digits < 18 else { return nil }
+                significand = significand * 10 + UInt64(byte - 0x30)
+                digits += 1
+                if point { fraction += 1 }
+            }
+            guard digits > 0, !point || fraction > 0 else { return nil }
+            return Decimal(sign: .plus, exponent: -fraction, significand: Decimal(significand))
+        }
+        return quick ?? SessionSummary.decodeDecimal(json)
     }
 }

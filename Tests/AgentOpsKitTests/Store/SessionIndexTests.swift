@@ -96,6 +96,16 @@ struct SessionIndexTests {
         #expect(SessionRow(index: .object(row.indexPairs.filter { $0.0 != "ended" }), id: summary.session.id) == nil)
     }
 
+    @Test("a row's cost read directly is the value Decimal(string:) reads", arguments: [
+        "0", "0.0012345678", "12.5", "0.50", "007", "123456789012345678", "1234567890123456789",
+        "0.00000000000000000000000000000000001", "1e5", "-0.5", ".5", "5.", "1.2.3", "", "x",
+    ])
+    func rowCost(text: String) {
+        let direct = SessionRow.decimal(.string(text))
+        let parsed = Decimal(string: text).flatMap { $0.isNaN ? nil : $0 }
+        #expect(direct == parsed)
+    }
+
     @Test("session ids are checked as UUID(uuidString:) checks them, without it", arguments: [
         "6f2d373c-b66e-4f7b-b180-0f8161a71123", "6F2D373C-B66E-4F7B-B180-0F8161A71123",
         "6f2d373c-b66e-4f7b-b180-0f8161a7112", "6f2d373c-b66e-4f7b-b180-0f8161a711234",
