@@ -2,8 +2,8 @@
 """Times how long commands take to put their first screen on a terminal, as a user
 sees it: each command runs under a fresh pseudo-terminal of ROWS x 200 (its stdin,
 stdout and stderr), the clock starts just before the fork and stops when the terminal
-has received ROWS - 1 newlines (a pager such as `less -FRX` has then drawn a full
-screen and waits at its prompt). Then `q` is typed, and the command must exit within
+has received ROWS - 1 screen rows (newlines, and lines wrapped at the 200th column;
+a pager such as `less -FRX` has then drawn a full screen and waits at its prompt). Then `q` is typed, and the command must exit within
 10 s. Rounds are interleaved: each round runs every command once, in turn.
 
 Prints one line per run: "<command index> <ns to the first screen> <ns to exit>".
@@ -27,7 +27,7 @@ def first_screen(argv, rows):
             os.dup2(slave, fd)
         os.execvp(argv[0], argv)
     os.close(slave)
-    newlines, screen = 0, None
+    newlines, column, escape, screen = 0, 0, False, None
     deadline = start + 30_000_000_000
     while screen is None and time.monotonic_ns() < deadline:
         ready, _, _ = select.select([master], [], [], 1.0)
@@ -39,7 +39,21 @@ def first_screen(argv, rows):
             break
         if not chunk:
             break
-        newlines += chunk.count(b"\n")
+        for byte in chunk:
+            # Screen rows: a newline ends one, so does the 200th column (a long line
+            # wraps); escape sequences (colour) take no columns.
+            if escape:
+                escape = not (0x40 <= byte <= 0x7E and byte != 0x5B)
+            elif byte == 0x1B:
+                escape = True
+            elif byte == 0x0A:
+                newlines, column = newlines + 1, 0
+            elif byte == 0x0D:
+                column = 0
+            elif byte >= 0x20 and (byte & 0xC0) != 0x80:
+                column += 1
+                if column > 200:
+                    newlines, column = newlines + 1, 1
         if newlines >= rows - 1:
             screen = time.monotonic_ns() - start
     os.write(master, b"q")
