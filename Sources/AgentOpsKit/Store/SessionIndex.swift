@@ -61,6 +61,10 @@ struct SessionIndex {
         var ctime: Int
         var inode: UInt64
 
+        init(size: Int, mtime: Int, ctime: Int, inode: UInt64) {
+            (self.size, self.mtime, self.ctime, self.inode) = (size, mtime, ctime, inode)
+        }
+
         /// The state of the regular file at `path` (nil for anything else, or none).
         init?(path: String) {
             var info = stat()
@@ -224,11 +228,15 @@ struct SessionIndex {
     /// its start), its summary left undecoded; nil when the key or row is damaged (a
     /// damaged summary shows when it is decoded).
     static func entry(_ bytes: [UInt8], line: Range<Int>, id: SessionID) -> Entry? {
-        guard let tab = bytes[line].firstIndex(of: 0x09),
-              let json = try? JSONParser.parse(bytes[line.lowerBound..<tab]), let key = Key(entry: json)
-        else { return nil }
+        guard let tab = bytes[line].firstIndex(of: 0x09) else { return nil }
         let summary = (tab + 1)..<line.upperBound
-        if bytes[summary].elementsEqual("null".utf8) { return (key, nil) }
+        let session = !bytes[summary].elementsEqual("null".utf8)
+        if let read = IndexEntryReader.read(bytes[line.lowerBound..<tab], id: id, row: session) {
+            return (read.key, read.row.map { (row: $0, summary: summary) })
+        }
+        guard let json = try? JSONParser.parse(bytes[line.lowerBound..<tab]), let key = Key(entry: json)
+        else { return nil }
+        if !session { return (key, nil) }
         guard let row = SessionRow(index: json, id: id) else { return nil }
         return (key, (row, summary))
     }

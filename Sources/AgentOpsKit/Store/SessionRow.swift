@@ -35,6 +35,17 @@ public struct SessionRow: Sendable, Equatable {
         usage = summary.usage
     }
 
+    init(id: SessionID, initTimestamp: Timestamp, endState: EndState, ended: Bool, tags: [String],
+         recordedCost: Decimal, usage: [String: LLMUsage]) {
+        self.id = id
+        self.initTimestamp = initTimestamp
+        self.endState = endState
+        self.ended = ended
+        self.tags = tags
+        self.recordedCost = recordedCost
+        self.usage = usage
+    }
+
     /// The session's cost, as `SessionSummary.cost` computes it.
     public func cost(_ prices: PriceTable) -> Decimal {
         usage.reduce(recordedCost) { total, entry in

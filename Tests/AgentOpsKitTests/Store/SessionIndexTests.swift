@@ -96,6 +96,38 @@ struct SessionIndexTests {
         #expect(SessionRow(index: .object(row.indexPairs.filter { $0.0 != "ended" }), id: summary.session.id) == nil)
     }
 
+    @Test("the entry reader reads the writer's common shape as JSON does, and leaves the rest to JSON")
+    func entryReader() throws {
+        var plain = SessionSummary(session: Session(id: .random(), initTimestamp: Timestamp(microseconds: -5),
+                                                    tags: ["a", "b c", "é"], hostEnv: .null, command: ["x"]))
+        plain.recordedCost = Decimal(string: "0.0012345678")!
+        plain.end = StoreRecord.EndRecord(timestamp: Timestamp(microseconds: 9), state: .fail, reason: "x")
+        plain.session.endState = .fail
+        let key = SessionIndex.Key(size: 10, mtime: -1, ctime: .max, inode: UInt64(Int.max))
+        // The full summary has uncosted usage: JSON's to read.
+        for (summary, fast) in [(plain, true), (Self.fullSummary(), false)] {
+            let id = summary.session.id
+            var line: [UInt8] = []
+            SessionIndex.writeEntry(id: id, key: key, summary: summary, into: &line)
+            line.removeLast()
+            let tab = try #require(line.firstIndex(of: 0x09))
+            let read = IndexEntryReader.read(line[..<tab], id: id, row: true)
+            #expect((read != nil) == fast)
+            if let read { #expect(read.key == key && read.row == SessionRow(summary)) }
+            let entry = try #require(SessionIndex.entry(line, line: 0..<line.count, id: id))
+            #expect(entry.key == key && entry.row?.row == SessionRow(summary))
+            // Cut anywhere, the reader refuses it.
+            for end in stride(from: 0, to: tab, by: 7) {
+                #expect(IndexEntryReader.read(line[..<end], id: id, row: true) == nil)
+            }
+        }
+        var line: [UInt8] = []
+        SessionIndex.writeEntry(id: plain.session.id, key: key, summary: nil, into: &line)
+        let tab = try #require(line.firstIndex(of: 0x09))
+        let read = try #require(IndexEntryReader.read(line[..<tab], id: plain.session.id, row: false))
+        #expect(read.key == key && read.row == nil)
+    }
+
     @Test("a row's cost read directly is the value Decimal(string:) reads", arguments: [
         "0", "0.0012345678", "12.5", "0.50", "007", "123456789012345678", "1234567890123456789",
         "0.00000000000000000000000000000000001", "1e5", "-0.5", ".5", "5.", "1.2.3", "", "x",
