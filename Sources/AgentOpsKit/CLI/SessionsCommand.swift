@@ -68,18 +68,21 @@ enum SessionsCommand {
             }
         }
         let wantedTags = Tags.normalized(tags)
-        let all = try store.summaries()
-        let activity = SessionActivity(scanProcesses: all.contains { $0.end == nil })
+        // Filtered, sorted and totalled on rows; only the sessions shown are decoded whole.
+        let listing = try store.listing()
+        let rows = listing.rows
+        let activity = SessionActivity(scanProcesses: rows.contains { !$0.ended })
         var shownStates: [SessionID: String] = [:]
-        for summary in all where summary.end == nil {
-            shownStates[summary.session.id] = activity.state(summary, path: store.path(of: summary.session.id))
+        for row in rows where !row.ended {
+            shownStates[row.id] = activity.state(row, path: store.path(of: row.id))
         }
-        let matching = all.filter { summary in
-            wantedTags.allSatisfy(summary.session.tags.contains)
-                && (state == nil || (shownStates[summary.session.id] ?? summary.session.endState.rawValue) == state)
-                && (since == nil || summary.session.initTimestamp >= since!)
+        let matching = rows.indices.filter { index in
+            let row = rows[index]
+            return wantedTags.allSatisfy(row.tags.contains)
+                && (state == nil || (shownStates[row.id] ?? row.endState.rawValue) == state)
+                && (since == nil || row.initTimestamp >= since!)
         }
-        let summaries = limit > 0 ? Array(matching.prefix(limit)) : matching
+        let summaries = (limit > 0 ? matching.prefix(limit) : matching[...]).compactMap { listing.summary(at: $0) }
         for summary in summaries {
             for problem in summary.problems { console.warning("\(problem)") }
         }
@@ -102,7 +105,7 @@ enum SessionsCommand {
             let layout = SessionsTable.Layout(utc: utc, width: terminal.width, colour: terminal.colour)
             print(SessionsTable.text(summaries, prices: prices, uploaded: uploaded, states: shownStates,
                                      layout: layout, now: now))
-            print(SessionsTable.footer(shown: summaries.count, matching: matching, prices: prices))
+            print(SessionsTable.footer(shown: summaries.count, matching: matching.map { rows[$0] }, prices: prices))
         }
         return AgentOpsCommand.Status.ok
     }

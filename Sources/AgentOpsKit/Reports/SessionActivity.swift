@@ -23,16 +23,20 @@ public struct SessionActivity: Sendable {
 
     /// Whether the session of `summary`, logged at `path`, is running now.
     public func isRunning(_ summary: SessionSummary, path: String, now: Int64 = Clock.wallSeconds()) -> Bool {
-        guard summary.end == nil else { return false }
-        if liveIDs.contains(summary.session.id.value) { return true }
+        isRunning(summary.session.id, ended: summary.end != nil, path: path, now: now)
+    }
+
+    /// The state to show for the session of `row`: `Running`, or its stored end state.
+    public func state(_ row: SessionRow, path: String) -> String {
+        isRunning(row.id, ended: row.ended, path: path, now: Clock.wallSeconds()) ? Self.running : row.endState.rawValue
+    }
+
+    private func isRunning(_ id: SessionID, ended: Bool, path: String, now: Int64) -> Bool {
+        guard !ended else { return false }
+        if liveIDs.contains(id.value) { return true }
         guard let status = Files.status(path) else { return false }
         let (age, overflow) = now.subtractingReportingOverflow(status.modifiedSeconds)
         return !overflow && age < Int64(Self.recentSeconds)
-    }
-
-    /// The state to show for `summary`: `Running`, or its stored end state.
-    public func state(_ summary: SessionSummary, path: String) -> String {
-        isRunning(summary, path: path) ? Self.running : summary.session.endState.rawValue
     }
 
     /// The `AGENTOPS_SESSION_ID` values in `/proc/*/environ` that this user may read

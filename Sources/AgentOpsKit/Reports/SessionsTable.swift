@@ -104,9 +104,12 @@ public enum SessionsTable {
 
     /// The line under the table: how many of the matching sessions are shown, and
     /// their total cost and failures (all of them, not only those shown).
-    public static func footer(shown: Int, matching: [SessionSummary], prices: PriceTable) -> String {
-        let cost = matching.reduce(Decimal(0)) { $0 + $1.cost(prices) }
-        let failed = matching.filter { $0.session.endState == .fail }.count
+    public static func footer(shown: Int, matching: [SessionRow], prices: PriceTable) -> String {
+        let cost = matching.reduce(Decimal(0)) { total, row in
+            let cost = row.cost(prices)
+            return cost.isZero ? total : total + cost
+        }
+        let failed = matching.filter { $0.endState == .fail }.count
         let count = shown < matching.count ? "\(shown) of \(matching.count) sessions (--limit 0: all)"
             : "\(matching.count) session\(matching.count == 1 ? "" : "s")"
         return "\(count) | Cost: $\(Cost.sdkFormat(cost)) | Failed: \(failed)"

@@ -85,12 +85,16 @@ public struct LocalStore: Sendable {
         guard let dir = opendir(sessionsFolder) else { throw .cannotOpen(path: sessionsFolder, reason: errnoText()) }
         defer { closedir(dir) }
         var ids: [SessionID] = []
+        let suffix = Array(".jsonl\0".utf8)
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            // `ID.jsonl`: 36 bytes of id, the suffix and its NUL, looked at in place.
+            let id = withUnsafeBytes(of: entry.pointee.d_name) { raw -> SessionID? in
+                guard raw.count >= 36 + suffix.count, raw[36..<(36 + suffix.count)].elementsEqual(suffix) else {
+                    return nil
+                }
+                return SessionID(String(decoding: raw[..<36], as: UTF8.self))
             }
-            guard name.hasSuffix(".jsonl"), let id = SessionID(String(name.dropLast(6))) else { continue }
-            ids.append(id)
+            if let id { ids.append(id) }
         }
         return ids
     }
@@ -102,9 +106,15 @@ public struct LocalStore: Sendable {
     ///
     /// - Throws: what `sessionIDs` throws.
     public func summaries() throws(StoreError) -> [SessionSummary] {
-        var summaries = try SessionIndex(store: self).summaries()
-        summaries.sort { $0.session.initTimestamp > $1.session.initTimestamp }
-        return summaries
+        try listing().summaries()
+    }
+
+    /// Every session as a row to filter, sort and total on, newest first, with its full
+    /// summary decoded only when asked for (`agentops sessions` shows a few of many).
+    ///
+    /// - Throws: what `sessionIDs` throws.
+    public func listing() throws(StoreError) -> SessionListing {
+        try SessionIndex(store: self).listing()
     }
 
     /// Finds the session a user means: a full id, a unique prefix of one, or `last`

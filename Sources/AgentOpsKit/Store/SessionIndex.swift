@@ -6,11 +6,16 @@ import Synchronization
 /// state of the log it was folded from, so listing the store folds only the logs that
 /// changed since, and reads one file for the rest.
 ///
-/// `$AGENTOPS_HOME/session-index.jsonl` is a header line and then one line per session:
-/// `{"id", "size", "mtime_ns", "ctime_ns", "inode", "summary"}` (`summary` null for a log
-/// with no start record). It lives beside `sessions/`, not in it, so nothing that lists
-/// session files (`sessionIDs`, prune's cursor cleanup, a user's `sessions/*.jsonl`)
-/// can take it for one.
+/// `$AGENTOPS_HOME/session-index.jsonl` is a header line and then one line per session,
+/// two JSON texts separated by a tab: the entry's key and row,
+/// `{"id", "size", "mtime_ns", "ctime_ns", "inode", "start_us", "state", "ended", "tags",
+/// "recorded_cost", "usage"}` (`SessionRow`), then the full summary (`null`, and no row
+/// fields, for a log with no start record). Compact JSON never holds a raw tab, so the
+/// first one splits the line: listing the store decodes only the short first part of
+/// each line, and the summary only of the sessions it shows (`SessionListing`). The
+/// index lives beside `sessions/`, not in it, so nothing that lists session files
+/// (`sessionIDs`, prune's cursor cleanup, a user's `sessions/*.jsonl`) can take it for
+/// one.
 ///
 /// **Why the key is sound.** A log is append-only: every writer appends whole lines
 /// (`SessionLog.append`, `update`; `agentops tags set` appends a `tags` record too), so
@@ -36,7 +41,7 @@ import Synchronization
 struct SessionIndex {
     /// Changes whenever the fold or `SessionSummary.indexJSON` changes meaning, so an
     /// index written by another version is rebuilt rather than trusted.
-    static let version = 1
+    static let version = 2
     static let header: [UInt8] = Array("{\"agentops_session_index\":\(version)}\n".utf8)
 
     /// The store indexed.
@@ -56,6 +61,10 @@ struct SessionIndex {
         var ctime: Int
         var inode: UInt64
 
+        init(size: Int, mtime: Int, ctime: Int, inode: UInt64) {
+            (self.size, self.mtime, self.ctime, self.inode) = (size, mtime, ctime, inode)
+        }
+
         /// The state of the regular file at `path` (nil for anything else, or none).
         init?(path: String) {
             var info = stat()
@@ -68,12 +77,19 @@ struct SessionIndex {
 
         /// The state an entry line was written for; nil when it names none.
         init?(entry json: JSONValue) {
-            guard let size = json["size"]?.intValue, let mtime = json["mtime_ns"]?.intValue,
-                  let ctime = json["ctime_ns"]?.intValue,
-                  let inode = json["inode"].flatMap({ value -> UInt64? in
-                      if case let .number(text) = value { return UInt64(text) }
-                      return nil
-                  }) else { return nil }
+            guard case let .object(pairs) = json else { return nil }
+            var size: Int?, mtime: Int?, ctime: Int?, inode: UInt64?
+            // One pass, as `SessionRow(index:id:)` reads the same object.
+            for (key, value) in pairs {
+                switch key {
+                case "size": size = value.intValue
+                case "mtime_ns": mtime = value.intValue
+                case "ctime_ns": ctime = value.intValue
+                case "inode": if case let .number(text) = value { inode = UInt64(text) } else { inode = nil }
+                default: break
+                }
+            }
+            guard let size, let mtime, let ctime, let inode else { return nil }
             (self.size, self.mtime, self.ctime, self.inode) = (size, mtime, ctime, inode)
         }
     }
@@ -91,30 +107,37 @@ struct SessionIndex {
         var appendable = false
     }
 
-    /// Every stored session summarised, in no particular order; logs that cannot be
-    /// read, or hold no session, are left out.
+    /// An index entry read back: the state of the log it stands for, and the session's
+    /// row with where its full summary lies in the index (nil: a log with no session).
+    typealias Entry = (key: Key, row: (row: SessionRow, summary: Range<Int>)?)
+
+    /// Every stored session as a row, with its full summary to decode on demand; logs
+    /// that cannot be read, or hold no session, are left out.
     ///
     /// - Throws: what `LocalStore.sessionIDs` throws.
-    func summaries() throws(StoreError) -> [SessionSummary] {
+    func listing() throws(StoreError) -> SessionListing {
         let loaded = load()
         var logs: [(id: SessionID, path: String, key: Key)] = []
-        var cached: [(range: Range<Int>, path: String)] = []
+        var cached: [(range: Range<Int>, id: SessionID)] = []
         for id in try store.sessionIDs() {
             let path = store.path(of: id)
             guard let key = Key(path: path) else { continue }
             logs.append((id, path, key))
-            cached.append((loaded.latest[id.value] ?? 0..<0, path))
+            cached.append((loaded.latest[id.value] ?? 0..<0, id))
         }
-        var entries = Self.decode(loaded.bytes, cached)
-        var summaries: [SessionSummary] = []
-        summaries.reserveCapacity(logs.count)
+        let entries = Self.decode(loaded.bytes, cached)
+        var rows: [SessionRow] = []
+        var sources: [SessionListing.Source] = []
+        rows.reserveCapacity(logs.count)
+        sources.reserveCapacity(logs.count)
         var kept: [ArraySlice<UInt8>] = []
         var fresh: [[UInt8]] = []
         for (index, log) in logs.enumerated() {
-            // Taken, not copied: a summary holds a dozen references, and copies of
-            // 100,000 of them are a measurable part of listing the store.
-            if let entry = entries[index].take() ?? nil, entry.key == log.key {
-                if let summary = entry.summary { summaries.append(summary) }
+            if let entry = entries[index], entry.key == log.key {
+                if let (row, summary) = entry.row {
+                    rows.append(row)
+                    sources.append(.indexed(summary))
+                }
                 kept.append(loaded.bytes[cached[index].range])
                 continue
             }
@@ -127,7 +150,10 @@ struct SessionIndex {
                 summary = nil
                 cacheable = error == .noStartRecord(path: log.path)
             }
-            if let summary { summaries.append(summary) }
+            if let summary {
+                rows.append(SessionRow(summary))
+                sources.append(.folded(summary))
+            }
             if cacheable, Key(path: log.path) == log.key {
                 var line: [UInt8] = []
                 Self.writeEntry(id: log.id, key: log.key, summary: summary, into: &line)
@@ -135,20 +161,18 @@ struct SessionIndex {
             }
         }
         save(loaded: loaded, kept: kept, fresh: fresh)
-        return summaries
+        return SessionListing(store: store, rows: rows, sources: sources, bytes: loaded.bytes)
     }
 
     /// The entries at `lines` of `bytes` (nil for an empty range or a damaged line),
     /// decoded on every core: lines are independent, and decoding is most of what
     /// listing a large store costs.
-    static func decode(_ bytes: [UInt8], _ lines: [(range: Range<Int>, path: String)])
-        -> [(key: Key, summary: SessionSummary?)?] {
-        typealias Decoded = (key: Key, summary: SessionSummary?)?
+    static func decode(_ bytes: [UInt8], _ lines: [(range: Range<Int>, id: SessionID)]) -> [Entry?] {
         let chunks = min(lines.count / 512 + 1, ProcessInfo.processInfo.activeProcessorCount * 4)
-        let parts = Mutex<[[Decoded]]>(Array(repeating: [], count: chunks))
+        let parts = Mutex<[[Entry?]]>(Array(repeating: [], count: chunks))
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let part: [Decoded] = lines[(lines.count * chunk / chunks)..<(lines.count * (chunk + 1) / chunks)].map {
-                $0.range.isEmpty ? nil : entry(bytes[$0.range], path: $0.path)
+            let part: [Entry?] = lines[(lines.count * chunk / chunks)..<(lines.count * (chunk + 1) / chunks)].map {
+                $0.range.isEmpty ? nil : entry(bytes, line: $0.range, id: $0.id)
             }
             parts.withLock { $0[chunk] = part }
         }
@@ -162,17 +186,19 @@ struct SessionIndex {
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { return loaded }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        let count = bytes.withUnsafeMutableBytes { buffer in
+        let size = Int(info.st_size)
+        // Read into uninitialised memory: zeroing 100 MB first costs as much as reading it.
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
             var done = 0
-            while done < buffer.count {
-                let n = Descriptors.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
+            while done < size {
+                let n = Descriptors.read(fd, into: UnsafeMutableRawBufferPointer(
+                    UnsafeMutableBufferPointer(rebasing: buffer[done...])))
                 if n <= 0 { break }
                 done += n
             }
-            return done
+            initialized = done
         }
-        guard count == bytes.count, bytes.starts(with: Self.header) else { return loaded }
+        guard bytes.count == size, bytes.starts(with: Self.header) else { return loaded }
         loaded.appendable = bytes.last == 0x0A
         // Each line begins `{"id":"<36-character id>"`: found without parsing the line,
         // so only a session's latest line is ever parsed, and only when it is listed.
@@ -198,27 +224,36 @@ struct SessionIndex {
         return loaded
     }
 
-    /// An entry line read back; nil when it is damaged.
-    static func entry(_ line: ArraySlice<UInt8>, path: String) -> (key: Key, summary: SessionSummary?)? {
-        guard let json = try? JSONParser.parse(line), let key = Key(entry: json), let summary = json["summary"]
+    /// The entry of session `id` at `line` of `bytes` read back (`load` found the id at
+    /// its start), its summary left undecoded; nil when the key or row is damaged (a
+    /// damaged summary shows when it is decoded).
+    static func entry(_ bytes: [UInt8], line: Range<Int>, id: SessionID) -> Entry? {
+        guard let tab = bytes[line].firstIndex(of: 0x09) else { return nil }
+        let summary = (tab + 1)..<line.upperBound
+        let session = !bytes[summary].elementsEqual("null".utf8)
+        if let read = IndexEntryReader.read(bytes[line.lowerBound..<tab], id: id, row: session) {
+            return (read.key, read.row.map { (row: $0, summary: summary) })
+        }
+        guard let json = try? JSONParser.parse(bytes[line.lowerBound..<tab]), let key = Key(entry: json)
         else { return nil }
-        if summary.isNull { return (key, nil) }
-        guard let decoded = SessionSummary(indexJSON: summary, path: path) else { return nil }
-        return (key, decoded)
+        if !session { return (key, nil) }
+        guard let row = SessionRow(index: json, id: id) else { return nil }
+        return (key, (row, summary))
     }
 
     /// Appends the entry line of session `id`, its log at `key` summarised as `summary`
     /// (nil: no start record).
     static func writeEntry(id: SessionID, key: Key, summary: SessionSummary?, into bytes: inout [UInt8]) {
-        let json = JSONValue.object([
+        let head = JSONValue.object([
             ("id", .string(id.value)),
             ("size", .int(key.size)),
             ("mtime_ns", .int(key.mtime)),
             ("ctime_ns", .int(key.ctime)),
             ("inode", .int(key.inode)),
-            ("summary", summary?.indexJSON ?? .null),
-        ])
-        JSONWriter.write(json, into: &bytes, indent: nil, level: 0)
+        ] + (summary.map { SessionRow($0).indexPairs } ?? []))
+        JSONWriter.write(head, into: &bytes, indent: nil, level: 0)
+        bytes.append(0x09)
+        JSONWriter.write(summary?.indexJSON ?? .null, into: &bytes, indent: nil, level: 0)
         bytes.append(0x0A)
     }
 

@@ -135,14 +135,14 @@ extension SessionSummary {
         return session
     }
 
-    private static func encode(_ usage: [String: LLMUsage]) -> JSONValue {
+    static func encode(_ usage: [String: LLMUsage]) -> JSONValue {
         .object(usage.sorted { $0.key < $1.key }.map { model, totals in
             (model, .array([.int(totals.calls), .int(totals.promptTokens), .int(totals.completionTokens),
                             .int(totals.cachedTokens)]))
         })
     }
 
-    private static func decodeUsage(_ json: JSONValue) -> [String: LLMUsage]? {
+    static func decodeUsage(_ json: JSONValue) -> [String: LLMUsage]? {
         guard case let .object(pairs) = json else { return nil }
         var usage: [String: LLMUsage] = [:]
         for (model, value) in pairs {
@@ -158,12 +158,12 @@ extension SessionSummary {
     }
 
     /// `Decimal`'s description is its exact digits, and reads back to the same value.
-    private static func decodeDecimal(_ json: JSONValue) -> Decimal? {
+    static func decodeDecimal(_ json: JSONValue) -> Decimal? {
         guard let text = json.stringValue, let value = Decimal(string: text), !value.isNaN else { return nil }
         return value
     }
 
-    private static func strings(_ json: JSONValue?) -> [String]? {
+    static func strings(_ json: JSONValue?) -> [String]? {
         guard let items = json?.arrayValue else { return nil }
         let strings = items.compactMap(\.stringValue)
         return strings.count == items.count ? strings : nil

@@ -32,7 +32,7 @@ struct ViewTests {
     @Test("the totals line counts every matching session, shown or not")
     func footer() {
         let sessions = [Self.summary(["a"], tags: [], state: .fail), Self.summary(["b"], tags: [], state: .success),
-                        Self.summary(["c"], tags: [], state: nil)]
+                        Self.summary(["c"], tags: [], state: nil)].map(SessionRow.init)
         #expect(SessionsTable.footer(shown: 2, matching: sessions, prices: PriceTable())
             == "2 of 3 sessions (--limit 0: all) | Cost: $0.00 | Failed: 1")
         #expect(SessionsTable.footer(shown: 1, matching: [sessions[1]], prices: PriceTable())

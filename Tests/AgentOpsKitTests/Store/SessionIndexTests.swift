@@ -85,6 +85,59 @@ struct SessionIndexTests {
         #expect(SessionSummary(indexJSON: missing, path: "p") == nil)
     }
 
+    @Test("a row round-trips through its index encoding, and costs what its summary costs")
+    func rowRoundTrip() throws {
+        let summary = Self.fullSummary()
+        let row = SessionRow(summary)
+        let json = try JSONParser.parse(JSONWriter.compact(.object(row.indexPairs)))
+        #expect(SessionRow(index: json, id: summary.session.id) == row)
+        #expect(row.cost(PriceTable()) == summary.cost(PriceTable()))
+        #expect(row.cost(PriceTable()) != row.recordedCost, "the price table priced the uncosted calls")
+        #expect(SessionRow(index: .object(row.indexPairs.filter { $0.0 != "ended" }), id: summary.session.id) == nil)
+    }
+
+    @Test("the entry reader reads the writer's common shape as JSON does, and leaves the rest to JSON")
+    func entryReader() throws {
+        var plain = SessionSummary(session: Session(id: .random(), initTimestamp: Timestamp(microseconds: -5),
+                                                    tags: ["a", "b c", "é"], hostEnv: .null, command: ["x"]))
+        plain.recordedCost = Decimal(string: "0.0012345678")!
+        plain.end = StoreRecord.EndRecord(timestamp: Timestamp(microseconds: 9), state: .fail, reason: "x")
+        plain.session.endState = .fail
+        let key = SessionIndex.Key(size: 10, mtime: -1, ctime: .max, inode: UInt64(Int.max))
+        // The full summary has uncosted usage: JSON's to read.
+        for (summary, fast) in [(plain, true), (Self.fullSummary(), false)] {
+            let id = summary.session.id
+            var line: [UInt8] = []
+            SessionIndex.writeEntry(id: id, key: key, summary: summary, into: &line)
+            line.removeLast()
+            let tab = try #require(line.firstIndex(of: 0x09))
+            let read = IndexEntryReader.read(line[..<tab], id: id, row: true)
+            #expect((read != nil) == fast)
+            if let read { #expect(read.key == key && read.row == SessionRow(summary)) }
+            let entry = try #require(SessionIndex.entry(line, line: 0..<line.count, id: id))
+            #expect(entry.key == key && entry.row?.row == SessionRow(summary))
+            // Cut anywhere, the reader refuses it.
+            for end in stride(from: 0, to: tab, by: 7) {
+                #expect(IndexEntryReader.read(line[..<end], id: id, row: true) == nil)
+            }
+        }
+        var line: [UInt8] = []
+        SessionIndex.writeEntry(id: plain.session.id, key: key, summary: nil, into: &line)
+        let tab = try #require(line.firstIndex(of: 0x09))
+        let read = try #require(IndexEntryReader.read(line[..<tab], id: plain.session.id, row: false))
+        #expect(read.key == key && read.row == nil)
+    }
+
+    @Test("a row's cost read directly is the value Decimal(string:) reads", arguments: [
+        "0", "0.0012345678", "12.5", "0.50", "007", "123456789012345678", "1234567890123456789",
+        "0.00000000000000000000000000000000001", "1e5", "-0.5", ".5", "5.", "1.2.3", "", "x",
+    ])
+    func rowCost(text: String) {
+        let direct = SessionRow.decimal(.string(text))
+        let parsed = Decimal(string: text).flatMap { $0.isNaN ? nil : $0 }
+        #expect(direct == parsed)
+    }
+
     @Test("session ids are checked as UUID(uuidString:) checks them, without it", arguments: [
         "6f2d373c-b66e-4f7b-b180-0f8161a71123", "6F2D373C-B66E-4F7B-B180-0F8161A71123",
         "6f2d373c-b66e-4f7b-b180-0f8161a7112", "6f2d373c-b66e-4f7b-b180-0f8161a711234",
@@ -135,7 +188,7 @@ struct SessionIndexTests {
         #expect(!FileManager.default.fileExists(atPath: SessionIndex(store: store).path))
         #expect(try store.summaries() == expected)
         let lines = Self.indexLines(store)
-        #expect(lines.count == 6 && lines.first == "{\"agentops_session_index\":1}")
+        #expect(lines.count == 6 && lines.first == "{\"agentops_session_index\":2}")
         #expect(try store.summaries() == expected)
         #expect(Self.indexLines(store) == lines)
         // Served from the index, not the logs: an entry changed under an unchanged key
@@ -187,7 +240,9 @@ struct SessionIndexTests {
     }
 
     @Test("a missing, corrupt, truncated or other-version index is rebuilt", arguments: [
-        nil, "", "garbage\n", "{\"agentops_session_index\":0}\n", "{\"agentops_session_index\":1}\n{\"id\":\"",
+        nil, "", "garbage\n", "{\"agentops_session_index\":0}\n", "{\"agentops_session_index\":2}\n{\"id\":\"",
+        // The first version's lines: one JSON object each, the whole summary inside.
+        "{\"agentops_session_index\":1}\n",
     ] as [String?])
     func corruptIndexRebuilt(content: String?) throws {
         let store = Self.store()
@@ -199,7 +254,7 @@ struct SessionIndexTests {
         if let content { try content.write(toFile: path, atomically: false, encoding: .utf8) }
         #expect(try store.summaries() == expected)
         let lines = Self.indexLines(store)
-        #expect(lines.first == "{\"agentops_session_index\":1}" && lines.count == 4)
+        #expect(lines.first == "{\"agentops_session_index\":2}" && lines.count == 4)
         #expect(try store.summaries() == expected)
     }
 
@@ -220,6 +275,27 @@ struct SessionIndexTests {
         #expect(try store.summaries().contains { $0.session.id == id })
     }
 
+    @Test("a listing filters on rows and decodes a summary only when asked; a damaged one is folded again")
+    func lazySummaries() throws {
+        let store = Self.store()
+        for start in 1...3 { try Self.record(store, start: Int64(start) * 1_000_000, tags: ["t\(start)"]) }
+        let expected = try Self.folded(store)
+        _ = try store.summaries()
+        let path = SessionIndex(store: store).path
+        let text = try #require(Descriptors.readSmallFile(path))
+        // Every summary half damaged, every row half whole.
+        let damaged = text.replacingOccurrences(of: "\"counts\":{", with: "\"counts\":x{")
+        #expect(damaged != text)
+        try damaged.write(toFile: path, atomically: false, encoding: .utf8)
+        let listing = try store.listing()
+        #expect(listing.rows == expected.map(SessionRow.init))
+        #expect(listing.rows.map(\.tags) == [["t3"], ["t2"], ["t1"]])
+        // Listing read the rows alone: no log was folded, so the index was left as it was.
+        #expect(Descriptors.readSmallFile(path) == damaged)
+        #expect(listing.summary(at: 1) == expected[1])
+        #expect(listing.summaries() == expected)
+    }
+
     @Test("deleted sessions are left out at once, and their entries dropped at the next rewrite")
     func deletedSessionDropped() throws {
         let store = Self.store()
@@ -230,7 +306,7 @@ struct SessionIndexTests {
         #expect(try store.summaries() == Self.folded(store))
         // One stale line is within the slack; with none allowed, the index is rewritten.
         #expect(Self.indexLines(store).contains { $0.contains(ids[0].value) })
-        _ = try SessionIndex(store: store, slack: 0).summaries()
+        _ = try SessionIndex(store: store, slack: 0).listing()
         let lines = Self.indexLines(store)
         #expect(lines.count == 4 && !lines.contains { $0.contains(ids[0].value) })
         #expect(try store.summaries() == Self.folded(store))
@@ -256,7 +332,7 @@ struct SessionIndexTests {
         try "\n".write(toFile: store.path(of: id), atomically: false, encoding: .utf8)
         try Self.record(store, start: 1)
         #expect(try store.summaries().count == 1)
-        #expect(Self.indexLines(store).contains { $0.contains(id.value) && $0.hasSuffix("\"summary\":null}") })
+        #expect(Self.indexLines(store).contains { $0.contains(id.value) && $0.hasSuffix("}\tnull") })
         #expect(try store.summaries().count == 1)
     }
 
