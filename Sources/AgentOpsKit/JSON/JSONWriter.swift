@@ -20,6 +20,7 @@ public enum JSONWriter {
 
     /// Appends `value` to `out`.
     public static func write(_ value: JSONValue, into out: inout [UInt8], indent: Int?, level: Int) {
+        guard let indent else { return writeCompact(value, into: &out) }
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case let .bool(b): out.append(contentsOf: (b ? "true" : "false").utf8)
@@ -35,7 +36,7 @@ public enum JSONWriter {
                            into: &out, indent: indent, level: level) { i, out in
                 writeString(pairs[i].0, into: &out)
                 out.append(UInt8(ascii: ":"))
-                if indent != nil { out.append(UInt8(ascii: " ")) }
+                out.append(UInt8(ascii: " "))
                 write(pairs[i].1, into: &out, indent: indent, level: level + 1)
             }
         }
@@ -61,18 +62,61 @@ public enum JSONWriter {
         out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: spaces))
     }
 
+    /// Compact JSON, the session log's format: the listener writes tens of thousands of
+    /// events a second through here, so no closures and no indentation checks per value.
+    public static func writeCompact(_ value: JSONValue, into out: inout [UInt8]) {
+        switch value {
+        case .null: raw("null", into: &out)
+        case let .bool(b): b ? raw("true", into: &out) : raw("false", into: &out)
+        case let .number(text): out.append(contentsOf: text.utf8)
+        case let .string(s): writeString(s, into: &out)
+        case let .array(items):
+            out.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                writeCompact(item, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case let .object(pairs):
+            out.append(UInt8(ascii: "{"))
+            for (index, pair) in pairs.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                writeString(pair.0, into: &out)
+                out.append(UInt8(ascii: ":"))
+                writeCompact(pair.1, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Appends the bytes of `text` as they are (JSON punctuation and keys known to need
+    /// no escaping).
+    @inline(__always)
+    static func raw(_ text: StaticString, into out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Appends `s` as a quoted JSON string. Swift strings are valid Unicode, so only
-    /// quotes, backslashes and control characters need escaping.
+    /// quotes, backslashes and control characters need escaping; the runs between them
+    /// are copied whole.
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { bytes in
             var runStart = 0
-            for (i, byte) in bytes.enumerated() where byte < 0x20 || byte == 0x22 || byte == 0x5C {
-                out.append(contentsOf: bytes[runStart..<i])
-                runStart = i + 1
+            var index = 0
+            let count = bytes.count
+            while index < count {
+                let byte = bytes[index]
+                guard byte < 0x20 || byte == 0x22 || byte == 0x5C else {
+                    index += 1
+                    continue
+                }
+                if runStart < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
+                index += 1
+                runStart = index
                 switch byte {
                 case 0x22: out.append(contentsOf: [0x5C, 0x22])
                 case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
@@ -84,7 +128,7 @@ public enum JSONWriter {
                                             hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]])
                 }
             }
-            out.append(contentsOf: bytes[runStart..<bytes.count])
+            if runStart < count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<count])) }
         }
         out.append(UInt8(ascii: "\""))
     }

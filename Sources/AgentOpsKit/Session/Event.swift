@@ -46,6 +46,32 @@ public struct Event: Sendable, Equatable {
         return .object(pairs)
     }
 
+    /// Appends `json`'s compact text to `out` without building it: the session log's
+    /// event lines are written through here, tens of thousands a second from the listener.
+    public func writeJSON(into out: inout [UInt8]) {
+        JSONWriter.raw("{\"id\":", into: &out)
+        JSONWriter.writeString(id, into: &out)
+        JSONWriter.raw(",\"event_type\":\"", into: &out)
+        out.append(contentsOf: type.rawValue.utf8)
+        JSONWriter.raw("\",\"init_timestamp\":\"", into: &out)
+        initTimestamp.write(into: &out)
+        JSONWriter.raw("\",\"end_timestamp\":\"", into: &out)
+        endTimestamp.write(into: &out)
+        if type == .errors {
+            JSONWriter.raw("\",\"timestamp\":\"", into: &out)
+            initTimestamp.write(into: &out)
+        }
+        JSONWriter.raw("\",\"session_id\":", into: &out)
+        JSONWriter.writeString(sessionID.value, into: &out)
+        for (key, value) in fields {
+            out.append(UInt8(ascii: ","))
+            JSONWriter.writeString(key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            JSONWriter.writeCompact(value, into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
     /// An action with the SDK's fields.
     private static func action(_ actionType: String, logs: String, returns: String? = nil, from start: Timestamp,
                                to end: Timestamp, session: SessionID) -> Event {
@@ -99,18 +125,33 @@ public struct Event: Sendable, Equatable {
 
     /// Reads an event back from its stored JSON; nil when a required field is missing
     /// or malformed.
+    ///
+    /// One pass over the pairs (of a repeated key the last counts, as `JSONValue`'s
+    /// subscript reads it): every line of a session log is read through here.
     public init?(json: JSONValue) {
-        guard case let .object(pairs) = json,
-              let id = json["id"]?.stringValue,
-              let typeName = json["event_type"]?.stringValue, let type = EventType(rawValue: typeName),
-              let sessionText = json["session_id"]?.stringValue, let session = SessionID(sessionText)
+        guard case let .object(pairs) = json else { return nil }
+        var id: JSONValue?, typeName: JSONValue?, sessionText: JSONValue?
+        var initText: JSONValue?, timestampText: JSONValue?, endText: JSONValue?
+        var fields: [(String, JSONValue)] = []
+        fields.reserveCapacity(pairs.count)
+        for pair in pairs {
+            switch pair.0 {
+            case "id": id = pair.1
+            case "event_type": typeName = pair.1
+            case "session_id": sessionText = pair.1
+            case "init_timestamp": initText = pair.1
+            case "timestamp": timestampText = pair.1
+            case "end_timestamp": endText = pair.1
+            default: fields.append(pair)
+            }
+        }
+        guard let id = id?.stringValue,
+              let typeName = typeName?.stringValue, let type = EventType(rawValue: typeName),
+              let sessionText = sessionText?.stringValue, let session = SessionID(sessionText)
         else { return nil }
-        let start = (json["init_timestamp"]?.stringValue ?? json["timestamp"]?.stringValue)
-            .flatMap(Timestamp.init(iso8601:))
+        let start = (initText?.stringValue ?? timestampText?.stringValue).flatMap(Timestamp.init(iso8601:))
         guard let start else { return nil }
-        let end = json["end_timestamp"]?.stringValue.flatMap(Timestamp.init(iso8601:)) ?? start
-        let common: Set<String> = ["id", "event_type", "init_timestamp", "end_timestamp", "timestamp", "session_id"]
-        self.init(id: id, type: type, initTimestamp: start, endTimestamp: end, sessionID: session,
-                  fields: pairs.filter { !common.contains($0.0) })
+        let end = endText?.stringValue.flatMap(Timestamp.init(iso8601:)) ?? start
+        self.init(id: id, type: type, initTimestamp: start, endTimestamp: end, sessionID: session, fields: fields)
     }
 }

@@ -36,43 +36,59 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// ISO 8601 in UTC with microseconds and `+00:00`.
     public var description: String {
+        String(unsafeUninitializedCapacity: 32) { out in write(to: out.baseAddress!) }
+    }
+
+    /// Appends `description`'s bytes to `out` without making a `String`: every event
+    /// carries two timestamps, and the listener folds tens of thousands of events a second.
+    public func write(into out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
+            let count = write(to: buffer.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<count]))
+        }
+    }
+
+    /// Writes the text, digit by digit, at `out` (32 bytes of room); returns its length.
+    private func write(to out: UnsafeMutablePointer<UInt8>) -> Int {
         var seconds = time_t(microseconds / 1_000_000)
         var micros = Int(microseconds % 1_000_000)
         if micros < 0 { micros += 1_000_000; seconds -= 1 }
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        // Written digit by digit into one buffer: every event carries two timestamps, and
-        // the listener folds tens of thousands of events a second.
-        return String(unsafeUninitializedCapacity: 32) { out in
-            var index = 0
-            func put(_ value: Int, _ width: Int) {
-                var divisor = 1
-                for _ in 1..<width { divisor *= 10 }
-                var rest = value
-                if rest >= divisor * 10 { rest %= divisor * 10 }
-                while divisor > 0 {
-                    out[index] = UInt8(ascii: "0") + UInt8(rest / divisor)
-                    rest %= divisor
-                    divisor /= 10
-                    index += 1
-                }
-            }
-            func put(_ character: Unicode.Scalar) {
-                out[index] = UInt8(ascii: character)
+        var index = 0
+        // `width` digits of `value`'s magnitude (a year past 9999 keeps its last four).
+        func put(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = value.magnitude % UInt(divisor * 10)
+            while divisor > 0 {
+                out[index] = UInt8(ascii: "0") + UInt8(rest / UInt(divisor))
+                rest %= UInt(divisor)
+                divisor /= 10
                 index += 1
             }
-            put(Int(parts.tm_year) + 1900, 4); put("-"); put(Int(parts.tm_mon) + 1, 2); put("-")
-            put(Int(parts.tm_mday), 2); put("T"); put(Int(parts.tm_hour), 2); put(":"); put(Int(parts.tm_min), 2)
-            put(":"); put(Int(parts.tm_sec), 2); put("."); put(micros, 6)
-            for character in "+00:00".unicodeScalars { put(character) }
-            return index
         }
+        func put(_ character: Unicode.Scalar) {
+            out[index] = UInt8(ascii: character)
+            index += 1
+        }
+        put(Int(parts.tm_year) + 1900, 4); put("-"); put(Int(parts.tm_mon) + 1, 2); put("-")
+        put(Int(parts.tm_mday), 2); put("T"); put(Int(parts.tm_hour), 2); put(":"); put(Int(parts.tm_min), 2)
+        put(":"); put(Int(parts.tm_sec), 2); put("."); put(micros, 6)
+        for character in "+00:00".unicodeScalars { put(character) }
+        return index
     }
 
     /// Parses the ISO 8601 forms the SDK and the server write: `Z` or `±HH:MM`, with or
     /// without a fraction (Python omits it when the microseconds are zero).
     public init?(iso8601 text: String) {
-        let b = Array(text.utf8)
+        var text = text
+        guard let parsed = text.withUTF8({ Timestamp(iso8601Bytes: $0) }) else { return nil }
+        self = parsed
+    }
+
+    /// Parses the bytes of an ISO 8601 text (see `init(iso8601:)`).
+    init?(iso8601Bytes b: UnsafeBufferPointer<UInt8>) {
         func number(_ from: Int, _ count: Int) -> Int? {
             guard from + count <= b.count else { return nil }
             var value = 0
@@ -117,14 +133,19 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
         guard (1...12).contains(month), (1...days[month - 1]).contains(day), hour <= 23, minute <= 59, second <= 59,
               abs(offsetSeconds) <= 18 * 3600 else { return nil }
-        var parts = tm()
-        parts.tm_year = Int32(year - 1900)
-        parts.tm_mon = Int32(month - 1)
-        parts.tm_mday = Int32(day)
-        parts.tm_hour = Int32(hour)
-        parts.tm_min = Int32(minute)
-        parts.tm_sec = Int32(second)
-        let epoch = Int64(timegm(&parts)) - Int64(offsetSeconds)
+        let epoch = Int64(Self.daysFromCivil(year: year, month: month, day: day)) * 86_400
+            + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
         self.microseconds = epoch * 1_000_000 + Int64(micros)
+    }
+
+    /// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (what `timegm`
+    /// computes, without its normalising and its cost: H. Hinnant's `days_from_civil`).
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
     }
 }
