@@ -44,7 +44,7 @@ struct ListenerOversizeTests {
         #expect(export.list("tools").isEmpty, "the oversized tool span must not be recorded")
         let actions = export.list("actions")
         #expect(actions.contains { $0["action_type"] == .string("agent") && $0["logs"] == .string("small") })
-        let probes = actions.filter { $0["action_type"] == .string("probe") }
+        let probes = export.list("errors").filter { $0["error_type"] == .string("probe") }
         #expect(probes.map { $0["id"] } == [.string("5b0e3a52-4c1f-4f0e-8d5a-6f1f6b2f0001")],
                 "the refused batch left nothing; the small event alone was recorded once")
         #expect(result.err.contains("8 MiB"), "the wrapper warns once: \(result.err)")

@@ -18,7 +18,7 @@ public final class Recorder: CapturedEventSink {
 
     private struct State {
         var counts: [EventType: Int] = [:]
-        var recordedIDs = Set<String>()
+        var recordedIDs = RecordedIDs()
         var warned = false
         var failures = 0
     }
@@ -58,7 +58,7 @@ public final class Recorder: CapturedEventSink {
                 var kept: [Int] = []
                 kept.reserveCapacity(records.count)
                 for (position, record) in records.enumerated() {
-                    if case let .event(event) = record, !state.recordedIDs.insert(event.id).inserted { continue }
+                    if case let .event(event) = record, !state.recordedIDs.insert(event.id) { continue }
                     kept.append(position)
                 }
                 if kept.count < records.count {

@@ -31,7 +31,7 @@ def otlp(spans):
 
 
 def create_events(events, size=None):
-    body = json.dumps({"events": events})
+    body = json.dumps({"events": events}, separators=(",", ":"))
     if size:
         # Pads the last event's logs so that the body is exactly `size` bytes.
         body = body.replace('"PAD"', '"' + "y" * (size - len(body) + 3) + '"')
@@ -47,17 +47,19 @@ def span(span_id, kind, attributes):
                 {"key": key, "value": {"stringValue": value}} for key, value in attributes.items()]}
 
 
-def action(event_id, logs):
-    return {"id": event_id, "event_type": "actions", "init_timestamp": "2026-01-01T00:00:00+00:00",
-            "end_timestamp": "2026-01-01T00:00:01+00:00", "action_type": "probe", "logs": logs}
+def error(event_id, details):
+    # An error with only the server's short `timestamp`: recorded with init, end and
+    # server timestamps in full, so its line is longer than its part of the body.
+    return {"id": event_id, "event_type": "errors", "timestamp": "2026-01-01T00:00:00Z", "error_type": "probe",
+            "details": details}
 
 
 batch = [span("00f067aa0ba902b7", "tool", {"agentops.tool.input": "x" * (9 * MIB)}),
          span("00f067aa0ba902b8", "agent", {"operation.name": "small"})]
 seen = {"otlp": otlp(batch), "otlp_again": otlp(batch)}
-small = action("5b0e3a52-4c1f-4f0e-8d5a-6f1f6b2f0001", "small")
+small = error("5b0e3a52-4c1f-4f0e-8d5a-6f1f6b2f0001", "s")
 # A body within the 8 MiB create_events takes, whose second event becomes a log line over
-# 8 MiB once the listener adds the session id and writes the record around it.
-seen["create_events"] = create_events([small, action("5b0e3a52-4c1f-4f0e-8d5a-6f1f6b2f0002", "PAD")], size=8 * MIB)
+# 8 MiB once the listener adds the session id, the full timestamps and the record around it.
+seen["create_events"] = create_events([small, error("5b0e3a52-4c1f-4f0e-8d5a-6f1f6b2f0002", "PAD")], size=8 * MIB)
 seen["create_events_small"] = create_events([small])
 json.dump(seen, sys.stdout)
