@@ -1,22 +1,22 @@
 #!/usr/bin/env python3
 """Sends agentops-run's listener BATCHES OTLP/protobuf requests of 512 spans each (a third
 LLM calls with prompts and completions, a third tools, a third agents) over one
-keep-alive connection, and prints one JSON line: spans, seconds, spans per second, and
-the wrapper's peak RSS (its parent's VmHWM).
+keep-alive connection, then counts the events in the session log and prints one JSON
+line (see listener_bench.py): events folded, seconds from the first send to the last
+answer, events per second, the wrapper's CPU seconds and peak RSS.
 
 usage: otlp_sender.py BATCHES [distinct|repeated]
   distinct: every batch has new trace ids (all spans become new events)
   repeated: the same batch each time (a retrying exporter: recorded once)"""
-import json
 import os
-import socket
 import sys
 import time
-import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from listener_bench import measure  # noqa: E402
 
 batches = int(sys.argv[1])
 mode = sys.argv[2] if len(sys.argv) > 2 else "distinct"
-url = urllib.parse.urlsplit(os.environ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"])
 
 
 def varint(n):
@@ -85,36 +85,6 @@ def batch(number):
     return ld(1, resource + ld(2, scope + spans))
 
 
-def read_response(connection, pending):
-    while b"\r\n\r\n" not in pending:
-        pending += connection.recv(65536)
-    head, _, rest = pending.partition(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.1 200"), head
-    length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
-    while len(rest) < length:
-        rest += connection.recv(65536)
-    return rest[length:]
-
-
-# Head and body in one write, as exporters on a real network stack send them (Python's
-# http.client writes the head apart, and the client's Nagle then waits on the server's
-# delayed ACK: 40 ms a request, which would measure the kernel, not the listener).
-requests = [f"POST {url.path} HTTP/1.1\r\nHost: {url.netloc}\r\nContent-Type: application/x-protobuf\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n".encode() + body
-            for body in (batch(i if mode == "distinct" else 0) for i in range(batches))]
-connection = socket.create_connection((url.hostname, url.port), timeout=60)
-started = time.perf_counter()
-pending = b""
-for request in requests:
-    connection.sendall(request)
-    pending = read_response(connection, pending)
-seconds = time.perf_counter() - started
-fields = open(f"/proc/{os.getppid()}/stat").read().rsplit(")", 1)[1].split()
-cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-rss = 0
-for line in open(f"/proc/{os.getppid()}/status"):
-    if line.startswith("VmHWM:"):
-        rss = int(line.split()[1]) / 1024
-print(json.dumps({"mode": mode, "spans": 512 * batches, "bytes_per_batch": len(requests[0]),
-                  "seconds": round(seconds, 3), "spans_per_second": round(512 * batches / seconds),
-                  "wrapper_cpu_seconds": round(cpu, 2), "wrapper_peak_rss_mib": round(rss, 1)}))
+bodies = [batch(i) for i in range(batches)] if mode == "distinct" else [batch(0)] * batches
+measure("otlp", mode, os.environ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"], {"Content-Type": "application/x-protobuf"},
+        bodies, 512 * batches if mode == "distinct" else 512)

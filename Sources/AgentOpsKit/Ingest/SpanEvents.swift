@@ -31,24 +31,35 @@ public enum SpanEvents {
     ///
     /// - Parameters:
     ///   - arrival: the time used for spans that carry no start time.
+    ///
+    /// Spans map independently, so a big batch is mapped on every core, in order.
     public static func ingest(_ request: OTLPTraceRequest, session: SessionID, arrival: Timestamp) -> SpanIngest {
-        var result = SpanIngest()
         let root = SessionTrace(session).rootSpanID
-        var tags: [String] = []
-        for resourceSpans in request.resourceSpans {
-            for scopeSpans in resourceSpans.scopeSpans {
-                for span in scopeSpans.spans {
-                    guard !span.traceID.isZero, !span.spanID.isZero else {
-                        result.rejectedSpans += 1
-                        continue
-                    }
-                    let attributes = SpanAttributes(span.attributes)
-                    append(span, attributes, session: session, arrival: arrival, sessionRoot: root, to: &result)
-                    tags += Self.tags(attributes)
+        let spans = request.resourceSpans.flatMap { $0.scopeSpans.flatMap(\.spans) }
+        let parts = ParallelChunks.map(spans.count, minimumPerChunk: 128) { range in
+            var part = SpanIngest()
+            for span in spans[range] {
+                guard !span.traceID.isZero, !span.spanID.isZero else {
+                    part.rejectedSpans += 1
+                    continue
                 }
+                let attributes = SpanAttributes(span.attributes)
+                append(span, attributes, session: session, arrival: arrival, sessionRoot: root, to: &part)
+                part.tags += Self.tags(attributes)
+            }
+            return part
+        }
+        var result = parts.count == 1 ? parts[0] : SpanIngest()
+        if parts.count > 1 {
+            result.events.reserveCapacity(parts.reduce(0) { $0 + $1.events.count })
+            for part in parts {
+                result.events += part.events
+                result.declarations += part.declarations
+                result.tags += part.tags
+                result.rejectedSpans += part.rejectedSpans
             }
         }
-        result.tags = Tags.normalized(tags)
+        result.tags = Tags.normalized(result.tags)
         return result
     }
 
@@ -323,15 +334,26 @@ public enum SpanEvents {
         return uuidText(parsed.high, parsed.low ^ UInt64(index & 0xFF))
     }
 
+    /// The 32 hex digits of `high ‖ low` as a UUID's text, written straight into it
+    /// (one per event the listener folds).
     private static func uuidText(_ high: UInt64, _ low: UInt64) -> String {
-        let hex = Array((HexID.hex(high) + HexID.hex(low)).utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(36)
-        for (index, byte) in hex.enumerated() {
-            if index == 8 || index == 12 || index == 16 || index == 20 { out.append(UInt8(ascii: "-")) }
-            out.append(byte)
+        String(unsafeUninitializedCapacity: 36) { out in
+            let digits: StaticString = "0123456789abcdef"
+            var index = 0
+            for half in 0..<2 {
+                let value = half == 0 ? high : low
+                for nibble in 0..<16 {
+                    let position = half * 16 + nibble
+                    if position == 8 || position == 12 || position == 16 || position == 20 {
+                        out[index] = UInt8(ascii: "-")
+                        index += 1
+                    }
+                    out[index] = digits.utf8Start[Int((value >> UInt64(60 - nibble * 4)) & 0xF)]
+                    index += 1
+                }
+            }
+            return index
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Nanoseconds since the epoch as a session timestamp (microseconds).

@@ -20,6 +20,7 @@ public enum JSONWriter {
 
     /// Appends `value` to `out`.
     public static func write(_ value: JSONValue, into out: inout [UInt8], indent: Int?, level: Int) {
+        guard let indent else { return writeCompact(value, into: &out) }
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case let .bool(b): out.append(contentsOf: (b ? "true" : "false").utf8)
@@ -35,7 +36,7 @@ public enum JSONWriter {
                            into: &out, indent: indent, level: level) { i, out in
                 writeString(pairs[i].0, into: &out)
                 out.append(UInt8(ascii: ":"))
-                if indent != nil { out.append(UInt8(ascii: " ")) }
+                out.append(UInt8(ascii: " "))
                 write(pairs[i].1, into: &out, indent: indent, level: level + 1)
             }
         }
@@ -59,6 +60,40 @@ public enum JSONWriter {
     private static func newline(into out: inout [UInt8], spaces: Int) {
         out.append(UInt8(ascii: "\n"))
         out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: spaces))
+    }
+
+    /// Compact JSON, the session log's format: the listener writes tens of thousands of
+    /// events a second through here, so no closures and no indentation checks per value.
+    public static func writeCompact(_ value: JSONValue, into out: inout [UInt8]) {
+        switch value {
+        case .null: raw("null", into: &out)
+        case let .bool(b): b ? raw("true", into: &out) : raw("false", into: &out)
+        case let .number(text): out.append(contentsOf: text.utf8)
+        case let .string(s): writeString(s, into: &out)
+        case let .array(items):
+            out.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                writeCompact(item, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case let .object(pairs):
+            out.append(UInt8(ascii: "{"))
+            for (index, pair) in pairs.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                writeString(pair.0, into: &out)
+                out.append(UInt8(ascii: ":"))
+                writeCompact(pair.1, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Appends the bytes of `text` as they are (JSON punctuation and keys known to need
+    /// no escaping).
+    @inline(__always)
+    static func raw(_ text: StaticString, into out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

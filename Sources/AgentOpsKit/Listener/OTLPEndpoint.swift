@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 
 /// The OpenTelemetry side of the listener: OTLP/HTTP trace exports (any OTel SDK, and the
@@ -130,14 +131,49 @@ final class OTLPEndpoint: HTTPHandler, Sendable {
         let ingest = SpanEvents.ingest(request, session: sessionID, arrival: .now())
         // Fold fully before answering: an exporter that retries (408, 5xx, a lost answer)
         // sends the same span ids, which the recorder keeps once.
-        recorder.write(ingest.records, deduplicating: true)
+        let records = ingest.records
+        let oversized = recorder.write(records, deduplicating: true)
         var response = OTLPTraceResponse()
-        if ingest.rejectedSpans > 0 {
-            response.partialSuccess = .init(rejectedSpans: Int64(ingest.rejectedSpans),
-                                            errorMessage: "spans without a valid trace_id and span_id")
+        var messages: [String] = []
+        var rejected = ingest.rejectedSpans
+        if ingest.rejectedSpans > 0 { messages.append("spans without a valid trace_id and span_id") }
+        if !oversized.isEmpty {
+            let (spans, message) = Self.oversizedSpans(oversized, of: records)
+            rejected += spans
+            messages.append(message)
         }
+        if rejected > 0 || !messages.isEmpty {
+            response.partialSuccess = .init(rejectedSpans: Int64(rejected), errorMessage: messages.joined(separator: "; "))
+        }
+        Self.releaseElsewhere((consume request, consume ingest, consume records))
         return HTTPResponse(status: 200, contentType: format.contentType,
                             bytes: format == .json ? response.json : response.protobuf)
+    }
+
+    /// Drops `garbage` on a Dispatch worker rather than on the connection's thread: freeing
+    /// a decoded batch (a few strings per attribute) is an eighth of that thread's work, and
+    /// the exporter waits for the answer, not for the free.
+    private static func releaseElsewhere<T: Sendable>(_ garbage: consuming T) {
+        let held = consume garbage
+        DispatchQueue.global(qos: .utility).async { withExtendedLifetime(held) {} }
+    }
+
+    /// The spans whose events were too large for the session log, counted once each (a
+    /// span can make an event and its errors), and the message that names them.
+    static func oversizedSpans(_ oversized: [OversizedRecord], of records: [StoreRecord]) -> (Int, String) {
+        var spans: [String] = []
+        var largest = 0
+        for item in oversized {
+            largest = max(largest, item.bytes)
+            guard case let .event(event) = records[item.position],
+                  let spanID = event.fields.first(where: { $0.0 == "span_id" })?.1.stringValue,
+                  !spans.contains(spanID) else { continue }
+            spans.append(spanID)
+        }
+        let named = spans.prefix(5).joined(separator: ", ") + (spans.count > 5 ? ", …" : "")
+        let what = spans.isEmpty ? "\(oversized.count) records (tags or an end state)" : "spans \(named)"
+        return (spans.count, "\(what) not recorded: an event of \(largest) bytes is over the "
+            + "\(SessionLog.maxLineBytes) bytes a session log line may hold")
     }
 
     /// An OTLP failure in the request's encoding: a `google.rpc.Status` with its message.

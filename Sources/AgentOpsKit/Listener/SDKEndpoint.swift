@@ -83,7 +83,7 @@ final class SDKEndpoint: HTTPHandler, @unchecked Sendable {
         }
     }
 
-    private struct Invalid: Error {
+    private struct Invalid: Error, Sendable {
         let message: String
     }
 
@@ -107,31 +107,61 @@ final class SDKEndpoint: HTTPHandler, @unchecked Sendable {
 
     private func createEvents(_ json: JSONValue) throws(Invalid) -> HTTPResponse {
         guard let list = json["events"]?.arrayValue else { throw Invalid(message: "events must be a list") }
-        var events: [StoreRecord] = []
-        for (index, item) in list.enumerated() {
-            guard case var .object(pairs) = item else { throw Invalid(message: "events[\(index)] is not an object") }
-            // Re-addressed to the wrapper's session; an event without an id gets one,
-            // as the server gives it.
-            pairs.removeAll { $0.0 == "session_id" }
-            pairs.append(("session_id", .string(sessionID.value)))
-            if !pairs.contains(where: { $0.0 == "id" }) { pairs.insert(("id", .string(newEventID())), at: 0) }
-            guard let event = Event(json: .object(pairs)) else {
-                throw Invalid(message: "events[\(index)] needs a known event_type and an init_timestamp")
-            }
-            // The same limits as `agentops event llm`: no negative, absurd or
-            // unrepresentable figure reaches the session.
-            if event.type == .llms {
-                do {
-                    try LLMNumbers.check(event: item)
+        // Events are read independently: a big batch on every core. The first invalid
+        // one (in the batch's order) refuses it.
+        let session = sessionID
+        let parts = ParallelChunks.map(list.count, minimumPerChunk: 128) { range -> Result<[StoreRecord], Invalid> in
+            var events: [StoreRecord] = []
+            events.reserveCapacity(range.count)
+            for index in range {
+                do throws(Invalid) {
+                    events.append(.event(try Self.event(list[index], index: index, session: session)))
                 } catch {
-                    throw Invalid(message: "events[\(index)]: \(error)")
+                    return .failure(error)
                 }
             }
-            events.append(.event(event))
+            return .success(events)
+        }
+        var events: [StoreRecord] = []
+        events.reserveCapacity(list.count)
+        for part in parts {
+            switch part {
+            case let .success(some): events += some
+            case let .failure(invalid): throw invalid
+            }
         }
         // The SDK retries a batch it saw no answer for: ids already recorded are left out.
-        recorder.write(events, deduplicating: true)
+        // All or none, as the API takes a batch: an event too large for the session log
+        // refuses it, naming the event (the SDK logs the message).
+        let oversized = recorder.write(events, deduplicating: true, oversize: .refuseAll)
+        if let first = oversized.first {
+            throw Invalid(message: "events[\(first.position)] is \(first.bytes) bytes as recorded, over the "
+                + "\(SessionLog.maxLineBytes) bytes a session log line may hold: nothing of this batch was recorded")
+        }
         return HTTPResponse(status: 200, body: .string("Success"))
+    }
+
+    /// The `index`-th event of a batch, re-addressed to `session`.
+    private static func event(_ item: JSONValue, index: Int, session: SessionID) throws(Invalid) -> Event {
+        guard case var .object(pairs) = item else { throw Invalid(message: "events[\(index)] is not an object") }
+        // Re-addressed to the wrapper's session (the last `session_id` is the one read,
+        // and all are left out of the fields); an event without an id gets one, as the
+        // server gives it.
+        pairs.append(("session_id", .string(session.value)))
+        if !pairs.contains(where: { $0.0 == "id" }) { pairs.append(("id", .string(newEventID()))) }
+        guard let event = Event(json: .object(pairs)) else {
+            throw Invalid(message: "events[\(index)] needs a known event_type and an init_timestamp")
+        }
+        // The same limits as `agentops event llm`: no negative, absurd or
+        // unrepresentable figure reaches the session.
+        if event.type == .llms {
+            do {
+                try LLMNumbers.check(event: item)
+            } catch {
+                throw Invalid(message: "events[\(index)]: \(error)")
+            }
+        }
+        return event
     }
 
     private func updateSession(_ json: JSONValue) throws(Invalid) -> HTTPResponse {

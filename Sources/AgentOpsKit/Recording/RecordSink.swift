@@ -6,8 +6,11 @@
 /// capture threads right after the command's output was passed through. It throws
 /// rather than reports: the recorder decides what a failure means for the run.
 public protocol RecordSink: AnyObject, Sendable {
-    /// Appends `records`, all or none.
-    func append(_ records: [StoreRecord]) throws(StoreError)
+    /// Appends `records` in one go, except those over the log's line limit
+    /// (`SessionLog.maxLineBytes`), which `oversize` says what to do with.
+    ///
+    /// - Returns: those over the limit, none of them stored.
+    func append(_ records: [StoreRecord], oversize: OversizePolicy) throws(StoreError) -> [OversizedRecord]
 }
 
 extension SessionLog: RecordSink {}

@@ -18,7 +18,7 @@ public final class Recorder: CapturedEventSink {
 
     private struct State {
         var counts: [EventType: Int] = [:]
-        var recordedIDs = Set<String>()
+        var recordedIDs = RecordedIDs()
         var warned = false
         var failures = 0
     }
@@ -33,38 +33,64 @@ public final class Recorder: CapturedEventSink {
         self.warn = warn
     }
 
-    /// Appends `records`, secrets redacted.
+    /// Appends `records`, secrets redacted, in one append.
     ///
-    /// - Parameter deduplicating: leave out events whose id this recorder already
-    ///   recorded through this door: for events from outside (the SDK, OTLP exporters),
-    ///   which retry whole batches. Capture's own events have fresh ids and skip the
-    ///   bookkeeping, so a long run's memory does not grow with its output.
-    public func write(_ records: [StoreRecord], deduplicating: Bool = false) {
+    /// - Parameters:
+    ///   - deduplicating: leave out events whose id this recorder already recorded
+    ///     through this door: for events from outside (the SDK, OTLP exporters), which
+    ///     retry whole batches. Capture's own events have fresh ids and skip the
+    ///     bookkeeping, so a long run's memory does not grow with its output.
+    ///   - oversize: what to do with records over the log's line limit (a huge span
+    ///     attribute): leave them out alone (the default), or store none of the batch.
+    /// - Returns: the records over the line limit, by their position in `records`, not
+    ///   stored (and their ids forgotten again, so that a retry is refused the same
+    ///   way), for the caller to tell its client. The first is also warned about.
+    @discardableResult
+    public func write(_ records: [StoreRecord], deduplicating: Bool = false,
+                      oversize: OversizePolicy = .leaveOut) -> [OversizedRecord] {
         // Outside the lock: redacting a large event is the costly part.
         let records = redactor.isEmpty ? records : records.map(redactor.redact)
-        state.withLock { state in
-            let fresh = !deduplicating ? records : records.filter { record in
-                guard case let .event(event) = record else { return true }
-                return state.recordedIDs.insert(event.id).inserted
-            }
-            guard !fresh.isEmpty else { return }
-            for case let .event(event) in fresh { state.counts[event.type, default: 0] += 1 }
-            guard let sink else { return }
-            do throws(StoreError) {
-                try sink.append(fresh)
-            } catch .recordTooLarge where fresh.count > 1 {
-                // One record over the line limit (a huge span attribute) must not take
-                // the rest of its batch with it: those go in one by one.
-                for record in fresh {
-                    do throws(StoreError) {
-                        try sink.append([record])
-                    } catch {
-                        failed(error, &state)
-                    }
+        return state.withLock { state -> [OversizedRecord] in
+            var fresh = records
+            // The position in `records` of each of `fresh`, when some were left out.
+            var positions: [Int]?
+            if deduplicating {
+                var kept: [Int] = []
+                kept.reserveCapacity(records.count)
+                for (position, record) in records.enumerated() {
+                    if case let .event(event) = record, !state.recordedIDs.insert(event.id) { continue }
+                    kept.append(position)
                 }
-            } catch {
-                failed(error, &state)
+                if kept.count < records.count {
+                    fresh = kept.map { records[$0] }
+                    positions = kept
+                }
             }
+            guard !fresh.isEmpty else { return [] }
+            var oversized: [OversizedRecord] = []
+            if let sink {
+                do throws(StoreError) {
+                    oversized = try sink.append(fresh, oversize: oversize)
+                } catch {
+                    failed(error, &state)
+                }
+            }
+            let refusedAll = oversize == .refuseAll && !oversized.isEmpty
+            var left = Set(oversized.map(\.position))
+            if refusedAll { left = Set(fresh.indices) }
+            for (index, record) in fresh.enumerated() {
+                guard case let .event(event) = record else { continue }
+                if left.contains(index) {
+                    if deduplicating { state.recordedIDs.remove(event.id) }
+                } else {
+                    state.counts[event.type, default: 0] += 1
+                }
+            }
+            if let first = oversized.first {
+                failed(.recordTooLarge(path: "the session log", bytes: first.bytes, limit: SessionLog.maxLineBytes),
+                       &state)
+            }
+            return oversized.map { OversizedRecord(position: positions?[$0.position] ?? $0.position, bytes: $0.bytes) }
         }
     }
 

@@ -16,13 +16,19 @@ final class SummarizingSink: RecordSink {
 
     init(log: SessionLog) { self.log = log }
 
-    func append(_ records: [StoreRecord]) throws(StoreError) {
-        try log.append(records)
+    func append(_ records: [StoreRecord], oversize: OversizePolicy) throws(StoreError) -> [OversizedRecord] {
+        let left = try log.append(records, oversize: oversize)
+        // What the log refused is not in it, so it is not folded either.
+        if !left.isEmpty, oversize == .refuseAll { return left }
+        let refused = Set(left.map(\.position))
         // The recorder appends one batch at a time, so folding after the append keeps
         // the file's order.
         summary.withLock { summary in
-            for record in records { SessionSummary.fold(record, into: &summary) }
+            for (position, record) in records.enumerated() where !refused.contains(position) {
+                SessionSummary.fold(record, into: &summary)
+            }
         }
+        return left
     }
 
     /// The log's summary from what this run appended, when only this run wrote to it;

@@ -32,48 +32,58 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// ISO 8601 in UTC with microseconds and `+00:00`.
     public var description: String {
+        String(unsafeUninitializedCapacity: 32) { out in write(to: out.baseAddress!) }
+    }
+
+    /// Appends `description`'s bytes to `out` without making a `String`: every event
+    /// carries two timestamps, and the listener folds tens of thousands of events a second.
+    public func write(into out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
+            let count = write(to: buffer.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<count]))
+        }
+    }
+
+    /// Writes the text, digit by digit, at `out` (32 bytes of room); returns its length.
+    private func write(to out: UnsafeMutablePointer<UInt8>) -> Int {
         var seconds = microseconds / 1_000_000
         var micros = Int(microseconds % 1_000_000)
         if micros < 0 { micros += 1_000_000; seconds -= 1 }
         let parts = CalendarTime.utc(seconds)
-        // Written digit by digit into one buffer: every event carries two timestamps, and
-        // the listener folds tens of thousands of events a second.
-        return String(unsafeUninitializedCapacity: 32) { out in
-            var index = 0
-            func put(_ value: Int, _ width: Int) {
-                var divisor = 1
-                for _ in 1..<width { divisor *= 10 }
-                var rest = value
-                if rest >= divisor * 10 { rest %= divisor * 10 }
-                while divisor > 0 {
-                    out[index] = UInt8(ascii: "0") + UInt8(rest / divisor)
-                    rest %= divisor
-                    divisor /= 10
-                    index += 1
-                }
-            }
-            func put(_ character: Unicode.Scalar) {
-                out[index] = UInt8(ascii: character)
+        var index = 0
+        // `width` digits of `value`'s magnitude (a year past 9999 keeps its last four).
+        func put(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = value.magnitude % UInt(divisor * 10)
+            while divisor > 0 {
+                out[index] = UInt8(ascii: "0") + UInt8(rest / UInt(divisor))
+                rest %= UInt(divisor)
+                divisor /= 10
                 index += 1
             }
-            put(parts.year, 4); put("-"); put(parts.month, 2); put("-")
-            put(parts.day, 2); put("T"); put(parts.hour, 2); put(":"); put(parts.minute, 2)
-            put(":"); put(parts.second, 2); put("."); put(micros, 6)
-            for character in "+00:00".unicodeScalars { put(character) }
-            return index
         }
+        func put(_ character: Unicode.Scalar) {
+            out[index] = UInt8(ascii: character)
+            index += 1
+        }
+        put(parts.year, 4); put("-"); put(parts.month, 2); put("-")
+        put(parts.day, 2); put("T"); put(parts.hour, 2); put(":"); put(parts.minute, 2)
+        put(":"); put(parts.second, 2); put("."); put(micros, 6)
+        for character in "+00:00".unicodeScalars { put(character) }
+        return index
     }
 
     /// Parses the ISO 8601 forms the SDK and the server write: `Z` or `±HH:MM`, with or
     /// without a fraction (Python omits it when the microseconds are zero).
     public init?(iso8601 text: String) {
-        // Read in place from the string's UTF-8 (no copy): every event carries two of these.
         var text = text
-        guard let microseconds = text.withUTF8({ Self.parse(iso8601: $0) }) else { return nil }
-        self.microseconds = microseconds
+        guard let parsed = text.withUTF8({ Timestamp(iso8601Bytes: $0) }) else { return nil }
+        self = parsed
     }
 
-    private static func parse(iso8601 b: UnsafeBufferPointer<UInt8>) -> Int64? {
+    /// Parses the bytes of an ISO 8601 text (see `init(iso8601:)`).
+    init?(iso8601Bytes b: UnsafeBufferPointer<UInt8>) {
         func number(_ from: Int, _ count: Int) -> Int? {
             guard from + count <= b.count else { return nil }
             var value = 0
@@ -118,15 +128,19 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         let monthDays = month == 2 ? (leap ? 29 : 28) : month == 4 || month == 6 || month == 9 || month == 11 ? 30 : 31
         guard (1...12).contains(month), (1...monthDays).contains(day), hour <= 23, minute <= 59, second <= 59,
               abs(offsetSeconds) <= 18 * 3600 else { return nil }
-        // Days since 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's
-        // days_from_civil; a year has 4 digits here, so nothing can overflow).
-        let y = year - (month <= 2 ? 1 : 0)
+        let epoch = Int64(Self.daysFromCivil(year: year, month: month, day: day)) * 86_400
+            + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
+        self.microseconds = epoch * 1_000_000 + Int64(micros)
+    }
+
+    /// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (what `timegm`
+    /// computes, without its normalising and its cost: H. Hinnant's `days_from_civil`).
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
         let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
         let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        let days = era * 146_097 + dayOfEra - 719_468
-        let epoch = Int64(days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds)
-        return epoch * 1_000_000 + Int64(micros)
+        return era * 146_097 + dayOfEra - 719_468
     }
 }

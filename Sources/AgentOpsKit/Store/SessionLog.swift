@@ -70,6 +70,40 @@ public final class SessionLog: Sendable {
         try locked { () throws(StoreError) in try write(bytes) }
     }
 
+    /// Appends `records` as `append(_:)` does, in one write, except those over the line
+    /// limit: `.leaveOut` writes the others, `.refuseAll` writes nothing when any is over.
+    ///
+    /// - Returns: those over the limit (not written).
+    /// - Throws: `StoreError.cannotWrite` (nothing left behind), `.detached`.
+    public func append(_ records: [StoreRecord], oversize: OversizePolicy) throws(StoreError) -> [OversizedRecord] {
+        // Encoded before the lock, on every core for a big batch (the listener's), so
+        // other writers wait only for the write itself.
+        let parts = ParallelChunks.map(records.count, minimumPerChunk: 128) { range in
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(range.count * 512)
+            var tooLarge: [OversizedRecord] = []
+            for index in range {
+                let start = bytes.count
+                records[index].writeLine(into: &bytes)
+                if bytes.count - start > Self.maxLineBytes {
+                    tooLarge.append(OversizedRecord(position: index, bytes: bytes.count - start))
+                    bytes.removeSubrange(start...)
+                }
+            }
+            return (bytes: bytes, tooLarge: tooLarge)
+        }
+        let tooLarge = parts.flatMap(\.tooLarge)
+        if !tooLarge.isEmpty, oversize == .refuseAll { return tooLarge }
+        var bytes = parts.count == 1 ? parts[0].bytes : []
+        if parts.count > 1 {
+            bytes.reserveCapacity(parts.reduce(0) { $0 + $1.bytes.count })
+            for part in parts { bytes += part.bytes }
+        }
+        guard !bytes.isEmpty else { return tooLarge }
+        try locked { () throws(StoreError) in try write(bytes) }
+        return tooLarge
+    }
+
     /// Appends one record.
     public func append(_ record: StoreRecord) throws(StoreError) { try append([record]) }
 

@@ -92,8 +92,17 @@ public enum StoreRecord: Sendable, Equatable {
     }
 
     /// Appends the record to `bytes` as one line of the file, newline included.
+    ///
+    /// An event, nearly every line of a log, is written straight into `bytes`, with the
+    /// same text as `json` would give.
     public func writeLine(into bytes: inout [UInt8]) {
-        JSONWriter.write(json, into: &bytes, indent: nil, level: 0)
+        if case let .event(event) = self {
+            JSONWriter.raw("{\"record\":\"event\",\"event\":", into: &bytes)
+            event.writeJSON(into: &bytes)
+            JSONWriter.raw("}\n", into: &bytes)
+            return
+        }
+        JSONWriter.writeCompact(json, into: &bytes)
         bytes.append(0x0A)
     }
 

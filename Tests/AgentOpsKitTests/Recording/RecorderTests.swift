@@ -9,12 +9,20 @@ final class MemorySink: RecordSink {
     /// Events whose text is this are refused as over the line limit, with their batch.
     static let tooLarge = "too large"
 
-    func append(_ records: [StoreRecord]) throws(StoreError) {
+    func append(_ records: [StoreRecord], oversize: OversizePolicy) throws(StoreError) -> [OversizedRecord] {
         if failing.withLock({ $0 }) { throw .cannotWrite(path: "memory", reason: "No space left on device") }
-        for case let .event(event) in records where event.json["logs"] == .string(Self.tooLarge) {
-            throw .recordTooLarge(path: "memory", bytes: 9 << 20, limit: SessionLog.maxLineBytes)
+        var kept: [StoreRecord] = []
+        var oversized: [OversizedRecord] = []
+        for (position, record) in records.enumerated() {
+            if case let .event(event) = record, event.json["logs"] == .string(Self.tooLarge) {
+                oversized.append(OversizedRecord(position: position, bytes: 9 << 20))
+            } else {
+                kept.append(record)
+            }
         }
-        self.records.withLock { $0 += records }
+        if oversize == .refuseAll, !oversized.isEmpty { return oversized }
+        self.records.withLock { $0 += kept }
+        return oversized
     }
 }
 
@@ -57,15 +65,35 @@ struct RecorderTests {
         let warnings = Mutex<[String]>([])
         let recorder = Recorder(sessionID: Self.id, sink: sink, redactor: try! Redactor(environment: [:]),
                                 warn: { message in warnings.withLock { $0.append(message) } })
-        recorder.write([Self.event("1"), Self.event("2", text: MemorySink.tooLarge), Self.event("3")],
-                       deduplicating: true)
+        let batch = [Self.event("1"), Self.event("2", text: MemorySink.tooLarge), Self.event("3")]
+        let oversized = recorder.write(batch, deduplicating: true)
         let stored = sink.records.withLock { $0 }.compactMap { record -> String? in
             guard case let .event(event) = record else { return nil }
             return event.id
         }
         #expect(stored == ["1", "3"])
+        #expect(oversized == [OversizedRecord(position: 1, bytes: 9 << 20)])
         #expect(warnings.withLock { $0.count } == 1)
         #expect(!recorder.allWritesSucceeded)
+        #expect(recorder.counts[.actions] == 2)
+        // Its id was forgotten: the exporter's retry is refused again, not taken for a copy.
+        #expect(recorder.write(batch, deduplicating: true) == [OversizedRecord(position: 1, bytes: 9 << 20)])
+    }
+
+    @Test("all or none: a record over the line limit stores nothing of its batch, and names its position")
+    func oversizedRecordRefusesBatch() {
+        let sink = MemorySink()
+        let recorder = Recorder(sessionID: Self.id, sink: sink, redactor: try! Redactor(environment: [:]),
+                                warn: { _ in })
+        recorder.write([Self.event("0")], deduplicating: true)
+        let batch = [Self.event("0"), Self.event("1"), Self.event("2", text: MemorySink.tooLarge)]
+        let oversized = recorder.write(batch, deduplicating: true, oversize: .refuseAll)
+        #expect(oversized == [OversizedRecord(position: 2, bytes: 9 << 20)])
+        #expect(sink.records.withLock { $0.count } == 1)
+        // Nothing of the batch counts as recorded: the same batch without the big event lands whole.
+        recorder.write(Array(batch.prefix(2)), deduplicating: true, oversize: .refuseAll)
+        #expect(sink.records.withLock { $0.count } == 2)
+        #expect(recorder.counts[.actions] == 2)
     }
 
     @Test("a failing sink is warned about once and tried again, so records after it recovers land")

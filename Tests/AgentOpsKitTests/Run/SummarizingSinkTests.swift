@@ -21,8 +21,8 @@ struct SummarizingSinkTests {
         let id = SessionID.random()
         let sink = SummarizingSink(log: try store.open(id))
         let all = records(id)
-        try sink.append(Array(all.prefix(2)))
-        try sink.append(Array(all.dropFirst(2)))
+        _ = try sink.append(Array(all.prefix(2)), oversize: .leaveOut)
+        _ = try sink.append(Array(all.dropFirst(2)), oversize: .leaveOut)
         let own = try #require(sink.ownSummary)
         #expect(own == (try SessionLog.summary(path: store.path(of: id))))
         #expect(own.count(.llms) == 1 && own.count(.actions) == 1 && own.session.tags == ["a", "b"])
@@ -35,9 +35,9 @@ struct SummarizingSinkTests {
             let id = SessionID.random()
             let sink = SummarizingSink(log: try store.open(id))
             let all = records(id)
-            try sink.append([all[0]])
+            _ = try sink.append([all[0]], oversize: .leaveOut)
             if !otherGoesLast { try store.open(id).append([all[1]]) }
-            try sink.append([all[2]])
+            _ = try sink.append([all[2]], oversize: .leaveOut)
             if otherGoesLast { try store.open(id).append([all[1]]) }
             #expect(sink.ownSummary == nil)
         }
@@ -50,7 +50,7 @@ struct SummarizingSinkTests {
         let all = records(id)
         try store.open(id).append([all[0]])
         let sink = SummarizingSink(log: try store.open(id))
-        try sink.append([all[1]])
+        _ = try sink.append([all[1]], oversize: .leaveOut)
         #expect(sink.ownSummary == nil)
     }
 }
