@@ -7,7 +7,7 @@ import Glibc
 /// Foundation. Stops are consumed, though, or the next wait would see the same one.
 public enum ChildWait {
     /// What happened to the child.
-    public enum Event: Equatable, Sendable {
+    public enum Change: Equatable, Sendable {
         /// It called `exit` with this code.
         case exited(Int32)
         /// A signal killed it.
@@ -20,7 +20,7 @@ public enum ChildWait {
     /// interest; the exit is left to be reaped.
     ///
     /// - Returns: nil when the child cannot be waited for (`ECHILD`: already reaped).
-    public static func next(_ pid: Int32) -> Event? {
+    public static func next(_ pid: Int32) -> Change? {
         var info = siginfo_t()
         while true {
             guard waitid(P_PID, id_t(pid), &info, WEXITED | WSTOPPED | WNOWAIT) == 0 else {

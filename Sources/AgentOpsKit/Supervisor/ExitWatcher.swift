@@ -33,8 +33,8 @@ public final class ExitWatcher: @unchecked Sendable {
 
     private func wait(pid: Int32, onStop: (Int32) -> Void) -> ChildExit {
         // Looks without reaping (`ChildWait`); nil: Foundation reaped it first.
-        while let event = ChildWait.next(pid) {
-            switch event {
+        while let change = ChildWait.next(pid) {
+            switch change {
             case let .exited(status): return .exited(status)
             case let .killed(signal, coreDumped): return .signaled(signal, coreDumped: coreDumped)
             case let .stopped(signal):
