@@ -1,5 +1,3 @@
-import Glibc
-
 /// Tells a nested agentops-run which of its streams are already being recorded.
 ///
 /// `agentops-run -- agentops-run -- cmd`: the outer run records everything written to
@@ -31,10 +29,7 @@ public enum CaptureMarker {
 
     /// `dev:inode` of a pipe or terminal; nil for anything else (files, closed fds).
     static func identity(_ fd: Int32) -> String? {
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { return nil }
-        let type = info.st_mode & S_IFMT
-        guard type == S_IFIFO || type == S_IFCHR else { return nil }
-        return "\(info.st_dev):\(info.st_ino)"
+        guard let identity = Descriptors.streamIdentity(fd) else { return nil }
+        return "\(identity.device):\(identity.inode)"
     }
 }

@@ -42,11 +42,11 @@ public struct LineSplitter {
         var offset = 0
         while offset < chunk.count {
             let rest = chunk.count - offset
-            guard let found = memchr(base + offset, 0x0A, rest) else {
+            guard let found = ByteSearch.first(0x0A, in: base + offset, count: rest) else {
                 appendPartial(UnsafeRawBufferPointer(start: base + offset, count: rest), at: time)
                 return chunk.count
             }
-            let end = base.distance(to: UnsafeRawPointer(found))
+            let end = base.distance(to: found)
             let piece = UnsafeRawBufferPointer(start: base + offset, count: end - offset)
             var goOn = true
             if partialStart == nil {
@@ -116,5 +116,3 @@ public struct LineSplitter {
         return cut
     }
 }
-
-import Glibc

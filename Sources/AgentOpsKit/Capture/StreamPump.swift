@@ -1,5 +1,4 @@
 import Foundation
-import Glibc
 
 /// Moves the child's output streams: one dedicated thread polls all of their pipes,
 /// passes every chunk through to the wrapper's own descriptor first, then records it.
@@ -90,14 +89,12 @@ public final class StreamPump: @unchecked Sendable {
         var reads = 0
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
         defer { buffer.deallocate() }
-        var fds = sources.map { pollfd(fd: $0.readFD, events: Int16(POLLIN), revents: 0) }
-            + [pollfd(fd: wake.readFD, events: Int16(POLLIN), revents: 0)]
+        var fds = PollSet(sources.map(\.readFD) + [wake.readFD])
         let wakeIndex = sources.count
         func end(_ index: Int) {
             open[index] = false
-            close(sources[index].readFD)
-            // poll ignores negative descriptors.
-            fds[index].fd = -1
+            Descriptors.close(sources[index].readFD)
+            fds.remove(at: index)
             recorders[index]?.finish(at: .now())
         }
         while open.contains(true) {
@@ -106,30 +103,27 @@ public final class StreamPump: @unchecked Sendable {
                 let remaining = deadline.microseconds - Timestamp.now().microseconds
                 timeout = remaining <= 0 ? 0 : Int32(min((remaining + 999) / 1000, 60_000))
             }
-            for index in fds.indices { fds[index].revents = 0 }
-            let ready = poll(&fds, nfds_t(fds.count), timeout)
-            if ready < 0 {
-                if errno == EINTR { continue }
-                break
-            }
-            if ready == 0 {
+            let ready = fds.wait(milliseconds: timeout)
+            if ready == .interrupted { continue }
+            if case .failed = ready { break }
+            if ready == .timedOut {
                 let now = Timestamp.now()
                 for index in recorders.indices { recorders[index]?.flushIfDue(at: now) }
                 continue
             }
-            if fds[wakeIndex].revents != 0 {
+            if fds.isReady(wakeIndex) {
                 for index in sources.indices where open[index] {
                     drainAvailable(sources[index], buffer: buffer, recorder: &recorders[index])
                     end(index)
                 }
                 break
             }
-            let readyIndices = sources.indices.filter { open[$0] && fds[$0].revents != 0 }
+            let readyIndices = sources.indices.filter { open[$0] && fds.isReady($0) }
             for index in readyIndices.sorted(by: { lastRead[$0] < lastRead[$1] }) {
                 reads += 1
                 lastRead[index] = reads
-                let n = read(sources[index].readFD, buffer.baseAddress, buffer.count)
-                if n < 0, errno == EINTR || errno == EAGAIN { continue }
+                let n = Descriptors.read(sources[index].readFD, into: buffer)
+                if n < 0, SystemError().isWouldBlock { continue }
                 // n < 0 with EIO: a pseudo-terminal whose last writer closed it (its EOF).
                 let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<max(n, 0)])
                 if n <= 0 || !consume(chunk, from: sources[index], recorder: &recorders[index]) { end(index) }
@@ -149,12 +143,10 @@ public final class StreamPump: @unchecked Sendable {
     /// grandchild writing forever cannot keep the wrapper alive.
     private func drainAvailable(_ source: Source, buffer: UnsafeMutableRawBufferPointer,
                                 recorder: inout StreamRecorder?) {
-        var available: Int32 = 0
-        guard ioctl(source.readFD, UInt(FIONREAD), &available) == 0 else { return }
-        var left = Int(available)
+        guard var left = Descriptors.bytesAvailable(source.readFD) else { return }
         while left > 0 {
-            let n = read(source.readFD, buffer.baseAddress, min(left, buffer.count))
-            if n < 0, errno == EINTR { continue }
+            let part = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(left, buffer.count)])
+            let n = Descriptors.read(source.readFD, into: part)
             if n <= 0 { return }
             left -= n
             if !consume(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), from: source, recorder: &recorder) { return }
@@ -166,39 +158,8 @@ public final class StreamPump: @unchecked Sendable {
     /// child's pipe, so the child's next write fails with EPIPE/SIGPIPE exactly as
     /// it would have without the wrapper.
     private func passThrough(_ chunk: UnsafeRawBufferPointer, to outputFD: Int32) -> Bool {
-        var offset = 0
-        while offset < chunk.count {
-            let n = write(outputFD, chunk.baseAddress! + offset, chunk.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == EPIPE { return false }
-                // Our output is unusable (closed, full disk): keep capturing regardless.
-                break
-            }
-            offset += n
-        }
+        if Descriptors.writeAll(chunk, to: outputFD) < chunk.count, SystemError().isBrokenPipe { return false }
+        // Anything else left our output unusable (closed, full disk): keep capturing regardless.
         return true
-    }
-}
-
-/// A pipe used only to wake a thread blocked in `poll`.
-final class WakePipe: Sendable {
-    let readFD: Int32
-    let writeFD: Int32
-
-    init() {
-        let pair = PipePair.make(nonBlockingWrite: true)
-        readFD = pair?.read ?? -1
-        writeFD = pair?.write ?? -1
-    }
-
-    deinit {
-        close(readFD)
-        close(writeFD)
-    }
-
-    func signal() {
-        var byte: UInt8 = 1
-        _ = write(writeFD, &byte, 1)
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Glibc
 
 /// Follows one session's log from each exporter's cursor and hands every record to it:
 /// the loop every exporter shares, so an exporter only says what a record becomes on
@@ -11,10 +10,10 @@ public struct LogFollower: Sendable {
     /// How often a followed log is looked at for new records when nothing wakes the
     /// follower: each look is an open, a seek and an empty read. A write to the log wakes
     /// it at once (`FileWatch`), so the end of a run does not wait for the next look.
-    public static let followInterval: useconds_t = 25_000
+    public static let followInterval: UInt32 = 25_000
     /// The least time between two passes over a log being written: a burst of appends
     /// is read (and sent) in one pass, not one pass each.
-    public static let minimumPassInterval: useconds_t = 5_000
+    public static let minimumPassInterval: UInt32 = 5_000
 
     /// The store holding the session.
     public let store: LocalStore
@@ -64,7 +63,7 @@ public struct LogFollower: Sendable {
     public func run(_ exporter: SessionExporter, follow: Bool) -> ExportReport {
         var report = ExportReport(exporter: exporter.name)
         let path = store.path(of: id)
-        let parent = getppid()
+        let parent = ThisProcess.parentID
         var lastPass = false
         var offset = exporter.acknowledgedOffset
         let watch = follow ? FileWatch(path: path) : nil
@@ -83,17 +82,19 @@ public struct LogFollower: Sendable {
                 offset = end
                 if ended || !follow || lastPass { break }
                 if DispatchTime.now() >= deadline { throw DeadlinePassed() }
-                if getppid() != parent {
+                if ThisProcess.parentID != parent {
                     lastPass = true
                     continue
                 }
                 guard let watch else {
-                    usleep(Self.followInterval)
+                    Clock.sleep(microseconds: Self.followInterval)
                     continue
                 }
                 watch.wait(milliseconds: Int32(Self.followInterval / 1000))
                 let elapsed = (DispatchTime.now().uptimeNanoseconds - passStart.uptimeNanoseconds) / 1000
-                if elapsed < UInt64(Self.minimumPassInterval) { usleep(Self.minimumPassInterval - useconds_t(elapsed)) }
+                if elapsed < UInt64(Self.minimumPassInterval) {
+                    Clock.sleep(microseconds: Self.minimumPassInterval - UInt32(elapsed))
+                }
             }
             report.complete = !lastPass || (exporter.acknowledgedOffset >= end(of: path) && summary?.end != nil)
         } catch {
@@ -103,8 +104,7 @@ public struct LogFollower: Sendable {
     }
 
     private func end(of path: String) -> Int {
-        var info = stat()
-        return stat(path, &info) == 0 ? Int(info.st_size) : 0
+        Files.status(path).map { Int($0.size) } ?? 0
     }
 
     /// The follower's deadline passed before the session was exported.

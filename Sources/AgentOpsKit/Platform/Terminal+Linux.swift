@@ -87,3 +87,11 @@ public struct WindowSize: Sendable, Equatable {
         _ = ioctl(fd, UInt(TIOCSWINSZ), &size)
     }
 }
+
+extension TerminalPlatform {
+    /// Sets `modes` on `fd` at once (`TCSANOW`): for a new pseudo-terminal nobody uses yet.
+    static func setModesNow(_ modes: termios, on fd: Int32) {
+        var modes = modes
+        tcsetattr(fd, TCSANOW, &modes)
+    }
+}

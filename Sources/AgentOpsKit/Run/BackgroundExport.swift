@@ -1,5 +1,4 @@
 import Foundation
-import Glibc
 
 /// The export of a run's session to every configured backend, as a separate process:
 /// `agentops sync --follow ID`, started right after the command, which follows the
@@ -92,8 +91,10 @@ public final class BackgroundExport: @unchecked Sendable {
         }
         if !ended {
             // Stopping it loses nothing: each cursor is saved after each acknowledgement.
-            kill(process.processIdentifier, SIGTERM)
-            if exited.wait(timeout: .now() + 1) == .timedOut { kill(process.processIdentifier, SIGKILL) }
+            Signals.send(SignalNumber.terminate, to: process.processIdentifier)
+            if exited.wait(timeout: .now() + 1) == .timedOut {
+                Signals.send(SignalNumber.kill, to: process.processIdentifier)
+            }
             return .unfinished(seconds: seconds)
         }
         return process.terminationReason == .exit && process.terminationStatus == 0 ? nil : .failed
@@ -103,7 +104,7 @@ public final class BackgroundExport: @unchecked Sendable {
     static func locateTool(environment: [String: String]) -> String? {
         if let me = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
             let sibling = (me as NSString).deletingLastPathComponent + "/agentops"
-            if access(sibling, X_OK) == 0 { return sibling }
+            if Files.isExecutable(sibling) { return sibling }
         }
         return try? CommandResolver.resolve("agentops", searchPath: environment["PATH"])
     }

@@ -1,5 +1,4 @@
 import AgentOpsExec
-import Glibc
 
 /// How the child ended.
 public enum ChildExit: Sendable, Equatable {
@@ -41,7 +40,7 @@ public enum WrapperExit: Sendable, Equatable {
     /// Ends the process accordingly (a signal: `SignalDeath.die(by:)`); does not return.
     public func terminate() -> Never {
         switch self {
-        case let .code(code): exit(code)
+        case let .code(code): ThisProcess.exit(code)
         case let .signal(signal): SignalDeath.die(by: signal)
         }
     }

@@ -1,6 +1,5 @@
 import AgentOpsExec
 import Foundation
-import Glibc
 
 /// Starts the command with Foundation `Process`, working around what it does on Linux.
 public enum ChildLauncher {
@@ -41,33 +40,32 @@ public enum ChildLauncher {
             try run(process, executable: executable)
             return process
         }
-        var pair: [Int32] = [-1, -1]
-        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
+        guard let (ours, helpers) = Descriptors.socketPair() else {
             throw .cannotPrepare(what: "a socket for the exec helper", reason: errnoText())
         }
-        defer { close(pair[0]) }
+        defer { Descriptors.close(ours) }
         process.executableURL = URL(fileURLWithPath: helperPath)
         process.arguments = helper.dropFirst() + [executable] + arguments
-        process.standardInput = FileHandle(fileDescriptor: pair[1], closeOnDealloc: false)
-        var fileLimit: rlim_t?
+        process.standardInput = FileHandle(fileDescriptor: helpers, closeOnDealloc: false)
+        var fileLimit: UInt?
         do {
             try run(process, executable: executable, lowerFileLimit: { fileLimit = SpawnFileLimit.lower() },
                     restoreFileLimit: { if let fileLimit { SpawnFileLimit.restore(fileLimit) } })
         } catch {
-            close(pair[1])
+            Descriptors.close(helpers)
             throw error
         }
-        close(pair[1])
+        Descriptors.close(helpers)
         let payload = ExecHelper.payload(controllingTerminal: controllingTerminal, fileLimit: fileLimit,
                                          targets: [0, 1, 2] + inherited)
-        guard DescriptorPassing.send([stdin, stdout, stderr] + inherited, payload: payload, over: pair[0]) else {
-            kill(process.processIdentifier, SIGKILL)
+        guard DescriptorPassing.send([stdin, stdout, stderr] + inherited, payload: payload, over: ours) else {
+            Signals.send(SignalNumber.kill, to: process.processIdentifier)
             throw .cannotPrepare(what: "the exec helper's descriptors", reason: errnoText())
         }
         // End of file: the command was exec'd (the helper's end is close-on-exec).
         // Waiting for it also means its session exists before any signal is routed.
         var code: Int32 = 0
-        let n = withUnsafeMutableBytes(of: &code) { Descriptors.read(pair[0], into: $0) }
+        let n = withUnsafeMutableBytes(of: &code) { Descriptors.read(ours, into: $0) }
         if n == 4 { throw .notExecutable(path: executable, reason: errnoText(code)) }
         return process
     }
@@ -80,10 +78,8 @@ public enum ChildLauncher {
         defer { lock.unlock() }
         lowerFileLimit()
         defer { restoreFileLimit() }
-        var startupMask = StartupSignals.mask
-        var callerMask = sigset_t()
-        pthread_sigmask(SIG_SETMASK, &startupMask, &callerMask)
-        defer { pthread_sigmask(SIG_SETMASK, &callerMask, nil) }
+        let callerMask = StartupSignals.mask.apply()
+        defer { callerMask.apply() }
         do {
             try process.run()
         } catch {

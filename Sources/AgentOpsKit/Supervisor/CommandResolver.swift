@@ -1,5 +1,3 @@
-import Glibc
-
 /// Finds the executable for a command the way a POSIX shell does, because Foundation
 /// `Process` does no PATH search (a bare name would run `./name` or fail).
 public enum CommandResolver {
@@ -28,9 +26,8 @@ public enum CommandResolver {
             for entry in path.split(separator: ":", omittingEmptySubsequences: false) {
                 let folder = entry.isEmpty ? "." : String(entry)
                 let candidate = folder.hasSuffix("/") ? folder + command : folder + "/" + command
-                var info = stat()
-                guard stat(candidate, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
-                if access(candidate, X_OK) == 0 { return candidate }
+                guard Files.status(candidate)?.kind == .regular else { continue }
+                if Files.isExecutable(candidate) { return candidate }
                 if firstNonExecutable == nil { firstNonExecutable = candidate }
             }
         }
@@ -39,12 +36,18 @@ public enum CommandResolver {
     }
 
     private static func checkExecutable(_ path: String) throws(LaunchError) {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            if errno == ENOENT || errno == ENOTDIR { throw .noSuchFile(path: path) }
-            throw .notExecutable(path: path, reason: errnoText())
+        let status: FileStatus
+        switch Files.statusOrError(path) {
+        case let .success(found): status = found
+        case let .failure(error):
+            if error.isNoSuchFile { throw .noSuchFile(path: path) }
+            throw .notExecutable(path: path, reason: error.description)
         }
-        if info.st_mode & S_IFMT == S_IFDIR { throw .notExecutable(path: path, reason: "Is a directory") }
-        if access(path, X_OK) != 0 { throw .notExecutable(path: path, reason: errnoText()) }
+        if status.kind == .directory { throw .notExecutable(path: path, reason: "Is a directory") }
+        do {
+            try Files.checkExecutable(path)
+        } catch {
+            throw .notExecutable(path: path, reason: error.description)
+        }
     }
 }

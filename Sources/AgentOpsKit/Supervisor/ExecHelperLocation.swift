@@ -1,5 +1,4 @@
 import AgentOpsExec
-import Glibc
 
 /// Which executable `ChildLauncher` starts as the exec helper (`ExecHelper`), found once
 /// at start-up.
@@ -18,14 +17,10 @@ public enum ExecHelperLocation {
     /// `main`; library users and tests that never call it launch directly (with
     /// Foundation's descriptor behaviour).
     public static func enable() {
-        var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = buffer.withUnsafeMutableBytes { readlink("/proc/self/exe", $0.baseAddress!, $0.count - 1) }
         // A path, not "/proc/self/exe": resolved once, while we are still ourselves.
-        guard n > 0 else { return }
-        let own = String(decoding: buffer[0..<n], as: UTF8.self)
+        guard let own = ThisProcess.executablePath else { return }
         let helper = String(own[...(own.lastIndex(of: "/") ?? own.startIndex)]) + ExecHelper.executableName
-        var info = stat()
-        if stat(helper, &info) == 0, info.st_mode & S_IFMT == S_IFREG, access(helper, X_OK) == 0 {
+        if Files.status(helper)?.kind == .regular, Files.isExecutable(helper) {
             prefix = [helper, "--"]
         } else {
             prefix = [own, ExecHelper.flag, "--"]

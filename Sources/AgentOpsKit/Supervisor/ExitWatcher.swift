@@ -1,5 +1,4 @@
 import Foundation
-import Glibc
 
 /// Reports the child's exit the moment it happens.
 ///
@@ -33,26 +32,16 @@ public final class ExitWatcher: @unchecked Sendable {
     }
 
     private func wait(pid: Int32, onStop: (Int32) -> Void) -> ChildExit {
-        var info = siginfo_t()
-        while true {
-            if waitid(P_PID, id_t(pid), &info, WEXITED | WSTOPPED | WNOWAIT) == 0 {
-                let status = info._sifields._sigchld.si_status
-                switch info.si_code {
-                case Int32(CLD_EXITED): return .exited(status)
-                case Int32(CLD_DUMPED): return .signaled(status, coreDumped: true)
-                case Int32(CLD_KILLED): return .signaled(status, coreDumped: false)
-                case Int32(CLD_STOPPED), Int32(CLD_TRAPPED):
-                    // Consume the stop report (WSTOPPED alone leaves an exit for Foundation).
-                    var consumed = siginfo_t()
-                    _ = waitid(P_PID, id_t(pid), &consumed, WSTOPPED | WNOHANG)
-                    onStop(status)
-                    continue
-                default:
-                    continue
-                }
+        // Looks without reaping (`ChildWait`); nil: Foundation reaped it first.
+        while let change = ChildWait.next(pid) {
+            switch change {
+            case let .exited(status): return .exited(status)
+            case let .killed(signal, coreDumped): return .signaled(signal, coreDumped: coreDumped)
+            case let .stopped(signal):
+                // Consume the stop report, or the next look would see it again.
+                ChildWait.consumeStop(of: pid)
+                onStop(signal)
             }
-            if errno == EINTR { continue }
-            break
         }
         foundationExit.wait()
         foundationExit.signal()

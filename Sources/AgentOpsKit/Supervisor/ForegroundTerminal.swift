@@ -1,5 +1,3 @@
-import Glibc
-
 /// agentops-run's controlling terminal, when agentops-run is its foreground job.
 ///
 /// Foundation starts the command in a new process group, so without this the command
@@ -17,32 +15,31 @@ public struct ForegroundTerminal: Sendable {
     /// foreground.
     public static func ifForeground() -> ForegroundTerminal? {
         // O_NOCTTY: never acquire one; close-on-exec: the command opens its own.
-        let fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        guard tcgetpgrp(fd) == getpgrp() else {
-            close(fd)
+        guard let fd = ForegroundGroup.openControllingTerminal() else { return nil }
+        guard ForegroundGroup.isOwn(fd) else {
+            Descriptors.close(fd)
             return nil
         }
         return ForegroundTerminal(fd: fd)
     }
 
     /// The terminal's foreground process group now.
-    public var foregroundGroup: pid_t { tcgetpgrp(fd) }
+    public var foregroundGroup: Int32 { ForegroundGroup.of(fd) }
 
     /// Whether agentops-run's own group is in the foreground now (after `fg`, not `bg`).
-    public var ownsForeground: Bool { tcgetpgrp(fd) == getpgrp() }
+    public var ownsForeground: Bool { ForegroundGroup.isOwn(fd) }
 
     /// Makes `group` the terminal's foreground process group, then sends it SIGCONT in
     /// case it already tried to read the terminal and was stopped by SIGTTIN.
-    public func give(to group: pid_t) {
+    public func give(to group: Int32) {
         // tcsetpgrp from a background group raises SIGTTOU, which would stop us:
         // blocked on this thread for the call, as job-control shells do.
-        TerminalPlatform.withSignalBlocked(SIGTTOU) { _ = tcsetpgrp(fd, group) }
-        kill(-group, SIGCONT)
+        ForegroundGroup.set(group, on: fd)
+        Signals.send(SignalNumber.continue, to: -group)
     }
 
     /// Makes agentops-run's own group the foreground again.
     public func reclaim() {
-        TerminalPlatform.withSignalBlocked(SIGTTOU) { _ = tcsetpgrp(fd, getpgrp()) }
+        ForegroundGroup.set(ThisProcess.group, on: fd)
     }
 }

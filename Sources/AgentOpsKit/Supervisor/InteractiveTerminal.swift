@@ -1,5 +1,4 @@
 import Foundation
-import Glibc
 
 /// The command's own pseudo-terminal when agentops-run runs at a terminal, as
 /// script(1) and tmux do it.
@@ -33,7 +32,7 @@ final class InteractiveTerminal: @unchecked Sendable {
     /// Whether the run is interactive: stdin, stdout and stderr one terminal, and
     /// agentops-run its foreground job (a background job must not take the keys).
     static func applies(to mode: TerminalMode) -> Bool {
-        mode.allowsInteractive && TerminalPlatform.standardDescriptorsShareOneTerminal() && tcgetpgrp(0) == getpgrp()
+        mode.allowsInteractive && TerminalPlatform.standardDescriptorsShareOneTerminal() && ForegroundGroup.isOwn(0)
     }
 
     /// A pseudo-terminal with the real terminal's modes and size, so the command
@@ -48,8 +47,7 @@ final class InteractiveTerminal: @unchecked Sendable {
         original = modes
         self.master = master
         self.slave = slave
-        var copied = modes
-        tcsetattr(slave, TCSANOW, &copied)
+        TerminalPlatform.setModesNow(modes, on: slave)
         WindowSize.of(0)?.apply(to: master)
     }
 
@@ -57,7 +55,7 @@ final class InteractiveTerminal: @unchecked Sendable {
     func enterRawMode() {
         lock.lock()
         defer { lock.unlock() }
-        guard !isRaw, tcgetpgrp(real) == getpgrp() else { return }
+        guard !isRaw, ForegroundGroup.isOwn(real) else { return }
         TerminalPlatform.setModes(TerminalPlatform.raw(original), on: real)
         isRaw = true
     }
@@ -75,19 +73,18 @@ final class InteractiveTerminal: @unchecked Sendable {
     /// its own that writes through its own copy of the master (the output pump closes
     /// the original when the command's output ends).
     func startRelayingInput() {
-        let input = fcntl(master, F_DUPFD_CLOEXEC, 3)
+        let input = Descriptors.duplicate(master)
         let wakeFD = wake.readFD
         let real = self.real
         let thread = Thread {
-            defer { close(input) }
-            var fds = [pollfd(fd: real, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
+            defer { Descriptors.close(input) }
+            var ready = PollSet([real, wakeFD])
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
             defer { buffer.deallocate() }
             while true {
-                fds[0].revents = 0
-                fds[1].revents = 0
-                guard Descriptors.retryingEINTR({ poll(&fds, 2, -1) }) > 0, fds[1].revents == 0 else { return }
+                var waited = ready.wait(milliseconds: -1)
+                while waited == .interrupted { waited = ready.wait(milliseconds: -1) }
+                guard waited == .ready, !ready.isReady(1) else { return }
                 let n = Descriptors.read(real, into: buffer)
                 // 0 or an error: the terminal hung up; EIO also after `bg` with SIGTTIN
                 // ignored. Either way no more keys will come.

@@ -1,5 +1,3 @@
-import Glibc
-
 /// Where one of the command's output streams goes: a pipe, or a pseudo-terminal when
 /// the command should see a terminal (colours, `isatty`, `tput cols`) while every byte
 /// is still captured.
@@ -18,7 +16,7 @@ public struct OutputChannel: Sendable {
         guard let pair = PipePair.make() else {
             throw .cannotPrepare(what: "a pipe", reason: errnoText())
         }
-        _ = fcntl(pair.read, fcntlSetPipeSize, Int32(1 << 20))
+        Descriptors.setPipeBuffer(pair.read, bytes: 1 << 20)
         return OutputChannel(parentFD: pair.read, childFD: pair.write, isTerminal: false)
     }
 
@@ -34,9 +32,6 @@ public struct OutputChannel: Sendable {
         if let size = WindowSize.of(sizeSource) { size.apply(to: master) }
         return channel
     }
-
-    /// `F_SETPIPE_SZ`, which Glibc's Swift overlay does not export.
-    private static let fcntlSetPipeSize: Int32 = 1031
 }
 
 /// When the command gets terminals.
@@ -59,7 +54,7 @@ public enum TerminalMode: String, Sendable, CaseIterable {
     /// Whether `stream` gets a pseudo-terminal of its own (when not interactive).
     public func usesTerminal(for stream: OutputStream) -> Bool {
         switch self {
-        case .auto, .split: return isatty(stream.fileDescriptor) == 1
+        case .auto, .split: return Descriptors.isTerminal(stream.fileDescriptor)
         case .always: return true
         case .never: return false
         }

@@ -1,17 +1,8 @@
 import AgentOpsExec
-import Glibc
 
 /// Signal names and numbers for Linux, for reasons, messages and options.
 public enum SignalNames {
-    private static let table: [(String, Int32)] = [
-        ("HUP", SIGHUP), ("INT", SIGINT), ("QUIT", SIGQUIT), ("ILL", SIGILL), ("TRAP", SIGTRAP),
-        ("ABRT", SIGABRT), ("BUS", SIGBUS), ("FPE", SIGFPE), ("KILL", SIGKILL), ("USR1", SIGUSR1),
-        ("SEGV", SIGSEGV), ("USR2", SIGUSR2), ("PIPE", SIGPIPE), ("ALRM", SIGALRM), ("TERM", SIGTERM),
-        ("STKFLT", SIGSTKFLT), ("CHLD", SIGCHLD), ("CONT", SIGCONT), ("STOP", SIGSTOP), ("TSTP", SIGTSTP),
-        ("TTIN", SIGTTIN), ("TTOU", SIGTTOU), ("URG", SIGURG), ("XCPU", SIGXCPU), ("XFSZ", SIGXFSZ),
-        ("VTALRM", SIGVTALRM), ("PROF", SIGPROF), ("WINCH", SIGWINCH), ("IO", SIGIO), ("PWR", SIGPWR),
-        ("SYS", SIGSYS),
-    ]
+    private static var table: [(String, Int32)] { SignalNumber.names }
 
     /// `SIGTERM` for 15; `SIGRTMIN+2` for a real-time signal; `SIG32` for a number
     /// without a name.

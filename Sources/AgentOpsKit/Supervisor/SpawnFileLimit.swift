@@ -1,5 +1,4 @@
 import AgentOpsExec
-import Glibc
 
 /// Keeps Foundation's spawn from walking the whole descriptor table.
 ///
@@ -13,26 +12,21 @@ import Glibc
 enum SpawnFileLimit {
     /// Spare descriptor numbers left under the lowered limit, for Foundation's socket
     /// pair and anything another thread opens meanwhile.
-    private static let headroom: rlim_t = 32
+    private static let headroom: UInt = 32
 
     /// Lowers the soft limit to just above the highest open descriptor.
     ///
     /// - Returns: the soft limit to restore (in agentops-run after the spawn, and in the
     ///   helper before the exec); nil when it was left as it was.
-    static func lower() -> rlim_t? {
-        var limits = rlimit()
-        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limits) == 0,
-              let highest = OpenDescriptors.list(from: 0).last else { return nil }
-        let lowered = rlim_t(highest) + 1 + headroom
-        guard lowered < limits.rlim_cur else { return nil }
-        let original = limits.rlim_cur
-        limits.rlim_cur = lowered
-        guard setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limits) == 0 else { return nil }
-        return original
+    static func lower() -> UInt? {
+        guard let limits = FileLimit.current(), let highest = OpenDescriptors.list(from: 0).last else { return nil }
+        let lowered = UInt(highest) + 1 + headroom
+        guard lowered < limits.soft, FileLimit.set(soft: lowered, hard: limits.hard) else { return nil }
+        return limits.soft
     }
 
     /// Puts the soft limit `lower()` returned back.
-    static func restore(_ soft: rlim_t) {
+    static func restore(_ soft: UInt) {
         ExecHelper.restoreFileLimit(soft)
     }
 }

@@ -1,5 +1,3 @@
-import Glibc
-
 /// Makes sure descriptors 0, 1 and 2 are open before any other file is.
 ///
 /// Started with one of them closed (`agentops-run … >&-`), the next `pipe()` or
@@ -9,12 +7,6 @@ import Glibc
 public enum StandardDescriptors {
     /// Opens `/dev/null` on each closed standard descriptor.
     public static func ensureOpen() {
-        for fd in Int32(0)...2 where fcntl(fd, F_GETFD) == -1 && errno == EBADF {
-            let null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY)
-            if null >= 0, null != fd {
-                dup2(null, fd)
-                close(null)
-            }
-        }
+        for fd in Int32(0)...2 { Descriptors.openNullIfClosed(fd) }
     }
 }

@@ -1,5 +1,4 @@
 import AgentOpsExec
-import Glibc
 
 /// The descriptors above 2 agentops-run was started with, captured before it opens
 /// any of its own.
@@ -20,6 +19,6 @@ public enum StartupDescriptors {
     /// The inherited descriptors still open now (agentops-run closes none of them,
     /// but one may have been closed under it).
     public static var inherited: [Int32] {
-        captured.filter { fcntl($0, F_GETFD) != -1 }
+        captured.filter(Descriptors.isOpen)
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Glibc
 
 /// Runs one command under supervision: pipes or pseudo-terminals for its output (or
 /// one controlling pseudo-terminal at a terminal), one output pump, an exit watcher,
@@ -10,7 +9,8 @@ import Glibc
 public final class Supervisor: @unchecked Sendable {
     /// Signals that ask the command to stop (rather than pause or resize it): after
     /// one, the command's group is swept when it ends.
-    public static let stopSignals: Set<Int32> = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+    public static let stopSignals: Set<Int32> = [SignalNumber.interrupt, SignalNumber.terminate, SignalNumber.hangup,
+                                                  SignalNumber.quit]
 
     /// What the supervisor needs to run the command.
     public struct Configuration: Sendable {
@@ -37,7 +37,8 @@ public final class Supervisor: @unchecked Sendable {
         /// A configuration with the default limits, a 0.5 s drain grace, no timeout.
         public init(executable: String, arguments: [String], environment: [String: String],
                     limits: CaptureLimits = .standard, drainGraceSeconds: Double = 0.5, timeout: Double? = nil,
-                    timeoutSignal: Int32 = SIGTERM, killAfter: Double = 10, terminalMode: TerminalMode = .auto) {
+                    timeoutSignal: Int32 = SignalNumber.terminate, killAfter: Double = 10,
+                    terminalMode: TerminalMode = .auto) {
             self.executable = executable
             self.arguments = arguments
             self.environment = environment
@@ -76,7 +77,7 @@ public final class Supervisor: @unchecked Sendable {
     private let lock = NSLock()
     /// Woken by the child's exit and by an escalation that sets a kill deadline.
     private let wake = DispatchSemaphore(value: 0)
-    private var childGroup: pid_t?
+    private var childGroup: Int32?
     private var childDone = false
     private var childExit: ChildExit?
     private var pendingSignals: [Int32] = []
@@ -84,7 +85,7 @@ public final class Supervisor: @unchecked Sendable {
     private var interventions: [Intervention] = []
     private var killDeadline: DispatchTime?
     private var killAfter: Double = 10
-    private var limitSignal: Int32 = SIGTERM
+    private var limitSignal: Int32 = SignalNumber.terminate
     private var interruptsRouted = 0
     private var terminalMasters: [Int32] = []
     private var windowSizeSource: Int32 = 1
@@ -125,32 +126,32 @@ public final class Supervisor: @unchecked Sendable {
         defer { lock.unlock() }
         guard let group = childGroup, !childDone, childExit == nil else { return false }
         interventions.append(intervention)
-        kill(-group, limitSignal)
-        if limitSignal != SIGKILL, killDeadline == nil { killDeadline = .now() + killAfter }
+        Signals.send(limitSignal, to: -group)
+        if limitSignal != SignalNumber.kill, killDeadline == nil { killDeadline = .now() + killAfter }
         wake.signal()
         return true
     }
 
     /// Sends `signal` on to the child's group, escalating repeated interrupts. The
     /// caller holds `lock`.
-    private func route(_ signal: Int32, to group: pid_t) {
-        if signal == SIGINT { interruptsRouted += 1 }
-        if signal == SIGINT, interruptsRouted == 2 {
+    private func route(_ signal: Int32, to group: Int32) {
+        if signal == SignalNumber.interrupt { interruptsRouted += 1 }
+        if signal == SignalNumber.interrupt, interruptsRouted == 2 {
             interventions.append(.interruptedTwice)
-            kill(-group, SIGTERM)
+            Signals.send(SignalNumber.terminate, to: -group)
             killDeadline = .now() + killAfter
             wake.signal()
-        } else if signal == SIGINT, interruptsRouted > 2 {
+        } else if signal == SignalNumber.interrupt, interruptsRouted > 2 {
             interventions.append(.killed(after: 0))
-            kill(-group, SIGKILL)
+            Signals.send(SignalNumber.kill, to: -group)
             killDeadline = nil
         } else {
             // The resized size must be on the command's terminals before it looks. On its
             // controlling pseudo-terminal the new size alone sends it SIGWINCH, once.
-            if signal == SIGWINCH, syncWindowSize(), resizeSignalsCommand { return }
+            if signal == SignalNumber.windowChange, syncWindowSize(), resizeSignalsCommand { return }
             // The child leads its own process group (Foundation's POSIX_SPAWN_SETPGROUP):
             // signalling the group reaches pipelines and grandchildren too.
-            kill(-group, signal)
+            Signals.send(signal, to: -group)
         }
     }
 
@@ -269,7 +270,7 @@ public final class Supervisor: @unchecked Sendable {
 
     /// Waits for the child's exit, sending the timeout signal and SIGKILL when their
     /// deadlines pass.
-    private func superviseUntilExit(group: pid_t, configuration: Configuration) -> ChildExit {
+    private func superviseUntilExit(group: Int32, configuration: Configuration) -> ChildExit {
         var timeoutDeadline = configuration.timeout.map { DispatchTime.now() + $0 }
         while true {
             lock.lock()
@@ -293,15 +294,15 @@ public final class Supervisor: @unchecked Sendable {
             if childExit == nil, let deadline = timeoutDeadline, now >= deadline {
                 timeoutDeadline = nil
                 interventions.append(.timedOut(after: configuration.timeout ?? 0, signal: configuration.timeoutSignal))
-                kill(-group, configuration.timeoutSignal)
-                if configuration.timeoutSignal != SIGKILL, killDeadline == nil {
+                Signals.send(configuration.timeoutSignal, to: -group)
+                if configuration.timeoutSignal != SignalNumber.kill, killDeadline == nil {
                     killDeadline = now + configuration.killAfter
                 }
             }
             if childExit == nil, let deadline = killDeadline, now >= deadline {
                 killDeadline = nil
                 interventions.append(.killed(after: configuration.killAfter))
-                kill(-group, SIGKILL)
+                Signals.send(SignalNumber.kill, to: -group)
             }
             lock.unlock()
         }
@@ -312,11 +313,11 @@ public final class Supervisor: @unchecked Sendable {
     /// terminal's modes restored. When the shell continues agentops-run (`fg` or `bg`),
     /// the command is continued as well; only in the foreground (`fg`) does it get the
     /// terminal again (raw mode, the size it may have missed).
-    private func followStop(of group: pid_t, terminal: ForegroundTerminal?, interactive: InteractiveTerminal?) {
+    private func followStop(of group: Int32, terminal: ForegroundTerminal?, interactive: InteractiveTerminal?) {
         if let terminal, terminal.foregroundGroup == group { terminal.reclaim() }
         interactive?.restore()
-        kill(getpid(), SIGSTOP)
-        if let interactive, tcgetpgrp(0) == getpgrp() {
+        Signals.send(SignalNumber.stop, to: ThisProcess.id)
+        if let interactive, ForegroundGroup.isOwn(0) {
             interactive.enterRawMode()
             lock.lock()
             _ = syncWindowSize()
@@ -325,21 +326,21 @@ public final class Supervisor: @unchecked Sendable {
         if let terminal, terminal.ownsForeground {
             terminal.give(to: group)
         } else {
-            kill(-group, SIGCONT)
+            Signals.send(SignalNumber.`continue`, to: -group)
         }
     }
 
     /// When agentops-run was asked to stop, nothing of the command may stay behind:
     /// members of its group that outlive it (they got the same signal) have `seconds`
     /// to go, then get SIGKILL.
-    private static func sweep(group: pid_t, within seconds: Double) {
+    private static func sweep(group: Int32, within seconds: Double) {
         let deadline = DispatchTime.now() + seconds
-        while kill(-group, 0) == 0 {
+        while Signals.send(0, to: -group) {
             if DispatchTime.now() >= deadline {
-                kill(-group, SIGKILL)
+                Signals.send(SignalNumber.kill, to: -group)
                 return
             }
-            usleep(10_000)
+            Clock.sleep(microseconds: 10_000)
         }
     }
 }

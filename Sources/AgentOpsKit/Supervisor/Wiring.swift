@@ -1,5 +1,3 @@
-import Glibc
-
 /// Which descriptors the command gets as stdin, stdout and stderr, and which ends
 /// agentops-run reads.
 struct Wiring {
@@ -17,7 +15,7 @@ struct Wiring {
 
     /// Per-stream: a pipe or a pseudo-terminal for each output stream, stdin inherited.
     init(mode: TerminalMode) throws(LaunchError) {
-        let sizeSource = [Int32(1), 2, 0].first { isatty($0) == 1 } ?? 1
+        let sizeSource = [Int32(1), 2, 0].first(where: Descriptors.isTerminal) ?? 1
         func channel(_ stream: OutputStream) throws(LaunchError) -> OutputChannel {
             mode.usesTerminal(for: stream) ? try .terminal(sizedLike: sizeSource) : try .pipe()
         }
@@ -26,8 +24,8 @@ struct Wiring {
         do {
             stderr = try channel(.stderr)
         } catch {
-            close(stdout.parentFD)
-            close(stdout.childFD)
+            Descriptors.close(stdout.parentFD)
+            Descriptors.close(stdout.childFD)
             throw error
         }
         childStdout = stdout.childFD
@@ -53,6 +51,6 @@ struct Wiring {
 
     /// Closes the command's ends once it runs (or failed to start).
     func closeChildEnds() {
-        for fd in childEnds { close(fd) }
+        for fd in childEnds { Descriptors.close(fd) }
     }
 }

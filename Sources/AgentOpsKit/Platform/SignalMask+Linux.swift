@@ -1,0 +1,49 @@
+import Glibc
+
+/// A thread's signal mask, and which signals are ignored: the state a child inherits
+/// through `posix_spawn` and `exec`.
+public struct SignalMask: @unchecked Sendable {
+    // `@unchecked`: `sigset_t` is a plain C array of bits, copied by value.
+    private var set: sigset_t
+
+    /// The empty mask (the usual state of a process started from a shell).
+    public static var empty: SignalMask {
+        var set = sigset_t()
+        sigemptyset(&set)
+        return SignalMask(set: set)
+    }
+
+    /// The calling thread's mask.
+    public static var current: SignalMask {
+        var set = sigset_t()
+        pthread_sigmask(SIG_SETMASK, nil, &set)
+        return SignalMask(set: set)
+    }
+
+    /// Makes this the calling thread's mask.
+    ///
+    /// - Returns: the mask it had, to put back with another `apply()`.
+    @discardableResult
+    public func apply() -> SignalMask {
+        var new = set
+        var old = sigset_t()
+        pthread_sigmask(SIG_SETMASK, &new, &old)
+        return SignalMask(set: old)
+    }
+
+    /// The signals (1–64) whose disposition is `SIG_IGN` in this process now.
+    public static func ignoredSignals() -> Set<Int32> {
+        var ignored = Set<Int32>()
+        for signal in Int32(1)..<Int32(65) {
+            var action = sigaction()
+            guard sigaction(signal, nil, &action) == 0 else { continue }
+            if isIgnore(action.__sigaction_handler.sa_handler) { ignored.insert(signal) }
+        }
+        return ignored
+    }
+
+    private static func isIgnore(_ handler: __sighandler_t?) -> Bool {
+        guard let handler else { return false }
+        return unsafeBitCast(handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self)
+    }
+}
