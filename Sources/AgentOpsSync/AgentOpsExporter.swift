@@ -1,6 +1,5 @@
 import AgentOpsKit
 import Foundation
-import Glibc
 
 /// The AgentOps v2 API as an exporter of session logs: it sends a session as the SDK
 /// does on the wire: `create_session`, events in batches to `create_events`, and
@@ -201,7 +200,7 @@ public final class AgentOpsExporter: SessionExporter {
                 let backoff = min(8, 0.25 * pow(2, Double(attempt))) * Double.random(in: 0.5...1.5)
                 let delay = after ?? backoff
                 guard DispatchTime.now() + delay < deadline else { throw Stop(description: reason) }
-                usleep(useconds_t(delay * 1_000_000))
+                Clock.sleep(microseconds: UInt32(max(0, min(delay, 3600)) * 1_000_000))
                 attempt += 1
             case let .fail(reason):
                 throw Stop(description: reason)

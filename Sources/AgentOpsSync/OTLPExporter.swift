@@ -1,6 +1,5 @@
 import AgentOpsKit
 import Foundation
-import Glibc
 
 /// An OpenTelemetry collector as an exporter of session logs: once the session has
 /// ended (the root span needs its end), the whole session goes out as one trace
@@ -103,7 +102,7 @@ public final class OTLPExporter: SessionExporter {
                 let backoff = min(8, 0.25 * pow(2, Double(attempt))) * Double.random(in: 0.5...1.5)
                 let delay = after ?? backoff
                 guard DispatchTime.now() + delay < deadline else { throw Stop(description: reason) }
-                usleep(useconds_t(min(delay, 3600) * 1_000_000))
+                Clock.sleep(microseconds: UInt32(max(0, min(delay, 3600)) * 1_000_000))
                 attempt += 1
             case let .fail(reason):
                 throw Stop(description: "\(client.configuration.endpoint) refused the spans (\(reason))")

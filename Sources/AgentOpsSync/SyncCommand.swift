@@ -1,6 +1,5 @@
 import AgentOpsKit
 import Foundation
-import Glibc
 
 /// `agentops sync [ID] [--follow] [--catch-up] [--timeout DURATION] [--quiet]`: uploads
 /// what the configured backends (the AgentOps API, an OTLP collector) have not

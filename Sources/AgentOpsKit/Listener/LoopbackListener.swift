@@ -1,5 +1,4 @@
 import Foundation
-import Glibc
 
 /// What a handler decides from a request's head, before a byte of its body is read.
 enum HTTPScreening: Sendable {
@@ -81,26 +80,15 @@ final class LoopbackListener: @unchecked Sendable {
     init(handler: HTTPHandler, limits: Limits = Limits()) throws {
         self.handler = handler
         self.limits = limits
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw ListenerError(call: "socket", code: errno) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        do {
+            (listenFD, port) = try TCPSocket.listenLoopback(backlog: 64)
+        } catch {
+            switch error {
+            case let .socket(reason): throw ListenerError(call: "socket", code: reason.code)
+            case let .bind(reason): throw ListenerError(call: "bind or listen", code: reason.code)
+            default: throw ListenerError(call: "socket", code: 0)
+            }
         }
-        guard bound == 0, listen(fd, 64) == 0 else {
-            let code = errno
-            close(fd)
-            throw ListenerError(call: bound == 0 ? "listen" : "bind", code: code)
-        }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        listenFD = fd
-        port = UInt16(bigEndian: address.sin_port)
     }
 
     /// The base URL clients use.
@@ -123,30 +111,32 @@ final class LoopbackListener: @unchecked Sendable {
         }
         stopping = true
         // Wakes the accepting thread, which closes the socket on its way out.
-        shutdown(listenFD, Int32(SHUT_RDWR))
+        TCPSocket.shutdown(listenFD)
         let deadline = Date(timeIntervalSinceNow: grace)
         while busy > 0, condition.wait(until: deadline) {}
-        for fd in connections.keys { shutdown(fd, Int32(SHUT_RDWR)) }
+        for fd in connections.keys { TCPSocket.shutdown(fd) }
         condition.unlock()
     }
 
     private func acceptLoop() {
-        defer { close(listenFD) }
+        defer { Descriptors.close(listenFD) }
         while true {
-            // accept4 is not visible to Swift; the close-on-exec flag follows at once
-            // (and Foundation's launcher closes stray descriptors in its children too).
-            let fd = accept(listenFD, nil, nil)
-            if fd < 0 {
-                if errno == EINTR || errno == ECONNABORTED || errno == EMFILE || errno == ENFILE {
-                    if errno == EMFILE || errno == ENFILE { usleep(10_000) }
-                    if isStopping { return }
-                    continue
-                }
-                return
+            // The close-on-exec flag is set at once (and Foundation's launcher closes
+            // stray descriptors in its children too).
+            let fd: Int32
+            switch TCPSocket.accept(listenFD) {
+            case let .connection(accepted): fd = accepted
+            case .retry:
+                if isStopping { return }
+                continue
+            case .outOfDescriptors:
+                // Out of descriptors: a moment for some to close rather than a busy loop.
+                Clock.sleep(microseconds: 10_000)
+                if isStopping { return }
+                continue
+            case .failed: return
             }
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            var timeout = timeval(tv_sec: Int(limits.requestTimeout), tv_usec: 0)
-            setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            TCPSocket.setSendTimeout(fd, seconds: Int(limits.requestTimeout))
             condition.lock()
             if !stopping, connections.count >= limits.maxConnections { evictWaiting() }
             let refuse = stopping || connections.count >= limits.maxConnections
@@ -154,7 +144,7 @@ final class LoopbackListener: @unchecked Sendable {
             condition.unlock()
             if refuse {
                 send(fd, HTTPResponse.error(503, path: "", message: "too many connections").serialized(close: true))
-                close(fd)
+                Descriptors.close(fd)
                 continue
             }
             let thread = Thread { [self] in serve(fd) }
@@ -171,7 +161,7 @@ final class LoopbackListener: @unchecked Sendable {
         let waiting = connections.compactMap { fd, state in state.waitingSince.map { (fd, $0, state.trusted) } }
         guard let victim = waiting.min(by: { ($0.2 ? 1 : 0, $0.1) < ($1.2 ? 1 : 0, $1.1) }) else { return }
         connections[victim.0] = nil
-        shutdown(victim.0, Int32(SHUT_RDWR))
+        TCPSocket.shutdown(victim.0)
     }
 
     /// Marks `fd` waiting for a request (with whether it is trusted now) or busy.
@@ -221,7 +211,7 @@ final class LoopbackListener: @unchecked Sendable {
             condition.lock()
             connections[fd] = nil
             condition.unlock()
-            close(fd)
+            Descriptors.close(fd)
         }
         var buffer: [UInt8] = []
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
@@ -341,44 +331,30 @@ final class LoopbackListener: @unchecked Sendable {
     /// Reads what is there into `buffer` through `chunk`, waiting at most `seconds`.
     private func receive(_ fd: Int32, into buffer: inout [UInt8], via chunk: UnsafeMutableRawBufferPointer,
                          within seconds: Double) -> Received {
-        var pollFD = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         let milliseconds = Int32(max(0, min(seconds, 3600)) * 1000)
-        while true {
-            let ready = poll(&pollFD, 1, milliseconds)
-            if ready < 0, errno == EINTR { continue }
-            if ready == 0 { return .timedOut }
-            if ready < 0 { return .closed }
-            break
+        waiting: while true {
+            switch Readiness.readable(fd, milliseconds: milliseconds) {
+            case .ready: break waiting
+            case .interrupted: continue
+            case .timedOut: return .timedOut
+            case .failed: return .closed
+            }
         }
-        while true {
-            let n = recv(fd, chunk.baseAddress, chunk.count, 0)
-            if n < 0, errno == EINTR { continue }
-            if n <= 0 { return .closed }
-            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
-            return .data
-        }
+        let n = Descriptors.read(fd, into: chunk)
+        if n <= 0 { return .closed }
+        buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
+        return .data
     }
 
     /// Writes all of `bytes`; false when the client is gone or stalled past the send
     /// timeout. MSG_NOSIGNAL: a vanished client must not raise SIGPIPE in the wrapper.
     @discardableResult
     private func send(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes {
-                Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
-            }
-            if n < 0, errno == EINTR { continue }
-            if n <= 0 { return false }
-            offset += n
-        }
-        return true
+        TCPSocket.send(fd, bytes)
     }
 
     private static func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+        Double(Clock.monotonicMicroseconds()) / 1e6
     }
 }
 
@@ -386,5 +362,5 @@ final class LoopbackListener: @unchecked Sendable {
 struct ListenerError: Error, CustomStringConvertible {
     let call: String
     let code: Int32
-    var description: String { "\(call): \(String(cString: strerror(code)))" }
+    var description: String { "\(call): \(errnoText(code))" }
 }

@@ -1,5 +1,3 @@
-import Glibc
-
 /// How far one exporter has taken a session: `ID.<exporter>` beside the session log.
 ///
 /// An exporter follows the log and moves `offset` past a record only once its backend
@@ -41,26 +39,25 @@ public struct ExportCursor: Sendable, Equatable {
         let path = Self.path(store: store, id: id, exporter: exporter)
         let temporary = path + ".tmp"
         let json = JSONValue.object([("offset", .int(offset))] + extra.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw .cannotWrite(path: temporary, reason: errnoText()) }
-        let bytes = JSONWriter.compact(json)
-        let written = Descriptors.writeAll(bytes, to: fd)
-        close(fd)
-        guard written == bytes.count, rename(temporary, path) == 0 else {
-            throw .cannotWrite(path: path, reason: errnoText())
+        let written: Bool
+        do { written = try StoreFolders.writePrivateFile(temporary, JSONWriter.compact(json)) } catch {
+            throw .cannotWrite(path: temporary, reason: error.description)
+        }
+        guard written else { throw .cannotWrite(path: path, reason: errnoText()) }
+        do { try StoreFolders.rename(temporary, over: path) } catch {
+            throw .cannotWrite(path: path, reason: error.description)
         }
     }
 
     /// Whether `exporter` has acknowledged all of session `id`'s log so far: a `stat`
     /// and a small read, cheap enough to ask every few milliseconds.
     public static func isAcknowledged(_ id: SessionID, store: LocalStore, exporter: String) -> Bool {
-        var info = stat()
-        guard stat(store.path(of: id), &info) == 0 else { return true }
-        return load(store: store, id: id, exporter: exporter).offset >= Int(info.st_size)
+        guard let log = Files.status(store.path(of: id)) else { return true }
+        return Int64(load(store: store, id: id, exporter: exporter).offset) >= log.size
     }
 
     /// Whether session `id` has ever been given to `exporter`.
     public static func exists(_ id: SessionID, store: LocalStore, exporter: String) -> Bool {
-        access(path(store: store, id: id, exporter: exporter), F_OK) == 0
+        StoreFolders.exists(path(store: store, id: id, exporter: exporter))
     }
 }

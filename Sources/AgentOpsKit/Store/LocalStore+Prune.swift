@@ -1,5 +1,3 @@
-import Glibc
-
 extension LocalStore {
     /// Removes old sessions, with every exporter's cursor of theirs.
     ///
@@ -20,8 +18,8 @@ extension LocalStore {
             if let keep, rank < keep { continue }
             if let olderThan, summary.session.initTimestamp.seconds(until: now) <= olderThan { continue }
             let path = path(of: summary.session.id)
-            var info = stat()
-            if summary.end == nil, stat(path, &info) == 0, Int(time(nil)) - Int(info.st_mtim.tv_sec) < 60 { continue }
+            if summary.end == nil, let log = Files.status(path),
+               Clock.wallSeconds().subtractingReportingOverflow(log.modifiedSeconds).partialValue < 60 { continue }
             removed.append(summary.session.id)
         }
         return dryRun ? removed : remove(removed)
@@ -34,7 +32,7 @@ extension LocalStore {
     @discardableResult
     public func remove(_ ids: [SessionID]) -> [SessionID] {
         ids.filter { id in
-            guard unlink(path(of: id)) == 0 else { return false }
+            guard StoreFolders.remove(path(of: id)) else { return false }
             removeCursors(of: id)
             return true
         }
@@ -42,16 +40,9 @@ extension LocalStore {
 
     /// Removes every `ID.<exporter>` file of session `id`.
     private func removeCursors(of id: SessionID) {
-        guard let dir = opendir(sessionsFolder) else { return }
-        defer { closedir(dir) }
         let prefix = id.value + "."
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name.hasPrefix(prefix), !name.hasSuffix(".jsonl") { names.append(name) }
-        }
-        for name in names { unlink(sessionsFolder + "/" + name) }
+        let names = (DirectoryListing.names(in: sessionsFolder) ?? [])
+            .filter { $0.hasPrefix(prefix) && !$0.hasSuffix(".jsonl") }
+        for name in names { StoreFolders.remove(sessionsFolder + "/" + name) }
     }
 }

@@ -1,5 +1,3 @@
-import Glibc
-
 /// The local session store: one session log (`SessionLog`) per session under
 /// `$AGENTOPS_HOME/sessions/`, created owner-only, beside each exporter's cursor
 /// (`ExportCursor`).
@@ -32,8 +30,8 @@ public struct LocalStore: Sendable {
     /// - Throws: `StoreError.cannotCreateFolder`, `.unsafeFolder`.
     public func prepare() throws(StoreError) {
         for folder in [home, sessionsFolder] {
-            if mkdir(folder, 0o700) != 0, errno != EEXIST {
-                throw .cannotCreateFolder(path: folder, reason: errnoText())
+            do { try StoreFolders.makePrivateFolder(folder) } catch {
+                throw .cannotCreateFolder(path: folder, reason: error.description)
             }
             try checkFolder(folder)
         }
@@ -45,22 +43,23 @@ public struct LocalStore: Sendable {
     /// symlink to a folder (a dotfile moved to a bigger disk); the sessions folder
     /// inside it may not.
     func checkFolder(_ folder: String) throws(StoreError) {
-        var info = stat()
-        let found = folder == home ? stat(folder, &info) : lstat(folder, &info)
-        guard found == 0 else { throw .cannotOpen(path: folder, reason: errnoText()) }
-        guard info.st_mode & S_IFMT == S_IFDIR else {
+        let info: FolderStatus
+        do { info = try StoreFolders.status(folder, followingLink: folder == home) } catch {
+            throw .cannotOpen(path: folder, reason: error.description)
+        }
+        guard info.isDirectory else {
             throw .unsafeFolder(path: folder, reason: "it is not a folder (set AGENTOPS_HOME to a folder of yours)")
         }
-        guard info.st_uid == geteuid() else {
-            throw .unsafeFolder(path: folder, reason: "it belongs to user \(info.st_uid), not to you")
+        guard info.isOwnedByMe else {
+            throw .unsafeFolder(path: folder, reason: "it belongs to user \(info.owner), not to you")
         }
-        guard info.st_mode & (S_IWGRP | S_IWOTH) == 0 else {
+        guard !info.isWritableByOthers else {
             throw .unsafeFolder(path: folder, reason: "others may write to it (chmod go-w \(folder))")
         }
     }
 
     /// Whether session `id` has a file.
-    public func exists(_ id: SessionID) -> Bool { access(path(of: id), F_OK) == 0 }
+    public func exists(_ id: SessionID) -> Bool { StoreFolders.exists(path(of: id)) }
 
     /// Opens session `id`'s log for appending (creating the store if needed).
     ///
@@ -78,24 +77,18 @@ public struct LocalStore: Sendable {
     ///   writers refuse: what others could plant there is not shown or pruned either.
     public func sessionIDs() throws(StoreError) -> [SessionID] {
         for folder in [home, sessionsFolder] {
-            var info = stat()
-            if lstat(folder, &info) != 0, errno == ENOENT { return [] }
+            if StoreFolders.isMissing(folder) { return [] }
             try checkFolder(folder)
         }
-        guard let dir = opendir(sessionsFolder) else { throw .cannotOpen(path: sessionsFolder, reason: errnoText()) }
-        defer { closedir(dir) }
         var ids: [SessionID] = []
         let suffix = Array(".jsonl\0".utf8)
-        while let entry = readdir(dir) {
+        let listed = DirectoryListing.forEachName(in: sessionsFolder) { raw in
             // `ID.jsonl`: 36 bytes of id, the suffix and its NUL, looked at in place.
-            let id = withUnsafeBytes(of: entry.pointee.d_name) { raw -> SessionID? in
-                guard raw.count >= 36 + suffix.count, raw[36..<(36 + suffix.count)].elementsEqual(suffix) else {
-                    return nil
-                }
-                return SessionID(String(decoding: raw[..<36], as: UTF8.self))
-            }
-            if let id { ids.append(id) }
+            guard raw.count >= 36 + suffix.count, raw[36..<(36 + suffix.count)].elementsEqual(suffix),
+                  let id = SessionID(String(decoding: raw[..<36], as: UTF8.self)) else { return }
+            ids.append(id)
         }
+        guard listed else { throw .cannotOpen(path: sessionsFolder, reason: errnoText()) }
         return ids
     }
 

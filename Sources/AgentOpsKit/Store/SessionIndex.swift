@@ -1,5 +1,4 @@
 import Foundation
-import Glibc
 import Synchronization
 
 /// The session index: every session's summary (`SessionSummary.indexJSON`) beside the
@@ -67,12 +66,8 @@ struct SessionIndex {
 
         /// The state of the regular file at `path` (nil for anything else, or none).
         init?(path: String) {
-            var info = stat()
-            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
-            size = Int(info.st_size)
-            mtime = Int(info.st_mtim.tv_sec) &* 1_000_000_000 &+ Int(info.st_mtim.tv_nsec)
-            ctime = Int(info.st_ctim.tv_sec) &* 1_000_000_000 &+ Int(info.st_ctim.tv_nsec)
-            inode = UInt64(info.st_ino)
+            guard let stamp = LockedFile.stamp(ofRegular: path) else { return nil }
+            (size, mtime, ctime, inode) = stamp
         }
 
         /// The state an entry line was written for; nil when it names none.
@@ -182,11 +177,9 @@ struct SessionIndex {
     /// Reads the index; an empty one when it is missing or not this version's.
     func load() -> Loaded {
         var loaded = Loaded()
-        guard let fd = try? SessionLog.openRegular(path, flags: O_RDONLY) else { return loaded }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { return loaded }
-        let size = Int(info.st_size)
+        guard let fd = try? SessionLog.openRegular(path, for: .read) else { return loaded }
+        defer { Descriptors.close(fd) }
+        guard let size = LockedFile.status(fd)?.size else { return loaded }
         // Read into uninitialised memory: zeroing 100 MB first costs as much as reading it.
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
             var done = 0
@@ -207,7 +200,7 @@ struct SessionIndex {
             var start = Self.header.count
             while start < buffer.count {
                 let rest = buffer.count - start
-                let end = memchr(buffer.baseAddress! + start, 0x0A, rest)
+                let end = ByteSearch.first(0x0A, in: buffer.baseAddress! + start, count: rest)
                     .map { UnsafeRawPointer(buffer.baseAddress!).distance(to: UnsafeRawPointer($0)) } ?? buffer.count
                 loaded.lines += 1
                 let idStart = start + prefix.count
@@ -265,10 +258,9 @@ struct SessionIndex {
         let lines = loaded.lines + fresh.count
         let rewrite = !loaded.appendable || lines - live > live / 4 + slack
         guard rewrite || !fresh.isEmpty, (try? store.checkFolder(store.home)) != nil else { return }
-        let lock = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard lock >= 0 else { return }
-        defer { close(lock) }
-        guard flock(lock, LOCK_EX | LOCK_NB) == 0 else { return }
+        guard let lock = LockedFile.openLockFile(lockPath) else { return }
+        defer { Descriptors.close(lock) }
+        guard LockedFile.tryLock(lock) else { return }
         if rewrite {
             var bytes = Self.header
             bytes.reserveCapacity(Self.header.count + kept.reduce(0) { $0 + $1.count + 1 }
@@ -279,23 +271,18 @@ struct SessionIndex {
             }
             for line in fresh { bytes.append(contentsOf: line) }
             let temporary = path + ".tmp"
-            let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
-            guard fd >= 0 else { return }
-            let written = Descriptors.writeAll(bytes, to: fd)
-            close(fd)
-            if written != bytes.count || rename(temporary, path) != 0 { unlink(temporary) }
+            guard let written = try? StoreFolders.writePrivateFile(temporary, bytes) else { return }
+            if !written || (try? StoreFolders.rename(temporary, over: path)) == nil { StoreFolders.remove(temporary) }
         } else {
             // Appended to whatever is at the path now, under the lock, so a rewrite by
             // another reader since `load` is appended to, not lost.
-            guard let fd = try? SessionLog.openRegular(path, flags: O_RDWR | O_APPEND) else { return }
-            defer { close(fd) }
-            var info = stat()
-            guard fstat(fd, &info) == 0, Int(info.st_size) >= Self.header.count else { return }
-            var last: UInt8 = 0
-            var bytes: [UInt8] = pread(fd, &last, 1, info.st_size - 1) == 1 && last != 0x0A ? [0x0A] : []
+            guard let fd = try? SessionLog.openRegular(path, for: .append) else { return }
+            defer { Descriptors.close(fd) }
+            guard let info = LockedFile.status(fd), info.size >= Self.header.count else { return }
+            var bytes: [UInt8] = LockedFile.byte(of: fd, at: info.size - 1).map { $0 != 0x0A } == true ? [0x0A] : []
             for line in fresh { bytes.append(contentsOf: line) }
             let written = Descriptors.writeAll(bytes, to: fd)
-            if written > 0, written < bytes.count { _ = ftruncate(fd, info.st_size) }
+            if written > 0, written < bytes.count { LockedFile.truncate(fd, to: info.size) }
         }
     }
 }

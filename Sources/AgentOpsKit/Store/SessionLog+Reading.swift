@@ -1,4 +1,3 @@
-import Glibc
 
 /// Reading the log back, line by line, without holding it in memory.
 ///
@@ -35,9 +34,9 @@ extension SessionLog {
     ///   complete line (a truncated last line is not passed).
     public static func read(path: String, from offset: Int,
                             visit: (StoreRecord, Int) throws -> Void) throws -> (problems: [Problem], end: Int) {
-        let fd = try openRegular(path, flags: O_RDONLY)
-        defer { close(fd) }
-        if offset > 0, lseek(fd, off_t(offset), SEEK_SET) < 0 {
+        let fd = try openRegular(path, for: .read)
+        defer { Descriptors.close(fd) }
+        if offset > 0, !LockedFile.seek(fd, to: offset) {
             throw StoreError.cannotOpen(path: path, reason: errnoText())
         }
         var consumed = offset
@@ -68,7 +67,7 @@ extension SessionLog {
             let base = UnsafePointer<UInt8>(chunk.baseAddress!.assumingMemoryBound(to: UInt8.self))
             var from = 0
             if let skipped = skipping {
-                guard let hit = memchr(base, 0x0A, n) else {
+                guard let hit = ByteSearch.first(0x0A, in: base, count: n) else {
                     skipping = skipped + n
                     continue
                 }
@@ -80,7 +79,7 @@ extension SessionLog {
                 skipping = nil
                 from = index + 1
             }
-            while from < n, let hit = memchr(base + from, 0x0A, n - from) {
+            while from < n, let hit = ByteSearch.first(0x0A, in: base + from, count: n - from) {
                 let index = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
                 let piece = UnsafeBufferPointer(start: base + from, count: index - from)
                 if pending.isEmpty {

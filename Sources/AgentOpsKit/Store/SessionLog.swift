@@ -1,4 +1,3 @@
-import Glibc
 import Synchronization
 
 /// The session log: one append-only JSON Lines file per session, and the bus of the
@@ -35,9 +34,8 @@ public final class SessionLog: Sendable {
     ///   links"), `.notARegularFile`.
     public init(path: String) throws(StoreError) {
         self.path = path
-        fd = try Self.openRegular(path, flags: O_RDWR | O_APPEND | O_CREAT, mode: 0o600)
-        var info = stat()
-        let size = fstat(fd, &info) == 0 ? info.st_size : -1
+        fd = try Self.openRegular(path, for: .appendCreating(mode: 0o600))
+        let size = LockedFile.status(fd)?.size ?? -1
         own = Mutex((end: size, othersWrote: size != 0))
     }
 
@@ -46,12 +44,11 @@ public final class SessionLog: Sendable {
     /// since. A run that wrote its whole session then knows its content without reading
     /// it back.
     public var onlyOwnAppends: Bool {
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { return false }
-        return own.withLock { !$0.othersWrote && $0.end == info.st_size }
+        guard let info = LockedFile.status(fd) else { return false }
+        return own.withLock { !$0.othersWrote && $0.end == info.size }
     }
 
-    deinit { close(fd) }
+    deinit { Descriptors.close(fd) }
 
     /// Appends `records` as consecutive lines, atomically with respect to other writers.
     ///
@@ -127,50 +124,43 @@ public final class SessionLog: Sendable {
     }
 
     private func locked<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
-        guard Descriptors.retryingEINTR({ flock(fd, LOCK_EX) }) == 0 else {
-            throw .cannotWrite(path: path, reason: errnoText())
-        }
-        defer { flock(fd, LOCK_UN) }
+        guard LockedFile.lock(fd) else { throw .cannotWrite(path: path, reason: errnoText()) }
+        defer { LockedFile.unlock(fd) }
         return try body()
     }
 
     /// Writes `bytes` at the end; on failure truncates back to the old end. Called with
     /// the lock held.
     private func write(_ bytes: [UInt8]) throws(StoreError) {
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .cannotWrite(path: path, reason: errnoText()) }
+        guard let info = LockedFile.status(fd) else { throw .cannotWrite(path: path, reason: errnoText()) }
         // A writer killed mid-write (SIGKILL cuts a big write short, with no chance to
         // cut it back) leaves half a line: end it, or the first record would be glued
         // onto it and skipped by every reader.
         var bytes = bytes
-        var last: UInt8 = 0x0A
-        if info.st_size > 0, pread(fd, &last, 1, info.st_size - 1) == 1, last != 0x0A { bytes.insert(0x0A, at: 0) }
+        if info.size > 0, let last = LockedFile.byte(of: fd, at: info.size - 1), last != 0x0A { bytes.insert(0x0A, at: 0) }
         let written = Descriptors.writeAll(bytes, to: fd)
         own.withLock { own in
             // Another writer's bytes since this process's last append, or a failed write
             // whose cut-back may not have worked: the file is no longer ours alone.
-            if own.end != info.st_size || written < bytes.count { own.othersWrote = true }
-            own.end = info.st_size + written
+            if own.end != info.size || written < bytes.count { own.othersWrote = true }
+            own.end = info.size + written
         }
         if written < bytes.count {
             let reason = errnoText()
-            if written > 0 { _ = ftruncate(fd, info.st_size) }
+            if written > 0 { LockedFile.truncate(fd, to: info.size) }
             throw .cannotWrite(path: path, reason: reason)
         }
-        if info.st_nlink == 0 { throw .detached(path: path) }
+        if info.isDeleted { throw .detached(path: path) }
     }
 
     /// Opens `path` without following a symlink or waiting on a FIFO, and checks it is
     /// a regular file; the descriptor is blocking again when returned.
-    static func openRegular(_ path: String, flags: Int32, mode: mode_t = 0) throws(StoreError) -> Int32 {
-        let fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, mode)
-        guard fd >= 0 else { throw .cannotOpen(path: path, reason: errnoText()) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-            close(fd)
-            throw .notARegularFile(path: path)
+    static func openRegular(_ path: String, for access: LockedFile.Access) throws(StoreError) -> Int32 {
+        do { return try LockedFile.open(path, for: access) } catch {
+            switch error {
+            case let .cannotOpen(reason): throw .cannotOpen(path: path, reason: reason.description)
+            case .notARegularFile: throw .notARegularFile(path: path)
+            }
         }
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
-        return fd
     }
 }
