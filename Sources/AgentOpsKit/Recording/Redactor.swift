@@ -36,7 +36,10 @@ public struct Redactor: @unchecked Sendable {
             let upper = name.uppercased()
             if Self.secretNameParts.contains(where: upper.contains) { values.insert(value) }
         }
-        if let key = environment["AGENTOPS_API_KEY"], !key.isEmpty { values.insert(key) }
+        // The key is a secret whatever its variable's name, but under 8 characters it is
+        // no AgentOps key (those are UUIDs, refused anyway) and hiding it would mangle
+        // text: a key `x` turned "exited" into "e[REDACTED]ited" in the end reason.
+        if let key = environment["AGENTOPS_API_KEY"], key.count >= 8 { values.insert(key) }
         secrets = values.map { Array($0.utf8) }.sorted { $0.count > $1.count }
         var compiled: [NSRegularExpression] = []
         for pattern in patterns {

@@ -117,6 +117,13 @@ struct RedactorTests {
             == .object([("[REDACTED]", .array([.string("[REDACTED]"), .int(1)]))]))
     }
 
+    @Test("the AgentOps key is hidden whatever its length from 8 on; a shorter one mangles nothing")
+    func apiKey() throws {
+        let key = "2c8f6f4e-9a0b-4c1d-8e2f-3a4b5c6d7e8f"
+        #expect(try Redactor(environment: ["AGENTOPS_API_KEY": key]).redact("k=\(key)") == "k=[REDACTED]")
+        #expect(try Redactor(environment: ["AGENTOPS_API_KEY": "x"]).redact("Command exited") == "Command exited")
+    }
+
     @Test("nothing to redact leaves text alone")
     func empty() throws {
         let redactor = try Redactor(environment: [:])
