@@ -119,6 +119,9 @@ extension SessionRow {
             guard digits > 0, !point || fraction > 0 else { return nil }
             return Decimal(sign: .plus, exponent: -fraction, significand: Decimal(significand))
         }
-        return quick ?? SessionSummary.decodeDecimal(json)
+        // No cost is negative: a row that says so was not written by the index (edited,
+        // damaged) and is refused, so the session's log is folded again instead.
+        guard let value = quick ?? SessionSummary.decodeDecimal(json), value >= 0 else { return nil }
+        return value
     }
 }

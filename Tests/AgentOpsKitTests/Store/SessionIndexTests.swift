@@ -128,13 +128,13 @@ struct SessionIndexTests {
         #expect(read.key == key && read.row == nil)
     }
 
-    @Test("a row's cost read directly is the value Decimal(string:) reads", arguments: [
+    @Test("a row's cost read directly is the value Decimal(string:) reads; a negative one is refused", arguments: [
         "0", "0.0012345678", "12.5", "0.50", "007", "123456789012345678", "1234567890123456789",
-        "0.00000000000000000000000000000000001", "1e5", "-0.5", ".5", "5.", "1.2.3", "", "x",
+        "0.00000000000000000000000000000000001", "1e5", "-0.5", "-5", ".5", "5.", "1.2.3", "", "x",
     ])
     func rowCost(text: String) {
         let direct = SessionRow.decimal(.string(text))
-        let parsed = Decimal(string: text).flatMap { $0.isNaN ? nil : $0 }
+        let parsed = Decimal(string: text).flatMap { $0.isNaN || $0 < 0 ? nil : $0 }
         #expect(direct == parsed)
     }
 
