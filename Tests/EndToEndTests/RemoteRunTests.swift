@@ -77,6 +77,27 @@ struct RemoteRunTests {
         #expect(Self.wrap(["--strict", "true"], home: home, endpoint: server.endpoint).code == 0)
     }
 
+    @Test("SIGTERM after the command ended cuts the wait for the upload short; the session stays local")
+    func signalDuringFlush() throws {
+        let home = Harness.temporaryFolder()
+        let server = try FakeAgentOps(mode: "blackhole")
+        let started = Date()
+        let result = Harness.wrap(["--strict", "--flush-timeout", "30", "sh", "-c", "echo done"], home: home,
+                                  extra: ["AGENTOPS_API_KEY": SyncTests.key, "AGENTOPS_API_ENDPOINT": server.endpoint],
+                                  timeout: 60) { pid in
+            // The command ends at once; the wrapper is then waiting on the silent API.
+            usleep(1_500_000)
+            kill(pid, SIGTERM)
+        }
+        let took = Date().timeIntervalSince(started)
+        #expect(took < 15, "took \(took) s: the wait lasted the flush timeout")
+        #expect(result.out == "done\n")
+        #expect(result.code == ExitCodes.telemetry, "\(result.err)")
+        #expect(result.err.contains("the upload was cut short by SIGTERM"), "\(result.err)")
+        let export = try Harness.export(home: home)
+        #expect(export["session"]?["end_state"] == .string("Success"))
+    }
+
     @Test("a malformed key: one warning, the run goes on locally")
     func malformedKey() throws {
         let home = Harness.temporaryFolder()

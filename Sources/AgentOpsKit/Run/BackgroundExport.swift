@@ -59,6 +59,7 @@ public final class BackgroundExport: @unchecked Sendable {
         case toolNotFound
         case cannotStart(String)
         case unfinished(seconds: Double)
+        case interrupted(signal: String)
         case failed
 
         public var description: String {
@@ -66,6 +67,7 @@ public final class BackgroundExport: @unchecked Sendable {
             case .toolNotFound: return "the agentops tool was not found next to agentops-run or on PATH"
             case let .cannotStart(reason): return "the upload could not start: \(reason)"
             case let .unfinished(seconds): return "the upload did not finish within \(DurationFormat.sdk(seconds))"
+            case let .interrupted(signal): return "the upload was cut short by \(signal)"
             case .failed: return "the upload failed"
             }
         }
@@ -76,10 +78,13 @@ public final class BackgroundExport: @unchecked Sendable {
     /// exported the process may go on, on its own, with sessions earlier runs left
     /// unsent (`--catch-up`).
     ///
+    /// - Parameter interruptedBy: a terminating signal that arrived meanwhile, if any: the
+    ///   wait stops at once when it gives one.
     /// - Returns: nil when the session was uploaded, else why not.
-    public func finish(within seconds: Double) -> Failure? {
+    public func finish(within seconds: Double, interruptedBy: () -> Int32? = { nil }) -> Failure? {
         let deadline = DispatchTime.now() + seconds
         var ended = false
+        var interrupted: Int32?
         while !ended {
             // Every 2 ms: the run's own exit waits on this, and a look is a `stat` and a
             // small read per exporter.
@@ -87,7 +92,8 @@ public final class BackgroundExport: @unchecked Sendable {
             if !ended, exporters.allSatisfy({ ExportCursor.isAcknowledged(session, store: store, exporter: $0) }) {
                 return nil
             }
-            if DispatchTime.now() >= deadline { break }
+            interrupted = interruptedBy()
+            if interrupted != nil || DispatchTime.now() >= deadline { break }
         }
         if !ended {
             // Stopping it loses nothing: each cursor is saved after each acknowledgement.
@@ -95,6 +101,7 @@ public final class BackgroundExport: @unchecked Sendable {
             if exited.wait(timeout: .now() + 1) == .timedOut {
                 Signals.send(SignalNumber.kill, to: process.processIdentifier)
             }
+            if let interrupted { return .interrupted(signal: SignalNames.name(of: interrupted)) }
             return .unfinished(seconds: seconds)
         }
         return process.terminationReason == .exit && process.terminationStatus == 0 ? nil : .failed

@@ -53,7 +53,8 @@ final class SessionRun: Sendable {
     @discardableResult
     func finish(start: Timestamp, commandLine: String, state: EndState, reason: String, exit: ChildExit?,
                 export: BackgroundExport?, flushTimeout: Double, interventions: [Supervisor.Intervention] = [],
-                github: [String: String]? = nil, needsDeclared: Bool = false) -> Ending {
+                github: [String: String]? = nil, needsDeclared: Bool = false,
+                interruptedBy: () -> Int32? = { nil }) -> Ending {
         let end = Timestamp.now()
         guard owner else {
             let outcome = exit?.description ?? reason
@@ -74,10 +75,11 @@ final class SessionRun: Sendable {
         summary.apply(.end(endRecord))
         // The export prints its own warning when it fails; one that is cut off by the
         // deadline is reported here.
-        let failure = export?.finish(within: flushTimeout)
-        if case let .unfinished(seconds)? = failure {
-            console.warning("AgentOps API: the upload did not finish within \(DurationFormat.sdk(seconds)); "
-                + "the session is kept locally (run 'agentops sync')")
+        let failure = export?.finish(within: flushTimeout, interruptedBy: interruptedBy)
+        switch failure {
+        case .unfinished?, .interrupted?:
+            console.warning("AgentOps API: \(failure!); the session is kept locally (run 'agentops sync')")
+        default: break
         }
         // With the API, the cost is the server's token_cost, as the SDK prints it, and
         // the local figure beside it when they differ.

@@ -174,7 +174,8 @@ public enum WrappedRun {
         let ending = run.finish(start: start, commandLine: commandLine, state: state, reason: reason,
                                 exit: outcome.exit, export: export, flushTimeout: options.flushTimeout,
                                 interventions: outcome.interventions, github: githubEnvironment,
-                                needsDeclared: options.failOnDeclared)
+                                needsDeclared: options.failOnDeclared,
+                                interruptedBy: { supervisor.lateTermination })
         let failure = ending.exportFailure ?? exportFailure
         let exit = EndReason.wrapperExit(exit: outcome.exit, interventions: outcome.interventions)
         if options.failOnDeclared, exit == .code(0), ending.state != .success {

@@ -79,6 +79,8 @@ public final class Supervisor: @unchecked Sendable {
     private let wake = DispatchSemaphore(value: 0)
     private var childGroup: Int32?
     private var childDone = false
+    /// Signals that arrived after the command ended, with nothing left to forward them to.
+    private var lateSignals: [Int32] = []
     private var childExit: ChildExit?
     private var pendingSignals: [Int32] = []
     private var received: [Int32] = []
@@ -106,13 +108,27 @@ public final class Supervisor: @unchecked Sendable {
     public func deliver(_ signal: Int32) {
         lock.lock()
         defer { lock.unlock() }
-        guard !childDone else { return }
+        guard !childDone else {
+            lateSignals.append(signal)
+            return
+        }
         received.append(signal)
         if let group = childGroup {
             route(signal, to: group)
         } else {
             pendingSignals.append(signal)
         }
+    }
+
+    /// The first SIGINT, SIGTERM, SIGHUP or SIGQUIT that arrived after the command ended:
+    /// the user (or a CI runner cancelling the job) wants agentops-run gone, so the wait
+    /// for the upload stops instead of lasting `--flush-timeout` (the session is stored
+    /// locally, and `agentops sync` sends the rest).
+    public var lateTermination: Int32? {
+        lock.lock()
+        defer { lock.unlock() }
+        let terminating = [SignalNumber.interrupt, SignalNumber.terminate, SignalNumber.hangup, SignalNumber.quit]
+        return lateSignals.first { terminating.contains($0) }
     }
 
     /// Stops the command because a limit other than the timeout was reached (a watcher
