@@ -75,6 +75,9 @@ struct RemoteRunTests {
         #expect(failing.code == 4)
         let server = try FakeAgentOps()
         #expect(Self.wrap(["--strict", "true"], home: home, endpoint: server.endpoint).code == 0)
+        // An endpoint that is no URL: nothing can be uploaded, which --strict counts.
+        let unusable = Self.wrap(["--strict", "true"], home: home, endpoint: "127.0.0.1:9")
+        #expect(unusable.code == ExitCodes.telemetry && unusable.err.contains("recording locally only"))
     }
 
     @Test("SIGTERM after the command ended cuts the wait for the upload short; the session stays local")

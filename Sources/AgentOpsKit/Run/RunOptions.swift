@@ -290,7 +290,8 @@ public struct RunOptions: Sendable, Equatable {
           --flush-timeout DURATION
                            with AGENTOPS_API_KEY: wait at most DURATION after the
                            command for the upload to finish (default 5s)
-          --strict         exit 75 when the upload failed and the command exited 0
+          --strict         exit 75 when the upload failed or could not start and the
+                           command exited 0
           --max-cost USD   stop the command as --timeout does (--signal, then
                            SIGKILL after --kill-after) once the session's LLM cost
                            passes USD; exit 124, or 137 if it had to be killed

@@ -62,6 +62,9 @@ public enum WrappedRun {
         // Only the run that owns the session exports it; a malformed key is one warning.
         var apiKey: String?
         var exportEnvironment: [String: String]?
+        // A backend asked for but unusable (malformed key or endpoint): nothing can be
+        // exported, which `--strict` counts as a failed export.
+        var unusableExport = false
         // AGENTOPS_RUN_EXPORT was checked with the options; it says which exporter takes
         // the session to the AgentOps cloud.
         let transport = (try? AgentOpsTransport(environment: environment)) ?? .v2
@@ -76,7 +79,10 @@ public enum WrappedRun {
         case .failure(.noKey):
             break
         case let .failure(problem):
-            if owner { console.warning("\(problem)") }
+            if owner {
+                console.warning("\(problem)")
+                unusableExport = true
+            }
         }
         // An OTLP collector configured in the user's environment gets the session too.
         var exporters = exportEnvironment == nil ? [] : [transport.exporter]
@@ -91,6 +97,7 @@ public enum WrappedRun {
                 break
             case let .failure(problem):
                 console.warning("\(problem)")
+                unusableExport = true
             }
         }
         var export: BackgroundExport?
@@ -181,7 +188,7 @@ public enum WrappedRun {
         if options.failOnDeclared, exit == .code(0), ending.state != .success {
             return .code(ExitCodes.sessionFailed)
         }
-        if options.strict, exportEnvironment != nil, failure != nil, exit == .code(0) {
+        if options.strict, (exportEnvironment != nil && failure != nil) || unusableExport, exit == .code(0) {
             return .code(ExitCodes.telemetry)
         }
         return exit
