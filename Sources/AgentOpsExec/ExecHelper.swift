@@ -104,10 +104,11 @@ public enum ExecHelper {
     }
 }
 
-/// Calls `call` until it does not fail with EINTR (the helper forwards signals while
-/// it waits; `Descriptors.retryingEINTR` is the same loop in AgentOpsKit).
-@inline(__always)
-func retryingEINTR<T: BinaryInteger>(_ call: () -> T) -> T {
+/// Calls `call` until it does not fail with EINTR: the one such loop, used by the helper
+/// (it forwards signals while it waits) and, as `Descriptors.retryingEINTR`, by
+/// AgentOpsKit. Inlinable: it wraps every read and write of the capture path.
+@inlinable
+public func retryingEINTR<T: BinaryInteger>(_ call: () -> T) -> T {
     while true {
         let result = call()
         if result < 0, errno == EINTR { continue }

@@ -15,24 +15,12 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from listener_bench import measure  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "../../Tests/EndToEndTests/Fixtures"))
+from protobuf_writer import field as ld, varint  # noqa: E402
+
 batches = int(sys.argv[1])
 mode = sys.argv[2] if len(sys.argv) > 2 else "distinct"
-
-
-def varint(n):
-    out = bytearray()
-    while True:
-        byte = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def ld(number, payload):
-    return varint(number << 3 | 2) + varint(len(payload)) + payload
 
 
 def fixed64(number, value):

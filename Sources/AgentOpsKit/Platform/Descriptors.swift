@@ -1,3 +1,4 @@
+import AgentOpsExec
 import Glibc
 
 /// Reading and writing raw descriptors, the one place that knows `read(2)` and
@@ -7,14 +8,10 @@ import Glibc
 /// system call here retries EINTR; everything else in the code calls these instead of
 /// writing its own loop.
 public enum Descriptors {
-    /// Calls `call` until it does not fail with EINTR.
+    /// Calls `call` until it does not fail with EINTR (the exec helper's loop, shared).
     @inline(__always)
     public static func retryingEINTR<T: BinaryInteger>(_ call: () -> T) -> T {
-        while true {
-            let result = call()
-            if result < 0, errno == EINTR { continue }
-            return result
-        }
+        AgentOpsExec.retryingEINTR(call)
     }
 
     /// Writes all of `bytes` to `fd`, retrying partial writes and EINTR.

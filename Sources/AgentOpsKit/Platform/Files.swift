@@ -30,8 +30,7 @@ public struct FileStatus: Sendable, Equatable {
 public enum Files {
     /// The status of `path`, following symbolic links; nil when it cannot be read.
     public static func status(_ path: String) -> FileStatus? {
-        var info = stat()
-        return stat(path, &info) == 0 ? FileStatus(info) : nil
+        try? statusOrError(path).get()
     }
 
     /// Appends `bytes` to `path`, creating it (mode 0644 before the umask) if needed:

@@ -13,6 +13,8 @@ import sys
 import urllib.parse
 import zlib
 
+from protobuf_writer import field, varint
+
 url = urllib.parse.urlsplit(os.environ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"])
 
 
@@ -28,22 +30,6 @@ def post(body, content_type="application/x-protobuf", encoding=None, path=None):
     kind = response.getheader("Content-Type") or ""
     shown = data.decode() if kind.startswith("application/json") else data.hex()
     return [response.status, kind, shown]
-
-
-def varint(n):
-    out = bytearray()
-    while True:
-        byte = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def field(number, payload):
-    return varint(number << 3 | 2) + varint(len(payload)) + payload
 
 
 def request(span):
