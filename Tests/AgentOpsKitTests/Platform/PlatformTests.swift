@@ -106,10 +106,16 @@ struct PlatformTests {
         child.environment = [String(marker.prefix { $0 != "=" }): String(marker.drop { $0 != "=" }.dropFirst())]
         try child.run()
         defer { child.terminate() }
+        // `run()` returns once the child is forked, maybe before its exec has set the
+        // environment /proc shows: look again until it appears (a loaded machine is slow).
         var found = false
-        ProcessEnvironments.forEach(limit: 1 << 16) { bytes in
-            let entries = bytes.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-            if entries.contains(marker) { found = true }
+        let deadline = Date().addingTimeInterval(20)
+        while !found, Date() < deadline {
+            ProcessEnvironments.forEach(limit: 1 << 16) { bytes in
+                let entries = bytes.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+                if entries.contains(marker) { found = true }
+            }
+            if !found { usleep(50_000) }
         }
         #expect(found)
     }
