@@ -35,7 +35,11 @@ struct EverySignalTests {
             }
             kill(pid, SIGTERM)
         }
-        #expect(result.out == extraSignals.map { "got \($0)\n" }.joined())
+        // Exactly once each; not in the order sent: when the machine is loaded two of
+        // them can be pending at once, and the kernel delivers the lower number first
+        // (to agentops-run, and to the command without agentops-run too).
+        let got = result.out.split(separator: "\n").map(String.init).sorted()
+        #expect(got == extraSignals.map { "got \($0)" }.sorted(), "\(result.out)")
         #expect(result.code == 0, "\(result.err)")
     }
 
