@@ -232,18 +232,37 @@ public enum SpanEvents {
     }
 
     /// `[{"role":…,"content":…}…]` from flattened `<prefix>N<suffix>.role/.content`.
+    ///
+    /// The names are spelled into one buffer rather than as strings: two lookups per
+    /// message and one past the last, on every LLM span.
     private static func messages(_ a: SpanAttributes, prefix: String, suffix: String) -> JSONValue? {
         var items: [JSONValue] = []
+        var name = [UInt8]()
+        name.reserveCapacity(prefix.utf8.count + suffix.utf8.count + 16)
         var index = 0
         while index < 10_000 {
-            let base = prefix + String(index) + suffix
-            let role = a[base + ".role"], content = a[base + ".content"]
+            name.removeAll(keepingCapacity: true)
+            name.append(contentsOf: prefix.utf8)
+            appendDecimal(index, to: &name)
+            name.append(contentsOf: suffix.utf8)
+            let base = name.count
+            name.append(contentsOf: ".role".utf8)
+            let role = name.withUnsafeBytes { a[bytes: $0] }
+            name.removeSubrange(base...)
+            name.append(contentsOf: ".content".utf8)
+            let content = name.withUnsafeBytes { a[bytes: $0] }
             if role == nil, content == nil { break }
             items.append(.object([("role", role.map { SpanAttributes.json($0) } ?? .null),
                                   ("content", content.map { SpanAttributes.json($0) } ?? .null)]))
             index += 1
         }
         return items.isEmpty ? nil : .array(items)
+    }
+
+    /// The decimal digits of `value` (not negative).
+    private static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+        if value >= 10 { appendDecimal(value / 10, to: &bytes) }
+        bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 
     /// One error per distinct `(type, message)` exception event (decorated spans record

@@ -250,7 +250,7 @@ struct OTLPProtobufDecoder {
         var pair = OTLPKeyValue("", .empty)
         while let (field, wireType) = try sub.readTag() {
             switch (field, wireType) {
-            case (1, 2): pair.key = try sub.readString()
+            case (1, 2): pair.key = try sub.readKey()
             case (2, 2): pair.value = try anyValue(&sub, depth: depth)
             default: try sub.skip(wireType: wireType)
             }
