@@ -38,13 +38,17 @@ public enum SpanEvents {
         let spans = request.resourceSpans.flatMap { $0.scopeSpans.flatMap(\.spans) }
         let parts = ParallelChunks.map(spans.count, minimumPerChunk: 128) { range in
             var part = SpanIngest()
+            // A batch's spans mostly share a trace: its id's text is made once and shared.
+            var trace = (id: OTLPTraceID.zero, hex: "")
             for span in spans[range] {
                 guard !span.traceID.isZero, !span.spanID.isZero else {
                     part.rejectedSpans += 1
                     continue
                 }
+                if span.traceID != trace.id { trace = (span.traceID, span.traceID.hex) }
                 let attributes = SpanAttributes(span.attributes)
-                append(span, attributes, session: session, arrival: arrival, sessionRoot: root, to: &part)
+                append(span, attributes, traceHex: trace.hex, session: session, arrival: arrival, sessionRoot: root,
+                       to: &part)
                 part.tags += Self.tags(attributes)
             }
             return part
@@ -103,13 +107,13 @@ public enum SpanEvents {
         return .other
     }
 
-    private static func append(_ span: OTLPSpan, _ a: SpanAttributes, session: SessionID, arrival: Timestamp,
-                               sessionRoot: OTLPSpanID, to result: inout SpanIngest) {
+    private static func append(_ span: OTLPSpan, _ a: SpanAttributes, traceHex: String, session: SessionID,
+                               arrival: Timestamp, sessionRoot: OTLPSpanID, to result: inout SpanIngest) {
         let start = span.startTimeUnixNano == 0 ? arrival : timestamp(span.startTimeUnixNano)
         let end = span.endTimeUnixNano == 0 ? start : max(start, timestamp(span.endTimeUnixNano))
         let id = eventID(span)
         let ids: [(String, JSONValue)] = [
-            ("trace_id", .string(span.traceID.hex)), ("span_id", .string(span.spanID.hex)),
+            ("trace_id", .string(traceHex)), ("span_id", .string(span.spanID.hex)),
             ("parent_span_id", .optionalString(span.parentSpanID?.hex)),
         ]
         let role = role(of: a)

@@ -34,7 +34,7 @@ def post(url, body, headers):
     try:
         message = json.loads(data).get("message", "")
     except ValueError:
-        message = data.hex()
+        message = data.decode(errors="replace")  # OTLP protobuf: a google.rpc.Status holding the text
     return [status, message, seconds]
 
 
