@@ -31,7 +31,8 @@ protocol HTTPHandler: Sendable {
 /// more than half the connections are taken), heads and bodies have size limits (431,
 /// 413: the handler's per-route limit under `maxBodyBytes`), bodies in flight share
 /// `bodyBudget` bytes (503 beyond), answers are written with a send timeout and
-/// without SIGPIPE. At `maxConnections`, a new connection takes the place of the
+/// without SIGPIPE, and a refused client still sending its body reads its answer (the
+/// connection lingers, see `linger`). At `maxConnections`, a new connection takes the place of the
 /// oldest one waiting that never proved itself (then of the oldest trusted one idle
 /// between requests); when none is waiting it gets 503. So local processes holding
 /// idle connections cannot lock the SDK out, and cannot make the wrapper buffer more
