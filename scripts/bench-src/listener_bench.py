@@ -5,7 +5,8 @@ does), then count the events folded into the session log and print one JSON line
 The clock runs from the first send to the last answer: the listener folds a batch into
 the session log before it answers, so the last answer means the last event is in the
 log (checked by counting the log's event lines afterwards). The wrapper is the sender's
-parent: its CPU seconds over the same interval and its peak RSS come from /proc."""
+parent: its CPU seconds over the same interval and its peak RSS come from /proc; the
+sender's own CPU seconds over the interval show whether it, not the wrapper, is the limit."""
 import json
 import os
 import socket
@@ -59,6 +60,7 @@ def measure(kind, mode, url, headers, bodies, expected_events):
     before = events_in_log()
     connection = socket.create_connection((parts.hostname, parts.port), timeout=60)
     cpu_before = wrapper_cpu_seconds()
+    sender_before = time.process_time()
     started = time.perf_counter()
     pending = b""
     last_answer = b""
@@ -66,12 +68,14 @@ def measure(kind, mode, url, headers, bodies, expected_events):
         connection.sendall(request)
         last_answer, pending = read_response(connection, pending)
     seconds = time.perf_counter() - started
+    sender_cpu = time.process_time() - sender_before
     cpu = wrapper_cpu_seconds() - cpu_before
     folded = events_in_log() - before
     print(json.dumps({"kind": kind, "mode": mode, "requests": len(requests), "bytes_per_request": len(requests[0]),
                       "events_folded": folded, "seconds": round(seconds, 4),
                       "events_per_second": round(folded / seconds),
-                      "wrapper_cpu_seconds": round(cpu, 2), "wrapper_peak_rss_mib": round(wrapper_peak_rss_mib(), 1),
+                      "wrapper_cpu_seconds": round(cpu, 2), "sender_cpu_seconds": round(sender_cpu, 2),
+                      "wrapper_peak_rss_mib": round(wrapper_peak_rss_mib(), 1),
                       "last_answer": last_answer.decode(errors="replace")[:200]}))
     if folded != expected_events:
         raise SystemExit(f"{kind} {mode}: expected {expected_events} new events in the log, found {folded}")

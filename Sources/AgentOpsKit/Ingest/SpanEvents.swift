@@ -38,13 +38,17 @@ public enum SpanEvents {
         let spans = request.resourceSpans.flatMap { $0.scopeSpans.flatMap(\.spans) }
         let parts = ParallelChunks.map(spans.count, minimumPerChunk: 128) { range in
             var part = SpanIngest()
+            // A batch's spans mostly share a trace: its id's text is made once and shared.
+            var trace = (id: OTLPTraceID.zero, hex: "")
             for span in spans[range] {
                 guard !span.traceID.isZero, !span.spanID.isZero else {
                     part.rejectedSpans += 1
                     continue
                 }
+                if span.traceID != trace.id { trace = (span.traceID, span.traceID.hex) }
                 let attributes = SpanAttributes(span.attributes)
-                append(span, attributes, session: session, arrival: arrival, sessionRoot: root, to: &part)
+                append(span, attributes, traceHex: trace.hex, session: session, arrival: arrival, sessionRoot: root,
+                       to: &part)
                 part.tags += Self.tags(attributes)
             }
             return part
@@ -103,13 +107,13 @@ public enum SpanEvents {
         return .other
     }
 
-    private static func append(_ span: OTLPSpan, _ a: SpanAttributes, session: SessionID, arrival: Timestamp,
-                               sessionRoot: OTLPSpanID, to result: inout SpanIngest) {
+    private static func append(_ span: OTLPSpan, _ a: SpanAttributes, traceHex: String, session: SessionID,
+                               arrival: Timestamp, sessionRoot: OTLPSpanID, to result: inout SpanIngest) {
         let start = span.startTimeUnixNano == 0 ? arrival : timestamp(span.startTimeUnixNano)
         let end = span.endTimeUnixNano == 0 ? start : max(start, timestamp(span.endTimeUnixNano))
         let id = eventID(span)
         let ids: [(String, JSONValue)] = [
-            ("trace_id", .string(span.traceID.hex)), ("span_id", .string(span.spanID.hex)),
+            ("trace_id", .string(traceHex)), ("span_id", .string(span.spanID.hex)),
             ("parent_span_id", .optionalString(span.parentSpanID?.hex)),
         ]
         let role = role(of: a)
@@ -232,18 +236,37 @@ public enum SpanEvents {
     }
 
     /// `[{"role":…,"content":…}…]` from flattened `<prefix>N<suffix>.role/.content`.
+    ///
+    /// The names are spelled into one buffer rather than as strings: two lookups per
+    /// message and one past the last, on every LLM span.
     private static func messages(_ a: SpanAttributes, prefix: String, suffix: String) -> JSONValue? {
         var items: [JSONValue] = []
+        var name = [UInt8]()
+        name.reserveCapacity(prefix.utf8.count + suffix.utf8.count + 16)
         var index = 0
         while index < 10_000 {
-            let base = prefix + String(index) + suffix
-            let role = a[base + ".role"], content = a[base + ".content"]
+            name.removeAll(keepingCapacity: true)
+            name.append(contentsOf: prefix.utf8)
+            appendDecimal(index, to: &name)
+            name.append(contentsOf: suffix.utf8)
+            let base = name.count
+            name.append(contentsOf: ".role".utf8)
+            let role = name.withUnsafeBytes { a[bytes: $0] }
+            name.removeSubrange(base...)
+            name.append(contentsOf: ".content".utf8)
+            let content = name.withUnsafeBytes { a[bytes: $0] }
             if role == nil, content == nil { break }
             items.append(.object([("role", role.map { SpanAttributes.json($0) } ?? .null),
                                   ("content", content.map { SpanAttributes.json($0) } ?? .null)]))
             index += 1
         }
         return items.isEmpty ? nil : .array(items)
+    }
+
+    /// The decimal digits of `value` (not negative).
+    private static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+        if value >= 10 { appendDecimal(value / 10, to: &bytes) }
+        bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 
     /// One error per distinct `(type, message)` exception event (decorated spans record

@@ -112,6 +112,13 @@ public enum JSONWriter {
             for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C {
                 extra += byte == 0x22 || byte == 0x5C || byte == 0x0A || byte == 0x0D || byte == 0x09 ? 1 : 5
             }
+            if extra == 0 {
+                // Nothing to escape (most strings): copied whole, without zeroing room first.
+                out.append(UInt8(ascii: "\""))
+                out.append(contentsOf: bytes)
+                out.append(UInt8(ascii: "\""))
+                return
+            }
             let start = out.count
             let total = bytes.count + extra + 2
             out.append(contentsOf: repeatElement(0, count: total))
@@ -119,32 +126,27 @@ public enum JSONWriter {
                 let target = buffer.baseAddress! + start
                 target[0] = UInt8(ascii: "\"")
                 var written = 1
-                if extra == 0 {
-                    if let source = bytes.baseAddress { (target + 1).update(from: source, count: bytes.count) }
-                    written += bytes.count
-                } else {
-                    for byte in bytes {
-                        if byte >= 0x20, byte != 0x22, byte != 0x5C {
-                            target[written] = byte
-                            written += 1
-                            continue
-                        }
-                        target[written] = 0x5C
-                        switch byte {
-                        case 0x22, 0x5C: target[written + 1] = byte
-                        case 0x0A: target[written + 1] = UInt8(ascii: "n")
-                        case 0x0D: target[written + 1] = UInt8(ascii: "r")
-                        case 0x09: target[written + 1] = UInt8(ascii: "t")
-                        default:
-                            target[written + 1] = UInt8(ascii: "u")
-                            target[written + 2] = UInt8(ascii: "0")
-                            target[written + 3] = UInt8(ascii: "0")
-                            target[written + 4] = hexDigits[Int(byte >> 4)]
-                            target[written + 5] = hexDigits[Int(byte & 0xF)]
-                            written += 4
-                        }
-                        written += 2
+                for byte in bytes {
+                    if byte >= 0x20, byte != 0x22, byte != 0x5C {
+                        target[written] = byte
+                        written += 1
+                        continue
                     }
+                    target[written] = 0x5C
+                    switch byte {
+                    case 0x22, 0x5C: target[written + 1] = byte
+                    case 0x0A: target[written + 1] = UInt8(ascii: "n")
+                    case 0x0D: target[written + 1] = UInt8(ascii: "r")
+                    case 0x09: target[written + 1] = UInt8(ascii: "t")
+                    default:
+                        target[written + 1] = UInt8(ascii: "u")
+                        target[written + 2] = UInt8(ascii: "0")
+                        target[written + 3] = UInt8(ascii: "0")
+                        target[written + 4] = hexDigits[Int(byte >> 4)]
+                        target[written + 5] = hexDigits[Int(byte & 0xF)]
+                        written += 4
+                    }
+                    written += 2
                 }
                 target[written] = UInt8(ascii: "\"")
             }

@@ -31,7 +31,8 @@ protocol HTTPHandler: Sendable {
 /// more than half the connections are taken), heads and bodies have size limits (431,
 /// 413: the handler's per-route limit under `maxBodyBytes`), bodies in flight share
 /// `bodyBudget` bytes (503 beyond), answers are written with a send timeout and
-/// without SIGPIPE. At `maxConnections`, a new connection takes the place of the
+/// without SIGPIPE, and a refused client still sending its body reads its answer (the
+/// connection lingers, see `linger`). At `maxConnections`, a new connection takes the place of the
 /// oldest one waiting that never proved itself (then of the oldest trusted one idle
 /// between requests); when none is waiting it gets 503. So local processes holding
 /// idle connections cannot lock the SDK out, and cannot make the wrapper buffer more
@@ -51,6 +52,11 @@ final class LoopbackListener: @unchecked Sendable {
         /// Bytes of bodies being read or answered at once, over all connections.
         var bodyBudget = 32 << 20
         var maxConnections = 32
+        /// After refusing a request whose body is still coming (413, 503, …), how long
+        /// and how many bytes of it are read and thrown away so that the answer is not
+        /// lost to a reset (see `linger`).
+        var lingerSeconds: Double = 2
+        var lingerBytes = 64 << 20
     }
 
     /// Where a connection is, for choosing one to close when all are taken.
@@ -204,6 +210,10 @@ final class LoopbackListener: @unchecked Sendable {
         return stopping
     }
 
+    /// How a connection's requests ended: closed at once, or after a refusal whose
+    /// request body may still be on its way (`linger`).
+    private enum Ending { case close, linger }
+
     /// Serves requests on one connection until the client closes it, asks to, stalls,
     /// or sends something that puts the stream out of step.
     private func serve(_ fd: Int32) {
@@ -213,9 +223,49 @@ final class LoopbackListener: @unchecked Sendable {
             condition.unlock()
             Descriptors.close(fd)
         }
-        var buffer: [UInt8] = []
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
         defer { chunk.deallocate() }
+        // Outside the request's `begin`/`end`: a run that ends does not wait for it.
+        if serveRequests(fd, via: chunk) == .linger, !isStopping { linger(fd, via: chunk) }
+    }
+
+    /// Sends a refusal with `Connection: close`, after which the connection lingers.
+    private func refuse(_ fd: Int32, _ response: HTTPResponse) -> Ending {
+        send(fd, response.serialized(close: true))
+        return .linger
+    }
+
+    /// Reads and throws away what the client still sends after a refusal, until it
+    /// closes, for at most `lingerSeconds` and `lingerBytes`.
+    ///
+    /// A client refused before its body was read is usually still sending it, and closing
+    /// a socket with unread bytes resets the connection: the client's kernel then drops
+    /// the answer it had not read yet, so Python's `requests` or `urllib` would report
+    /// "connection reset" instead of the 413. Shutting the sending side first puts a FIN
+    /// after the answer. The connection can be evicted meanwhile (it is marked waiting and
+    /// untrusted), and the listener's stop shuts it.
+    private func linger(_ fd: Int32, via chunk: UnsafeMutableRawBufferPointer) {
+        TCPSocket.shutdownWrite(fd)
+        mark(fd, waiting: true, trusted: false)
+        let deadline = Self.now() + limits.lingerSeconds
+        var discarded = 0
+        while discarded < limits.lingerBytes {
+            let left = deadline - Self.now()
+            guard left > 0 else { return }
+            switch Readiness.readable(fd, milliseconds: Int32(min(left, 3600) * 1000) + 1) {
+            case .ready: break
+            case .interrupted: continue
+            case .timedOut, .failed: return
+            }
+            let n = Descriptors.read(fd, into: chunk)
+            if n <= 0 { return }
+            discarded += n
+        }
+    }
+
+    /// The request loop of `serve`.
+    private func serveRequests(_ fd: Int32, via chunk: UnsafeMutableRawBufferPointer) -> Ending {
+        var buffer: [UInt8] = []
         func receive(within seconds: Double) -> Received { self.receive(fd, into: &buffer, via: chunk, within: seconds) }
         while true {
             // The head. The request's clock starts at its first byte (already here when
@@ -231,8 +281,7 @@ final class LoopbackListener: @unchecked Sendable {
                     head = parsed
                     headLength = length
                 case let .failure(failure):
-                    send(fd, HTTPResponse.error(failure.status, path: "", message: failure.message).serialized(close: true))
-                    return
+                    return refuse(fd, HTTPResponse.error(failure.status, path: "", message: failure.message))
                 case .incomplete:
                     // Idle, waited in slices of at most a second: the idle timeout
                     // shortens as soon as the connections fill up.
@@ -244,20 +293,20 @@ final class LoopbackListener: @unchecked Sendable {
                         continue
                     case .timedOut where deadline == nil:
                         if Self.now() - idleSince < currentIdleTimeout { continue }
-                        return
+                        return .close
                     case .timedOut:
                         send(fd, HTTPResponse.error(408, path: "", message: "request not received within "
                             + "\(DurationFormat.sdk(limits.requestTimeout))").serialized(close: true))
-                        return
+                        return .close
                     case .closed:
-                        return
+                        return .close
                     }
                 }
                 break
             }
             if !begin() {
                 send(fd, HTTPResponse.error(503, path: head.path, message: "the run is ending").serialized(close: true))
-                return
+                return .close
             }
             defer { end() }
             let limit: Int
@@ -265,8 +314,8 @@ final class LoopbackListener: @unchecked Sendable {
             case let .answer(early):
                 // The body was not read; unless there is none, the stream is out of step.
                 let keep = head.contentLength == 0 && head.keepAlive
-                send(fd, early.serialized(close: !keep))
-                guard keep else { return }
+                guard keep else { return refuse(fd, early) }
+                send(fd, early.serialized(close: false))
                 buffer.removeFirst(headLength)
                 continue
             case let .read(routeLimit, trusted):
@@ -274,16 +323,13 @@ final class LoopbackListener: @unchecked Sendable {
                 mark(fd, waiting: false, trusted: trusted)
             }
             guard head.contentLength <= limit else {
-                send(fd, HTTPResponse.error(413, path: head.path, message: "request body over \(limit) bytes")
-                    .serialized(close: true))
-                return
+                return refuse(fd, HTTPResponse.error(413, path: head.path, message: "request body over \(limit) bytes"))
             }
             // Bodies are held whole until answered: their sum is bounded, and a client
             // over it is told to come back rather than waited for.
             guard reserveBody(head.contentLength) else {
-                send(fd, HTTPResponse.error(503, path: head.path, message: "too many request bodies in flight; "
-                    + "retry").serialized(close: true))
-                return
+                return refuse(fd, HTTPResponse.error(503, path: head.path, message: "too many request bodies in "
+                    + "flight; retry"))
             }
             defer { releaseBody(head.contentLength) }
             let total = headLength + head.contentLength
@@ -295,9 +341,9 @@ final class LoopbackListener: @unchecked Sendable {
                 case .timedOut:
                     send(fd, HTTPResponse.error(408, path: head.path, message: "request body not received within "
                         + "\(DurationFormat.sdk(limits.requestTimeout))").serialized(close: true))
-                    return
+                    return .close
                 case .closed:
-                    return
+                    return .close
                 }
             }
             let response = handler.respond(head, body: buffer[headLength..<total])
@@ -305,7 +351,7 @@ final class LoopbackListener: @unchecked Sendable {
             // A big body's storage is not kept for the next request.
             if buffer.capacity > 1 << 20 { buffer = Array(buffer) }
             let keep = head.keepAlive && !isStopping
-            guard send(fd, response.serialized(close: !keep)), keep else { return }
+            guard send(fd, response.serialized(close: !keep)), keep else { return .close }
             mark(fd, waiting: true)
         }
     }

@@ -366,13 +366,18 @@ struct InflateState {
             guard distance <= count - memberStart else { throw InflateError.invalidData("distance too far back") }
             try reserve(length)
             let at = count
-            output.withUnsafeMutableBufferPointer { out in
+            output.withUnsafeMutableBytes { out in
                 let base = out.baseAddress!
-                if distance >= length {
-                    (base + at).update(from: base + at - distance, count: length)
-                } else {
-                    // Overlapping copy: a run that repeats its own output.
-                    for k in 0..<length { base[at + k] = base[at + k - distance] }
+                let source = base + (at - distance)
+                // An overlapping match repeats its last `distance` bytes: copied in
+                // chunks that double (each a whole number of periods, so the pattern
+                // stays in phase), never byte by byte. A bomb is mostly such runs, and
+                // reaching the output limit must cost little even in a debug build.
+                var done = 0
+                while done < length {
+                    let chunk = min(length - done, distance + done)
+                    (base + at + done).copyMemory(from: source, byteCount: chunk)
+                    done += chunk
                 }
             }
             count += length

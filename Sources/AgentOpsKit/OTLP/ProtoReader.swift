@@ -124,6 +124,13 @@ struct ProtoReader {
         return String(decoding: field.bytes, as: UTF8.self)
     }
 
+    /// A length-delimited attribute name: `OTLPAttributeKeys`' shared string when it is a
+    /// well-known one, else as `readString`.
+    mutating func readKey() throws -> String {
+        let field = try readLengthDelimited()
+        return OTLPAttributeKeys.shared(field.bytes) ?? String(decoding: field.bytes, as: UTF8.self)
+    }
+
     /// A length-delimited field as bytes.
     mutating func readBytes() throws -> [UInt8] {
         Array(try readLengthDelimited().bytes)

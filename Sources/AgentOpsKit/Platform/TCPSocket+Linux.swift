@@ -149,6 +149,13 @@ public enum TCPSocket {
         _ = Glibc.shutdown(fd, Int32(SHUT_RDWR))
     }
 
+    /// Shuts the sending side of `fd` down (a FIN after what was sent) while it can still
+    /// be read: a server refusing a request answers, then reads what the client is still
+    /// sending, so that closing does not reset the connection under its answer.
+    public static func shutdownWrite(_ fd: Int32) {
+        _ = Glibc.shutdown(fd, Int32(SHUT_WR))
+    }
+
     /// Reads what is there (blocking until something is).
     ///
     /// - Returns: the bytes; empty at the end of the stream or on an error.

@@ -105,7 +105,9 @@ public struct SessionSummary: Sendable, Equatable {
             if event.type == .llms {
                 // A file may hold anything: numbers are read tolerantly and summed
                 // without overflow (see `LLMNumbers`).
-                let json = event.json
+                // The fields alone: the common ones (id, timestamps) are not read here, and
+                // building the whole event's JSON cost the listener a string per timestamp.
+                let json = JSONValue.object(event.fields)
                 promptTokens = promptTokens.addingSaturated(LLMNumbers.storedTokens(json["prompt_tokens"]))
                 completionTokens = completionTokens.addingSaturated(LLMNumbers.storedTokens(json["completion_tokens"]))
                 let model = json["model"]?.stringValue ?? ""
