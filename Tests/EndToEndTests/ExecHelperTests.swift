@@ -61,6 +61,7 @@ struct ExecHelperTests {
             + "echo \"agentops-run-exec: agentops-run's helper that starts its command; not meant to be run directly\" >&2\n"
             + "exit 2\n", 2),
         ("a sleeper", "#!/bin/sh\nsleep 41.5\n", 8),
+        ("a file the kernel cannot run (exec fails with ENOEXEC)", "\u{7F}ELF, but not really\n", 2),
     ]
 
     @Test("a foreign or stale agentops-run-exec beside agentops-run: one warning, the command runs once, no hang",
@@ -76,8 +77,13 @@ struct ExecHelperTests {
             unlink(helper)
         }
         if let script {
-            try script.write(toFile: helper, atomically: true, encoding: .utf8)
-            try #require(chmod(helper, 0o755) == 0)
+            // Close-on-exec: a child another test spawns meanwhile must not hold it open
+            // for writing, or exec'ing the script fails with ETXTBSY.
+            let fd = open(helper, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+            try #require(fd >= 0)
+            let bytes = Array(script.utf8)
+            #expect(write(fd, bytes, bytes.count) == bytes.count)
+            close(fd)
         } else {
             try #require(symlink("/bin/true", helper) == 0)
         }

@@ -64,11 +64,23 @@ public enum ChildLauncher {
                     restoreFileLimit: { fileLimit?.restoreOwn() })
         } catch {
             Descriptors.close(helpers)
+            // The helper itself could not be spawned (a file being replaced, a wrong
+            // format): that says nothing about the command, which agentops-run can
+            // still start through itself.
+            if case let .notExecutable(_, reason) = error,
+               ExecHelperLocation.fallBack(because: "it could not be started: \(reason)") {
+                return try launch(executable: executable, arguments: arguments, environment: environment, stdin: stdin,
+                                  stdout: stdout, stderr: stderr, inherited: inherited,
+                                  controllingTerminal: controllingTerminal, terminationHandler: terminationHandler)
+            }
             throw error
         }
         Descriptors.close(helpers)
         if let refusal = ExecHelperLocation.greet(over: ours) {
+            // Its group (Foundation made it a group leader: a script's children too), and
+            // itself in case it left that group.
             Signals.send(SignalNumber.kill, to: -process.processIdentifier)
+            Signals.send(SignalNumber.kill, to: process.processIdentifier)
             guard ExecHelperLocation.fallBack(because: refusal) else {
                 throw .cannotPrepare(what: "the exec helper", reason: refusal)
             }
