@@ -75,7 +75,8 @@ public enum ExecHelper {
         guard retryingEINTR({ write(0, &greeting, greeting.count) }) == greeting.count,
               let (payload, received) = DescriptorPassing.receive(from: 0, maxPayload: 300, maxDescriptors: 250),
               let flags = payload.first else {
-            fail(errno == 0 ? EPROTO : errno, status: nil)
+            // fd 0 is still the socket: the report goes there until `status` exists.
+            fail(errno == 0 ? EPROTO : errno, status: 0)
         }
         var targets = Array(payload.dropFirst())
         var fileLimit: rlim_t?
@@ -84,9 +85,9 @@ public enum ExecHelper {
             targets.removeFirst(2)
         }
         guard targets.count == received.count, Set(targets).count == targets.count,
-              !targets.contains(where: { $0 < 0 }) else { fail(EPROTO, status: nil) }
+              !targets.contains(where: { $0 < 0 }) else { fail(EPROTO, status: 0) }
         let status = reportDescriptor(avoiding: targets)
-        guard status >= 0 else { fail(errno, status: nil) }
+        guard status >= 0 else { fail(errno, status: 0) }
         for fd in OpenDescriptors.list(from: 0) { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         if flags & controllingTerminalFlag != 0, let terminal = received.first {
             _ = setpgid(0, getpgid(getppid()))
