@@ -8,21 +8,27 @@ import Glibc
 /// child with one end of Foundation's internal socketpair and without any other
 /// descriptor agentops-run inherited; it also cannot make the child a session leader
 /// with a controlling terminal. So `ChildLauncher` spawns this helper, with a Unix
-/// socket as stdin, and sends over it the descriptors the command must have and under
-/// which numbers. The helper:
+/// socket as stdin, stdout and stderr. The helper:
 ///
-/// 1. marks every descriptor it holds above 2 close-on-exec (Foundation's socket);
-/// 2. moves the received ones above all target numbers, then `dup2`s each to its
-///    target (which clears close-on-exec there);
-/// 3. for a terminal session, leaves the process group Foundation made it lead
-///    (`setsid` refuses a group leader), calls `setsid`, and makes the terminal on
-///    fd 0 its controlling terminal (`TIOCSCTTY`), as script(1) and tmux do;
-/// 4. `execv`s the command with exactly the arguments given, no shell between; for a
+/// 1. checks that agentops-run speaks its protocol (`protocolArgument`) and answers
+///    `hello` over the socket: only then does agentops-run send anything, so a foreign
+///    or stale file in the helper's place never gets to run the command
+///    (`ExecHelperLocation` falls back to agentops-run's own helper mode);
+/// 2. receives the descriptors the command must have and under which numbers;
+/// 3. marks every descriptor it holds close-on-exec (Foundation's socket);
+/// 4. for a terminal session, leaves the process group Foundation made it lead
+///    (`setsid` refuses a group leader), calls `setsid`, and makes the terminal meant
+///    for fd 0 its controlling terminal (`TIOCSCTTY`), as script(1) and tmux do;
+/// 5. puts each received descriptor under its number in place (`DescriptorPlacement`,
+///    which clears close-on-exec there), then the soft descriptor limit agentops-run
+///    asks for (the command's own: agentops-run changes its own around the spawn);
+/// 6. `execv`s the command with exactly the arguments given, no shell between; for a
 ///    terminal session it spawns the command instead and stays as its session leader
 ///    (`SessionLeader` says why).
 ///
-/// If anything fails, the errno goes back over the socket (close-on-exec, so a
-/// successful `exec` is seen as end of file) and the helper exits 126 or 127.
+/// If anything fails after the hello, the errno goes back over the socket
+/// (close-on-exec, so a successful `exec` is seen as end of file) and the helper exits
+/// 126 or 127.
 ///
 /// This module links nothing but Glibc and Swift's core library: the helper is exec'd
 /// once per run, on the path to the command's start, and exec'ing agentops-run's own
@@ -32,6 +38,12 @@ public enum ExecHelper {
     public static let executableName = "agentops-run-exec"
     /// The argument that selects agentops-run's own helper mode (the fallback).
     public static let flag = "--exec-helper"
+    /// agentops-run-exec's first argument: the protocol this build speaks. A helper of
+    /// another build refuses it, so agentops-run sees no `hello` and falls back.
+    public static let protocolArgument = "--protocol=2"
+    /// What the helper writes on the socket first: agentops-run sends the descriptors
+    /// only after reading exactly this.
+    public static let hello: [UInt8] = Array("agentops-run-exec protocol 2\n".utf8)
     /// In the payload's first word: make fd 0 the controlling terminal of a new session.
     public static let controllingTerminalFlag: Int32 = 1
     /// In the payload's first word: the next two words are the soft `RLIMIT_NOFILE` to
@@ -58,10 +70,13 @@ public enum ExecHelper {
     /// Becomes `command` (the resolved path, then argv[1…]) as described above; never
     /// returns.
     public static func become(_ command: [String]) -> Never {
-        guard !command.isEmpty,
+        guard !command.isEmpty else { fail(EPROTO, status: nil) }
+        var greeting = hello
+        guard retryingEINTR({ write(0, &greeting, greeting.count) }) == greeting.count,
               let (payload, received) = DescriptorPassing.receive(from: 0, maxPayload: 300, maxDescriptors: 250),
               let flags = payload.first else {
-            fail(errno == 0 ? EPROTO : errno, status: nil)
+            // fd 0 is still the socket: the report goes there until `status` exists.
+            fail(errno == 0 ? EPROTO : errno, status: 0)
         }
         var targets = Array(payload.dropFirst())
         var fileLimit: rlim_t?
@@ -69,25 +84,20 @@ public enum ExecHelper {
             fileLimit = rlim_t(UInt32(bitPattern: targets[0])) | rlim_t(UInt32(bitPattern: targets[1])) << 32
             targets.removeFirst(2)
         }
-        guard targets.count == received.count else { fail(EPROTO, status: nil) }
-        let above = (targets.max() ?? 2) + 1
-        let status = fcntl(0, F_DUPFD_CLOEXEC, above)
-        if let fileLimit, !restoreFileLimit(fileLimit) { fail(errno, status: status) }
-        for fd in OpenDescriptors.list() { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        var moved: [Int32] = []
-        for fd in received {
-            let high = fcntl(fd, F_DUPFD_CLOEXEC, above)
-            guard high >= 0 else { fail(errno, status: status) }
-            close(fd)
-            moved.append(high)
-        }
-        if flags & controllingTerminalFlag != 0, let terminal = moved.first {
+        guard targets.count == received.count, Set(targets).count == targets.count,
+              !targets.contains(where: { $0 < 0 }) else { fail(EPROTO, status: 0) }
+        let status = reportDescriptor(avoiding: targets)
+        guard status >= 0 else { fail(errno, status: 0) }
+        for fd in OpenDescriptors.list(from: 0) { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        if flags & controllingTerminalFlag != 0, let terminal = received.first {
             _ = setpgid(0, getpgid(getppid()))
             guard setsid() >= 0, ioctl(terminal, UInt(TIOCSCTTY), 0) == 0 else { fail(errno, status: status) }
         }
-        for (high, target) in zip(moved, targets) {
-            guard dup2(high, target) >= 0 else { fail(errno, status: status) }
-        }
+        let placed = DescriptorPlacement.place(received, at: targets)
+        guard placed == 0 else { fail(placed, status: status) }
+        // Last: the command's own limit may be lower than agentops-run's, and so lower
+        // than numbers the helper held on the way (what it received, the report socket).
+        if let fileLimit, !restoreFileLimit(fileLimit) { fail(errno, status: status) }
         if flags & controllingTerminalFlag != 0 {
             let error = SessionLeader.run(command, status: status)
             fail(error, status: status)
@@ -95,6 +105,18 @@ public enum ExecHelper {
         let argv = command.map { strdup($0) } + [nil]
         execv(command[0], argv)
         fail(errno, status: status)
+    }
+
+    /// A close-on-exec copy of the socket on fd 0 under a number that is none of
+    /// `targets` (placing them would close it), for the failure report; -1 on failure.
+    private static func reportDescriptor(avoiding targets: [Int32]) -> Int32 {
+        var lowest: Int32 = 0
+        while true {
+            let fd = fcntl(0, F_DUPFD_CLOEXEC, lowest)
+            guard fd >= 0, targets.contains(fd) else { return fd }
+            close(fd)
+            lowest = fd + 1
+        }
     }
 
     private static func fail(_ code: Int32, status: Int32?) -> Never {

@@ -29,7 +29,7 @@ public final class APIClient: @unchecked Sendable {
     /// The URL of `path`; the endpoint was checked when the configuration was made, and
     /// the paths are this program's own, so a failure here is a bug, reported as such.
     private func url(_ path: String) -> URL {
-        guard let url = URL(string: configuration.endpoint + path) else {
+        guard let url = URL(string: EndpointURL.join(configuration.endpoint, path)) else {
             preconditionFailure("APIConfiguration let through an endpoint that does not parse: \(path)")
         }
         return url

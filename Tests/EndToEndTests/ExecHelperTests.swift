@@ -52,6 +52,67 @@ struct ExecHelperTests {
         #expect(missing.code == 127, "\(missing.err)")
     }
 
+    /// A foreign `agentops-run-exec` beside a hard link of agentops-run: what it is, and
+    /// how long it may hold the run up at most.
+    static let foreignHelpers: [(name: String, script: String?, seconds: Double)] = [
+        ("a symlink to /bin/true", nil, 2),
+        ("a script that prints and exits", "#!/bin/sh\necho 'I am not a helper'\necho oops >&2\nexit 2\n", 2),
+        ("the helper of an older build (exits 2: it does not know --protocol=2)", "#!/bin/sh\n"
+            + "echo \"agentops-run-exec: agentops-run's helper that starts its command; not meant to be run directly\" >&2\n"
+            + "exit 2\n", 2),
+        ("a sleeper", "#!/bin/sh\nsleep 41.5\n", 8),
+        ("a file the kernel cannot run (exec fails with ENOEXEC)", "\u{7F}ELF, but not really\n", 2),
+    ]
+
+    @Test("a foreign or stale agentops-run-exec beside agentops-run: one warning, the command runs once, no hang",
+          arguments: 0..<foreignHelpers.count)
+    func foreignHelper(index: Int) throws {
+        let (name, script, seconds) = Self.foreignHelpers[index]
+        let folder = Harness.temporaryFolder()
+        let home = Harness.temporaryFolder()
+        let run = folder + "/agentops-run", helper = folder + "/agentops-run-exec"
+        try #require(link(Harness.agentopsRun, run) == 0 || copyfile(Harness.agentopsRun, run))
+        defer {
+            unlink(run)
+            unlink(helper)
+        }
+        if let script {
+            // Close-on-exec: a child another test spawns meanwhile must not hold it open
+            // for writing, or exec'ing the script fails with ETXTBSY.
+            let fd = open(helper, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+            try #require(fd >= 0)
+            let bytes = Array(script.utf8)
+            #expect(write(fd, bytes, bytes.count) == bytes.count)
+            close(fd)
+        } else {
+            try #require(symlink("/bin/true", helper) == 0)
+        }
+        let marker = folder + "/ran"
+        let result = Harness.run(run, ["--tty", "never", "--", "/bin/sh", "-c", "echo x >> \(marker); echo hi; exit 3"],
+                                 environment: Harness.environment(home: home), timeout: 30)
+        #expect(result.code == 3, "\(name): \(result.err)")
+        #expect(result.out == "hi\n", "\(name)")
+        #expect((try? String(contentsOfFile: marker, encoding: .utf8)) == "x\n", "\(name): the command ran once")
+        let warnings = result.err.split(separator: "\n").filter { $0.contains("is not agentops-run's exec helper") }
+        #expect(warnings.count == 1, "\(name): \(result.err)")
+        #expect(warnings.first?.hasPrefix("agentops-run: warning: \(helper) ") == true, "\(name): \(result.err)")
+        #expect(!result.err.contains("oops") && !result.err.contains("not meant to be run"), "\(name): \(result.err)")
+        #expect(result.seconds < seconds, "\(name): took \(result.seconds) s")
+        // Only the sleeper's case looks for its sleep: the cases run in parallel.
+        let leftovers = survivors(containing: script?.contains("sleep 41.5") == true ? ["sleep 41.5", helper] : [helper])
+        #expect(leftovers.isEmpty, "\(name): the foreign helper's group was killed")
+    }
+
+    /// Processes whose command line contains any of `texts`.
+    private func survivors(containing texts: [String]) -> [String] {
+        let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return pids.filter { Int($0) != nil }.compactMap { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
+            let line = String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+            return texts.contains { line.contains($0) } ? line : nil
+        }
+    }
+
     @Test("agentops-run-exec run by hand says what it is and does nothing")
     func helperByHand() {
         let helper = Harness.binFolder + "/agentops-run-exec"

@@ -24,6 +24,12 @@ public enum RunCommand {
             print("agentops-run \(Version.current)")
             return .code(0)
         }
+        do {
+            try SpawnFileLimit.reserveHeadroom()
+        } catch {
+            Console(program: "agentops-run", quiet: false, environment: environment).error("\(error)")
+            return .code(ExitCodes.usage)
+        }
         return WrappedRun.execute(options, environment: environment)
     }
 }

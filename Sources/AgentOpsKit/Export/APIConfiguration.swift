@@ -4,7 +4,8 @@ import Foundation
 /// the one place the API key and endpoint are checked (agentops-run, `sync` and
 /// `--remote` all ask here).
 public struct APIConfiguration: Sendable, Equatable {
-    /// `AGENTOPS_API_ENDPOINT` without a trailing slash (default `https://api.agentops.ai`).
+    /// `AGENTOPS_API_ENDPOINT` without a trailing slash on its path (default
+    /// `https://api.agentops.ai`); paths go in with `EndpointURL.join`, before a query.
     public var endpoint: String
     /// `AGENTOPS_API_KEY`, a UUID.
     public var apiKey: String
@@ -50,10 +51,11 @@ public struct APIConfiguration: Sendable, Equatable {
             guard SessionID(value) != nil else { throw .malformedKey(variable: "AGENTOPS_PARENT_KEY") }
             parent = value
         }
-        var endpoint = environment["AGENTOPS_API_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultEndpoint
-        while endpoint.hasSuffix("/") { endpoint.removeLast() }
+        let given = environment["AGENTOPS_API_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultEndpoint
+        // A query stays after the paths appended (`EndpointURL`).
+        let endpoint = EndpointURL.trimmed(given)
         // Checked here, once, so no request path can meet a URL that does not parse.
-        guard let url = URL(string: endpoint + "/v2"), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
+        guard let url = URL(string: EndpointURL.join(endpoint, "/v2")), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
               url.host?.isEmpty == false else { throw .badEndpoint(endpoint) }
         self.init(endpoint: endpoint, apiKey: key, parentKey: parent)
     }

@@ -72,9 +72,9 @@ public struct OTLPConfiguration: Sendable, Equatable {
         let url: String
         if let traces = environment["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"], !traces.isEmpty {
             url = traces
-        } else if var base = environment["OTEL_EXPORTER_OTLP_ENDPOINT"], !base.isEmpty {
-            while base.hasSuffix("/") { base.removeLast() }
-            url = base + "/v1/traces"
+        } else if let base = environment["OTEL_EXPORTER_OTLP_ENDPOINT"], !base.isEmpty {
+            // The signal path goes at the end of the base's path, before its query.
+            url = EndpointURL.join(base, "/v1/traces")
         } else {
             throw .notConfigured
         }

@@ -14,7 +14,7 @@ import Foundation
 /// status after the termination semaphore says it ended.
 public final class BackgroundExport: @unchecked Sendable {
     private let process: Process
-    private let exited = DispatchSemaphore(value: 0)
+    private let exited: DispatchSemaphore
     /// The exporters whose cursors say when the session is exported.
     private let exporters: [String]
 
@@ -26,29 +26,27 @@ public final class BackgroundExport: @unchecked Sendable {
     ///   - exporters: the names of the exporters that environment configures.
     public static func start(session: SessionID, environment: [String: String],
                              exporters: [String] = [SyncState.exporter]) -> Result<BackgroundExport, Failure> {
-        guard let tool = locateTool(environment: environment) else { return .failure(.toolNotFound) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = ["sync", session.value, "--follow", "--catch-up", "--timeout", "24h", "--quiet"]
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        let upload = BackgroundExport(process: process, session: session, store: LocalStore(environment: environment),
-                                      exporters: exporters)
-        process.terminationHandler = { [upload] _ in upload.exited.signal() }
-        do {
-            try process.run()
-        } catch {
-            return .failure(.cannotStart("\(error)"))
+        let store = LocalStore(environment: environment)
+        let exited = DispatchSemaphore(value: 0)
+        let started = AgentOpsTool.start(["sync", session.value, "--follow", "--catch-up", "--timeout", "24h", "--quiet"],
+                                         environment: environment, standardInput: FileHandle.nullDevice,
+                                         standardOutput: FileHandle.nullDevice, onExit: { exited.signal() })
+        switch started {
+        case let .success(process):
+            return .success(BackgroundExport(process: process, exited: exited, session: session, store: store,
+                                             exporters: exporters))
+        case let .failure(failure):
+            return .failure(.notStarted(failure))
         }
-        return .success(upload)
     }
 
     private let session: SessionID
     private let store: LocalStore
 
-    private init(process: Process, session: SessionID, store: LocalStore, exporters: [String]) {
+    private init(process: Process, exited: DispatchSemaphore, session: SessionID, store: LocalStore,
+                 exporters: [String]) {
         self.process = process
+        self.exited = exited
         self.session = session
         self.store = store
         self.exporters = exporters
@@ -56,16 +54,14 @@ public final class BackgroundExport: @unchecked Sendable {
 
     /// Why the upload did not start or finish.
     public enum Failure: Error, CustomStringConvertible {
-        case toolNotFound
-        case cannotStart(String)
+        case notStarted(AgentOpsTool.StartFailure)
         case unfinished(seconds: Double)
         case interrupted(signal: String)
         case failed
 
         public var description: String {
             switch self {
-            case .toolNotFound: return "the agentops tool was not found next to agentops-run or on PATH"
-            case let .cannotStart(reason): return "the upload could not start: \(reason)"
+            case let .notStarted(failure): return "the upload could not start: \(failure)"
             case let .unfinished(seconds): return "the upload did not finish within \(DurationFormat.sdk(seconds))"
             case let .interrupted(signal): return "the upload was cut short by \(signal)"
             case .failed: return "the upload failed"
@@ -105,14 +101,5 @@ public final class BackgroundExport: @unchecked Sendable {
             return .unfinished(seconds: seconds)
         }
         return process.terminationReason == .exit && process.terminationStatus == 0 ? nil : .failed
-    }
-
-    /// `agentops` next to this executable, else on `PATH`.
-    static func locateTool(environment: [String: String]) -> String? {
-        if let me = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            let sibling = (me as NSString).deletingLastPathComponent + "/agentops"
-            if Files.isExecutable(sibling) { return sibling }
-        }
-        return try? CommandResolver.resolve("agentops", searchPath: environment["PATH"])
     }
 }

@@ -31,14 +31,14 @@ public final class LLMProxyHelper: @unchecked Sendable {
 
     /// Why the proxy did not start.
     public enum Failure: Error, CustomStringConvertible {
-        case toolNotFound
-        case cannotStart(String)
+        case notStarted(AgentOpsTool.StartFailure)
+        case cannotPrepare(String)
         case notReady(String)
 
         public var description: String {
             switch self {
-            case .toolNotFound: return "the agentops tool was not found next to agentops-run or on PATH"
-            case let .cannotStart(reason): return "it could not start: \(reason)"
+            case let .notStarted(failure): return "\(failure)"
+            case let .cannotPrepare(reason): return "its pipes could not be made: \(reason)"
             case let .notReady(reason): return "it did not start listening: \(reason)"
             }
         }
@@ -52,29 +52,27 @@ public final class LLMProxyHelper: @unchecked Sendable {
     ///   - redactPatterns: the run's `--redact` patterns.
     public static func start(session: SessionID, environment: [String: String],
                              redactPatterns: [String]) -> Result<LLMProxyHelper, Failure> {
-        guard let tool = BackgroundExport.locateTool(environment: environment) else { return .failure(.toolNotFound) }
         // Close-on-exec: the command must not inherit the ends agentops-run keeps, or
         // the proxy would outlive the run for as long as the command's children do.
-        guard let inputPipe = PipePair.make() else { return .failure(.cannotStart(errnoText())) }
+        guard let inputPipe = PipePair.make() else { return .failure(.cannotPrepare(errnoText())) }
         guard let outputPipe = PipePair.make() else {
             Descriptors.close(inputPipe.read)
             Descriptors.close(inputPipe.write)
-            return .failure(.cannotStart(errnoText()))
+            return .failure(.cannotPrepare(errnoText()))
         }
         let input = [inputPipe.read, inputPipe.write], output = [outputPipe.read, outputPipe.write]
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = ["llm-proxy", "--session", session.value] + redactPatterns.flatMap { ["--redact", $0] }
-        process.environment = environment
-        process.standardInput = FileHandle(fileDescriptor: input[0], closeOnDealloc: false)
-        process.standardOutput = FileHandle(fileDescriptor: output[1], closeOnDealloc: false)
         let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
-        do {
-            try process.run()
-        } catch {
+        let started = AgentOpsTool.start(
+            ["llm-proxy", "--session", session.value] + redactPatterns.flatMap { ["--redact", $0] },
+            environment: environment, standardInput: FileHandle(fileDescriptor: input[0], closeOnDealloc: false),
+            standardOutput: FileHandle(fileDescriptor: output[1], closeOnDealloc: false), onExit: { exited.signal() })
+        let process: Process
+        switch started {
+        case let .success(running):
+            process = running
+        case let .failure(failure):
             (input + output).forEach { Descriptors.close($0) }
-            return .failure(.cannotStart("\(error)"))
+            return .failure(.notStarted(failure))
         }
         Descriptors.close(input[0])
         Descriptors.close(output[1])

@@ -12,7 +12,9 @@ public enum ChildLauncher {
     ///
     /// Through the `ExecHelper` (when `ExecHelperLocation` is enabled) the command gets exactly descriptors
     /// 0–2 and `inherited` under their own numbers, nothing of Foundation's, and with
-    /// `controllingTerminal` a new session whose controlling terminal is `stdin`.
+    /// `controllingTerminal` a new session whose controlling terminal is `stdin`; a
+    /// helper that fails the handshake is replaced by agentops-run's own helper mode
+    /// (`ExecHelperLocation`).
     /// Without it (tests of this type alone) Foundation's own spawn is all there is.
     ///
     /// The calling thread's signal mask is set to the start-up mask around `run()`,
@@ -30,8 +32,8 @@ public enum ChildLauncher {
                               terminationHandler: @escaping @Sendable (Process) -> Void) throws(LaunchError) -> Process {
         let process = Process()
         process.environment = environment
-        process.terminationHandler = terminationHandler
         guard let helper = ExecHelperLocation.launchPrefix, let helperPath = helper.first else {
+            process.terminationHandler = terminationHandler
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
             if stdin != 0 { process.standardInput = FileHandle(fileDescriptor: stdin, closeOnDealloc: false) }
@@ -44,19 +46,50 @@ public enum ChildLauncher {
             throw .cannotPrepare(what: "a socket for the exec helper", reason: errnoText())
         }
         defer { Descriptors.close(ours) }
+        // The caller hears of the end of a helper that proved to be ours only: a foreign
+        // one is killed before it could start the command.
+        let answer = HelperAnswer()
+        process.terminationHandler = { if answer.answered { terminationHandler($0) } }
         process.executableURL = URL(fileURLWithPath: helperPath)
         process.arguments = helper.dropFirst() + [executable] + arguments
-        process.standardInput = FileHandle(fileDescriptor: helpers, closeOnDealloc: false)
-        var fileLimit: UInt?
+        // The socket as stdout and stderr too: whatever a foreign helper prints goes to
+        // the handshake, not to the user's terminal. Ours replaces all three.
+        let socket = FileHandle(fileDescriptor: helpers, closeOnDealloc: false)
+        process.standardInput = socket
+        process.standardOutput = socket
+        process.standardError = socket
+        var fileLimit: SpawnFileLimit.Change?
         do {
             try run(process, executable: executable, lowerFileLimit: { fileLimit = SpawnFileLimit.lower() },
-                    restoreFileLimit: { if let fileLimit { SpawnFileLimit.restore(fileLimit) } })
+                    restoreFileLimit: { fileLimit?.restoreOwn() })
         } catch {
             Descriptors.close(helpers)
+            // The helper itself could not be spawned (a file being replaced, a wrong
+            // format): that says nothing about the command, which agentops-run can
+            // still start through itself.
+            if case let .notExecutable(_, reason) = error,
+               ExecHelperLocation.fallBack(because: "it could not be started: \(reason)") {
+                return try launch(executable: executable, arguments: arguments, environment: environment, stdin: stdin,
+                                  stdout: stdout, stderr: stderr, inherited: inherited,
+                                  controllingTerminal: controllingTerminal, terminationHandler: terminationHandler)
+            }
             throw error
         }
         Descriptors.close(helpers)
-        let payload = ExecHelper.payload(controllingTerminal: controllingTerminal, fileLimit: fileLimit,
+        if let refusal = ExecHelperLocation.greet(over: ours) {
+            // Its group (Foundation made it a group leader: a script's children too), and
+            // itself in case it left that group.
+            Signals.send(SignalNumber.kill, to: -process.processIdentifier)
+            Signals.send(SignalNumber.kill, to: process.processIdentifier)
+            guard ExecHelperLocation.fallBack(because: refusal) else {
+                throw .cannotPrepare(what: "the exec helper", reason: refusal)
+            }
+            return try launch(executable: executable, arguments: arguments, environment: environment, stdin: stdin,
+                              stdout: stdout, stderr: stderr, inherited: inherited,
+                              controllingTerminal: controllingTerminal, terminationHandler: terminationHandler)
+        }
+        answer.answered = true
+        let payload = ExecHelper.payload(controllingTerminal: controllingTerminal, fileLimit: fileLimit?.command,
                                          targets: [0, 1, 2] + inherited)
         guard DescriptorPassing.send([stdin, stdout, stderr] + inherited, payload: payload, over: ours) else {
             Signals.send(SignalNumber.kill, to: process.processIdentifier)
@@ -87,5 +120,17 @@ public enum ChildLauncher {
             let reason = code > 0 && code < 200 ? errnoText(Int32(code)) : "\(error)"
             throw .notExecutable(path: executable, reason: reason)
         }
+    }
+}
+
+/// Whether the exec helper answered the handshake, read by Foundation's termination
+/// thread: set before anything is sent to the helper, so before the command can end.
+private final class HelperAnswer: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    var answered: Bool {
+        get { lock.withLock { value } }
+        set { lock.withLock { value = newValue } }
     }
 }

@@ -1,17 +1,31 @@
 import AgentOpsExec
 
 /// Which executable `ChildLauncher` starts as the exec helper (`ExecHelper`), found once
-/// at start-up.
+/// at start-up, and whether it turned out to be ours.
 ///
 /// The helper is `agentops-run-exec` beside agentops-run (`swift build` and
 /// `scripts/install` put it there): a Glibc-only binary whose exec costs a fraction of
 /// exec'ing agentops-run's Foundation binary again. When it is missing (agentops-run
 /// copied alone somewhere), agentops-run serves as its own helper through its hidden
 /// `--exec-helper` mode: slower to start, the same guarantees.
+///
+/// A file there may also be foreign or stale: a symlink to `/bin/true`, a script, a
+/// sleeper, the helper of an older build. Trusting it gave a misleading "No such
+/// process", or a run that hung (issue 18's hostile pass). So the helper must answer
+/// `ExecHelper.hello` within `helloDeadline` before it gets anything (`greet`); one that
+/// does not is killed before it could start the command, agentops-run says so once
+/// and uses its own helper mode from then on.
 public enum ExecHelperLocation {
     /// `nonisolated(unsafe)`: set once by `enable()` in `main`, before any other
-    /// thread exists; only read afterwards.
+    /// thread exists; changed afterwards only by `fallBack`, on the one thread that
+    /// launches agentops-run's one command.
     nonisolated(unsafe) private static var prefix: [String]?
+    nonisolated(unsafe) private static var ownPrefix: [String]?
+
+    /// How long the helper may take to say `hello` after its spawn. Ours does at once
+    /// (a static binary's exec, a few hundred microseconds); the deadline only bounds a
+    /// foreign one that never answers, so it is generous for a loaded machine.
+    static let helloDeadline = 3.0
 
     /// Lets `ChildLauncher` start commands through the helper. Called by agentops-run's
     /// `main`; library users and tests that never call it launch directly (with
@@ -20,16 +34,55 @@ public enum ExecHelperLocation {
         // A path, not "/proc/self/exe": resolved once, while we are still ourselves.
         guard let own = ThisProcess.executablePath else { return }
         let helper = String(own[...(own.lastIndex(of: "/") ?? own.startIndex)]) + ExecHelper.executableName
+        ownPrefix = [own, ExecHelper.flag, "--"]
         if Files.status(helper)?.kind == .regular, Files.isExecutable(helper) {
-            prefix = [helper, "--"]
+            prefix = [helper, ExecHelper.protocolArgument, "--"]
         } else {
-            prefix = [own, ExecHelper.flag, "--"]
+            prefix = ownPrefix
         }
     }
 
     /// The helper's executable and the arguments that come before the command's path,
     /// when enabled.
     static var launchPrefix: [String]? { prefix }
+
+    /// Stops using the helper beside agentops-run after it failed the handshake
+    /// (`reason`), with one warning on stderr.
+    ///
+    /// - Returns: false when it was agentops-run's own helper mode that failed: there is
+    ///   nothing left to fall back to.
+    static func fallBack(because reason: String) -> Bool {
+        guard let current = prefix, let own = ownPrefix, current != own else { return false }
+        prefix = own
+        Console(program: "agentops-run", quiet: false, environment: [:])
+            .warning("\(current[0]) is not agentops-run's exec helper of this build (\(reason)); "
+                + "starting the command through agentops-run itself (reinstall to fix)")
+        return true
+    }
+
+    /// What the helper on the other end of `socket` did within `helloDeadline`: nil when
+    /// it said `ExecHelper.hello`, else why it is not ours.
+    static func greet(over socket: Int32) -> String? {
+        let expected = ExecHelper.hello
+        var heard: [UInt8] = []
+        let deadline = Clock.monotonicMicroseconds() + Int64(helloDeadline * 1_000_000)
+        var chunk = [UInt8](repeating: 0, count: expected.count)
+        while heard.count < expected.count {
+            let left = deadline - Clock.monotonicMicroseconds()
+            guard left > 0 else { return "no answer within \(Int(helloDeadline)) s" }
+            switch Readiness.readable(socket, milliseconds: Int32(left / 1000) + 1) {
+            case .ready: break
+            case .interrupted, .timedOut: continue
+            case let .failed(error): return "\(error)"
+            }
+            let wanted = expected.count - heard.count
+            let count = chunk.withUnsafeMutableBytes { Descriptors.read(socket, into: .init(rebasing: $0[0..<wanted])) }
+            guard count > 0 else { return heard.isEmpty ? "it exited without answering" : "a wrong answer" }
+            heard += chunk[0..<count]
+            guard expected.starts(with: heard) else { return "a wrong answer" }
+        }
+        return nil
+    }
 
     /// agentops-run's own helper mode: becomes the command if `arguments` (argv, with
     /// argv[0]) ask for it; never returns then. Call first thing in `main`.

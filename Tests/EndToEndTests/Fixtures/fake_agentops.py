@@ -23,6 +23,13 @@ state = {"requests": 0, "reauthorized": False, "expired_once": False, "retried":
 
 
 class Handler(BaseHTTPRequestHandler):
+    def parse_request(self):
+        # Routing and the log use the path alone; the query (an endpoint's own, kept
+        # by the client after the API path) is logged apart.
+        ok = super().parse_request()
+        self.path, _, self.query = getattr(self, "path", "").partition("?")
+        return ok
+
     protocol_version = "HTTP/1.1"
     # Headers and body go out in two writes: without TCP_NODELAY the body waits for
     # the ACK of the headers, which the client delays by 40 ms (Nagle and delayed
@@ -39,7 +46,7 @@ class Handler(BaseHTTPRequestHandler):
             return state["requests"]
 
     def answer(self, status, payload, raw=None, headers=None):
-        entry = {"method": self.command, "path": self.path, "status": status,
+        entry = {"method": self.command, "path": self.path, "query": self.query, "status": status,
                  "headers": {k.lower(): v for k, v in self.headers.items()}, "body": self.body}
         with lock:
             with open(LOG, "a") as f:

@@ -109,13 +109,20 @@ def decode(body):
 
 
 class Handler(BaseHTTPRequestHandler):
+    def parse_request(self):
+        # Routing and the log use the path alone; the query (an endpoint's own, kept
+        # by the client after the API path) is logged apart.
+        ok = super().parse_request()
+        self.path, _, self.query = getattr(self, "path", "").partition("?")
+        return ok
+
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *args):
         pass
 
     def answer(self, status, raw, content_type, entry, headers=None):
-        entry.update({"method": self.command, "path": self.path, "status": status,
+        entry.update({"method": self.command, "path": self.path, "query": self.query, "status": status,
                       "headers": {k.lower(): v for k, v in self.headers.items()}})
         with lock:
             with open(LOG, "a") as f:

@@ -26,6 +26,13 @@ def field(number, payload):
 
 
 class Handler(BaseHTTPRequestHandler):
+    def parse_request(self):
+        # Routing and the log use the path alone; the query (an endpoint's own, kept
+        # by the client after the API path) is logged apart.
+        ok = super().parse_request()
+        self.path, _, self.query = getattr(self, "path", "").partition("?")
+        return ok
+
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *args):
@@ -43,7 +50,7 @@ class Handler(BaseHTTPRequestHandler):
             status, body = 400, bytes([0x08, 3]) + field(2, b"invalid span: trace id is zero")
         elif MODE == "partial":
             body = field(1, bytes([0x08, 1]) + field(2, b"span too old"))
-        entry = {"method": self.command, "path": self.path, "status": status,
+        entry = {"method": self.command, "path": self.path, "query": self.query, "status": status,
                  "headers": {k.lower(): v for k, v in self.headers.items()}, "body_hex": raw.hex()}
         with lock:
             with open(LOG, "a") as f:
