@@ -61,22 +61,32 @@ struct IndexEntryReader {
 
     /// A JSON integer (no leading zeros), held in `Int` or refused.
     private mutating func integer() -> Int? {
-        let negative = index < end && bytes[index] == UInt8(ascii: "-")
-        if negative { index += 1 }
-        let first = index
-        var value = 0
-        while index < end, (0x30...0x39).contains(bytes[index]) {
-            let digit = Int(bytes[index] - 0x30)
-            let (times, overflow) = value.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = negative ? times.subtractingReportingOverflow(digit)
-                : times.addingReportingOverflow(digit)
-            guard !overflow, !overflow2 else { return nil }
-            value = sum
-            index += 1
+        // Local copies: the loop keeps them in registers rather than in `self`.
+        let base = bytes.baseAddress!
+        var at = index
+        let negative = at < end && base[at] == UInt8(ascii: "-")
+        if negative { at += 1 }
+        let first = at
+        // 19 digits stay below 10^19 < 2^64: read without overflow checks.
+        let last = min(end, first + 19)
+        var magnitude: UInt64 = 0
+        while at < last {
+            let digit = base[at] &- 0x30
+            if digit >= 10 { break }
+            magnitude = magnitude &* 10 &+ UInt64(digit)
+            at += 1
         }
-        let digits = index - first
-        guard digits > 0, digits == 1 || bytes[first] != UInt8(ascii: "0") else { return nil }
-        return value
+        index = at
+        let digits = at - first
+        guard digits > 0, digits == 1 || base[first] != UInt8(ascii: "0") else { return nil }
+        // A 20th digit is more than an `Int` holds.
+        if at < end, base[at] &- 0x30 < 10 { return nil }
+        if negative {
+            guard magnitude <= UInt64(Int.max) &+ 1 else { return nil }
+            return magnitude == UInt64(Int.max) &+ 1 ? Int.min : -Int(magnitude)
+        }
+        guard magnitude <= UInt64(Int.max) else { return nil }
+        return Int(magnitude)
     }
 
     /// An end state's name and its closing quote.

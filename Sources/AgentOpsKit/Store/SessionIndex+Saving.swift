@@ -66,7 +66,8 @@ extension SessionIndex {
     /// then the rows pointing to where they are now. A reader that read the old rows
     /// and reads the new summaries finds lines that do not repeat its keys: misses.
     private func compact(loaded: Loaded, kept: [Kept], fresh: [Fresh], summaries: Int32, size: Int) {
-        let old = LockedFile.bytes(of: summaries, at: 0, count: size) ?? []
+        // Nothing to copy when every row was lost: the old summaries are not even read.
+        let old = kept.contains { $0.summary != nil } ? LockedFile.bytes(of: summaries, at: 0, count: size) ?? [] : []
         var moved: [UInt8] = []
         var rows = Self.header
         for line in kept {

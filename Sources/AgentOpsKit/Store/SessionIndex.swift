@@ -149,7 +149,9 @@ struct SessionIndex {
     func listing() throws(StoreError) -> SessionListing {
         let ids = try store.packedLogIDs()
         let loaded = load()
-        let matches = match(ids, loaded)
+        // Rows pointing past the end of the summaries file (lost, cut short) are misses,
+        // so that the index is rebuilt rather than every listing folding what it shows.
+        let matches = match(ids, loaded, summaries: Key(path: summariesPath)?.size ?? 0)
         var entries: [SessionListing.Entry] = []
         var details: [SessionListing.Detail] = []
         var kept: [Kept] = []
@@ -194,8 +196,9 @@ struct SessionIndex {
     }
 
     /// Each log of `ids` stamped and matched to its entry in `loaded`, on every core:
-    /// a `fstatat` and the read of one line per log, independent of the others.
-    func match(_ ids: [PackedSessionID], _ loaded: Loaded) -> [Match] {
+    /// a `fstatat` and the read of one line per log, independent of the others. Rows
+    /// whose summary lies past `summaries` bytes are misses.
+    func match(_ ids: [PackedSessionID], _ loaded: Loaded, summaries: Int) -> [Match] {
         guard !ids.isEmpty, let folder = LockedFile.openFolder(store.sessionsFolder) else {
             return Array(repeating: .gone, count: ids.count)
         }
@@ -208,9 +211,14 @@ struct SessionIndex {
                     guard let line = loaded.latest[id] else { return .miss(key) }
                     if let (entryKey, row) = IndexEntryReader.read(bytes, line: line) {
                         guard entryKey == key else { return .miss(key) }
-                        return row.map { .packed(key, $0, line: line) } ?? .noSession(key, line: line)
+                        guard let row else { return .noSession(key, line: line) }
+                        return row.summaryAt > summaries - row.summaryBytes ? .miss(key) : .packed(key, row, line: line)
                     }
-                    return Self.unusualEntry(bytes, line: line, id: id, key: key)
+                    let match = Self.unusualEntry(bytes, line: line, id: id, key: key)
+                    if case let .unusual(_, _, row, _) = match, row.summaryAt > summaries - row.summaryBytes {
+                        return .miss(key)
+                    }
+                    return match
                 }
             }
         }
