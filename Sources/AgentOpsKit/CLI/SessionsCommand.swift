@@ -68,20 +68,22 @@ enum SessionsCommand {
             }
         }
         let wantedTags = Tags.normalized(tags)
-        // Filtered, sorted and totalled on rows; only the sessions shown are decoded whole.
+        // Filtered, sorted and totalled on packed rows; only the sessions shown are
+        // made rows and read whole.
         let listing = try store.listing()
-        let rows = listing.rows
-        let activity = SessionActivity(scanProcesses: rows.contains { !$0.ended })
+        let all = 0..<listing.count
+        let activity = SessionActivity(scanProcesses: all.contains { !listing.isEnded(at: $0) })
+        var openStates: [Int: String] = [:]
+        for index in all where !listing.isEnded(at: index) {
+            openStates[index] = activity.state(listing.row(at: index), path: store.path(of: listing.id(at: index)))
+        }
+        let matching = all.filter { index in
+            (since == nil || listing.start(at: index) >= since!)
+                && (state == nil || (openStates[index] ?? listing.endState(at: index).rawValue) == state)
+                && (wantedTags.isEmpty || wantedTags.allSatisfy(listing.tags(at: index).contains))
+        }
         var shownStates: [SessionID: String] = [:]
-        for row in rows where !row.ended {
-            shownStates[row.id] = activity.state(row, path: store.path(of: row.id))
-        }
-        let matching = rows.indices.filter { index in
-            let row = rows[index]
-            return wantedTags.allSatisfy(row.tags.contains)
-                && (state == nil || (shownStates[row.id] ?? row.endState.rawValue) == state)
-                && (since == nil || row.initTimestamp >= since!)
-        }
+        for (index, shown) in openStates { shownStates[listing.id(at: index)] = shown }
         let summaries = (limit > 0 ? matching.prefix(limit) : matching[...]).compactMap { listing.summary(at: $0) }
         for summary in summaries {
             for problem in summary.problems { console.warning("\(problem)") }
@@ -105,7 +107,9 @@ enum SessionsCommand {
             let layout = SessionsTable.Layout(utc: utc, width: terminal.width, colour: terminal.colour)
             print(SessionsTable.text(summaries, prices: prices, uploaded: uploaded, states: shownStates,
                                      layout: layout, now: now))
-            print(SessionsTable.footer(shown: summaries.count, matching: matching.map { rows[$0] }, prices: prices))
+            let totals = listing.totals(of: matching, prices: prices)
+            print(SessionsTable.footer(shown: summaries.count, matching: matching.count, cost: totals.cost,
+                                       failed: totals.failed))
         }
         return AgentOpsCommand.Status.ok
     }

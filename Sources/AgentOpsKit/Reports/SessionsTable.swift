@@ -109,9 +109,15 @@ public enum SessionsTable {
             let cost = row.cost(prices)
             return cost.isZero ? total : total + cost
         }
-        let failed = matching.filter { $0.endState == .fail }.count
-        let count = shown < matching.count ? "\(shown) of \(matching.count) sessions (--limit 0: all)"
-            : "\(matching.count) session\(matching.count == 1 ? "" : "s")"
+        return footer(shown: shown, matching: matching.count, cost: cost,
+                      failed: matching.filter { $0.endState == .fail }.count)
+    }
+
+    /// The footer of `shown` sessions of `matching`, whose total cost and failures are
+    /// `cost` and `failed` (`SessionListing.totals`).
+    public static func footer(shown: Int, matching: Int, cost: Decimal, failed: Int) -> String {
+        let count = shown < matching ? "\(shown) of \(matching) sessions (--limit 0: all)"
+            : "\(matching) session\(matching == 1 ? "" : "s")"
         return "\(count) | Cost: $\(Cost.sdkFormat(cost)) | Failed: \(failed)"
     }
 

@@ -92,6 +92,26 @@ public struct LocalStore: Sendable {
         return ids
     }
 
+    /// The ids of the logs named canonically (`ID.jsonl`, lowercase), packed, in no
+    /// particular order; what `sessionIDs` lists, for the listing of a large store.
+    ///
+    /// - Throws: what `sessionIDs` throws.
+    func packedLogIDs() throws(StoreError) -> [PackedSessionID] {
+        for folder in [home, sessionsFolder] {
+            if StoreFolders.isMissing(folder) { return [] }
+            try checkFolder(folder)
+        }
+        var ids: [PackedSessionID] = []
+        let suffix = Array(".jsonl\0".utf8)
+        let listed = DirectoryListing.forEachName(in: sessionsFolder) { raw in
+            guard raw.count >= 36 + suffix.count, raw[36..<(36 + suffix.count)].elementsEqual(suffix),
+                  let id = PackedSessionID(raw.baseAddress!.assumingMemoryBound(to: UInt8.self)) else { return }
+            ids.append(id)
+        }
+        guard listed else { throw .cannotOpen(path: sessionsFolder, reason: errnoText()) }
+        return ids
+    }
+
     /// Every session summarised, newest first; unreadable files are skipped.
     ///
     /// Summaries come from the session index (`SessionIndex`) where a log has not

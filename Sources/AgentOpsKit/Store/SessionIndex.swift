@@ -1,19 +1,22 @@
 import Foundation
-import Synchronization
 
-/// The session index: every session's summary (`SessionSummary.indexJSON`) beside the
-/// state of the log it was folded from, so listing the store folds only the logs that
-/// changed since, and reads one file for the rest.
+/// The session index: a short row per session (`SessionRow`) beside the state of the log
+/// it was folded from, and the session's full summary (`SessionSummary.indexJSON`) in a
+/// second file, so listing the store folds only the logs that changed since, and reads
+/// one small file for the rest.
 ///
-/// `$AGENTOPS_HOME/session-index.jsonl` is a header line and then one line per session,
-/// two JSON texts separated by a tab: the entry's key and row,
-/// `{"id", "size", "mtime_ns", "ctime_ns", "inode", "start_us", "state", "ended", "tags",
-/// "recorded_cost", "usage"}` (`SessionRow`), then the full summary (`null`, and no row
-/// fields, for a log with no start record). Compact JSON never holds a raw tab, so the
-/// first one splits the line: listing the store decodes only the short first part of
-/// each line, and the summary only of the sessions it shows (`SessionListing`). The
-/// index lives beside `sessions/`, not in it, so nothing that lists session files
-/// (`sessionIDs`, prune's cursor cleanup, a user's `sessions/*.jsonl`) can take it for
+/// `$AGENTOPS_HOME/session-index.jsonl` is a header line and then one line per session:
+/// `{"id", "size", "mtime_ns", "ctime_ns", "inode", "summary_at", "summary_bytes",
+/// "start_us", "state", "ended", "tags", "recorded_cost", "usage"}` (just the first five
+/// for a log with no start record). `$AGENTOPS_HOME/session-summaries.jsonl` holds the
+/// full summaries, one line each at `summary_at`, `summary_bytes` long with its newline:
+/// the entry's first five fields as a JSON object, a tab, the summary. Listing 100,000
+/// sessions reads the first file (about 25 MB; the summaries are 130 MB, most of it host
+/// environments) and the summaries of the sessions it shows (`SessionListing`). A
+/// summary is used only when its line repeats the id and the very key of the row that
+/// points to it, so a damaged, stale or moved summaries file gives misses, never a wrong
+/// summary. Both live beside `sessions/`, not in it, so nothing that lists session files
+/// (`sessionIDs`, prune's cursor cleanup, a user's `sessions/*.jsonl`) can take them for
 /// one.
 ///
 /// **Why the key is sound.** A log is append-only: every writer appends whole lines
@@ -31,30 +34,35 @@ import Synchronization
 ///
 /// **Why it is only a cache.** It is never the source of truth: a missing, unreadable,
 /// corrupt or other-version index is rebuilt from the logs, a damaged line is a miss,
-/// and failing to write it never fails a read. New summaries are appended to it (one
-/// `write` under an `flock` on `session-index.lock`, taken without waiting: a reader
-/// that finds another writing leaves the saving to it); when more than a quarter of
-/// its lines are stale (a running session appended again and again, pruned sessions),
-/// it is rewritten whole, to a temporary file renamed over it, and entries of deleted
-/// sessions are dropped.
+/// and failing to write it never fails a read. New entries are appended (their
+/// summaries first, then their rows, one `write` each, under an `flock` on
+/// `session-index.lock`, taken without waiting: a reader that finds another writing
+/// leaves the saving to it); when more than a quarter of the rows are stale (a running
+/// session appended again and again, pruned sessions), the rows are rewritten whole, to
+/// a temporary file renamed over them, and rows of deleted sessions dropped; when more
+/// than half of the summaries file is stale, both are rewritten.
 struct SessionIndex {
-    /// Changes whenever the fold or `SessionSummary.indexJSON` changes meaning, so an
-    /// index written by another version is rebuilt rather than trusted.
-    static let version = 2
+    /// Changes whenever the fold, the layout or `SessionSummary.indexJSON` changes
+    /// meaning, so an index written by another version is rebuilt rather than trusted.
+    static let version = 3
     static let header: [UInt8] = Array("{\"agentops_session_index\":\(version)}\n".utf8)
 
     /// The store indexed.
     let store: LocalStore
-    /// Stale lines tolerated before a rewrite, beyond a quarter of the live ones.
+    /// Stale rows tolerated before a rewrite, beyond a quarter of the live ones.
     var slack = 64
+    /// Stale summary bytes tolerated before a rewrite, beyond as many as are live.
+    var summarySlack = 1 << 20
 
-    /// Where the index is.
+    /// Where the rows are.
     var path: String { store.home + "/session-index.jsonl" }
+    /// Where the full summaries are.
+    var summariesPath: String { store.home + "/session-summaries.jsonl" }
     /// The lock writers of the index take.
     var lockPath: String { store.home + "/session-index.lock" }
 
     /// The state of a log that an entry stands for.
-    struct Key: Equatable {
+    struct Key: Equatable, Sendable {
         var size: Int
         var mtime: Int
         var ctime: Int
@@ -70,9 +78,14 @@ struct SessionIndex {
             (size, mtime, ctime, inode) = stamp
         }
 
+        /// The state of session `id`'s log in the sessions folder open as `folder`.
+        init?(id: PackedSessionID, folder: Int32) {
+            guard let stamp = id.withFileName({ LockedFile.stamp(ofRegular: $0, in: folder) }) else { return nil }
+            (size, mtime, ctime, inode) = stamp
+        }
+
         /// The state an entry line was written for; nil when it names none.
-        init?(entry json: JSONValue) {
-            guard case let .object(pairs) = json else { return nil }
+        init?(entry pairs: [(String, JSONValue)]) {
             var size: Int?, mtime: Int?, ctime: Int?, inode: UInt64?
             // One pass, as `SessionRow(index:id:)` reads the same object.
             for (key, value) in pairs {
@@ -89,12 +102,12 @@ struct SessionIndex {
         }
     }
 
-    /// The index as read: each session's latest line, where it lies in `bytes`.
-    struct Loaded {
+    /// The rows file as read: each session's latest line, where it lies in `bytes`.
+    struct Loaded: Sendable {
         /// The whole file.
         var bytes: [UInt8] = []
-        /// Each session id's last line (later lines supersede earlier ones).
-        var latest: [String: Range<Int>] = [:]
+        /// Each session's last line (later lines supersede earlier ones).
+        var latest: [PackedSessionID: Range<Int>] = [:]
         /// Entry lines in the file, stale or not.
         var lines = 0
         /// Whether the file exists, has this version's header and ends with a newline,
@@ -102,112 +115,161 @@ struct SessionIndex {
         var appendable = false
     }
 
-    /// An index entry read back: the state of the log it stands for, and the session's
-    /// row with where its full summary lies in the index (nil: a log with no session).
-    typealias Entry = (key: Key, row: (row: SessionRow, summary: Range<Int>)?)
+    /// What listing found for one log.
+    enum Match: Sendable {
+        /// It is no longer a regular file: left out.
+        case gone
+        /// No entry, or one for another state of the log: folded again.
+        case miss(Key)
+        /// An entry saying the log holds no session.
+        case noSession(Key, line: Range<Int>)
+        /// An entry in the common shape.
+        case packed(Key, PackedRow, line: Range<Int>)
+        /// An entry of an unusual shape, read as JSON.
+        case unusual(Key, SessionRow, PackedRow, line: Range<Int>)
+    }
 
-    /// Every stored session as a row, with its full summary to decode on demand; logs
-    /// that cannot be read, or hold no session, are left out.
+    /// A row line kept when the rows are rewritten, and where its summary line is.
+    struct Kept {
+        var line: Range<Int>
+        var summary: Range<Int>?
+    }
+
+    /// A log folded while listing, to be added to the index.
+    struct Fresh {
+        var id: SessionID
+        var key: Key
+        var summary: SessionSummary?
+    }
+
+    /// Every stored session, with its full summary to read on demand; logs that cannot
+    /// be read, or hold no session, are left out.
     ///
     /// - Throws: what `LocalStore.sessionIDs` throws.
     func listing() throws(StoreError) -> SessionListing {
+        let ids = try store.packedLogIDs()
         let loaded = load()
-        var logs: [(id: SessionID, path: String, key: Key)] = []
-        var cached: [(range: Range<Int>, id: SessionID)] = []
-        for id in try store.sessionIDs() {
-            let path = store.path(of: id)
-            guard let key = Key(path: path) else { continue }
-            logs.append((id, path, key))
-            cached.append((loaded.latest[id.value] ?? 0..<0, id))
-        }
-        let entries = Self.decode(loaded.bytes, cached)
-        var rows: [SessionRow] = []
-        var sources: [SessionListing.Source] = []
-        rows.reserveCapacity(logs.count)
-        sources.reserveCapacity(logs.count)
-        var kept: [ArraySlice<UInt8>] = []
-        var fresh: [[UInt8]] = []
-        for (index, log) in logs.enumerated() {
-            if let entry = entries[index], entry.key == log.key {
-                if let (row, summary) = entry.row {
-                    rows.append(row)
-                    sources.append(.indexed(summary))
-                }
-                kept.append(loaded.bytes[cached[index].range])
+        // Rows pointing past the end of the summaries file (lost, cut short) are misses,
+        // so that the index is rebuilt rather than every listing folding what it shows.
+        let matches = match(ids, loaded, summaries: Key(path: summariesPath)?.size ?? 0)
+        var entries: [SessionListing.Entry] = []
+        var details: [SessionListing.Detail] = []
+        var kept: [Kept] = []
+        var fresh: [Fresh] = []
+        entries.reserveCapacity(ids.count)
+        kept.reserveCapacity(ids.count)
+        for (id, match) in zip(ids, matches) {
+            switch match {
+            case .gone:
                 continue
-            }
-            let summary: SessionSummary?
-            let cacheable: Bool
-            do {
-                summary = try SessionLog.summary(path: log.path)
-                cacheable = true
-            } catch {
-                summary = nil
-                cacheable = error == .noStartRecord(path: log.path)
-            }
-            if let summary {
-                rows.append(SessionRow(summary))
-                sources.append(.folded(summary))
-            }
-            if cacheable, Key(path: log.path) == log.key {
-                var line: [UInt8] = []
-                Self.writeEntry(id: log.id, key: log.key, summary: summary, into: &line)
-                fresh.append(line)
+            case let .noSession(_, line):
+                kept.append(Kept(line: line, summary: nil))
+            case let .packed(key, row, line):
+                entries.append(.init(id: id, key: key, row: row, detail: -1))
+                kept.append(Kept(line: line, summary: row.summaryAt..<(row.summaryAt + row.summaryBytes)))
+            case let .unusual(key, full, row, line):
+                entries.append(.init(id: id, key: key, row: row, detail: Int32(details.count)))
+                details.append(.indexed(full))
+                kept.append(Kept(line: line, summary: row.summaryAt..<(row.summaryAt + row.summaryBytes)))
+            case let .miss(key):
+                let sessionID = id.sessionID
+                let path = store.path(of: sessionID)
+                let summary: SessionSummary?
+                let cacheable: Bool
+                do {
+                    summary = try SessionLog.summary(path: path)
+                    cacheable = true
+                } catch {
+                    summary = nil
+                    cacheable = error == .noStartRecord(path: path)
+                }
+                if let summary {
+                    let full = SessionRow(summary)
+                    entries.append(.init(id: id, key: key, row: PackedRow(full), detail: Int32(details.count)))
+                    details.append(.folded(full, summary))
+                }
+                if cacheable, Key(path: path) == key { fresh.append(Fresh(id: sessionID, key: key, summary: summary)) }
             }
         }
         save(loaded: loaded, kept: kept, fresh: fresh)
-        return SessionListing(store: store, rows: rows, sources: sources, bytes: loaded.bytes)
+        return SessionListing(store: store, entries: entries, details: details, bytes: loaded.bytes)
     }
 
-    /// The entries at `lines` of `bytes` (nil for an empty range or a damaged line),
-    /// decoded on every core: lines are independent, and decoding is most of what
-    /// listing a large store costs.
-    static func decode(_ bytes: [UInt8], _ lines: [(range: Range<Int>, id: SessionID)]) -> [Entry?] {
-        let chunks = min(lines.count / 512 + 1, ProcessInfo.processInfo.activeProcessorCount * 4)
-        let parts = Mutex<[[Entry?]]>(Array(repeating: [], count: chunks))
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let part: [Entry?] = lines[(lines.count * chunk / chunks)..<(lines.count * (chunk + 1) / chunks)].map {
-                $0.range.isEmpty ? nil : entry(bytes, line: $0.range, id: $0.id)
-            }
-            parts.withLock { $0[chunk] = part }
+    /// Each log of `ids` stamped and matched to its entry in `loaded`, on every core:
+    /// a `fstatat` and the read of one line per log, independent of the others. Rows
+    /// whose summary lies past `summaries` bytes are misses.
+    func match(_ ids: [PackedSessionID], _ loaded: Loaded, summaries: Int) -> [Match] {
+        guard !ids.isEmpty, let folder = LockedFile.openFolder(store.sessionsFolder) else {
+            return Array(repeating: .gone, count: ids.count)
         }
-        return parts.withLock { $0.flatMap { $0 } }
+        defer { Descriptors.close(folder) }
+        let parts = ParallelChunks.map(ids.count, minimumPerChunk: 2048) { range in
+            loaded.bytes.withUnsafeBufferPointer { bytes in
+                range.map { index -> Match in
+                    let id = ids[index]
+                    guard let key = Key(id: id, folder: folder) else { return .gone }
+                    guard let line = loaded.latest[id] else { return .miss(key) }
+                    if let (entryKey, row) = IndexEntryReader.read(bytes, line: line) {
+                        guard entryKey == key else { return .miss(key) }
+                        guard let row else { return .noSession(key, line: line) }
+                        return row.summaryAt > summaries - row.summaryBytes ? .miss(key) : .packed(key, row, line: line)
+                    }
+                    let match = Self.unusualEntry(bytes, line: line, id: id, key: key)
+                    if case let .unusual(_, _, row, _) = match, row.summaryAt > summaries - row.summaryBytes {
+                        return .miss(key)
+                    }
+                    return match
+                }
+            }
+        }
+        return parts.flatMap { $0 }
     }
 
-    /// Reads the index; an empty one when it is missing or not this version's.
+    /// The entry at `line`, read as JSON, when it is for `key`: the reader's shortcut
+    /// did not take it.
+    static func unusualEntry(_ bytes: UnsafeBufferPointer<UInt8>, line: Range<Int>, id: PackedSessionID,
+                             key: Key) -> Match {
+        guard case let .object(pairs)? = try? JSONParser.parse(UnsafeBufferPointer(rebasing: bytes[line])),
+              Key(entry: pairs) == key else { return .miss(key) }
+        var at: Int?, count: Int?
+        for (name, value) in pairs {
+            if name == "summary_at" { at = value.intValue }
+            if name == "summary_bytes" { count = value.intValue }
+        }
+        guard let at, let count else {
+            // Only the key: a log with no session; anything more without a summary is damage.
+            return pairs.count == 5 ? .noSession(key, line: line) : .miss(key)
+        }
+        guard at >= 0, count > 0, at <= Int.max - count, let row = SessionRow(index: .object(pairs), id: id.sessionID)
+        else { return .miss(key) }
+        var packed = PackedRow(row)
+        (packed.summaryAt, packed.summaryBytes) = (at, count)
+        return .unusual(key, row, packed, line: line)
+    }
+
+    /// Reads the rows file; an empty one when it is missing or not this version's.
     func load() -> Loaded {
         var loaded = Loaded()
         guard let fd = try? SessionLog.openRegular(path, for: .read) else { return loaded }
         defer { Descriptors.close(fd) }
-        guard let size = LockedFile.status(fd)?.size else { return loaded }
-        // Read into uninitialised memory: zeroing 100 MB first costs as much as reading it.
-        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-            var done = 0
-            while done < size {
-                let n = Descriptors.read(fd, into: UnsafeMutableRawBufferPointer(
-                    UnsafeMutableBufferPointer(rebasing: buffer[done...])))
-                if n <= 0 { break }
-                done += n
-            }
-            initialized = done
-        }
-        guard bytes.count == size, bytes.starts(with: Self.header) else { return loaded }
+        guard let size = LockedFile.status(fd)?.size, let bytes = LockedFile.bytes(of: fd, at: 0, count: size),
+              bytes.starts(with: Self.header) else { return loaded }
         loaded.appendable = bytes.last == 0x0A
         // Each line begins `{"id":"<36-character id>"`: found without parsing the line,
         // so only a session's latest line is ever parsed, and only when it is listed.
-        let prefix = Array("{\"id\":\"".utf8)
+        let prefix: StaticString = "{\"id\":\""
+        let prefixCount = prefix.utf8CodeUnitCount
+        loaded.latest.reserveCapacity(size / 200)
         bytes.withUnsafeBufferPointer { buffer in
+            let base = buffer.baseAddress!
             var start = Self.header.count
             while start < buffer.count {
-                let rest = buffer.count - start
-                let end = ByteSearch.first(0x0A, in: buffer.baseAddress! + start, count: rest)
-                    .map { UnsafeRawPointer(buffer.baseAddress!).distance(to: UnsafeRawPointer($0)) } ?? buffer.count
+                let end = ByteSearch.first(0x0A, in: base + start, count: buffer.count - start)
+                    .map { UnsafeRawPointer(base).distance(to: UnsafeRawPointer($0)) } ?? buffer.count
                 loaded.lines += 1
-                let idStart = start + prefix.count
-                if end - start > prefix.count + 37, buffer[idStart + 36] == UInt8(ascii: "\""),
-                   UnsafeBufferPointer(rebasing: buffer[start..<idStart]).elementsEqual(prefix) {
-                    let id = String(decoding: UnsafeBufferPointer(rebasing: buffer[idStart..<(idStart + 36)]),
-                                    as: UTF8.self)
+                if end - start > prefixCount + 37, base[start + prefixCount + 36] == UInt8(ascii: "\""),
+                   ByteSearch.equal(base + start, prefix.utf8Start, count: prefixCount),
+                   let id = PackedSessionID(base + start + prefixCount) {
                     loaded.latest[id] = start..<end
                 }
                 start = end + 1
@@ -217,72 +279,55 @@ struct SessionIndex {
         return loaded
     }
 
-    /// The entry of session `id` at `line` of `bytes` read back (`load` found the id at
-    /// its start), its summary left undecoded; nil when the key or row is damaged (a
-    /// damaged summary shows when it is decoded).
-    static func entry(_ bytes: [UInt8], line: Range<Int>, id: SessionID) -> Entry? {
-        guard let tab = bytes[line].firstIndex(of: 0x09) else { return nil }
-        let summary = (tab + 1)..<line.upperBound
-        let session = !bytes[summary].elementsEqual("null".utf8)
-        if let read = IndexEntryReader.read(bytes[line.lowerBound..<tab], id: id, row: session) {
-            return (read.key, read.row.map { (row: $0, summary: summary) })
-        }
-        guard let json = try? JSONParser.parse(bytes[line.lowerBound..<tab]), let key = Key(entry: json)
-        else { return nil }
-        if !session { return (key, nil) }
-        guard let row = SessionRow(index: json, id: id) else { return nil }
-        return (key, (row, summary))
+    /// The summary of session `id`, listed with its log at `key`, from the `count`
+    /// bytes at `at` of the summaries file open as `file`; nil when that line is not
+    /// the summary of this session at this key, or does not decode.
+    static func summary(of id: SessionID, key: Key, at: Int, count: Int, path: String, file: Int32) -> SessionSummary? {
+        // A damaged row must not make the reader allocate without bound: no summary
+        // line is near 256 MiB (a longer one is folded from the log each time).
+        guard count > 0, count <= 1 << 28, let bytes = LockedFile.bytes(of: file, at: at, count: count),
+              bytes.last == 0x0A else { return nil }
+        var prefix: [UInt8] = []
+        writeKey(id: id, key: key, into: &prefix)
+        prefix.append(0x09)
+        guard bytes.count > prefix.count + 1, bytes.starts(with: prefix),
+              let json = try? JSONParser.parse(bytes[prefix.count..<(bytes.count - 1)]),
+              let summary = SessionSummary(indexJSON: json, path: path), summary.session.id == id else { return nil }
+        return summary
     }
 
-    /// Appends the entry line of session `id`, its log at `key` summarised as `summary`
-    /// (nil: no start record).
-    static func writeEntry(id: SessionID, key: Key, summary: SessionSummary?, into bytes: inout [UInt8]) {
-        let head = JSONValue.object([
-            ("id", .string(id.value)),
-            ("size", .int(key.size)),
-            ("mtime_ns", .int(key.mtime)),
-            ("ctime_ns", .int(key.ctime)),
-            ("inode", .int(key.inode)),
-        ] + (summary.map { SessionRow($0).indexPairs } ?? []))
-        JSONWriter.write(head, into: &bytes, indent: nil, level: 0)
-        bytes.append(0x09)
-        JSONWriter.write(summary?.indexJSON ?? .null, into: &bytes, indent: nil, level: 0)
+    /// Opens the summaries file for `summary(of:key:at:count:path:file:)`.
+    func openSummaries() -> Int32? { try? SessionLog.openRegular(summariesPath, for: .read) }
+
+    /// The key pairs of an entry: the id and the state of the log.
+    static func keyPairs(id: SessionID, key: Key) -> [(String, JSONValue)] {
+        [("id", .string(id.value)), ("size", .int(key.size)), ("mtime_ns", .int(key.mtime)),
+         ("ctime_ns", .int(key.ctime)), ("inode", .int(key.inode))]
+    }
+
+    /// Appends the key object of session `id` at `key`, as both files' lines begin.
+    static func writeKey(id: SessionID, key: Key, into bytes: inout [UInt8]) {
+        JSONWriter.write(.object(keyPairs(id: id, key: key)), into: &bytes, indent: nil, level: 0)
+    }
+
+    /// Appends the row line of session `id`, its log at `key`, with its summary line at
+    /// `summary` of the summaries file (nil: no start record).
+    static func writeRow(id: SessionID, key: Key, summary: (at: Int, count: Int, row: SessionRow)?,
+                         into bytes: inout [UInt8]) {
+        var pairs = keyPairs(id: id, key: key)
+        if let summary {
+            pairs += [("summary_at", .int(summary.at)), ("summary_bytes", .int(summary.count))]
+            pairs += summary.row.indexPairs
+        }
+        JSONWriter.write(.object(pairs), into: &bytes, indent: nil, level: 0)
         bytes.append(0x0A)
     }
 
-    /// Brings the index up to date: appends `fresh` entries, or rewrites it with `kept`
-    /// and `fresh` when it is missing, damaged or mostly stale. Best effort: a store
-    /// that is not the user's own, or cannot be written, keeps the index it has.
-    func save(loaded: Loaded, kept: [ArraySlice<UInt8>], fresh: [[UInt8]]) {
-        let live = kept.count + fresh.count
-        let lines = loaded.lines + fresh.count
-        let rewrite = !loaded.appendable || lines - live > live / 4 + slack
-        guard rewrite || !fresh.isEmpty, (try? store.checkFolder(store.home)) != nil else { return }
-        guard let lock = LockedFile.openLockFile(lockPath) else { return }
-        defer { Descriptors.close(lock) }
-        guard LockedFile.tryLock(lock) else { return }
-        if rewrite {
-            var bytes = Self.header
-            bytes.reserveCapacity(Self.header.count + kept.reduce(0) { $0 + $1.count + 1 }
-                                  + fresh.reduce(0) { $0 + $1.count })
-            for line in kept {
-                bytes.append(contentsOf: line)
-                bytes.append(0x0A)
-            }
-            for line in fresh { bytes.append(contentsOf: line) }
-            let temporary = path + ".tmp"
-            guard let written = try? StoreFolders.writePrivateFile(temporary, bytes) else { return }
-            if !written || (try? StoreFolders.rename(temporary, over: path)) == nil { StoreFolders.remove(temporary) }
-        } else {
-            // Appended to whatever is at the path now, under the lock, so a rewrite by
-            // another reader since `load` is appended to, not lost.
-            guard let fd = try? SessionLog.openRegular(path, for: .append) else { return }
-            defer { Descriptors.close(fd) }
-            guard let info = LockedFile.status(fd), info.size >= Self.header.count else { return }
-            var bytes: [UInt8] = LockedFile.byte(of: fd, at: info.size - 1).map { $0 != 0x0A } == true ? [0x0A] : []
-            for line in fresh { bytes.append(contentsOf: line) }
-            let written = Descriptors.writeAll(bytes, to: fd)
-            if written > 0, written < bytes.count { LockedFile.truncate(fd, to: info.size) }
-        }
+    /// Appends the summary line of session `id`, its log at `key`.
+    static func writeSummary(id: SessionID, key: Key, summary: SessionSummary, into bytes: inout [UInt8]) {
+        writeKey(id: id, key: key, into: &bytes)
+        bytes.append(0x09)
+        JSONWriter.write(summary.indexJSON, into: &bytes, indent: nil, level: 0)
+        bytes.append(0x0A)
     }
 }

@@ -1,68 +1,177 @@
 import Foundation
 import Synchronization
 
-/// Every stored session as a row (`SessionRow`), newest first, with each one's full
-/// summary decoded only when asked for.
+/// Every stored session, newest first: what listing filters, sorts and totals on, held
+/// packed (no `String`, no array per session), each session's row (`SessionRow`) and
+/// full summary made only when asked for.
 ///
-/// Filtering, sorting and totalling the store need its rows; a table of 20 sessions
-/// needs 20 full summaries. Most of an index entry, and most of decoding one, is the
-/// full summary (the host environment alone is half of it), so it stays undecoded bytes
-/// of the index until `summary(at:)`.
+/// Filtering, sorting and totalling the store need a start, a state and a cost per
+/// session; a table of 20 sessions needs 20 rows and 20 full summaries. Most sessions
+/// of a large store are only counted and summed, so they stay bytes of the index
+/// (`PackedRow`) and full summaries stay in `session-summaries.jsonl` until
+/// `summary(at:)` reads one.
 public struct SessionListing: Sendable {
-    /// Where a row's full summary comes from.
-    enum Source: Sendable {
-        /// The summary JSON at this range of the index's bytes.
-        case indexed(Range<Int>)
+    /// One session of the listing: plain values only, so that sorting 100,000 of them
+    /// moves bytes and counts no references.
+    struct Entry: Sendable {
+        /// The session's id.
+        var id: PackedSessionID
+        /// The state of its log when listed.
+        var key: SessionIndex.Key
+        /// Its row when the index held it in the common shape; otherwise its start,
+        /// state and end, the rest in `details[detail]`.
+        var row: PackedRow
+        /// Where its row is in `details`, for a row the index did not hold packed; -1
+        /// for a packed one.
+        var detail: Int32
+    }
+
+    /// A row the index did not hold packed.
+    enum Detail: Sendable {
+        /// Read from an index line of an unusual shape (escapes in a tag, uncosted
+        /// usage); its summary at `row.summaryAt` of the summaries file as for any other.
+        case indexed(SessionRow)
         /// Folded from the log while listing (a new or changed log).
-        case folded(SessionSummary)
+        case folded(SessionRow, SessionSummary)
+
+        var row: SessionRow {
+            switch self {
+            case let .indexed(row), let .folded(row, _): return row
+            }
+        }
     }
 
     /// The store listed.
     let store: LocalStore
-    /// Every session's row, newest first.
-    public let rows: [SessionRow]
-    /// Each row's summary, by the row's position.
-    let sources: [Source]
-    /// The index as it was read, which `.indexed` ranges point into.
+    /// Every session, newest first.
+    let entries: [Entry]
+    /// The rows of entries not held packed.
+    let details: [Detail]
+    /// The index (`session-index.jsonl`) as it was read, which packed rows point into.
     let bytes: [UInt8]
 
-    /// Orders `rows` (and their sources) newest first.
-    init(store: LocalStore, rows: [SessionRow], sources: [Source], bytes: [UInt8]) {
-        let order = rows.indices.sorted { rows[$0].initTimestamp > rows[$1].initTimestamp }
+    /// Orders `entries` newest first.
+    init(store: LocalStore, entries: [Entry], details: [Detail], bytes: [UInt8]) {
+        // Sorted as (start, position) pairs, then gathered once: sorting the entries
+        // themselves moved a hundred bytes per swap.
+        var order = entries.indices.map { (start: entries[$0].row.start, index: $0) }
+        order.sort { $0.start > $1.start }
         self.store = store
-        self.rows = order.map { rows[$0] }
-        self.sources = order.map { sources[$0] }
+        self.entries = order.map { entries[$0.index] }
+        self.details = details
         self.bytes = bytes
     }
 
-    /// The full summary of the row at `index`; nil when its index entry turns out
-    /// damaged and its log can no longer be read either.
-    ///
-    /// An entry whose row decoded but whose summary does not is a miss like any damaged
-    /// entry: the log is folded instead, so a damaged index never gives a wrong summary.
-    public func summary(at index: Int) -> SessionSummary? {
-        let path = store.path(of: rows[index].id)
-        switch sources[index] {
-        case let .folded(summary):
-            return summary
-        case let .indexed(range):
-            if let json = try? JSONParser.parse(bytes[range]), let summary = SessionSummary(indexJSON: json, path: path),
-               summary.session.id == rows[index].id {
-                return summary
-            }
-            return try? SessionLog.summary(path: path)
-        }
+    /// How many sessions there are.
+    public var count: Int { entries.count }
+
+    /// The id of the session at `index`.
+    public func id(at index: Int) -> SessionID { entries[index].id.sessionID }
+
+    /// When the session at `index` started.
+    public func start(at index: Int) -> Timestamp { Timestamp(microseconds: entries[index].row.start) }
+
+    /// Whether the end record of the session at `index` was folded in.
+    public func isEnded(at index: Int) -> Bool { entries[index].row.ended }
+
+    /// The stored end state of the session at `index`.
+    public func endState(at index: Int) -> EndState { entries[index].row.state }
+
+    /// The tags of the session at `index`.
+    public func tags(at index: Int) -> [String] {
+        let entry = entries[index]
+        if entry.detail >= 0 { return details[Int(entry.detail)].row.tags }
+        return bytes.withUnsafeBufferPointer { entry.row.tagList(in: $0) }
     }
 
-    /// Every row's full summary, newest first, decoded on every core (as the index's
-    /// entries are: lines are independent).
-    public func summaries() -> [SessionSummary] {
-        let chunks = min(rows.count / 512 + 1, ProcessInfo.processInfo.activeProcessorCount * 4)
-        let parts = Mutex<[[SessionSummary?]]>(Array(repeating: [], count: chunks))
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let part = ((rows.count * chunk / chunks)..<(rows.count * (chunk + 1) / chunks)).map { summary(at: $0) }
-            parts.withLock { $0[chunk] = part }
+    /// The row of the session at `index`.
+    public func row(at index: Int) -> SessionRow {
+        let entry = entries[index]
+        if entry.detail >= 0 { return details[Int(entry.detail)].row }
+        return SessionRow(id: entry.id.sessionID, initTimestamp: Timestamp(microseconds: entry.row.start),
+                          endState: entry.row.state, ended: entry.row.ended, tags: tags(at: index),
+                          recordedCost: entry.row.recordedCost, usage: [:])
+    }
+
+    /// Every row, newest first.
+    public var rows: [SessionRow] { entries.indices.map(row(at:)) }
+
+    /// The total cost (as `SessionRow.cost` computes each) and the count of failed
+    /// sessions among those at `indices`.
+    ///
+    /// Packed costs are summed as integers of 10^-18 dollars, exactly (a `Decimal`
+    /// addition costs more than reading a row); the sum becomes a `Decimal` once.
+    public func totals(of indices: [Int], prices: PriceTable) -> (cost: Decimal, failed: Int) {
+        var exact: Int128 = 0
+        var rest = Decimal(0)
+        var failed = 0
+        for index in indices {
+            let entry = entries[index]
+            if entry.row.state == .fail { failed += 1 }
+            if entry.detail >= 0 {
+                let cost = details[Int(entry.detail)].row.cost(prices)
+                if !cost.isZero { rest += cost }
+                continue
+            }
+            guard entry.row.costSignificand != 0 else { continue }
+            // Below 10^18 × 10^18: within Int128. Only the sum can overflow, far past
+            // any real total; it is then carried over into the `Decimal`.
+            let scaled = Int128(entry.row.costSignificand) * Self.powersOfTen[18 - Int(entry.row.costFraction)]
+            let (sum, overflow) = exact.addingReportingOverflow(scaled)
+            if overflow {
+                rest += Self.decimal(attos: exact)
+                exact = scaled
+            } else {
+                exact = sum
+            }
         }
-        return parts.withLock { $0.flatMap { $0.compactMap { $0 } } }
+        return (exact == 0 ? rest : rest + Self.decimal(attos: exact), failed)
+    }
+
+    private static let powersOfTen: [Int128] = (0...18).map { power in
+        (0..<power).reduce(Int128(1)) { value, _ in value * 10 }
+    }
+
+    /// `attos` × 10^-18, exactly: its digits with a point put in.
+    static func decimal(attos: Int128) -> Decimal {
+        var digits = String(attos)
+        if digits.count < 19 { digits = String(repeating: "0", count: 19 - digits.count) + digits }
+        digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -18))
+        return Decimal(string: digits) ?? 0
+    }
+
+    /// The full summary of the session at `index`; nil when its index entry turns out
+    /// damaged and its log can no longer be read either.
+    ///
+    /// The summary line must carry the session's id and the very key of the log it was
+    /// listed with, or it is a miss like any damaged entry: the log is folded instead,
+    /// so a damaged, stale or moved summary never gives a wrong one.
+    public func summary(at index: Int) -> SessionSummary? {
+        let file = SessionIndex(store: store).openSummaries()
+        defer { file.map(Descriptors.close) }
+        return summary(at: index, file: file)
+    }
+
+    private func summary(at index: Int, file: Int32?) -> SessionSummary? {
+        let entry = entries[index]
+        if entry.detail >= 0, case let .folded(_, summary) = details[Int(entry.detail)] { return summary }
+        let id = entry.id.sessionID
+        let path = store.path(of: id)
+        if let file, let summary = SessionIndex.summary(of: id, key: entry.key, at: entry.row.summaryAt,
+                                                        count: entry.row.summaryBytes, path: path, file: file) {
+            return summary
+        }
+        return try? SessionLog.summary(path: path)
+    }
+
+    /// Every session's full summary, newest first, decoded on every core (sessions are
+    /// independent).
+    public func summaries() -> [SessionSummary] {
+        let file = SessionIndex(store: store).openSummaries()
+        defer { file.map(Descriptors.close) }
+        let parts = ParallelChunks.map(entries.count, minimumPerChunk: 512) { range in
+            range.compactMap { summary(at: $0, file: file) }
+        }
+        return parts.flatMap { $0 }
     }
 }

@@ -96,6 +96,15 @@ struct SessionIndexTests {
         #expect(SessionRow(index: .object(row.indexPairs.filter { $0.0 != "ended" }), id: summary.session.id) == nil)
     }
 
+    /// The row line of `summary` at `key`, its summary at offset 7 of 100 bytes, and
+    /// where the line lies in it (no newline).
+    static func rowLine(_ summary: SessionSummary?, id: SessionID, key: SessionIndex.Key) -> [UInt8] {
+        var line: [UInt8] = []
+        SessionIndex.writeRow(id: id, key: key, summary: summary.map { (7, 100, SessionRow($0)) }, into: &line)
+        line.removeLast()
+        return line
+    }
+
     @Test("the entry reader reads the writer's common shape as JSON does, and leaves the rest to JSON")
     func entryReader() throws {
         var plain = SessionSummary(session: Session(id: .random(), initTimestamp: Timestamp(microseconds: -5),
@@ -107,25 +116,75 @@ struct SessionIndexTests {
         // The full summary has uncosted usage: JSON's to read.
         for (summary, fast) in [(plain, true), (Self.fullSummary(), false)] {
             let id = summary.session.id
-            var line: [UInt8] = []
-            SessionIndex.writeEntry(id: id, key: key, summary: summary, into: &line)
-            line.removeLast()
-            let tab = try #require(line.firstIndex(of: 0x09))
-            let read = IndexEntryReader.read(line[..<tab], id: id, row: true)
-            #expect((read != nil) == fast)
-            if let read { #expect(read.key == key && read.row == SessionRow(summary)) }
-            let entry = try #require(SessionIndex.entry(line, line: 0..<line.count, id: id))
-            #expect(entry.key == key && entry.row?.row == SessionRow(summary))
-            // Cut anywhere, the reader refuses it.
-            for end in stride(from: 0, to: tab, by: 7) {
-                #expect(IndexEntryReader.read(line[..<end], id: id, row: true) == nil)
+            let line = Self.rowLine(summary, id: id, key: key)
+            try line.withUnsafeBufferPointer { bytes in
+                let read = IndexEntryReader.read(bytes, line: 0..<line.count)
+                #expect((read != nil) == fast)
+                if let read {
+                    let row = try #require(read.row)
+                    #expect(read.key == key && row.summaryAt == 7 && row.summaryBytes == 100)
+                    #expect(row.start == -5 && row.state == .fail && row.ended)
+                    #expect(row.recordedCost == plain.recordedCost && row.tagList(in: bytes) == ["a", "b c", "é"])
+                }
+                let packed = try #require(PackedSessionID(id))
+                guard case let .unusual(readKey, full, row, _) = SessionIndex.unusualEntry(
+                    bytes, line: 0..<line.count, id: packed, key: key) else {
+                    Issue.record("JSON did not read the line")
+                    return
+                }
+                #expect(readKey == key && full == SessionRow(summary) && row.summaryAt == 7)
+                // Cut anywhere, the reader refuses it.
+                for end in stride(from: 0, to: line.count, by: 7) {
+                    #expect(IndexEntryReader.read(bytes, line: 0..<end) == nil)
+                }
             }
         }
-        var line: [UInt8] = []
-        SessionIndex.writeEntry(id: plain.session.id, key: key, summary: nil, into: &line)
-        let tab = try #require(line.firstIndex(of: 0x09))
-        let read = try #require(IndexEntryReader.read(line[..<tab], id: plain.session.id, row: false))
-        #expect(read.key == key && read.row == nil)
+        let line = Self.rowLine(nil, id: plain.session.id, key: key)
+        line.withUnsafeBufferPointer { bytes in
+            let read = IndexEntryReader.read(bytes, line: 0..<line.count)
+            #expect(read?.key == key && read?.row == nil)
+        }
+    }
+
+    @Test("packed ids read only the canonical text, and give it back", arguments: [
+        "6f2d373c-b66e-4f7b-b180-0f8161a71123", "6F2D373C-B66E-4F7B-B180-0F8161A71123",
+        "6f2d373cxb66e-4f7b-b180-0f8161a71123", "6f2d373c-b66e-4f7b-b180-0f8161a7112g",
+        "00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff",
+    ])
+    func packedIDs(text: String) throws {
+        let packed = Array(text.utf8).withUnsafeBufferPointer { PackedSessionID($0.baseAddress!) }
+        #expect((packed != nil) == (SessionID(text)?.value == text))
+        if let packed {
+            #expect(packed.sessionID.value == text)
+            #expect(packed.withFileName { String(cString: $0) } == text + ".jsonl")
+        }
+    }
+
+    @Test("totals sum packed costs exactly, as Decimal sums them, and count failures")
+    func totals() throws {
+        let store = Self.store()
+        let costs = ["0", "0.0012345678", "12.5", "123456.789", "0.00000000000000001", "3"]
+        var expected = Decimal(0)
+        for (index, cost) in costs.enumerated() {
+            let id = SessionID.random()
+            let at = Timestamp(microseconds: Int64(index))
+            try store.open(id).append([
+                .start(Session(id: id, initTimestamp: at, tags: [], hostEnv: .null, command: ["true"])),
+                .event(Event(type: .llms, initTimestamp: at, endTimestamp: at, sessionID: id, fields: [
+                    ("model", .string("gpt-4o")), ("cost", .number(cost)),
+                ])),
+                .end(.init(timestamp: at, state: index % 2 == 0 ? .fail : .success, reason: "x")),
+            ])
+            expected += Decimal(string: cost)!
+        }
+        _ = try store.listing()
+        let listing = try store.listing()
+        #expect(listing.entries.allSatisfy { $0.detail < 0 }, "every row was read packed")
+        let totals = listing.totals(of: Array(0..<listing.count), prices: PriceTable())
+        #expect(totals.cost == expected && totals.failed == 3, "\(totals) \(expected)")
+        #expect(totals.cost == listing.rows.reduce(Decimal(0)) { $0 + $1.cost(PriceTable()) })
+        #expect(SessionListing.decimal(attos: 1) == Decimal(string: "0.000000000000000001"))
+        #expect(SessionListing.decimal(attos: Int128.max) == Decimal(string: "170141183460469231731.687303715884105727"))
     }
 
     @Test("a row's cost read directly is the value Decimal(string:) reads; a negative one is refused", arguments: [
@@ -188,16 +247,16 @@ struct SessionIndexTests {
         #expect(!FileManager.default.fileExists(atPath: SessionIndex(store: store).path))
         #expect(try store.summaries() == expected)
         let lines = Self.indexLines(store)
-        #expect(lines.count == 6 && lines.first == "{\"agentops_session_index\":2}")
+        #expect(lines.count == 6 && lines.first == "{\"agentops_session_index\":3}")
         #expect(try store.summaries() == expected)
         #expect(Self.indexLines(store) == lines)
         // Served from the index, not the logs: an entry changed under an unchanged key
         // is what comes back.
-        let path = SessionIndex(store: store).path
+        let path = SessionIndex(store: store).summariesPath
         let text = try #require(Descriptors.readSmallFile(path))
-        try text.replacingOccurrences(of: "\"command\":[\"true\"]", with: "\"command\":[\"cached\"]")
+        try text.replacingOccurrences(of: "\"command\":[\"true\"]", with: "\"command\":[\"fake\"]")
             .write(toFile: path, atomically: false, encoding: .utf8)
-        #expect(try store.summaries().map(\.session.command) == Array(repeating: ["cached"], count: 5))
+        #expect(try store.summaries().map(\.session.command) == Array(repeating: ["fake"], count: 5))
     }
 
     @Test("an entry is used only while the log is unchanged: an append is folded again")
@@ -240,9 +299,10 @@ struct SessionIndexTests {
     }
 
     @Test("a missing, corrupt, truncated or other-version index is rebuilt", arguments: [
-        nil, "", "garbage\n", "{\"agentops_session_index\":0}\n", "{\"agentops_session_index\":2}\n{\"id\":\"",
-        // The first version's lines: one JSON object each, the whole summary inside.
-        "{\"agentops_session_index\":1}\n",
+        nil, "", "garbage\n", "{\"agentops_session_index\":0}\n", "{\"agentops_session_index\":3}\n{\"id\":\"",
+        // Earlier versions: one JSON object per line, the whole summary inside; then a
+        // row and the summary on one line.
+        "{\"agentops_session_index\":1}\n", "{\"agentops_session_index\":2}\n",
     ] as [String?])
     func corruptIndexRebuilt(content: String?) throws {
         let store = Self.store()
@@ -254,7 +314,7 @@ struct SessionIndexTests {
         if let content { try content.write(toFile: path, atomically: false, encoding: .utf8) }
         #expect(try store.summaries() == expected)
         let lines = Self.indexLines(store)
-        #expect(lines.first == "{\"agentops_session_index\":2}" && lines.count == 4)
+        #expect(lines.first == "{\"agentops_session_index\":3}" && lines.count == 4)
         #expect(try store.summaries() == expected)
     }
 
@@ -265,7 +325,7 @@ struct SessionIndexTests {
         try Self.record(store, start: 2_000_000)
         let expected = try Self.folded(store)
         _ = try store.summaries()
-        let path = SessionIndex(store: store).path
+        let path = SessionIndex(store: store).summariesPath
         let text = try #require(Descriptors.readSmallFile(path))
         // A summary that no longer decodes, under a key that still matches.
         let damaged = text.replacingOccurrences(of: "\"completion_tokens\":0", with: "\"completion_tokens\":\"x\"")
@@ -281,7 +341,7 @@ struct SessionIndexTests {
         for start in 1...3 { try Self.record(store, start: Int64(start) * 1_000_000, tags: ["t\(start)"]) }
         let expected = try Self.folded(store)
         _ = try store.summaries()
-        let path = SessionIndex(store: store).path
+        let path = SessionIndex(store: store).summariesPath
         let text = try #require(Descriptors.readSmallFile(path))
         // Every summary half damaged, every row half whole.
         let damaged = text.replacingOccurrences(of: "\"counts\":{", with: "\"counts\":x{")
@@ -292,8 +352,64 @@ struct SessionIndexTests {
         #expect(listing.rows.map(\.tags) == [["t3"], ["t2"], ["t1"]])
         // Listing read the rows alone: no log was folded, so the index was left as it was.
         #expect(Descriptors.readSmallFile(path) == damaged)
+        #expect(Self.indexLines(store).count == 4)
         #expect(listing.summary(at: 1) == expected[1])
         #expect(listing.summaries() == expected)
+    }
+
+    @Test("a summary line is used only where its row points and with its row's key; moved ones are folded again")
+    func movedSummariesMiss() throws {
+        let store = Self.store()
+        for start in 1...4 { try Self.record(store, start: Int64(start) * 1_000_000) }
+        let expected = try Self.folded(store)
+        _ = try store.summaries()
+        let path = SessionIndex(store: store).summariesPath
+        let text = try #require(Descriptors.readSmallFile(path))
+        // The same lines in another order, each saying another command: none is where
+        // its row points, so none may be used.
+        let moved = text.split(separator: "\n").reversed().map { $0 + "\n" }.joined()
+            .replacingOccurrences(of: "\"command\":[\"true\"]", with: "\"command\":[\"moved\"]")
+        try moved.write(toFile: path, atomically: false, encoding: .utf8)
+        #expect(try store.summaries() == expected)
+    }
+
+    @Test("a lost or cut summaries file makes its rows misses, and the index is rebuilt", arguments: [false, true])
+    func lostSummariesRebuilt(cut: Bool) throws {
+        let store = Self.store()
+        for start in 1...3 { try Self.record(store, start: Int64(start) * 1_000_000) }
+        let expected = try Self.folded(store)
+        _ = try store.summaries()
+        let index = SessionIndex(store: store)
+        if cut { #expect(truncate(index.summariesPath, 100) == 0) } else { #expect(unlink(index.summariesPath) == 0) }
+        #expect(try store.listing().rows == expected.map(SessionRow.init))
+        #expect(try store.summaries() == expected)
+        // Rebuilt: served from the summaries file again (an edit under unchanged keys shows).
+        let text = try #require(Descriptors.readSmallFile(index.summariesPath))
+        #expect(text.components(separatedBy: "\"command\":[\"true\"]").count == 4)
+        try text.replacingOccurrences(of: "\"command\":[\"true\"]", with: "\"command\":[\"fake\"]")
+            .write(toFile: index.summariesPath, atomically: false, encoding: .utf8)
+        #expect(try store.summaries().map(\.session.command) == Array(repeating: ["fake"], count: 3))
+    }
+
+    @Test("a summaries file mostly stale is rewritten with the rows, which still find their summaries")
+    func staleSummariesCompacted() throws {
+        let store = Self.store()
+        let id = try Self.record(store, start: 1, ended: false)
+        for start in 2...4 { try Self.record(store, start: Int64(start)) }
+        let index = SessionIndex(store: store, slack: 0, summarySlack: 0)
+        _ = try index.listing()
+        var sizes: [Int] = []
+        for round in 0..<12 {
+            try store.open(id).append(.tagsAdded(["t\(round)"]))
+            _ = try index.listing()
+            sizes.append(try #require(SessionIndex.Key(path: index.summariesPath)).size)
+            #expect(try index.listing().summaries() == Self.folded(store))
+        }
+        // Each round adds a summary line; a rewrite drops the stale ones, so the file
+        // never holds more than twice what is live.
+        #expect(sizes.max()! < 2 * sizes.min()! + 4096, "\(sizes)")
+        #expect(sizes.contains { $0 < sizes.max()! }, "it shrank at least once: \(sizes)")
+        #expect(try store.summaries() == Self.folded(store))
     }
 
     @Test("deleted sessions are left out at once, and their entries dropped at the next rewrite")
@@ -332,7 +448,7 @@ struct SessionIndexTests {
         try "\n".write(toFile: store.path(of: id), atomically: false, encoding: .utf8)
         try Self.record(store, start: 1)
         #expect(try store.summaries().count == 1)
-        #expect(Self.indexLines(store).contains { $0.contains(id.value) && $0.hasSuffix("}\tnull") })
+        #expect(Self.indexLines(store).contains { $0.contains(id.value) && !$0.contains("summary_at") })
         #expect(try store.summaries().count == 1)
     }
 
