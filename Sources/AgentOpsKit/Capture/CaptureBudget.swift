@@ -183,9 +183,13 @@ public struct CaptureBudget {
         }
         var ranges: [Range<Int>] = []
         var lineStart = begin
-        for index in begin..<stored where window[index] == 0x0A {
-            ranges.append(lineStart..<index)
-            lineStart = index + 1
+        window.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            while lineStart < stored, let newline = ByteSearch.first(0x0A, in: base + lineStart, count: stored - lineStart) {
+                let index = base.distance(to: newline)
+                ranges.append(lineStart..<index)
+                lineStart = index + 1
+            }
         }
         let unterminated = lineStart < stored
         if unterminated { ranges.append(lineStart..<stored) }

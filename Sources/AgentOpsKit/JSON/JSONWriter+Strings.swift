@@ -18,6 +18,9 @@ extension JSONWriter {
         let extra = escapedExtra(bytes)
         let start = out.count
         let total = bytes.count + extra + 2
+        // A big string is most of its record: room for the rest of the record too, or
+        // its next small append doubles the buffer and copies the string once more.
+        if total > 4096, out.capacity < start + total + 1024 { out.reserveCapacity(start + total + 1024) }
         out.append(contentsOf: repeatElement(0, count: total))
         out.withUnsafeMutableBytes { buffer in
             let target = buffer.baseAddress! + start
