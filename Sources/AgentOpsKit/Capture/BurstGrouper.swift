@@ -3,8 +3,9 @@
 /// An event opens with a line and takes every further line read within the event
 /// window of that first line, so a child printing a million lines in a burst gives a
 /// handful of events, while lines printed further apart than the window are one event
-/// each. Every line is kept, in order; an event also closes before its text would pass
-/// `maxEventBytes` (a single longer line, cut marker and all, is an event of its own).
+/// each. Every line is kept, in order; an event also closes before a line would take
+/// its text past `maxEventBytes` (a cut line's marker aside; a single longer line is an
+/// event of its own).
 public struct BurstGrouper {
     /// A finished group of lines.
     public struct Burst: Equatable {
@@ -133,7 +134,7 @@ public struct BurstGrouper {
         emit(Burst(text: text, lineCount: lineCount, start: start, end: end))
         // Kept for the next event, up to the event size (a line cut with its marker can
         // go a little past it).
-        text.removeAll(keepingCapacity: text.capacity <= max(limits.maxEventBytes, 1 << 20) + 256)
+        text.removeAll(keepingCapacity: text.capacity - 256 <= max(limits.maxEventBytes, 1 << 20))
         lineCount = 0
     }
 }
