@@ -185,7 +185,8 @@ public struct CaptureBudget {
         var lineStart = begin
         window.withUnsafeBytes { raw in
             guard let base = raw.baseAddress else { return }
-            while lineStart < stored, let newline = ByteSearch.first(0x0A, in: base + lineStart, count: stored - lineStart) {
+            while lineStart < stored,
+                  let newline = ByteSearch.first(0x0A, in: base + lineStart, count: stored - lineStart) {
                 let index = base.distance(to: newline)
                 ranges.append(lineStart..<index)
                 lineStart = index + 1

@@ -85,7 +85,9 @@ extension JSONWriter {
     /// Writes the escape of `byte` (a quote, a backslash or a control character).
     @inline(__always)
     private static func escape(_ byte: UInt8, to target: UnsafeMutableRawPointer, at written: Int) -> Int {
-        func put(_ value: UInt8, _ offset: Int) { target.storeBytes(of: value, toByteOffset: written + offset, as: UInt8.self) }
+        func put(_ value: UInt8, _ offset: Int) {
+            target.storeBytes(of: value, toByteOffset: written + offset, as: UInt8.self)
+        }
         put(0x5C, 0)
         switch byte {
         case 0x22, 0x5C: put(byte, 1)

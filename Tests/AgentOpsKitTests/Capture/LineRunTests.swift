@@ -60,7 +60,9 @@ struct LineRunTests {
             var runs = 0
             for chunk in chunks {
                 chunk.withUnsafeBytes { raw in
-                    byLine.feed(raw, at: Timestamp(microseconds: 0)) { expected.append(Seen(text: Array($0.bytes), dropped: $0.droppedBytes)) }
+                    byLine.feed(raw, at: Timestamp(microseconds: 0)) {
+                        expected.append(Seen(text: Array($0.bytes), dropped: $0.droppedBytes))
+                    }
                     let taken = byRun.feed(raw, at: Timestamp(microseconds: 0), runLimit: 20, lines: { run in
                         runs += 1
                         #expect(run.last == 0x0A)
@@ -104,7 +106,8 @@ struct LineRunTests {
         #expect(run("\n\n\n", limit: 0) == 3)
         #expect(run("no newline", limit: 100) == 0)
         #expect(run(String(repeating: "12345678\n", count: 1000) + "x", limit: 8) == 9000)
-        #expect(run(String(repeating: "1234567\n", count: 10) + String(repeating: "z", count: 50) + "\n", limit: 8) == 80)
+        let longAfterShort = String(repeating: "1234567\n", count: 10) + String(repeating: "z", count: 50) + "\n"
+        #expect(run(longAfterShort, limit: 8) == 80)
     }
 
     @Test("the budget admits the same lines in a run as one by one", arguments: [0, 1, 10, 99, 100, 101, 250])
@@ -129,7 +132,8 @@ struct LineRunTests {
     func sameEvents(maxEventBytes: Int) {
         var generator = Generator(state: 0x9E37_79B9_7F4A_7C15 &+ UInt64(maxEventBytes))
         for window in [Int64(0), 50] {
-            let limits = CaptureLimits(eventWindowMicroseconds: window, maxLineBytes: 1000, maxEventBytes: maxEventBytes)
+            let limits = CaptureLimits(eventWindowMicroseconds: window, maxLineBytes: 1000,
+                                       maxEventBytes: maxEventBytes)
             var byLine = BurstGrouper(limits: limits)
             var byRun = BurstGrouper(limits: limits)
             var expected: [BurstGrouper.Burst] = []
@@ -141,7 +145,8 @@ struct LineRunTests {
                 }
                 for line in lines {
                     line.withUnsafeBytes {
-                        byLine.add(LineSplitter.Line(bytes: $0, droppedBytes: 0, start: time), at: time) { expected.append($0) }
+                        let line = LineSplitter.Line(bytes: $0, droppedBytes: 0, start: time)
+                        byLine.add(line, at: time) { expected.append($0) }
                     }
                 }
                 let run: [UInt8] = Array(lines.map { $0 + [0x0A] }.joined())
