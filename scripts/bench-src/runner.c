@@ -1,8 +1,10 @@
 /* Times commands side by side: each round runs every command once, in turn, so slow
  * phases of a noisy machine hit all of them alike. Prints one line per run:
  * "<command index> <wall ns> <peak RSS KiB of the command's process>".
- * Usage: runner ROUNDS SPECFILE — one command per line, arguments separated by \x1f.
- * Each command's stdout goes to /dev/null; stdin is /dev/null. */
+ * Usage: runner ROUNDS SPECFILE [--cpu] — one command per line, arguments separated by
+ * \x1f. Each command's stdout goes to /dev/null; stdin is /dev/null. With --cpu a fourth
+ * column: the CPU time (user + system, µs) of the command and of the processes it waited
+ * for (wait4 counts those in). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <spawn.h>
@@ -17,7 +19,11 @@
 extern char **environ;
 
 int main(int argc, char **argv) {
-    if (argc != 3) { fprintf(stderr, "usage: runner ROUNDS SPECFILE\n"); return 2; }
+    if (argc != 3 && !(argc == 4 && strcmp(argv[3], "--cpu") == 0)) {
+        fprintf(stderr, "usage: runner ROUNDS SPECFILE [--cpu]\n");
+        return 2;
+    }
+    int cpu = argc == 4;
     int rounds = atoi(argv[1]);
     FILE *spec = fopen(argv[2], "r");
     if (!spec) { perror(argv[2]); return 2; }
@@ -47,7 +53,13 @@ int main(int argc, char **argv) {
             wait4(pid, &status, 0, &usage);
             clock_gettime(CLOCK_MONOTONIC, &end);
             long long ns = (end.tv_sec - start.tv_sec) * 1000000000LL + (end.tv_nsec - start.tv_nsec);
-            printf("%d %lld %ld\n", c, ns, usage.ru_maxrss);
+            if (cpu) {
+                long long us = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000000LL
+                    + usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
+                printf("%d %lld %ld %lld\n", c, ns, usage.ru_maxrss, us);
+            } else {
+                printf("%d %lld %ld\n", c, ns, usage.ru_maxrss);
+            }
             fflush(stdout);
         }
     }

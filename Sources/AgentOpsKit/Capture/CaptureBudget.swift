@@ -88,6 +88,28 @@ public struct CaptureBudget {
         return false
     }
 
+    /// Admits the whole lines at the start of `run` (each with its newline) that fit in
+    /// the head, as `admit(_:read:)` would one by one, with one search instead of a
+    /// check per line.
+    ///
+    /// - Returns: how many bytes of `run` were admitted, ending on a newline. When not
+    ///   all, the next line does not fit: the caller hands it to `admit(_:read:)`, which
+    ///   counts it as left out.
+    public mutating func admit(lines run: UnsafeRawBufferPointer) -> Int {
+        guard !inTail else { return 0 }
+        let room = headLimit - headUsed
+        if run.count <= room {
+            headUsed += run.count
+            return run.count
+        }
+        guard room > 0, let base = run.baseAddress, let newline = ByteSearch.last(0x0A, in: base, count: room) else {
+            return 0
+        }
+        let taken = base.distance(to: newline) + 1
+        headUsed += taken
+        return taken
+    }
+
     /// Keeps raw stream bytes read at `read`, once the head is full.
     public mutating func keep(_ bytes: UnsafeRawBufferPointer, read: Timestamp) {
         guard bytes.count > 0 else { return }
@@ -161,9 +183,14 @@ public struct CaptureBudget {
         }
         var ranges: [Range<Int>] = []
         var lineStart = begin
-        for index in begin..<stored where window[index] == 0x0A {
-            ranges.append(lineStart..<index)
-            lineStart = index + 1
+        window.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            while lineStart < stored,
+                  let newline = ByteSearch.first(0x0A, in: base + lineStart, count: stored - lineStart) {
+                let index = base.distance(to: newline)
+                ranges.append(lineStart..<index)
+                lineStart = index + 1
+            }
         }
         let unterminated = lineStart < stored
         if unterminated { ranges.append(lineStart..<stored) }

@@ -38,9 +38,36 @@ public struct LineSplitter {
     /// - Returns: how many bytes of `chunk` were taken (all of them, unless stopped).
     public mutating func feed(_ chunk: UnsafeRawBufferPointer, at time: Timestamp,
                               until: (Line) -> Bool) -> Int {
+        feed(chunk, at: time, runLimit: nil, lines: { _ in 0 }, until: until)
+    }
+
+    /// Feeds one chunk read at `time` as `feed(_:at:until:)` does, except that runs of
+    /// whole lines lying in the chunk, each at most `runLimit` bytes, go to `lines`
+    /// together, as they lie in the chunk (each line with its newline).
+    ///
+    /// Those lines need no cutting and no copy, and for a flood of short lines a call
+    /// per line (a search for its newline, an append, a budget check) cost more than
+    /// everything else recording them: a run is found with one search from the back of
+    /// the chunk, and recorded with one copy. `lines` returns how many bytes of the run
+    /// it took, ending on a newline; fewer than all stops the feed there.
+    ///
+    /// - Parameter runLimit: the longest line a run may hold; nil hands every line to
+    ///   `until`.
+    /// - Returns: how many bytes of `chunk` were taken (all of them, unless stopped).
+    public mutating func feed(_ chunk: UnsafeRawBufferPointer, at time: Timestamp, runLimit: Int?,
+                              lines: (UnsafeRawBufferPointer) -> Int, until: (Line) -> Bool) -> Int {
         guard let base = chunk.baseAddress, chunk.count > 0 else { return 0 }
         var offset = 0
         while offset < chunk.count {
+            if partialStart == nil, let runLimit {
+                let run = Self.wholeLines(base + offset, count: chunk.count - offset, limit: runLimit)
+                if run > 0 {
+                    let taken = lines(UnsafeRawBufferPointer(start: base + offset, count: run))
+                    offset += taken
+                    if taken < run { return offset }
+                    continue
+                }
+            }
             let rest = chunk.count - offset
             guard let found = ByteSearch.first(0x0A, in: base + offset, count: rest) else {
                 appendPartial(UnsafeRawBufferPointer(start: base + offset, count: rest), at: time)
@@ -61,6 +88,24 @@ public struct LineSplitter {
             if !goOn { return offset }
         }
         return chunk.count
+    }
+
+    /// The length of the longest start of the `count` bytes at `start` that is whole
+    /// lines of at most `limit` bytes each: 0 when the first line is longer or has no
+    /// newline yet.
+    ///
+    /// Searching back from `limit + 1` bytes on, the last newline there ends a run of
+    /// lines none of which can be longer than `limit`; the next search starts after it.
+    /// Short lines take one search per chunk, and every byte is looked at once.
+    static func wholeLines(_ start: UnsafeRawPointer, count: Int, limit: Int) -> Int {
+        let limit = max(0, limit)
+        var end = 0
+        while end < count {
+            let window = count - end <= limit ? count - end : limit + 1
+            guard let newline = ByteSearch.last(0x0A, in: start + end, count: window) else { break }
+            end = start.distance(to: newline) + 1
+        }
+        return end
     }
 
     /// Hands on the unfinished last line, if any (the stream ended without a newline).

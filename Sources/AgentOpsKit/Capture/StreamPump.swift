@@ -99,7 +99,13 @@ public final class StreamPump: @unchecked Sendable {
         }
         while open.contains(true) {
             var timeout: Int32 = -1
-            if let deadline = recorders.compactMap({ $0?.deadline }).min() {
+            // The earliest deadline, without making an array: a flood of small writes
+            // wakes this loop tens of thousands of times a second.
+            var next: Timestamp?
+            for index in recorders.indices {
+                if let deadline = recorders[index]?.deadline, next.map({ deadline < $0 }) ?? true { next = deadline }
+            }
+            if let deadline = next {
                 let remaining = deadline.microseconds - Timestamp.now().microseconds
                 timeout = remaining <= 0 ? 0 : Int32(min((remaining + 999) / 1000, 60_000))
             }
@@ -118,8 +124,9 @@ public final class StreamPump: @unchecked Sendable {
                 }
                 break
             }
-            let readyIndices = sources.indices.filter { open[$0] && fds.isReady($0) }
-            for index in readyIndices.sorted(by: { lastRead[$0] < lastRead[$1] }) {
+            var readyIndices = sources.indices.filter { open[$0] && fds.isReady($0) }
+            if readyIndices.count > 1 { readyIndices.sort { lastRead[$0] < lastRead[$1] } }
+            for index in readyIndices {
                 reads += 1
                 lastRead[index] = reads
                 let n = Descriptors.read(sources[index].readFD, into: buffer)

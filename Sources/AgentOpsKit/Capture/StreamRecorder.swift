@@ -60,7 +60,9 @@ struct StreamRecorder {
         // The splitter is taken out while it calls back into `self` for each line.
         var splitter = self.splitter
         self.splitter = LineSplitter(maxLineBytes: 1)
-        let taken = splitter.feed(chunk, at: time) { line in accept(line, read: time) }
+        let taken = splitter.feed(chunk, at: time, runLimit: maxLineBytes,
+                                  lines: { run in admit(lines: run, read: time) },
+                                  until: { line in accept(line, read: time) })
         self.splitter = splitter
         if taken < chunk.count { budget.keep(UnsafeRawBufferPointer(rebasing: chunk[taken...]), read: time) }
     }
@@ -102,6 +104,23 @@ struct StreamRecorder {
                                         start: line.start)
             return admit(cut, read: read, terminated: terminated)
         }
+    }
+
+    /// Records the whole lines of `run` (each within the line limit, with its newline)
+    /// while the head has room.
+    ///
+    /// - Returns: how many bytes of `run` were taken: all of them, or up to the end of
+    ///   the first line the head had no room for, which is counted as left out.
+    private mutating func admit(lines run: UnsafeRawBufferPointer, read: Timestamp) -> Int {
+        let fitting = budget.admit(lines: run)
+        if fitting > 0 { grouper.add(lines: UnsafeRawBufferPointer(rebasing: run[0..<fitting]), at: read, emit: emit) }
+        guard fitting < run.count, let base = run.baseAddress else { return run.count }
+        let next = base + fitting
+        let length = ByteSearch.first(0x0A, in: next, count: run.count - fitting).map { next.distance(to: $0) }
+            ?? run.count - fitting
+        _ = admit(LineSplitter.Line(bytes: UnsafeRawBufferPointer(start: next, count: length), droppedBytes: 0,
+                                    start: read), read: read, terminated: true)
+        return min(run.count, fitting + length + 1)
     }
 
     private mutating func admit(_ line: LineSplitter.Line, read: Timestamp, terminated: Bool) -> Bool {

@@ -40,6 +40,45 @@ struct JSONTests {
         #expect(try JSONParser.parse(#"["\n",""]"#) == .array([.string("\n"), .string("")]))
     }
 
+    @Test("strings are escaped as byte by byte, every special at every position of a word")
+    func escapingInWords() {
+        /// The escaping JSON asks for, one byte at a time.
+        func reference(_ text: String) -> [UInt8] {
+            var out: [UInt8] = [0x22]
+            for byte in text.utf8 {
+                switch byte {
+                case 0x22: out += Array(#"\""#.utf8)
+                case 0x5C: out += Array(#"\\"#.utf8)
+                case 0x0A: out += Array(#"\n"#.utf8)
+                case 0x0D: out += Array(#"\r"#.utf8)
+                case 0x09: out += Array(#"\t"#.utf8)
+                case 0..<0x20:
+                    let hex = Array("0123456789abcdef".utf8)
+                    out += Array(#"\u00"#.utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+                default: out.append(byte)
+                }
+            }
+            return out + [0x22]
+        }
+        let specials = ["\n", "\"", "\\", "\u{0}", "\u{1F}", "\t", "\r", "\u{1B}"]
+        for length in 0..<20 {
+            for position in 0..<max(length, 1) {
+                for special in specials {
+                    var characters = (0..<length).map { String(UnicodeScalar(UInt8(0x61 + $0 % 26))) }
+                    if length > 0 { characters[position] = special }
+                    if length > 10 { characters[(position + 9) % length] = "é" }
+                    let text = characters.joined()
+                    var out: [UInt8] = Array("prefix".utf8)
+                    JSONWriter.writeString(text, into: &out)
+                    #expect(Array(out.dropFirst(6)) == reference(text), "\(text.debugDescription)")
+                }
+            }
+        }
+        let flood = (1...5000).map(String.init).joined(separator: "\n")
+        #expect(JSONWriter.compact(.string(flood)) == reference(flood))
+        #expect(JSONWriter.compact(.string("")) == Array(#""""#.utf8))
+    }
+
     @Test("malformed documents are rejected with an offset", arguments: [
         "", "{", "{\"a\":}", "[1,]", "01", "\"unterminated", "{\"a\":1} x", "tru", "-", "1.", "\"\\x\"",
         "\"\\u12\"", "\"\\u12G4\"", "\"abc\\\"", "\"a\\", "\"tab\there\"",

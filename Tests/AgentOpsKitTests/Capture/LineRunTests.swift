@@ -1,0 +1,161 @@
+import Testing
+@testable import AgentOpsKit
+
+/// The bulk path for runs of whole short lines must record exactly what the line-by-line
+/// path records: the same lines, the same events, the same budget. Each test compares
+/// the two on generated text cut into chunks of many sizes.
+@Suite("Runs of whole lines")
+struct LineRunTests {
+    /// A fixed-seed generator, so a failure can be reproduced.
+    struct Generator {
+        var state: UInt64
+        mutating func next(_ bound: Int) -> Int {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            return Int(state % UInt64(max(bound, 1)))
+        }
+    }
+
+    /// Text of lines of random lengths (mostly short, some over `long`), some empty,
+    /// with or without a last newline.
+    static func text(_ generator: inout Generator, lines: Int, long: Int) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for _ in 0..<lines {
+            let length = generator.next(10) == 0 ? long + generator.next(long) : generator.next(12)
+            bytes += (0..<length).map { _ in UInt8(ascii: "a") + UInt8(generator.next(26)) }
+            bytes.append(0x0A)
+        }
+        if generator.next(2) == 0 { bytes += Array("unfinished".utf8) }
+        return bytes
+    }
+
+    /// Cuts `bytes` into chunks of random sizes up to `maxChunk`.
+    static func chunks(_ bytes: [UInt8], _ generator: inout Generator, maxChunk: Int) -> [ArraySlice<UInt8>] {
+        var result: [ArraySlice<UInt8>] = []
+        var start = 0
+        while start < bytes.count {
+            let end = min(bytes.count, start + 1 + generator.next(maxChunk))
+            result.append(bytes[start..<end])
+            start = end
+        }
+        return result
+    }
+
+    struct Seen: Equatable {
+        var text: [UInt8]
+        var dropped: Int
+    }
+
+    @Test("a run hands over the same lines as the line-by-line feed", arguments: [1, 5, 64, 4096])
+    func sameLines(maxChunk: Int) {
+        var generator = Generator(state: 0x2545_F491_4F6C_DD1D &+ UInt64(maxChunk))
+        for _ in 0..<20 {
+            let bytes = Self.text(&generator, lines: 200, long: 20)
+            let chunks = Self.chunks(bytes, &generator, maxChunk: maxChunk)
+            var byLine = LineSplitter(maxLineBytes: 30)
+            var byRun = LineSplitter(maxLineBytes: 30)
+            var expected: [Seen] = []
+            var got: [Seen] = []
+            var runs = 0
+            for chunk in chunks {
+                chunk.withUnsafeBytes { raw in
+                    byLine.feed(raw, at: Timestamp(microseconds: 0)) {
+                        expected.append(Seen(text: Array($0.bytes), dropped: $0.droppedBytes))
+                    }
+                    let taken = byRun.feed(raw, at: Timestamp(microseconds: 0), runLimit: 20, lines: { run in
+                        runs += 1
+                        #expect(run.last == 0x0A)
+                        for line in run.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast() {
+                            #expect(line.count <= 20)
+                            got.append(Seen(text: Array(line), dropped: 0))
+                        }
+                        return run.count
+                    }, until: { got.append(Seen(text: Array($0.bytes), dropped: $0.droppedBytes)); return true })
+                    #expect(taken == raw.count)
+                }
+            }
+            byLine.finish { expected.append(Seen(text: Array($0.bytes), dropped: $0.droppedBytes)) }
+            byRun.finish { got.append(Seen(text: Array($0.bytes), dropped: $0.droppedBytes)) }
+            #expect(got == expected)
+            if maxChunk >= 64 { #expect(runs > 0) }
+        }
+    }
+
+    @Test("a run stops where its taker stops, and the feed says how far it got")
+    func stopping() {
+        var splitter = LineSplitter(maxLineBytes: 100)
+        let bytes = Array("ab\ncd\nef\ngh".utf8)
+        let taken = bytes.withUnsafeBytes { raw in
+            splitter.feed(raw, at: Timestamp(microseconds: 0), runLimit: 100, lines: { run in
+                #expect(run.count == 9)
+                return 3
+            }, until: { _ in true })
+        }
+        #expect(taken == 3)
+    }
+
+    @Test("whole lines: the longest start of lines within the limit")
+    func wholeLines() {
+        func run(_ text: String, limit: Int) -> Int {
+            Array(text.utf8).withUnsafeBytes { LineSplitter.wholeLines($0.baseAddress!, count: $0.count, limit: limit) }
+        }
+        #expect(run("ab\ncd\nef", limit: 2) == 6)
+        #expect(run("ab\ncde\nf\n", limit: 2) == 3)
+        #expect(run("abc\n", limit: 2) == 0)
+        #expect(run("\n\n\n", limit: 0) == 3)
+        #expect(run("no newline", limit: 100) == 0)
+        #expect(run(String(repeating: "12345678\n", count: 1000) + "x", limit: 8) == 9000)
+        let longAfterShort = String(repeating: "1234567\n", count: 10) + String(repeating: "z", count: 50) + "\n"
+        #expect(run(longAfterShort, limit: 8) == 80)
+    }
+
+    @Test("the budget admits the same lines in a run as one by one", arguments: [0, 1, 10, 99, 100, 101, 250])
+    func budget(limit: Int) {
+        let lines = (0..<40).map { String(repeating: "x", count: $0 % 7) }
+        var one = CaptureBudget(limit: limit)
+        var admitted = 0
+        for line in lines {
+            let fits = Array(line.utf8).withUnsafeBytes {
+                one.admit(LineSplitter.Line(bytes: $0, droppedBytes: 0, start: Timestamp(microseconds: 0)),
+                          read: Timestamp(microseconds: 0))
+            }
+            if !fits { break }
+            admitted += line.utf8.count + 1
+        }
+        var bulk = CaptureBudget(limit: limit)
+        let run = Array(lines.map { $0 + "\n" }.joined().utf8)
+        #expect(run.withUnsafeBytes { bulk.admit(lines: $0) } == admitted)
+    }
+
+    @Test("a run makes the same events as its lines one by one", arguments: [1, 2, 7, 16, 100, 1000])
+    func sameEvents(maxEventBytes: Int) {
+        var generator = Generator(state: 0x9E37_79B9_7F4A_7C15 &+ UInt64(maxEventBytes))
+        for window in [Int64(0), 50] {
+            let limits = CaptureLimits(eventWindowMicroseconds: window, maxLineBytes: 1000,
+                                       maxEventBytes: maxEventBytes)
+            var byLine = BurstGrouper(limits: limits)
+            var byRun = BurstGrouper(limits: limits)
+            var expected: [BurstGrouper.Burst] = []
+            var got: [BurstGrouper.Burst] = []
+            for step in 0..<60 {
+                let time = Timestamp(microseconds: Int64(step * 20))
+                let lines = (0..<generator.next(8)).map { _ in
+                    (0..<generator.next(6)).map { _ in UInt8(ascii: "a") + UInt8(generator.next(26)) }
+                }
+                for line in lines {
+                    line.withUnsafeBytes {
+                        let line = LineSplitter.Line(bytes: $0, droppedBytes: 0, start: time)
+                        byLine.add(line, at: time) { expected.append($0) }
+                    }
+                }
+                let run: [UInt8] = Array(lines.map { $0 + [0x0A] }.joined())
+                run.withUnsafeBytes { byRun.add(lines: $0, at: time) { got.append($0) } }
+            }
+            byLine.flush { expected.append($0) }
+            byRun.flush { got.append($0) }
+            #expect(got == expected)
+            #expect(got.allSatisfy { $0.text.count <= maxEventBytes || $0.lineCount == 1 })
+        }
+    }
+}
