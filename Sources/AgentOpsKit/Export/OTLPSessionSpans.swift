@@ -455,29 +455,8 @@ public struct OTLPSessionSpans {
         text.utf8.count <= maxNameLength || text.count <= maxNameLength ? text : String(text.prefix(maxNameLength - 1)) + "…"
     }
 
-    /// About the protobuf size of `span`, erring high, for sizing the encoder's buffer
-    /// once (an estimate that falls short only makes the buffer grow).
-    static func encodedSizeBound(_ span: OTLPSpan) -> Int {
-        span.events.reduce(size(span.attributes) + span.name.utf8.count + span.status.message.utf8.count + 128) {
-            $0 + size($1.attributes) + $1.name.utf8.count + 32
-        } + span.links.count * 64 + span.traceState.utf8.count
-    }
-
     /// About the protobuf size of `attributes`, for cutting batches.
-    static func size(_ attributes: [OTLPKeyValue]) -> Int {
-        attributes.reduce(0) { $0 + $1.key.utf8.count + size($1.value) + 8 }
-    }
-
-    static func size(_ value: OTLPAnyValue) -> Int {
-        switch value {
-        case .empty, .bool: return 2
-        case .int, .double: return 11
-        case let .string(s): return s.utf8.count + 4
-        case let .bytes(b): return b.count + 4
-        case let .array(items): return items.reduce(4) { $0 + size($1) + 2 }
-        case let .kvlist(pairs): return size(pairs) + 4
-        }
-    }
+    static func size(_ attributes: [OTLPKeyValue]) -> Int { attributes.protobufSizeEstimate }
 }
 
 /// Nanoseconds since the epoch for OTLP (times before 1970 are held at 0).

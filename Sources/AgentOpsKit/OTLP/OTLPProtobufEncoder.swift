@@ -16,8 +16,8 @@ extension OTLPTraceRequest {
         // Room for the whole request up front, so the writer does not grow (and copy)
         // on the way: the estimate errs high, and pages never written cost nothing.
         let estimate = resourceSpans.reduce(256) { total, item in
-            item.scopeSpans.reduce(total + OTLPSessionSpans.size(item.resource.attributes)) { total, scope in
-                scope.spans.reduce(total) { $0 + OTLPSessionSpans.encodedSizeBound($1) }
+            item.scopeSpans.reduce(total + item.resource.attributes.protobufSizeEstimate) { total, scope in
+                scope.spans.reduce(total) { $0 + $1.protobufSizeEstimate }
             }
         }
         var writer = ProtoWriter(capacity: estimate)
