@@ -22,7 +22,7 @@ env = dict(os.environ, AGENTOPS_HOME=home, OTEL_EXPORTER_OTLP_ENDPOINT=endpoint)
 for name in ("AGENTOPS_API_KEY", "AGENTOPS_SESSION_ID", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
     env.pop(name, None)
 cursor = os.path.join(home, "sessions", sid + ".otlp")
-cases = [("export --format otlp", ["export", sid, "--format", "otlp"]), ("sync to a fake OTLP collector", ["sync", sid, "--quiet"])]
+cases = [("export --format otlp", ["export", sid, "--format", "otlp"]), ("sync to a fake OTLP collector", ["sync", sid, "--quiet", "--timeout", "1h"])]
 results = {}  # (case, label) -> list of (wall s, cpu s, rss KiB)
 
 

@@ -35,6 +35,9 @@ final class LogReadAhead: @unchecked Sendable {
         let ahead = LogReadAhead()
         let reader = Thread { ahead.produce(path: path) }
         reader.name = "agentops read-ahead"
+        // The parser recurses once per nesting level (up to `JSONParser.maxNesting`): the
+        // reader gets the main thread's stack, whatever the platform's default.
+        reader.stackSize = 8 << 20
         reader.start()
         // The reader must be gone before this returns, whichever way it returns.
         defer { ahead.stop() }

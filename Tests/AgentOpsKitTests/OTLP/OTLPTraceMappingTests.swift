@@ -197,6 +197,33 @@ import Testing
         #expect(Set(ids).count == ids.count)
     }
 
+    @Test("the log is read ahead on its own thread: every record once and in order, a deep one too, and a send that fails stops it")
+    func readAhead() throws {
+        // Past several chunks of the reader, with one event nested nearly as deep as a log may hold.
+        var deep = JSONValue.string("bottom")
+        for _ in 0..<(JSONParser.maxNesting - 8) { deep = .array([deep]) }
+        var events = (0..<3000).map { i in
+            Event(type: .tools, initTimestamp: Self.at(Double(i)), endTimestamp: Self.at(Double(i)),
+                  sessionID: Self.session, fields: [("name", .string("t\(i)"))])
+        }
+        events[1500].fields.append(("params", deep))
+        let records = Self.sampleRecords(extraEvents: events)
+        let spans = try Self.export(records).flatMap { $0.resourceSpans[0].scopeSpans[0].spans }
+        #expect(spans.count == 3003)
+        #expect(spans.filter { $0.name.hasSuffix(".tool") }.map(\.name).dropFirst() == ArraySlice((0..<3000).map { "t\($0).tool" }))
+        #expect(spans.first { $0.name == "t1500.tool" }?.string("tool.parameters")?.hasPrefix("[[[[") == true)
+
+        struct Refused: Error {}
+        var sent = 0
+        #expect(throws: Refused.self) {
+            _ = try OTLPTraceMapping().export(path: Self.writeLog(records)) { index, _ in
+                sent += 1
+                if index == 1 { throw Refused() }
+            }
+        }
+        #expect(sent == 2)
+    }
+
     @Test("OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES make the resource")
     func resource() throws {
         let mapping = OTLPTraceMapping(environment: [
