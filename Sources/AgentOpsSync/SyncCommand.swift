@@ -81,7 +81,9 @@ public enum SyncCommand {
             let exporters = backends.exporters(for: id, deadline: deadline, closing: closing)
             let reports = LogFollower(store: store, id: id, deadline: deadline)
                 .run(exporters.map { $0 as SessionExporter }, follow: follow)
-            let closedAs = exporters.compactMap { ($0 as? AgentOpsExporter)?.closedAs ?? ($0 as? OTLPExporter)?.closedAs }
+            let closedAs = exporters.compactMap {
+                ($0 as? AgentOpsExporter)?.closedAs ?? ($0 as? OTLPExporter)?.closedAs
+            }
             if let state = closedAs.max() { closed.append(state) }
             for exporter in exporters {
                 if let agentOps = exporter as? AgentOpsExporter { sent += agentOps.eventsSent }

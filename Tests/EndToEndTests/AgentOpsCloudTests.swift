@@ -193,7 +193,8 @@ struct AgentOpsCloudTests {
         #expect(exportedRoot.string("agentops.session.end_state_reason")?.contains("the recording process is gone")
             == true)
         let exportedJSON = Harness.run(Harness.agentops, ["export", "last", "--format", "otlp-json"], environment: env)
-        #expect(exportedJSON.out.contains(#""key":"agentops.session.end_state","value":{"stringValue":"Indeterminate"}"#),
+        let endState = #""key":"agentops.session.end_state","value":{"stringValue":"Indeterminate"}"#
+        #expect(exportedJSON.out.contains(endState),
                 "\(exportedJSON.out.suffix(2000))")
         let sync = Harness.run(Harness.agentops, ["sync"], environment: env, timeout: 60)
         #expect(sync.code == 0, "\(sync.err)")

@@ -375,7 +375,9 @@ public struct OTLPSessionSpans {
             first = (0..<16).map { ("\(prefix).\($0)\(middle).role", "\(prefix).\($0)\(middle).content") }
         }
 
-        func role(_ index: Int) -> String { index < first.count ? first[index].role : "\(prefix).\(index)\(middle).role" }
+        func role(_ index: Int) -> String {
+            index < first.count ? first[index].role : "\(prefix).\(index)\(middle).role"
+        }
 
         func content(_ index: Int) -> String {
             index < first.count ? first[index].content : "\(prefix).\(index)\(middle).content"
@@ -452,7 +454,8 @@ public struct OTLPSessionSpans {
     static func name(_ text: String) -> String {
         // No more bytes than the limit is no more characters: the count of characters
         // (grapheme breaking) is only needed for a long name.
-        text.utf8.count <= maxNameLength || text.count <= maxNameLength ? text : String(text.prefix(maxNameLength - 1)) + "…"
+        text.utf8.count <= maxNameLength || text.count <= maxNameLength
+            ? text : String(text.prefix(maxNameLength - 1)) + "…"
     }
 
     /// About the protobuf size of `attributes`, for cutting batches.

@@ -197,7 +197,7 @@ import Testing
         #expect(Set(ids).count == ids.count)
     }
 
-    @Test("the log is read ahead on its own thread: every record once and in order, a deep one too, and a send that fails stops it")
+    @Test("the log is read ahead on a thread: every record once, in order, a deep one too; a failed send stops it")
     func readAhead() throws {
         // Past several chunks of the reader, with one event nested nearly as deep as a log may hold.
         var deep = JSONValue.string("bottom")
@@ -210,7 +210,8 @@ import Testing
         let records = Self.sampleRecords(extraEvents: events)
         let spans = try Self.export(records).flatMap { $0.resourceSpans[0].scopeSpans[0].spans }
         #expect(spans.count == 3003)
-        #expect(spans.filter { $0.name.hasSuffix(".tool") }.map(\.name).dropFirst() == ArraySlice((0..<3000).map { "t\($0).tool" }))
+        let tools = spans.filter { $0.name.hasSuffix(".tool") }.map(\.name).dropFirst()
+        #expect(Array(tools) == (0..<3000).map { "t\($0).tool" })
         #expect(spans.first { $0.name == "t1500.tool" }?.string("tool.parameters")?.hasPrefix("[[[[") == true)
 
         struct Refused: Error {}
