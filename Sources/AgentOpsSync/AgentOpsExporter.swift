@@ -21,6 +21,9 @@ public final class AgentOpsExporter: SessionExporter {
     public private(set) var eventsSent = 0
     /// The API's `token_cost` for the session, when it answered one.
     public var tokenCost: JSONValue? { state.tokenCost }
+    /// The end state this exporter gave a session that had none (`AbandonedSession`),
+    /// once the API acknowledged it.
+    public private(set) var closedAs: EndState?
 
     private let store: LocalStore
     private let id: SessionID
@@ -87,6 +90,7 @@ public final class AgentOpsExporter: SessionExporter {
             try updateSession()
             state.closedAt = offset
             try advance(to: offset)
+            closedAs = closing.state
         }
     }
 

@@ -73,7 +73,6 @@ public final class OTLPClient: @unchecked Sendable {
         guard let url = URL(string: configuration.endpoint) else {
             return (.fail(reason: "\(configuration.endpoint) is not a URL"), nil)
         }
-        var body = configuration.encoding == .protobuf ? request.protobuf : request.json
         var http = URLRequest(url: url)
         http.httpMethod = "POST"
         http.timeoutInterval = max(0.1, timeout)
@@ -82,10 +81,14 @@ public final class OTLPClient: @unchecked Sendable {
         http.setValue("agentops-run/\(Version.current)", forHTTPHeaderField: "User-Agent")
         if let bearer { http.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
         if configuration.gzip {
-            body = Deflate.gzip(body)
+            http.httpBody = Data(Deflate.gzip(configuration.encoding == .protobuf ? request.protobuf : request.json))
             http.setValue("gzip", forHTTPHeaderField: "Content-Encoding")
+        } else if configuration.encoding == .protobuf {
+            // Straight from the encoder's buffer: one copy of the batch, not two.
+            http.httpBody = request.withProtobuf { Data($0) }
+        } else {
+            http.httpBody = Data(request.json)
         }
-        http.httpBody = Data(body)
 
         let answer = BlockingExchange.answer(to: http, session: session, timeout: timeout)
         let status: Int? = if case let .http(response, _) = answer { response.statusCode } else { nil }

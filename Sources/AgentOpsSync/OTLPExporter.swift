@@ -21,6 +21,12 @@ public final class OTLPExporter: SessionExporter {
     public private(set) var spansSent = 0
     /// What the collector refused in partial successes, as messages.
     public private(set) var rejections: [String] = []
+    /// The end state this exporter gave a session that had none (`AbandonedSession`),
+    /// once the trace with it was acknowledged.
+    public private(set) var closedAs: EndState?
+    /// The mapping reads the log itself once the session has ended: the follower need
+    /// not parse (nor count) the events.
+    public var takesEvents: Bool { false }
 
     private let store: LocalStore
     private let id: SessionID
@@ -72,7 +78,7 @@ public final class OTLPExporter: SessionExporter {
         // After a full export the log grew (a tag added later): send it all again, the ids
         // are the same. After a cut-off one, skip what was acknowledged.
         let skip = cursor.offset == 0 ? cursor.extra["batches"]?.intValue ?? 0 : 0
-        _ = try mapping.export(path: store.path(of: id), upTo: offset, closing: closing) { index, request in
+        _ = try mapping.export(path: store.path(of: id), upTo: offset, closing: { _ in closing }) { index, request in
             guard index >= skip else { return }
             try send(request)
             spansSent += request.spanCount
@@ -82,6 +88,7 @@ public final class OTLPExporter: SessionExporter {
         cursor.offset = offset
         cursor.extra = [:]
         try cursor.save(store: store, id: id)
+        if let closing { closedAs = closing.state }
     }
 
     /// Sends one request until it is accepted, retrying with the collector's

@@ -72,6 +72,8 @@ public enum SyncCommand {
         var spans: [String: Int] = [:]
         var unsent: [SessionID] = []
         var problems: [String] = []
+        // Sessions given an end here because their recorder is gone, with that end's state.
+        var closed: [EndState] = []
         for id in ids {
             // Following waits for the real end; otherwise a session whose recorder is gone
             // gets one (AbandonedSession).
@@ -79,6 +81,10 @@ public enum SyncCommand {
             let exporters = backends.exporters(for: id, deadline: deadline, closing: closing)
             let reports = LogFollower(store: store, id: id, deadline: deadline)
                 .run(exporters.map { $0 as SessionExporter }, follow: follow)
+            let closedAs = exporters.compactMap {
+                ($0 as? AgentOpsExporter)?.closedAs ?? ($0 as? OTLPExporter)?.closedAs
+            }
+            if let state = closedAs.max() { closed.append(state) }
             for exporter in exporters {
                 if let agentOps = exporter as? AgentOpsExporter { sent += agentOps.eventsSent }
                 if let otlp = exporter as? OTLPExporter {
@@ -96,16 +102,17 @@ public enum SyncCommand {
             if catchUp { catchUpOthers(than: ids, store: store, backends: backends, deadline: deadline) }
             if !quiet {
                 let sessions = "\(ids.count) session\(ids.count == 1 ? "" : "s")"
+                let ending = closedNote(closed, of: ids.count)
                 if backends.api != nil, backends.cloud == nil {
-                    console.info("uploaded \(sent) events of \(sessions)")
+                    console.info("uploaded \(sent) events of \(sessions)\(ending)")
                 }
                 if backends.cloud != nil {
                     console.info("exported \(spans[AgentOpsTransport.otlpExporter, default: 0]) spans of \(sessions)"
-                        + " to the AgentOps API over OTLP")
+                        + " to the AgentOps API over OTLP\(ending)")
                 }
                 if backends.otlp != nil {
                     let count = spans[OTLPConfiguration.exporter, default: 0]
-                    console.info("exported \(count) spans of \(sessions) to OTLP")
+                    console.info("exported \(count) spans of \(sessions) to OTLP\(ending)")
                 }
             }
             return 0
@@ -114,6 +121,20 @@ public enum SyncCommand {
             + " \(unsent.count) session\(unsent.count == 1 ? "" : "s") not fully uploaded, kept locally"
             + " (run 'agentops sync' later)")
         return 1
+    }
+
+    /// What the summary line adds for sessions this sync closed (`AbandonedSession`): an
+    /// upload of 0 events still sent their end, and the user should know which.
+    ///
+    /// - Parameters:
+    ///   - closed: the end state given to each session closed.
+    ///   - total: the sessions synced.
+    static func closedNote(_ closed: [EndState], of total: Int) -> String {
+        guard !closed.isEmpty else { return "" }
+        let states = Set(closed).sorted().map(\.rawValue).joined(separator: " or ")
+        let which = total == 1 ? "it" : closed.count == total ? "them" : "\(closed.count) of them"
+        let gone = closed.count == 1 ? "its recording process is gone" : "their recording processes are gone"
+        return ", and closed \(which) as \(states): no end was recorded and \(gone)"
     }
 
     /// The backends the environment configures: the AgentOps API with a key (over v2 or

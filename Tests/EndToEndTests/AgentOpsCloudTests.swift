@@ -184,8 +184,24 @@ struct AgentOpsCloudTests {
         // A minute and more later (the log's time set back), nothing will end it.
         var times = [timespec(tv_sec: time(nil) - 120, tv_nsec: 0), timespec(tv_sec: time(nil) - 120, tv_nsec: 0)]
         #expect(utimensat(AT_FDCWD, log, &times, 0) == 0)
+        // `agentops export` gives it the end sync gives it, in both OTLP encodings.
+        let exported = Harness.run(Harness.agentops, ["export", "last", "--format", "otlp"], environment: env)
+        #expect(exported.code == 0, "\(exported.err)")
+        let exportedRoot = try #require(try OTLPTraceRequest(protobuf: exported.stdout).resourceSpans
+            .flatMap { $0.scopeSpans.flatMap(\.spans) }.first { $0.parentSpanID == nil })
+        #expect(exportedRoot.string("agentops.session.end_state") == "Indeterminate")
+        #expect(exportedRoot.string("agentops.session.end_state_reason")?.contains("the recording process is gone")
+            == true)
+        let exportedJSON = Harness.run(Harness.agentops, ["export", "last", "--format", "otlp-json"], environment: env)
+        let endState = #""key":"agentops.session.end_state","value":{"stringValue":"Indeterminate"}"#
+        #expect(exportedJSON.out.contains(endState),
+                "\(exportedJSON.out.suffix(2000))")
         let sync = Harness.run(Harness.agentops, ["sync"], environment: env, timeout: 60)
         #expect(sync.code == 0, "\(sync.err)")
+        // The summary says what this sync did: no events left to send, but the session's end.
+        #expect(sync.err.contains("uploaded 0 events of 1 session, and closed it as Indeterminate: no end was recorded"
+            + " and its recording process is gone"), "\(sync.err)")
+        #expect(sync.err.contains("spans of 1 session to OTLP, and closed it as Indeterminate"), "\(sync.err)")
         let update = try #require(api.requests().last { $0["path"] == .string("/v2/update_session") })
         #expect(update["body"]?["session"]?["end_state"] == .string("Indeterminate"))
         #expect(update["body"]?["session"]?["end_state_reason"]?.stringValue?
@@ -196,6 +212,7 @@ struct AgentOpsCloudTests {
         let root = try #require(spans.first { $0.parentSpanID == nil })
         #expect(root.string("agentops.session.end_state") == "Indeterminate")
         #expect(root.status.code == OTLPStatus.Code.unset)
+        #expect(root == exportedRoot, "the file and the backend have the same root span")
         #expect(spans.contains { $0.name == "chat gpt-4o-mini" })
 
         // The log is as the kill left it; a second sync sends nothing.

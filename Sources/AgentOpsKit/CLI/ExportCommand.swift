@@ -39,9 +39,18 @@ enum ExportCommand {
             // one message (repeated fields append), so `otlp` is a single
             // ExportTraceServiceRequest; `otlp-json` is one request per line, as the
             // collector's otlpjsonfile receiver reads.
+            // A session whose recorder is gone gets the end `agentops sync` gives it, so
+            // the file and the backend show the same trace (`AbandonedSession`).
             let mapping = OTLPTraceMapping(environment: environment, prices: prices)
-            let outcome = try mapping.export(path: path) { _, request in
-                Descriptors.writeAll(format == "otlp" ? request.protobuf : request.json + [0x0A], to: 1)
+            let closing: AbandonedSession.Closing = { summary in
+                AbandonedSession.closing(summary, path: path, activity: SessionActivity())
+            }
+            let outcome = try mapping.export(path: path, closing: closing) { _, request in
+                if format == "otlp" {
+                    request.withProtobuf { _ = Descriptors.writeAll($0, to: 1) }
+                } else {
+                    Descriptors.writeAll(request.json + [0x0A], to: 1)
+                }
             }
             for problem in outcome.problems { console.warning("\(problem)") }
             return AgentOpsCommand.Status.ok

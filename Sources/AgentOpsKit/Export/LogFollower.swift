@@ -67,12 +67,13 @@ public struct LogFollower: Sendable {
         var lastPass = false
         var offset = exporter.acknowledgedOffset
         let watch = follow ? FileWatch(path: path) : nil
+        let events = exporter.takesEvents
         do {
-            var summary = offset > 0 ? try SessionLog.summary(path: path, upTo: offset) : nil
+            var summary = offset > 0 ? try SessionLog.summary(path: path, upTo: offset, events: events) : nil
             while true {
                 let passStart = DispatchTime.now()
                 var ended = false
-                let (_, end) = try SessionLog.read(path: path, from: offset) { record, recordEnd in
+                let (_, end) = try SessionLog.read(path: path, from: offset, events: events) { record, recordEnd in
                     SessionSummary.fold(record, into: &summary)
                     guard let summary else { throw StoreError.noStartRecord(path: path) }
                     try exporter.take(record, session: summary, endingAt: recordEnd)

@@ -166,7 +166,10 @@ public struct OTLPSessionSpans {
             cost = Double(prompt - cached) * price.input + Double(cached) * price.cachedInput
                 + Double(completion) * price.output
         }
-        var a: [OTLPKeyValue] = [
+        var a: [OTLPKeyValue] = []
+        // About 30 for a call with a prompt and a completion: grown once, not five times.
+        a.reserveCapacity(40)
+        a += [
             OTLPKeyValue("agentops.span.kind", .string("llm")),
             OTLPKeyValue("gen_ai.operation.name", .string("chat")),
         ]
@@ -181,8 +184,8 @@ public struct OTLPSessionSpans {
             OTLPKeyValue("gen_ai.usage.total_tokens", .int(Int64(total))),
         ]
         if let cost { a.append(OTLPKeyValue("gen_ai.usage.total_cost", .double(cost))) }
-        Self.messages(fields["prompt"], prefix: "gen_ai.prompt", defaultRole: "user", into: &a)
-        Self.messages(fields["completion"], prefix: "gen_ai.completion", defaultRole: "assistant", into: &a)
+        Self.messages(fields["prompt"], keys: .prompt, defaultRole: "user", into: &a)
+        Self.messages(fields["completion"], keys: .completion, defaultRole: "assistant", into: &a)
         // OpenInference, which Arize Phoenix reads. Phoenix does not read the old
         // `gen_ai.prompt.N` names: the messages go again under its own, and the last
         // completion as `output.value` (else Phoenix makes one of `gen_ai.response.model`).
@@ -197,18 +200,24 @@ public struct OTLPSessionSpans {
             OTLPKeyValue("llm.token_count.completion", .int(Int64(completion))),
             OTLPKeyValue("llm.token_count.total", .int(Int64(total))),
         ]
-        Self.openInferenceMessages(fields["prompt"], prefix: "llm.input_messages", defaultRole: "user", into: &a)
-        let answer = Self.openInferenceMessages(fields["completion"], prefix: "llm.output_messages",
+        Self.openInferenceMessages(fields["prompt"], keys: .inputMessages, defaultRole: "user", into: &a)
+        let answer = Self.openInferenceMessages(fields["completion"], keys: .outputMessages,
                                                 defaultRole: "assistant", into: &a)
         if let answer { a.append(OTLPKeyValue("output.value", .string(answer))) }
         a.append(OTLPKeyValue("agentops_run.event_id", .string(event.id)))
-        return span(event, fields, name: model.map { "chat \($0)" } ?? "chat", kind: OTLPSpan.Kind.client,
-                    attributes: a)
+        var call = span(event, fields, name: model.map { "chat \($0)" } ?? "chat", kind: OTLPSpan.Kind.client,
+                        attributes: a)
+        // A recorded call is one that answered: OK, as the AgentOps SDK sends it (and the
+        // golden export has it); an error naming the call turns it to ERROR.
+        call.status = OTLPStatus(code: OTLPStatus.Code.ok)
+        return call
     }
 
     private func toolSpan(_ event: Event, _ fields: Fields) -> OTLPSpan {
         let name = fields.text("name") ?? "tool"
-        var a: [OTLPKeyValue] = [
+        var a: [OTLPKeyValue] = []
+        a.reserveCapacity(14)
+        a += [
             OTLPKeyValue("agentops.span.kind", .string("tool")),
             OTLPKeyValue("operation.name", .string(name)),
             OTLPKeyValue("gen_ai.operation.name", .string("execute_tool")),
@@ -308,8 +317,9 @@ public struct OTLPSessionSpans {
     private func span(_ event: Event, _ fields: Fields, name: String, kind: Int, attributes: [OTLPKeyValue],
                       id: OTLPSpanID? = nil, parent: OTLPSpanID? = nil) -> OTLPSpan {
         let start = nanoseconds(event.initTimestamp)
-        var spanID = id ?? fields.spanID("span_id") ?? Self.spanID(eventID: event.id)
-        if id == nil, fields.spanID("span_id") == nil, made.contains(spanID.value) {
+        let ingested = id == nil ? fields.spanID("span_id") : nil
+        var spanID = id ?? ingested ?? Self.spanID(eventID: event.id)
+        if id == nil, ingested == nil, made.contains(spanID.value) {
             // UUIDs that share their first 8 bytes (time-ordered ones, hand-made ones) would
             // give two spans one id: the second takes a hash of its whole id instead.
             spanID = Self.hashedSpanID(event.id)
@@ -342,13 +352,41 @@ public struct OTLPSessionSpans {
 
     /// `gen_ai.prompt.N.role` / `.content` from an SDK prompt or completion: a string, a
     /// message, a list of messages, or `{"messages": …}`.
-    static func messages(_ value: JSONValue?, prefix: String, defaultRole: String, into a: inout [OTLPKeyValue]) {
+    static func messages(_ value: JSONValue?, keys: MessageKeys, defaultRole: String, into a: inout [OTLPKeyValue]) {
         for (index, message) in roles(value, defaultRole: defaultRole).enumerated() {
-            a.append(OTLPKeyValue("\(prefix).\(index).role", .string(message.role)))
+            a.append(OTLPKeyValue(keys.role(index), .string(message.role)))
             if let content = message.content {
-                a.append(OTLPKeyValue("\(prefix).\(index).content", .string(content)))
+                a.append(OTLPKeyValue(keys.content(index), .string(content)))
             }
         }
+    }
+
+    /// The attribute names of the messages of a prompt or completion (`<prefix>.N.role`
+    /// and `.content`), made once for the first few: an LLM span has eight of them,
+    /// and interpolating each was a tenth of its mapping.
+    struct MessageKeys {
+        let prefix: String
+        let middle: String
+        private let first: [(role: String, content: String)]
+
+        init(_ prefix: String, middle: String = "") {
+            self.prefix = prefix
+            self.middle = middle
+            first = (0..<16).map { ("\(prefix).\($0)\(middle).role", "\(prefix).\($0)\(middle).content") }
+        }
+
+        func role(_ index: Int) -> String {
+            index < first.count ? first[index].role : "\(prefix).\(index)\(middle).role"
+        }
+
+        func content(_ index: Int) -> String {
+            index < first.count ? first[index].content : "\(prefix).\(index)\(middle).content"
+        }
+
+        static let prompt = MessageKeys("gen_ai.prompt")
+        static let completion = MessageKeys("gen_ai.completion")
+        static let inputMessages = MessageKeys("llm.input_messages", middle: ".message")
+        static let outputMessages = MessageKeys("llm.output_messages", middle: ".message")
     }
 
     /// The same messages under OpenInference's names (`llm.input_messages.N.message.role`
@@ -356,13 +394,13 @@ public struct OTLPSessionSpans {
     ///
     /// - Returns: the last message's content (for `output.value`).
     @discardableResult
-    static func openInferenceMessages(_ value: JSONValue?, prefix: String, defaultRole: String,
+    static func openInferenceMessages(_ value: JSONValue?, keys: MessageKeys, defaultRole: String,
                                       into a: inout [OTLPKeyValue]) -> String? {
         var last: String?
         for (index, message) in roles(value, defaultRole: defaultRole).enumerated() {
-            a.append(OTLPKeyValue("\(prefix).\(index).message.role", .string(message.role)))
+            a.append(OTLPKeyValue(keys.role(index), .string(message.role)))
             if let content = message.content {
-                a.append(OTLPKeyValue("\(prefix).\(index).message.content", .string(content)))
+                a.append(OTLPKeyValue(keys.content(index), .string(content)))
             }
             last = message.content
         }
@@ -414,24 +452,14 @@ public struct OTLPSessionSpans {
     }
 
     static func name(_ text: String) -> String {
-        text.count <= maxNameLength ? text : String(text.prefix(maxNameLength - 1)) + "…"
+        // No more bytes than the limit is no more characters: the count of characters
+        // (grapheme breaking) is only needed for a long name.
+        text.utf8.count <= maxNameLength || text.count <= maxNameLength
+            ? text : String(text.prefix(maxNameLength - 1)) + "…"
     }
 
     /// About the protobuf size of `attributes`, for cutting batches.
-    static func size(_ attributes: [OTLPKeyValue]) -> Int {
-        attributes.reduce(0) { $0 + $1.key.utf8.count + size($1.value) + 8 }
-    }
-
-    static func size(_ value: OTLPAnyValue) -> Int {
-        switch value {
-        case .empty, .bool: return 2
-        case .int, .double: return 11
-        case let .string(s): return s.utf8.count + 4
-        case let .bytes(b): return b.count + 4
-        case let .array(items): return items.reduce(4) { $0 + size($1) + 2 }
-        case let .kvlist(pairs): return size(pairs) + 4
-        }
-    }
+    static func size(_ attributes: [OTLPKeyValue]) -> Int { attributes.protobufSizeEstimate }
 }
 
 /// Nanoseconds since the epoch for OTLP (times before 1970 are held at 0).
@@ -446,7 +474,12 @@ struct Fields {
 
     init(_ pairs: [(String, JSONValue)]) { self.pairs = pairs }
 
-    subscript(name: String) -> JSONValue? { pairs.last { $0.0 == name }?.1 }
+    subscript(name: String) -> JSONValue? {
+        // Lengths first (O(1) for native strings): a span looks up a dozen names among a
+        // dozen fields, and comparing strings was a twentieth of an export.
+        let length = name.utf8.count
+        return pairs.last { $0.0.utf8.count == length && $0.0 == name }?.1
+    }
 
     /// The field as text: a string as it is, any other value but null as compact JSON.
     func text(_ name: String) -> String? { self[name].flatMap(Fields.text) }

@@ -4,7 +4,8 @@
 /// (`OTLPSessionSpans`). Used by `agentops export --format otlp|otlp-json` and by the
 /// OTLP exporter of `agentops sync`.
 ///
-/// The log is read once, start to end, and the spans leave in batches of at most
+/// The log is read once, start to end (on a thread of its own, `LogReadAhead`, while
+/// the records read are mapped), and the spans leave in batches of at most
 /// `maxBatchSpans` spans and about `maxBatchBytes` bytes, each an
 /// `ExportTraceServiceRequest` of its own, the root span in the last: memory stays
 /// bounded whatever the session's size. The same log gives the same batches, so an
@@ -79,11 +80,11 @@ public struct OTLPTraceMapping: Sendable {
     /// Maps the session log at `path`, up to byte `end`, handing each batch to `send`
     /// with its index (0, 1, …; the last holds the root span).
     ///
-    /// - Parameter closing: the end the root span gets when the log has none (an
-    ///   abandoned session, `AbandonedSession`).
+    /// - Parameter closing: asked, when the log has no end, for the end the root span
+    ///   gets (an abandoned session, `AbandonedSession`).
     /// - Throws: what `send` throws, or the log's read errors
     ///   (`StoreError.noStartRecord` for a log without a start).
-    public func export(path: String, upTo end: Int = .max, closing: StoreRecord.EndRecord? = nil,
+    public func export(path: String, upTo end: Int = .max, closing: AbandonedSession.Closing? = nil,
                        send: (_ index: Int, _ request: OTLPTraceRequest) throws -> Void) throws -> Outcome {
         var summary: SessionSummary?
         var spans: OTLPSessionSpans?
@@ -94,7 +95,7 @@ public struct OTLPTraceMapping: Sendable {
             index += 1
             sent += batch.count
         }
-        let (problems, _) = try SessionLog.read(path: path, from: 0) { record, recordEnd in
+        let (problems, _) = try LogReadAhead.read(path: path) { record, recordEnd in
             guard recordEnd <= end else { return }
             // Events are mapped, not counted: the root span needs only the session row,
             // its tags and its end (and folding an LLM event costs as much as mapping it).
@@ -108,7 +109,7 @@ public struct OTLPTraceMapping: Sendable {
             if spans!.isBatchFull { try emit(spans!.takePending(), of: summary.session) }
         }
         guard var summary else { throw StoreError.noStartRecord(path: path) }
-        if summary.end == nil, let closing { summary.apply(.end(closing)) }
+        if summary.end == nil, let closing, let ending = closing(summary) { summary.apply(.end(ending)) }
         var last = spans?.takePending() ?? []
         last.append((spans ?? OTLPSessionSpans(session: summary.session.id, prices: prices)).root(summary))
         try emit(last, of: summary.session)

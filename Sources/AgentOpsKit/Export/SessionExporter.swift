@@ -10,6 +10,11 @@ public protocol SessionExporter: AnyObject {
     var name: String { get }
     /// The offset of the log the backend has acknowledged, where the follower resumes.
     var acknowledgedOffset: Int { get }
+    /// Whether `take` needs the events, and the session folded with their counts. An
+    /// exporter that reads the log itself once the session ends (OTLP) says no: the
+    /// follower then passes over event lines unparsed, and its memory does not grow
+    /// with the session (the fold keeps every LLM call id it counted).
+    var takesEvents: Bool { get }
     /// Takes the next record of the log.
     ///
     /// - Parameters:
@@ -21,6 +26,11 @@ public protocol SessionExporter: AnyObject {
     /// Sends what is buffered, and moves the cursor to `offset` (past lines that were
     /// skipped as unreadable too) once everything before it is acknowledged.
     func flush(endingAt offset: Int, session: SessionSummary?) throws
+}
+
+extension SessionExporter {
+    /// Events are taken unless an exporter says otherwise.
+    public var takesEvents: Bool { true }
 }
 
 /// How one exporter's pass over a session went.

@@ -4,12 +4,27 @@ extension OTLPTraceRequest {
     ///
     /// `resource` and `scope` are always written (as the OTel SDKs do), `status` only when
     /// it is not UNSET without a message.
-    public var protobuf: [UInt8] {
-        var writer = ProtoWriter(capacity: 64 + spanCount * 512)
+    public var protobuf: [UInt8] { encoded.bytes }
+
+    /// Calls `body` with the `protobuf` bytes where they were written, without copying
+    /// them out (a batch is up to 4 MiB): valid only during the call.
+    public func withProtobuf<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try encoded.withBytes(body)
+    }
+
+    private var encoded: ProtoWriter {
+        // Room for the whole request up front, so the writer does not grow (and copy)
+        // on the way: the estimate errs high, and pages never written cost nothing.
+        let estimate = resourceSpans.reduce(256) { total, item in
+            item.scopeSpans.reduce(total + item.resource.attributes.protobufSizeEstimate) { total, scope in
+                scope.spans.reduce(total) { $0 + $1.protobufSizeEstimate }
+            }
+        }
+        var writer = ProtoWriter(capacity: estimate)
         for item in resourceSpans.reversed() {
             writer.message(1) { OTLPProtobufEncoder.resourceSpans(item, into: &$0) }
         }
-        return writer.bytes
+        return writer
     }
 }
 

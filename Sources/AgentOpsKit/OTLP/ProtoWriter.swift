@@ -11,21 +11,43 @@ struct ProtoWriter {
         static let varint: UInt64 = 0, fixed64: UInt64 = 1, lengthDelimited: UInt64 = 2, fixed32: UInt64 = 5
     }
 
-    private var storage: [UInt8]
-    /// Index in `storage` of the first written byte; bytes before it are free.
+    /// Owns the buffer, so that it is freed with the last writer (a writer is never copied
+    /// while in use: copies would share it).
+    private final class Storage {
+        var pointer: UnsafeMutablePointer<UInt8>
+        init(capacity: Int) { pointer = .allocate(capacity: capacity) }
+        deinit { pointer.deallocate() }
+    }
+
+    // A raw buffer, not an `[UInt8]`: every tag and length is a prepend, and an array's
+    // uniqueness check and bounds checks on each one were a tenth of an export's
+    // instructions (callgrind).
+    private let storage: Storage
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    /// Index in the buffer of the first written byte; bytes before it are free.
     private var start: Int
 
     /// A writer with room for `capacity` bytes before it first grows.
     init(capacity: Int = 4096) {
-        storage = [UInt8](repeating: 0, count: max(capacity, 16))
-        start = storage.count
+        self.capacity = max(capacity, 16)
+        storage = Storage(capacity: self.capacity)
+        base = storage.pointer
+        start = self.capacity
     }
 
     /// Bytes written so far.
-    var count: Int { storage.count - start }
+    var count: Int { capacity - start }
 
     /// The finished encoding.
-    var bytes: [UInt8] { Array(storage[start...]) }
+    var bytes: [UInt8] { withBytes { Array($0) } }
+
+    /// Calls `body` with the finished encoding, in place (valid only during the call).
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        // The buffer is reached through `base`: keep its owner alive through the call (a
+        // temporary writer could otherwise be released before `body` runs).
+        try withExtendedLifetime(storage) { try body(UnsafeRawBufferPointer(start: base + start, count: count)) }
+    }
 
     @inline(__always)
     private mutating func makeRoom(_ n: Int) {
@@ -34,15 +56,15 @@ struct ProtoWriter {
 
     private mutating func grow(_ n: Int) {
         let used = count
-        let capacity = max(storage.count * 2, used + n + 64)
-        var larger = [UInt8](repeating: 0, count: capacity)
-        larger.withUnsafeMutableBytes { to in
-            storage.withUnsafeBytes { from in
-                (to.baseAddress! + (capacity - used)).copyMemory(from: from.baseAddress! + start, byteCount: used)
-            }
-        }
-        storage = larger
-        start = capacity - used
+        let (doubled, overflow) = capacity.multipliedReportingOverflow(by: 2)
+        let larger = max(overflow ? Int.max : doubled, used + n + 64)
+        let pointer = UnsafeMutablePointer<UInt8>.allocate(capacity: larger)
+        (pointer + (larger - used)).initialize(from: base + start, count: used)
+        storage.pointer.deallocate()
+        storage.pointer = pointer
+        base = pointer
+        capacity = larger
+        start = larger - used
     }
 
     /// The number of bytes `value` takes as a varint.
@@ -53,49 +75,56 @@ struct ProtoWriter {
         return bits <= 7 ? 1 : (bits + 6) / 7
     }
 
+    @inline(__always)
     mutating func prependVarint(_ value: UInt64) {
+        // Tags, lengths of short strings, small ints: nearly every varint is one byte.
+        if value < 0x80 {
+            makeRoom(1)
+            start -= 1
+            base[start] = UInt8(truncatingIfNeeded: value)
+            return
+        }
+        prependLongVarint(value)
+    }
+
+    private mutating func prependLongVarint(_ value: UInt64) {
         let size = Self.varintSize(value)
         makeRoom(size)
         start -= size
-        let at = start
-        storage.withUnsafeMutableBufferPointer { out in
-            var v = value
-            for i in 0..<(size - 1) {
-                out[at + i] = UInt8(truncatingIfNeeded: v) | 0x80
-                v >>= 7
-            }
-            out[at + size - 1] = UInt8(truncatingIfNeeded: v)
+        var out = base + start
+        var v = value
+        for _ in 0..<(size - 1) {
+            out.pointee = UInt8(truncatingIfNeeded: v) | 0x80
+            v >>= 7
+            out += 1
         }
+        out.pointee = UInt8(truncatingIfNeeded: v)
     }
 
     mutating func prependFixed64(_ value: UInt64) {
         makeRoom(8)
         start -= 8
-        let at = start
-        storage.withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: at, as: UInt64.self) }
+        UnsafeMutableRawPointer(base + start).storeBytes(of: value.littleEndian, as: UInt64.self)
     }
 
     mutating func prependFixed32(_ value: UInt32) {
         makeRoom(4)
         start -= 4
-        let at = start
-        storage.withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: at, as: UInt32.self) }
+        UnsafeMutableRawPointer(base + start).storeBytes(of: value.littleEndian, as: UInt32.self)
     }
 
     /// Big-endian words, for ids (protobuf carries them as raw bytes, most significant first).
     mutating func prependBigEndian(_ value: UInt64) {
         makeRoom(8)
         start -= 8
-        let at = start
-        storage.withUnsafeMutableBytes { $0.storeBytes(of: value.bigEndian, toByteOffset: at, as: UInt64.self) }
+        UnsafeMutableRawPointer(base + start).storeBytes(of: value.bigEndian, as: UInt64.self)
     }
 
     mutating func prependRaw(_ bytes: UnsafeRawBufferPointer) {
         guard let source = bytes.baseAddress, bytes.count > 0 else { return }
         makeRoom(bytes.count)
         start -= bytes.count
-        let at = start
-        storage.withUnsafeMutableBytes { ($0.baseAddress! + at).copyMemory(from: source, byteCount: bytes.count) }
+        UnsafeMutableRawPointer(base + start).copyMemory(from: source, byteCount: bytes.count)
     }
 
     @inline(__always)
@@ -107,10 +136,12 @@ struct ProtoWriter {
 
     /// A string field, omitted when empty (`always` for oneof members, which protobuf writes).
     mutating func string(_ field: Int, _ value: String, always: Bool = false) {
-        var value = value
         let length = value.utf8.count
         guard length > 0 || always else { return }
-        value.withUTF8 { prependRaw(UnsafeRawBufferPointer($0)) }
+        if value.utf8.withContiguousStorageIfAvailable({ prependRaw(UnsafeRawBufferPointer($0)) }) == nil {
+            var copy = value
+            copy.withUTF8 { prependRaw(UnsafeRawBufferPointer($0)) }
+        }
         prependVarint(UInt64(length))
         prependTag(field, WireType.lengthDelimited)
     }

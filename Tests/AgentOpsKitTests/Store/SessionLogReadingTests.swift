@@ -20,6 +20,31 @@ struct SessionLogReadingTests {
         return .event(.stdout(String(repeating: fill, count: count), from: time, to: time, session: id))
     }
 
+    @Test("a reader that takes no events passes over event lines unparsed, and still ends where the log ends")
+    func withoutEvents() throws {
+        let time = Timestamp(microseconds: 1_000_000)
+        let start = StoreRecord.start(Session(id: Self.id, initTimestamp: time, tags: [], hostEnv: .null,
+                                              command: ["x"]))
+        let end = StoreRecord.end(.init(timestamp: time, state: .success, reason: "done"))
+        var bytes = Self.line(start) + Self.line(Self.output(10, "a")) + Self.line(.tagsAdded(["t"]))
+        bytes += Array("{\"record\":\"event\",\"event\":{broken\n".utf8) + Self.line(end)
+        let path = StoreTests.folder() + "/log.jsonl"
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+
+        var read: [StoreRecord] = []
+        let (problems, offset) = try SessionLog.read(path: path, from: 0, events: false) { record, _ in
+            read.append(record)
+        }
+        #expect(read == [start, .tagsAdded(["t"]), end])
+        #expect(problems.isEmpty, "an event line is not looked into")
+        #expect(offset == bytes.count)
+        let summary = try SessionLog.summary(path: path, events: false)
+        #expect(summary.eventCount == 0 && summary.session.tags == ["t"] && summary.end?.reason == "done")
+        // Read in full, the same log has its event and its broken line.
+        #expect(try SessionLog.read(path: path, from: 0) { _, _ in }.problems.count == 1)
+        #expect(try SessionLog.summary(path: path).eventCount == 1)
+    }
+
     @Test("records around, across and over read boundaries come back whole, with their end offsets")
     func boundaries() throws {
         let start = StoreRecord.start(Session(id: Self.id, initTimestamp: Timestamp(microseconds: 1_000_000),

@@ -95,4 +95,15 @@ struct AgentOpsTransportTests {
         #expect(AbandonedSession.closing(ended, path: oldPath, activity: idle) == nil)
         #expect(AbandonedSession.closing(old, path: oldPath + ".missing", activity: idle) == nil)
     }
+
+    @Test("sync's summary names the sessions it closed, and their state")
+    func closedNote() {
+        #expect(SyncCommand.closedNote([], of: 3) == "")
+        #expect(SyncCommand.closedNote([.indeterminate], of: 1)
+            == ", and closed it as Indeterminate: no end was recorded and its recording process is gone")
+        #expect(SyncCommand.closedNote([.indeterminate], of: 4)
+            == ", and closed 1 of them as Indeterminate: no end was recorded and its recording process is gone")
+        #expect(SyncCommand.closedNote([.fail, .indeterminate, .fail], of: 3)
+            == ", and closed them as Indeterminate or Fail: no end was recorded and their recording processes are gone")
+    }
 }
