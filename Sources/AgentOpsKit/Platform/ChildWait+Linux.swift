@@ -1,10 +1,9 @@
 import Glibc
 
-/// Waiting for a child's exit or stop without reaping it (`waitid(…, WNOWAIT)`).
+/// Waiting for a child's exit or stop (`waitid(…, WNOWAIT)`), then reaping it.
 ///
-/// Foundation's `Process` reaps the child itself and reports a bogus status when
-/// someone else reaped it first, so `ExitWatcher` only looks: the zombie stays for
-/// Foundation. Stops are consumed, though, or the next wait would see the same one.
+/// One look serves both: a stop is consumed after it is handled, or the next wait
+/// would see the same one; an exit is reaped once it is reported (`reap`).
 public enum ChildWait {
     /// What happened to the child.
     public enum Change: Equatable, Sendable {
@@ -39,9 +38,16 @@ public enum ChildWait {
     }
 
     /// Consumes the stop report `next` returned (`WNOWAIT` left it queued; `WSTOPPED`
-    /// alone takes it and leaves any exit for Foundation).
+    /// alone takes it and leaves any exit queued).
     public static func consumeStop(of pid: Int32) {
         var consumed = siginfo_t()
         _ = waitid(P_PID, id_t(pid), &consumed, WSTOPPED | WNOHANG)
+    }
+
+    /// Reaps the child `pid` once `next` reported its exit (the zombie is gone; its
+    /// process group lives on while other members remain).
+    public static func reap(_ pid: Int32) {
+        var info = siginfo_t()
+        while waitid(P_PID, id_t(pid), &info, WEXITED) != 0, errno == EINTR {}
     }
 }

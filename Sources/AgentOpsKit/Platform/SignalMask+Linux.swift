@@ -4,7 +4,8 @@ import Glibc
 /// through `posix_spawn` and `exec`.
 public struct SignalMask: @unchecked Sendable {
     // `@unchecked`: `sigset_t` is a plain C array of bits, copied by value.
-    private var set: sigset_t
+    /// The mask itself, for `CommandSpawn`.
+    private(set) var set: sigset_t
 
     /// The empty mask (the usual state of a process started from a shell).
     public static var empty: SignalMask {
