@@ -18,9 +18,12 @@ extension ThisProcess {
     /// UTF-8 is repaired) at a fraction of the cost: split at the first `=` byte with no
     /// Foundation string in between (issue 18: it is read at every start).
     public static var environment: [String: String] {
-        var result: [String: String] = [:]
         // Never null here: only clearenv(3) makes it so, and nothing calls it.
         var entry = environ
+        var count = 0
+        while entry[count] != nil { count += 1 }
+        // Sized once: growing it rehashes every name so far.
+        var result = [String: String](minimumCapacity: count)
         while let pointer = entry.pointee {
             let length = strlen(pointer)
             pointer.withMemoryRebound(to: UInt8.self, capacity: length) { start in
