@@ -4,7 +4,7 @@ import Testing
 @testable import AgentOpsKit
 
 /// The small exec helper beside agentops-run, agentops-run's own helper mode when it is
-/// missing, and the descriptor limit, which the command gets as agentops-run had it.
+/// missing, and the descriptor limit the spawn lowers for a moment.
 @Suite("The exec helper")
 struct ExecHelperTests {
     /// Prints the command's descriptors (as `DescriptorTests` does) and its

@@ -1,9 +1,10 @@
 import Glibc
 
-/// Waiting for a child's exit or stop (`waitid(…, WNOWAIT)`), then reaping it.
+/// Waiting for a child's exit or stop without reaping it (`waitid(…, WNOWAIT)`).
 ///
-/// One look serves both: a stop is consumed after it is handled, or the next wait
-/// would see the same one; an exit is reaped once it is reported (`reap`).
+/// Foundation's `Process` reaps the child itself and reports a bogus status when
+/// someone else reaped it first, so `ExitWatcher` only looks: the zombie stays for
+/// Foundation. Stops are consumed, though, or the next wait would see the same one.
 public enum ChildWait {
     /// What happened to the child.
     public enum Change: Equatable, Sendable {
@@ -38,16 +39,9 @@ public enum ChildWait {
     }
 
     /// Consumes the stop report `next` returned (`WNOWAIT` left it queued; `WSTOPPED`
-    /// alone takes it and leaves any exit queued).
+    /// alone takes it and leaves any exit for Foundation).
     public static func consumeStop(of pid: Int32) {
         var consumed = siginfo_t()
         _ = waitid(P_PID, id_t(pid), &consumed, WSTOPPED | WNOHANG)
-    }
-
-    /// Reaps the child `pid` once `next` reported its exit (the zombie is gone; its
-    /// process group lives on while other members remain).
-    public static func reap(_ pid: Int32) {
-        var info = siginfo_t()
-        while waitid(P_PID, id_t(pid), &info, WEXITED) != 0, errno == EINTR {}
     }
 }

@@ -3,9 +3,8 @@ import Glibc
 /// A pipe whose ends are close-on-exec.
 ///
 /// `pipe2` is not exported by Swift's Glibc module, so the flag is set right after
-/// `pipe`. The brief window does not leak: the command's spawn (`CommandSpawn`) closes
-/// every descriptor above 2 in the child, Foundation's spawn (of background helpers)
-/// too, and nothing else here forks.
+/// `pipe`. The brief window does not leak: Foundation's spawn closes every descriptor
+/// above 2 in the child except its own socket, and nothing else here forks.
 struct PipePair {
     let read: Int32
     let write: Int32

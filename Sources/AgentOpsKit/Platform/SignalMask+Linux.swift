@@ -4,8 +4,7 @@ import Glibc
 /// through `posix_spawn` and `exec`.
 public struct SignalMask: @unchecked Sendable {
     // `@unchecked`: `sigset_t` is a plain C array of bits, copied by value.
-    /// The mask itself, for `CommandSpawn`.
-    private(set) var set: sigset_t
+    private var set: sigset_t
 
     /// The empty mask (the usual state of a process started from a shell).
     public static var empty: SignalMask {

@@ -5,8 +5,7 @@ enum TerminalPlatform {
     /// A new pseudo-terminal pair, both ends close-on-exec; nil with `errno` set.
     ///
     /// Close-on-exec at once: the brief window before `fcntl` does not leak, since
-    /// the command's spawn (`CommandSpawn`) closes stray descriptors and the exec helper
-    /// marks the rest.
+    /// Foundation's spawn closes stray descriptors and the exec helper marks the rest.
     static func openPair() -> (master: Int32, slave: Int32)? {
         var master: Int32 = -1
         var slave: Int32 = -1

@@ -1,74 +1,91 @@
 import AgentOpsExec
+import Foundation
 
-/// Starts the command with `CommandSpawn` (not Foundation `Process`: its spawn cost more
-/// than the rest of a start-up, issue 18): directly, or through the exec helper
-/// (`ExecHelper`) when it must lead a session of its own.
+/// Starts the command with Foundation `Process`, working around what it does on Linux.
 public enum ChildLauncher {
+    /// Serialises launches: the signal mask swap below is per thread, but Foundation's
+    /// spawn path is not meant to run concurrently with another mask swap.
+    private static let lock = NSLock()
+
     /// Launches `executable` with `arguments` (argv[1…]) and `environment`, stdin,
     /// stdout and stderr on the given descriptors, the working directory inherited.
     ///
-    /// The command gets exactly descriptors 0–2 and `inherited` under their own numbers.
-    /// With `controllingTerminal`, it gets a new session whose controlling terminal is
-    /// `stdin`, which only the exec helper can make (it needs code of ours between the
-    /// fork and the exec: `setsid`, `TIOCSCTTY`, a session leader that stays), so that
-    /// case needs `ExecHelperLocation` enabled; without it (tests of this type alone)
-    /// the command starts without a terminal session.
+    /// Through the `ExecHelper` (when `ExecHelperLocation` is enabled) the command gets exactly descriptors
+    /// 0–2 and `inherited` under their own numbers, nothing of Foundation's, and with
+    /// `controllingTerminal` a new session whose controlling terminal is `stdin`.
+    /// Without it (tests of this type alone) Foundation's own spawn is all there is.
     ///
-    /// The child starts with the start-up signal mask whatever thread calls (a dispatch
-    /// or cooperative-pool thread blocks SIGINT, SIGTERM and SIGHUP; a mask that was
-    /// blocked when agentops-run started must stay blocked), as the leader of a new
-    /// process group, so that signals can be sent to its whole group.
+    /// The calling thread's signal mask is set to the start-up mask around `run()`,
+    /// because Foundation's `posix_spawn` (only `POSIX_SPAWN_SETPGROUP`) gives the child
+    /// the caller's mask: a dispatch or cooperative-pool thread would hand it SIGINT,
+    /// SIGTERM and SIGHUP blocked (swift-corelibs-foundation#4772), and a mask that was
+    /// blocked when agentops-run started must stay blocked.
     ///
-    /// - Returns: the pid of the running process; only an `ExitWatcher` may reap it.
+    /// - Returns: the running process (its own process group leader: Foundation always
+    ///   spawns with `POSIX_SPAWN_SETPGROUP`).
     /// - Throws: `LaunchError.notExecutable` when the kernel refuses the file.
     public static func launch(executable: String, arguments: [String], environment: [String: String],
                               stdin: Int32 = 0, stdout: Int32, stderr: Int32, inherited: [Int32] = [],
-                              controllingTerminal: Bool = false) throws(LaunchError) -> Int32 {
-        // Built once, straight into `NAME=value` entries: no Foundation dictionary bridging.
-        let entries = environment.map { $0.key + "=" + $0.value }
-        guard controllingTerminal, let helper = ExecHelperLocation.launchPrefix, let helperPath = helper.first else {
-            // glibc's posix_spawn returns once the exec happened, with its error if it
-            // failed: the command runs (in its group) when this returns.
-            do {
-                return try CommandSpawn.start(
-                    path: executable, arguments: [executable] + arguments, environment: entries,
-                    standard: [stdin == 0 ? nil : stdin, stdout, stderr], keeping: inherited,
-                    mask: StartupSignals.mask)
-            } catch {
-                throw .notExecutable(path: executable, reason: "\(error)")
-            }
+                              controllingTerminal: Bool = false,
+                              terminationHandler: @escaping @Sendable (Process) -> Void) throws(LaunchError) -> Process {
+        let process = Process()
+        process.environment = environment
+        process.terminationHandler = terminationHandler
+        guard let helper = ExecHelperLocation.launchPrefix, let helperPath = helper.first else {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+            if stdin != 0 { process.standardInput = FileHandle(fileDescriptor: stdin, closeOnDealloc: false) }
+            process.standardOutput = FileHandle(fileDescriptor: stdout, closeOnDealloc: false)
+            process.standardError = FileHandle(fileDescriptor: stderr, closeOnDealloc: false)
+            try run(process, executable: executable)
+            return process
         }
         guard let (ours, helpers) = Descriptors.socketPair() else {
             throw .cannotPrepare(what: "a socket for the exec helper", reason: errnoText())
         }
         defer { Descriptors.close(ours) }
-        let pid: Int32
+        process.executableURL = URL(fileURLWithPath: helperPath)
+        process.arguments = helper.dropFirst() + [executable] + arguments
+        process.standardInput = FileHandle(fileDescriptor: helpers, closeOnDealloc: false)
+        var fileLimit: UInt?
         do {
-            // The helper's stdout and stderr are agentops-run's until it execs: it only
-            // writes there if it cannot start at all.
-            pid = try CommandSpawn.start(path: helperPath, arguments: helper + [executable] + arguments,
-                                         environment: entries, standard: [helpers, nil, nil],
-                                         mask: StartupSignals.mask)
+            try run(process, executable: executable, lowerFileLimit: { fileLimit = SpawnFileLimit.lower() },
+                    restoreFileLimit: { if let fileLimit { SpawnFileLimit.restore(fileLimit) } })
         } catch {
             Descriptors.close(helpers)
-            throw .notExecutable(path: helperPath, reason: "\(error)")
+            throw error
         }
         Descriptors.close(helpers)
-        let payload = ExecHelper.payload(controllingTerminal: controllingTerminal, fileLimit: nil,
+        let payload = ExecHelper.payload(controllingTerminal: controllingTerminal, fileLimit: fileLimit,
                                          targets: [0, 1, 2] + inherited)
         guard DescriptorPassing.send([stdin, stdout, stderr] + inherited, payload: payload, over: ours) else {
-            Signals.send(SignalNumber.kill, to: pid)
-            ChildWait.reap(pid)
+            Signals.send(SignalNumber.kill, to: process.processIdentifier)
             throw .cannotPrepare(what: "the exec helper's descriptors", reason: errnoText())
         }
         // End of file: the command was exec'd (the helper's end is close-on-exec).
         // Waiting for it also means its session exists before any signal is routed.
         var code: Int32 = 0
         let n = withUnsafeMutableBytes(of: &code) { Descriptors.read(ours, into: $0) }
-        if n == 4 {
-            ChildWait.reap(pid)
-            throw .notExecutable(path: executable, reason: errnoText(code))
+        if n == 4 { throw .notExecutable(path: executable, reason: errnoText(code)) }
+        return process
+    }
+
+    /// `process.run()` with the start-up signal mask; `lowerFileLimit` and
+    /// `restoreFileLimit` run around it under the same lock (`SpawnFileLimit`).
+    private static func run(_ process: Process, executable: String, lowerFileLimit: () -> Void = {},
+                            restoreFileLimit: () -> Void = {}) throws(LaunchError) {
+        lock.lock()
+        defer { lock.unlock() }
+        lowerFileLimit()
+        defer { restoreFileLimit() }
+        let callerMask = StartupSignals.mask.apply()
+        defer { callerMask.apply() }
+        do {
+            try process.run()
+        } catch {
+            let code = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.code ?? (error as NSError).code
+            let reason = code > 0 && code < 200 ? errnoText(Int32(code)) : "\(error)"
+            throw .notExecutable(path: executable, reason: reason)
         }
-        return pid
     }
 }

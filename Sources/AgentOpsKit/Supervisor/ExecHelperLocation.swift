@@ -1,8 +1,7 @@
 import AgentOpsExec
 
 /// Which executable `ChildLauncher` starts as the exec helper (`ExecHelper`), found once
-/// at start-up. Only a command that gets a terminal session of its own (`--tty` at a
-/// terminal) needs it; every other command is spawned directly.
+/// at start-up.
 ///
 /// The helper is `agentops-run-exec` beside agentops-run (`swift build` and
 /// `scripts/install` put it there): a Glibc-only binary whose exec costs a fraction of

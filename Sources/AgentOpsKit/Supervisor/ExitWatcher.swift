@@ -1,44 +1,54 @@
 import Foundation
 
-/// Reports the child's exit the moment it happens, and its stops, from a thread of its
-/// own that waits for them (`ChildWait`) and reaps the child at the end.
+/// Reports the child's exit the moment it happens.
 ///
-/// `@unchecked Sendable`: immutable; the thread only reads the pid.
+/// Foundation only learns of the exit when its internal socket reaches EOF, and that
+/// socket leaks into grandchildren: `sh -c 'sleep 30 &'` would delay its
+/// `terminationHandler` by 30 s. `waitid(…, WNOWAIT)` on a dedicated thread sees the
+/// exit at once and leaves the zombie for Foundation to reap (reaping it ourselves
+/// would make Foundation report a bogus status). If Foundation reaped first
+/// (`ECHILD`), its own status is used.
+///
+/// `@unchecked Sendable`: `Process` is not `Sendable`; the watcher only reads its pid
+/// and, after the semaphore, its final status.
 public final class ExitWatcher: @unchecked Sendable {
-    private let pid: Int32
+    private let process: Process
+    private let foundationExit: DispatchSemaphore
 
-    /// Watches the child `pid`, which only this watcher may reap.
-    public init(pid: Int32) {
-        self.pid = pid
+    /// Watches `process`; `foundationExit` must be signalled by its termination handler.
+    public init(process: Process, foundationExit: DispatchSemaphore) {
+        self.process = process
+        self.foundationExit = foundationExit
     }
 
     /// Starts watching; `onExit` is called once, on the watcher's thread, and
     /// `onStop` each time the child is stopped (Ctrl-Z, SIGTTIN, SIGSTOP), also on that
     /// thread, which waits for `onStop` to return before watching again.
     public func start(onStop: @escaping @Sendable (Int32) -> Void, onExit: @escaping @Sendable (ChildExit) -> Void) {
-        let thread = Thread { [self] in onExit(wait(onStop: onStop)) }
+        let pid = process.processIdentifier
+        let thread = Thread { [self] in onExit(wait(pid: pid, onStop: onStop)) }
         thread.name = "agentops-run exit watcher"
         thread.start()
     }
 
-    private func wait(onStop: (Int32) -> Void) -> ChildExit {
+    private func wait(pid: Int32, onStop: (Int32) -> Void) -> ChildExit {
+        // Looks without reaping (`ChildWait`); nil: Foundation reaped it first.
         while let change = ChildWait.next(pid) {
             switch change {
-            case let .exited(status):
-                ChildWait.reap(pid)
-                return .exited(status)
-            case let .killed(signal, coreDumped):
-                ChildWait.reap(pid)
-                return .signaled(signal, coreDumped: coreDumped)
+            case let .exited(status): return .exited(status)
+            case let .killed(signal, coreDumped): return .signaled(signal, coreDumped: coreDumped)
             case let .stopped(signal):
                 // Consume the stop report, or the next look would see it again.
                 ChildWait.consumeStop(of: pid)
                 onStop(signal)
             }
         }
-        // Nobody else reaps it, unless SIGCHLD was ignored when agentops-run started
-        // (inherited, and kept for the command): the kernel reaped it and its status is
-        // gone. Foundation reported an exit with 0 then; so does this.
-        return .exited(0)
+        foundationExit.wait()
+        foundationExit.signal()
+        switch process.terminationReason {
+        case .exit: return .exited(process.terminationStatus)
+        case .uncaughtSignal: return .signaled(process.terminationStatus, coreDumped: false)
+        @unknown default: return .exited(process.terminationStatus)
+        }
     }
 }

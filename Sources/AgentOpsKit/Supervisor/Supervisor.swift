@@ -165,7 +165,7 @@ public final class Supervisor: @unchecked Sendable {
             // The resized size must be on the command's terminals before it looks. On its
             // controlling pseudo-terminal the new size alone sends it SIGWINCH, once.
             if signal == SignalNumber.windowChange, syncWindowSize(), resizeSignalsCommand { return }
-            // The child leads its own process group (`CommandSpawn`'s POSIX_SPAWN_SETPGROUP):
+            // The child leads its own process group (Foundation's POSIX_SPAWN_SETPGROUP):
             // signalling the group reaches pipelines and grandchildren too.
             Signals.send(signal, to: -group)
         }
@@ -213,12 +213,14 @@ public final class Supervisor: @unchecked Sendable {
         ] : [.init(stream: .terminal, readFD: wiring.parentStdout, outputFD: 1, sink: stdoutSink)],
                               limits: configuration.limits)
         pump.start()
-        let group: Int32
+        let foundationExit = DispatchSemaphore(value: 0)
+        let process: Process
         do {
-            group = try ChildLauncher.launch(
+            process = try ChildLauncher.launch(
                 executable: configuration.executable, arguments: configuration.arguments, environment: environment,
                 stdin: wiring.childStdin, stdout: wiring.childStdout, stderr: wiring.childStderr,
-                inherited: StartupDescriptors.inherited, controllingTerminal: interactive != nil)
+                inherited: StartupDescriptors.inherited, controllingTerminal: interactive != nil,
+                terminationHandler: { _ in foundationExit.signal() })
         } catch {
             wiring.closeChildEnds()
             pump.stop()
@@ -241,11 +243,12 @@ public final class Supervisor: @unchecked Sendable {
             interactive?.restore()
         }
 
+        let group = process.processIdentifier
         // Split and pipe modes: the command shares agentops-run's controlling terminal
         // and needs its foreground (interactive mode: it has a terminal of its own).
         let terminal = interactive == nil ? ForegroundTerminal.ifForeground() : nil
         terminal?.give(to: group)
-        ExitWatcher(pid: group).start(
+        ExitWatcher(process: process, foundationExit: foundationExit).start(
             onStop: { [self] _ in followStop(of: group, terminal: terminal, interactive: interactive) },
             onExit: { [self] exit in
                 lock.lock()

@@ -56,6 +56,14 @@ struct SupervisorPlatformTests {
         #expect(process.terminationStatus == 3)
     }
 
+    @Test("the descriptor limit reads back as set")
+    func fileLimit() throws {
+        let limits = try #require(FileLimit.current())
+        #expect(limits.soft <= limits.hard)
+        #expect(FileLimit.set(soft: limits.soft, hard: limits.hard))
+        #expect(FileLimit.current()?.soft == limits.soft)
+    }
+
     @Test("command resolution: a missing path, a directory, a non-executable file")
     func executableChecks() throws {
         #expect(Files.statusOrError("/nonexistent/agentops").failureIsNoSuchFile)
