@@ -1,9 +1,7 @@
-import Foundation
-
 /// The process environment as a dictionary.
 public enum ProcessEnvironment {
-    /// This process's environment.
-    public static var current: [String: String] { ProcessInfo.processInfo.environment }
+    /// This process's environment (`ThisProcess.environment`).
+    public static var current: [String: String] { ThisProcess.environment }
 
     /// Checks `AGENTOPS_PARENT_KEY`, which both executables pass on to the API: unset,
     /// empty or a UUID.

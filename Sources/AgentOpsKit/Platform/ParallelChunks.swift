@@ -13,7 +13,12 @@ enum ParallelChunks {
     /// ranges of at least `minimumPerChunk` on Dispatch's worker threads (never the Swift
     /// concurrency pool: nothing here blocks).
     static func map<T: Sendable>(_ count: Int, minimumPerChunk: Int, _ body: @Sendable (Range<Int>) -> T) -> [T] {
-        let chunks = min(cores, count / max(1, minimumPerChunk))
+        // A small batch (every one written at start-up) never asks for the core count:
+        // `activeProcessorCount` reads cgroup files through Foundation (0.45 M
+        // instructions, issue 18).
+        let most = count / max(1, minimumPerChunk)
+        guard most > 1 else { return [body(0..<count)] }
+        let chunks = min(cores, most)
         guard chunks > 1 else { return [body(0..<count)] }
         let parts = Mutex<[T?]>(Array(repeating: nil, count: chunks))
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in

@@ -31,13 +31,15 @@ public struct SignalMask: @unchecked Sendable {
         return SignalMask(set: old)
     }
 
-    /// The signals (1–64) whose disposition is `SIG_IGN` in this process now.
-    public static func ignoredSignals() -> Set<Int32> {
-        var ignored = Set<Int32>()
+    /// The signals (1–64) whose disposition is `SIG_IGN` in this process now, as bits
+    /// (bit N−1 for signal N): read at every start, where a `Set` would be the first of
+    /// its type and cost a scan of the conformance table (issue 18).
+    public static func ignoredSignals() -> UInt64 {
+        var ignored: UInt64 = 0
         for signal in Int32(1)..<Int32(65) {
             var action = sigaction()
             guard sigaction(signal, nil, &action) == 0 else { continue }
-            if isIgnore(action.__sigaction_handler.sa_handler) { ignored.insert(signal) }
+            if isIgnore(action.__sigaction_handler.sa_handler) { ignored |= 1 << UInt64(signal - 1) }
         }
         return ignored
     }

@@ -12,4 +12,28 @@ extension ThisProcess {
 
     /// This process's group (`getpgrp`).
     public static var group: Int32 { getpgrp() }
+
+    /// This process's environment, read from `environ` as `ProcessInfo` reads it (an
+    /// entry without `=` is left out, a name given twice keeps its last value, invalid
+    /// UTF-8 is repaired) at a fraction of the cost: split at the first `=` byte with no
+    /// Foundation string in between (issue 18: it is read at every start).
+    public static var environment: [String: String] {
+        // Never null here: only clearenv(3) makes it so, and nothing calls it.
+        var entry = environ
+        var count = 0
+        while entry[count] != nil { count += 1 }
+        // Sized once: growing it rehashes every name so far.
+        var result = [String: String](minimumCapacity: count)
+        while let pointer = entry.pointee {
+            let length = strlen(pointer)
+            pointer.withMemoryRebound(to: UInt8.self, capacity: length) { start in
+                let bytes = UnsafeBufferPointer(start: start, count: length)
+                guard let equals = bytes.firstIndex(of: UInt8(ascii: "=")) else { return }
+                let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[..<equals]), as: UTF8.self)
+                result[name] = String(decoding: UnsafeBufferPointer(rebasing: bytes[(equals + 1)...]), as: UTF8.self)
+            }
+            entry += 1
+        }
+        return result
+    }
 }

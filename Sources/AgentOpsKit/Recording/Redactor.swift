@@ -32,9 +32,8 @@ public struct Redactor: @unchecked Sendable {
     ///   expression.
     public init(environment: [String: String], patterns: [String] = []) throws(UsageError) {
         var values = Set<String>()
-        for (name, value) in environment where value.count >= 8 {
-            let upper = name.uppercased()
-            if Self.secretNameParts.contains(where: upper.contains) { values.insert(value) }
+        for (name, value) in environment where Self.isSecretName(name) && value.count >= 8 {
+            values.insert(value)
         }
         // The key is a secret whatever its variable's name, but under 8 characters it is
         // no AgentOps key (those are UUIDs, refused anyway) and hiding it would mangle
@@ -50,6 +49,29 @@ public struct Redactor: @unchecked Sendable {
             }
         }
         self.patterns = compiled
+    }
+
+    /// Whether `name` contains one of `secretNameParts`, ignoring case.
+    ///
+    /// Compared as ASCII bytes: this runs over the whole environment at every start, and
+    /// Foundation's `uppercased()` and `contains` cost more than the rest of the
+    /// redactor (issue 18). A name with other characters keeps the Unicode comparison,
+    /// where `ſ` (long s) is an `S`.
+    static func isSecretName(_ name: String) -> Bool {
+        guard name.utf8.allSatisfy({ $0 < 0x80 }) else {
+            let upper = name.uppercased()
+            return secretNameParts.contains(where: upper.contains)
+        }
+        let bytes = Array(name.utf8)
+        return secretNameParts.contains { part in
+            let needle = Array(part.utf8)
+            guard needle.count <= bytes.count else { return false }
+            return (0...(bytes.count - needle.count)).contains { start in
+                zip(bytes[start...], needle).allSatisfy { byte, upper in
+                    byte == upper || (byte >= 0x61 && byte <= 0x7A && byte - 0x20 == upper)
+                }
+            }
+        }
     }
 
     /// `text` with every secret and pattern match replaced.

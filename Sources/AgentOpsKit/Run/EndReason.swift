@@ -27,7 +27,7 @@ public enum EndReason {
         }
         if !names.isEmpty {
             let noun = names.count == 1 ? "Signal" : "Signals"
-            parts.append("\(noun) \(names.joined(separator: ", ")) detected and forwarded to the command")
+            parts.append("\(noun) \(names.joinedStrings(separator: ", ")) detected and forwarded to the command")
         }
         var steps: [String] = []
         for intervention in interventions {
@@ -43,9 +43,9 @@ public enum EndReason {
                 steps.append(after > 0 ? "then SIGKILL after \(DurationFormat.sdk(after))" : "then SIGKILL")
             }
         }
-        if !steps.isEmpty { parts.append(steps.joined(separator: ", ")) }
+        if !steps.isEmpty { parts.append(steps.joinedStrings(separator: ", ")) }
         parts.append(exit.description)
-        return (state, capitalizedFirst(parts.joined(separator: "; ")))
+        return (state, capitalizedFirst(parts.joinedStrings(separator: "; ")))
     }
 
     /// agentops-run's own exit for a command that ran: as `timeout(1)`, 124 when it

@@ -57,19 +57,35 @@ public enum HostEnvironment {
     /// has a few kilobytes per core, and splitting it into trimmed `String`s took half of
     /// agentops-run's start-up instructions (callgrind, issue 18).
     static func physicalCores(cpuinfo: String) -> Int? {
-        var cores = Set<String>()
+        // An array, not a Set: a few hundred entries at most, and no Hashable lookup at
+        // start-up (each generic type first used costs a scan of the conformance table).
+        var cores: [String] = []
         var physical = ""
-        for line in cpuinfo.utf8.split(separator: UInt8(ascii: "\n")) {
-            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
+        forEachLine(of: cpuinfo) { line in
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
             let key = line[..<colon].trimmingBlanks()
             if key.elementsEqual("physical id".utf8) {
-                physical = String(decoding: line[line.index(after: colon)...].trimmingBlanks(), as: UTF8.self)
+                physical = String(decoding: line[(colon + 1)...].trimmingBlanks(), as: UTF8.self)
             } else if key.elementsEqual("core id".utf8) {
-                cores.insert(physical + "/" + String(decoding: line[line.index(after: colon)...].trimmingBlanks(),
-                                                     as: UTF8.self))
+                let core = physical + "/" + String(decoding: line[(colon + 1)...].trimmingBlanks(), as: UTF8.self)
+                if !cores.contains(core) { cores.append(core) }
             }
         }
         return cores.isEmpty ? nil : cores.count
+    }
+
+    /// Calls `body` with each non-empty line of `text`, as bytes without the newline.
+    ///
+    /// One array of bytes and slices of it: splitting the `UTF8View` instantiated generic
+    /// types at run time, a measurable part of agentops-run's start (issue 18).
+    static func forEachLine(of text: String, _ body: (ArraySlice<UInt8>) -> Void) {
+        let bytes = Array(text.utf8)
+        var start = 0
+        while start < bytes.count {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+            if end > start { body(bytes[start..<end]) }
+            start = end + 1
+        }
     }
 
     static func ramSection() -> JSONValue {
@@ -90,13 +106,17 @@ public enum HostEnvironment {
     static func parseMeminfo(_ text: String) -> [String: UInt64] {
         let wanted = ["MemTotal", "MemAvailable", "MemFree"]
         var values: [String: UInt64] = [:]
-        for line in text.utf8.split(separator: UInt8(ascii: "\n")) {
+        forEachLine(of: text) { line in
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")),
-                  let name = wanted.first(where: { line[..<colon].elementsEqual($0.utf8) }) else { continue }
-            let words = line[line.index(after: colon)...].split(separator: UInt8(ascii: " "))
-            guard let number = words.first.flatMap({ UInt64(String(decoding: $0, as: UTF8.self)) }) else { continue }
-            let inKilobytes = words.count > 1 && words[1].elementsEqual("kB".utf8)
-            let (bytes, overflow) = number.multipliedReportingOverflow(by: inKilobytes ? 1024 : 1)
+                  let name = wanted.first(where: { line[..<colon].elementsEqual($0.utf8) }) else { return }
+            // "   16384 kB": the number, then the unit if any.
+            let rest = line[(colon + 1)...].trimmingBlanks()
+            let digits = rest.prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+            let after = rest[digits.endIndex...]
+            guard !digits.isEmpty, after.isEmpty || after.first == UInt8(ascii: " ") || after.first == UInt8(ascii: "\t"),
+                  let number = UInt64(String(decoding: digits, as: UTF8.self)) else { return }
+            let unit = after.trimmingBlanks().prefix { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }
+            let (bytes, overflow) = number.multipliedReportingOverflow(by: unit.elementsEqual("kB".utf8) ? 1024 : 1)
             if !overflow { values[name] = bytes }
         }
         return values
@@ -126,15 +146,18 @@ public enum HostEnvironment {
     static func mountPoint(of path: String, mounts: String) -> (device: String, point: String) {
         var best = (device: "unknown", point: "/")
         var bestLength = -1
-        for line in mounts.utf8.split(separator: UInt8(ascii: "\n")) {
-            let fields = line.split(separator: UInt8(ascii: " "), maxSplits: 2)
-            guard fields.count >= 2 else { continue }
-            let point = String(decoding: fields[1], as: UTF8.self).replacingOctalEscapes()
+        forEachLine(of: mounts) { line in
+            // "device mountpoint type options …"
+            guard let space = line.firstIndex(of: UInt8(ascii: " ")) else { return }
+            let afterDevice = line[(space + 1)...]
+            let field = afterDevice.prefix { $0 != UInt8(ascii: " ") }
+            guard !field.isEmpty else { return }
+            let point = String(decoding: field, as: UTF8.self).replacingOctalEscapes()
             let length = point.utf8.count
-            guard length >= bestLength else { continue }
+            guard length >= bestLength else { return }
             let matches = path == point || point == "/" || path.hasPrefix(point.hasSuffix("/") ? point : point + "/")
             if matches {
-                best = (String(decoding: fields[0], as: UTF8.self), point)
+                best = (String(decoding: line[..<space], as: UTF8.self), point)
                 bestLength = length
             }
         }
@@ -185,7 +208,7 @@ extension Collection where Element == UInt8 {
 extension String {
     /// Undoes the `\040`-style escapes of `/proc/self/mounts`.
     func replacingOctalEscapes() -> String {
-        guard contains("\\") else { return self }
+        guard utf8.contains(UInt8(ascii: "\\")) else { return self }
         var out: [UInt8] = []
         let bytes = Array(utf8)
         var i = 0

@@ -59,7 +59,7 @@ public enum Tags {
 /// Quoting for showing a command line to a person, the way a POSIX shell reads it.
 public enum ShellQuoting {
     /// `args` joined with spaces, each quoted only when the shell would need it.
-    public static func join(_ args: [String]) -> String { args.map(quote).joined(separator: " ") }
+    public static func join(_ args: [String]) -> String { args.map(quote).joinedStrings(separator: " ") }
 
     /// One argument, single-quoted unless it is made of safe characters only.
     public static func quote(_ arg: String) -> String {
@@ -72,6 +72,7 @@ public enum ShellQuoting {
             }
         }
         if !arg.isEmpty, arg.utf8.allSatisfy(safe) { return arg }
-        return "'" + arg.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+        return "'" + arg.split(separator: "'", omittingEmptySubsequences: false).map(String.init)
+            .joinedStrings(separator: "'\\''") + "'"
     }
 }

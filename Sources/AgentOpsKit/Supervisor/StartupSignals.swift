@@ -8,7 +8,7 @@ public enum StartupSignals {
     // `nonisolated(unsafe)`: written once by `capture()` first thing in `main`, before
     // any other thread exists; only read afterwards.
     nonisolated(unsafe) private static var savedMask = SignalMask.empty
-    nonisolated(unsafe) private static var savedIgnored = Set<Int32>()
+    nonisolated(unsafe) private static var savedIgnored: UInt64 = 0
     nonisolated(unsafe) private static var captured = false
 
     /// Records the current thread's mask and the ignored signals. Call first thing in
@@ -24,5 +24,7 @@ public enum StartupSignals {
     public static var mask: SignalMask { captured ? savedMask : .empty }
 
     /// Whether `signal` was ignored when agentops-run started.
-    public static func wasIgnored(_ signal: Int32) -> Bool { captured && savedIgnored.contains(signal) }
+    public static func wasIgnored(_ signal: Int32) -> Bool {
+        captured && (1...64).contains(signal) && savedIgnored & (1 << UInt64(signal - 1)) != 0
+    }
 }

@@ -48,6 +48,23 @@ struct RecorderTests {
         #expect(recorder.counts[.actions] == 1)
     }
 
+    @Test("secret variables: KEY, TOKEN, SECRET, PASSWORD anywhere in the name, any case; 8 characters or more")
+    func secretNames() throws {
+        let environment = [
+            "github_token": "value-of-token", "Db_PassWord": "value-of-password", "X_SECRET_Y": "value-of-secret",
+            "APIKEY": "value-of-key", "ſecret_name": "value-of-long-s", "PATH": "value-of-path",
+            "MONKEYS": "value-of-monkeys", "SHORT_KEY": "1234567", "TOKENS_ǅ": "value-of-unicode",
+            "KE": "value-of-ke",
+        ]
+        let redactor = try Redactor(environment: environment)
+        let text = environment.values.sorted().joined(separator: " ")
+        // MONKEYS contains KEY: redacted as the rule says, a false positive on purpose.
+        let kept: Set = ["1234567", "value-of-ke", "value-of-path"]
+        #expect(redactor.redact(text) == environment.values.sorted().map { kept.contains($0) ? $0 : "[REDACTED]" }
+            .joined(separator: " "))
+        #expect(!Redactor.isSecretName("PATH") && !Redactor.isSecretName("K") && Redactor.isSecretName("my_Key"))
+    }
+
     @Test("events from outside are recorded once per id; capture's own are not checked")
     func deduplicates() {
         let sink = MemorySink()

@@ -86,6 +86,15 @@ struct SessionModelTests {
         #expect(HostEnvironment.mountPoint(of: "/work/x", mounts: "/dev/a / ext4 rw 0 0\n/dev/b /work ext4 rw 0 0\n"
             + "/dev/c /workspace ext4 rw 0 0\n") == ("/dev/b", "/work"))
         #expect(HostEnvironment.physicalCores(cpuinfo: "physical id\t: 0\ncore id\t: 0\nphysical id\t: 0\ncore id\t: 0\n") == 1)
+        #expect(HostEnvironment.physicalCores(cpuinfo: "physical id\t: 0\ncore id\t: 0\n\nphysical id\t: 1\ncore id\t: 0\n"
+            + "processor\t: 2\nphysical id\t: 1\ncore id\t: 1\n") == 3)
+        #expect(HostEnvironment.physicalCores(cpuinfo: "processor\t: 0\n") == nil)
+        #expect(HostEnvironment.mountPoint(of: "/mnt/my disk/a", mounts: "/dev/a / ext4 rw 0 0\n\n"
+            + "/dev/d /mnt/my\\040disk vfat rw 0 0\nbroken\n") == ("/dev/d", "/mnt/my disk"))
+        // Kilobytes and plain bytes; a value over 64 bits, a malformed one and other fields left out.
+        #expect(HostEnvironment.parseMeminfo("MemTotal:       16384 kB\nMemFree: 512\nMemAvailable: 99999999999999999999 kB\n"
+            + "Buffers: 1 kB\n") == ["MemTotal": 16_777_216, "MemFree": 512])
+        #expect(HostEnvironment.parseMeminfo("MemTotal: 12x kB\nMemFree:\n") == [:])
     }
 }
 
