@@ -55,6 +55,19 @@ struct DescriptorLimitTests {
         #expect(wrapped.err.isEmpty)
     }
 
+    @Test("a descriptor inherited above the soft limit (opened before it was lowered) reaches the command",
+          arguments: [(128, 200), (64, 70), (40, 67)] as [(Int, Int32)])
+    func inheritedAboveTheLimit(soft: Int, fd: Int32) {
+        let home = Harness.temporaryFolder()
+        let bare = launch(soft: soft, hard: nil, inherited: fd, report, home: home)
+        #expect(bare.out.hasPrefix("['0', '1', '2', '\(fd)'] (\(soft), "), "\(bare.out) \(bare.err)")
+        let wrapped = launch(soft: soft, hard: nil, inherited: fd,
+                             [Harness.agentopsRun, "-q", "--tty", "never", "--"] + report, home: home)
+        #expect(wrapped.code == 0, "\(wrapped.err)")
+        #expect(wrapped.out == bare.out, "\(wrapped.err)")
+        #expect(wrapped.err.isEmpty)
+    }
+
     @Test("many inherited descriptors, some on each other's received numbers, all reach the command")
     func manyInherited() {
         // 3…40 all open: the helper receives them on numbers that are themselves

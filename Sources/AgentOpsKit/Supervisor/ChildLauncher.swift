@@ -60,7 +60,7 @@ public enum ChildLauncher {
         process.standardError = socket
         var fileLimit: SpawnFileLimit.Change?
         do {
-            try run(process, executable: executable, lowerFileLimit: { fileLimit = SpawnFileLimit.lower() },
+            try run(process, executable: executable, fitFileLimit: { fileLimit = SpawnFileLimit.fit() },
                     restoreFileLimit: { fileLimit?.restoreOwn() })
         } catch {
             Descriptors.close(helpers)
@@ -103,13 +103,13 @@ public enum ChildLauncher {
         return process
     }
 
-    /// `process.run()` with the start-up signal mask; `lowerFileLimit` and
+    /// `process.run()` with the start-up signal mask; `fitFileLimit` and
     /// `restoreFileLimit` run around it under the same lock (`SpawnFileLimit`).
-    private static func run(_ process: Process, executable: String, lowerFileLimit: () -> Void = {},
+    private static func run(_ process: Process, executable: String, fitFileLimit: () -> Void = {},
                             restoreFileLimit: () -> Void = {}) throws(LaunchError) {
         lock.lock()
         defer { lock.unlock() }
-        lowerFileLimit()
+        fitFileLimit()
         defer { restoreFileLimit() }
         let callerMask = StartupSignals.mask.apply()
         defer { callerMask.apply() }

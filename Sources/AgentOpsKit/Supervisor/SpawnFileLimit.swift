@@ -12,12 +12,12 @@ import AgentOpsExec
 ///   socket pair and the command got 125 or 126 (issue 18's hostile pass). So the soft
 ///   limit is raised, up to the hard one, to leave `headroom` numbers free; when the
 ///   hard limit does not allow that, agentops-run refuses to start with one line.
-/// - **Lowered around the spawn** (`lower`). On Linux `Process.run()` adds one
+/// - **Fitted around the spawn** (`fit`). On Linux `Process.run()` adds one
 ///   `posix_spawn` close action for every descriptor number from 3 up to the soft
 ///   limit, and the child then makes one `close` system call for each: with the 20,000
 ///   of this build machine that was 2 ms of a 6 ms launch, and containers often allow
 ///   1,048,576. The soft limit is lowered to just above the highest open descriptor
-///   around `run()`.
+///   around `run()` (or raised to it, for a descriptor inherited above the limit).
 ///
 /// The exec helper, which marks every descriptor above 2 close-on-exec anyway, puts the
 /// command's limit (the one agentops-run started with) back before the command starts.
@@ -27,7 +27,7 @@ public enum SpawnFileLimit {
     /// numbers from 0), so concurrent SDK connections have room too.
     static let headroom: UInt = 64
 
-    /// Spare descriptor numbers left under the limit lowered for the spawn, for
+    /// Spare descriptor numbers left under the limit fitted for the spawn, for
     /// Foundation's socket pair and anything another thread opens meanwhile.
     private static let spawnHeadroom: UInt = 32
 
@@ -77,7 +77,7 @@ public enum SpawnFileLimit {
     /// A change made for the spawn: what agentops-run puts back on itself, and what the
     /// helper sets for the command.
     struct Change {
-        /// agentops-run's own soft limit before `lower()`, if it lowered it.
+        /// agentops-run's own soft limit before `fit()`, if it moved it.
         var own: UInt?
         /// The soft limit the command must get, when the helper does not start with it.
         var command: UInt?
@@ -88,16 +88,28 @@ public enum SpawnFileLimit {
         }
     }
 
-    /// Lowers the soft limit to just above the highest open descriptor.
+    /// Fits the soft limit to just above the highest open descriptor: lowered when it
+    /// is far above it (fewer close actions), raised when a descriptor was inherited at
+    /// or above it (the kernel keeps such a descriptor open, but the helper's `dup2` onto
+    /// its own number fails with `EBADF` under a lower limit; issue 18's hostile pass
+    /// saw every command fail with 126 after `exec 200</dev/null; ulimit -Sn 128`).
     ///
     /// - Returns: what to put back (in agentops-run after the spawn, and in the helper
     ///   before the exec); nil when nothing was changed, now or at start-up.
-    static func lower() -> Change? {
+    static func fit() -> Change? {
         guard let limits = FileLimit.current(), let highest = OpenDescriptors.list(from: 0).last else {
             return commandLimit.map { Change(own: nil, command: $0) }
         }
-        let lowered = UInt(highest) + 1 + spawnHeadroom
-        guard lowered < limits.soft, FileLimit.set(soft: lowered, hard: limits.hard) else {
+        let fitted = UInt(highest) + 1 + spawnHeadroom
+        let target: UInt
+        if fitted < limits.soft {
+            target = fitted
+        } else if UInt(highest) >= limits.soft, UInt(highest) < limits.hard {
+            target = min(fitted, limits.hard)
+        } else {
+            return commandLimit.map { Change(own: nil, command: $0) }
+        }
+        guard FileLimit.set(soft: target, hard: limits.hard) else {
             return commandLimit.map { Change(own: nil, command: $0) }
         }
         return Change(own: limits.soft, command: commandLimit ?? limits.soft)
