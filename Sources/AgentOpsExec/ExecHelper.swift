@@ -44,6 +44,11 @@ public enum ExecHelper {
     /// What the helper writes on the socket first: agentops-run sends the descriptors
     /// only after reading exactly this.
     public static let hello: [UInt8] = Array("agentops-run-exec protocol 2\n".utf8)
+
+    /// The most inherited descriptors (above 2) the helper takes: they travel with 0–2
+    /// in one `SCM_RIGHTS` message, which the kernel caps at 253 (`SCM_MAX_FD`), and
+    /// the helper reads at most 250.
+    public static let maxInherited = 247
     /// In the payload's first word: make fd 0 the controlling terminal of a new session.
     public static let controllingTerminalFlag: Int32 = 1
     /// In the payload's first word: the next two words are the soft `RLIMIT_NOFILE` to
@@ -73,7 +78,7 @@ public enum ExecHelper {
         guard !command.isEmpty else { fail(EPROTO, status: nil) }
         var greeting = hello
         guard retryingEINTR({ write(0, &greeting, greeting.count) }) == greeting.count,
-              let (payload, received) = DescriptorPassing.receive(from: 0, maxPayload: 300, maxDescriptors: 250),
+              let (payload, received) = DescriptorPassing.receive(from: 0, maxPayload: 300, maxDescriptors: maxInherited + 3),
               let flags = payload.first else {
             // fd 0 is still the socket: the report goes there until `status` exists.
             fail(errno == 0 ? EPROTO : errno, status: 0)

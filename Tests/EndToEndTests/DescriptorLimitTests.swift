@@ -106,6 +106,34 @@ struct DescriptorLimitTests {
         #expect(sessions.isEmpty)
     }
 
+    @Test("247 inherited descriptors reach the command; 248 give one line and 125, nothing recorded",
+          arguments: [247, 248])
+    func mostInherited(count: Int) throws {
+        let home = Harness.temporaryFolder()
+        let launcher = """
+        import os, sys
+        os.closerange(3, 65536)
+        for _ in range(int(sys.argv[1])):
+            os.set_inheritable(os.open("/dev/null", os.O_RDONLY), True)
+        os.execv(sys.argv[2], sys.argv[2:])
+        """
+        let result = Harness.run(python, ["-c", launcher, "\(count)", Harness.agentopsRun, "-q", "--tty", "never", "--",
+                                          "/bin/sh", "-c", "ls /proc/self/fd | wc -l"],
+                                 environment: Harness.environment(home: home))
+        let sessions = (try? FileManager.default.contentsOfDirectory(atPath: home + "/sessions")) ?? []
+        if count <= 247 {
+            // 0–2, the inherited ones, and the descriptor `ls` reads /proc/self/fd with.
+            #expect(result.code == 0, "\(result.err)")
+            #expect(result.out.trimmingCharacters(in: .whitespacesAndNewlines) == "\(count + 4)", "\(result.err)")
+        } else {
+            #expect(result.code == 125, "\(result.err)")
+            #expect(result.out.isEmpty)
+            #expect(result.err == "agentops-run: agentops-run was started with \(count) open descriptors above 2; "
+                + "it can pass at most 247 to the command: close the others first\n")
+            #expect(sessions.isEmpty)
+        }
+    }
+
     @Test("a low soft limit under a higher hard one: agentops-run takes what it needs, the command keeps its own",
           arguments: [5, 16, 20, 24])
     func lowSoftLimit(soft: Int) {

@@ -36,6 +36,12 @@ struct ListenerRefusalTests {
         // Sending 16 MiB and inflating 16 MiB of it: well under a second even in a debug
         // build (it was 5–7 s when runs of a match were copied byte by byte).
         #expect(bomb.seconds < 3, "the bomb took \(bomb.seconds) s to refuse")
+        let smallBomb = answer("small_bomb")
+        #expect(smallBomb.status == 413 && smallBomb.seconds < 3, "\(seen["small_bomb"] ?? .null)")
+        for key in ["all_taken_10", "all_taken_100000"] {
+            let (status, message, _) = answer(key)
+            #expect(status == 503 && message.contains("too many connections"), "\(key): \(seen[key] ?? .null)")
+        }
         #expect(answer("good_after").status == 200)
         let export = try Harness.export(home: home)
         #expect(export.list("tools").map { $0["name"] } == [.string("after")])

@@ -25,6 +25,7 @@ public enum RunCommand {
             return .code(0)
         }
         do {
+            try StartupDescriptors.checkPassable()
             try SpawnFileLimit.reserveHeadroom()
         } catch {
             Console(program: "agentops-run", quiet: false, environment: environment).error("\(error)")

@@ -36,7 +36,8 @@ protocol HTTPHandler: Sendable {
 /// oldest one waiting that never proved itself (then of the oldest trusted one idle
 /// between requests); when none is waiting it gets 503. So local processes holding
 /// idle connections cannot lock the SDK out, and cannot make the wrapper buffer more
-/// than the budget.
+/// than the budget. That 503 drains what the client already sent for a moment
+/// (`drainBriefly`) rather than lingering on a thread of its own.
 ///
 /// `@unchecked Sendable`: the connection table, the body budget and the stopping flag
 /// are guarded by `condition`; the socket and limits are immutable.
@@ -150,6 +151,7 @@ final class LoopbackListener: @unchecked Sendable {
             condition.unlock()
             if refuse {
                 send(fd, HTTPResponse.error(503, path: "", message: "too many connections").serialized(close: true))
+                drainBriefly(fd)
                 Descriptors.close(fd)
                 continue
             }
@@ -262,6 +264,36 @@ final class LoopbackListener: @unchecked Sendable {
             discarded += n
         }
     }
+
+    /// After the "too many connections" 503, on the accepting thread: the answer is
+    /// followed by a FIN, and what the client has already sent (usually its whole
+    /// request, up to `refusedDrainBytes`) is read within `refusedDrainMilliseconds`, so
+    /// that closing does not reset the connection and lose the answer. Shorter than
+    /// `linger`: no thread is spared for a client refused because all are taken, and the
+    /// accepting thread must get back to the queue.
+    private func drainBriefly(_ fd: Int32) {
+        TCPSocket.shutdownWrite(fd)
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
+        defer { chunk.deallocate() }
+        let deadline = Self.now() + Double(Self.refusedDrainMilliseconds) / 1000
+        var discarded = 0
+        while discarded < Self.refusedDrainBytes {
+            let left = deadline - Self.now()
+            guard left > 0 else { return }
+            switch Readiness.readable(fd, milliseconds: Int32(left * 1000) + 1) {
+            case .ready: break
+            case .interrupted: continue
+            case .timedOut, .failed: return
+            }
+            let n = Descriptors.read(fd, into: chunk)
+            if n <= 0 { return }
+            discarded += n
+        }
+    }
+
+    /// Bounds of `drainBriefly`.
+    private static let refusedDrainMilliseconds = 50
+    private static let refusedDrainBytes = 1 << 20
 
     /// The request loop of `serve`.
     private func serveRequests(_ fd: Int32, via chunk: UnsafeMutableRawBufferPointer) -> Ending {

@@ -358,7 +358,8 @@ public struct RunOptions: Sendable, Equatable {
     exit status: COMMAND's status; if COMMAND was killed by a signal, agentops-run
     kills itself with the same signal; 124 timed out or over --max-cost, 137 then
     killed, 127 command not found, 126 not executable, 125 usage error of
-    agentops-run (or a descriptor limit that leaves it fewer than 64 of its own),
+    agentops-run (or a descriptor limit that leaves it fewer than 64 of its own,
+    or more than 247 inherited descriptors above 2),
     75 upload failed with --strict, 1 session Fail or Indeterminate with
     --fail-on-declared while COMMAND exited 0.
     """

@@ -16,6 +16,26 @@ public enum StartupDescriptors {
         captured = OpenDescriptors.list()
     }
 
+    /// Why agentops-run cannot hand its inherited descriptors to the command.
+    public struct TooMany: Error, CustomStringConvertible, Equatable {
+        /// How many descriptors above 2 agentops-run was started with.
+        public var count: Int
+
+        public var description: String {
+            "agentops-run was started with \(count) open descriptors above 2; it can pass at most "
+                + "\(ExecHelper.maxInherited) to the command: close the others first"
+        }
+    }
+
+    /// Refuses, before anything is recorded, a start the exec helper could not serve:
+    /// more inherited descriptors than one message carries (the command got a 126 with
+    /// "Protocol error", or a 125 recorded as a failed session).
+    ///
+    /// - Throws: `TooMany`.
+    public static func checkPassable() throws(TooMany) {
+        guard captured.count <= ExecHelper.maxInherited else { throw TooMany(count: captured.count) }
+    }
+
     /// The inherited descriptors still open now (agentops-run closes none of them,
     /// but one may have been closed under it).
     public static var inherited: [Int32] {

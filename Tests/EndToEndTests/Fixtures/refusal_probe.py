@@ -9,7 +9,9 @@ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (set by agentops-run). Standard library only.
 import gzip
 import json
 import os
+import socket
 import time
+import urllib.parse
 import urllib.error
 import urllib.request
 
@@ -59,6 +61,25 @@ seen = {
     # Unauthorised, with a body: refused before it is read.
     "unauthorised_with_body": post(events, b"{}" + b" " * (4 << 20), {"Content-Type": "application/json"}),
     "bomb": post(traces, bomb, {**protobuf, "Content-Encoding": "gzip"}),
-    "good_after": post(traces, good, protobuf),
+    # A one-member bomb, small on the wire (17 KB): refused as quickly.
+    "small_bomb": post(traces, gzip.compress(b"\0" * (17 << 20), 9), {**protobuf, "Content-Encoding": "gzip"}),
 }
+
+# Every connection taken by a trusted request still sending its body (never evicted):
+# a new client gets the 503, readable, whatever the size of the body it sends.
+address = urllib.parse.urlsplit(events)
+busy = []
+for _ in range(32):
+    held = socket.create_connection((address.hostname, address.port))
+    held.sendall(b"POST /v2/create_events HTTP/1.1\r\nHost: x\r\nX-Agentops-Api-Key: %s\r\n"
+                 b"Content-Length: 1000\r\n\r\n{" % key.encode())
+    busy.append(held)
+time.sleep(0.5)
+for size in (10, 100000):
+    seen["all_taken_%d" % size] = post(events, b" " * size,
+                                       {"Content-Type": "application/json", "X-Agentops-Api-Key": key})
+for held in busy:
+    held.close()
+time.sleep(0.5)
+seen["good_after"] = post(traces, good, protobuf)
 print(json.dumps(seen))
