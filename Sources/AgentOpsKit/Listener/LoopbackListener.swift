@@ -249,10 +249,16 @@ final class LoopbackListener: @unchecked Sendable {
     private func linger(_ fd: Int32, via chunk: UnsafeMutableRawBufferPointer) {
         TCPSocket.shutdownWrite(fd)
         mark(fd, waiting: true, trusted: false)
-        let deadline = Self.now() + limits.lingerSeconds
+        Self.discard(fd, via: chunk, seconds: limits.lingerSeconds, bytes: limits.lingerBytes)
+    }
+
+    /// Reads and throws away what arrives on `fd` until the client closes it, `seconds`
+    /// pass or `bytes` were read.
+    private static func discard(_ fd: Int32, via chunk: UnsafeMutableRawBufferPointer, seconds: Double, bytes: Int) {
+        let deadline = now() + seconds
         var discarded = 0
-        while discarded < limits.lingerBytes {
-            let left = deadline - Self.now()
+        while discarded < bytes {
+            let left = deadline - now()
             guard left > 0 else { return }
             switch Readiness.readable(fd, milliseconds: Int32(min(left, 3600) * 1000) + 1) {
             case .ready: break
@@ -275,20 +281,7 @@ final class LoopbackListener: @unchecked Sendable {
         TCPSocket.shutdownWrite(fd)
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
         defer { chunk.deallocate() }
-        let deadline = Self.now() + Double(Self.refusedDrainMilliseconds) / 1000
-        var discarded = 0
-        while discarded < Self.refusedDrainBytes {
-            let left = deadline - Self.now()
-            guard left > 0 else { return }
-            switch Readiness.readable(fd, milliseconds: Int32(left * 1000) + 1) {
-            case .ready: break
-            case .interrupted: continue
-            case .timedOut, .failed: return
-            }
-            let n = Descriptors.read(fd, into: chunk)
-            if n <= 0 { return }
-            discarded += n
-        }
+        Self.discard(fd, via: chunk, seconds: Double(Self.refusedDrainMilliseconds) / 1000, bytes: Self.refusedDrainBytes)
     }
 
     /// Bounds of `drainBriefly`.

@@ -115,29 +115,16 @@ struct IndexEntryReader {
         return literal("]") ? first..<last : nil
     }
 
-    /// A cost of plain digits (at most 18, with or without a point: most costs are `0`
-    /// or a few digits after the point) and its closing quote, as digits and the count
-    /// of them after the point; anything else (more digits, an exponent) is JSON's.
+    /// A cost of plain digits (`PlainCost`) and its closing quote; anything else (more
+    /// digits, an exponent) is JSON's.
     private mutating func plainCost() -> (significand: UInt64, fraction: UInt8)? {
-        var significand: UInt64 = 0
-        var digits = 0, fraction = 0
-        var point = false
-        while index < end, bytes[index] != UInt8(ascii: "\"") {
-            let byte = bytes[index]
-            index += 1
-            if byte == UInt8(ascii: "."), !point, digits > 0 {
-                point = true
-                continue
-            }
-            // 18 digits stay below 10^18: no overflow.
-            guard (0x30...0x39).contains(byte), digits < 18 else { return nil }
-            significand = significand * 10 + UInt64(byte - 0x30)
-            digits += 1
-            if point { fraction += 1 }
+        var close = index
+        while close < end, bytes[close] != UInt8(ascii: "\"") { close += 1 }
+        guard close < end, let cost = PlainCost.parse(UnsafeBufferPointer(rebasing: bytes[index..<close])) else {
+            return nil
         }
-        guard index < end, digits > 0, !point || fraction > 0 else { return nil }
-        index += 1
-        return (significand, UInt8(fraction))
+        index = close + 1
+        return cost
     }
 }
 

@@ -96,28 +96,12 @@ extension SessionRow {
         self.usage = usage
     }
 
-    /// A cost read back as `SessionSummary` reads it, with plain digits (at most 18,
-    /// with or without a point: most costs are `0` or a few digits after the point)
-    /// read directly: `Decimal(string:)` costs more than the rest of a row.
+    /// A cost read back as `SessionSummary` reads it, plain digits directly
+    /// (`PlainCost`).
     static func decimal(_ json: JSONValue) -> Decimal? {
         guard case var .string(text) = json else { return nil }
-        let quick = text.withUTF8 { bytes -> Decimal? in
-            var significand: UInt64 = 0
-            var digits = 0, fraction = 0
-            var point = false
-            for byte in bytes {
-                if byte == UInt8(ascii: "."), !point, digits > 0 {
-                    point = true
-                    continue
-                }
-                // 18 digits stay below 10^18: no overflow.
-                guard (0x30...0x39).contains(byte), digits < 18 else { return nil }
-                significand = significand * 10 + UInt64(byte - 0x30)
-                digits += 1
-                if point { fraction += 1 }
-            }
-            guard digits > 0, !point || fraction > 0 else { return nil }
-            return Decimal(sign: .plus, exponent: -fraction, significand: Decimal(significand))
+        let quick = text.withUTF8 { bytes in
+            PlainCost.parse(bytes).map { Decimal(sign: .plus, exponent: -Int($0.fraction), significand: Decimal($0.significand)) }
         }
         // No cost is negative: a row that says so was not written by the index (edited,
         // damaged) and is refused, so the session's log is folded again instead.
