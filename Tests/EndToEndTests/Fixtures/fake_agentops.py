@@ -15,29 +15,20 @@ import json
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
+
+from fake_handler import FakeHandler
 
 LOG, MODE = sys.argv[1], sys.argv[2]
 lock = threading.Lock()
 state = {"requests": 0, "reauthorized": False, "expired_once": False, "retried": False}
 
 
-class Handler(BaseHTTPRequestHandler):
-    def parse_request(self):
-        # Routing and the log use the path alone; the query (an endpoint's own, kept
-        # by the client after the API path) is logged apart.
-        ok = super().parse_request()
-        self.path, _, self.query = getattr(self, "path", "").partition("?")
-        return ok
-
-    protocol_version = "HTTP/1.1"
+class Handler(FakeHandler):
     # Headers and body go out in two writes: without TCP_NODELAY the body waits for
     # the ACK of the headers, which the client delays by 40 ms (Nagle and delayed
     # ACK), adding 40 ms to some answers that no real server would add.
     disable_nagle_algorithm = True
-
-    def log_message(self, *args):
-        pass
 
     def record(self, body):
         self.body = body

@@ -17,7 +17,9 @@ usage: fake_agentops_cloud.py LOG MODE KEY
 import json
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
+
+from fake_handler import FakeHandler
 
 LOG, MODE, KEY = sys.argv[1], sys.argv[2], sys.argv[3]
 lock = threading.Lock()
@@ -108,19 +110,7 @@ def decode(body):
     return out
 
 
-class Handler(BaseHTTPRequestHandler):
-    def parse_request(self):
-        # Routing and the log use the path alone; the query (an endpoint's own, kept
-        # by the client after the API path) is logged apart.
-        ok = super().parse_request()
-        self.path, _, self.query = getattr(self, "path", "").partition("?")
-        return ok
-
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
+class Handler(FakeHandler):
     def answer(self, status, raw, content_type, entry, headers=None):
         entry.update({"method": self.command, "path": self.path, "query": self.query, "status": status,
                       "headers": {k.lower(): v for k, v in self.headers.items()}})

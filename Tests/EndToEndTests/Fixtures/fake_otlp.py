@@ -13,7 +13,9 @@ usage: fake_otlp.py LOG MODE
 import json
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
+
+from fake_handler import FakeHandler
 
 LOG, MODE = sys.argv[1], sys.argv[2]
 lock = threading.Lock()
@@ -25,19 +27,7 @@ def field(number, payload):
     return bytes([number << 3 | 2, len(payload)]) + payload
 
 
-class Handler(BaseHTTPRequestHandler):
-    def parse_request(self):
-        # Routing and the log use the path alone; the query (an endpoint's own, kept
-        # by the client after the API path) is logged apart.
-        ok = super().parse_request()
-        self.path, _, self.query = getattr(self, "path", "").partition("?")
-        return ok
-
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
+class Handler(FakeHandler):
     def do_POST(self):
         raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         with lock:
