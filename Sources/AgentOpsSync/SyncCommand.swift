@@ -61,7 +61,9 @@ public enum SyncCommand {
             }
         } else {
             do {
-                ids = try store.summaries().reversed().filter { !backends.isDone($0) }.map(\.session.id)
+                let listing = try store.listing()
+                if let unsaved = listing.unsavedIndex { console.warning("\(unsaved)") }
+                ids = listing.summaries().reversed().filter { !backends.isDone($0) }.map(\.session.id)
             } catch {
                 console.error("\(error)")
                 return 1

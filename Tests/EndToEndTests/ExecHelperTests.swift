@@ -103,6 +103,37 @@ struct ExecHelperTests {
         #expect(leftovers.isEmpty, "\(name): the foreign helper's group was killed")
     }
 
+    @Test("agentops-run-exec being replaced (open for writing: ETXTBSY): the warning says it is busy, the command runs once")
+    func helperBeingReplaced() throws {
+        let folder = Harness.temporaryFolder()
+        let home = Harness.temporaryFolder()
+        let run = folder + "/agentops-run", helper = folder + "/agentops-run-exec"
+        try #require(link(Harness.agentopsRun, run) == 0 || copyfile(Harness.agentopsRun, run))
+        try #require(copyfile(Harness.binFolder + "/agentops-run-exec", helper) && chmod(helper, 0o755) == 0)
+        defer {
+            unlink(run)
+            unlink(helper)
+        }
+        let marker = folder + "/ran"
+        let arguments = ["--tty", "never", "--", "/bin/sh", "-c", "echo x >> \(marker); echo hi; exit 3"]
+        // Held open for writing, as an installer copying over it in place does: the
+        // kernel refuses to exec it (ETXTBSY) until it is closed.
+        let writer = open(helper, O_WRONLY | O_CLOEXEC)
+        try #require(writer >= 0)
+        let busy = Harness.run(run, arguments, environment: Harness.environment(home: home), timeout: 30)
+        close(writer)
+        #expect(busy.code == 3, "\(busy.err)")
+        #expect(busy.out == "hi\n")
+        #expect((try? String(contentsOfFile: marker, encoding: .utf8)) == "x\n", "the command ran once")
+        let warnings = busy.err.split(separator: "\n").filter { $0.contains("warning") }
+        #expect(warnings == ["agentops-run: warning: \(helper) is busy (Text file busy: it is being replaced); "
+            + "starting the command through agentops-run itself"], "\(busy.err)")
+        // Once the writer is done, the helper is used again, without a word.
+        let after = Harness.run(run, arguments, environment: Harness.environment(home: home), timeout: 30)
+        #expect(after.code == 3 && after.out == "hi\n", "\(after.err)")
+        #expect(!after.err.contains("warning"), "\(after.err)")
+    }
+
     /// Processes whose command line contains any of `texts`.
     private func survivors(containing texts: [String]) -> [String] {
         let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

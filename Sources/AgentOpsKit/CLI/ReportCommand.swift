@@ -152,7 +152,9 @@ public enum ReportCommand {
     private static func sessionsPage(_ options: Options, store: LocalStore, prices: PriceTable,
                                      console: Console) throws -> Int32 {
         let wantedTags = Tags.normalized(options.tags)
-        var summaries = try store.summaries().filter { summary in
+        let listing = try store.listing()
+        if let unsaved = listing.unsavedIndex { console.warning("\(unsaved)") }
+        var summaries = listing.summaries().filter { summary in
             wantedTags.allSatisfy(summary.session.tags.contains)
                 && (options.state == nil || summary.session.endState == options.state)
                 && (options.since == nil || summary.session.initTimestamp >= options.since!)

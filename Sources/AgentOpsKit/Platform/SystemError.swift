@@ -14,4 +14,8 @@ public struct SystemError: Error, CustomStringConvertible, Equatable, Sendable {
 
     /// The C library's text for `code` (`strerror`).
     public var description: String { errnoText(code) }
+
+    /// `ETXTBSY`: an exec of a file that is open for writing, as while it is being
+    /// replaced (copied over in place by an installer or a build).
+    public static let textFileBusy = SystemError(code: ETXTBSY)
 }

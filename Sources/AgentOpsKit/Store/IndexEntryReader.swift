@@ -20,8 +20,8 @@ struct IndexEntryReader {
     }
 
     /// The key and (nil for a log with no session) packed row of the line at `line` of
-    /// `bytes`, whose id `SessionIndex.load` has read already; nil when the line is not
-    /// in the writer's common shape.
+    /// `bytes`, whose id `SessionIndex.load` has read already, up to its check
+    /// (`IndexRowCheck.body`); nil when the line is not in the writer's common shape.
     static func read(_ bytes: UnsafeBufferPointer<UInt8>, line: Range<Int>)
         -> (key: SessionIndex.Key, row: PackedRow?)? {
         var reader = IndexEntryReader(bytes, line: line)
@@ -36,7 +36,7 @@ struct IndexEntryReader {
               literal(",\"ctime_ns\":"), let ctime = integer(), literal(",\"inode\":"),
               let inode = integer(), inode >= 0 else { return nil }
         let key = SessionIndex.Key(size: size, mtime: mtime, ctime: ctime, inode: UInt64(inode))
-        if literal("}") { return index == end ? (key, nil) : nil }
+        if index == end { return (key, nil) }
         guard literal(",\"summary_at\":"), let at = integer(), at >= 0, literal(",\"summary_bytes\":"),
               let length = integer(), length > 0,
               literal(",\"start_us\":"), let start = integer(), literal(",\"state\":\""),
@@ -44,7 +44,7 @@ struct IndexEntryReader {
         let ended: Bool
         if literal("true") { ended = true } else if literal("false") { ended = false } else { return nil }
         guard literal(",\"tags\":["), let tags = tagsText(), literal(",\"recorded_cost\":\""),
-              let cost = plainCost(), literal(",\"usage\":{}}"), index == end else { return nil }
+              let cost = plainCost(), literal(",\"usage\":{}"), index == end else { return nil }
         return (key, PackedRow(summaryAt: at, summaryBytes: length, start: Int64(start), state: state,
                                ended: ended, costSignificand: cost.significand, costFraction: cost.fraction,
                                tags: tags))

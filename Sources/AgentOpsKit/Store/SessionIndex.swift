@@ -7,8 +7,10 @@ import Foundation
 ///
 /// `$AGENTOPS_HOME/session-index.jsonl` is a header line and then one line per session:
 /// `{"id", "size", "mtime_ns", "ctime_ns", "inode", "summary_at", "summary_bytes",
-/// "start_us", "state", "ended", "tags", "recorded_cost", "usage"}` (just the first five
-/// for a log with no start record). `$AGENTOPS_HOME/session-summaries.jsonl` holds the
+/// "start_us", "state", "ended", "tags", "recorded_cost", "usage", "crc32"}` (just the
+/// first five and the last for a log with no start record), `crc32` the CRC-32 of the
+/// line before it (`IndexRowCheck`): a row edited in place, under a key that still
+/// matches, is a miss. `$AGENTOPS_HOME/session-summaries.jsonl` holds the
 /// full summaries, one line each at `summary_at`, `summary_bytes` long with its newline:
 /// the entry's first five fields as a JSON object, a tab, the summary. Listing 100,000
 /// sessions reads the first file (about 25 MB; the summaries are 130 MB, most of it host
@@ -44,7 +46,7 @@ import Foundation
 struct SessionIndex {
     /// Changes whenever the fold, the layout or `SessionSummary.indexJSON` changes
     /// meaning, so an index written by another version is rebuilt rather than trusted.
-    static let version = 3
+    static let version = 4
     static let header: [UInt8] = Array("{\"agentops_session_index\":\(version)}\n".utf8)
 
     /// The store indexed.
@@ -191,8 +193,9 @@ struct SessionIndex {
                 if cacheable, Key(path: path) == key { fresh.append(Fresh(id: sessionID, key: key, summary: summary)) }
             }
         }
-        save(loaded: loaded, kept: kept, fresh: fresh)
-        return SessionListing(store: store, entries: entries, details: details, bytes: loaded.bytes)
+        let unsaved = save(loaded: loaded, kept: kept, fresh: fresh)
+        return SessionListing(store: store, entries: entries, details: details, bytes: loaded.bytes,
+                              unsavedIndex: unsaved)
     }
 
     /// Each log of `ids` stamped and matched to its entry in `loaded`, on every core:
@@ -208,8 +211,12 @@ struct SessionIndex {
                 range.map { index -> Match in
                     let id = ids[index]
                     guard let key = Key(id: id, folder: folder) else { return .gone }
-                    guard let line = loaded.latest[id] else { return .miss(key) }
-                    if let (entryKey, row) = IndexEntryReader.read(bytes, line: line) {
+                    // A row whose check fails was edited or damaged: folded again, and
+                    // its fresh row supersedes it.
+                    guard let line = loaded.latest[id], let body = IndexRowCheck.body(bytes, line: line) else {
+                        return .miss(key)
+                    }
+                    if let (entryKey, row) = IndexEntryReader.read(bytes, line: body) {
                         guard entryKey == key else { return .miss(key) }
                         guard let row else { return .noSession(key, line: line) }
                         return row.summaryAt > summaries - row.summaryBytes ? .miss(key) : .packed(key, row, line: line)
@@ -225,8 +232,8 @@ struct SessionIndex {
         return parts.flatMap { $0 }
     }
 
-    /// The entry at `line`, read as JSON, when it is for `key`: the reader's shortcut
-    /// did not take it.
+    /// The entry at `line` (its check verified), read as JSON, when it is for `key`: the
+    /// reader's shortcut did not take it.
     static func unusualEntry(_ bytes: UnsafeBufferPointer<UInt8>, line: Range<Int>, id: PackedSessionID,
                              key: Key) -> Match {
         guard case let .object(pairs)? = try? JSONParser.parse(UnsafeBufferPointer(rebasing: bytes[line])),
@@ -237,8 +244,9 @@ struct SessionIndex {
             if name == "summary_bytes" { count = value.intValue }
         }
         guard let at, let count else {
-            // Only the key: a log with no session; anything more without a summary is damage.
-            return pairs.count == 5 ? .noSession(key, line: line) : .miss(key)
+            // Only the key and the check: a log with no session; anything more without a
+            // summary is damage.
+            return pairs.count == 6 ? .noSession(key, line: line) : .miss(key)
         }
         guard at >= 0, count > 0, at <= Int.max - count, let row = SessionRow(index: .object(pairs), id: id.sessionID)
         else { return .miss(key) }
@@ -319,7 +327,11 @@ struct SessionIndex {
             pairs += [("summary_at", .int(summary.at)), ("summary_bytes", .int(summary.count))]
             pairs += summary.row.indexPairs
         }
+        let start = bytes.count
         JSONWriter.write(.object(pairs), into: &bytes, indent: nil, level: 0)
+        // Reopened for its check, which comes last.
+        bytes.removeLast()
+        IndexRowCheck.seal(&bytes, from: start)
         bytes.append(0x0A)
     }
 

@@ -49,9 +49,12 @@ public struct SessionListing: Sendable {
     let details: [Detail]
     /// The index (`session-index.jsonl`) as it was read, which packed rows point into.
     let bytes: [UInt8]
+    /// Why the index could not be saved after listing, when something stood in its way:
+    /// a command that lists says so once, on stderr (the listing itself is whole).
+    public let unsavedIndex: StoreError?
 
     /// Orders `entries` newest first.
-    init(store: LocalStore, entries: [Entry], details: [Detail], bytes: [UInt8]) {
+    init(store: LocalStore, entries: [Entry], details: [Detail], bytes: [UInt8], unsavedIndex: StoreError? = nil) {
         // Sorted as (start, position) pairs, then gathered once: sorting the entries
         // themselves moved a hundred bytes per swap.
         var order = entries.indices.map { (start: entries[$0].row.start, index: $0) }
@@ -60,6 +63,7 @@ public struct SessionListing: Sendable {
         self.entries = order.map { entries[$0.index] }
         self.details = details
         self.bytes = bytes
+        self.unsavedIndex = unsavedIndex
     }
 
     /// How many sessions there are.

@@ -21,6 +21,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case unsafeFolder(path: String, reason: String)
     /// A session file holds no start record.
     case noStartRecord(path: String)
+    /// The session index (a cache) could not be saved: listing still works, from the
+    /// logs, but folds each new or changed log again every time.
+    case indexNotSaved(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -46,6 +49,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             return "refusing the session store at \(path): \(reason)"
         case let .noStartRecord(path):
             return "\(path) holds no session (no start record)"
+        case let .indexNotSaved(path, reason):
+            return "cannot save the session index: \(path): \(reason); until it can, every listing reads "
+                + "each new or changed log again"
         }
     }
 }

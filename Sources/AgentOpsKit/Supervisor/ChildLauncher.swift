@@ -68,7 +68,7 @@ public enum ChildLauncher {
             // format): that says nothing about the command, which agentops-run can
             // still start through itself.
             if case let .notExecutable(_, reason) = error,
-               ExecHelperLocation.fallBack(because: "it could not be started: \(reason)") {
+               ExecHelperLocation.fallBack(unstartable: reason) {
                 return try launch(executable: executable, arguments: arguments, environment: environment, stdin: stdin,
                                   stdout: stdout, stderr: stderr, inherited: inherited,
                                   controllingTerminal: controllingTerminal, terminationHandler: terminationHandler)

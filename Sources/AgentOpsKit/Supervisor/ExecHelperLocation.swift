@@ -52,11 +52,33 @@ public enum ExecHelperLocation {
     /// - Returns: false when it was agentops-run's own helper mode that failed: there is
     ///   nothing left to fall back to.
     static func fallBack(because reason: String) -> Bool {
+        fallBack { "\($0) is not agentops-run's exec helper of this build (\(reason)); "
+            + "starting the command through agentops-run itself (reinstall to fix)" }
+    }
+
+    /// Stops using the helper beside agentops-run after its spawn failed (`reason`, the
+    /// C library's text of the spawn's error), with one warning on stderr.
+    ///
+    /// A helper being replaced (copied over in place while this run starts, which an
+    /// exec refuses with `ETXTBSY`) is ours all the same, and reinstalling is what is
+    /// under way: the warning says it was busy rather than calling it foreign.
+    ///
+    /// - Returns: false when it was agentops-run's own helper mode that failed.
+    static func fallBack(unstartable reason: String) -> Bool {
+        // `reason` is `errnoText` of the spawn's error code, made in this process.
+        guard reason == SystemError.textFileBusy.description else {
+            return fallBack(because: "it could not be started: \(reason)")
+        }
+        return fallBack { "\($0) is busy (\(reason): it is being replaced); "
+            + "starting the command through agentops-run itself" }
+    }
+
+    /// Switches to agentops-run's own helper mode and warns with `warning` of the
+    /// helper's path; false when already there.
+    private static func fallBack(warning: (String) -> String) -> Bool {
         guard let current = prefix, let own = ownPrefix, current != own else { return false }
         prefix = own
-        Console(program: "agentops-run", quiet: false, environment: [:])
-            .warning("\(current[0]) is not agentops-run's exec helper of this build (\(reason)); "
-                + "starting the command through agentops-run itself (reinstall to fix)")
+        Console(program: "agentops-run", quiet: false, environment: [:]).warning(warning(current[0]))
         return true
     }
 

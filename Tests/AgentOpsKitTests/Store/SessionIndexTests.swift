@@ -118,7 +118,8 @@ struct SessionIndexTests {
             let id = summary.session.id
             let line = Self.rowLine(summary, id: id, key: key)
             try line.withUnsafeBufferPointer { bytes in
-                let read = IndexEntryReader.read(bytes, line: 0..<line.count)
+                let body = try #require(IndexRowCheck.body(bytes, line: 0..<line.count))
+                let read = IndexEntryReader.read(bytes, line: body)
                 #expect((read != nil) == fast)
                 if let read {
                     let row = try #require(read.row)
@@ -133,16 +134,53 @@ struct SessionIndexTests {
                     return
                 }
                 #expect(readKey == key && full == SessionRow(summary) && row.summaryAt == 7)
-                // Cut anywhere, the reader refuses it.
+                // Cut anywhere, its check refuses it; and the reader too, past the key
+                // (a line cut right after it would read as a log without a session).
                 for end in stride(from: 0, to: line.count, by: 7) {
+                    #expect(IndexRowCheck.body(bytes, line: 0..<end) == nil)
+                }
+                let keyEnd = try #require(String(decoding: line, as: UTF8.self).range(of: ",\"summary_at\"")).lowerBound
+                    .utf16Offset(in: String(decoding: line, as: UTF8.self))
+                for end in stride(from: keyEnd + 1, to: body.count, by: 7) {
                     #expect(IndexEntryReader.read(bytes, line: 0..<end) == nil)
                 }
             }
         }
         let line = Self.rowLine(nil, id: plain.session.id, key: key)
-        line.withUnsafeBufferPointer { bytes in
-            let read = IndexEntryReader.read(bytes, line: 0..<line.count)
+        try line.withUnsafeBufferPointer { bytes in
+            let read = IndexEntryReader.read(bytes, line: try #require(IndexRowCheck.body(bytes, line: 0..<line.count)))
             #expect(read?.key == key && read?.row == nil)
+            let packed = try #require(PackedSessionID(plain.session.id))
+            guard case .noSession = SessionIndex.unusualEntry(bytes, line: 0..<line.count, id: packed, key: key) else {
+                Issue.record("JSON did not read the line as a log without a session")
+                return
+            }
+        }
+    }
+
+    @Test("a row's check holds as written and fails at any one byte changed, the check's own digits too")
+    func rowCheck() throws {
+        var summary = Self.fullSummary()
+        summary.recordedCost = Decimal(string: "0.25")!
+        for written in [summary, nil] as [SessionSummary?] {
+            let line = Self.rowLine(written, id: summary.session.id, key: .init(size: 1, mtime: 2, ctime: 3, inode: 4))
+            let text = String(decoding: line, as: UTF8.self)
+            #expect(text.hasSuffix("}") && text.contains(",\"crc32\":"), "\(text)")
+            let body = line.withUnsafeBufferPointer { IndexRowCheck.body($0, line: 0..<$0.count) }
+            #expect(body.map { String(decoding: line[$0], as: UTF8.self) + "}" }
+                == text.replacingOccurrences(of: #",\"crc32\":\d+"#, with: "", options: .regularExpression))
+            for index in line.indices {
+                for changed in [line[index] ^ 0x01, line[index] ^ 0x10, UInt8(ascii: "9")] where changed != line[index] {
+                    var edited = line
+                    edited[index] = changed
+                    #expect(edited.withUnsafeBufferPointer { IndexRowCheck.body($0, line: 0..<$0.count) } == nil,
+                            "byte \(index) changed to \(changed)")
+                }
+            }
+            // Cut short, or with a byte added, it no longer holds either.
+            #expect(line.withUnsafeBufferPointer { IndexRowCheck.body($0, line: 1..<$0.count) } == nil)
+            let longer = Array(line[..<40]) + [0x20] + Array(line[40...])
+            #expect(longer.withUnsafeBufferPointer { IndexRowCheck.body($0, line: 0..<$0.count) } == nil)
         }
     }
 
@@ -247,7 +285,7 @@ struct SessionIndexTests {
         #expect(!FileManager.default.fileExists(atPath: SessionIndex(store: store).path))
         #expect(try store.summaries() == expected)
         let lines = Self.indexLines(store)
-        #expect(lines.count == 6 && lines.first == "{\"agentops_session_index\":3}")
+        #expect(lines.count == 6 && lines.first == "{\"agentops_session_index\":4}")
         #expect(try store.summaries() == expected)
         #expect(Self.indexLines(store) == lines)
         // Served from the index, not the logs: an entry changed under an unchanged key
@@ -299,10 +337,10 @@ struct SessionIndexTests {
     }
 
     @Test("a missing, corrupt, truncated or other-version index is rebuilt", arguments: [
-        nil, "", "garbage\n", "{\"agentops_session_index\":0}\n", "{\"agentops_session_index\":3}\n{\"id\":\"",
+        nil, "", "garbage\n", "{\"agentops_session_index\":0}\n", "{\"agentops_session_index\":4}\n{\"id\":\"",
         // Earlier versions: one JSON object per line, the whole summary inside; then a
-        // row and the summary on one line.
-        "{\"agentops_session_index\":1}\n", "{\"agentops_session_index\":2}\n",
+        // row and the summary on one line; then rows without a check.
+        "{\"agentops_session_index\":1}\n", "{\"agentops_session_index\":2}\n", "{\"agentops_session_index\":3}\n",
     ] as [String?])
     func corruptIndexRebuilt(content: String?) throws {
         let store = Self.store()
@@ -314,7 +352,7 @@ struct SessionIndexTests {
         if let content { try content.write(toFile: path, atomically: false, encoding: .utf8) }
         #expect(try store.summaries() == expected)
         let lines = Self.indexLines(store)
-        #expect(lines.first == "{\"agentops_session_index\":3}" && lines.count == 4)
+        #expect(lines.first == "{\"agentops_session_index\":4}" && lines.count == 4)
         #expect(try store.summaries() == expected)
     }
 
@@ -333,6 +371,89 @@ struct SessionIndexTests {
         try damaged.write(toFile: path, atomically: false, encoding: .utf8)
         #expect(try store.summaries() == expected)
         #expect(try store.summaries().contains { $0.session.id == id })
+    }
+
+    /// Rows edited in place, as by hand: the log's key still matches, the numbers do not.
+    static let rowEdits: [(name: String, from: String, to: String, pattern: Bool)] = [
+        ("a cost", "\"recorded_cost\":\"0.0012345678\"", "\"recorded_cost\":\"9.0012345678\"", false),
+        ("a start", "\"start_us\":2000000,", "\"start_us\":9000000,", false),
+        ("a state", "\"state\":\"Success\"", "\"state\":\"Fail\"", false),
+        ("a tag", "\"tags\":[\"t2\"]", "\"tags\":[\"t9\"]", false),
+        ("the cost of a row read as JSON (uncosted usage)", "\"recorded_cost\":\"0\"", "\"recorded_cost\":\"7\"", false),
+        // The session would vanish from the list.
+        ("a row cut to one of a log without a session", #",\"summary_at\":[1-9][^\n]*"#, "}", true),
+    ]
+
+    @Test("a row edited by hand under a key that still matches is folded again: order and totals are the logs'",
+          arguments: 0..<rowEdits.count)
+    func editedRowMisses(index: Int) throws {
+        let (name, from, to, pattern) = Self.rowEdits[index]
+        let store = Self.store()
+        for start in 1...3 { try Self.record(store, start: Int64(start) * 1_000_000, tags: ["t\(start)"]) }
+        // A session whose LLM call has no cost: its row keeps usage, read as JSON.
+        let id = SessionID.random()
+        let at = Timestamp(microseconds: 4_000_000)
+        try store.open(id).append([
+            .start(Session(id: id, initTimestamp: at, tags: [], hostEnv: .null, command: ["true"])),
+            .event(Event(type: .llms, initTimestamp: at, endTimestamp: at, sessionID: id,
+                         fields: [("model", .string("gpt-4o")), ("prompt_tokens", .int(10))])),
+        ])
+        let expected = try Self.folded(store)
+        let prices = PriceTable()
+        let all = Array(0..<expected.count)
+        let before = try store.listing()
+        #expect(before.rows == expected.map(SessionRow.init))
+        let path = SessionIndex(store: store).path
+        let text = try #require(Descriptors.readSmallFile(path))
+        let edited = text.replacingOccurrences(of: from, with: to, options: pattern ? .regularExpression : [])
+        #expect(edited != text, "\(name): the edit applies")
+        try edited.write(toFile: path, atomically: false, encoding: .utf8)
+        let listing = try store.listing()
+        #expect(listing.rows == expected.map(SessionRow.init), "\(name)")
+        #expect(listing.totals(of: all, prices: prices) == before.totals(of: all, prices: prices), "\(name)")
+        #expect(listing.summaries() == expected, "\(name)")
+        // Folded again and saved: the next listing reads the fresh row.
+        #expect(Self.indexLines(store).count > 5, "\(name)")
+        #expect(try store.listing().rows == expected.map(SessionRow.init), "\(name)")
+    }
+
+    /// What may stand where the index's temporary file or its lock goes.
+    static let obstacles: [(name: String, path: @Sendable (SessionIndex) -> String,
+                            place: @Sendable (String) -> Int32)] = [
+        ("a symbolic link at the rows' temporary file", { $0.path + ".tmp" }, { symlink($0 + "-target", $0) }),
+        ("a directory at the rows' temporary file", { $0.path + ".tmp" }, { mkdir($0, 0o700) }),
+        ("a directory at the lock", { $0.lockPath }, { mkdir($0, 0o700) }),
+    ]
+
+    @Test("an index save that is blocked says why, once, changes nothing and never follows a link",
+          arguments: 0..<obstacles.count)
+    func blockedSave(index: Int) throws {
+        let (name, obstaclePath, place) = Self.obstacles[index]
+        let store = Self.store()
+        for start in 1...3 { try Self.record(store, start: Int64(start)) }
+        let expected = try Self.folded(store)
+        let indexFiles = SessionIndex(store: store)
+        let obstacle = obstaclePath(indexFiles)
+        try #require(place(obstacle) == 0)
+        let before = try FileManager.default.contentsOfDirectory(atPath: store.home).sorted()
+        for _ in 0..<2 {
+            let listing = try store.listing()
+            #expect(listing.rows == expected.map(SessionRow.init), "\(name)")
+            guard case let .indexNotSaved(path, reason)? = listing.unsavedIndex else {
+                Issue.record("\(name): no warning")
+                return
+            }
+            #expect(path == obstacle, "\(name)")
+            #expect(reason.contains(index == 0 ? "symbolic link" : "directory"), "\(name): \(reason)")
+            #expect(!"\(listing.unsavedIndex!)".contains("\n"))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: store.home).sorted() == before,
+                "\(name): nothing written, the link not followed")
+        // Once it is out of the way, the index is saved, and nothing is said.
+        #expect(unlink(obstacle) == 0 || rmdir(obstacle) == 0)
+        #expect(try store.listing().unsavedIndex == nil)
+        #expect(Self.indexLines(store).count == 4)
+        #expect(try store.listing().unsavedIndex == nil)
     }
 
     @Test("a listing filters on rows and decodes a summary only when asked; a damaged one is folded again")

@@ -51,4 +51,50 @@ struct SessionIndexEndToEndTests {
         #expect(unlink(index) == 0)
         #expect(try views.map { try Self.sessions($0, home: home) } == appended)
     }
+    @Test("a row edited by hand moves no session and changes no total; a blocked save is one warning, stdout clean")
+    func editedRowAndBlockedSave() throws {
+        let home = Harness.temporaryFolder()
+        let tools = RecordingCommandsTests.withTools(home)
+        for cost in ["0.5", "0.25"] {
+            let script = "agentops event llm --model m --prompt-tokens 1 --completion-tokens 1 --cost \(cost)"
+            #expect(Harness.wrap(["-q", "sh", "-c", script], home: home, extra: tools).code == 0)
+        }
+        var environment = Harness.environment(home: home, extra: ["TZ": "UTC", "COLUMNS": "200"])
+        for key in ["NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "PAGER"] { environment.removeValue(forKey: key) }
+        let listed = { (arguments: [String]) in Harness.run(Harness.agentops, ["sessions"] + arguments,
+                                                            environment: environment) }
+        let table = listed([])
+        #expect(table.code == 0 && table.err.isEmpty && table.out.contains("2 sessions | Cost: $0.750000"),
+                "\(table.out)\(table.err)")
+        let json = listed(["--json"])
+
+        // The older session made the newest and dear, in the index only.
+        let index = SessionIndex(store: LocalStore(home: home)).path
+        let text = try #require(Descriptors.readSmallFile(index))
+        let edited = text.split(separator: "\n").map { line in
+            guard line.contains("\"recorded_cost\":\"0.5\"") else { return String(line) }
+            return line.replacingOccurrences(of: "\"recorded_cost\":\"0.5\"", with: "\"recorded_cost\":\"9.5\"")
+                .replacingOccurrences(of: #""start_us":1"#, with: #""start_us":2"#)
+        }.joined(separator: "\n") + "\n"
+        #expect(edited.contains("9.5") && edited.contains(#""start_us":2"#))
+        try edited.write(toFile: index, atomically: false, encoding: .utf8)
+        let afterEdit = listed([])
+        #expect(afterEdit.out == table.out && afterEdit.err.isEmpty, "\(afterEdit.out)\(afterEdit.err)")
+
+        // A symbolic link where the rewritten rows go: one warning per command, the
+        // link's target never created, the JSON on stdout as it was.
+        #expect(unlink(index) == 0)
+        let temporary = index + ".tmp", target = home + "/elsewhere"
+        #expect(symlink(target, temporary) == 0)
+        for (arguments, expected) in [([], table.out), (["--json"], json.out)] {
+            let blocked = listed(arguments)
+            #expect(blocked.code == 0 && blocked.out == expected, "\(blocked.err)")
+            #expect(blocked.err == "agentops: warning: cannot save the session index: \(temporary): it is a symbolic "
+                + "link, which is never followed (remove it); until it can, every listing reads each new or changed "
+                + "log again\n")
+        }
+        #expect(access(target, F_OK) != 0 && access(index, F_OK) != 0)
+        #expect(unlink(temporary) == 0)
+        #expect(listed([]).err.isEmpty && access(index, F_OK) == 0)
+    }
 }
