@@ -148,8 +148,9 @@ public struct SessionListing: Sendable {
     /// damaged and its log can no longer be read either.
     ///
     /// The summary line must carry the session's id and the very key of the log it was
-    /// listed with, or it is a miss like any damaged entry: the log is folded instead,
-    /// so a damaged, stale or moved summary never gives a wrong one.
+    /// listed with, and agree with the session's row (start, state, tags, cost), or it
+    /// is a miss like any damaged entry: the log is folded instead, so a damaged, stale
+    /// or moved summary never gives a wrong one.
     public func summary(at index: Int) -> SessionSummary? {
         let file = SessionIndex(store: store).openSummaries()
         defer { file.map(Descriptors.close) }
@@ -161,8 +162,11 @@ public struct SessionListing: Sendable {
         if entry.detail >= 0, case let .folded(_, summary) = details[Int(entry.detail)] { return summary }
         let id = entry.id.sessionID
         let path = store.path(of: id)
+        // A summary that disagrees with its row (whose check held) was edited apart from
+        // it: the table would show one cost and total another.
         if let file, let summary = SessionIndex.summary(of: id, key: entry.key, at: entry.row.summaryAt,
-                                                        count: entry.row.summaryBytes, path: path, file: file) {
+                                                        count: entry.row.summaryBytes, path: path, file: file),
+           SessionRow(summary) == row(at: index) {
             return summary
         }
         return try? SessionLog.summary(path: path)

@@ -417,6 +417,25 @@ struct SessionIndexTests {
         #expect(try store.listing().rows == expected.map(SessionRow.init), "\(name)")
     }
 
+    @Test("a summary edited apart from its row (a cost, a start) is folded from the log again", arguments: [
+        ("\"recorded_cost\":\"0.0012345678\"", "\"recorded_cost\":\"9.0012345678\""),
+        ("\"init_timestamp_us\":2000000", "\"init_timestamp_us\":9000000"),
+    ])
+    func editedSummaryMisses(from: String, to: String) throws {
+        let store = Self.store()
+        for start in 1...3 { try Self.record(store, start: Int64(start) * 1_000_000) }
+        let expected = try Self.folded(store)
+        _ = try store.listing()
+        let path = SessionIndex(store: store).summariesPath
+        let text = try #require(Descriptors.readSmallFile(path))
+        let edited = text.replacingOccurrences(of: from, with: to)
+        #expect(edited != text)
+        try edited.write(toFile: path, atomically: false, encoding: .utf8)
+        let listing = try store.listing()
+        #expect((0..<listing.count).map { listing.summary(at: $0) } == expected)
+        #expect(listing.summaries() == expected)
+    }
+
     /// What may stand where the index's temporary file or its lock goes.
     static let obstacles: [(name: String, path: @Sendable (SessionIndex) -> String,
                             place: @Sendable (String) -> Int32)] = [
