@@ -212,7 +212,7 @@ public final class Supervisor: @unchecked Sendable {
                     afterLaunch: () -> Void = {}) throws(LaunchError) -> Outcome {
         let interactive = InteractiveTerminal.applies(to: configuration.terminalMode) ? try InteractiveTerminal() : nil
         let wiring = if let interactive { Wiring(terminal: interactive) } else { try Wiring(mode: configuration.terminalMode) }
-        var environment = configuration.environment
+        var environment = configuration.environment.copiedWithRoom(for: 1)
         environment[CaptureMarker.variable] = CaptureMarker.value(
             session: session, stdoutFD: recordedStreams.contains(.stdout) ? wiring.childStdout : nil,
             stderrFD: recordedStreams.contains(.stderr) ? wiring.childStderr : nil)
