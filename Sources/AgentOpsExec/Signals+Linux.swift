@@ -19,7 +19,9 @@ public enum SignalTable {
 
     /// Every signal agentops-run catches and forwards to the command's group.
     public static let forwarded: [Int32] = {
-        let never: Set<Int32> = [SIGKILL, SIGSTOP, SIGCHLD, SIGTTIN, SIGTTOU]
+        // An array, not a `Set`: this runs first thing in agentops-run, and the first use
+        // of `Int32: Hashable` costs a scan of the binary's conformance table (issue 18).
+        let never: [Int32] = [SIGKILL, SIGSTOP, SIGCHLD, SIGTTIN, SIGTTOU]
         let standard = (Int32(1)...Int32(31)).filter { !never.contains($0) }
         return standard + Array(realTimeMin...realTimeMax)
     }()

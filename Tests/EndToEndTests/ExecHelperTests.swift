@@ -134,6 +134,46 @@ struct ExecHelperTests {
         #expect(!after.err.contains("warning"), "\(after.err)")
     }
 
+    /// How the command is started in `startRecordFirst`: beside which helper.
+    enum HelperSetup: String, CaseIterable, CustomStringConvertible {
+        case ownHelper = "agentops-run-exec"
+        case noHelper = "agentops-run's own helper mode"
+        case foreignHelper = "agentops-run's own helper mode after a foreign helper"
+        var description: String { rawValue }
+    }
+
+    /// The session's start is written while the helper starts up (issue 18), but the
+    /// command may start only once it is in the log whole: a command reading the log at
+    /// once must find the start record, host environment and all, on every launch path
+    /// (the fallbacks launch a second time).
+    @Test("the command starts only once the session's start is in the log, whole", arguments: HelperSetup.allCases)
+    func startRecordFirst(setup: HelperSetup) throws {
+        let home = Harness.temporaryFolder()
+        var run = Harness.agentopsRun
+        let folder = Harness.temporaryFolder()
+        if setup != .ownHelper {
+            run = folder + "/agentops-run"
+            try #require(link(Harness.agentopsRun, run) == 0 || copyfile(Harness.agentopsRun, run))
+        }
+        let helper = folder + "/agentops-run-exec"
+        if setup == .foreignHelper { try #require(symlink("/bin/true", helper) == 0) }
+        defer {
+            unlink(helper)
+            if setup != .ownHelper { unlink(run) }
+        }
+        let read = "head -n 1 \"$AGENTOPS_HOME/sessions/$AGENTOPS_SESSION_ID.jsonl\"; echo \"$AGENTOPS_SESSION_ID\""
+        let result = Harness.run(run, ["-q", "--tty", "never", "--", "/bin/sh", "-c", read],
+                                 environment: Harness.environment(home: home), timeout: 30)
+        #expect(result.code == 0, "\(setup): \(result.err)")
+        let lines = result.out.split(separator: "\n").map(String.init)
+        try #require(lines.count == 2, "\(setup): \(result.out)")
+        let start = try JSONParser.parse(lines[0])
+        #expect(start["record"] == .string("start"), "\(setup): \(lines[0])")
+        #expect(start["session"]?["id"] == .string(lines[1]), "\(setup)")
+        #expect(start["session"]?["host_env"]?["OS"]?["OS"] == .string("Linux"), "\(setup): \(lines[0])")
+        #expect(start["session"]?["host_env"]?["Project Working Directory"] != nil, "\(setup): \(lines[0])")
+    }
+
     /// Processes whose command line contains any of `texts`.
     private func survivors(containing texts: [String]) -> [String] {
         let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

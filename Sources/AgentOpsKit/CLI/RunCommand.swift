@@ -26,7 +26,7 @@ public enum RunCommand {
         }
         do {
             try StartupDescriptors.checkPassable()
-            try SpawnFileLimit.reserveHeadroom()
+            try SpawnFileLimit.reserveHeadroom(openNow: StartupDescriptors.standardAndInherited)
         } catch {
             Console(program: "agentops-run", quiet: false, environment: environment).error("\(error)")
             return .code(ExitCodes.usage)

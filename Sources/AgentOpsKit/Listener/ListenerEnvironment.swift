@@ -78,7 +78,7 @@ public enum ListenerEnvironment {
     /// `session`, accepting `key`; `perRunKey` says the key is not the user's.
     static func offering(_ url: String, session: SessionID, key: String, perRunKey: Bool,
                          upstreamEnvironment: [String: String]) -> [String: String] {
-        var result = upstreamEnvironment
+        var result = upstreamEnvironment.copiedWithRoom(for: 16)
         result[upstreamEndpoint] = upstreamEnvironment["AGENTOPS_API_ENDPOINT"] ?? ""
         result["AGENTOPS_API_ENDPOINT"] = url
         result["AGENTOPS_API_KEY"] = key

@@ -104,6 +104,8 @@ public enum EndReason {
 
     private static func capitalizedFirst(_ text: String) -> String {
         guard let first = text.first else { return text }
-        return first.uppercased() + text.dropFirst()
+        // String + String: the generic `+` of a `Substring` looks up its conformances at
+        // run time, after the command ended, on the way to the closing line (issue 18).
+        return first.uppercased() + String(text.dropFirst())
     }
 }

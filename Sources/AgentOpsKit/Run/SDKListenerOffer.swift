@@ -21,8 +21,10 @@ enum SDKListenerOffer {
     static func make(session: SessionID, options: RunOptions, given: [String: String], upstream: [String: String],
                      apiKey: String?, recorder: Recorder, sessionPath: String, prices: PriceTable,
                      console: Console) -> (Offered?, [String: String]) {
+        // Without a listener the caller still adds to the environment: a copy of its
+        // own (`copiedWithRoom` says why not a copy on write).
         guard !options.noListener, !ListenerEnvironment.offersListener(for: session, in: given) else {
-            return (nil, given)
+            return (nil, given.copiedWithRoom(for: 4))
         }
         let key = apiKey ?? newEventID()
         let router = ListenerRouter(
@@ -43,7 +45,7 @@ enum SDKListenerOffer {
                                                  perRunKey: apiKey == nil, upstreamEnvironment: upstream))
         } catch {
             console.warning("the AgentOps SDK listener could not start (\(error)); the command runs without it")
-            return (nil, given)
+            return (nil, given.copiedWithRoom(for: 4))
         }
     }
 }

@@ -43,20 +43,30 @@ public enum WrappedRun {
         // GitHub Actions mode reports the session the run owns to the runner.
         let githubEnvironment = owner && GitHubActions.isEnabled(option: options.github, environment: environment)
             ? environment : nil
-        if owner {
-            let defaultTags = environment["AGENTOPS_DEFAULT_TAGS"].map { [$0] } ?? []
-            var hostEnv = HostEnvironment.collect(workingDirectory: FileManager.default.currentDirectoryPath,
-                                                  environment: environment)
-            if githubEnvironment != nil, case let .object(sections) = hostEnv,
-               let ci = GitHubActions.hostSection(environment: environment) {
-                hostEnv = .object(sections + [("CI", ci)])
+        // The session's start (its host environment read from /proc, the first record)
+        // must be in the log before the command starts, so that what the command
+        // records (`agentops event`, a nested run) finds it; it need not be there
+        // before the exec helper starts, so it is written while the helper starts up
+        // (`Supervisor.run`'s `beforeCommand`), or here first when no command starts.
+        var startRecorded = false
+        func recordStart() {
+            guard !startRecorded else { return }
+            startRecorded = true
+            if owner {
+                let defaultTags = environment["AGENTOPS_DEFAULT_TAGS"].map { [$0] } ?? []
+                var hostEnv = HostEnvironment.collect(workingDirectory: FileManager.default.currentDirectoryPath,
+                                                      environment: environment)
+                if githubEnvironment != nil, case let .object(sections) = hostEnv,
+                   let ci = GitHubActions.hostSection(environment: environment) {
+                    hostEnv = .object(sections + [("CI", ci)])
+                }
+                let session = Session(
+                    id: sessionID, initTimestamp: start, tags: options.tags + defaultTags, hostEnv: hostEnv,
+                    command: options.command, video: options.video)
+                run.recorder.write([.start(session)])
+            } else if !options.tags.isEmpty {
+                run.recorder.write([.tagsAdded(Tags.normalized(options.tags))])
             }
-            let session = Session(
-                id: sessionID, initTimestamp: start, tags: options.tags + defaultTags, hostEnv: hostEnv,
-                command: options.command, video: options.video)
-            run.recorder.write([.start(session)])
-        } else if !options.tags.isEmpty {
-            run.recorder.write([.tagsAdded(Tags.normalized(options.tags))])
         }
 
         // Only the run that owns the session exports it; a malformed key is one warning.
@@ -116,6 +126,8 @@ public enum WrappedRun {
         var llmProxy: LLMProxyHelper?
         if LLMProxyEnvironment.isRequested(option: options.llmProxy, environment: environment),
            !LLMProxyEnvironment.isServedUpstream(session: sessionID, environment: given) {
+            // The proxy records into the session: its start goes first.
+            recordStart()
             switch LLMProxyHelper.start(session: sessionID, environment: environment,
                                         redactPatterns: options.redactPatterns) {
             case let .success(started):
@@ -147,6 +159,7 @@ public enum WrappedRun {
                 stderrSink: upstream.contains(.stderr) ? nil : sink,
                 session: sessionID,
                 recordedStreams: options.noCapture ? upstream : Set(OutputStream.allCases),
+                beforeCommand: recordStart,
                 afterLaunch: {
                     listener?.start()
                     if let limit = options.maxCost {
@@ -161,6 +174,7 @@ public enum WrappedRun {
                     }
                 })
         } catch {
+            recordStart()
             listener?.stop()
             llmProxy?.stop()
             console.error("\(error)")

@@ -13,6 +13,8 @@ public enum DurationFormat {
         if minutes > 0 { parts.append("\(minutes)m") }
         let tenths = Int((rest * 10).rounded())
         parts.append("\(tenths / 10).\(tenths % 10)s")
-        return parts.joined(separator: " ")
+        // Not the generic `joined`: the closing line's duration is on the path after the
+        // command's exit (`joinedStrings` says why).
+        return parts.joinedStrings(separator: " ")
     }
 }

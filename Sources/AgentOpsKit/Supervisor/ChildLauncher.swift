@@ -23,16 +23,23 @@ public enum ChildLauncher {
     /// SIGTERM and SIGHUP blocked (swift-corelibs-foundation#4772), and a mask that was
     /// blocked when agentops-run started must stay blocked.
     ///
+    /// `beforeCommand` is work that must be done before the command starts but not
+    /// before the helper does: it runs while the helper is exec'd and starts up (on the
+    /// other core), and the command is released only after it returned. Without the
+    /// helper it runs before the spawn. It runs at most once, and not at all when the
+    /// launch fails before that point.
+    ///
     /// - Returns: the running process (its own process group leader: Foundation always
     ///   spawns with `POSIX_SPAWN_SETPGROUP`).
     /// - Throws: `LaunchError.notExecutable` when the kernel refuses the file.
     public static func launch(executable: String, arguments: [String], environment: [String: String],
                               stdin: Int32 = 0, stdout: Int32, stderr: Int32, inherited: [Int32] = [],
-                              controllingTerminal: Bool = false,
+                              controllingTerminal: Bool = false, beforeCommand: () -> Void = {},
                               terminationHandler: @escaping @Sendable (Process) -> Void) throws(LaunchError) -> Process {
         let process = Process()
         process.environment = environment
         guard let helper = ExecHelperLocation.launchPrefix, let helperPath = helper.first else {
+            beforeCommand()
             process.terminationHandler = terminationHandler
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
@@ -71,11 +78,15 @@ public enum ChildLauncher {
                ExecHelperLocation.fallBack(unstartable: reason) {
                 return try launch(executable: executable, arguments: arguments, environment: environment, stdin: stdin,
                                   stdout: stdout, stderr: stderr, inherited: inherited,
-                                  controllingTerminal: controllingTerminal, terminationHandler: terminationHandler)
+                                  controllingTerminal: controllingTerminal, beforeCommand: beforeCommand,
+                                  terminationHandler: terminationHandler)
             }
             throw error
         }
         Descriptors.close(helpers)
+        // The helper is now exec'ing and starting up, which takes longer than the work
+        // that waits for it (issue 18); the command waits for the descriptors below.
+        beforeCommand()
         if let refusal = ExecHelperLocation.greet(over: ours) {
             // Its group (Foundation made it a group leader: a script's children too), and
             // itself in case it left that group.
@@ -84,6 +95,7 @@ public enum ChildLauncher {
             guard ExecHelperLocation.fallBack(because: refusal) else {
                 throw .cannotPrepare(what: "the exec helper", reason: refusal)
             }
+            // `beforeCommand` ran already: not passed on.
             return try launch(executable: executable, arguments: arguments, environment: environment, stdin: stdin,
                               stdout: stdout, stderr: stderr, inherited: inherited,
                               controllingTerminal: controllingTerminal, terminationHandler: terminationHandler)

@@ -54,11 +54,12 @@ public enum SpawnFileLimit {
     /// it (up to the hard limit) if needed. Call first thing in a run, before any
     /// descriptor of agentops-run's own is opened.
     ///
+    /// - Parameter openNow: the open descriptors (0–2 included), in order.
     /// - Throws: `Shortage` when even the hard limit leaves too few: nothing was
     ///   changed.
-    public static func reserveHeadroom() throws(Shortage) {
+    public static func reserveHeadroom(openNow: [Int32] = OpenDescriptors.list(from: 0)) throws(Shortage) {
         guard let limits = FileLimit.current() else { return }
-        let open = OpenDescriptors.list(from: 0).map { UInt(bitPattern: Int($0)) }
+        let open = openNow.map { UInt(bitPattern: Int($0)) }
         // The lowest limit with `headroom` free numbers under it: the open ones under a
         // limit take no free number, the ones above it do not count.
         var needed = headroom

@@ -36,6 +36,11 @@ public enum StartupDescriptors {
         guard captured.count <= ExecHelper.maxInherited else { throw TooMany(count: captured.count) }
     }
 
+    /// 0, 1 and 2 (open once `StandardDescriptors.ensureOpen` ran) and the captured
+    /// ones: what agentops-run holds before it opens anything, without listing
+    /// `/proc/self/fd` a second time.
+    public static var standardAndInherited: [Int32] { [0, 1, 2] + captured }
+
     /// The inherited descriptors still open now (agentops-run closes none of them,
     /// but one may have been closed under it).
     public static var inherited: [Int32] {

@@ -200,27 +200,31 @@ public final class Supervisor: @unchecked Sendable {
     ///   - session: the session named in the child's capture marker.
     ///   - recordedStreams: the streams whose output ends up recorded in `session` (here or
     ///     by an outer run), named in the marker so nested runs do not record them twice.
+    ///   - beforeCommand: work the command must not start before, done while the exec
+    ///     helper starts (`ChildLauncher`); at most once, and not at all when the launch
+    ///     fails before the helper runs.
     ///   - afterLaunch: called once the command runs (to start work that must not
     ///     delay it).
     /// - Returns: how it ended.
     /// - Throws: `LaunchError` when the kernel refuses to run it; nothing was started.
     public func run(_ configuration: Configuration, stdoutSink: CapturedEventSink?, stderrSink: CapturedEventSink?,
-                    session: SessionID, recordedStreams: Set<OutputStream>,
+                    session: SessionID, recordedStreams: Set<OutputStream>, beforeCommand: () -> Void = {},
                     afterLaunch: () -> Void = {}) throws(LaunchError) -> Outcome {
         let interactive = InteractiveTerminal.applies(to: configuration.terminalMode) ? try InteractiveTerminal() : nil
         let wiring = if let interactive { Wiring(terminal: interactive) } else { try Wiring(mode: configuration.terminalMode) }
-        var environment = configuration.environment
+        var environment = configuration.environment.copiedWithRoom(for: 1)
         environment[CaptureMarker.variable] = CaptureMarker.value(
             session: session, stdoutFD: recordedStreams.contains(.stdout) ? wiring.childStdout : nil,
             stderrFD: recordedStreams.contains(.stderr) ? wiring.childStderr : nil)
-        // Reading starts before the launch: the command may write at once, and order
-        // between its streams depends on reading each write before the next lands.
+        // Reading starts before the command does: it may write at once, and order
+        // between its streams depends on reading each write before the next lands. The
+        // thread is started while the exec helper starts up, with the caller's work.
         let pump = StreamPump(sources: interactive == nil ? [
             .init(stream: .stdout, readFD: wiring.parentStdout, outputFD: 1, sink: stdoutSink),
             .init(stream: .stderr, readFD: wiring.parentStderr, outputFD: 2, sink: stderrSink),
         ] : [.init(stream: .terminal, readFD: wiring.parentStdout, outputFD: 1, sink: stdoutSink)],
                               limits: configuration.limits)
-        pump.start()
+        var pumping = false
         let foundationExit = DispatchSemaphore(value: 0)
         let process: Process
         do {
@@ -228,9 +232,16 @@ public final class Supervisor: @unchecked Sendable {
                 executable: configuration.executable, arguments: configuration.arguments, environment: environment,
                 stdin: wiring.childStdin, stdout: wiring.childStdout, stderr: wiring.childStderr,
                 inherited: StartupDescriptors.inherited, controllingTerminal: interactive != nil,
+                beforeCommand: {
+                    pump.start()
+                    pumping = true
+                    beforeCommand()
+                },
                 terminationHandler: { _ in foundationExit.signal() })
         } catch {
             wiring.closeChildEnds()
+            // Started, the pump sees end of file on every stream and closes our ends.
+            if !pumping { pump.start() }
             pump.stop()
             throw error
         }

@@ -11,7 +11,9 @@ struct Wiring {
     /// The terminal whose size is copied.
     var sizeSource: Int32
     /// The parent's ends are the pump's to close; these are closed once the command runs.
-    private var childEnds: Set<Int32>
+    /// Distinct numbers in an array, not a `Set`: nothing else before the launch needs
+    /// `Int32: Hashable`, whose first use scans the binary's conformance table (issue 18).
+    private var childEnds: [Int32]
 
     /// Per-stream: a pipe or a pseudo-terminal for each output stream, stdin inherited.
     init(mode: TerminalMode) throws(LaunchError) {
@@ -34,7 +36,7 @@ struct Wiring {
         parentStderr = stderr.parentFD
         terminalMasters = [stdout, stderr].filter(\.isTerminal).map(\.parentFD)
         self.sizeSource = sizeSource
-        childEnds = [stdout.childFD, stderr.childFD]
+        childEnds = stdout.childFD == stderr.childFD ? [stdout.childFD] : [stdout.childFD, stderr.childFD]
     }
 
     /// Interactive: the command's pseudo-terminal as all three streams.
