@@ -28,6 +28,19 @@ struct ExecHelperTests {
                            environment: Harness.environment(home: home))
     }
 
+    /// The Swift runtime warns about an unknown `SWIFT_DEBUG_…` variable before `main`
+    /// runs; in the helper that line went to the handshake socket and read as a foreign
+    /// helper, twice: every command failed with 125.
+    @Test("a runtime warning the helper prints before its hello does not stop the command")
+    func runtimeWarningBeforeHello() {
+        let home = Harness.temporaryFolder()
+        let result = Harness.run(Harness.agentopsRun, ["-q", "--tty", "never", "--", "/bin/sh", "-c", "echo hi; exit 4"],
+                                 environment: Harness.environment(home: home, extra: ["SWIFT_DEBUG_NO_SUCH_OPTION": "1"]))
+        #expect(result.code == 4, "\(result.err)")
+        #expect(result.out == "hi\n")
+        #expect(!result.err.contains("exec helper"), "\(result.err)")
+    }
+
     @Test("the command gets agentops-run's descriptors and descriptor limit exactly, as when run bare")
     func sameLimitAndDescriptors() {
         let home = Harness.temporaryFolder()

@@ -84,12 +84,20 @@ public enum ExecHelperLocation {
 
     /// What the helper on the other end of `socket` did within `helloDeadline`: nil when
     /// it said `ExecHelper.hello`, else why it is not ours.
+    ///
+    /// The hello must be a line of its own, but whole lines before it are passed over
+    /// (at most `preambleLimit` bytes): the helper's stdout and stderr are this socket,
+    /// and its C and Swift runtimes may print before its `main` runs (an unknown
+    /// `SWIFT_DEBUG_…` variable in the environment gets a warning line), which used to
+    /// read as a foreign helper, and then the fallback's too: no command could start.
+    /// agentops-run's own runtime prints the same warning to the user's stderr.
     static func greet(over socket: Int32) -> String? {
         let expected = ExecHelper.hello
         var heard: [UInt8] = []
         let deadline = Clock.monotonicMicroseconds() + Int64(helloDeadline * 1_000_000)
-        var chunk = [UInt8](repeating: 0, count: expected.count)
-        while heard.count < expected.count {
+        var chunk = [UInt8](repeating: 0, count: 512)
+        while !said(expected, lastIn: heard) {
+            guard heard.count < preambleLimit + expected.count else { return "a wrong answer" }
             let left = deadline - Clock.monotonicMicroseconds()
             guard left > 0 else { return "no answer within \(Int(helloDeadline)) s" }
             switch Readiness.readable(socket, milliseconds: Int32(left / 1000) + 1) {
@@ -97,13 +105,23 @@ public enum ExecHelperLocation {
             case .interrupted, .timedOut: continue
             case let .failed(error): return "\(error)"
             }
-            let wanted = expected.count - heard.count
+            // Nothing follows the hello until agentops-run has sent the descriptors, so
+            // reading more than the hello takes nothing that belongs to a later step.
+            let wanted = min(chunk.count, preambleLimit + expected.count - heard.count)
             let count = chunk.withUnsafeMutableBytes { Descriptors.read(socket, into: .init(rebasing: $0[0..<wanted])) }
             guard count > 0 else { return heard.isEmpty ? "it exited without answering" : "a wrong answer" }
             heard += chunk[0..<count]
-            guard expected.starts(with: heard) else { return "a wrong answer" }
         }
         return nil
+    }
+
+    /// The most bytes of whole lines taken before the hello line.
+    static let preambleLimit = 4096
+
+    /// Whether `heard` ends with the line `hello`, at its start or after a newline.
+    private static func said(_ hello: [UInt8], lastIn heard: [UInt8]) -> Bool {
+        guard heard.count >= hello.count, heard.suffix(hello.count).elementsEqual(hello) else { return false }
+        return heard.count == hello.count || heard[heard.count - hello.count - 1] == UInt8(ascii: "\n")
     }
 
     /// agentops-run's own helper mode: becomes the command if `arguments` (argv, with
