@@ -52,6 +52,21 @@ struct StreamRecorder {
         feedText(chunk, at: time)
     }
 
+    /// Whether the next chunk can be read straight into the capture ring
+    /// (`feedInPlace`): in the raw tail, unless a screen filter rewrites the bytes.
+    var readsInPlace: Bool { screen == nil && budget.readsInPlace }
+
+    /// In the raw tail (`readsInPlace`): `fill` reads the next chunk straight into the
+    /// capture ring, at most `limit` bytes, and passes it through; the chunk is then
+    /// recorded as `feed` records it, without copying it.
+    ///
+    /// - Returns: what `fill` returned.
+    mutating func feedInPlace(upTo limit: Int,
+                              _ fill: (UnsafeMutableRawBufferPointer) -> (count: Int, read: Timestamp))
+        -> (count: Int, read: Timestamp) {
+        budget.keepInPlace(upTo: limit, fill)
+    }
+
     private mutating func feedText(_ chunk: UnsafeRawBufferPointer, at time: Timestamp) {
         guard !budget.inTail else {
             budget.keep(chunk, read: time)
@@ -84,6 +99,8 @@ struct StreamRecorder {
         budget.finish(omission: { omission in
             sink.record(.captureLimit(CaptureBudget.marker(omission, stream: stream), from: omission.from,
                                       to: omission.to, session: sink.sessionID))
+        }, runs: { run, read in
+            grouper.add(lines: run, at: read, emit: emit)
         }, tail: { line in
             grouper.add(LineSplitter.Line(bytes: line.bytes, droppedBytes: line.droppedBytes, start: line.read),
                         at: line.read, emit: emit)
