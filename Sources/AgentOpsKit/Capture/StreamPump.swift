@@ -78,8 +78,11 @@ public final class StreamPump: @unchecked Sendable {
     }
 
     private func run() {
+        // One queue for all streams: their events are recorded in the order they closed.
+        let queue = RecordingQueue()
+        defer { queue.close() }
         var recorders = sources.map { source in
-            source.sink.map { StreamRecorder(stream: source.stream, sink: $0, limits: limits) }
+            source.sink.map { StreamRecorder(stream: source.stream, sink: $0, limits: limits, queue: queue) }
         }
         var open = sources.map { _ in true }
         // When several streams are ready at one poll, nothing says which was written
@@ -155,7 +158,7 @@ public final class StreamPump: @unchecked Sendable {
     /// or our reader went away.
     private func readInPlace(_ source: Source, upTo limit: Int, recorder: inout StreamRecorder) -> Bool {
         var ended = false
-        recorder.feedInPlace(upTo: limit) { target in
+        _ = recorder.feedInPlace(upTo: limit) { target in
             let n = Descriptors.read(source.readFD, into: target)
             guard n > 0 else {
                 // n < 0 with EIO: a pseudo-terminal whose last writer closed it (its EOF).

@@ -18,15 +18,21 @@ struct StreamRecorder {
     /// For the terminal stream: what turns screen output into readable text.
     private var screen: TerminalTextFilter?
 
-    init(stream: OutputStream, sink: CapturedEventSink, limits: CaptureLimits) {
+    /// Where events are recorded from, in order (big ones on a thread of its own).
+    private let queue: RecordingQueue
+
+    init(stream: OutputStream, sink: CapturedEventSink, limits: CaptureLimits, queue: RecordingQueue) {
         self.sink = sink
         self.stream = stream
+        self.queue = queue
         emit = { burst in
-            let text = String(decoding: burst.text, as: UTF8.self)
-            switch stream {
-            case .stdout: sink.record(.stdout(text, from: burst.start, to: burst.end, session: sink.sessionID))
-            case .stderr: sink.record(.stderr(text, from: burst.start, to: burst.end, session: sink.sessionID))
-            case .terminal: sink.record(.terminal(text, from: burst.start, to: burst.end, session: sink.sessionID))
+            queue.record(bytes: burst.text.count) {
+                let text = String(decoding: burst.text, as: UTF8.self)
+                switch stream {
+                case .stdout: sink.record(.stdout(text, from: burst.start, to: burst.end, session: sink.sessionID))
+                case .stderr: sink.record(.stderr(text, from: burst.start, to: burst.end, session: sink.sessionID))
+                case .terminal: sink.record(.terminal(text, from: burst.start, to: burst.end, session: sink.sessionID))
+                }
             }
         }
         maxLineBytes = limits.maxLineBytes
@@ -93,12 +99,14 @@ struct StreamRecorder {
         var splitter = self.splitter
         self.splitter = LineSplitter(maxLineBytes: 1)
         splitter.finish { line in _ = accept(line, read: time, terminated: false) }
-        let (sink, stream, emit) = (self.sink, self.stream, self.emit)
+        let (sink, stream, emit, queue) = (self.sink, self.stream, self.emit, self.queue)
         grouper.flush(emit: emit)
         var grouper = self.grouper
         budget.finish(omission: { omission in
-            sink.record(.captureLimit(CaptureBudget.marker(omission, stream: stream), from: omission.from,
-                                      to: omission.to, session: sink.sessionID))
+            queue.record(bytes: 0) {
+                sink.record(.captureLimit(CaptureBudget.marker(omission, stream: stream), from: omission.from,
+                                          to: omission.to, session: sink.sessionID))
+            }
         }, runs: { run, read in
             grouper.add(lines: run, at: read, emit: emit)
         }, tail: { line in
