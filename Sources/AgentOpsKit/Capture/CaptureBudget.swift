@@ -113,14 +113,10 @@ public struct CaptureBudget {
     /// Keeps raw stream bytes read at `read`, once the head is full.
     public mutating func keep(_ bytes: UnsafeRawBufferPointer, read: Timestamp) {
         guard bytes.count > 0 else { return }
-        rawBytes += bytes.count
-        rawNewlines += Self.countNewlines(bytes)
-        lastRawByte = bytes[bytes.count - 1]
-        if firstRawTime == nil { firstRawTime = read }
-        chunkTimes.append((rawBytes, read))
+        count(bytes, read: read)
         let capacity = tailLimit + 1
         guard tailLimit > 0 else { return }
-        if ring.count < capacity { ring = [UInt8](repeating: 0, count: capacity) }
+        allocateRing()
         var source = bytes
         if source.count > capacity { source = UnsafeRawBufferPointer(rebasing: source[(source.count - capacity)...]) }
         ring.withUnsafeMutableBytes { target in
@@ -132,6 +128,46 @@ public struct CaptureBudget {
         }
         ringWrite = (ringWrite + source.count) % capacity
         forgetOldChunkTimes(window: capacity)
+    }
+
+    /// Whether the next chunk can be read straight into the tail's ring (`keepInPlace`).
+    public var readsInPlace: Bool { inTail && tailLimit > 0 }
+
+    /// Once in the tail (`readsInPlace`): `fill` reads the next chunk straight into the
+    /// ring, at most `limit` bytes (fewer where the ring wraps), and says how many it read
+    /// and when; they are kept as `keep` keeps them, without copying them.
+    ///
+    /// The raw tail is most of a flood's bytes (153 of 169 MB for 20 M lines): read into
+    /// the pump's buffer, every one of them was copied once more only to keep the last
+    /// megabyte.
+    ///
+    /// - Returns: what `fill` returned.
+    public mutating func keepInPlace(
+        upTo limit: Int, _ fill: (UnsafeMutableRawBufferPointer) -> (count: Int, read: Timestamp)
+    ) -> (count: Int, read: Timestamp) {
+        let capacity = tailLimit + 1
+        allocateRing()
+        let start = ringWrite
+        let end = start + min(max(1, limit), capacity - start)
+        let result = ring.withUnsafeMutableBytes { fill(UnsafeMutableRawBufferPointer(rebasing: $0[start..<end])) }
+        guard result.count > 0 else { return result }
+        ring.withUnsafeBytes { count(UnsafeRawBufferPointer(rebasing: $0[start..<(start + result.count)]), read: result.read) }
+        ringWrite = (start + result.count) % capacity
+        forgetOldChunkTimes(window: capacity)
+        return result
+    }
+
+    private mutating func allocateRing() {
+        if ring.count < tailLimit + 1 { ring = [UInt8](repeating: 0, count: tailLimit + 1) }
+    }
+
+    /// Counts raw tail bytes (and their newlines) read at `read`.
+    private mutating func count(_ bytes: UnsafeRawBufferPointer, read: Timestamp) {
+        rawBytes += bytes.count
+        rawNewlines += Self.countNewlines(bytes)
+        lastRawByte = bytes[bytes.count - 1]
+        if firstRawTime == nil { firstRawTime = read }
+        chunkTimes.append((rawBytes, read))
     }
 
     /// Drops read times of chunks wholly out of the ring, and merges neighbours when
@@ -160,65 +196,132 @@ public struct CaptureBudget {
         let fallback: Timestamp
         lazy var index = times.startIndex
 
-        mutating func of(_ offset: Int) -> Timestamp {
+        /// When the chunk holding `offset` was read, and the raw offset just past that
+        /// chunk (nil when no chunk is known to hold it).
+        mutating func chunk(holding offset: Int) -> (read: Timestamp, end: Int?) {
             while index < times.endIndex, times[index].end <= offset { index += 1 }
-            return index < times.endIndex ? times[index].read : (times.last?.read ?? fallback)
+            return index < times.endIndex ? (times[index].read, times[index].end) : (times.last?.read ?? fallback, nil)
         }
     }
 
-    /// At the end of the stream: what was left out (if anything), then each line of
-    /// the tail in order.
-    public func finish(omission: (Omission) -> Void, tail: (TailLine) -> Void) {
-        let capacity = tailLimit + 1
-        let stored = tailLimit > 0 ? min(rawBytes, capacity) : 0
-        // Oldest first: the bytes from the write position on, then those before it.
-        let window = stored > 0 ? Array((ring[ringWrite...] + ring[..<ringWrite]).suffix(stored)) : []
+    /// At the end of the stream: what was left out (if anything), then the lines of the
+    /// tail in order, each read when the chunk holding its last byte was read.
+    ///
+    /// - Parameters:
+    ///   - runs: when given, takes the tail's runs of whole lines read together, each
+    ///     within the line limit and with its newline (as `LineSplitter`'s runs), so the
+    ///     65,536 lines of a flood's tail are a few hundred calls, not one each; `tail`
+    ///     then gets only the lines to cut and a last line without a newline.
+    ///   - tail: each line of the tail (not given to `runs`).
+    public func finish(omission: (Omission) -> Void,
+                       runs: ((UnsafeRawBufferPointer, Timestamp) -> Void)? = nil,
+                       tail: (TailLine) -> Void) {
+        let stored = tailLimit > 0 ? min(rawBytes, tailLimit + 1) : 0
+        let window = oldestFirst(stored)
         let windowOffset = rawBytes - stored
-        // Lines begin at `begin`: the raw tail starts on a line boundary; a window that
-        // lost its beginning starts after the first newline in it (or is all one line).
-        var begin = 0
-        if rawBytes > tailLimit, stored > 0 {
-            begin = (window.firstIndex(of: 0x0A) ?? stored) + 1
-            begin = min(begin, stored)
-        }
-        var ranges: [Range<Int>] = []
-        var lineStart = begin
         window.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress else { return }
-            while lineStart < stored,
-                  let newline = ByteSearch.first(0x0A, in: base + lineStart, count: stored - lineStart) {
-                let index = base.distance(to: newline)
-                ranges.append(lineStart..<index)
-                lineStart = index + 1
+            let base = raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
+            // Lines begin at `begin`: the raw tail starts on a line boundary; a window that
+            // lost its beginning starts after the first newline in it (or is all one line).
+            var begin = 0
+            if rawBytes > tailLimit, stored > 0 {
+                begin = ByteSearch.first(0x0A, in: base, count: stored).map { base.distance(to: $0) + 1 } ?? stored
             }
-        }
-        let unterminated = lineStart < stored
-        if unterminated { ranges.append(lineStart..<stored) }
-        if ranges.count > Self.maxTailLines { ranges.removeFirst(ranges.count - Self.maxTailLines) }
-        let keptBytes = ranges.reduce(0) { $0 + $1.count + 1 } - (unterminated && !ranges.isEmpty ? 1 : 0)
-        let endsMidLine = rawBytes > 0 && lastRawByte != 0x0A
-        let totalRawLines = rawNewlines + (endsMidLine ? 1 : 0)
+            let unterminated = begin < stored && raw[stored - 1] != 0x0A
+            let windowLines = Self.countNewlines(UnsafeRawBufferPointer(rebasing: raw[begin..<stored]))
+                + (unterminated ? 1 : 0)
+            let keptLines = min(windowLines, Self.maxTailLines)
+            let first = begin + Self.offset(afterNewlines: windowLines - keptLines,
+                                            in: UnsafeRawBufferPointer(rebasing: raw[begin..<stored]))
+            let keptBytes = keptLines > 0 ? stored - first : 0
+            let endsMidLine = rawBytes > 0 && lastRawByte != 0x0A
+            let totalRawLines = rawNewlines + (endsMidLine ? 1 : 0)
 
-        var times = ReadTimes(times: chunkTimes[chunkHead...], fallback: forgottenTime ?? omittedBefore.to)
-        var omitted = omittedBefore
-        let rawOmittedLines = totalRawLines - ranges.count
-        if rawOmittedLines > 0 {
-            let first = firstRawTime ?? omittedBefore.to
-            if omitted.lines == 0 { omitted.from = first }
-            omitted.lines += rawOmittedLines
-            omitted.bytes += rawBytes - keptBytes
-            omitted.to = rawBytes - keptBytes - 1 < windowOffset ? (forgottenTime ?? first)
-                : times.of(rawBytes - keptBytes - 1)
-        }
-        if omitted.lines > 0 { omission(omitted) }
-        window.withUnsafeBytes { raw in
-            for range in ranges {
-                let bytes = UnsafeRawBufferPointer(rebasing: raw[range])
-                let kept = LineSplitter.cutPoint(bytes, limit: maxLineBytes)
-                tail(TailLine(bytes: UnsafeRawBufferPointer(rebasing: bytes[0..<kept]), droppedBytes: range.count - kept,
-                              read: times.of(windowOffset + range.upperBound - 1)))
+            var times = ReadTimes(times: chunkTimes[chunkHead...], fallback: forgottenTime ?? omittedBefore.to)
+            var omitted = omittedBefore
+            let rawOmittedLines = totalRawLines - keptLines
+            if rawOmittedLines > 0 {
+                let firstTime = firstRawTime ?? omittedBefore.to
+                if omitted.lines == 0 { omitted.from = firstTime }
+                omitted.lines += rawOmittedLines
+                omitted.bytes += rawBytes - keptBytes
+                omitted.to = rawBytes - keptBytes - 1 < windowOffset ? (forgottenTime ?? firstTime)
+                    : times.chunk(holding: rawBytes - keptBytes - 1).read
+            }
+            if omitted.lines > 0 { omission(omitted) }
+
+            var lineStart = first
+            while lineStart < stored {
+                guard let found = ByteSearch.first(0x0A, in: base + lineStart, count: stored - lineStart) else {
+                    let last = UnsafeRawBufferPointer(rebasing: raw[lineStart..<stored])
+                    let kept = LineSplitter.cutPoint(last, limit: maxLineBytes)
+                    tail(TailLine(bytes: UnsafeRawBufferPointer(rebasing: last[0..<kept]),
+                                  droppedBytes: last.count - kept, read: times.chunk(holding: rawBytes - 1).read))
+                    break
+                }
+                // The lines whose last byte is in the same chunk as this one's share its time.
+                let newline = base.distance(to: found)
+                let chunk = times.chunk(holding: windowOffset + newline - 1)
+                let searchEnd = chunk.end.map { min(stored, $0 - windowOffset + 1) } ?? stored
+                let runEnd = ByteSearch.last(0x0A, in: found, count: searchEnd - newline).map { base.distance(to: $0) + 1 }
+                    ?? newline + 1
+                while lineStart < runEnd {
+                    let whole = runs == nil ? 0
+                        : LineSplitter.wholeLines(base + lineStart, count: runEnd - lineStart, limit: maxLineBytes)
+                    if whole > 0, let runs {
+                        runs(UnsafeRawBufferPointer(start: base + lineStart, count: whole), chunk.read)
+                        lineStart += whole
+                        continue
+                    }
+                    let end = base.distance(to: ByteSearch.first(0x0A, in: base + lineStart, count: runEnd - lineStart)!)
+                    let line = UnsafeRawBufferPointer(rebasing: raw[lineStart..<end])
+                    let kept = LineSplitter.cutPoint(line, limit: maxLineBytes)
+                    tail(TailLine(bytes: UnsafeRawBufferPointer(rebasing: line[0..<kept]), droppedBytes: line.count - kept,
+                                  read: chunk.read))
+                    lineStart = end + 1
+                }
             }
         }
+    }
+
+    /// The last `stored` bytes of the ring, oldest first.
+    private func oldestFirst(_ stored: Int) -> [UInt8] {
+        guard stored > 0 else { return [] }
+        // Not wrapped yet: the bytes are the ring's first ones.
+        guard rawBytes >= ring.count else { return Array(ring[0..<stored]) }
+        return [UInt8](unsafeUninitializedCapacity: stored) { target, initialized in
+            ring.withUnsafeBytes { source in
+                let older = source.count - ringWrite
+                UnsafeMutableRawBufferPointer(target).copyMemory(from: UnsafeRawBufferPointer(rebasing: source[ringWrite...]))
+                UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(target)[older...])
+                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: source[..<ringWrite]))
+            }
+            initialized = stored
+        }
+    }
+
+    /// The offset just past the `count`th newline of `bytes` (0 for none), counted a
+    /// block at a time, then found in its block.
+    static func offset(afterNewlines count: Int, in bytes: UnsafeRawBufferPointer) -> Int {
+        guard count > 0, let base = bytes.baseAddress else { return 0 }
+        var left = count
+        var index = 0
+        while index < bytes.count {
+            let block = min(4096, bytes.count - index)
+            let inBlock = countNewlines(UnsafeRawBufferPointer(start: base + index, count: block))
+            if inBlock < left {
+                left -= inBlock
+                index += block
+                continue
+            }
+            while let newline = ByteSearch.first(0x0A, in: base + index, count: bytes.count - index) {
+                index = base.distance(to: newline) + 1
+                left -= 1
+                if left == 0 { break }
+            }
+            return index
+        }
+        return index
     }
 
     /// Newlines in `bytes`, 32 at a time: per 64-bit word, a byte is zero after XOR with

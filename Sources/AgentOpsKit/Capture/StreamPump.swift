@@ -78,8 +78,11 @@ public final class StreamPump: @unchecked Sendable {
     }
 
     private func run() {
+        // One queue for all streams: their events are recorded in the order they closed.
+        let queue = RecordingQueue()
+        defer { queue.close() }
         var recorders = sources.map { source in
-            source.sink.map { StreamRecorder(stream: source.stream, sink: $0, limits: limits) }
+            source.sink.map { StreamRecorder(stream: source.stream, sink: $0, limits: limits, queue: queue) }
         }
         var open = sources.map { _ in true }
         // When several streams are ready at one poll, nothing says which was written
@@ -129,6 +132,10 @@ public final class StreamPump: @unchecked Sendable {
             for index in readyIndices {
                 reads += 1
                 lastRead[index] = reads
+                if recorders[index]?.readsInPlace == true {
+                    if !readInPlace(sources[index], upTo: buffer.count, recorder: &recorders[index]!) { end(index) }
+                    continue
+                }
                 let n = Descriptors.read(sources[index].readFD, into: buffer)
                 if n < 0, SystemError().isWouldBlock { continue }
                 // n < 0 with EIO: a pseudo-terminal whose last writer closed it (its EOF).
@@ -144,6 +151,24 @@ public final class StreamPump: @unchecked Sendable {
         let passed = passThrough(chunk, to: source.outputFD)
         recorder?.feed(chunk, at: .now())
         return passed
+    }
+
+    /// Reads a chunk straight into the recorder's capture ring and passes it through
+    /// from there (past the capture head, most of a flood); false when the stream ended
+    /// or our reader went away.
+    private func readInPlace(_ source: Source, upTo limit: Int, recorder: inout StreamRecorder) -> Bool {
+        var ended = false
+        _ = recorder.feedInPlace(upTo: limit) { target in
+            let n = Descriptors.read(source.readFD, into: target)
+            guard n > 0 else {
+                // n < 0 with EIO: a pseudo-terminal whose last writer closed it (its EOF).
+                ended = !(n < 0 && SystemError().isWouldBlock)
+                return (0, .now())
+            }
+            ended = !passThrough(UnsafeRawBufferPointer(rebasing: target[0..<n]), to: source.outputFD)
+            return (n, .now())
+        }
+        return !ended
     }
 
     /// After a stop request: passes on only what is in the pipe right now, so a

@@ -18,15 +18,21 @@ struct StreamRecorder {
     /// For the terminal stream: what turns screen output into readable text.
     private var screen: TerminalTextFilter?
 
-    init(stream: OutputStream, sink: CapturedEventSink, limits: CaptureLimits) {
+    /// Where events are recorded from, in order (big ones on a thread of its own).
+    private let queue: RecordingQueue
+
+    init(stream: OutputStream, sink: CapturedEventSink, limits: CaptureLimits, queue: RecordingQueue) {
         self.sink = sink
         self.stream = stream
+        self.queue = queue
         emit = { burst in
-            let text = String(decoding: burst.text, as: UTF8.self)
-            switch stream {
-            case .stdout: sink.record(.stdout(text, from: burst.start, to: burst.end, session: sink.sessionID))
-            case .stderr: sink.record(.stderr(text, from: burst.start, to: burst.end, session: sink.sessionID))
-            case .terminal: sink.record(.terminal(text, from: burst.start, to: burst.end, session: sink.sessionID))
+            queue.record(bytes: burst.text.count) {
+                let text = String(decoding: burst.text, as: UTF8.self)
+                switch stream {
+                case .stdout: sink.record(.stdout(text, from: burst.start, to: burst.end, session: sink.sessionID))
+                case .stderr: sink.record(.stderr(text, from: burst.start, to: burst.end, session: sink.sessionID))
+                case .terminal: sink.record(.terminal(text, from: burst.start, to: burst.end, session: sink.sessionID))
+                }
             }
         }
         maxLineBytes = limits.maxLineBytes
@@ -50,6 +56,21 @@ struct StreamRecorder {
             return
         }
         feedText(chunk, at: time)
+    }
+
+    /// Whether the next chunk can be read straight into the capture ring
+    /// (`feedInPlace`): in the raw tail, unless a screen filter rewrites the bytes.
+    var readsInPlace: Bool { screen == nil && budget.readsInPlace }
+
+    /// In the raw tail (`readsInPlace`): `fill` reads the next chunk straight into the
+    /// capture ring, at most `limit` bytes, and passes it through; the chunk is then
+    /// recorded as `feed` records it, without copying it.
+    ///
+    /// - Returns: what `fill` returned.
+    mutating func feedInPlace(upTo limit: Int,
+                              _ fill: (UnsafeMutableRawBufferPointer) -> (count: Int, read: Timestamp))
+        -> (count: Int, read: Timestamp) {
+        budget.keepInPlace(upTo: limit, fill)
     }
 
     private mutating func feedText(_ chunk: UnsafeRawBufferPointer, at time: Timestamp) {
@@ -78,12 +99,16 @@ struct StreamRecorder {
         var splitter = self.splitter
         self.splitter = LineSplitter(maxLineBytes: 1)
         splitter.finish { line in _ = accept(line, read: time, terminated: false) }
-        let (sink, stream, emit) = (self.sink, self.stream, self.emit)
+        let (sink, stream, emit, queue) = (self.sink, self.stream, self.emit, self.queue)
         grouper.flush(emit: emit)
         var grouper = self.grouper
         budget.finish(omission: { omission in
-            sink.record(.captureLimit(CaptureBudget.marker(omission, stream: stream), from: omission.from,
-                                      to: omission.to, session: sink.sessionID))
+            queue.record(bytes: 0) {
+                sink.record(.captureLimit(CaptureBudget.marker(omission, stream: stream), from: omission.from,
+                                          to: omission.to, session: sink.sessionID))
+            }
+        }, runs: { run, read in
+            grouper.add(lines: run, at: read, emit: emit)
         }, tail: { line in
             grouper.add(LineSplitter.Line(bytes: line.bytes, droppedBytes: line.droppedBytes, start: line.read),
                         at: line.read, emit: emit)

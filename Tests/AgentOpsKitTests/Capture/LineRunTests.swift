@@ -158,4 +158,78 @@ struct LineRunTests {
             #expect(got.allSatisfy { $0.text.count <= maxEventBytes || $0.lineCount == 1 })
         }
     }
+
+    /// A budget past its head, fed `chunks` raw (read 20 µs apart), every other one
+    /// through `keepInPlace` when `inPlace`.
+    static func tailBudget(_ chunks: [ArraySlice<UInt8>], limit: Int, inPlace: Bool) -> CaptureBudget {
+        var budget = CaptureBudget(limit: limit, maxLineBytes: 30)
+        let first = [UInt8](repeating: 0x41, count: limit)
+        _ = first.withUnsafeBytes {
+            budget.admit(LineSplitter.Line(bytes: $0, droppedBytes: 0, start: Timestamp(microseconds: 0)),
+                         read: Timestamp(microseconds: 0))
+        }
+        for (index, chunk) in chunks.enumerated() {
+            let time = Timestamp(microseconds: Int64(index * 20))
+            guard inPlace, index % 2 == 0, budget.readsInPlace else {
+                chunk.withUnsafeBytes { budget.keep($0, read: time) }
+                continue
+            }
+            // Where the ring wraps, a read is short: what is left goes in the next one.
+            var rest = chunk[...]
+            while !rest.isEmpty {
+                let read = budget.keepInPlace(upTo: rest.count) { target in
+                    let count = min(target.count, rest.count)
+                    rest.prefix(count).withUnsafeBytes { target.copyMemory(from: $0) }
+                    return (count, time)
+                }
+                rest = rest.dropFirst(read.count)
+            }
+        }
+        return budget
+    }
+
+    @Test("the tail's runs make the same events as its lines one by one, read in place or copied",
+          arguments: [1, 9, 64, 700])
+    func tailRuns(maxChunk: Int) {
+        var generator = Generator(state: 0x6A09_E667_F3BC_C908 &+ UInt64(maxChunk))
+        let limits = CaptureLimits(eventWindowMicroseconds: 50, maxLineBytes: 30, maxEventBytes: 100)
+        for limit in [0, 1, 600, 4000] {
+            let bytes = Self.text(&generator, lines: 400, long: 30)
+            let chunks = Self.chunks(bytes, &generator, maxChunk: maxChunk)
+            var results: [[BurstGrouper.Burst]] = []
+            var omissions: [CaptureBudget.Omission?] = []
+            for (inPlace, byRuns) in [(false, false), (false, true), (true, true)] {
+                let budget = Self.tailBudget(chunks, limit: limit, inPlace: inPlace)
+                var grouper = BurstGrouper(limits: limits)
+                var events: [BurstGrouper.Burst] = []
+                var omission: CaptureBudget.Omission?
+                budget.finish(omission: { omission = $0 }, runs: byRuns ? { run, read in
+                    #expect(run.last == 0x0A)
+                    grouper.add(lines: run, at: read) { events.append($0) }
+                } : nil, tail: { line in
+                    grouper.add(LineSplitter.Line(bytes: line.bytes, droppedBytes: line.droppedBytes, start: line.read),
+                                at: line.read) { events.append($0) }
+                })
+                grouper.flush { events.append($0) }
+                results.append(events)
+                omissions.append(omission)
+            }
+            #expect(results[1] == results[0])
+            #expect(results[2] == results[0])
+            #expect(omissions[1] == omissions[0] && omissions[2] == omissions[0])
+            if limit >= 600 { #expect(!results[0].isEmpty) }
+        }
+    }
+
+    @Test("the offset past the nth newline")
+    func offsetAfterNewlines() {
+        let bytes = Array((String(repeating: "ab\n", count: 3000) + "tail").utf8)
+        bytes.withUnsafeBytes { raw in
+            #expect(CaptureBudget.offset(afterNewlines: 0, in: raw) == 0)
+            #expect(CaptureBudget.offset(afterNewlines: 1, in: raw) == 3)
+            #expect(CaptureBudget.offset(afterNewlines: 1365, in: raw) == 4095)
+            #expect(CaptureBudget.offset(afterNewlines: 1366, in: raw) == 4098)
+            #expect(CaptureBudget.offset(afterNewlines: 3000, in: raw) == 9000)
+        }
+    }
 }
