@@ -28,7 +28,7 @@ public final class AgentOpsExporter: SessionExporter {
     private let store: LocalStore
     private let id: SessionID
     private let client: APIClient
-    private let deadline: DispatchTime
+    private let deadline: ExportDeadline
     private let requestTimeout: Double
     private var state: SyncState
     private var batch = Batch()
@@ -56,7 +56,7 @@ public final class AgentOpsExporter: SessionExporter {
         self.store = store
         self.id = id
         self.client = client
-        self.deadline = deadline
+        self.deadline = ExportDeadline(deadline)
         self.requestTimeout = requestTimeout
         state = SyncState.load(store: store, id: id)
         handedOver = SyncState.exists(id, store: store)
@@ -177,10 +177,7 @@ public final class AgentOpsExporter: SessionExporter {
         try state.save(store: store, id: id)
     }
 
-    private func timeout() -> Double {
-        let remaining = Double(Int64(deadline.uptimeNanoseconds) - Int64(DispatchTime.now().uptimeNanoseconds)) / 1e9
-        return max(0.2, min(requestTimeout, remaining))
-    }
+    private func timeout() -> Double { deadline.requestTimeout(atMost: requestTimeout) }
 
     /// Makes a call until it succeeds, retrying with exponential backoff and jitter
     /// (or the server's Retry-After) while the deadline allows, and re-authorising
@@ -189,7 +186,7 @@ public final class AgentOpsExporter: SessionExporter {
         var attempt = 0
         var reauthorized = false
         while true {
-            guard DispatchTime.now() < deadline else { throw Stop(description: problem ?? "the deadline passed") }
+            guard !deadline.hasPassed else { throw Stop(description: problem ?? "the deadline passed") }
             switch make() {
             case let .ok(data):
                 return data
@@ -201,10 +198,7 @@ public final class AgentOpsExporter: SessionExporter {
                 try reauthorize()
             case let .retry(reason, after):
                 problem = reason
-                let backoff = min(8, 0.25 * pow(2, Double(attempt))) * Double.random(in: 0.5...1.5)
-                let delay = after ?? backoff
-                guard DispatchTime.now() + delay < deadline else { throw Stop(description: reason) }
-                Clock.sleep(microseconds: UInt32(max(0, min(delay, 3600)) * 1_000_000))
+                guard deadline.pauseBeforeRetry(attempt, after: after) else { throw Stop(description: reason) }
                 attempt += 1
             case let .fail(reason):
                 throw Stop(description: reason)

@@ -32,7 +32,7 @@ public final class OTLPExporter: SessionExporter {
     private let id: SessionID
     private let client: OTLPClient
     private let mapping: OTLPTraceMapping
-    private let deadline: DispatchTime
+    private let deadline: ExportDeadline
     private var cursor: ExportCursor
     private var handedOver: Bool
     /// The end to give a session that has none and never will (`AbandonedSession`).
@@ -58,7 +58,7 @@ public final class OTLPExporter: SessionExporter {
         self.id = id
         self.client = client
         self.mapping = mapping
-        self.deadline = deadline
+        self.deadline = ExportDeadline(deadline)
         cursor = ExportCursor.load(store: store, id: id, exporter: name)
         handedOver = ExportCursor.exists(id, store: store, exporter: name)
     }
@@ -96,9 +96,8 @@ public final class OTLPExporter: SessionExporter {
     private func send(_ request: OTLPTraceRequest) throws {
         var attempt = 0
         while true {
-            let remaining = Double(Int64(deadline.uptimeNanoseconds) - Int64(DispatchTime.now().uptimeNanoseconds)) / 1e9
-            guard remaining > 0 else { throw Stop(description: "the deadline passed") }
-            switch client.export(request, timeout: max(0.2, min(client.configuration.timeout, remaining))) {
+            guard !deadline.hasPassed else { throw Stop(description: "the deadline passed") }
+            switch client.export(request, timeout: deadline.requestTimeout(atMost: client.configuration.timeout)) {
             case let .accepted(rejected, message):
                 if rejected > 0 || !message.isEmpty {
                     rejections.append("the collector rejected \(rejected) of \(request.spanCount) spans"
@@ -106,10 +105,7 @@ public final class OTLPExporter: SessionExporter {
                 }
                 return
             case let .retry(reason, after):
-                let backoff = min(8, 0.25 * pow(2, Double(attempt))) * Double.random(in: 0.5...1.5)
-                let delay = after ?? backoff
-                guard DispatchTime.now() + delay < deadline else { throw Stop(description: reason) }
-                Clock.sleep(microseconds: UInt32(max(0, min(delay, 3600)) * 1_000_000))
+                guard deadline.pauseBeforeRetry(attempt, after: after) else { throw Stop(description: reason) }
                 attempt += 1
             case let .fail(reason):
                 throw Stop(description: "\(client.configuration.endpoint) refused the spans (\(reason))")

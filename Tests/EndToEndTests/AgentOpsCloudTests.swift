@@ -158,16 +158,8 @@ struct AgentOpsCloudTests {
         let script = "echo before; agentops event llm --model gpt-4o-mini --prompt-tokens 10 --completion-tokens 5; "
             + "echo $$ > \(ready).tmp; mv \(ready).tmp \(ready); exec sleep 30"
         // Recorded with no backend, as on a laptop offline.
-        let killed = Harness.run(Harness.agentopsRun, ["sh", "-c", script],
-                                 environment: Harness.environment(home: home, extra: ["PATH": Self.path])) { pid in
-            #expect(Harness.waitForFile(ready))
-            usleep(300_000)
-            kill(pid, SIGKILL)
-            if let child = try? String(contentsOfFile: ready, encoding: .utf8),
-               let childPID = Int32(child.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                kill(-childPID, SIGKILL)
-            }
-        }
+        let killed = Harness.killedOnceReady(["sh", "-c", script], ready: ready, after: 0.3,
+                                             environment: Harness.environment(home: home, extra: ["PATH": Self.path]))
         #expect(killed.signal == SIGKILL)
         let log = try Self.sessionLog(home)
         let recorded = try String(contentsOfFile: log, encoding: .utf8)

@@ -5,8 +5,7 @@ import Testing
 /// The examples run as the README says, and say what they claim.
 @Suite("Examples")
 struct ExamplesTests {
-    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../../examples").standardized.path
+    static let folder = Harness.repositoryRoot + "/examples"
 
     @Test("the shell agent's LLM call, recorded without a cost, is priced from the table")
     func shellAgent() throws {

@@ -20,8 +20,7 @@ final class FixtureServer {
     ///     (a server that has a child of its own to stop).
     /// - Throws: when the first line is not a port, with that line (the script's reason).
     init(_ script: String, _ arguments: [String], launcher: [String] = [], stopSignal: Int32 = SIGKILL) throws {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/" + script).path
+        let path = Harness.fixture(script)
         let python = try CommandResolver.resolve("python3", searchPath: ProcessInfo.processInfo.environment["PATH"])
         var fds: [Int32] = [-1, -1]
         pipe(&fds)

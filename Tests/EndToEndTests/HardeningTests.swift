@@ -7,9 +7,6 @@ import Testing
 /// enter, summed without trapping, and printed without reaching the terminal raw.
 @Suite("Hostile input")
 struct HardeningTests {
-    static let numbers = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/listener_numbers.py").path
-
     /// A recorded session (`true`), and its file for hand-editing.
     static func session() throws -> (home: String, path: String) {
         let home = Harness.temporaryFolder()
@@ -84,9 +81,7 @@ struct HardeningTests {
     @Test("LLM events with absurd or negative numbers get 400 from the listener; the run survives")
     func listenerNumbers() throws {
         let home = Harness.temporaryFolder()
-        let result = Harness.wrap(["-q", "python3", Self.numbers], home: home, timeout: 60)
-        #expect(result.code == 0, "\(result.err)")
-        let seen = try JSONParser.parse(result.stdout)
+        let (result, seen) = try Harness.probe("listener_numbers.py", home: home)
         #expect(seen["huge"] == .int(400) && seen["huge_again"] == .int(400) && seen["negative"] == .int(400)
             && seen["overflowing_cost"] == .int(400) && seen["long_cost"] == .int(400) && seen["fine"] == .int(200)
             && seen["update"] == .int(200), "\(result.out)")
@@ -228,15 +223,10 @@ struct FileSizeLimitTests {
 
 @Suite("Listener under abuse")
 struct ListenerAbuseTests {
-    static let abuse = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/listener_abuse.py").path
-
     @Test("idle connections and huge bodies neither lock the SDK out nor take the wrapper past 256 MiB")
     func abuse() throws {
         let home = Harness.temporaryFolder()
-        let result = Harness.wrap(["-q", "python3", Self.abuse], home: home, timeout: 120)
-        #expect(result.code == 0, "\(result.err)")
-        let seen = try JSONParser.parse(result.stdout)
+        let (result, seen) = try Harness.probe("listener_abuse.py", home: home, timeout: 120)
         // 32 MiB is over create_events' limit: refused before a byte of it is read.
         #expect(seen["huge"]?.arrayValue?.allSatisfy { $0 == .int(413) || $0 == .null } == true, "\(result.out)")
         // 7 MiB batches fit the limit; the body budget lets some through, the rest get 503.

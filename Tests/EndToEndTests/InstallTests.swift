@@ -7,11 +7,7 @@ import Testing
 /// test run built, since a nested `swift build` would wait for this one's lock.
 @Suite("scripts/install")
 struct InstallTests {
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
+    static let root = Harness.repositoryRoot
 
     @Test("installs both binaries and both man pages under PREFIX, and they run from there")
     func installIntoPrefix() throws {

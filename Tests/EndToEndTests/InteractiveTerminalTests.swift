@@ -23,15 +23,9 @@ private enum Step {
 
 /// Runs agentops-run on a fresh pseudo-terminal and follows `steps`.
 private func interactive(_ command: [String], steps: [Step], home: String, options: [String] = []) throws -> JSONValue {
-    let driver = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/pty_driver.py").path
-    let python = try CommandResolver.resolve("python3", searchPath: ProcessInfo.processInfo.environment["PATH"])
     let stepsJSON = String(decoding: JSONWriter.compact(.array(steps.map(\.json))), as: UTF8.self)
-    let result = Harness.run(python, [driver, "steps", Harness.agentopsRun] + options + ["--"] + command,
-                             environment: Harness.environment(home: home, extra: ["PTY_STEPS": stepsJSON]),
-                             timeout: 60)
-    try #require(result.code == 0, "pty driver failed: \(result.err)")
-    let parsed = try JSONParser.parse(result.stdout)
+    let parsed = try Harness.onTerminal("steps", [Harness.agentopsRun] + options + ["--"] + command,
+                                        environment: Harness.environment(home: home, extra: ["PTY_STEPS": stepsJSON]))
     #expect(parsed["waits"]?.arrayValue?.allSatisfy { $0 == .bool(true) } ?? true, "a wait timed out: \(parsed)")
     return parsed
 }

@@ -36,8 +36,6 @@ enum LLMClients {
 
 @Suite("LLM proxy (--llm-proxy)")
 struct LLMProxyTests {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Fixtures").path
     static let keys = ["OPENAI_API_KEY": "sk-proj-test-4f1c0e2a5b7d", "ANTHROPIC_API_KEY": "sk-ant-test-9a8b2d1e0f9c"]
 
     @Test("the real openai and anthropic clients, streamed and not: priced, recorded once each, bytes unchanged",
@@ -49,7 +47,7 @@ struct LLMProxyTests {
         let python = try LLMClients.python()
         var extra = api.environment
         for (name, value) in Self.keys { extra[name] = value }
-        let arguments: [String] = ["--llm-proxy", python, Self.fixtures + "/llm_clients.py", out]
+        let arguments: [String] = ["--llm-proxy", python, Harness.fixture("llm_clients.py"), out]
         let result = Harness.wrap(arguments, home: home, extra: extra, timeout: 120)
         #expect(result.code == 0, "\(result.out)\n\(result.err)")
         #expect(result.out.contains("clients ok"))

@@ -6,16 +6,11 @@ import Testing
 /// reported to the client, never dropped behind a plain 200.
 @Suite("Items over the session log's line limit")
 struct ListenerOversizeTests {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Fixtures").path
-
     @Test("OTLP answers partial_success naming the span; create_events is refused whole with a 400 naming the event")
     func oversizeIsReported() throws {
         let home = Harness.temporaryFolder()
-        let result = Harness.wrap(["-q", "python3", Self.fixtures + "/oversize_probe.py"], home: home,
-                                  extra: SDKListenerTests.offline(home), timeout: 120)
-        #expect(result.code == 0, "\(result.err)")
-        let seen = try JSONParser.parse(result.out)
+        let (result, seen) = try Harness.probe("oversize_probe.py", home: home,
+                                               extra: SDKListenerTests.offline(home), timeout: 120)
         func answer(_ key: String) throws -> (Int?, JSONValue) {
             let pair = seen[key]?.arrayValue ?? []
             let text = pair.count > 1 ? pair[1].stringValue ?? "" : ""

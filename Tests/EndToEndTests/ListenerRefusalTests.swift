@@ -7,16 +7,11 @@ import Testing
 /// quickly.
 @Suite("Listener refusals reach the client")
 struct ListenerRefusalTests {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Fixtures").path
-
     @Test("bodies over a limit get a readable 413 (urllib), a 16 MiB gzip bomb a quick 413, the listener goes on")
     func refusalsAreAnswered() throws {
         let home = Harness.temporaryFolder()
-        let result = Harness.wrap(["-q", "python3", Self.fixtures + "/refusal_probe.py"], home: home,
-                                  extra: OTelIngestTests.offline(home), timeout: 120)
-        #expect(result.code == 0, "\(result.err)")
-        let seen = try JSONParser.parse(result.out)
+        let (_, seen) = try Harness.probe("refusal_probe.py", home: home, extra: OTelIngestTests.offline(home),
+                                          timeout: 120)
         func answer(_ key: String) -> (status: Int?, message: String, seconds: Double) {
             let item = seen[key]?.arrayValue ?? []
             var seconds = Double.infinity

@@ -40,11 +40,6 @@ final class FakeOpenAI {
 /// instrumentation, a plain OTel SDK agent with gzip, and hostile OTLP bodies.
 @Suite("OpenTelemetry agents under agentops-run")
 struct OTelIngestTests {
-    static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../../examples").standardized.path
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Fixtures").path
-
     /// Offline, with OpenAI at `openAI`; the SDK 0.4's hard-wired metrics URL would meet a
     /// closed proxy.
     static func offline(_ home: String, openAI: String? = nil, _ extra: [String: String] = [:]) -> [String: String] {
@@ -66,7 +61,7 @@ struct OTelIngestTests {
         let home = Harness.temporaryFolder()
         let openAI = try FakeOpenAI()
         let env = Self.offline(home, openAI: openAI.baseURL)
-        let result = Harness.wrap(["-t", "wrap", try SDK04.python(), Self.examples + "/sdk_agent.py"]
+        let result = Harness.wrap(["-t", "wrap", try SDK04.python(), Harness.example("sdk_agent.py")]
             + (fail ? ["--fail"] : []), home: home, extra: env, timeout: 120)
         #expect(result.code == 0, "\(result.err)")
         #expect(result.out.hasPrefix("answer: Paris is the capital of France.\n"))
@@ -102,7 +97,7 @@ struct OTelIngestTests {
         let bin = (try OpenLLMetry.python() as NSString).deletingLastPathComponent
         var env = Self.offline(home, openAI: openAI.baseURL, ["OTEL_METRICS_EXPORTER": "none", "OTEL_LOGS_EXPORTER": "none"])
         env["PATH"] = bin + ":" + (env["PATH"] ?? "/usr/bin:/bin")
-        let result = Harness.wrap(["opentelemetry-instrument", "python", Self.examples + "/plain_openai_agent.py"],
+        let result = Harness.wrap(["opentelemetry-instrument", "python", Harness.example("plain_openai_agent.py")],
                                   home: home, extra: env, timeout: 120)
         #expect(result.code == 0, "\(result.err)")
         #expect(result.err.contains("| Cost: $0.000008 | LLMs: 1 |"), "\(result.err)")
@@ -116,7 +111,7 @@ struct OTelIngestTests {
     func genericGzip() throws {
         let home = Harness.temporaryFolder()
         let env = Self.offline(home, ["OTEL_EXPORTER_OTLP_COMPRESSION": "gzip", "OTEL_SERVICE_NAME": "generic-agent"])
-        let result = Harness.wrap([try OpenLLMetry.python(), Self.fixtures + "/otel_generic_agent.py"], home: home,
+        let result = Harness.wrap([try OpenLLMetry.python(), Harness.fixture("otel_generic_agent.py")], home: home,
                                   extra: env, timeout: 60)
         #expect(result.code == 0, "\(result.err)")
         let export = try Harness.export(home: home)
@@ -131,10 +126,7 @@ struct OTelIngestTests {
     @Test("broken, hostile and retried OTLP bodies get OTLP's answers; the run and the session are unharmed")
     func hostileBodies() throws {
         let home = Harness.temporaryFolder()
-        let result = Harness.wrap(["-q", "python3", Self.fixtures + "/otlp_probe.py"], home: home,
-                                  extra: Self.offline(home), timeout: 60)
-        #expect(result.code == 0, "\(result.err)")
-        let seen = try JSONParser.parse(result.out)
+        let (result, seen) = try Harness.probe("otlp_probe.py", home: home, extra: Self.offline(home))
         func status(_ key: String) -> Int? { seen[key]?.arrayValue?.first?.intValue }
         func type(_ key: String) -> String? { seen[key]?.arrayValue?[1].stringValue }
         for key in ["truncated", "random", "bad_varint", "huge_length", "deep_nesting", "json_wrong_types",

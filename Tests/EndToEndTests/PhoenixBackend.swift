@@ -35,8 +35,7 @@ final class PhoenixBackend {
         let python = try PythonEnvironment.python(Self.environmentName, packages: Self.packages)
         let path = ProcessInfo.processInfo.environment["PATH"]
         nsenter = try CommandResolver.resolve("nsenter", searchPath: path)
-        query = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/phoenix_query.py").path
+        query = Harness.fixture("phoenix_query.py")
         let phoenix = (python as NSString).deletingLastPathComponent + "/phoenix"
         do {
             server = try FixtureServer("phoenix_server.py", [phoenix, Harness.temporaryFolder()],

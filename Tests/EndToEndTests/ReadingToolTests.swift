@@ -18,13 +18,10 @@ struct ReadingToolTests {
     /// Runs `arguments` on a fresh pseudo-terminal (33 rows, 123 columns) through
     /// pty_driver.py; returns what it printed there.
     static func onTerminal(_ arguments: [String], home: String, extra: [String: String]) throws -> String {
-        let driver = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path + "/Fixtures/pty_driver.py"
         var environment = Harness.environment(home: home, extra: extra)
         environment.removeValue(forKey: "NO_COLOR")
-        let result = Harness.run("/usr/bin/env", ["python3", driver, "plain", Harness.agentops] + arguments,
-                                 environment: environment)
-        try #require(result.code == 0, "\(result.err)")
-        return try JSONParser.parse(result.stdout)["output"]?.stringValue ?? ""
+        return try Harness.onTerminal("plain", [Harness.agentops] + arguments, environment: environment)["output"]?
+            .stringValue ?? ""
     }
 
     @Test("sessions: local time (TZ) or --utc, Running while the command runs, totals, fit and colour")

@@ -70,8 +70,7 @@ struct SDKComparisonTests {
         env["AGENTOPS_API_ENDPOINT"] = sdkServer.endpoint
         env["HTTPS_PROXY"] = "http://127.0.0.1:9"
         env["NO_PROXY"] = "127.0.0.1,localhost"
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/sdk_session.py").path
+        let script = Harness.fixture("sdk_session.py")
         let sdkRun = Harness.run(python, [script], environment: env, timeout: 90)
         try #require(sdkRun.code == 0, "the SDK session failed: \(sdkRun.err)")
         let sdk = sdkServer.requests()

@@ -6,10 +6,7 @@ import Testing
 /// talking to the wrapper's loopback listener with no API key and no network.
 @Suite("The AgentOps SDK under agentops-run")
 struct SDKListenerTests {
-    static let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../../examples/sdk03_agent.py").standardized.path
-    static let probe = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/listener_probe.py").path
+    static let example = Harness.example("sdk03_agent.py")
 
     /// No key, no endpoint; the SDK's PyPI update check hits a closed local proxy; its
     /// INFO lines (session replay URL, its own stats) stay quiet so stderr holds only
@@ -127,10 +124,8 @@ struct SDKListenerTests {
     @Test("the listener fed malformed, truncated, oversized, unauthorised and slow requests stays up")
     func hostileClients() throws {
         let home = Harness.temporaryFolder()
-        let result = Harness.wrap(["-q", "python3", Self.probe], home: home,
-                                  extra: Self.offline(home, ["AGENTOPS_RUN_LISTENER_TIMEOUT": "1"]), timeout: 60)
-        #expect(result.code == 0, "\(result.err)")
-        let seen = try JSONParser.parse(result.out)
+        let (_, seen) = try Harness.probe("listener_probe.py", home: home,
+                                          extra: Self.offline(home, ["AGENTOPS_RUN_LISTENER_TIMEOUT": "1"]))
         func status(_ key: String) -> Int? { seen[key]?.arrayValue?.first?.intValue }
         #expect(status("garbage") == 400)
         #expect(status("bad_json") == 400)

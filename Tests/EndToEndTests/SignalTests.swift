@@ -124,17 +124,9 @@ struct SignalTests {
     func wrapperKilled() throws {
         let home = Harness.temporaryFolder()
         let ready = home + "/ready"
-        let result = Harness.wrap(["sh", "-c", "echo before; echo $$ > \(ready).tmp; mv \(ready).tmp \(ready); "
-                                   + "exec sleep 30"], home: home) { pid in
-            #expect(Harness.waitForFile(ready))
-            usleep(400_000)
-            kill(pid, SIGKILL)
-            // The command's group outlives the wrapper; end it so its pipes close.
-            if let child = try? String(contentsOfFile: ready, encoding: .utf8),
-               let childPID = Int32(child.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                kill(-childPID, SIGKILL)
-            }
-        }
+        let script = "echo before; echo $$ > \(ready).tmp; mv \(ready).tmp \(ready); exec sleep 30"
+        let result = Harness.killedOnceReady(["sh", "-c", script], ready: ready, after: 0.4,
+                                             environment: Harness.environment(home: home))
         #expect(result.signal == SIGKILL)
         let export = try Harness.export(home: home)
         #expect(export["session"]?["end_state"]?.stringValue == "Indeterminate")

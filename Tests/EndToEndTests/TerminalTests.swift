@@ -6,14 +6,8 @@ import Testing
 /// Runs agentops-run on a real pseudo-terminal through `Fixtures/pty_driver.py`.
 private func onTerminal(_ scenario: String, _ command: [String], home: String,
                         options: [String] = []) throws -> JSONValue {
-    let driver = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/pty_driver.py").path
-    let python = try #require(CommandResolver.resolve("python3", searchPath: ProcessInfo.processInfo.environment["PATH"])
-                                as String?)
-    let result = Harness.run(python, [driver, scenario, Harness.agentopsRun] + options + ["--"] + command,
-                             environment: Harness.environment(home: home), timeout: 60)
-    try #require(result.code == 0, "pty driver failed: \(result.err)")
-    return try JSONParser.parse(result.stdout)
+    try Harness.onTerminal(scenario, [Harness.agentopsRun] + options + ["--"] + command,
+                           environment: Harness.environment(home: home))
 }
 
 @Suite("On a terminal", .serialized)

@@ -6,32 +6,28 @@ its listener would record them: LLM calls with prompts, completions, tokens and 
 
 Usage: make_session.py HOME N
 """
-import json, os, random, sys, uuid
+import random, sys
 from datetime import datetime, timedelta, timezone
 
+from synthetic_store import line, new_id as new_seeded_id, open_log, sessions_folder, ts
+
 home, count = sys.argv[1], int(sys.argv[2])
-folder = os.path.join(home, "sessions")
-os.makedirs(folder, mode=0o700, exist_ok=True)
-os.chmod(home, 0o700)
+folder = sessions_folder(home)
 rng = random.Random(15)
 
 
 def new_id():
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-
-
-def ts(moment):
-    return moment.isoformat(timespec="microseconds")
+    return new_seeded_id(rng)
 
 
 sid = new_id()
 start = datetime(2026, 1, 1, tzinfo=timezone.utc)
 host_env = {"OS": {"Hostname": "bench", "OS": "Linux"}, "CPU": {"Total cores": 2}}
-out = open(os.open(os.path.join(folder, sid + ".jsonl"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w")
+out = open_log(folder, sid)
 
 
 def write(record):
-    out.write(json.dumps(record, separators=(",", ":")) + "\n")
+    out.write(line(record))
 
 
 write({"record": "start", "session": {

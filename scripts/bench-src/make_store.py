@@ -5,13 +5,13 @@ events, an LLM call with tokens and a cost in one session of three, and an end.
 
 Usage: make_store.py HOME N
 """
-import json, os, random, sys, uuid
+import random, sys, uuid
 from datetime import datetime, timedelta, timezone
 
+from synthetic_store import line, new_id, open_log, sessions_folder, ts
+
 home, count = sys.argv[1], int(sys.argv[2])
-folder = os.path.join(home, "sessions")
-os.makedirs(folder, mode=0o700, exist_ok=True)
-os.chmod(home, 0o700)
+folder = sessions_folder(home)
 rng = random.Random(18)
 host_env = {
     "SDK": {"AgentOps SDK Version": "agentops-run 0.1.0"},
@@ -26,13 +26,8 @@ host_env = {
 }
 base = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
-
-def ts(moment):
-    return moment.isoformat(timespec="microseconds")
-
-
 for index in range(count):
-    sid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    sid = new_id(rng)
     start = base + timedelta(seconds=index * 37 + rng.random())
     command = ["python3", "agent.py", "--task", str(index)]
     lines = [{"record": "start", "session": {
@@ -65,7 +60,6 @@ for index in range(count):
     lines.append({"record": "end", "end_timestamp": ts(moment), "end_state": "Fail" if failed else "Success",
                   "end_state_reason": "Command exited with code %d" % (1 if failed else 0),
                   "exit_code": 1 if failed else 0, "signal": None})
-    path = os.path.join(folder, sid + ".jsonl")
-    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
-        for line in lines:
-            out.write(json.dumps(line, separators=(",", ":")) + "\n")
+    with open_log(folder, sid) as out:
+        for record in lines:
+            out.write(line(record))

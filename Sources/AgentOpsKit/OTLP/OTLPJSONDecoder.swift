@@ -54,16 +54,15 @@ extension OTLPTraceResponse {
     }
 }
 
-/// Turns a parsed OTLP/JSON document into the model, counting against the decode limits.
+/// Turns a parsed OTLP/JSON document into the model, counting against the decode limits
+/// (`OTLPDecodeBudget`).
 ///
 /// Errors are thrown with an empty path and get their path prefixed as they unwind
 /// (`within`), so a successful decode builds no path strings at all.
 struct OTLPJSONDecoder {
-    let limits: OTLPDecodeLimits
-    private var spanCount = 0
-    private var itemCount = 0
+    private var budget: OTLPDecodeBudget
 
-    init(limits: OTLPDecodeLimits) { self.limits = limits }
+    init(limits: OTLPDecodeLimits) { budget = OTLPDecodeBudget(limits) }
 
     mutating func request(_ value: JSONValue) throws -> OTLPTraceRequest {
         var request = OTLPTraceRequest()
@@ -125,10 +124,7 @@ struct OTLPJSONDecoder {
                     }
                 case "spans":
                     try Self.forEach(member) { i, item in
-                        guard spanCount < limits.maxSpans else {
-                            throw OTLPDecodeError.tooMany(what: "spans", limit: limits.maxSpans)
-                        }
-                        spanCount += 1
+                        try budget.countSpan()
                         try within(index: i) { result.spans.append(try span(item)) }
                     }
                 case "schemaUrl", "schema_url": result.schemaURL = try Self.string(member)
@@ -159,13 +155,13 @@ struct OTLPJSONDecoder {
                     span.droppedAttributesCount = try Self.uint32(member)
                 case "events":
                     try Self.forEach(member) { i, item in
-                        try countItem(in: span.events.count, limit: limits.maxItemsPerList, what: "events in one span")
+                        try budget.countEvent(joining: span.events.count)
                         try within(index: i) { span.events.append(try event(item)) }
                     }
                 case "droppedEventsCount", "dropped_events_count": span.droppedEventsCount = try Self.uint32(member)
                 case "links":
                     try Self.forEach(member) { i, item in
-                        try countItem(in: span.links.count, limit: limits.maxItemsPerList, what: "links in one span")
+                        try budget.countLink(joining: span.links.count)
                         try within(index: i) { span.links.append(try link(item)) }
                     }
                 case "droppedLinksCount", "dropped_links_count": span.droppedLinksCount = try Self.uint32(member)
@@ -228,7 +224,7 @@ struct OTLPJSONDecoder {
     /// Appends a JSON array of KeyValue objects to `list`.
     private mutating func attributes(_ value: JSONValue, into list: inout [OTLPKeyValue], depth: Int = 1) throws {
         try Self.forEach(value) { i, item in
-            try countItem(in: list.count, limit: limits.maxAttributesPerList, what: "attributes in one list")
+            try budget.countAttribute(joining: list.count)
             try within(index: i) {
                 var pair = OTLPKeyValue("", .empty)
                 for (key, member) in try Self.object(item) {
@@ -246,9 +242,7 @@ struct OTLPJSONDecoder {
     }
 
     private mutating func anyValue(_ value: JSONValue, depth: Int) throws -> OTLPAnyValue {
-        guard depth <= limits.maxNestingDepth else {
-            throw OTLPDecodeError.nestingTooDeep(offset: 0, limit: limits.maxNestingDepth)
-        }
+        try budget.checkNesting(depth, offset: 0)
         var result = OTLPAnyValue.empty
         for (key, member) in try Self.object(value) where !member.isNull {
             try within(key) {
@@ -265,8 +259,7 @@ struct OTLPJSONDecoder {
                     for (key, list) in try Self.object(member) where key == "values" {
                         try within(key) {
                             try Self.forEach(list) { i, item in
-                                try countItem(in: values.count, limit: limits.maxItemsPerList,
-                                              what: "values in one array")
+                                try budget.countArrayValue(joining: values.count)
                                 try within(index: i) { values.append(try anyValue(item, depth: depth + 1)) }
                             }
                         }
@@ -283,14 +276,6 @@ struct OTLPJSONDecoder {
             }
         }
         return result
-    }
-
-    private mutating func countItem(in listCount: Int, limit: Int, what: String) throws {
-        guard listCount < limit else { throw OTLPDecodeError.tooMany(what: what, limit: limit) }
-        guard itemCount < limits.maxTotalItems else {
-            throw OTLPDecodeError.tooMany(what: "attributes, events, links and values", limit: limits.maxTotalItems)
-        }
-        itemCount += 1
     }
 
     // MARK: Paths in errors

@@ -52,18 +52,16 @@ extension OTLPTraceResponse {
     }
 }
 
-/// The message-by-message protobuf decoder, holding the running counts the limits apply to.
+/// The message-by-message protobuf decoder, counting against the decode limits (`OTLPDecodeBudget`).
 ///
 /// Field numbers are those of opentelemetry-proto 1.x (reference §5). Wire types in the
 /// switch patterns: 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32. A message field that
 /// appears twice is merged into the first, as protobuf does, because each decoder below
 /// updates the value it is given.
 struct OTLPProtobufDecoder {
-    let limits: OTLPDecodeLimits
-    private var spanCount = 0
-    private var itemCount = 0
+    private var budget: OTLPDecodeBudget
 
-    init(limits: OTLPDecodeLimits) { self.limits = limits }
+    init(limits: OTLPDecodeLimits) { budget = OTLPDecodeBudget(limits) }
 
     mutating func request(_ r: inout ProtoReader) throws -> OTLPTraceRequest {
         var request = OTLPTraceRequest()
@@ -113,10 +111,7 @@ struct OTLPProtobufDecoder {
                 var sub = try r.readLengthDelimited()
                 try scope(&sub, into: &value.scope)
             case (2, 2):
-                guard spanCount < limits.maxSpans else {
-                    throw OTLPDecodeError.tooMany(what: "spans", limit: limits.maxSpans)
-                }
-                spanCount += 1
+                try budget.countSpan()
                 var sub = try r.readLengthDelimited()
                 value.spans.append(try span(&sub))
             case (3, 2): value.schemaURL = try r.readString()
@@ -155,12 +150,12 @@ struct OTLPProtobufDecoder {
             case (9, 2): try keyValue(&r, into: &span.attributes, depth: 1)
             case (10, 0): span.droppedAttributesCount = UInt32(truncatingIfNeeded: try r.readVarint())
             case (11, 2):
-                try countItem(in: span.events.count, limit: limits.maxItemsPerList, what: "events in one span")
+                try budget.countEvent(joining: span.events.count)
                 var sub = try r.readLengthDelimited()
                 span.events.append(try event(&sub))
             case (12, 0): span.droppedEventsCount = UInt32(truncatingIfNeeded: try r.readVarint())
             case (13, 2):
-                try countItem(in: span.links.count, limit: limits.maxItemsPerList, what: "links in one span")
+                try budget.countLink(joining: span.links.count)
                 var sub = try r.readLengthDelimited()
                 span.links.append(try link(&sub))
             case (14, 0): span.droppedLinksCount = UInt32(truncatingIfNeeded: try r.readVarint())
@@ -234,18 +229,9 @@ struct OTLPProtobufDecoder {
         return id
     }
 
-    /// Counts one more attribute, event, link or array element against both limits.
-    private mutating func countItem(in listCount: Int, limit: Int, what: String) throws {
-        guard listCount < limit else { throw OTLPDecodeError.tooMany(what: what, limit: limit) }
-        guard itemCount < limits.maxTotalItems else {
-            throw OTLPDecodeError.tooMany(what: "attributes, events, links and values", limit: limits.maxTotalItems)
-        }
-        itemCount += 1
-    }
-
     /// Decodes the length-delimited KeyValue at the reader and appends it to `list`.
     private mutating func keyValue(_ r: inout ProtoReader, into list: inout [OTLPKeyValue], depth: Int) throws {
-        try countItem(in: list.count, limit: limits.maxAttributesPerList, what: "attributes in one list")
+        try budget.countAttribute(joining: list.count)
         // Room for a span's usual dozen at once, rather than growing 1, 2, 4, 8, 16.
         if list.capacity == 0 { list.reserveCapacity(16) }
         var sub = try r.readLengthDelimited()
@@ -263,9 +249,7 @@ struct OTLPProtobufDecoder {
     /// Decodes the length-delimited AnyValue at the reader; the last member of the oneof wins.
     private mutating func anyValue(_ r: inout ProtoReader, depth: Int) throws -> OTLPAnyValue {
         let start = r.offset
-        guard depth <= limits.maxNestingDepth else {
-            throw OTLPDecodeError.nestingTooDeep(offset: start, limit: limits.maxNestingDepth)
-        }
+        try budget.checkNesting(depth, offset: start)
         var sub = try r.readLengthDelimited()
         var value = OTLPAnyValue.empty
         while let (field, wireType) = try sub.readTag() {
@@ -279,7 +263,7 @@ struct OTLPProtobufDecoder {
                 var values: [OTLPAnyValue] = []
                 while let (field, wireType) = try array.readTag() {
                     guard field == 1, wireType == 2 else { try array.skip(wireType: wireType); continue }
-                    try countItem(in: values.count, limit: limits.maxItemsPerList, what: "values in one array")
+                    try budget.countArrayValue(joining: values.count)
                     values.append(try anyValue(&array, depth: depth + 1))
                 }
                 value = .array(values)

@@ -77,22 +77,20 @@ struct ProtoReader {
     }
 
     /// 8 little-endian bytes.
-    mutating func readFixed64() throws -> UInt64 {
-        guard remaining >= 8 else {
-            throw OTLPDecodeError.truncated(what: "fixed64", offset: offset, needed: 8, available: remaining)
-        }
-        let value = UInt64(littleEndian: base.unsafelyUnwrapped.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-        offset += 8
-        return value
-    }
+    mutating func readFixed64() throws -> UInt64 { try readFixed(UInt64.self, what: "fixed64") }
 
     /// 4 little-endian bytes.
-    mutating func readFixed32() throws -> UInt32 {
-        guard remaining >= 4 else {
-            throw OTLPDecodeError.truncated(what: "fixed32", offset: offset, needed: 4, available: remaining)
+    mutating func readFixed32() throws -> UInt32 { try readFixed(UInt32.self, what: "fixed32") }
+
+    /// A little-endian `T` (its size in bytes), the one bounds check both widths share.
+    @inline(__always)
+    private mutating func readFixed<T: FixedWidthInteger>(_: T.Type, what: String) throws -> T {
+        let size = MemoryLayout<T>.size
+        guard remaining >= size else {
+            throw OTLPDecodeError.truncated(what: what, offset: offset, needed: UInt64(size), available: remaining)
         }
-        let value = UInt32(littleEndian: base.unsafelyUnwrapped.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
-        offset += 4
+        let value = T(littleEndian: base.unsafelyUnwrapped.loadUnaligned(fromByteOffset: offset, as: T.self))
+        offset += size
         return value
     }
 

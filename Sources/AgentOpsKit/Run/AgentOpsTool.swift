@@ -24,10 +24,9 @@ public enum AgentOpsTool {
     /// Starts `agentops` with `arguments` and `environment`, stdin and stdout on the given
     /// handles (stderr inherited: its warnings are the user's).
     ///
-    /// - Parameter onExit: called on Foundation's thread when it has ended.
     /// - Returns: the running process, or why it did not start.
     static func start(_ arguments: [String], environment: [String: String], standardInput: FileHandle,
-                      standardOutput: FileHandle, onExit: @escaping @Sendable () -> Void) -> Result<Process, StartFailure> {
+                      standardOutput: FileHandle) -> Result<AgentOpsToolProcess, StartFailure> {
         guard let tool = locate(environment: environment) else { return .failure(.notFound) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
@@ -35,13 +34,14 @@ public enum AgentOpsTool {
         process.environment = environment
         process.standardInput = standardInput
         process.standardOutput = standardOutput
-        process.terminationHandler = { _ in onExit() }
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         do {
             try process.run()
         } catch {
             return .failure(.cannotStart("\(error)"))
         }
-        return .success(process)
+        return .success(AgentOpsToolProcess(process, exited: exited))
     }
 
     /// `agentops` next to this executable, else on `PATH`.

@@ -9,12 +9,8 @@ import Foundation
 /// key or not. It reads the session log that agentops-run writes, so the local store
 /// stays the source of truth: whatever it has not exported when agentops-run stops
 /// waiting is left for `agentops sync`.
-///
-/// `@unchecked Sendable`: `Process` is not `Sendable`, and this only reads its pid and
-/// status after the termination semaphore says it ended.
-public final class BackgroundExport: @unchecked Sendable {
-    private let process: Process
-    private let exited: DispatchSemaphore
+public final class BackgroundExport: Sendable {
+    private let process: AgentOpsToolProcess
     /// The exporters whose cursors say when the session is exported.
     private let exporters: [String]
 
@@ -27,26 +23,18 @@ public final class BackgroundExport: @unchecked Sendable {
     public static func start(session: SessionID, environment: [String: String],
                              exporters: [String] = [SyncState.exporter]) -> Result<BackgroundExport, Failure> {
         let store = LocalStore(environment: environment)
-        let exited = DispatchSemaphore(value: 0)
         let started = AgentOpsTool.start(["sync", session.value, "--follow", "--catch-up", "--timeout", "24h", "--quiet"],
                                          environment: environment, standardInput: FileHandle.nullDevice,
-                                         standardOutput: FileHandle.nullDevice, onExit: { exited.signal() })
-        switch started {
-        case let .success(process):
-            return .success(BackgroundExport(process: process, exited: exited, session: session, store: store,
-                                             exporters: exporters))
-        case let .failure(failure):
-            return .failure(.notStarted(failure))
-        }
+                                         standardOutput: FileHandle.nullDevice)
+        return started.map { BackgroundExport(process: $0, session: session, store: store, exporters: exporters) }
+            .mapError { .notStarted($0) }
     }
 
     private let session: SessionID
     private let store: LocalStore
 
-    private init(process: Process, exited: DispatchSemaphore, session: SessionID, store: LocalStore,
-                 exporters: [String]) {
+    private init(process: AgentOpsToolProcess, session: SessionID, store: LocalStore, exporters: [String]) {
         self.process = process
-        self.exited = exited
         self.session = session
         self.store = store
         self.exporters = exporters
@@ -84,7 +72,7 @@ public final class BackgroundExport: @unchecked Sendable {
         while !ended {
             // Every 2 ms: the run's own exit waits on this, and a look is a `stat` and a
             // small read per exporter.
-            ended = exited.wait(timeout: .now() + 0.002) == .success
+            ended = process.waitForExit(within: 0.002)
             if !ended, exporters.allSatisfy({ ExportCursor.isAcknowledged(session, store: store, exporter: $0) }) {
                 return nil
             }
@@ -93,13 +81,10 @@ public final class BackgroundExport: @unchecked Sendable {
         }
         if !ended {
             // Stopping it loses nothing: each cursor is saved after each acknowledgement.
-            Signals.send(SignalNumber.terminate, to: process.processIdentifier)
-            if exited.wait(timeout: .now() + 1) == .timedOut {
-                Signals.send(SignalNumber.kill, to: process.processIdentifier)
-            }
+            process.stop(with: SignalNumber.terminate)
             if let interrupted { return .interrupted(signal: SignalNames.name(of: interrupted)) }
             return .unfinished(seconds: seconds)
         }
-        return process.terminationReason == .exit && process.terminationStatus == 0 ? nil : .failed
+        return process.succeeded ? nil : .failed
     }
 }

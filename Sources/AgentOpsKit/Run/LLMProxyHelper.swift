@@ -6,10 +6,7 @@ import Foundation
 /// awaited until it says `listening on PORT`: the command must never meet a refused
 /// connection. Its standard input is a pipe agentops-run holds; closing it (or
 /// agentops-run dying) ends the proxy.
-///
-/// `@unchecked Sendable`: `Process` is not `Sendable`; this only reads its pid and
-/// status after the termination semaphore says it ended.
-public final class LLMProxyHelper: @unchecked Sendable {
+public final class LLMProxyHelper: Sendable {
     /// How long the proxy may take to start listening before the command runs without it.
     public static let startDeadline = 3.0
     /// How long calls in flight may take to finish when the command is done (the
@@ -18,15 +15,13 @@ public final class LLMProxyHelper: @unchecked Sendable {
 
     /// The loopback port the proxy listens on.
     public let port: Int
-    private let process: Process
+    private let process: AgentOpsToolProcess
     private let control: Int32
-    private let exited: DispatchSemaphore
 
-    private init(port: Int, process: Process, control: Int32, exited: DispatchSemaphore) {
+    private init(port: Int, process: AgentOpsToolProcess, control: Int32) {
         self.port = port
         self.process = process
         self.control = control
-        self.exited = exited
     }
 
     /// Why the proxy did not start.
@@ -61,12 +56,11 @@ public final class LLMProxyHelper: @unchecked Sendable {
             return .failure(.cannotPrepare(errnoText()))
         }
         let input = [inputPipe.read, inputPipe.write], output = [outputPipe.read, outputPipe.write]
-        let exited = DispatchSemaphore(value: 0)
         let started = AgentOpsTool.start(
             ["llm-proxy", "--session", session.value] + redactPatterns.flatMap { ["--redact", $0] },
             environment: environment, standardInput: FileHandle(fileDescriptor: input[0], closeOnDealloc: false),
-            standardOutput: FileHandle(fileDescriptor: output[1], closeOnDealloc: false), onExit: { exited.signal() })
-        let process: Process
+            standardOutput: FileHandle(fileDescriptor: output[1], closeOnDealloc: false))
+        let process: AgentOpsToolProcess
         switch started {
         case let .success(running):
             process = running
@@ -81,20 +75,16 @@ public final class LLMProxyHelper: @unchecked Sendable {
         guard let line, line.hasPrefix("listening on "), let port = Int(line.dropFirst("listening on ".count)),
               port > 0 else {
             Descriptors.close(input[1])
-            Signals.send(SIGKILL, to: process.processIdentifier)
-            _ = exited.wait(timeout: .now() + 1)
+            process.stop(with: SignalNumber.kill)
             return .failure(.notReady(line.map { "it said '\($0)'" } ?? "no answer within \(Int(startDeadline)) s"))
         }
-        return .success(LLMProxyHelper(port: port, process: process, control: input[1], exited: exited))
+        return .success(LLMProxyHelper(port: port, process: process, control: input[1]))
     }
 
     /// Stops the proxy: calls in flight get `stopDeadline` to finish and be recorded.
     public func stop() {
         Descriptors.close(control)
-        if exited.wait(timeout: .now() + Self.stopDeadline) == .timedOut {
-            Signals.send(SIGTERM, to: process.processIdentifier)
-            if exited.wait(timeout: .now() + 1) == .timedOut { Signals.send(SIGKILL, to: process.processIdentifier) }
-        }
+        if !process.waitForExit(within: Self.stopDeadline) { process.stop(with: SignalNumber.terminate) }
     }
 
     /// The first line from `fd`, or nil when none came by the deadline.

@@ -76,19 +76,10 @@ public struct LocalStore: Sendable {
     ///   cannot be listed (a file where the folder should be, no permission), or is one
     ///   writers refuse: what others could plant there is not shown or pruned either.
     public func sessionIDs() throws(StoreError) -> [SessionID] {
-        for folder in [home, sessionsFolder] {
-            if StoreFolders.isMissing(folder) { return [] }
-            try checkFolder(folder)
-        }
         var ids: [SessionID] = []
-        let suffix = Array(".jsonl\0".utf8)
-        let listed = DirectoryListing.forEachName(in: sessionsFolder) { raw in
-            // `ID.jsonl`: 36 bytes of id, the suffix and its NUL, looked at in place.
-            guard raw.count >= 36 + suffix.count, raw[36..<(36 + suffix.count)].elementsEqual(suffix),
-                  let id = SessionID(String(decoding: raw[..<36], as: UTF8.self)) else { return }
-            ids.append(id)
+        try forEachLogName { raw in
+            if let id = SessionID(String(decoding: raw, as: UTF8.self)) { ids.append(id) }
         }
-        guard listed else { throw .cannotOpen(path: sessionsFolder, reason: errnoText()) }
         return ids
     }
 
@@ -97,19 +88,30 @@ public struct LocalStore: Sendable {
     ///
     /// - Throws: what `sessionIDs` throws.
     func packedLogIDs() throws(StoreError) -> [PackedSessionID] {
+        var ids: [PackedSessionID] = []
+        try forEachLogName { raw in
+            if let id = PackedSessionID(raw.baseAddress!.assumingMemoryBound(to: UInt8.self)) { ids.append(id) }
+        }
+        return ids
+    }
+
+    /// Calls `body` with the 36 bytes of id of every `ID.jsonl` in the sessions folder,
+    /// looked at in place (no `String` per name, for a store of 100,000 files); with none
+    /// when the store was never created.
+    ///
+    /// - Throws: what `sessionIDs` throws.
+    private func forEachLogName(_ body: (UnsafeRawBufferPointer) -> Void) throws(StoreError) {
         for folder in [home, sessionsFolder] {
-            if StoreFolders.isMissing(folder) { return [] }
+            if StoreFolders.isMissing(folder) { return }
             try checkFolder(folder)
         }
-        var ids: [PackedSessionID] = []
         let suffix = Array(".jsonl\0".utf8)
         let listed = DirectoryListing.forEachName(in: sessionsFolder) { raw in
-            guard raw.count >= 36 + suffix.count, raw[36..<(36 + suffix.count)].elementsEqual(suffix),
-                  let id = PackedSessionID(raw.baseAddress!.assumingMemoryBound(to: UInt8.self)) else { return }
-            ids.append(id)
+            // `ID.jsonl`: 36 bytes of id, the suffix and its NUL.
+            guard raw.count >= 36 + suffix.count, raw[36..<(36 + suffix.count)].elementsEqual(suffix) else { return }
+            body(UnsafeRawBufferPointer(rebasing: raw[..<36]))
         }
         guard listed else { throw .cannotOpen(path: sessionsFolder, reason: errnoText()) }
-        return ids
     }
 
     /// Every session summarised, newest first; unreadable files are skipped.

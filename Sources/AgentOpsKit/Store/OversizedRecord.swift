@@ -4,12 +4,6 @@ public struct OversizedRecord: Sendable, Equatable {
     public var position: Int
     /// The length its line would have had, newline included.
     public var bytes: Int
-
-    /// A record at `position` whose line has `bytes` bytes.
-    public init(position: Int, bytes: Int) {
-        self.position = position
-        self.bytes = bytes
-    }
 }
 
 /// What an append does with records over the log's line limit: a huge span attribute

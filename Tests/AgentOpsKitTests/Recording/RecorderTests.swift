@@ -30,6 +30,20 @@ final class MemorySink: RecordSink {
 struct RecorderTests {
     static let id = SessionID("00000000-0000-4000-8000-000000000001")!
 
+    /// What a recorder warned about.
+    final class Warnings: Sendable {
+        let messages = Mutex<[String]>([])
+        var count: Int { messages.withLock { $0.count } }
+    }
+
+    /// A recorder of session `id` writing to `sink`, redacting nothing, and what it warns.
+    static func recorder(_ sink: MemorySink) -> (Recorder, Warnings) {
+        let warnings = Warnings()
+        let recorder = Recorder(sessionID: id, sink: sink, redactor: try! Redactor(environment: [:]),
+                                warn: { message in warnings.messages.withLock { $0.append(message) } })
+        return (recorder, warnings)
+    }
+
     static func event(_ id: String, text: String = "x") -> StoreRecord {
         var event = Event.stdout(text, from: .now(), to: .now(), session: Self.id)
         event.id = id
@@ -68,8 +82,7 @@ struct RecorderTests {
     @Test("events from outside are recorded once per id; capture's own are not checked")
     func deduplicates() {
         let sink = MemorySink()
-        let recorder = Recorder(sessionID: Self.id, sink: sink, redactor: try! Redactor(environment: [:]),
-                                warn: { _ in })
+        let (recorder, _) = Self.recorder(sink)
         recorder.write([Self.event("same"), Self.event("other")], deduplicating: true)
         recorder.write([Self.event("same")], deduplicating: true)
         recorder.write([Self.event("x"), Self.event("x")])
@@ -79,9 +92,7 @@ struct RecorderTests {
     @Test("a record over the line limit is left out alone: the rest of its batch is stored, one warning")
     func oversizedRecordAlone() {
         let sink = MemorySink()
-        let warnings = Mutex<[String]>([])
-        let recorder = Recorder(sessionID: Self.id, sink: sink, redactor: try! Redactor(environment: [:]),
-                                warn: { message in warnings.withLock { $0.append(message) } })
+        let (recorder, warnings) = Self.recorder(sink)
         let batch = [Self.event("1"), Self.event("2", text: MemorySink.tooLarge), Self.event("3")]
         let oversized = recorder.write(batch, deduplicating: true)
         let stored = sink.records.withLock { $0 }.compactMap { record -> String? in
@@ -90,7 +101,7 @@ struct RecorderTests {
         }
         #expect(stored == ["1", "3"])
         #expect(oversized == [OversizedRecord(position: 1, bytes: 9 << 20)])
-        #expect(warnings.withLock { $0.count } == 1)
+        #expect(warnings.count == 1)
         #expect(!recorder.allWritesSucceeded)
         #expect(recorder.counts[.actions] == 2)
         // Its id was forgotten: the exporter's retry is refused again, not taken for a copy.
@@ -100,8 +111,7 @@ struct RecorderTests {
     @Test("all or none: a record over the line limit stores nothing of its batch, and names its position")
     func oversizedRecordRefusesBatch() {
         let sink = MemorySink()
-        let recorder = Recorder(sessionID: Self.id, sink: sink, redactor: try! Redactor(environment: [:]),
-                                warn: { _ in })
+        let (recorder, _) = Self.recorder(sink)
         recorder.write([Self.event("0")], deduplicating: true)
         let batch = [Self.event("0"), Self.event("1"), Self.event("2", text: MemorySink.tooLarge)]
         let oversized = recorder.write(batch, deduplicating: true, oversize: .refuseAll)
@@ -116,15 +126,13 @@ struct RecorderTests {
     @Test("a failing sink is warned about once and tried again, so records after it recovers land")
     func failureWarnsOnceAndRetries() {
         let sink = MemorySink()
-        let warnings = Mutex<[String]>([])
-        let recorder = Recorder(sessionID: Self.id, sink: sink, redactor: try! Redactor(environment: [:]),
-                                warn: { message in warnings.withLock { $0.append(message) } })
+        let (recorder, warnings) = Self.recorder(sink)
         sink.failing.withLock { $0 = true }
         recorder.write([Self.event("1")])
         recorder.write([Self.event("2")])
         sink.failing.withLock { $0 = false }
         recorder.write([Self.event("3")])
-        #expect(warnings.withLock { $0.count } == 1)
+        #expect(warnings.count == 1)
         #expect(sink.records.withLock { $0.count } == 1)
         #expect(!recorder.allWritesSucceeded)
         #expect(recorder.counts[.actions] == 3)

@@ -273,6 +273,20 @@ struct SessionIndexTests {
             .sorted { $0.session.initTimestamp > $1.session.initTimestamp }
     }
 
+    /// Rewrites the store's summaries file with `edit` applied to its text (a damaged
+    /// summary, or one edited under a key that still matches), and expects it changed.
+    ///
+    /// - Returns: the text written.
+    @discardableResult
+    static func editSummaries(_ store: LocalStore, _ edit: (String) -> String) throws -> String {
+        let path = SessionIndex(store: store).summariesPath
+        let text = try #require(Descriptors.readSmallFile(path))
+        let edited = edit(text)
+        #expect(edited != text)
+        try edited.write(toFile: path, atomically: false, encoding: .utf8)
+        return edited
+    }
+
     static func indexLines(_ store: LocalStore) -> [String] {
         (Descriptors.readSmallFile(SessionIndex(store: store).path) ?? "").split(separator: "\n").map(String.init)
     }
@@ -290,10 +304,9 @@ struct SessionIndexTests {
         #expect(Self.indexLines(store) == lines)
         // Served from the index, not the logs: an entry changed under an unchanged key
         // is what comes back.
-        let path = SessionIndex(store: store).summariesPath
-        let text = try #require(Descriptors.readSmallFile(path))
-        try text.replacingOccurrences(of: "\"command\":[\"true\"]", with: "\"command\":[\"fake\"]")
-            .write(toFile: path, atomically: false, encoding: .utf8)
+        try Self.editSummaries(store) {
+            $0.replacingOccurrences(of: "\"command\":[\"true\"]", with: "\"command\":[\"fake\"]")
+        }
         #expect(try store.summaries().map(\.session.command) == Array(repeating: ["fake"], count: 5))
     }
 
@@ -363,12 +376,10 @@ struct SessionIndexTests {
         try Self.record(store, start: 2_000_000)
         let expected = try Self.folded(store)
         _ = try store.summaries()
-        let path = SessionIndex(store: store).summariesPath
-        let text = try #require(Descriptors.readSmallFile(path))
         // A summary that no longer decodes, under a key that still matches.
-        let damaged = text.replacingOccurrences(of: "\"completion_tokens\":0", with: "\"completion_tokens\":\"x\"")
-        #expect(damaged != text)
-        try damaged.write(toFile: path, atomically: false, encoding: .utf8)
+        try Self.editSummaries(store) {
+            $0.replacingOccurrences(of: "\"completion_tokens\":0", with: "\"completion_tokens\":\"x\"")
+        }
         #expect(try store.summaries() == expected)
         #expect(try store.summaries().contains { $0.session.id == id })
     }
@@ -481,17 +492,13 @@ struct SessionIndexTests {
         for start in 1...3 { try Self.record(store, start: Int64(start) * 1_000_000, tags: ["t\(start)"]) }
         let expected = try Self.folded(store)
         _ = try store.summaries()
-        let path = SessionIndex(store: store).summariesPath
-        let text = try #require(Descriptors.readSmallFile(path))
         // Every summary half damaged, every row half whole.
-        let damaged = text.replacingOccurrences(of: "\"counts\":{", with: "\"counts\":x{")
-        #expect(damaged != text)
-        try damaged.write(toFile: path, atomically: false, encoding: .utf8)
+        let damaged = try Self.editSummaries(store) { $0.replacingOccurrences(of: "\"counts\":{", with: "\"counts\":x{") }
         let listing = try store.listing()
         #expect(listing.rows == expected.map(SessionRow.init))
         #expect(listing.rows.map(\.tags) == [["t3"], ["t2"], ["t1"]])
         // Listing read the rows alone: no log was folded, so the index was left as it was.
-        #expect(Descriptors.readSmallFile(path) == damaged)
+        #expect(Descriptors.readSmallFile(SessionIndex(store: store).summariesPath) == damaged)
         #expect(Self.indexLines(store).count == 4)
         #expect(listing.summary(at: 1) == expected[1])
         #expect(listing.summaries() == expected)
@@ -503,13 +510,12 @@ struct SessionIndexTests {
         for start in 1...4 { try Self.record(store, start: Int64(start) * 1_000_000) }
         let expected = try Self.folded(store)
         _ = try store.summaries()
-        let path = SessionIndex(store: store).summariesPath
-        let text = try #require(Descriptors.readSmallFile(path))
         // The same lines in another order, each saying another command: none is where
         // its row points, so none may be used.
-        let moved = text.split(separator: "\n").reversed().map { $0 + "\n" }.joined()
-            .replacingOccurrences(of: "\"command\":[\"true\"]", with: "\"command\":[\"moved\"]")
-        try moved.write(toFile: path, atomically: false, encoding: .utf8)
+        try Self.editSummaries(store) {
+            $0.split(separator: "\n").reversed().map { $0 + "\n" }.joined()
+                .replacingOccurrences(of: "\"command\":[\"true\"]", with: "\"command\":[\"moved\"]")
+        }
         #expect(try store.summaries() == expected)
     }
 

@@ -25,6 +25,7 @@ state = {"requests": 0, "reauthorized": False, "expired_once": False, "retried":
 
 
 class Handler(FakeHandler):
+    log_file = LOG
     # Headers and body go out in two writes: without TCP_NODELAY the body waits for
     # the ACK of the headers, which the client delays by 40 ms (Nagle and delayed
     # ACK), adding 40 ms to some answers that no real server would add.
@@ -37,19 +38,8 @@ class Handler(FakeHandler):
             return state["requests"]
 
     def answer(self, status, payload, raw=None, headers=None):
-        entry = {"method": self.command, "path": self.path, "query": self.query, "status": status,
-                 "headers": {k.lower(): v for k, v in self.headers.items()}, "body": self.body}
-        with lock:
-            with open(LOG, "a") as f:
-                f.write(json.dumps(entry) + "\n")
         data = raw if raw is not None else json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(data)
+        self.log_and_answer(status, data, "application/json", {"body": self.body}, headers)
 
     def do_GET(self):
         self.record(None)

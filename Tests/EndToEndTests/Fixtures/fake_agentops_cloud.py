@@ -111,33 +111,21 @@ def decode(body):
 
 
 class Handler(FakeHandler):
-    def answer(self, status, raw, content_type, entry, headers=None):
-        entry.update({"method": self.command, "path": self.path, "query": self.query, "status": status,
-                      "headers": {k.lower(): v for k, v in self.headers.items()}})
-        with lock:
-            with open(LOG, "a") as f:
-                f.write(json.dumps(entry) + "\n")
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(raw)))
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(raw)
+    log_file = LOG
 
     def do_POST(self):
         raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         if self.path == "/v3/auth/token":
             body = json.loads(raw or b"{}")
             if body.get("api_key") != KEY:
-                return self.answer(403, b'{"error":"Invalid API key"}', "application/json", {"body": body})
+                return self.log_and_answer(403, b'{"error":"Invalid API key"}', "application/json", {"body": body})
             with lock:
                 state["tokens"] += 1
                 token = "jwt-%d" % state["tokens"]
             answer = {"token": token, "project_id": "proj-e2e", "project_prem_status": "pro"}
-            return self.answer(200, json.dumps(answer).encode(), "application/json", {"body": body})
+            return self.log_and_answer(200, json.dumps(answer).encode(), "application/json", {"body": body})
         if self.path != "/v1/traces":
-            return self.answer(404, b"", "text/plain", {})
+            return self.log_and_answer(404, b"", "text/plain", {})
         entry = {"body_hex": raw.hex()}
         with lock:
             state["traces"] += 1
@@ -147,14 +135,14 @@ class Handler(FakeHandler):
             if expire:
                 state["expired"] = True
         if self.headers.get("Authorization") != current or expire:
-            return self.answer(401, b"", "application/x-protobuf", entry)
+            return self.log_and_answer(401, b"", "application/x-protobuf", entry)
         if self.headers.get("Content-Type") != "application/x-protobuf":
-            return self.answer(415, b"", "text/plain", entry)
+            return self.log_and_answer(415, b"", "text/plain", entry)
         if MODE != "bench":
             entry["decoded"] = decode(raw)
         if MODE == "unavailable-once" and number == 1:
-            return self.answer(503, b"", "application/x-protobuf", entry, {"Retry-After": "1"})
-        self.answer(200, b"", "application/x-protobuf", entry)
+            return self.log_and_answer(503, b"", "application/x-protobuf", entry, {"Retry-After": "1"})
+        self.log_and_answer(200, b"", "application/x-protobuf", entry)
 
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

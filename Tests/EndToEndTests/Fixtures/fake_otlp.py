@@ -10,7 +10,6 @@ usage: fake_otlp.py LOG MODE
         bad-request (400 with a google.rpc.Status message) |
         partial (200 with partial_success: 1 rejected span, "span too old")
 """
-import json
 import sys
 import threading
 from http.server import ThreadingHTTPServer
@@ -28,6 +27,7 @@ def field(number, payload):
 
 
 class Handler(FakeHandler):
+    log_file = LOG
     def do_POST(self):
         raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         with lock:
@@ -40,18 +40,7 @@ class Handler(FakeHandler):
             status, body = 400, bytes([0x08, 3]) + field(2, b"invalid span: trace id is zero")
         elif MODE == "partial":
             body = field(1, bytes([0x08, 1]) + field(2, b"span too old"))
-        entry = {"method": self.command, "path": self.path, "query": self.query, "status": status,
-                 "headers": {k.lower(): v for k, v in self.headers.items()}, "body_hex": raw.hex()}
-        with lock:
-            with open(LOG, "a") as f:
-                f.write(json.dumps(entry) + "\n")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/x-protobuf")
-        self.send_header("Content-Length", str(len(body)))
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(body)
+        self.log_and_answer(status, body, "application/x-protobuf", {"body_hex": raw.hex()}, headers)
 
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -4,21 +4,17 @@
 then makes real SDK-style calls, and prints one JSON object: the statuses seen and the
 wrapper's peak RSS (VmHWM of the parent process, in KiB).
 """
+import functools
 import json
 import os
-import socket
 import threading
 import time
 
-url = os.environ["AGENTOPS_API_ENDPOINT"]
-key = os.environ["AGENTOPS_API_KEY"]
-host, port = url.removeprefix("http://").split(":")
-port = int(port)
+import listener_socket
+from listener_socket import host, key
+
 seen = {}
-
-
-def connect():
-    return socket.create_connection((host, port), timeout=20)
+connect = functools.partial(listener_socket.connect, timeout=20)
 
 
 def status_of(s):

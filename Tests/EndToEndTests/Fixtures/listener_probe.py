@@ -5,21 +5,16 @@ answers a good one, and prints one JSON object of what it saw.
 
 usage: listener_probe.py    (AGENTOPS_API_ENDPOINT / AGENTOPS_API_KEY from the wrapper)
 """
+import functools
 import json
-import os
 import socket
 import time
 
-url = os.environ["AGENTOPS_API_ENDPOINT"]
-key = os.environ["AGENTOPS_API_KEY"]
-host, port = url.removeprefix("http://").split(":")
-port = int(port)
+import listener_socket
+from listener_socket import host, key
+
 results = {}
-
-
-def connect():
-    s = socket.create_connection((host, port), timeout=10)
-    return s
+connect = functools.partial(listener_socket.connect, timeout=10)
 
 
 # Bytes read past the end of a response, per socket: answers to pipelined requests

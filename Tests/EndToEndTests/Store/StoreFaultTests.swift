@@ -16,6 +16,23 @@ struct StoreFaultTests {
         Harness.run(Harness.agentops, arguments, environment: Harness.environment(home: home), timeout: timeout)
     }
 
+    /// Runs each reader (`sessions`, `show`, `export`, `prune`) on the store at `home` and
+    /// expects it to fail with exit 1 and one line saying `text`.
+    ///
+    /// - Returns: each reader's arguments and stderr, for what a test checks besides.
+    @discardableResult
+    static func expectReadersRefuse(home: String, saying text: String,
+                                    sourceLocation: SourceLocation = #_sourceLocation) -> [([String], String)] {
+        [["sessions"], ["show", "last", "--no-pager"], ["export", "last"], ["prune", "--keep", "0", "--yes"]]
+            .map { arguments in
+                let result = tool(arguments, home: home)
+                #expect(result.code == 1, "\(arguments): \(result.err)", sourceLocation: sourceLocation)
+                #expect(result.err.filter { $0 == "\n" }.count == 1 && result.err.contains(text),
+                        "\(arguments): \(result.err)", sourceLocation: sourceLocation)
+                return (arguments, result.err)
+            }
+    }
+
     /// The lines of `text` that are warnings.
     static func warnings(_ text: String) -> [Substring] {
         text.split(separator: "\n").filter { $0.contains("warning:") }
@@ -157,13 +174,8 @@ struct StoreFaultTests {
     func homeIsAFile() throws {
         let home = Harness.temporaryFolder() + "/file"
         try Data("not a store\n".utf8).write(to: URL(fileURLWithPath: home))
-        for arguments in [["sessions"], ["show", "last", "--no-pager"], ["export", "last"],
-                          ["prune", "--keep", "0", "--yes"]] {
-            let result = Self.tool(arguments, home: home)
-            #expect(result.code == 1, "\(arguments): \(result.err)")
-            #expect(result.err.filter { $0 == "\n" }.count == 1 && result.err.contains("not a folder"),
-                    "\(arguments): \(result.err)")
-            #expect(!result.err.contains("no session"), "\(arguments): \(result.err)")
+        for (arguments, err) in Self.expectReadersRefuse(home: home, saying: "not a folder") {
+            #expect(!err.contains("no session"), "\(arguments): \(err)")
         }
         let run = Harness.wrap(["--", "sh", "-c", "echo ran; exit 6"], home: home, timeout: 10)
         #expect(run.code == 6 && run.out == "ran\n", "\(run.err)")
@@ -214,13 +226,7 @@ struct StoreFaultTests {
         let warnings = Self.warnings(run.err)
         #expect(warnings.count == 1 && warnings.first?.contains("will not be recorded locally") == true
             && warnings.first?.contains("others may write") == true, "\(run.err)")
-        for arguments in [["sessions"], ["show", "last", "--no-pager"], ["export", "last"],
-                          ["prune", "--keep", "0", "--yes"]] {
-            let result = Self.tool(arguments, home: home)
-            #expect(result.code == 1, "\(arguments): \(result.err)")
-            #expect(result.err.filter { $0 == "\n" }.count == 1 && result.err.contains("others may write"),
-                    "\(arguments): \(result.err)")
-        }
+        Self.expectReadersRefuse(home: home, saying: "others may write")
         let files = try FileManager.default.contentsOfDirectory(atPath: home + "/sessions")
         #expect(files.count == 1, "pruned through an unsafe folder: \(files)")
     }

@@ -10,12 +10,6 @@ public enum Conversation {
         public var role: String
         /// Its text.
         public var text: String
-
-        /// A message.
-        public init(role: String, text: String) {
-            self.role = role
-            self.text = text
-        }
     }
 
     /// The messages of `value`, a prompt or a completion; `role` for plain text.

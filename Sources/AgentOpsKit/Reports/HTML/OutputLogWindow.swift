@@ -30,13 +30,6 @@ public struct OutputLogWindow: Sendable {
         public var stream: Stream
         /// Its text, clipped to the window's `maxLineCharacters`.
         public var text: String
-
-        /// A line.
-        public init(milliseconds: Int, stream: Stream, text: String) {
-            self.milliseconds = milliseconds
-            self.stream = stream
-            self.text = text
-        }
     }
 
     /// Lines kept from the start.
