@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Peak RSS and wall time of `agentops export --format otlp`, `agentops sync` to a fake
+OTLP collector and `agentops sync` to a fake AgentOps v2 API, of one session, for
+several builds of `agentops`, in interleaved rounds (issue 15: the exporter's memory).
+Prints a Markdown table: per case and build, the peak RSS (median, min–max, from wait4's
+ru_maxrss) and the wall time (median, min–max), with each build's RSS ratio to the
+first's.
+
+usage: sync_memory_rounds.py HOME ID ROUNDS OTLP_ENDPOINT API_ENDPOINT LABEL=BINARY...
+
+The export cursors (ID.sync*, ID.otlp*) are removed before each sync, so every round
+exports the whole session.
+"""
+import glob
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+home, sid, rounds, otlp, api = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+builds = [arg.split("=", 1) for arg in sys.argv[6:]]
+base = dict(os.environ, AGENTOPS_HOME=home)
+for name in ("AGENTOPS_API_KEY", "AGENTOPS_API_ENDPOINT", "AGENTOPS_SESSION_ID", "AGENTOPS_RUN_EXPORT",
+             "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+    base.pop(name, None)
+key = "6f1c0e2a-5b7d-4c3e-9a8b-2d1e0f9c8b7a"
+cases = [
+    ("export --format otlp", ["export", sid, "--format", "otlp"], base),
+    ("sync to a fake OTLP collector", ["sync", sid, "--quiet", "--timeout", "1h"],
+     dict(base, OTEL_EXPORTER_OTLP_ENDPOINT=otlp)),
+    ("sync to a fake AgentOps v2 API", ["sync", sid, "--quiet", "--timeout", "1h"],
+     dict(base, AGENTOPS_API_KEY=key, AGENTOPS_API_ENDPOINT=api)),
+]
+results = {}  # (case, label) -> list of (wall s, rss MiB)
+
+
+def run(binary, arguments, env):
+    for cursor in glob.glob(os.path.join(home, "sessions", sid + ".*")):
+        if not cursor.endswith(".jsonl"):
+            os.unlink(cursor)
+    with open(os.devnull, "wb") as null:
+        start = time.perf_counter()
+        child = subprocess.Popen([binary] + arguments, stdout=null, stdin=subprocess.DEVNULL, env=env)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - start
+    if status != 0:
+        sys.exit(f"{binary} {' '.join(arguments)} exited with {status}")
+    return wall, usage.ru_maxrss / 1024
+
+
+for _ in range(rounds):
+    for case, arguments, env in cases:
+        for label, binary in builds:
+            results.setdefault((case, label), []).append(run(binary, arguments, env))
+
+
+def spread(values, digits):
+    return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
+
+
+print("| case | build | peak RSS MiB | RSS ratio | wall s |")
+print("|---|---|---|---|---|")
+for case, _, _ in cases:
+    first = statistics.median(rss for _, rss in results[(case, builds[0][0])])
+    for label, _ in builds:
+        runs = results[(case, label)]
+        rss = [r[1] for r in runs]
+        ratio = "baseline" if label == builds[0][0] else f"{statistics.median(rss) / first:.2f}×"
+        print(f"| `{case}` | {label} | {spread(rss, 1)} | {ratio} | {spread([r[0] for r in runs], 2)} |")
