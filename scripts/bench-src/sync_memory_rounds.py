@@ -14,9 +14,9 @@ exports the whole session.
 import glob
 import os
 import statistics
-import subprocess
 import sys
-import time
+
+import timed_child
 
 home, sid, rounds, otlp, api = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 builds = [arg.split("=", 1) for arg in sys.argv[6:]]
@@ -39,14 +39,8 @@ def run(binary, arguments, env):
     for cursor in glob.glob(os.path.join(home, "sessions", sid + ".*")):
         if not cursor.endswith(".jsonl"):
             os.unlink(cursor)
-    with open(os.devnull, "wb") as null:
-        start = time.perf_counter()
-        child = subprocess.Popen([binary] + arguments, stdout=null, stdin=subprocess.DEVNULL, env=env)
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - start
-    if status != 0:
-        sys.exit(f"{binary} {' '.join(arguments)} exited with {status}")
-    return wall, usage.ru_maxrss / 1024
+    wall, _, rss = timed_child.run(binary, arguments, env)
+    return wall, rss / 1024
 
 
 for _ in range(rounds):
