@@ -2,14 +2,14 @@ import AgentOpsKit
 import Foundation
 import FoundationNetworking
 
-/// One HTTP exchange with the AgentOps API, through Foundation's `URLSession`.
+/// One HTTP exchange with the AgentOps API, through `BlockingExchange` (URLSession for
+/// `https://`, `PlainHTTPClient` for `http://`).
 ///
 /// Calls are synchronous for the uploader's own thread: each waits at most its
 /// timeout, so a backend that accepts and never answers costs a bounded wait.
 ///
-/// `@unchecked Sendable`: `URLSession` is thread-safe but not marked `Sendable` here;
-/// the rest is immutable.
-public final class APIClient: @unchecked Sendable {
+/// `Sendable`: the exchange locks itself; the rest is immutable.
+public final class APIClient: Sendable {
     /// What came back.
     public enum Outcome: Sendable {
         /// A 2xx answer, with its body (possibly not JSON: callers that need JSON check).
@@ -24,23 +24,11 @@ public final class APIClient: @unchecked Sendable {
     }
 
     private let configuration: APIConfiguration
-    private let session: URLSession
-
-    /// The URL of `path`; the endpoint was checked when the configuration was made, and
-    /// the paths are this program's own, so a failure here is a bug, reported as such.
-    private func url(_ path: String) -> URL {
-        guard let url = URL(string: EndpointURL.join(configuration.endpoint, path)) else {
-            preconditionFailure("APIConfiguration let through an endpoint that does not parse: \(path)")
-        }
-        return url
-    }
+    private let exchange = BlockingExchange()
 
     /// A client for `configuration`.
     public init(configuration: APIConfiguration) {
         self.configuration = configuration
-        let sessionConfiguration = URLSessionConfiguration.ephemeral
-        sessionConfiguration.httpMaximumConnectionsPerHost = 1
-        session = URLSession(configuration: sessionConfiguration)
     }
 
     /// POSTs `body` to `path`.
@@ -55,38 +43,33 @@ public final class APIClient: @unchecked Sendable {
 
     /// POSTs an already encoded JSON body.
     public func post(_ path: String, encoded body: [UInt8], jwt: String?, apiKey: Bool, timeout: Double) -> Outcome {
-        var request = URLRequest(url: url(path))
-        request.httpMethod = "POST"
-        request.httpBody = Data(body)
-        return exchange(request, jwt: jwt, apiKey: apiKey, timeout: timeout)
+        send("POST", path, body: body, jwt: jwt, apiKey: apiKey, timeout: timeout)
     }
 
     /// GETs `path` with the API key.
     public func get(_ path: String, timeout: Double) -> Outcome {
-        var request = URLRequest(url: url(path))
-        request.httpMethod = "GET"
-        return exchange(request, jwt: nil, apiKey: true, timeout: timeout)
+        send("GET", path, body: [], jwt: nil, apiKey: true, timeout: timeout)
     }
 
-    private func exchange(_ base: URLRequest, jwt: String?, apiKey: Bool, timeout: Double) -> Outcome {
-        var request = base
-        request.timeoutInterval = max(0.1, timeout)
-        request.setValue("application/json; charset=UTF-8", forHTTPHeaderField: "Content-Type")
+    private func send(_ method: String, _ path: String, body: [UInt8], jwt: String?, apiKey: Bool,
+                      timeout: Double) -> Outcome {
+        var request = BlockingExchange.Request(method: method, url: EndpointURL.join(configuration.endpoint, path))
+        request.set("Content-Type", "application/json; charset=UTF-8")
         if apiKey {
-            request.setValue(configuration.apiKey, forHTTPHeaderField: "X-Agentops-Api-Key")
-            if let parent = configuration.parentKey { request.setValue(parent, forHTTPHeaderField: "X-Agentops-Parent-Key") }
+            request.set("X-Agentops-Api-Key", configuration.apiKey)
+            if let parent = configuration.parentKey { request.set("X-Agentops-Parent-Key", parent) }
         }
-        if let jwt { request.setValue("Bearer \(jwt)", forHTTPHeaderField: "Authorization") }
-
-        return Self.classify(BlockingExchange.answer(to: request, session: session, timeout: timeout))
+        if let jwt { request.set("Authorization", "Bearer \(jwt)") }
+        return Self.classify(exchange.answer(to: request, body: body, timeout: timeout))
     }
 
     static func classify(_ answer: BlockingExchange.Answer) -> Outcome {
-        let http: HTTPURLResponse, data: Data
+        let http: BlockingExchange.HTTPAnswer
         switch answer {
         case let .unanswered(reason): return .retry(reason: reason, after: nil)
-        case let .http(response, body): (http, data) = (response, body)
+        case let .http(response): http = response
         }
+        let data = Data(http.body)
         let status = http.statusCode
         switch status {
         case 200..<300:

@@ -63,7 +63,10 @@ public final class AgentOpsExporter: SessionExporter {
     }
 
     public func take(_ record: StoreRecord, session: SessionSummary, endingAt offset: Int) throws {
-        summary = session
+        // Without the fold's LLM call ids: a summary held whole here shared that set with
+        // the follower's, which then copied all of it at each LLM event it folded (a
+        // 100,000-event sync spent a minute copying, with the set twice in memory).
+        summary = session.withoutFoldState
         try handOver()
         switch record {
         case .start:
@@ -80,7 +83,7 @@ public final class AgentOpsExporter: SessionExporter {
     }
 
     public func flush(endingAt offset: Int, session: SessionSummary?) throws {
-        summary = session ?? summary
+        summary = session?.withoutFoldState ?? summary
         try handOver()
         try send()
         if state.offset < offset { try advance(to: offset) }  // skipped (corrupted) lines

@@ -2,54 +2,123 @@ import AgentOpsKit
 import Foundation
 import FoundationNetworking
 
-/// One HTTP exchange through `URLSession`, waited for on the calling thread: the
-/// exporters run on threads of their own and go one request at a time, so a blocking
-/// call is the plain way to write them. The wait is bounded as a whole (URLSession's
-/// own timeout is per idle period), so a backend that accepts and never answers costs
-/// at most `timeout`.
-enum BlockingExchange {
-    /// What came back, or nil when nothing did within `timeout` (the task is cancelled).
-    static func perform(_ request: URLRequest, session: URLSession,
-                        timeout: Double) -> (data: Data?, response: URLResponse?, error: Error?)? {
-        let done = DispatchSemaphore(value: 0)
-        let box = Box()
-        let task = session.dataTask(with: request) { data, response, error in
-            box.value = (data, response, error)
-            done.signal()
+/// One HTTP exchange, waited for on the calling thread: the exporters run on threads of
+/// their own and go one request at a time, so a blocking call is the plain way to write
+/// them. The wait is bounded as a whole, so a backend that accepts and never answers
+/// costs at most `timeout`.
+///
+/// The one seam both clients (`APIClient`, `OTLPClient`) send through. An `http://`
+/// endpoint (the loopback collector, a plain-HTTP collector inside a cluster) goes
+/// through `PlainHTTPClient`, written here, so that a sync there never starts
+/// FoundationNetworking (libcurl's handles, URLSession's threads and buffers: about a
+/// fifth of the process's memory, issue 15); `https://` keeps URLSession, made on first
+/// use.
+///
+/// `@unchecked Sendable`: the plain client and the session are made and used under
+/// `lock`; the rest is immutable.
+final class BlockingExchange: @unchecked Sendable {
+    /// What a client asks for; the body is handed over apart, so that a batch can go
+    /// straight from its encoder's buffer.
+    struct Request {
+        var method: String
+        /// The whole URL, as configured.
+        var url: String
+        /// Header fields, in order.
+        var fields: [(name: String, value: String)] = []
+
+        /// Sets field `name`, replacing one of the same name (any case), as
+        /// `URLRequest.setValue` does.
+        mutating func set(_ name: String, _ value: String) {
+            let lowercased = name.lowercased()
+            fields.removeAll { $0.name.lowercased() == lowercased }
+            fields.append((name, value))
         }
-        task.resume()
-        if done.wait(timeout: .now() + timeout + 0.5) == .timedOut {
-            task.cancel()
-            return nil
+    }
+
+    /// An HTTP answer: status, header fields, body.
+    struct HTTPAnswer {
+        var statusCode: Int
+        var fields: [(name: String, value: String)]
+        var body: [UInt8]
+
+        /// The first field named `name`, case-insensitively.
+        func value(forHTTPHeaderField name: String) -> String? {
+            let name = name.lowercased()
+            return fields.first { $0.name.lowercased() == name }?.value
         }
-        return box.value
     }
 
     /// What an exchange gave a client to classify: an HTTP answer, or why there was none.
     enum Answer {
         /// An HTTP status, headers and body (empty when none came).
-        case http(HTTPURLResponse, body: Data)
+        case http(HTTPAnswer)
         /// No HTTP answer: nothing in time, a transport error, or a reply that is not
         /// HTTP. Every client retries these.
         case unanswered(reason: String)
 
-        /// Sorts the completion handler's three values.
+        /// Sorts URLSession's completion handler's three values.
         init(data: Data?, response: URLResponse?, error: Error?) {
             if let error {
                 self = .unanswered(reason: BlockingExchange.reason(error))
             } else if let http = response as? HTTPURLResponse {
-                self = .http(http, body: data ?? Data())
+                let fields = http.allHeaderFields.compactMap { name, value in
+                    (name as? String).map { (name: $0, value: "\(value)") }
+                }
+                self = .http(HTTPAnswer(statusCode: http.statusCode, fields: fields, body: [UInt8](data ?? Data())))
             } else {
                 self = .unanswered(reason: "no HTTP answer")
             }
         }
     }
 
-    /// `perform`, sorted: the answer to `request`, or why none came within `timeout`.
-    static func answer(to request: URLRequest, session: URLSession, timeout: Double) -> Answer {
-        guard let raw = perform(request, session: session, timeout: timeout) else {
-            return .unanswered(reason: noAnswer(within: timeout))
+    private let lock = NSLock()
+    private var plain: PlainHTTPClient?
+    private var session: URLSession?
+
+    init() {}
+
+    /// The answer to `request` with `body`, or why none came within `timeout`.
+    func answer(to request: Request, body: UnsafeRawBufferPointer, timeout: Double) -> Answer {
+        lock.lock()
+        defer { lock.unlock() }
+        if let target = HTTPTarget(request.url) {
+            if plain == nil { plain = PlainHTTPClient() }
+            return plain!.exchange(request, target: target, body: body, timeout: timeout)
         }
+        guard let url = URL(string: request.url) else { return .unanswered(reason: "\(request.url) is not a URL") }
+        var http = URLRequest(url: url)
+        http.httpMethod = request.method
+        http.timeoutInterval = max(0.1, timeout)
+        for field in request.fields { http.setValue(field.value, forHTTPHeaderField: field.name) }
+        if request.method != "GET" { http.httpBody = Data(body) }
+        return answer(to: http, timeout: timeout)
+    }
+
+    /// `answer(to:body:timeout:)` for a body held as bytes.
+    func answer(to request: Request, body: [UInt8] = [], timeout: Double) -> Answer {
+        body.withUnsafeBytes { answer(to: request, body: $0, timeout: timeout) }
+    }
+
+    /// Through URLSession, made the first time (with one connection per host, as the
+    /// exporters send one request at a time).
+    private func answer(to request: URLRequest, timeout: Double) -> Answer {
+        if session == nil {
+            let configuration = URLSessionConfiguration.ephemeral
+            configuration.httpMaximumConnectionsPerHost = 1
+            session = URLSession(configuration: configuration)
+        }
+        let done = DispatchSemaphore(value: 0)
+        let box = Box()
+        let task = session!.dataTask(with: request) { data, response, error in
+            box.value = (data, response, error)
+            done.signal()
+        }
+        task.resume()
+        if done.wait(timeout: .now() + timeout + 0.5) == .timedOut {
+            task.cancel()
+            return .unanswered(reason: Self.noAnswer(within: timeout))
+        }
+        guard let raw = box.value else { return .unanswered(reason: "no HTTP answer") }
         return Answer(data: raw.data, response: raw.response, error: raw.error)
     }
 

@@ -7,9 +7,8 @@ import FoundationNetworking
 /// connection are worth retrying (after `Retry-After` when given), every other failure
 /// is final, and a 200 may still carry a partial success, which must not be retried.
 ///
-/// `@unchecked Sendable`: `URLSession` is thread-safe but not marked `Sendable` here;
-/// the rest is immutable.
-public final class OTLPClient: @unchecked Sendable {
+/// `Sendable`: the exchange locks itself; the rest is immutable.
+public final class OTLPClient: Sendable {
     /// What came back.
     public enum Outcome: Sendable, Equatable {
         /// Accepted; `rejected` holds what a partial success refused (0 and "" for none).
@@ -23,7 +22,7 @@ public final class OTLPClient: @unchecked Sendable {
 
     /// The exporter's settings.
     public let configuration: OTLPConfiguration
-    private let session: URLSession
+    private let exchange = BlockingExchange()
     /// The AgentOps cloud's JWT, for a client that sends there (`AgentOpsCloudExporter`).
     private let token: AgentOpsAuthToken?
 
@@ -34,9 +33,6 @@ public final class OTLPClient: @unchecked Sendable {
     public init(configuration: OTLPConfiguration, token: AgentOpsAuthToken? = nil) {
         self.configuration = configuration
         self.token = token
-        let sessionConfiguration = URLSessionConfiguration.ephemeral
-        sessionConfiguration.httpMaximumConnectionsPerHost = 1
-        session = URLSession(configuration: sessionConfiguration)
     }
 
     /// Sends `request`, encoded and compressed as configured, waiting at most `timeout`
@@ -70,37 +66,36 @@ public final class OTLPClient: @unchecked Sendable {
     /// One POST of `request`, and its HTTP status when one came back.
     private func post(_ request: OTLPTraceRequest, bearer: String?,
                       timeout: Double) -> (outcome: Outcome, status: Int?) {
-        guard let url = URL(string: configuration.endpoint) else {
+        guard URL(string: configuration.endpoint) != nil else {
             return (.fail(reason: "\(configuration.endpoint) is not a URL"), nil)
         }
-        var http = URLRequest(url: url)
-        http.httpMethod = "POST"
-        http.timeoutInterval = max(0.1, timeout)
-        for header in configuration.headers { http.setValue(header.value, forHTTPHeaderField: header.name) }
-        http.setValue(configuration.encoding.contentType, forHTTPHeaderField: "Content-Type")
-        http.setValue("agentops-run/\(Version.current)", forHTTPHeaderField: "User-Agent")
-        if let bearer { http.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
+        var http = BlockingExchange.Request(method: "POST", url: configuration.endpoint)
+        for header in configuration.headers { http.set(header.name, header.value) }
+        http.set("Content-Type", configuration.encoding.contentType)
+        http.set("User-Agent", "agentops-run/\(Version.current)")
+        if let bearer { http.set("Authorization", "Bearer \(bearer)") }
+        let answer: BlockingExchange.Answer
         if configuration.gzip {
-            http.httpBody = Data(Deflate.gzip(configuration.encoding == .protobuf ? request.protobuf : request.json))
-            http.setValue("gzip", forHTTPHeaderField: "Content-Encoding")
+            http.set("Content-Encoding", "gzip")
+            let body = Deflate.gzip(configuration.encoding == .protobuf ? request.protobuf : request.json)
+            answer = exchange.answer(to: http, body: body, timeout: timeout)
         } else if configuration.encoding == .protobuf {
-            // Straight from the encoder's buffer: one copy of the batch, not two.
-            http.httpBody = request.withProtobuf { Data($0) }
+            // Straight from the encoder's buffer: the batch is not copied.
+            answer = request.withProtobuf { exchange.answer(to: http, body: $0, timeout: timeout) }
         } else {
-            http.httpBody = Data(request.json)
+            answer = exchange.answer(to: http, body: request.json, timeout: timeout)
         }
-
-        let answer = BlockingExchange.answer(to: http, session: session, timeout: timeout)
-        let status: Int? = if case let .http(response, _) = answer { response.statusCode } else { nil }
+        let status: Int? = if case let .http(response) = answer { response.statusCode } else { nil }
         return (Self.classify(answer), status)
     }
 
     static func classify(_ answer: BlockingExchange.Answer) -> Outcome {
-        let http: HTTPURLResponse, body: [UInt8]
+        let http: BlockingExchange.HTTPAnswer
         switch answer {
         case let .unanswered(reason): return .retry(reason: reason, after: nil)
-        case let .http(response, data): (http, body) = (response, [UInt8](data))
+        case let .http(response): http = response
         }
+        let body = http.body
         let json = http.value(forHTTPHeaderField: "Content-Type")?.contains("json") ?? false
         switch http.statusCode {
         case 200..<300:

@@ -69,6 +69,8 @@ public enum SyncCommand {
                 return 1
             }
         }
+        // Start-up is over; what follows is the export, which needs a fraction of the code.
+        ThisProcess.mapCodeOnDemand()
         let deadline = DispatchTime.now() + timeout
         var sent = 0
         var spans: [String: Int] = [:]

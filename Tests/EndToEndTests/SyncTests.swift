@@ -77,6 +77,27 @@ struct SyncTests {
         }
     }
 
+    @Test("through a server that drops kept-alive connections and answers 503 + Retry-After: each event once")
+    func droppedKeptAliveConnections() throws {
+        // 60 output events: three create_events batches, so that requests follow one
+        // another on a kept-alive connection the server then drops.
+        let home = Harness.temporaryFolder()
+        _ = Harness.wrap(["-q", "--event-window", "0", "sh", "-c", "seq 1 60"], home: home)
+        let export = try Harness.export(home: home)
+        let ids = export.list("actions").compactMap { $0["id"]?.stringValue }
+        #expect(ids.count == 60)
+        let server = try FakeAgentOps(mode: "drop-kept-alive")
+        let result = Self.sync(home, endpoint: server.endpoint)
+        #expect(result.code == 0, "\(result.err)")
+        let requests = server.requests()
+        #expect(requests.contains { $0["status"] == .string("dropped") }, "a kept-alive connection was dropped")
+        #expect(requests.contains { $0["status"] == .int(503) })
+        #expect(server.eventIDs().sorted() == ids.sorted(), "each event exactly once")
+        let answered = requests.filter { $0["status"] == .int(200) }.compactMap { $0["path"]?.stringValue }
+        #expect(answered.filter { $0 == "/v2/create_session" }.count == 1)
+        #expect(answered.last == "/v2/update_session")
+    }
+
     @Test("a failing backend loses nothing: a later sync against a healthy one sends every event once",
           arguments: ["invalid-json", "refused", "blackhole"])
     func failThenRecover(mode: String) throws {

@@ -12,9 +12,9 @@ sync cursor is removed before each sync, so every round exports the whole sessio
 """
 import os
 import statistics
-import subprocess
 import sys
-import time
+
+import timed_child
 
 home, sid, spans, rounds, endpoint = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 builds = [arg.split("=", 1) for arg in sys.argv[6:]]
@@ -27,14 +27,7 @@ results = {}  # (case, label) -> list of (wall s, cpu s, rss KiB)
 
 
 def run(binary, arguments):
-    with open(os.devnull, "wb") as null:
-        start = time.perf_counter()
-        child = subprocess.Popen([binary] + arguments, stdout=null, stdin=subprocess.DEVNULL, env=env)
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - start
-    if status != 0:
-        sys.exit(f"{binary} {' '.join(arguments)} exited with {status}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+    return timed_child.run(binary, arguments, env)
 
 
 for _ in range(rounds):

@@ -42,6 +42,8 @@ enum ExportCommand {
             // A session whose recorder is gone gets the end `agentops sync` gives it, so
             // the file and the backend show the same trace (`AbandonedSession`).
             let mapping = OTLPTraceMapping(environment: environment, prices: prices)
+            // A session of any size: its memory is mostly code (as `agentops sync`'s).
+            ThisProcess.mapCodeOnDemand()
             let closing: AbandonedSession.Closing = { summary in
                 AbandonedSession.closing(summary, path: path, activity: SessionActivity())
             }

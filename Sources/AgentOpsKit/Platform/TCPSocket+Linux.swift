@@ -15,8 +15,9 @@ public enum TCPSocket {
         case bind(SystemError)
         /// The host name did not resolve (the resolver's text).
         case resolve(host: String, reason: String)
-        /// No address of the host accepted a connection in time.
-        case connect(host: String, port: Int, reason: String)
+        /// No address of the host accepted a connection in time (the last address's
+        /// error; nil when the host had no address to try).
+        case connect(host: String, port: Int, error: SystemError?)
 
         /// The message a user sees: the call and the system's reason.
         public var description: String {
@@ -24,7 +25,8 @@ public enum TCPSocket {
             case let .socket(error): return "socket: \(error)"
             case let .bind(error): return "bind 127.0.0.1: \(error)"
             case let .resolve(host, reason): return "cannot resolve \(host): \(reason)"
-            case let .connect(host, port, reason): return "cannot connect to \(host):\(port): \(reason)"
+            case let .connect(host, port, error):
+                return "cannot connect to \(host):\(port): \(error.map(\.description) ?? "no address")"
             }
         }
     }
@@ -95,7 +97,7 @@ public enum TCPSocket {
         // Whole milliseconds, held to what poll takes: the timeout is ours, but a
         // conversion must not trap.
         let milliseconds = Int32(max(0, min(timeout * 1000, Double(Int32.max))))
-        var reason = "no address"
+        var failure: SystemError?
         var entry: UnsafeMutablePointer<addrinfo>? = first
         while let info = entry {
             entry = info.pointee.ai_next
@@ -124,10 +126,10 @@ public enum TCPSocket {
                 setNoDelay(fd)
                 return fd
             }
-            reason = errnoText()
+            failure = SystemError()
             close(fd)
         }
-        throw .connect(host: host, port: port, reason: reason)
+        throw .connect(host: host, port: port, error: failure)
     }
 
     /// Sends each small write at once (`TCP_NODELAY`): the servers write whole

@@ -36,6 +36,15 @@ public struct SessionSummary: Sendable, Equatable {
     /// Lines that were skipped while reading.
     public var problems: [SessionLog.Problem] = []
 
+    /// This summary without the ids its fold has seen: what a reader that keeps a summary
+    /// beside a fold that goes on holds (`AgentOpsExporter`). Kept whole, it would share the
+    /// fold's set of LLM call ids, and the fold's next insert would copy the whole set.
+    public var withoutFoldState: SessionSummary {
+        var copy = self
+        copy.llmCallIDs = SeenIDs()
+        return copy
+    }
+
     /// All events.
     public var eventCount: Int { counts.values.reduce(0) { $0.addingSaturated($1) } }
 

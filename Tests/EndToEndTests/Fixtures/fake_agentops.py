@@ -9,7 +9,11 @@ usage: fake_agentops.py LOG MODE
         create_events with a JWT gets 401 until /v2/reauthorize_jwt) |
         invalid-json (create_session answers 200 with a body that is not JSON) |
         slow (every answer after 3 s) | blackhole (accepts, never answers) |
-        retry-after (429 with Retry-After: 1 once, then ok)
+        retry-after (429 with Retry-After: 1 once, then ok) |
+        drop-kept-alive (the second request on each connection is read, logged with
+        status "dropped" and its connection closed unanswered, as a server whose idle
+        timeout races the client; the first create_events answers 503 with
+        Retry-After: 1)
 """
 import json
 import sys
@@ -67,6 +71,15 @@ class Handler(FakeHandler):
             time.sleep(3)
         if MODE == "fail-first-3" and number <= 3:
             return self.answer(500, {"path": self.path, "message": "Internal error"})
+        self.served = getattr(self, "served", 0) + 1
+        if MODE == "drop-kept-alive":
+            if self.served == 2:
+                self.log_request("dropped", {"body": self.body})
+                self.close_connection = True
+                return
+            if self.path == "/v2/create_events" and not state["retried"]:
+                state["retried"] = True
+                return self.answer(503, {"path": self.path, "message": "Busy"}, headers={"Retry-After": "1"})
         if MODE == "retry-after" and not state["retried"]:
             state["retried"] = True
             return self.answer(429, {"path": self.path, "message": "Slow down"}, headers={"Retry-After": "1"})

@@ -1,0 +1,187 @@
+import AgentOpsKit
+import Foundation
+
+/// Reads one HTTP/1.x response from the bytes of a connection as they arrive, in any
+/// split: the head, then the body framed by `Transfer-Encoding: chunked`,
+/// `Content-Length`, or the end of the connection. Pure, so every framing, split and
+/// malformed answer is unit tested; bad input is an error, never a trap, and the body
+/// it keeps is bounded.
+struct HTTPResponseReader {
+    /// Why a response cannot be read; the text goes into the exporters' warnings.
+    enum Problem: Error, Equatable, CustomStringConvertible {
+        /// The head is not HTTP (or over 64 KiB).
+        case malformedHead(String)
+        /// `Content-Length` is not a plain decimal number, or two disagree.
+        case badLength
+        /// The chunked framing is broken.
+        case malformedChunks
+        /// The body is longer than the reader keeps.
+        case tooLarge(limit: Int)
+        /// The connection ended before the response did.
+        case cutOff
+
+        var description: String {
+            switch self {
+            case let .malformedHead(why): return "malformed HTTP answer (\(why))"
+            case .badLength: return "malformed HTTP answer (Content-Length)"
+            case .malformedChunks: return "malformed HTTP answer (chunked body)"
+            case let .tooLarge(limit): return "HTTP answer over \(limit >> 20) MiB"
+            case .cutOff: return "connection lost"
+            }
+        }
+    }
+
+    private enum Framing {
+        case head
+        case length(left: Int)
+        case chunked(ProxyHTTP.ChunkedDecoder)
+        case untilClose
+        case complete
+    }
+
+    /// The response's status, once its head was read (interim 1xx answers skipped).
+    private(set) var status = 0
+    /// Its header fields, names as sent.
+    private(set) var fields: [(name: String, value: String)] = []
+    /// Its body so far.
+    private(set) var body: [UInt8] = []
+    /// Whether any byte arrived: a kept-alive connection that ends before one did was
+    /// closed by the server while idle, and the request may go again on a fresh one.
+    private(set) var receivedAny = false
+    /// Whether bytes came after the end of the response (the connection is out of step).
+    private(set) var hasExcess = false
+
+    private var framing = Framing.head
+    private var pending: [UInt8] = []
+    private let maxBodyBytes: Int
+    private let bodyless: Bool
+
+    /// A reader of the answer to a request with `method`.
+    ///
+    /// - Parameter maxBodyBytes: a longer body is `Problem.tooLarge` (the exporters'
+    ///   answers are a few hundred bytes).
+    init(method: String, maxBodyBytes: Int = 4 << 20) {
+        self.maxBodyBytes = maxBodyBytes
+        bodyless = method == "HEAD"
+    }
+
+    /// Whether the whole response was read.
+    var isComplete: Bool { if case .complete = framing { true } else { false } }
+
+    /// Whether the connection may carry another request: HTTP/1.1 unless the server said
+    /// `close`, HTTP/1.0 only with `keep-alive`; never after a body framed by the close.
+    var keepsAlive: Bool {
+        guard isComplete, !hasExcess, !closesAtEnd else { return false }
+        let tokens = (field("connection") ?? "").lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        return version == "HTTP/1.0" ? tokens.contains("keep-alive") : !tokens.contains("close")
+    }
+
+    /// The first field named `name`, case-insensitively.
+    func field(_ name: String) -> String? {
+        fields.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+
+    private var version = ""
+    private var closesAtEnd = false
+
+    /// Takes the next bytes read from the connection.
+    mutating func feed(_ bytes: ArraySlice<UInt8>) throws(Problem) {
+        guard !bytes.isEmpty else { return }
+        receivedAny = true
+        var input = bytes
+        while !input.isEmpty {
+            switch framing {
+            case .head:
+                pending.append(contentsOf: input)
+                input = []
+                try readHead()
+                if case .head = framing { break }
+                // What followed the head is the body's first bytes.
+                input = pending[...]
+                pending = []
+            case let .length(left):
+                let take = min(left, input.count)
+                try keep(input.prefix(take))
+                input = input.dropFirst(take)
+                framing = left - take == 0 ? .complete : .length(left: left - take)
+            case var .chunked(decoder):
+                let output = decoder.feed(input)
+                input = []
+                guard !decoder.isMalformed else { throw .malformedChunks }
+                try keep(output[...])
+                framing = decoder.isFinished ? .complete : .chunked(decoder)
+            case .untilClose:
+                try keep(input)
+                input = []
+            case .complete:
+                hasExcess = true
+                input = []
+            }
+        }
+    }
+
+    /// The connection ended (the peer closed its side): a body framed by the close is
+    /// complete; any other unfinished response was cut off.
+    mutating func endOfStream() throws(Problem) {
+        switch framing {
+        case .complete: return
+        case .untilClose: framing = .complete
+        default: throw .cutOff
+        }
+    }
+
+    /// Parses the head once it is whole, skipping interim 1xx answers, and sets the
+    /// body's framing (RFC 9112 §6.3: chunked before a length, no body for 204 and 304).
+    private mutating func readHead() throws(Problem) {
+        while case .head = framing {
+            switch ProxyHTTP.parseHead(pending) {
+            case .incomplete:
+                return
+            case let .malformed(why):
+                throw .malformedHead(why)
+            case let .head(head, length):
+                pending.removeFirst(length)
+                let version = head.start.0, code = head.start.1
+                guard version == "HTTP/1.1" || version == "HTTP/1.0",
+                      code.utf8.count == 3, code.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                      let status = Int(code), status >= 100 else {
+                    throw .malformedHead("status line")
+                }
+                if status < 200 { continue }
+                (self.status, self.version, fields) = (status, version, head.fields)
+                try frame(head)
+            }
+        }
+    }
+
+    private mutating func frame(_ head: ProxyHTTP.Head) throws(Problem) {
+        if bodyless || status == 204 || status == 304 {
+            framing = .complete
+        } else if head.isChunked {
+            framing = .chunked(ProxyHTTP.ChunkedDecoder())
+        } else if let length = try contentLength(head) {
+            guard length <= maxBodyBytes else { throw .tooLarge(limit: maxBodyBytes) }
+            body.reserveCapacity(length)
+            framing = length == 0 ? .complete : .length(left: length)
+        } else {
+            closesAtEnd = true
+            framing = .untilClose
+        }
+    }
+
+    /// `Content-Length`: decimal digits only (no sign), every copy the same.
+    private func contentLength(_ head: ProxyHTTP.Head) throws(Problem) -> Int? {
+        let values = head.fields.filter { $0.name.lowercased() == "content-length" }.map { $0.value.trimmingCharacters(in: .whitespaces) }
+        guard let first = values.first else { return nil }
+        guard values.allSatisfy({ $0 == first }), !first.isEmpty, first.utf8.count <= 18,
+              first.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let length = Int(first) else {
+            throw .badLength
+        }
+        return length
+    }
+
+    private mutating func keep(_ bytes: ArraySlice<UInt8>) throws(Problem) {
+        guard bytes.count <= maxBodyBytes - body.count else { throw .tooLarge(limit: maxBodyBytes) }
+        body.append(contentsOf: bytes)
+    }
+}

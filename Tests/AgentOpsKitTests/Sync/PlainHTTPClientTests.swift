@@ -1,0 +1,164 @@
+import Foundation
+import Glibc
+import Testing
+@testable import AgentOpsKit
+@testable import AgentOpsSync
+
+/// `PlainHTTPClient` against a scripted server on 127.0.0.1: each connection the
+/// server accepts plays one script, a list of steps for the requests that arrive on it.
+@Suite("Plain HTTP client (http:// endpoints)")
+struct PlainHTTPClientTests {
+    enum Step {
+        /// Read a request, then write these pieces (a short pause between them).
+        case answer([String])
+        /// Read a request, then close the connection without a byte of answer.
+        case closeUnanswered
+        /// Read a request, write the start of an answer, then close the connection.
+        case cutOff(String)
+        /// Read a request and never answer (until the test ends).
+        case hang
+    }
+
+    /// A server that plays `scripts`, one per accepted connection, and counts requests.
+    final class ScriptedServer: @unchecked Sendable {
+        let port: UInt16
+        private let fd: Int32
+        private let lock = NSLock()
+        private var requests: [String] = []
+        private var connections = 0
+
+        init(_ scripts: [[Step]]) throws {
+            (fd, port) = try TCPSocket.listenLoopback(backlog: 8)
+            let fd = fd
+            Thread.detachNewThread { [self] in
+                for script in scripts {
+                    guard case let .connection(client) = TCPSocket.accept(fd) else { return }
+                    lock.withLock { connections += 1 }
+                    play(script, on: client)
+                }
+            }
+        }
+
+        deinit { TCPSocket.shutdown(fd); close(fd) }
+
+        var seen: (requests: [String], connections: Int) { lock.withLock { (requests, connections) } }
+
+        private func play(_ script: [Step], on client: Int32) {
+            var pending: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            for step in script {
+                // One request: the head, then Content-Length bytes of body.
+                var request: [UInt8] = []
+                while true {
+                    if let end = pending.firstRange(of: Array("\r\n\r\n".utf8))?.upperBound {
+                        let head = String(decoding: pending[..<end], as: UTF8.self)
+                        let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                            .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
+                        if pending.count >= end + length {
+                            request = Array(pending[..<(end + length)])
+                            pending.removeFirst(end + length)
+                            break
+                        }
+                    }
+                    let got = TCPSocket.receive(client, into: &buffer)
+                    if got.isEmpty { close(client); return }
+                    pending += got
+                }
+                lock.withLock { requests.append(String(decoding: request, as: UTF8.self)) }
+                switch step {
+                case let .answer(pieces):
+                    for piece in pieces {
+                        TCPSocket.send(client, Array(piece.utf8))
+                        usleep(20_000)
+                    }
+                case .closeUnanswered:
+                    close(client)
+                    return
+                case let .cutOff(start):
+                    TCPSocket.send(client, Array(start.utf8))
+                    close(client)
+                    return
+                case .hang:
+                    Thread.sleep(forTimeInterval: 5)
+                    close(client)
+                    return
+                }
+            }
+            // The script is over: wait for the client to go, as an idle server would.
+            while !TCPSocket.receive(client, into: &buffer).isEmpty {}
+            close(client)
+        }
+    }
+
+    static func post(_ client: PlainHTTPClient, port: UInt16, body: String = "{}", timeout: Double = 5)
+        -> BlockingExchange.Answer {
+        let url = "http://127.0.0.1:\(port)/v2/create_events"
+        let request = BlockingExchange.Request(method: "POST", url: url, fields: [("Content-Type", "application/json")])
+        return Array(body.utf8).withUnsafeBytes {
+            client.exchange(request, target: HTTPTarget(url)!, body: $0, timeout: timeout)
+        }
+    }
+
+    static let ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+    @Test("keep-alive: a second request goes on the same connection; one closed under it goes again, once")
+    func reuseAndRetry() throws {
+        let server = try ScriptedServer([
+            [.answer([Self.ok]), .answer([Self.ok]), .closeUnanswered],
+            [.answer(["HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nfre", "\r\n2\r\nsh\r\n0\r\n\r\n"])],
+        ])
+        let client = PlainHTTPClient()
+        for expected in ["ok", "ok", "fresh"] {
+            guard case let .http(answer) = Self.post(client, port: server.port, body: expected) else {
+                Issue.record("no answer for \(expected)")
+                return
+            }
+            #expect(answer.statusCode == 200 && String(decoding: answer.body, as: UTF8.self) == expected)
+        }
+        let seen = server.seen
+        #expect(seen.connections == 2)
+        #expect(seen.requests.count == 4, "the unanswered request, then the same on a fresh connection")
+        #expect(seen.requests[2] == seen.requests[3])
+        #expect(seen.requests[3].hasPrefix("POST /v2/create_events HTTP/1.1\r\nHost: 127.0.0.1:\(server.port)\r\n"))
+        #expect(seen.requests[3].hasSuffix("\r\n\r\nfresh"))
+    }
+
+    @Test("a fresh connection closed unanswered, or an answer cut off, is not sent again: connection lost")
+    func notRetried() throws {
+        let server = try ScriptedServer([
+            [.closeUnanswered],
+            [.cutOff("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")],
+        ])
+        let client = PlainHTTPClient()
+        for _ in 0..<2 {
+            guard case let .unanswered(reason) = Self.post(client, port: server.port) else {
+                Issue.record("an answer from a server that gave none")
+                return
+            }
+            #expect(reason == "connection lost")
+        }
+        #expect(server.seen.requests.count == 2)
+    }
+
+    @Test("a server that never answers costs the timeout; a closed port is refused")
+    func timeoutAndRefused() throws {
+        let server = try ScriptedServer([[.hang]])
+        let client = PlainHTTPClient()
+        let start = Clock.monotonicMicroseconds()
+        guard case let .unanswered(reason) = Self.post(client, port: server.port, timeout: 0.5) else {
+            Issue.record("an answer from a server that hangs")
+            return
+        }
+        let elapsed = Double(Clock.monotonicMicroseconds() - start) / 1e6
+        #expect(reason == BlockingExchange.noAnswer(within: 0.5))
+        #expect(elapsed >= 0.45 && elapsed < 3, "\(elapsed) s")
+
+        let (closed, port) = try TCPSocket.listenLoopback(backlog: 1)
+        close(closed)
+        guard case let .unanswered(refused) = Self.post(client, port: port) else {
+            Issue.record("an answer from a closed port")
+            return
+        }
+        #expect(refused == "connection refused")
+    }
+}
