@@ -74,7 +74,7 @@ class Handler(FakeHandler):
         self.served = getattr(self, "served", 0) + 1
         if MODE == "drop-kept-alive":
             if self.served == 2:
-                self.log_request("dropped", {"body": self.body})
+                self.append_to_log("dropped", {"body": self.body})
                 self.close_connection = True
                 return
             if self.path == "/v2/create_events" and not state["retried"]:

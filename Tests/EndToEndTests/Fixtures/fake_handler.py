@@ -23,7 +23,7 @@ class FakeHandler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-    def log_request(self, status, entry):
+    def append_to_log(self, status, entry):
         """Appends the request to `log_file`: method, path, query, `status`, headers with
         lowercase names, and `entry`'s own members, such as its body."""
         line = dict(entry, method=self.command, path=self.path, query=self.query, status=status,
@@ -33,9 +33,9 @@ class FakeHandler(BaseHTTPRequestHandler):
                 f.write(json.dumps(line) + "\n")
 
     def log_and_answer(self, status, body, content_type, entry, headers=None):
-        """Logs the request (`log_request`), then answers `status` with `body` and
+        """Logs the request (`append_to_log`), then answers `status` with `body` and
         `headers`."""
-        self.log_request(status, entry)
+        self.append_to_log(status, entry)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
