@@ -17,6 +17,9 @@ extension TCPSocket {
     public static func send(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, until deadline: Int64) -> Transfer {
         var offset = 0
         while offset < bytes.count {
+            // Checked on every pass, as in `receive`: a peer reading slowly but steadily
+            // must not stretch the deadline.
+            guard Clock.monotonicMicroseconds() < deadline else { return .timedOut }
             let sent = Descriptors.retryingEINTR {
                 Glibc.send(fd, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
             }
@@ -36,7 +39,13 @@ extension TCPSocket {
     }
 
     /// Receives what arrives into `buffer` (at most its size) before `deadline`.
+    ///
+    /// The deadline is checked before every `recv`, not only when nothing is there: a
+    /// peer that never stops sending (an endless run of `100 Continue` heads, endless
+    /// trailer lines, none of which a reader keeps) would otherwise hold the caller
+    /// past its deadline for ever.
     public static func receive(_ fd: Int32, into buffer: inout [UInt8], until deadline: Int64) -> Transfer {
+        guard Clock.monotonicMicroseconds() < deadline else { return .timedOut }
         while true {
             let count = buffer.withUnsafeMutableBytes { raw in
                 Descriptors.retryingEINTR { recv(fd, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT)) }

@@ -104,8 +104,11 @@ public enum ChildLauncher {
         let payload = ExecHelper.payload(controllingTerminal: controllingTerminal, fileLimit: fileLimit?.command,
                                          targets: [0, 1, 2] + inherited)
         guard DescriptorPassing.send([stdin, stdout, stderr] + inherited, payload: payload, over: ours) else {
+            // The send's errno, taken before `kill` (of a helper already gone: ESRCH)
+            // overwrites it.
+            let reason = errnoText()
             Signals.send(SignalNumber.kill, to: process.processIdentifier)
-            throw .cannotPrepare(what: "the exec helper's descriptors", reason: errnoText())
+            throw .cannotPrepare(what: "the exec helper's descriptors", reason: reason)
         }
         // End of file: the command was exec'd (the helper's end is close-on-exec).
         // Waiting for it also means its session exists before any signal is routed.

@@ -17,6 +17,9 @@ struct PlainHTTPClientTests {
         case cutOff(String)
         /// Read a request and never answer (until the test ends).
         case hang
+        /// Read a request, write `first`, then `piece` again and again for 5 s (or until
+        /// the client goes): an answer that never ends but keeps arriving.
+        case flood(first: String, piece: String)
     }
 
     /// A server that plays `scripts`, one per accepted connection, and counts requests.
@@ -80,6 +83,12 @@ struct PlainHTTPClientTests {
                     return
                 case .hang:
                     Thread.sleep(forTimeInterval: 5)
+                    close(client)
+                    return
+                case let .flood(first, piece):
+                    let bytes = Array(piece.utf8), end = Clock.monotonicMicroseconds() + 5_000_000
+                    TCPSocket.send(client, Array(first.utf8))
+                    while Clock.monotonicMicroseconds() < end, TCPSocket.send(client, bytes) {}
                     close(client)
                     return
                 }
@@ -160,5 +169,26 @@ struct PlainHTTPClientTests {
             return
         }
         #expect(refused == "connection refused")
+    }
+
+    /// Neither a run of `100 Continue` heads nor trailer lines grow what the reader
+    /// keeps, so no size limit ends them: only the deadline can (found by a hostile pass:
+    /// `agentops sync --timeout 2s` spun for ever).
+    @Test("an answer that keeps arriving but never ends costs the timeout", arguments: [
+        "HTTP/1.1 100 Continue\r\n\r\n",
+        "X-Trailer: more\r\n",
+    ])
+    func endlessAnswer(piece: String) throws {
+        let prefix = piece.hasPrefix("HTTP") ? "" : "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n"
+        let server = try ScriptedServer([[.flood(first: prefix, piece: piece)]])
+        let client = PlainHTTPClient()
+        let start = Clock.monotonicMicroseconds()
+        guard case let .unanswered(reason) = Self.post(client, port: server.port, timeout: 0.5) else {
+            Issue.record("an answer from a server that never ends its answer")
+            return
+        }
+        let elapsed = Double(Clock.monotonicMicroseconds() - start) / 1e6
+        #expect(reason == BlockingExchange.noAnswer(within: 0.5))
+        #expect(elapsed < 3, "\(elapsed) s")
     }
 }
