@@ -31,7 +31,8 @@ public struct APIConfiguration: Sendable, Equatable {
             case .noKey: return "AGENTOPS_API_KEY is not set"
             case let .malformedKey(variable): return "\(variable) is not a UUID; recording locally only"
             case let .badEndpoint(value):
-                return "AGENTOPS_API_ENDPOINT '\(value)' is not an http:// or https:// URL; recording locally only"
+                return "AGENTOPS_API_ENDPOINT '\(value)' is not an http:// or https:// URL with a host (and a port from 1 to 65535); "
+                    + "recording locally only"
             case let .badExporterEndpoint(value):
                 return "AGENTOPS_EXPORTER_ENDPOINT '\(value)' is not an http:// or https:// URL; "
                     + "recording locally only"
@@ -55,8 +56,7 @@ public struct APIConfiguration: Sendable, Equatable {
         // A query stays after the paths appended (`EndpointURL`).
         let endpoint = EndpointURL.trimmed(given)
         // Checked here, once, so no request path can meet a URL that does not parse.
-        guard let url = URL(string: EndpointURL.join(endpoint, "/v2")), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
-              url.host?.isEmpty == false else { throw .badEndpoint(endpoint) }
+        guard EndpointURL.isHTTP(EndpointURL.join(endpoint, "/v2")) else { throw .badEndpoint(endpoint) }
         self.init(endpoint: endpoint, apiKey: key, parentKey: parent)
     }
 

@@ -62,8 +62,7 @@ public enum AgentOpsTransport: String, Sendable, CaseIterable {
         let endpoint = given.isEmpty ? defaultTracesEndpoint : given
         // Checked here, once, as APIConfiguration checks its endpoint, so no request
         // meets a URL that does not parse.
-        guard let url = URL(string: endpoint), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
-              url.host?.isEmpty == false else { throw .badExporterEndpoint(endpoint) }
+        guard EndpointURL.isHTTP(endpoint) else { throw .badExporterEndpoint(endpoint) }
         return OTLPConfiguration(endpoint: endpoint)
     }
 }

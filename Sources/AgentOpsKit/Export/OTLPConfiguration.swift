@@ -78,10 +78,10 @@ public struct OTLPConfiguration: Sendable, Equatable {
         } else {
             throw .notConfigured
         }
-        guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+        guard EndpointURL.isHTTP(url) else {
             let variable = environment["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"].map { $0.isEmpty ? nil : $0 } != nil
                 ? "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" : "OTEL_EXPORTER_OTLP_ENDPOINT"
-            throw .invalidValue(variable: variable, value: url, expected: "an http:// or https:// URL")
+            throw .invalidValue(variable: variable, value: url, expected: "an http:// or https:// URL with a host (and a port from 1 to 65535)")
         }
         var encoding = Encoding.protobuf
         if let (variable, text) = value("PROTOCOL") {

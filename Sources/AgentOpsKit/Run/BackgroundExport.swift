@@ -40,6 +40,21 @@ public final class BackgroundExport: Sendable {
         self.exporters = exporters
     }
 
+    /// How a warning names where the session goes: the AgentOps API when it is among
+    /// `exporters`, the OpenTelemetry collector when that is all (a run with only
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` set was told of "AgentOps API").
+    public static func destination(of exporters: [String]) -> String {
+        let otlp = exporters.contains(OTLPConfiguration.exporter)
+        switch (exporters.contains { $0 != OTLPConfiguration.exporter }, otlp) {
+        case (true, true): return "AgentOps API and OpenTelemetry collector"
+        case (false, true): return "OpenTelemetry collector"
+        default: return "AgentOps API"
+        }
+    }
+
+    /// `destination(of:)` this export's exporters.
+    public var destination: String { Self.destination(of: exporters) }
+
     /// Why the upload did not start or finish.
     public enum Failure: Error, CustomStringConvertible {
         case notStarted(AgentOpsTool.StartFailure)

@@ -78,7 +78,7 @@ final class SessionRun: Sendable {
         let failure = export?.finish(within: flushTimeout, interruptedBy: interruptedBy)
         switch failure {
         case .unfinished?, .interrupted?:
-            console.warning("AgentOps API: \(failure!); the session is kept locally (run 'agentops sync')")
+            console.warning("\(export!.destination): \(failure!); the session is kept locally (run 'agentops sync')")
         default: break
         }
         // With the API, the cost is the server's token_cost, as the SDK prints it, and

@@ -189,7 +189,9 @@ public enum WrappedRun {
         llmProxy?.stop()
         costWatch?.stop()
         if let hint = offered?.router.sdkBreakHint { console.warning(hint) }
-        if let exportFailure { console.warning("AgentOps API: \(exportFailure); the session is kept locally") }
+        if let exportFailure {
+            console.warning("\(BackgroundExport.destination(of: exporters)): \(exportFailure); the session is kept locally")
+        }
         let (state, reason) = EndReason.of(exit: outcome.exit, forwardedSignals: outcome.forwardedSignals,
                                            interventions: outcome.interventions)
         let ending = run.finish(start: start, commandLine: commandLine, state: state, reason: reason,
