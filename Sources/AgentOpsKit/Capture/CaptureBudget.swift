@@ -250,13 +250,17 @@ public struct CaptureBudget {
             }
             if omitted.lines > 0 { omission(omitted) }
 
+            /// One line of the window, cut at the line limit, to `tail`.
+            func emit(_ range: Range<Int>, read: Timestamp) {
+                let line = UnsafeRawBufferPointer(rebasing: raw[range])
+                let kept = LineSplitter.cutPoint(line, limit: maxLineBytes)
+                tail(TailLine(bytes: UnsafeRawBufferPointer(rebasing: line[0..<kept]), droppedBytes: line.count - kept,
+                              read: read))
+            }
             var lineStart = first
             while lineStart < stored {
                 guard let found = ByteSearch.first(0x0A, in: base + lineStart, count: stored - lineStart) else {
-                    let last = UnsafeRawBufferPointer(rebasing: raw[lineStart..<stored])
-                    let kept = LineSplitter.cutPoint(last, limit: maxLineBytes)
-                    tail(TailLine(bytes: UnsafeRawBufferPointer(rebasing: last[0..<kept]),
-                                  droppedBytes: last.count - kept, read: times.chunk(holding: rawBytes - 1).read))
+                    emit(lineStart..<stored, read: times.chunk(holding: rawBytes - 1).read)
                     break
                 }
                 // The lines whose last byte is in the same chunk as this one's share its time.
@@ -274,10 +278,7 @@ public struct CaptureBudget {
                         continue
                     }
                     let end = base.distance(to: ByteSearch.first(0x0A, in: base + lineStart, count: runEnd - lineStart)!)
-                    let line = UnsafeRawBufferPointer(rebasing: raw[lineStart..<end])
-                    let kept = LineSplitter.cutPoint(line, limit: maxLineBytes)
-                    tail(TailLine(bytes: UnsafeRawBufferPointer(rebasing: line[0..<kept]), droppedBytes: line.count - kept,
-                                  read: chunk.read))
+                    emit(lineStart..<end, read: chunk.read)
                     lineStart = end + 1
                 }
             }

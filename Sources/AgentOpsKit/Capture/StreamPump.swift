@@ -158,7 +158,7 @@ public final class StreamPump: @unchecked Sendable {
     /// or our reader went away.
     private func readInPlace(_ source: Source, upTo limit: Int, recorder: inout StreamRecorder) -> Bool {
         var ended = false
-        _ = recorder.feedInPlace(upTo: limit) { target in
+        recorder.feedInPlace(upTo: limit) { target in
             let n = Descriptors.read(source.readFD, into: target)
             guard n > 0 else {
                 // n < 0 with EIO: a pseudo-terminal whose last writer closed it (its EOF).

@@ -65,12 +65,9 @@ struct StreamRecorder {
     /// In the raw tail (`readsInPlace`): `fill` reads the next chunk straight into the
     /// capture ring, at most `limit` bytes, and passes it through; the chunk is then
     /// recorded as `feed` records it, without copying it.
-    ///
-    /// - Returns: what `fill` returned.
     mutating func feedInPlace(upTo limit: Int,
-                              _ fill: (UnsafeMutableRawBufferPointer) -> (count: Int, read: Timestamp))
-        -> (count: Int, read: Timestamp) {
-        budget.keepInPlace(upTo: limit, fill)
+                              _ fill: (UnsafeMutableRawBufferPointer) -> (count: Int, read: Timestamp)) {
+        _ = budget.keepInPlace(upTo: limit, fill)
     }
 
     private mutating func feedText(_ chunk: UnsafeRawBufferPointer, at time: Timestamp) {

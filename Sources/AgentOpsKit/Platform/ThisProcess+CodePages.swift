@@ -14,17 +14,8 @@ extension ThisProcess {
     /// the heap are left alone. Costs a few thousand minor faults over a run (a few ms).
     /// Best effort: nothing is reported when `/proc` cannot be read.
     public static func mapCodeOnDemand() {
-        let fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        defer { _ = close(fd) }
-        var text: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 16 << 10)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count <= 0 { break }
-            text += buffer[0..<count]
-            if text.count > 4 << 20 { return }
-        }
+        guard let maps = Descriptors.readSmallFile("/proc/self/maps") else { return }
+        let text = Array(maps.utf8)
         for line in text.split(separator: UInt8(ascii: "\n")) {
             let fields = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true)
             guard fields.count >= 6, fields[1].elementsEqual("r-xp".utf8), fields[5].first == UInt8(ascii: "/"),

@@ -44,12 +44,9 @@ public final class BackgroundExport: Sendable {
     /// `exporters`, the OpenTelemetry collector when that is all (a run with only
     /// `OTEL_EXPORTER_OTLP_ENDPOINT` set was told of "AgentOps API").
     public static func destination(of exporters: [String]) -> String {
-        let otlp = exporters.contains(OTLPConfiguration.exporter)
-        switch (exporters.contains { $0 != OTLPConfiguration.exporter }, otlp) {
-        case (true, true): return "AgentOps API and OpenTelemetry collector"
-        case (false, true): return "OpenTelemetry collector"
-        default: return "AgentOps API"
-        }
+        guard exporters.contains(OTLPConfiguration.exporter) else { return "AgentOps API" }
+        return exporters.allSatisfy { $0 == OTLPConfiguration.exporter }
+            ? "OpenTelemetry collector" : "AgentOps API and OpenTelemetry collector"
     }
 
     /// `destination(of:)` this export's exporters.

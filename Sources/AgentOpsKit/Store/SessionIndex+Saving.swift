@@ -81,7 +81,7 @@ extension SessionIndex {
     /// each listing.
     private func rowsBlocked() -> StoreError? {
         guard let entry = StoreFolders.entry(at: path + ".tmp"), entry != .regular else { return nil }
-        return Self.blocked(path + ".tmp", SystemError(code: 0))
+        return Self.blocked(path + ".tmp", nil)
     }
 
     /// Rewrites both files: the summaries still pointed to, copied, and the fresh ones,
@@ -169,20 +169,20 @@ extension SessionIndex {
     static func blocked(_ path: String, _ error: LockedFile.OpenFailure) -> StoreError {
         switch error {
         case let .cannotOpen(error): return blocked(path, error)
-        case .notARegularFile: return blocked(path, SystemError(code: 0))
+        case .notARegularFile: return blocked(path, nil)
         }
     }
 
-    /// Why a file of the index at `path` could not be written (`error`; 0 when the file
+    /// Why a file of the index at `path` could not be written (`error`; nil when the file
     /// turned out not to be a regular one), in words that say what stands in the way
     /// when something does.
-    static func blocked(_ path: String, _ error: SystemError) -> StoreError {
+    static func blocked(_ path: String, _ error: SystemError?) -> StoreError {
         let reason: String
         switch StoreFolders.entry(at: path) {
         case .symbolicLink?: reason = "it is a symbolic link, which is never followed (remove it)"
         case .directory?: reason = "it is a directory (remove it)"
         case .other?: reason = "it is not a regular file (remove it)"
-        case .regular?, nil: reason = error.code == 0 ? "it is not a regular file" : error.description
+        case .regular?, nil: reason = error?.description ?? "it is not a regular file"
         }
         return .indexNotSaved(path: path, reason: reason)
     }

@@ -54,7 +54,7 @@ public struct SessionListing: Sendable {
     public let unsavedIndex: StoreError?
 
     /// Orders `entries` newest first.
-    init(store: LocalStore, entries: [Entry], details: [Detail], bytes: [UInt8], unsavedIndex: StoreError? = nil) {
+    init(store: LocalStore, entries: [Entry], details: [Detail], bytes: [UInt8], unsavedIndex: StoreError?) {
         // Sorted as (start, position) pairs, then gathered once: sorting the entries
         // themselves moved a hundred bytes per swap.
         var order = entries.indices.map { (start: entries[$0].row.start, index: $0) }
