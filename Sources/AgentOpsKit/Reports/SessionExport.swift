@@ -100,9 +100,9 @@ public enum SessionExport {
                                    line: ([UInt8]) -> Void) throws -> [SessionLog.Problem] {
         let summary = try SessionLog.summary(path: path)
         line(JSONWriter.compact(.object([("session", summary.session.exportRow)])))
-        var llmCalls = Set<String>()  // a call recorded twice (proxy and telemetry) is one row
+        var llmCalls = RecentCallIDs()  // a call recorded twice (proxy and telemetry) is one row
         try SessionLog.read(path: path) { record in
-            guard case let .event(event) = record, event.type != .llms || llmCalls.insert(event.id).inserted,
+            guard case let .event(event) = record, event.type != .llms || llmCalls.insert(event.id),
                   case let .object(pairs) = row(event, prices: prices) else { return }
             line(JSONWriter.compact(.object([("event_type", .string(ExportTables.table(for: event.type).rawValue))] + pairs)))
         }

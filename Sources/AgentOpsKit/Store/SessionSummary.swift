@@ -30,9 +30,9 @@ public struct SessionSummary: Sendable, Equatable {
     /// can declare (each OpenTelemetry trace, the SDK, `agentops end`), and one Success
     /// must not hide another's Fail.
     public var declared: StoreRecord.DeclaredEnd?
-    /// The ids of the LLM calls folded in, so a call recorded twice counts once (LLM
-    /// calls are few; other events, such as output, are not tracked).
-    var llmCallIDs = SeenIDs()
+    /// The ids of the last LLM calls folded in, so a call recorded twice counts once
+    /// (other events, such as output, are not tracked; see `RecentCallIDs` for the bound).
+    var llmCallIDs = RecentCallIDs()
     /// Lines that were skipped while reading.
     public var problems: [SessionLog.Problem] = []
 
@@ -41,7 +41,7 @@ public struct SessionSummary: Sendable, Equatable {
     /// fold's set of LLM call ids, and the fold's next insert would copy the whole set.
     public var withoutFoldState: SessionSummary {
         var copy = self
-        copy.llmCallIDs = SeenIDs()
+        copy.llmCallIDs = RecentCallIDs(capacity: 1)
         return copy
     }
 
@@ -109,7 +109,7 @@ public struct SessionSummary: Sendable, Equatable {
         case let .event(event):
             // One LLM call can reach the log twice from two processes (the LLM proxy
             // and the SDK's telemetry, under the same id): it counts once.
-            if event.type == .llms, !llmCallIDs.ids.insert(event.id).inserted { return }
+            if event.type == .llms, !llmCallIDs.insert(event.id) { return }
             counts[event.type, default: 0] = counts[event.type, default: 0].addingSaturated(1)
             if event.type == .llms {
                 // A file may hold anything: numbers are read tolerantly and summed
@@ -151,11 +151,4 @@ public struct SessionSummary: Sendable, Equatable {
         if summary == nil, case let .start(session) = record { summary = SessionSummary(session: session) }
         summary?.apply(record)
     }
-}
-
-/// Bookkeeping of the fold, not part of a summary's value: two summaries of the same
-/// session are equal whatever ids their folds saw (an index entry keeps none).
-struct SeenIDs: Sendable, Equatable {
-    var ids = Set<String>()
-    static func == (_: SeenIDs, _: SeenIDs) -> Bool { true }
 }
