@@ -50,6 +50,21 @@ struct InteractiveTerminalTests {
         #expect(piped["modes_restored"] == .bool(true))
     }
 
+    @Test("inside script(1) with its input at end of file, the command reads to the end and exits")
+    func endOfInputTypedAhead() throws {
+        let script = try tool("script")
+        let home = Harness.temporaryFolder()
+        // script(1) types the end-of-file key into its terminal at once, in cooked mode,
+        // before agentops-run has made that terminal raw: the command must still see the
+        // end of its input (it used to get a NUL byte and wait for ever).
+        let line = ShellQuoting.join([Harness.agentopsRun, "--tty", "auto", "--", "sh", "-c", "cat; echo got-eof"])
+        let result = Harness.run(script, ["-qec", line, "/dev/null"], environment: Harness.environment(home: home),
+                                 stdin: [], timeout: 20)
+        #expect(result.code == 0, "\(result.err)")
+        #expect(result.out.contains("got-eof"), "\(result.out)")
+        #expect(!result.out.contains("^@"), "\(result.out)")
+    }
+
     @Test("the small exec helper leads the command's session, and the command reads the terminal at once")
     func helperLeadsSession() throws {
         let home = Harness.temporaryFolder()

@@ -40,6 +40,33 @@ enum TerminalPlatform {
         withSignalBlocked(SIGTTOU) { _ = Descriptors.retryingEINTR { tcsetattr(fd, TCSADRAIN, &modes) } }
     }
 
+    /// Takes out what was typed ahead at the terminal on `fd` while it was in `modes`,
+    /// before a switch to raw mode, as the keys that were pressed: each complete line as
+    /// it is, and each end of input (the end-of-file key at the start of a line) as that
+    /// key. Left in the terminal, the switch would turn an end of input into a NUL byte
+    /// (Linux keeps it as one in the line buffer). Empty when `modes` is not canonical,
+    /// nothing complete is waiting, or the terminal hung up; never blocks.
+    static func takeTypedAhead(from fd: Int32, modes: termios) -> [UInt8] {
+        guard modes.c_lflag & tcflag_t(ICANON) != 0 else { return [] }
+        let endOfFile = withUnsafeBytes(of: modes.c_cc) { $0[Int(VEOF)] }
+        var taken: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        // Bounded: a terminal that keeps answering is not drained for ever.
+        for _ in 0..<64 {
+            var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&entry, 1, 0) == 1, entry.revents & Int16(POLLHUP | POLLERR | POLLNVAL) == 0 else { break }
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count > 0 {
+                taken += buffer[0..<count]
+            } else if count == 0 {
+                taken.append(endOfFile)
+            } else {
+                break
+            }
+        }
+        return taken
+    }
+
     /// `modes` made raw: no echo, no line editing, no signals from keys, no output
     /// processing; every byte passes as it is (`cfmakeraw`, as script(1) does).
     static func raw(_ modes: termios) -> termios {

@@ -56,6 +56,11 @@ final class InteractiveTerminal: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard !isRaw, ForegroundGroup.isOwn(real) else { return }
+        // Keys typed before raw mode reach the command as typed: a Ctrl-D at the start
+        // of a line would otherwise become a NUL byte (script(1) with its stdin at end
+        // of file types one at once, and the command never saw the end of its input).
+        let typed = TerminalPlatform.takeTypedAhead(from: real, modes: original)
+        if !typed.isEmpty { _ = Descriptors.writeAll(typed, to: master) }
         TerminalPlatform.setModes(TerminalPlatform.raw(original), on: real)
         isRaw = true
     }
