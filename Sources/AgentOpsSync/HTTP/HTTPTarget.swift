@@ -5,7 +5,8 @@ import Foundation
 /// and the request target. Only plain HTTP: an `https://` URL is nil, and goes
 /// through URLSession.
 struct HTTPTarget: Equatable {
-    /// The host to connect to: a name, an IPv4 or an IPv6 address (no brackets).
+    /// The host to connect to: a name, an IPv4 or an IPv6 address (no brackets, its zone
+    /// id plain).
     var host: String
     var port: Int
     /// The `Host` field: the host (IPv6 in brackets) and the port when not 80.
@@ -22,7 +23,9 @@ struct HTTPTarget: Equatable {
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         let port = components.port ?? 80
         guard (1...65535).contains(port) else { return nil }
-        self.host = host
+        // An IPv6 zone id comes percent-encoded in a URL (`[fe80::1%25eth0]`, RFC 6874);
+        // the resolver takes it plain (`fe80::1%eth0`).
+        self.host = host.contains(":") ? host.removingPercentEncoding ?? host : host
         self.port = port
         let bracketed = host.contains(":") ? "[\(host)]" : host
         hostField = port == 80 ? bracketed : "\(bracketed):\(port)"

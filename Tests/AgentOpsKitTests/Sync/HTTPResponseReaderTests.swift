@@ -1,4 +1,5 @@
 import Testing
+import AgentOpsKit
 @testable import AgentOpsSync
 
 @Suite("Reading HTTP answers (PlainHTTPClient)")
@@ -107,6 +108,15 @@ struct HTTPResponseReaderTests {
         let v6 = try #require(HTTPTarget("http://[::1]:4318/v1/traces?team=a#frag"))
         #expect(v6.host == "::1" && v6.port == 4318 && v6.hostField == "[::1]:4318")
         #expect(v6.requestTarget == "/v1/traces?team=a")
+        // A zone id: percent-encoded in the URL and the Host field, plain for the resolver.
+        let zoned = try #require(HTTPTarget("http://[fe80::1%25lo]:4318/v1/traces"))
+        #expect(zoned.host == "fe80::1%lo" && zoned.hostField == "[fe80::1%25lo]:4318")
+        // It resolves (nothing listens there: the connection fails, but not as "host not found").
+        do {
+            Descriptors.close(try TCPSocket.connect(host: zoned.host, port: 9, timeout: 1))
+        } catch {
+            if case .resolve = error { Issue.record("\(zoned.host) did not resolve: \(error)") }
+        }
         let named = try #require(HTTPTarget("http://collector.internal"))
         #expect(named.host == "collector.internal" && named.port == 80 && named.hostField == "collector.internal")
         #expect(named.requestTarget == "/")
