@@ -45,25 +45,30 @@ public enum WrappedRun {
             ? environment : nil
         // The session's start (its host environment read from /proc, the first record)
         // must be in the log before the command starts, so that what the command
-        // records (`agentops event`, a nested run) finds it; it need not be there
-        // before the exec helper starts, so it is written while the helper starts up
-        // (`Supervisor.run`'s `beforeCommand`), or here first when no command starts.
+        // records (`agentops event`, a nested run) finds it. Nothing else waits for it,
+        // so it is written on a thread of its own from here on, beside the listener's
+        // set-up and the exec helper's spawn (`EarlyWork`); `recordStart` waits for it
+        // where it must be done: before the command is released (`Supervisor.run`'s
+        // `beforeCommand`), before the LLM proxy records, or when no command starts.
+        let startWrite = owner ? EarlyWork(name: "agentops-run start") {
+            let defaultTags = environment["AGENTOPS_DEFAULT_TAGS"].map { [$0] } ?? []
+            var hostEnv = HostEnvironment.collect(workingDirectory: FileManager.default.currentDirectoryPath,
+                                                  environment: environment)
+            if githubEnvironment != nil, case let .object(sections) = hostEnv,
+               let ci = GitHubActions.hostSection(environment: environment) {
+                hostEnv = .object(sections + [("CI", ci)])
+            }
+            let session = Session(
+                id: sessionID, initTimestamp: start, tags: options.tags + defaultTags, hostEnv: hostEnv,
+                command: options.command, video: options.video)
+            run.recorder.write([.start(session)])
+        } : nil
         var startRecorded = false
         func recordStart() {
             guard !startRecorded else { return }
             startRecorded = true
-            if owner {
-                let defaultTags = environment["AGENTOPS_DEFAULT_TAGS"].map { [$0] } ?? []
-                var hostEnv = HostEnvironment.collect(workingDirectory: FileManager.default.currentDirectoryPath,
-                                                      environment: environment)
-                if githubEnvironment != nil, case let .object(sections) = hostEnv,
-                   let ci = GitHubActions.hostSection(environment: environment) {
-                    hostEnv = .object(sections + [("CI", ci)])
-                }
-                let session = Session(
-                    id: sessionID, initTimestamp: start, tags: options.tags + defaultTags, hostEnv: hostEnv,
-                    command: options.command, video: options.video)
-                run.recorder.write([.start(session)])
+            if let startWrite {
+                startWrite.wait()
             } else if !options.tags.isEmpty {
                 run.recorder.write([.tagsAdded(Tags.normalized(options.tags))])
             }

@@ -93,8 +93,8 @@ struct SessionModelTests {
             + "/dev/d /mnt/my\\040disk vfat rw 0 0\nbroken\n") == ("/dev/d", "/mnt/my disk"))
         // Kilobytes and plain bytes; a value over 64 bits, a malformed one and other fields left out.
         #expect(HostEnvironment.parseMeminfo("MemTotal:       16384 kB\nMemFree: 512\nMemAvailable: 99999999999999999999 kB\n"
-            + "Buffers: 1 kB\n") == ["MemTotal": 16_777_216, "MemFree": 512])
-        #expect(HostEnvironment.parseMeminfo("MemTotal: 12x kB\nMemFree:\n") == [:])
+            + "Buffers: 1 kB\n") == .init(total: 16_777_216, available: nil, free: 512))
+        #expect(HostEnvironment.parseMeminfo("MemTotal: 12x kB\nMemFree:\n") == .init())
     }
 }
 
