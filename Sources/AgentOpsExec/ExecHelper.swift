@@ -8,13 +8,18 @@ import Glibc
 /// child with one end of Foundation's internal socketpair and without any other
 /// descriptor agentops-run inherited; it also cannot make the child a session leader
 /// with a controlling terminal. So `ChildLauncher` spawns this helper, with a Unix
-/// socket as stdin, stdout and stderr. The helper:
+/// socket as stdin, stdout and stderr, as early as it can: the command, its
+/// environment and its descriptors are only sent once agentops-run has them, so the
+/// helper's exec and start-up happen while agentops-run prepares the run (issue 18).
+/// The helper:
 ///
 /// 1. checks that agentops-run speaks its protocol (`protocolArgument`) and answers
 ///    `hello` over the socket: only then does agentops-run send anything, so a foreign
 ///    or stale file in the helper's place never gets to run the command
 ///    (`ExecHelperLocation` falls back to agentops-run's own helper mode);
-/// 2. receives the descriptors the command must have and under which numbers;
+/// 2. receives the command (its resolved path, then argv[1…]) and its environment
+///    (`commandBlock`), then the descriptors the command must have and under which
+///    numbers;
 /// 3. marks every descriptor it holds close-on-exec (Foundation's socket);
 /// 4. for a terminal session, leaves the process group Foundation made it lead
 ///    (`setsid` refuses a group leader), calls `setsid`, and makes the terminal meant
@@ -22,9 +27,12 @@ import Glibc
 /// 5. puts each received descriptor under its number in place (`DescriptorPlacement`,
 ///    which clears close-on-exec there), then the soft descriptor limit agentops-run
 ///    asks for (the command's own: agentops-run changes its own around the spawn);
-/// 6. `execv`s the command with exactly the arguments given, no shell between; for a
-///    terminal session it spawns the command instead and stays as its session leader
-///    (`SessionLeader` says why).
+/// 6. `execve`s the command with exactly the arguments and environment given, no shell
+///    between; for a terminal session it spawns the command instead and stays as its
+///    session leader (`SessionLeader` says why).
+///
+/// Closing the socket before the command is sent dismisses the helper: it exits 126
+/// without running anything (a run that ends before its command starts).
 ///
 /// If anything fails after the hello, the errno goes back over the socket
 /// (close-on-exec, so a successful `exec` is seen as end of file) and the helper exits
@@ -40,10 +48,13 @@ public enum ExecHelper {
     public static let flag = "--exec-helper"
     /// agentops-run-exec's first argument: the protocol this build speaks. A helper of
     /// another build refuses it, so agentops-run sees no `hello` and falls back.
-    public static let protocolArgument = "--protocol=2"
+    public static let protocolArgument = "--protocol=3"
     /// What the helper writes on the socket first: agentops-run sends the descriptors
     /// only after reading exactly this.
-    public static let hello: [UInt8] = Array("agentops-run-exec protocol 2\n".utf8)
+    public static let hello: [UInt8] = Array("agentops-run-exec protocol 3\n".utf8)
+    /// The largest command block the helper takes: well above what `execve` accepts
+    /// (a quarter of the stack limit), so only a broken sender meets it.
+    public static let maxCommandBlock = 1 << 26
 
     /// The most inherited descriptors (above 2) the helper takes: they travel with 0–2
     /// in one `SCM_RIGHTS` message, which the kernel caps at 253 (`SCM_MAX_FD`), and
@@ -72,17 +83,82 @@ public enum ExecHelper {
         return setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limits) == 0
     }
 
-    /// Becomes `command` (the resolved path, then argv[1…]) as described above; never
-    /// returns.
-    public static func become(_ command: [String]) -> Never {
-        guard !command.isEmpty else { fail(EPROTO, status: nil) }
+    /// The command as sent to the helper: a little-endian `UInt32` length of the rest,
+    /// then the number of arguments and of environment entries (`UInt32` each), then
+    /// every argument (the resolved path first) and every `NAME=value` entry, each as a
+    /// `UInt32` length and its bytes. Lengths, not NUL terminators, so no string can
+    /// shift the ones after it; nil when it would exceed `maxCommandBlock`.
+    public static func commandBlock(arguments: [String], environment: [String]) -> [UInt8]? {
+        var body: [UInt8] = []
+        func append(_ value: Int) {
+            let word = UInt32(truncatingIfNeeded: value)
+            for shift in stride(from: 0, to: 32, by: 8) { body.append(UInt8(truncatingIfNeeded: word >> UInt32(shift))) }
+        }
+        append(arguments.count)
+        append(environment.count)
+        for string in arguments + environment {
+            append(string.utf8.count)
+            body += string.utf8
+            guard body.count <= maxCommandBlock else { return nil }
+        }
+        var block: [UInt8] = []
+        block.reserveCapacity(body.count + 4)
+        let length = UInt32(body.count)
+        for shift in stride(from: 0, to: 32, by: 8) { block.append(UInt8(truncatingIfNeeded: length >> UInt32(shift))) }
+        return block + body
+    }
+
+    /// Reads a command block from `socket`: the arguments and the environment, or nil
+    /// when the socket ended first or the block is malformed.
+    static func readCommandBlock(from socket: Int32) -> (arguments: [String], environment: [String])? {
+        guard let head = readExactly(4, from: socket) else { return nil }
+        let length = Int(word(head, at: 0))
+        guard length >= 8, length <= maxCommandBlock, let body = readExactly(length, from: socket) else { return nil }
+        let argumentCount = Int(word(body, at: 0)), environmentCount = Int(word(body, at: 4))
+        var strings: [String] = []
+        var offset = 8
+        while offset < body.count {
+            guard body.count - offset >= 4 else { return nil }
+            let size = Int(word(body, at: offset))
+            offset += 4
+            guard size <= body.count - offset else { return nil }
+            strings.append(String(decoding: body[offset..<(offset + size)], as: UTF8.self))
+            offset += size
+        }
+        guard argumentCount >= 1, strings.count == argumentCount &+ environmentCount else { return nil }
+        return (Array(strings[..<argumentCount]), Array(strings[argumentCount...]))
+    }
+
+    private static func word(_ bytes: [UInt8], at offset: Int) -> UInt32 {
+        (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[offset + $1]) << UInt32($1 * 8) }
+    }
+
+    /// Exactly `count` bytes from `fd` (fewer only at its end: nil).
+    private static func readExactly(_ count: Int, from fd: Int32) -> [UInt8]? {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let n = bytes.withUnsafeMutableBytes { buffer in
+                retryingEINTR { read(fd, buffer.baseAddress! + filled, count - filled) }
+            }
+            guard n > 0 else { return nil }
+            filled += n
+        }
+        return bytes
+    }
+
+    /// Becomes the command agentops-run sends, as described above; never returns.
+    public static func become() -> Never {
         var greeting = hello
         guard retryingEINTR({ write(0, &greeting, greeting.count) }) == greeting.count,
+              let (command, environment) = readCommandBlock(from: 0),
               let (payload, received) = DescriptorPassing.receive(from: 0, maxPayload: 300, maxDescriptors: maxInherited + 3),
               let flags = payload.first else {
             // fd 0 is still the socket: the report goes there until `status` exists.
             fail(errno == 0 ? EPROTO : errno, status: 0)
         }
+        // Made before anything else changes: from here on only system calls.
+        let envp = environment.map { strdup($0) } + [nil]
         var targets = Array(payload.dropFirst())
         var fileLimit: rlim_t?
         if flags & fileLimitFlag != 0, targets.count >= 2 {
@@ -104,11 +180,11 @@ public enum ExecHelper {
         // than numbers the helper held on the way (what it received, the report socket).
         if let fileLimit, !restoreFileLimit(fileLimit) { fail(errno, status: status) }
         if flags & controllingTerminalFlag != 0 {
-            let error = SessionLeader.run(command, status: status)
+            let error = SessionLeader.run(command, environment: envp, status: status)
             fail(error, status: status)
         }
         let argv = command.map { strdup($0) } + [nil]
-        execv(command[0], argv)
+        execve(command[0], argv, envp)
         fail(errno, status: status)
     }
 

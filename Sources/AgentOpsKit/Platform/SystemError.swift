@@ -18,4 +18,6 @@ public struct SystemError: Error, CustomStringConvertible, Equatable, Sendable {
     /// `ETXTBSY`: an exec of a file that is open for writing, as while it is being
     /// replaced (copied over in place by an installer or a build).
     public static let textFileBusy = SystemError(code: ETXTBSY)
+    /// The arguments and environment are more than an exec takes (`E2BIG`).
+    public static let argumentListTooLong = SystemError(code: E2BIG)
 }

@@ -63,6 +63,10 @@ public enum WrappedRun {
                 command: options.command, video: options.video)
             run.recorder.write([.start(session)])
         } : nil
+        // The exec helper starts now (its exec and start-up on the other core, after the
+        // session's start), while the listener and the pipes are set up; it gets the
+        // command once they are (`ChildLauncher`).
+        let helper = ChildLauncher.spawnHelper()
         var startRecorded = false
         func recordStart() {
             guard !startRecorded else { return }
@@ -177,8 +181,9 @@ public enum WrappedRun {
                     case let .success(started): export = started
                     case let .failure(failure): exportFailure = failure
                     }
-                })
+                }, helper: helper)
         } catch {
+            helper?.dismiss()
             recordStart()
             listener?.stop()
             llmProxy?.stop()

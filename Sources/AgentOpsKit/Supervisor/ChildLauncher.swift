@@ -7,6 +7,51 @@ public enum ChildLauncher {
     /// spawn path is not meant to run concurrently with another mask swap.
     private static let lock = NSLock()
 
+    /// An exec helper spawned ahead of its command (`spawnHelper`), waiting on its
+    /// socket for the command, its environment and its descriptors.
+    ///
+    /// Spawned as soon as a run knows it will launch something, the helper's exec and
+    /// start-up (half a millisecond, a static binary) happen on the other core while
+    /// agentops-run sets up the session, the listener and the pipes, instead of after
+    /// them on the way to the command's start (issue 18).
+    public final class Helper: @unchecked Sendable {
+        let process: Process
+        /// Our end of the socket, until `dismiss`.
+        private var socketEnd: Int32?
+        /// The helper executable and arguments it was spawned with.
+        let prefix: [String]
+        let fileLimit: SpawnFileLimit.Change?
+        let link: HelperLink
+        private let lock = NSLock()
+
+        init(process: Process, socket: Int32, prefix: [String], fileLimit: SpawnFileLimit.Change?, link: HelperLink) {
+            self.process = process
+            socketEnd = socket
+            self.prefix = prefix
+            self.fileLimit = fileLimit
+            self.link = link
+        }
+
+        var socket: Int32 { lock.withLock { socketEnd ?? -1 } }
+
+        /// Closes our end of the socket: a helper that has not got its command yet exits
+        /// (126) without running anything. For a run that ends before its command starts.
+        public func dismiss() {
+            lock.withLock {
+                if let fd = socketEnd { Descriptors.close(fd) }
+                socketEnd = nil
+            }
+        }
+    }
+
+    /// Spawns the exec helper now, to be handed its command later by `launch`; nil when
+    /// there is no helper (`ExecHelperLocation` not enabled) or the spawn failed (the
+    /// launch then spawns one itself, and reports what goes wrong).
+    public static func spawnHelper() -> Helper? {
+        guard let prefix = ExecHelperLocation.launchPrefix else { return nil }
+        return try? spawn(prefix)
+    }
+
     /// Launches `executable` with `arguments` (argv[1…]) and `environment`, stdin,
     /// stdout and stderr on the given descriptors, the working directory inherited.
     ///
@@ -14,7 +59,8 @@ public enum ChildLauncher {
     /// 0–2 and `inherited` under their own numbers, nothing of Foundation's, and with
     /// `controllingTerminal` a new session whose controlling terminal is `stdin`; a
     /// helper that fails the handshake is replaced by agentops-run's own helper mode
-    /// (`ExecHelperLocation`).
+    /// (`ExecHelperLocation`). `helper`, when given, is one spawned earlier
+    /// (`spawnHelper`); otherwise one is spawned here.
     /// Without it (tests of this type alone) Foundation's own spawn is all there is.
     ///
     /// The calling thread's signal mask is set to the start-up mask around `run()`,
@@ -34,12 +80,14 @@ public enum ChildLauncher {
     /// - Throws: `LaunchError.notExecutable` when the kernel refuses the file.
     public static func launch(executable: String, arguments: [String], environment: [String: String],
                               stdin: Int32 = 0, stdout: Int32, stderr: Int32, inherited: [Int32] = [],
-                              controllingTerminal: Bool = false, beforeCommand: () -> Void = {},
+                              controllingTerminal: Bool = false, helper early: Helper? = nil,
+                              beforeCommand: () -> Void = {},
                               terminationHandler: @escaping @Sendable (Process) -> Void) throws(LaunchError) -> Process {
-        let process = Process()
-        process.environment = environment
-        guard let helper = ExecHelperLocation.launchPrefix, let helperPath = helper.first else {
+        guard let prefix = ExecHelperLocation.launchPrefix else {
+            early?.dismiss()
             beforeCommand()
+            let process = Process()
+            process.environment = environment
             process.terminationHandler = terminationHandler
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
@@ -49,45 +97,39 @@ public enum ChildLauncher {
             try run(process, executable: executable)
             return process
         }
-        guard let (ours, helpers) = Descriptors.socketPair() else {
-            throw .cannotPrepare(what: "a socket for the exec helper", reason: errnoText())
+        // Launched again after a fallback, with what is left of the work and the helper.
+        func again(beforeCommand: () -> Void = {}) throws(LaunchError) -> Process {
+            try launch(executable: executable, arguments: arguments, environment: environment, stdin: stdin,
+                       stdout: stdout, stderr: stderr, inherited: inherited, controllingTerminal: controllingTerminal,
+                       beforeCommand: beforeCommand, terminationHandler: terminationHandler)
         }
-        defer { Descriptors.close(ours) }
+        let helper: Helper
+        if let early, early.prefix == prefix, early.socket >= 0 {
+            helper = early
+        } else {
+            early?.dismiss()
+            do {
+                helper = try spawn(prefix)
+            } catch {
+                // The helper itself could not be spawned (a file being replaced, a wrong
+                // format): that says nothing about the command, which agentops-run can
+                // still start through itself.
+                if case let .notExecutable(_, reason) = error {
+                    if ExecHelperLocation.fallBack(unstartable: reason) { return try again(beforeCommand: beforeCommand) }
+                    throw .notExecutable(path: executable, reason: reason)
+                }
+                throw error
+            }
+        }
+        defer { helper.dismiss() }
+        let process = helper.process
         // The caller hears of the end of a helper that proved to be ours only: a foreign
         // one is killed before it could start the command.
-        let answer = HelperAnswer()
-        process.terminationHandler = { if answer.answered { terminationHandler($0) } }
-        process.executableURL = URL(fileURLWithPath: helperPath)
-        process.arguments = helper.dropFirst() + [executable] + arguments
-        // The socket as stdout and stderr too: whatever a foreign helper prints goes to
-        // the handshake, not to the user's terminal. Ours replaces all three.
-        let socket = FileHandle(fileDescriptor: helpers, closeOnDealloc: false)
-        process.standardInput = socket
-        process.standardOutput = socket
-        process.standardError = socket
-        var fileLimit: SpawnFileLimit.Change?
-        do {
-            try run(process, executable: executable, fitFileLimit: { fileLimit = SpawnFileLimit.fit() },
-                    restoreFileLimit: { fileLimit?.restoreOwn() })
-        } catch {
-            Descriptors.close(helpers)
-            // The helper itself could not be spawned (a file being replaced, a wrong
-            // format): that says nothing about the command, which agentops-run can
-            // still start through itself.
-            if case let .notExecutable(_, reason) = error,
-               ExecHelperLocation.fallBack(unstartable: reason) {
-                return try launch(executable: executable, arguments: arguments, environment: environment, stdin: stdin,
-                                  stdout: stdout, stderr: stderr, inherited: inherited,
-                                  controllingTerminal: controllingTerminal, beforeCommand: beforeCommand,
-                                  terminationHandler: terminationHandler)
-            }
-            throw error
-        }
-        Descriptors.close(helpers)
-        // The helper is now exec'ing and starting up, which takes longer than the work
-        // that waits for it (issue 18); the command waits for the descriptors below.
+        helper.link.handler = terminationHandler
+        // The helper may still be exec'ing and starting up, which takes longer than the
+        // work that waits for it (issue 18); the command waits for what is sent below.
         beforeCommand()
-        if let refusal = ExecHelperLocation.greet(over: ours) {
+        if let refusal = ExecHelperLocation.greet(over: helper.socket) {
             // Its group (Foundation made it a group leader: a script's children too), and
             // itself in case it left that group.
             Signals.send(SignalNumber.kill, to: -process.processIdentifier)
@@ -96,14 +138,18 @@ public enum ChildLauncher {
                 throw .cannotPrepare(what: "the exec helper", reason: refusal)
             }
             // `beforeCommand` ran already: not passed on.
-            return try launch(executable: executable, arguments: arguments, environment: environment, stdin: stdin,
-                              stdout: stdout, stderr: stderr, inherited: inherited,
-                              controllingTerminal: controllingTerminal, terminationHandler: terminationHandler)
+            return try again()
         }
-        answer.answered = true
-        let payload = ExecHelper.payload(controllingTerminal: controllingTerminal, fileLimit: fileLimit?.command,
+        helper.link.answered = true
+        let payload = ExecHelper.payload(controllingTerminal: controllingTerminal, fileLimit: helper.fileLimit?.command,
                                          targets: [0, 1, 2] + inherited)
-        guard DescriptorPassing.send([stdin, stdout, stderr] + inherited, payload: payload, over: ours) else {
+        let entries = environment.map { $0.key + "=" + $0.value }
+        guard let block = ExecHelper.commandBlock(arguments: [executable] + arguments, environment: entries) else {
+            Signals.send(SignalNumber.kill, to: process.processIdentifier)
+            throw .notExecutable(path: executable, reason: SystemError.argumentListTooLong.description)
+        }
+        guard Descriptors.writeAll(block, to: helper.socket) == block.count,
+              DescriptorPassing.send([stdin, stdout, stderr] + inherited, payload: payload, over: helper.socket) else {
             // The send's errno, taken before `kill` (of a helper already gone: ESRCH)
             // overwrites it.
             let reason = errnoText()
@@ -113,9 +159,43 @@ public enum ChildLauncher {
         // End of file: the command was exec'd (the helper's end is close-on-exec).
         // Waiting for it also means its session exists before any signal is routed.
         var code: Int32 = 0
-        let n = withUnsafeMutableBytes(of: &code) { Descriptors.read(ours, into: $0) }
+        let n = withUnsafeMutableBytes(of: &code) { Descriptors.read(helper.socket, into: $0) }
         if n == 4 { throw .notExecutable(path: executable, reason: errnoText(code)) }
         return process
+    }
+
+    /// Spawns the helper `prefix` names with a socket as its stdin, stdout and stderr:
+    /// whatever a foreign helper prints goes to the handshake, not to the user's
+    /// terminal. Ours replaces all three.
+    private static func spawn(_ prefix: [String]) throws(LaunchError) -> Helper {
+        guard let path = prefix.first else { throw .cannotPrepare(what: "the exec helper", reason: "no path") }
+        guard let (ours, helpers) = Descriptors.socketPair() else {
+            throw .cannotPrepare(what: "a socket for the exec helper", reason: errnoText())
+        }
+        let process = Process()
+        // The command's environment travels over the socket. The small static helper
+        // needs none (and, given none, no scan of this environment is made for it);
+        // agentops-run's own helper mode gets agentops-run's, for its loader.
+        process.environment = prefix.count > 1 && prefix[1] == ExecHelper.flag ? ThisProcess.environment : [:]
+        let link = HelperLink()
+        process.terminationHandler = { link.deliver($0) }
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = Array(prefix.dropFirst())
+        let socket = FileHandle(fileDescriptor: helpers, closeOnDealloc: false)
+        process.standardInput = socket
+        process.standardOutput = socket
+        process.standardError = socket
+        var fileLimit: SpawnFileLimit.Change?
+        do {
+            try run(process, executable: path, fitFileLimit: { fileLimit = SpawnFileLimit.fit() },
+                    restoreFileLimit: { fileLimit?.restoreOwn() })
+        } catch {
+            Descriptors.close(helpers)
+            Descriptors.close(ours)
+            throw error
+        }
+        Descriptors.close(helpers)
+        return Helper(process: process, socket: ours, prefix: prefix, fileLimit: fileLimit, link: link)
     }
 
     /// `process.run()` with the start-up signal mask; `fitFileLimit` and
@@ -138,14 +218,27 @@ public enum ChildLauncher {
     }
 }
 
-/// Whether the exec helper answered the handshake, read by Foundation's termination
-/// thread: set before anything is sent to the helper, so before the command can end.
-private final class HelperAnswer: @unchecked Sendable {
+/// Whether the exec helper answered the handshake, and who hears of its end: read by
+/// Foundation's termination thread. Set before anything is sent to the helper, so
+/// before the command can end; a helper dismissed or refused ends unheard.
+final class HelperLink: @unchecked Sendable {
     private let lock = NSLock()
-    private var value = false
+    private var isAnswered = false
+    private var onEnd: (@Sendable (Process) -> Void)?
 
     var answered: Bool {
-        get { lock.withLock { value } }
-        set { lock.withLock { value = newValue } }
+        get { lock.withLock { isAnswered } }
+        set { lock.withLock { isAnswered = newValue } }
+    }
+
+    var handler: (@Sendable (Process) -> Void)? {
+        get { lock.withLock { onEnd } }
+        set { lock.withLock { onEnd = newValue } }
+    }
+
+    /// Foundation's termination handler: passes the end on once answered.
+    func deliver(_ process: Process) {
+        let (answered, handler) = lock.withLock { (isAnswered, onEnd) }
+        if answered { handler?(process) }
     }
 }

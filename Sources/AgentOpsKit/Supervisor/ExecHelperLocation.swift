@@ -34,16 +34,15 @@ public enum ExecHelperLocation {
         // A path, not "/proc/self/exe": resolved once, while we are still ourselves.
         guard let own = ThisProcess.executablePath else { return }
         let helper = String(own[...(own.lastIndex(of: "/") ?? own.startIndex)]) + ExecHelper.executableName
-        ownPrefix = [own, ExecHelper.flag, "--"]
+        ownPrefix = [own, ExecHelper.flag]
         if Files.status(helper)?.kind == .regular, Files.isExecutable(helper) {
-            prefix = [helper, ExecHelper.protocolArgument, "--"]
+            prefix = [helper, ExecHelper.protocolArgument]
         } else {
             prefix = ownPrefix
         }
     }
 
-    /// The helper's executable and the arguments that come before the command's path,
-    /// when enabled.
+    /// The helper's executable and its arguments, when enabled.
     static var launchPrefix: [String]? { prefix }
 
     /// Stops using the helper beside agentops-run after it failed the handshake
@@ -124,10 +123,11 @@ public enum ExecHelperLocation {
         return heard.count == hello.count || heard[heard.count - hello.count - 1] == UInt8(ascii: "\n")
     }
 
-    /// agentops-run's own helper mode: becomes the command if `arguments` (argv, with
-    /// argv[0]) ask for it; never returns then. Call first thing in `main`.
+    /// agentops-run's own helper mode: becomes the command agentops-run sends if
+    /// `arguments` (argv, with argv[0]) ask for it; never returns then. Call first thing
+    /// in `main`.
     public static func runIfRequested(_ arguments: [String]) {
-        guard arguments.count >= 4, arguments[1] == ExecHelper.flag, arguments[2] == "--" else { return }
-        ExecHelper.become(Array(arguments[3...]))
+        guard arguments.count == 2, arguments[1] == ExecHelper.flag else { return }
+        ExecHelper.become()
     }
 }

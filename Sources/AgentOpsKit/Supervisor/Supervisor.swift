@@ -205,13 +205,22 @@ public final class Supervisor: @unchecked Sendable {
     ///     fails before the helper runs.
     ///   - afterLaunch: called once the command runs (to start work that must not
     ///     delay it).
+    ///   - helper: an exec helper spawned ahead (`ChildLauncher.spawnHelper`), used or
+    ///     dismissed here.
     /// - Returns: how it ended.
     /// - Throws: `LaunchError` when the kernel refuses to run it; nothing was started.
     public func run(_ configuration: Configuration, stdoutSink: CapturedEventSink?, stderrSink: CapturedEventSink?,
                     session: SessionID, recordedStreams: Set<OutputStream>, beforeCommand: () -> Void = {},
-                    afterLaunch: () -> Void = {}) throws(LaunchError) -> Outcome {
-        let interactive = InteractiveTerminal.applies(to: configuration.terminalMode) ? try InteractiveTerminal() : nil
-        let wiring = if let interactive { Wiring(terminal: interactive) } else { try Wiring(mode: configuration.terminalMode) }
+                    afterLaunch: () -> Void = {}, helper: ChildLauncher.Helper? = nil) throws(LaunchError) -> Outcome {
+        let interactive: InteractiveTerminal?
+        let wiring: Wiring
+        do {
+            interactive = InteractiveTerminal.applies(to: configuration.terminalMode) ? try InteractiveTerminal() : nil
+            wiring = if let interactive { Wiring(terminal: interactive) } else { try Wiring(mode: configuration.terminalMode) }
+        } catch {
+            helper?.dismiss()
+            throw error
+        }
         var environment = configuration.environment.copiedWithRoom(for: 1)
         environment[CaptureMarker.variable] = CaptureMarker.value(
             session: session, stdoutFD: recordedStreams.contains(.stdout) ? wiring.childStdout : nil,
@@ -231,7 +240,7 @@ public final class Supervisor: @unchecked Sendable {
             process = try ChildLauncher.launch(
                 executable: configuration.executable, arguments: configuration.arguments, environment: environment,
                 stdin: wiring.childStdin, stdout: wiring.childStdout, stderr: wiring.childStderr,
-                inherited: StartupDescriptors.inherited, controllingTerminal: interactive != nil,
+                inherited: StartupDescriptors.inherited, controllingTerminal: interactive != nil, helper: helper,
                 beforeCommand: {
                     pump.start()
                     pumping = true
