@@ -41,6 +41,49 @@ struct ExecHelperTests {
         #expect(!result.err.contains("exec helper"), "\(result.err)")
     }
 
+    @Test("the command's environment reaches it exactly through the helper's socket: odd values, a large one")
+    func environmentThroughSocket() {
+        let home = Harness.temporaryFolder()
+        let large = String(repeating: "x", count: 120_000)
+        let odd: [String: String] = ["ODD_NEWLINE": "a\nb", "ODD_EQUALS": "k=v=w", "ODD_EMPTY": "", "ODD_UTF8": "héllo ✓",
+                                     "ODD_LARGE": large]
+        let result = Harness.run(Harness.agentopsRun, ["-q", "--tty", "never", "--", "/usr/bin/env", "-0"],
+                                 environment: Harness.environment(home: home, extra: odd))
+        #expect(result.code == 0, "\(result.err)")
+        let entries = Set(result.out.split(separator: "\0", omittingEmptySubsequences: true).map(String.init))
+        // Checked one by one, named only: the large value would fill the failure message.
+        let missing = odd.filter { !entries.contains("\($0.key)=\($0.value)") }.keys.sorted()
+        #expect(missing.isEmpty, "missing or changed: \(missing)")
+        let session = entries.contains { $0.hasPrefix("AGENTOPS_SESSION_ID=") }
+        #expect(session)
+    }
+
+    @Test("a run that ends before its command starts leaves no helper behind")
+    func dismissedHelperExits() throws {
+        let folder = Harness.temporaryFolder()
+        let home = Harness.temporaryFolder()
+        let run = folder + "/agentops-run", helper = folder + "/agentops-run-exec"
+        try #require(copyfile(Harness.agentopsRun, run) && copyfile(Harness.execHelper, helper))
+        defer {
+            unlink(run)
+            unlink(helper)
+        }
+        let missing = Harness.run(run, ["-q", "--", "/nonexistent/command"], environment: Harness.environment(home: home))
+        #expect(missing.code == 127, "\(missing.err)")
+        #expect(missing.err.contains("/nonexistent/command"), "\(missing.err)")
+        // The helper spawned ahead saw its socket close and exited, unheard.
+        let deadline = Date().addingTimeInterval(5)
+        var left: [String] = []
+        repeat {
+            left = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { pid in
+                pid.allSatisfy(\.isNumber) && (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")) == helper
+            }
+            if left.isEmpty { break }
+            usleep(20_000)
+        } while Date() < deadline
+        #expect(left.isEmpty, "helpers still running: \(left)")
+    }
+
     @Test("the command gets agentops-run's descriptors and descriptor limit exactly, as when run bare")
     func sameLimitAndDescriptors() {
         let home = Harness.temporaryFolder()

@@ -14,6 +14,7 @@ enum Harness {
     }()
 
     static var agentopsRun: String { binFolder + "/agentops-run" }
+    static var execHelper: String { binFolder + "/agentops-run-exec" }
     static var agentops: String { binFolder + "/agentops" }
 
     struct Result {
