@@ -31,6 +31,7 @@ public enum RunCommand {
             Console(program: "agentops-run", quiet: false, environment: environment).error("\(error)")
             return .code(ExitCodes.usage)
         }
+        LaunchWarmUp.start()
         return WrappedRun.execute(options, environment: environment)
     }
 }
