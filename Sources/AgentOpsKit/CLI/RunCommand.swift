@@ -24,6 +24,8 @@ public enum RunCommand {
             print("agentops-run \(Version.current)")
             return .code(0)
         }
+        // As early as a run is sure to launch something: the spawn is a millisecond away.
+        LaunchWarmUp.start()
         do {
             try StartupDescriptors.checkPassable()
             try SpawnFileLimit.reserveHeadroom(openNow: StartupDescriptors.standardAndInherited)
@@ -31,7 +33,6 @@ public enum RunCommand {
             Console(program: "agentops-run", quiet: false, environment: environment).error("\(error)")
             return .code(ExitCodes.usage)
         }
-        LaunchWarmUp.start()
         return WrappedRun.execute(options, environment: environment)
     }
 }
