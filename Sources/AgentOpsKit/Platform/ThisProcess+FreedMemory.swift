@@ -13,9 +13,8 @@ extension ThisProcess {
     /// default glibc gives such blocks back to the kernel: a thread's arena shrinks
     /// (`madvise(MADV_DONTNEED)`) once 2× the last freed size lies free at its top, and
     /// the next buffer faults in and zeroes 256 new pages per megabyte. At the end of a
-    /// 20 M-line run those faults, the trims and the copies into fresh pages were a third
-    /// of the time between the command's exit and agentops-run's (BENCHMARKS.md, round
-    /// 5). Bigger blocks (an 8 MiB session line read back) are still mapped on their own
+    /// 20 M-line run those faults and trims were about a fifth of the time between the
+    /// command's exit and agentops-run's (BENCHMARKS.md, round 5). Bigger blocks (an 8 MiB session line read back) are still mapped on their own
     /// and returned when freed, and an arena keeps at most 64 MiB free at its top, so
     /// what stays resident is what the run's busiest moment needed.
     ///
