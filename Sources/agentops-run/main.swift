@@ -3,6 +3,8 @@ import AgentOpsKit
 // The hidden exec-helper mode (when agentops-run-exec is missing) becomes the command
 // here, before anything else runs.
 ExecHelperLocation.runIfRequested(CommandLine.arguments)
+// Megabyte capture buffers are reused, not returned to the kernel and faulted in again.
+ThisProcess.keepFreedMemory()
 // Before any thread or descriptor of our own exists: the child must inherit exactly
 // this signal state and these descriptors.
 StartupSignals.capture()

@@ -129,12 +129,15 @@ public struct BurstGrouper {
     }
 
     /// Closes the open event, if any.
-    public mutating func flush(emit: (Burst) -> Void) {
+    ///
+    /// - Parameter last: no event follows (the stream ended): no room is kept for one.
+    public mutating func flush(emit: (Burst) -> Void, last: Bool = false) {
         guard lineCount > 0 else { return }
         emit(Burst(text: text, lineCount: lineCount, start: start, end: end))
         // Kept for the next event, up to the event size (a line cut with its marker can
-        // go a little past it).
-        text.removeAll(keepingCapacity: text.capacity - 256 <= max(limits.maxEventBytes, 1 << 20))
+        // go a little past it). The emitted event shares the text, so keeping room is a
+        // fresh megabyte: not for an event that will never come.
+        text.removeAll(keepingCapacity: !last && text.capacity - 256 <= max(limits.maxEventBytes, 1 << 20))
         lineCount = 0
     }
 }

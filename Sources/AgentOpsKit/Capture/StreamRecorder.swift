@@ -98,7 +98,11 @@ struct StreamRecorder {
         splitter.finish { line in _ = accept(line, read: time, terminated: false) }
         let (sink, stream, emit, queue) = (self.sink, self.stream, self.emit, self.queue)
         grouper.flush(emit: emit)
-        var grouper = self.grouper
+        // Taken out, not copied, while the budget calls back into it: a copy shared the
+        // open event's megabyte buffer, so the tail's first line copied it into a fresh
+        // one (faulting its pages in) while agentops-run's exit waited.
+        var grouper = BurstGrouper(limits: .standard)
+        swap(&grouper, &self.grouper)
         budget.finish(omission: { omission in
             queue.record(bytes: 0) {
                 sink.record(.captureLimit(CaptureBudget.marker(omission, stream: stream), from: omission.from,
@@ -110,7 +114,7 @@ struct StreamRecorder {
             grouper.add(LineSplitter.Line(bytes: line.bytes, droppedBytes: line.droppedBytes, start: line.read),
                         at: line.read, emit: emit)
         })
-        grouper.flush(emit: emit)
+        grouper.flush(emit: emit, last: true)
         self.grouper = grouper
     }
 

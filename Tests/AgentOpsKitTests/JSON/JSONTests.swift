@@ -40,26 +40,27 @@ struct JSONTests {
         #expect(try JSONParser.parse(#"["\n",""]"#) == .array([.string("\n"), .string("")]))
     }
 
+    /// The escaping JSON asks for, one byte at a time.
+    static func reference(_ text: String) -> [UInt8] {
+        var out: [UInt8] = [0x22]
+        for byte in text.utf8 {
+            switch byte {
+            case 0x22: out += Array(#"\""#.utf8)
+            case 0x5C: out += Array(#"\\"#.utf8)
+            case 0x0A: out += Array(#"\n"#.utf8)
+            case 0x0D: out += Array(#"\r"#.utf8)
+            case 0x09: out += Array(#"\t"#.utf8)
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out += Array(#"\u00"#.utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            default: out.append(byte)
+            }
+        }
+        return out + [0x22]
+    }
+
     @Test("strings are escaped as byte by byte, every special at every position of a word")
     func escapingInWords() {
-        /// The escaping JSON asks for, one byte at a time.
-        func reference(_ text: String) -> [UInt8] {
-            var out: [UInt8] = [0x22]
-            for byte in text.utf8 {
-                switch byte {
-                case 0x22: out += Array(#"\""#.utf8)
-                case 0x5C: out += Array(#"\\"#.utf8)
-                case 0x0A: out += Array(#"\n"#.utf8)
-                case 0x0D: out += Array(#"\r"#.utf8)
-                case 0x09: out += Array(#"\t"#.utf8)
-                case 0..<0x20:
-                    let hex = Array("0123456789abcdef".utf8)
-                    out += Array(#"\u00"#.utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
-                default: out.append(byte)
-                }
-            }
-            return out + [0x22]
-        }
         let specials = ["\n", "\"", "\\", "\u{0}", "\u{1F}", "\t", "\r", "\u{1B}"]
         for length in 0..<20 {
             for position in 0..<max(length, 1) {
@@ -70,13 +71,30 @@ struct JSONTests {
                     let text = characters.joined()
                     var out: [UInt8] = Array("prefix".utf8)
                     JSONWriter.writeString(text, into: &out)
-                    #expect(Array(out.dropFirst(6)) == reference(text), "\(text.debugDescription)")
+                    #expect(Array(out.dropFirst(6)) == Self.reference(text), "\(text.debugDescription)")
                 }
             }
         }
         let flood = (1...5000).map(String.init).joined(separator: "\n")
-        #expect(JSONWriter.compact(.string(flood)) == reference(flood))
+        #expect(JSONWriter.compact(.string(flood)) == Self.reference(flood))
         #expect(JSONWriter.compact(.string("")) == Array(#""""#.utf8))
+    }
+
+    @Test("strings with more escapes than the first pass has room for are escaped whole",
+          arguments: [1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 4096])
+    func escapingBeyondTheGuess(length: Int) {
+        // Written in one pass into room for one escape in four bytes; past that room
+        // (control characters take six bytes each, quotes two) the string is counted and
+        // written again. Each mix below needs more, less or about that room.
+        let mixes = ["\u{1}", "\"", "a\u{1}", "ab\n", "abc\n", "abcd\n", "\u{1F}abcdefg", "é\\", "abcdefgh"]
+        for mix in mixes {
+            let text = String(String(repeating: mix, count: length).prefix(length))
+            var out: [UInt8] = Array("prefix".utf8)
+            JSONWriter.writeString(text, into: &out)
+            #expect(Array(out.dropFirst(6)) == Self.reference(text), "\(text.debugDescription)")
+            let extra = Array(text.utf8).withUnsafeBytes { JSONWriter.escapedExtra($0) }
+            #expect(out.count == 6 + text.utf8.count + extra + 2, "no room left over")
+        }
     }
 
     @Test("malformed documents are rejected with an offset", arguments: [
