@@ -149,6 +149,9 @@ public enum ExecHelper {
 
     /// Becomes the command agentops-run sends, as described above; never returns.
     public static func become() -> Never {
+        // A malformed block or message sets no errno: what the runtime's start left
+        // there (ENOTTY from a terminal check) must not be reported as the reason.
+        errno = 0
         var greeting = hello
         guard retryingEINTR({ write(0, &greeting, greeting.count) }) == greeting.count,
               let (command, environment) = readCommandBlock(from: 0),

@@ -65,6 +65,19 @@ struct DescriptorLimitTests {
         expectSameAsBare(soft: soft, hard: nil, inherited: fd)
     }
 
+    @Test("a descriptor inherited above the hard limit: one warning, the command runs without it",
+          arguments: [(200, 251), (69, 100)] as [(Int, Int32)])
+    func inheritedAboveTheHardLimit(limit: Int, fd: Int32) {
+        let home = Harness.temporaryFolder()
+        let wrapped = launch(soft: limit, hard: limit, inherited: fd,
+                             [Harness.agentopsRun, "-q", "--tty", "never", "--"] + report, home: home)
+        // Every command used to fail with 126 ("Bad file descriptor", blamed on the helper).
+        #expect(wrapped.code == 0, "\(wrapped.err)")
+        #expect(wrapped.out.hasPrefix("['0', '1', '2'] (\(limit), \(limit))"), "\(wrapped.out)")
+        #expect(wrapped.err == "agentops-run: warning: descriptor \(fd) above the hard limit on open files "
+            + "(ulimit -Hn \(limit)) cannot be passed to the command; it runs without it\n", "\(wrapped.err)")
+    }
+
     @Test("many inherited descriptors, some on each other's received numbers, all reach the command")
     func manyInherited() {
         // 3…40 all open: the helper receives them on numbers that are themselves

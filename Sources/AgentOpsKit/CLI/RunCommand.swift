@@ -26,6 +26,14 @@ public enum RunCommand {
         }
         // As early as a run is sure to launch something: the spawn is a millisecond away.
         LaunchWarmUp.start()
+        let dropped = StartupDescriptors.dropAboveHardLimit()
+        if !dropped.closed.isEmpty {
+            let numbers = dropped.closed.map(String.init).joined(separator: ", ")
+            Console(program: "agentops-run", quiet: options.quiet, environment: environment).warning(
+                "descriptor\(dropped.closed.count == 1 ? "" : "s") \(numbers) above the hard limit on open files "
+                    + "(ulimit -Hn \(dropped.hard)) cannot be passed to the command; it runs without "
+                    + (dropped.closed.count == 1 ? "it" : "them"))
+        }
         do {
             try StartupDescriptors.checkPassable()
             try SpawnFileLimit.reserveHeadroom(openNow: StartupDescriptors.standardAndInherited)

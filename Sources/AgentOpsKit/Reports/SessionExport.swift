@@ -26,10 +26,10 @@ public enum SessionExport {
     public static func document(path: String, prices: PriceTable) throws -> (JSONValue, [SessionLog.Problem]) {
         var summary: SessionSummary?
         var tables: [EventType: [Event]] = [:]
-        var llmCalls = Set<String>()
+        var llmCalls = RecentCallIDs()  // a call recorded twice is one row, as the fold counts it
         let problems = try SessionLog.read(path: path) { record in
             SessionSummary.fold(record, into: &summary)
-            if case let .event(event) = record, event.type != .llms || llmCalls.insert(event.id).inserted {
+            if case let .event(event) = record, event.type != .llms || llmCalls.insert(event.id) {
                 tables[ExportTables.table(for: event.type), default: []].append(event)
             }
         }

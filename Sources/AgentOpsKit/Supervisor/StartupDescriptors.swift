@@ -36,6 +36,22 @@ public enum StartupDescriptors {
         guard captured.count <= ExecHelper.maxInherited else { throw TooMany(count: captured.count) }
     }
 
+    /// Closes the inherited descriptors at or above the hard limit on open files and
+    /// forgets them: the command cannot have them under their numbers (the helper's
+    /// `dup2` to such a number fails), and while agentops-run held one, Foundation's
+    /// spawn refused to start anything ("Bad file descriptor": every command failed with
+    /// 126, blamed on the helper). Bare, a command would have kept them; the caller says
+    /// which were dropped. Call before `checkPassable`.
+    ///
+    /// - Returns: the descriptors closed, and the hard limit.
+    public static func dropAboveHardLimit() -> (closed: [Int32], hard: UInt) {
+        guard let hard = FileLimit.current()?.hard else { return ([], 0) }
+        let above = captured.filter { UInt(bitPattern: Int($0)) >= hard }
+        for fd in above { Descriptors.close(fd) }
+        captured.removeAll { above.contains($0) }
+        return (above, hard)
+    }
+
     /// 0, 1 and 2 (open once `StandardDescriptors.ensureOpen` ran) and the captured
     /// ones: what agentops-run holds before it opens anything, without listing
     /// `/proc/self/fd` a second time.
