@@ -89,23 +89,21 @@ public enum ExecHelper {
     /// `UInt32` length and its bytes. Lengths, not NUL terminators, so no string can
     /// shift the ones after it; nil when it would exceed `maxCommandBlock`.
     public static func commandBlock(arguments: [String], environment: [String]) -> [UInt8]? {
-        var body: [UInt8] = []
+        var block: [UInt8] = [0, 0, 0, 0]  // the length, set last
         func append(_ value: Int) {
             let word = UInt32(truncatingIfNeeded: value)
-            for shift in stride(from: 0, to: 32, by: 8) { body.append(UInt8(truncatingIfNeeded: word >> UInt32(shift))) }
+            for shift in stride(from: 0, to: 32, by: 8) { block.append(UInt8(truncatingIfNeeded: word >> UInt32(shift))) }
         }
         append(arguments.count)
         append(environment.count)
         for string in arguments + environment {
             append(string.utf8.count)
-            body += string.utf8
-            guard body.count <= maxCommandBlock else { return nil }
+            block += string.utf8
+            guard block.count - 4 <= maxCommandBlock else { return nil }
         }
-        var block: [UInt8] = []
-        block.reserveCapacity(body.count + 4)
-        let length = UInt32(body.count)
-        for shift in stride(from: 0, to: 32, by: 8) { block.append(UInt8(truncatingIfNeeded: length >> UInt32(shift))) }
-        return block + body
+        let length = UInt32(block.count - 4)
+        for index in 0..<4 { block[index] = UInt8(truncatingIfNeeded: length >> UInt32(index * 8)) }
+        return block
     }
 
     /// Reads a command block from `socket`: the arguments and the environment, or nil

@@ -26,10 +26,9 @@ public enum SessionExport {
     public static func document(path: String, prices: PriceTable) throws -> (JSONValue, [SessionLog.Problem]) {
         var summary: SessionSummary?
         var tables: [EventType: [Event]] = [:]
-        var llmCalls = RecentCallIDs()  // a call recorded twice is one row, as the fold counts it
         let problems = try SessionLog.read(path: path) { record in
-            SessionSummary.fold(record, into: &summary)
-            if case let .event(event) = record, event.type != .llms || llmCalls.insert(event.id) {
+            // A call recorded twice is one row, as the fold counts it.
+            if SessionSummary.fold(record, into: &summary), case let .event(event) = record {
                 tables[ExportTables.table(for: event.type), default: []].append(event)
             }
         }

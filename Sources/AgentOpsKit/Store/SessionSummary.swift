@@ -101,7 +101,11 @@ public struct SessionSummary: Sendable, Equatable {
     }
 
     /// Folds `record` in.
-    public mutating func apply(_ record: StoreRecord) {
+    ///
+    /// - Returns: false for an LLM call already counted (recorded twice), which changes
+    ///   nothing; true otherwise.
+    @discardableResult
+    public mutating func apply(_ record: StoreRecord) -> Bool {
         switch record {
         case .start:
             // A second start (a joiner that found no file and raced the owner) adds nothing.
@@ -109,7 +113,7 @@ public struct SessionSummary: Sendable, Equatable {
         case let .event(event):
             // One LLM call can reach the log twice from two processes (the LLM proxy
             // and the SDK's telemetry, under the same id): it counts once.
-            if event.type == .llms, !llmCallIDs.insert(event.id) { return }
+            if event.type == .llms, !llmCallIDs.insert(event.id) { return false }
             counts[event.type, default: 0] = counts[event.type, default: 0].addingSaturated(1)
             if event.type == .llms {
                 // A file may hold anything: numbers are read tolerantly and summed
@@ -143,12 +147,16 @@ public struct SessionSummary: Sendable, Equatable {
             session.endState = end.state
             session.endStateReason = end.reason
         }
+        return true
     }
 
     /// Folds `record` into `summary`, which begins at the first start record (a file
     /// read from its beginning or a resumed reader alike).
-    public static func fold(_ record: StoreRecord, into summary: inout SessionSummary?) {
+    ///
+    /// - Returns: what `apply` returned (true before the start record).
+    @discardableResult
+    public static func fold(_ record: StoreRecord, into summary: inout SessionSummary?) -> Bool {
         if summary == nil, case let .start(session) = record { summary = SessionSummary(session: session) }
-        summary?.apply(record)
+        return summary?.apply(record) ?? true
     }
 }

@@ -205,22 +205,15 @@ public final class Supervisor: @unchecked Sendable {
     ///     fails before the helper runs.
     ///   - afterLaunch: called once the command runs (to start work that must not
     ///     delay it).
-    ///   - helper: an exec helper spawned ahead (`ChildLauncher.spawnHelper`), used or
-    ///     dismissed here.
+    ///   - helper: an exec helper spawned ahead (`ChildLauncher.spawnHelper`), handed to
+    ///     the launch; the caller dismisses it when this throws before the launch.
     /// - Returns: how it ended.
     /// - Throws: `LaunchError` when the kernel refuses to run it; nothing was started.
     public func run(_ configuration: Configuration, stdoutSink: CapturedEventSink?, stderrSink: CapturedEventSink?,
                     session: SessionID, recordedStreams: Set<OutputStream>, beforeCommand: () -> Void = {},
                     afterLaunch: () -> Void = {}, helper: ChildLauncher.Helper? = nil) throws(LaunchError) -> Outcome {
-        let interactive: InteractiveTerminal?
-        let wiring: Wiring
-        do {
-            interactive = InteractiveTerminal.applies(to: configuration.terminalMode) ? try InteractiveTerminal() : nil
-            wiring = if let interactive { Wiring(terminal: interactive) } else { try Wiring(mode: configuration.terminalMode) }
-        } catch {
-            helper?.dismiss()
-            throw error
-        }
+        let interactive = InteractiveTerminal.applies(to: configuration.terminalMode) ? try InteractiveTerminal() : nil
+        let wiring = if let interactive { Wiring(terminal: interactive) } else { try Wiring(mode: configuration.terminalMode) }
         var environment = configuration.environment.copiedWithRoom(for: 1)
         environment[CaptureMarker.variable] = CaptureMarker.value(
             session: session, stdoutFD: recordedStreams.contains(.stdout) ? wiring.childStdout : nil,
