@@ -65,8 +65,8 @@ extension TCPSocket {
     /// has sent its FIN (readable, `recv` gives 0), so it is dropped before a request is
     /// spent on it.
     public static func isIdleAndOpen(_ fd: Int32) -> Bool {
-        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        return poll(&entry, 1, 0) == 0
+        if case .timedOut = Readiness.readable(fd, milliseconds: 0) { return true }
+        return false
     }
 
     /// Polls `fd` until it is ready or `deadline` passes; whole milliseconds, rounded up

@@ -31,7 +31,7 @@ public enum SpawnFileLimit {
     /// Foundation's socket pair and anything another thread opens meanwhile.
     private static let spawnHeadroom: UInt = 32
 
-    /// `nonisolated(unsafe)`: written once by `reserveHeadroom()` in `main`, before any
+    /// `nonisolated(unsafe)`: written once by `reserveHeadroom(openNow:)` in `main`, before any
     /// other thread exists; only read afterwards. The command's soft limit when
     /// agentops-run raised its own.
     nonisolated(unsafe) private static var commandLimit: UInt?
@@ -57,7 +57,7 @@ public enum SpawnFileLimit {
     /// - Parameter openNow: the open descriptors (0–2 included), in order.
     /// - Throws: `Shortage` when even the hard limit leaves too few: nothing was
     ///   changed.
-    public static func reserveHeadroom(openNow: [Int32] = OpenDescriptors.list(from: 0)) throws(Shortage) {
+    public static func reserveHeadroom(openNow: [Int32]) throws(Shortage) {
         guard let limits = FileLimit.current() else { return }
         let open = openNow.map { UInt(bitPattern: Int($0)) }
         // The lowest limit with `headroom` free numbers under it: the open ones under a
