@@ -120,6 +120,37 @@ struct SignalTests {
         #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM)
     }
 
+    @Test("a signal that arrives before the command starts reaches it once it runs")
+    func signalBeforeTheCommand() throws {
+        // An agentops-run-exec beside agentops-run that never answers holds the launch for
+        // the helper's hello deadline (3 s), then agentops-run starts the command itself:
+        // the signal is sent in that wait, before any command exists.
+        let folder = Harness.temporaryFolder()
+        let home = Harness.temporaryFolder()
+        let run = folder + "/agentops-run", helper = folder + "/agentops-run-exec"
+        if link(Harness.agentopsRun, run) != 0 { try FileManager.default.copyItem(atPath: Harness.agentopsRun, toPath: run) }
+        defer {
+            unlink(run)
+            unlink(helper)
+        }
+        // Close-on-exec: a child another test spawns must not hold it open for writing.
+        let fd = open(helper, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        try #require(fd >= 0)
+        let script = Array("#!/bin/sh\nsleep 41.25\n".utf8)
+        #expect(write(fd, script, script.count) == script.count)
+        close(fd)
+        let result = Harness.run(run, ["--tty", "never", "--", "sh", "-c", "sleep 20"],
+                                 environment: Harness.environment(home: home), timeout: 40) { pid in
+            usleep(1_000_000)
+            kill(pid, SIGTERM)
+        }
+        // Queued, then forwarded to the command as soon as it ran: it died of it at once.
+        #expect(result.signal == SIGTERM, "\(result.err)")
+        #expect(result.seconds < 15, "took \(result.seconds) s")
+        let reason = try Harness.export(home: home)["session"]?["end_state_reason"]?.stringValue ?? ""
+        #expect(reason.contains("SIGTERM"), "\(reason)")
+    }
+
     @Test("agentops-run killed with SIGKILL leaves an Indeterminate session with what was recorded")
     func wrapperKilled() throws {
         let home = Harness.temporaryFolder()

@@ -30,9 +30,10 @@ public enum WrappedRun {
         }
 
         // Before anything slow: a signal arriving from here on is forwarded to the child
-        // (queued until it exists) instead of killing agentops-run.
+        // (queued until it exists, in the relay's pipe until the command runs) instead
+        // of killing agentops-run.
         let supervisor = Supervisor()
-        _ = SignalRelay { supervisor.deliver($0) }
+        let relay = SignalRelay { supervisor.deliver($0) }
 
         let sessionID = joined ?? .random()
         let store = LocalStore(environment: environment)
@@ -170,6 +171,7 @@ public enum WrappedRun {
                 recordedStreams: options.noCapture ? upstream : Set(OutputStream.allCases),
                 beforeCommand: recordStart,
                 afterLaunch: {
+                    relay.start()
                     listener?.start()
                     if let limit = options.maxCost {
                         costWatch = CostWatch(path: store.path(of: sessionID), limit: limit, prices: prices,

@@ -19,9 +19,16 @@ public final class SignalRelay: @unchecked Sendable {
 
     private let readFD: Int32
     private let onSignal: @Sendable (Int32) -> Void
+    private let started = NSLock()
+    private var isStarted = false
 
-    /// Installs the handlers and starts the relay thread. Only one relay may exist in
-    /// a process.
+    /// Installs the handlers. Only one relay may exist in a process.
+    ///
+    /// Signals caught from here on wait in the pipe, in order, until `start`: the relay
+    /// thread is started once the command runs, because a thread created on the way to
+    /// the command's start costs the launch its creation and a share of the second core
+    /// (issue 18), and a signal caught before the command exists is only queued for it
+    /// anyway (`Supervisor.deliver`).
     ///
     /// - Parameter onSignal: called on the relay thread, once per delivered signal.
     public init(onSignal: @escaping @Sendable (Int32) -> Void) {
@@ -30,6 +37,16 @@ public final class SignalRelay: @unchecked Sendable {
         for signal in Self.forwardedSignals where !StartupSignals.wasIgnored(signal) {
             SignalPipe.install(for: signal)
         }
+    }
+
+    /// Starts the relay thread, which hands on the signals caught so far, then each as
+    /// it comes. Only the first call does anything.
+    public func start() {
+        let first = started.withLock {
+            defer { isStarted = true }
+            return !isStarted
+        }
+        guard first else { return }
         let thread = Thread { [self] in relay() }
         thread.name = "agentops-run signals"
         thread.start()
