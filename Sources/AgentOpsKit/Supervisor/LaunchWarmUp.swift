@@ -8,8 +8,11 @@ import Foundation
 /// 5,000 conformance records, then caches it for the whole process. Foundation's spawn
 /// makes three such first lookups on the launching thread (its `standardInput` setter's
 /// cast, `URL.path`'s byte set, `run()`'s dup2 table): about 0.2 ms of every start,
-/// measured with `perf record` (issue 18). Made here first, beside option handling, they
-/// are cached by the time the spawn needs them. Nothing waits for this thread.
+/// measured with `perf record` (issue 18). Foundation's first `run()` also starts its
+/// process manager thread and waits until that thread runs (a new thread here first runs
+/// 0.2 ms or more after its creation). Made here first, beside option handling, all of
+/// it is done or under way by the time the spawn needs it. Nothing waits for this
+/// thread.
 enum LaunchWarmUp {
     /// Starts the thread.
     static func start() {
@@ -20,6 +23,10 @@ enum LaunchWarmUp {
             var moves: [Int32: Int32] = [:]
             moves[0] = Int32(process.executableURL?.path.utf8.count ?? 0)
             withExtendedLifetime(moves) {}
+            // Foundation's first `run()` starts its process manager thread and waits
+            // until that thread's run loop runs. A `run()` without an executable does
+            // that, then throws before anything is spawned.
+            try? Process().run()
         }
         thread.name = "agentops-run warm-up"
         thread.start()
