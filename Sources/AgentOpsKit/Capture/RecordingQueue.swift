@@ -52,9 +52,7 @@ final class RecordingQueue: @unchecked Sendable {
         pendingBytes += cost
         if !started {
             started = true
-            let thread = Thread { [self] in run() }
-            thread.name = "agentops-run recording"
-            thread.start()
+            PlainThread.start(name: "agentops-run recording") { [self] in run() }
         }
         condition.broadcast()
         condition.unlock()

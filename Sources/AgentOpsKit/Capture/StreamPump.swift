@@ -54,12 +54,10 @@ public final class StreamPump: @unchecked Sendable {
 
     /// Starts the thread.
     public func start() {
-        let thread = Thread { [self] in
+        PlainThread.start(name: "agentops-run output") { [self] in
             run()
             finished.signal()
         }
-        thread.name = "agentops-run output"
-        thread.start()
     }
 
     /// Waits until every stream ended (EOF) or `deadline` passes; true when they did.

@@ -48,12 +48,10 @@ public struct LogFollower: Sendable {
         for (index, exporter) in exporters.enumerated() {
             nonisolated(unsafe) let exporter = exporter  // used by this one thread only
             group.enter()
-            let thread = Thread { [self] in
+            PlainThread.start(name: "agentops export \(exporter.name)") { [self] in
                 box.reports[index] = run(exporter, follow: follow)
                 group.leave()
             }
-            thread.name = "agentops export \(exporter.name)"
-            thread.start()
         }
         group.wait()
         return box.reports.map { $0! }

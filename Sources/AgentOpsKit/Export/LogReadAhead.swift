@@ -33,12 +33,10 @@ final class LogReadAhead: @unchecked Sendable {
     static func read(path: String,
                      visit: (StoreRecord, Int) throws -> Void) throws -> (problems: [SessionLog.Problem], end: Int) {
         let ahead = LogReadAhead()
-        let reader = Thread { ahead.produce(path: path) }
-        reader.name = "agentops read-ahead"
         // The parser recurses once per nesting level (up to `JSONParser.maxNesting`): the
-        // reader gets the main thread's stack, whatever the platform's default.
-        reader.stackSize = 8 << 20
-        reader.start()
+        // reader gets the main thread's stack, whatever the platform's default
+        // (`PlainThread.stackSize`).
+        PlainThread.start(name: "agentops read-ahead") { ahead.produce(path: path) }
         // The reader must be gone before this returns, whichever way it returns.
         defer { ahead.stop() }
         while let chunk = ahead.next() {

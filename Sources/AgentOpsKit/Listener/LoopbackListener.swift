@@ -103,9 +103,7 @@ final class LoopbackListener: @unchecked Sendable {
 
     /// Starts the accepting thread.
     func start() {
-        let thread = Thread { [self] in acceptLoop() }
-        thread.name = "agentops-listener"
-        thread.start()
+        PlainThread.start(name: "agentops-listener") { [self] in acceptLoop() }
     }
 
     /// Stops accepting, lets requests being answered finish for up to `grace` seconds,
@@ -155,9 +153,7 @@ final class LoopbackListener: @unchecked Sendable {
                 Descriptors.close(fd)
                 continue
             }
-            let thread = Thread { [self] in serve(fd) }
-            thread.name = "agentops-listener-connection"
-            thread.start()
+            PlainThread.start(name: "agentops-listener-connection") { [self] in serve(fd) }
         }
     }
 

@@ -25,7 +25,7 @@ final class CostWatch: Sendable {
     ///   - interval: seconds between looks.
     init(path: String, limit: Decimal, prices: PriceTable, signal: Int32, supervisor: Supervisor,
          interval: Double = 0.2) {
-        let thread = Thread { [stopped, finished] in
+        PlainThread.start(name: "agentops-run cost watch") { [stopped, finished] in
             var summary: SessionSummary?
             var offset = 0
             while stopped.wait(timeout: .now() + interval) == .timedOut {
@@ -39,8 +39,6 @@ final class CostWatch: Sendable {
             }
             finished.signal()
         }
-        thread.name = "agentops-run cost watch"
-        thread.start()
     }
 
     /// Stops watching (the command has ended) and waits for the thread.

@@ -11,12 +11,10 @@ final class EarlyWork: Sendable {
 
     init(name: String, _ work: @escaping @Sendable () -> Void) {
         let done = done
-        let thread = Thread {
+        PlainThread.start(name: name) {
             work()
             done.signal()
         }
-        thread.name = name
-        thread.start()
     }
 
     /// Returns once the work is done; at once after the first time.

@@ -26,9 +26,7 @@ public final class ExitWatcher: @unchecked Sendable {
     /// thread, which waits for `onStop` to return before watching again.
     public func start(onStop: @escaping @Sendable (Int32) -> Void, onExit: @escaping @Sendable (ChildExit) -> Void) {
         let pid = process.processIdentifier
-        let thread = Thread { [self] in onExit(wait(pid: pid, onStop: onStop)) }
-        thread.name = "agentops-run exit watcher"
-        thread.start()
+        PlainThread.start(name: "agentops-run exit watcher") { [self] in onExit(wait(pid: pid, onStop: onStop)) }
     }
 
     private func wait(pid: Int32, onStop: (Int32) -> Void) -> ChildExit {

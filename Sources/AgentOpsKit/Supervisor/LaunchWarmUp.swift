@@ -16,7 +16,7 @@ import Foundation
 enum LaunchWarmUp {
     /// Starts the thread.
     static func start() {
-        let thread = Thread {
+        PlainThread.start(name: "agentops-run warm-up") {
             let process = Process()
             process.standardInput = FileHandle.nullDevice
             process.executableURL = URL(fileURLWithPath: "/")
@@ -28,7 +28,5 @@ enum LaunchWarmUp {
             // that, then throws before anything is spawned.
             try? Process().run()
         }
-        thread.name = "agentops-run warm-up"
-        thread.start()
     }
 }

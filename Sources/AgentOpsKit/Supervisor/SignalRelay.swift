@@ -47,9 +47,7 @@ public final class SignalRelay: @unchecked Sendable {
             return !isStarted
         }
         guard first else { return }
-        let thread = Thread { [self] in relay() }
-        thread.name = "agentops-run signals"
-        thread.start()
+        PlainThread.start(name: "agentops-run signals") { [self] in relay() }
     }
 
     private func relay() {

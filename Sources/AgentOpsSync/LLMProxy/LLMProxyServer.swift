@@ -38,9 +38,7 @@ final class LLMProxyServer: @unchecked Sendable {
 
     /// Starts accepting on a thread of its own.
     func start() {
-        let thread = Thread { [self] in acceptLoop() }
-        thread.name = "agentops-llm-proxy"
-        thread.start()
+        PlainThread.start(name: "agentops-llm-proxy") { [self] in acceptLoop() }
     }
 
     /// Stops accepting, lets calls in flight finish for up to `grace` seconds (their
@@ -75,15 +73,13 @@ final class LLMProxyServer: @unchecked Sendable {
                 Descriptors.close(fd)
                 continue
             }
-            let thread = Thread { [self] in
+            PlainThread.start(name: "agentops-llm-proxy-connection") { [self] in
                 serve(fd)
                 condition.lock()
                 connections.remove(fd)
                 condition.unlock()
                 Descriptors.close(fd)
             }
-            thread.name = "agentops-llm-proxy-connection"
-            thread.start()
         }
     }
 

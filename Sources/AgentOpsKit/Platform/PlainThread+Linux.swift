@@ -1,0 +1,67 @@
+import Foundation
+import Glibc
+
+/// agentops-run's own threads, created straight with `pthread_create`.
+///
+/// Foundation's `Thread` sets up its own bookkeeping on each new thread (the `Thread`
+/// object behind `Thread.current`, its name) and, for the first one in a process, the
+/// runtime metadata of that machinery: measured here, the first `Thread` started running
+/// about 0.1 ms later than a plain thread, and each cost its creator about 10–20 µs more
+/// (issue 18: six threads are started on the way to the command's start and just after
+/// it). None of agentops-run's threads use what Foundation adds (run loops,
+/// `Thread.current`, a thread dictionary), so they are plain threads.
+public enum PlainThread {
+    /// The stack of every such thread: what a main thread gets by default, whatever
+    /// `ulimit -s` says, so that the JSON parser's recursion (up to
+    /// `JSONParser.maxNesting`) fits on any thread that parses.
+    public static let stackSize = 8 << 20
+
+    /// Starts `body` on a new detached thread named `name` (cut to the 15 bytes Linux
+    /// keeps, as `ps` and `/proc/PID/task/TID/comm` show it), with a stack of
+    /// `stackSize`. The thread gets the creating thread's signal mask, as any new
+    /// thread does.
+    ///
+    /// When the system refuses a thread (`EAGAIN`: out of processes or memory),
+    /// Foundation's `Thread` is tried instead, which fails as it always did.
+    public static func start(name: String, _ body: @escaping @Sendable () -> Void) {
+        let job = Job(name: name, body: body)
+        let argument = Unmanaged.passRetained(job).toOpaque()
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setstacksize(&attributes, stackSize)
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        var thread = pthread_t()
+        guard pthread_create(&thread, &attributes, { argument in
+            guard let argument else { return nil }
+            let job = Unmanaged<Job>.fromOpaque(argument).takeRetainedValue()
+            job.name.withCString { _ = cSetThreadName(pthread_self(), $0) }
+            job.body()
+            return nil
+        }, argument) == 0 else {
+            Unmanaged<Job>.fromOpaque(argument).release()
+            let fallback = Thread(block: body)
+            fallback.name = name
+            fallback.stackSize = stackSize
+            fallback.start()
+            return
+        }
+    }
+
+    private final class Job {
+        let name: String
+        let body: @Sendable () -> Void
+
+        init(name: String, body: @escaping @Sendable () -> Void) {
+            // Linux keeps 15 bytes and refuses a longer name (ERANGE); ours are ASCII.
+            self.name = String(decoding: name.utf8.prefix(15), as: UTF8.self)
+            self.body = body
+        }
+    }
+}
+
+/// glibc's `pthread_setname_np(3)`, which the Glibc module does not import (it needs
+/// `_GNU_SOURCE`): a `pthread_t` (an unsigned long) and a C string in, an `int` out,
+/// passed alike by Swift and C on the targets built for.
+@_silgen_name("pthread_setname_np")
+private func cSetThreadName(_ thread: pthread_t, _ name: UnsafePointer<CChar>) -> Int32
