@@ -24,8 +24,6 @@ public enum RunCommand {
             print("agentops-run \(Version.current)")
             return .code(0)
         }
-        // As early as a run is sure to launch something: the spawn is a millisecond away.
-        LaunchWarmUp.start()
         let dropped = StartupDescriptors.dropAboveHardLimit()
         if !dropped.closed.isEmpty {
             let numbers = dropped.closed.map(String.init).joined(separator: ", ")
@@ -41,6 +39,11 @@ public enum RunCommand {
             Console(program: "agentops-run", quiet: false, environment: environment).error("\(error)")
             return .code(ExitCodes.usage)
         }
+        // As early as a run is sure to launch something (the spawn is a millisecond
+        // away), and not before the descriptor limit is known to leave room: the
+        // warm-up's Foundation set-up opens descriptors, and libdispatch traps when it
+        // finds none (SIGILL under `ulimit -n 5`, the hostile pass of round 6).
+        LaunchWarmUp.start()
         return WrappedRun.execute(options, environment: environment)
     }
 }
