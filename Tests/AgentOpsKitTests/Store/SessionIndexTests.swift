@@ -620,7 +620,7 @@ struct SessionIndexTests {
         let ids = try (1...3).map { try Self.record(store, start: Int64($0)) }
         _ = try store.summaries()
         #expect(Set(try store.sessionIDs()) == Set(ids))
-        #expect(try store.prune(olderThan: nil, keep: 0).count == 3)
+        #expect(store.prune(try store.listing(), olderThan: nil, keep: 0).count == 3)
         #expect(try store.summaries().isEmpty)
         #expect(FileManager.default.fileExists(atPath: SessionIndex(store: store).path))
         #expect(FileManager.default.fileExists(atPath: SessionIndex(store: store).lockPath))
