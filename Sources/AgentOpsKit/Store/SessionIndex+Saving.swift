@@ -123,9 +123,13 @@ extension SessionIndex {
     }
 
     /// `line` with its `summary_at` set to `offset`, and its check made anew; nil when
-    /// it has none where the writer puts it, or no check that holds.
+    /// it has none where the writer puts it.
+    ///
+    /// Its old check is not computed again: every row kept (`Kept`) is one whose check
+    /// held when listing matched it (`match`), and `loaded.bytes` have not changed since.
     static func relocated(_ line: ArraySlice<UInt8>, to offset: Int) -> [UInt8]? {
-        guard let body = line.withUnsafeBufferPointer({ IndexRowCheck.body($0, line: 0..<$0.count) }) else { return nil }
+        guard let body = line.withUnsafeBufferPointer({ IndexRowCheck.checkedBody($0, line: 0..<$0.count) })
+        else { return nil }
         let line = line[(line.startIndex + body.lowerBound)..<(line.startIndex + body.upperBound)]
         let marker = Array(",\"summary_at\":".utf8)
         let next = Array(",\"summary_bytes\":".utf8)
