@@ -80,7 +80,7 @@ extension SessionIndex {
     /// written for rows that never will be would only grow or reorder their file at
     /// each listing.
     private func rowsBlocked() -> StoreError? {
-        guard let entry = StoreFolders.entry(at: path + ".tmp"), entry != .regular else { return nil }
+        guard let kind = Files.linkStatus(path + ".tmp")?.kind, kind != .regular else { return nil }
         return Self.blocked(path + ".tmp", nil)
     }
 
@@ -182,7 +182,8 @@ extension SessionIndex {
     /// when something does.
     static func blocked(_ path: String, _ error: SystemError?) -> StoreError {
         let reason: String
-        switch StoreFolders.entry(at: path) {
+        // What stands in the file's way, a symbolic link not followed.
+        switch Files.linkStatus(path)?.kind {
         case .symbolicLink?: reason = "it is a symbolic link, which is never followed (remove it)"
         case .directory?: reason = "it is a directory (remove it)"
         case .other?: reason = "it is not a regular file (remove it)"
