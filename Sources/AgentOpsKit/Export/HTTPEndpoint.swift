@@ -36,31 +36,34 @@ public struct HTTPEndpoint: Sendable, Equatable {
     /// `url` parsed; nil unless it is an `http://` or `https://` URL (the scheme in any
     /// case) with a host and, if it names a port, one from 1 to 65535.
     public init?(_ url: String) {
-        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+        // One `URL` parse: agentops-run checks its endpoints at every start.
+        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
               scheme == "http" || scheme == "https",
-              var host = components.percentEncodedHost, !host.isEmpty,
-              !Self.hasEmptyOrBadPort(url) else { return nil }
+              let host = parsed.host(percentEncoded: true), !host.isEmpty else { return nil }
         let defaultPort = scheme == "http" ? 80 : 443
-        let port = components.port ?? defaultPort
-        guard (1...65535).contains(port) else { return nil }
-        if scheme == "https" {
-            guard let secure = URL(string: url) else { return nil }
-            secureURL = secure
+        let port: Int
+        if let given = parsed.port {
+            port = given
         } else {
-            secureURL = nil
+            // `URL` reads an empty port, or one too long for an `Int`, as none: the
+            // request would go to the scheme's.
+            guard !Self.namesPort(url) else { return nil }
+            port = defaultPort
         }
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard (1...65535).contains(port) else { return nil }
         self.url = url
+        secureURL = scheme == "https" ? parsed : nil
         // An IPv6 zone id comes percent-encoded in a URL (`[fe80::1%25eth0]`, RFC 6874);
         // the resolver takes it plain (`fe80::1%eth0`).
-        self.host = host.contains(":") ? host.removingPercentEncoding ?? host : host
+        let isIPv6 = host.utf8.contains(UInt8(ascii: ":"))
+        self.host = isIPv6 ? host.removingPercentEncoding ?? host : host
         self.port = port
-        let bracketed = host.contains(":") ? "[\(host)]" : host
+        let bracketed = isIPv6 ? "[\(host)]" : host
         hostField = port == defaultPort ? bracketed : "\(bracketed):\(port)"
-        let path = components.percentEncodedPath
-        requestTarget = (path.isEmpty ? "/" : path) + (components.percentEncodedQuery.map { "?" + $0 } ?? "")
-        if let user = components.user {
-            let credentials = user + ":" + (components.password ?? "")
+        let path = parsed.path(percentEncoded: true)
+        requestTarget = (path.isEmpty ? "/" : path) + (parsed.query(percentEncoded: true).map { "?" + $0 } ?? "")
+        if let user = parsed.user(percentEncoded: false) {
+            let credentials = user + ":" + (parsed.password(percentEncoded: false) ?? "")
             basicAuthorization = "Basic " + Data(credentials.utf8).base64EncodedString()
         } else {
             basicAuthorization = nil
@@ -70,16 +73,29 @@ public struct HTTPEndpoint: Sendable, Equatable {
     /// Whether a connection made for `other` can carry a request for this endpoint.
     public func sharesConnection(with other: HTTPEndpoint) -> Bool { host == other.host && port == other.port }
 
-    /// Whether the authority of `url` ends in a `:` with no digits, or digits that do not
-    /// fit a port, which `URLComponents` takes as no port at all (and the request would
-    /// go to the scheme's).
-    private static func hasEmptyOrBadPort(_ url: String) -> Bool {
-        let afterScheme = url.range(of: "://").map(\.upperBound) ?? url.startIndex
-        let authority = url[afterScheme...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        let hostAndPort = authority[(authority.lastIndex(of: "@").map { authority.index(after: $0) }
-            ?? authority.startIndex)...]
-        guard let colon = hostAndPort.lastIndex(of: ":"), !hostAndPort[colon...].contains("]") else { return false }
-        guard let port = Int(hostAndPort[hostAndPort.index(after: colon)...]) else { return true }
-        return !(1...65535).contains(port)
+    /// Whether the authority of `url` has a `:` after its host (outside an IPv6
+    /// literal's brackets): a port, given even when `URL` read none. Bytes scanned, as
+    /// `range(of:)` costs as much as the whole parse.
+    private static func namesPort(_ url: String) -> Bool {
+        let bytes = Array(url.utf8)
+        var index = 0
+        // Past `scheme://`.
+        while index + 2 < bytes.count,
+              !(bytes[index] == UInt8(ascii: ":") && bytes[index + 1] == UInt8(ascii: "/")
+                && bytes[index + 2] == UInt8(ascii: "/")) { index += 1 }
+        index += 3
+        var colon = false
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "/"), UInt8(ascii: "?"), UInt8(ascii: "#"): return colon
+            // User information ends here: a `:` before it was its password's.
+            case UInt8(ascii: "@"): colon = false
+            case UInt8(ascii: "]"): colon = false
+            case UInt8(ascii: ":"): colon = true
+            default: break
+            }
+            index += 1
+        }
+        return colon
     }
 }
