@@ -125,6 +125,8 @@ public struct OTLPConfiguration: Sendable, Equatable {
         self.init(endpoint.url, parsed: endpoint, headers: headers, encoding: encoding, gzip: gzip, timeout: timeout)
     }
 
+    /// The one place the fields are set: `parsed` is `endpoint` parsed, or nil when it
+    /// does not parse.
     private init(_ endpoint: String, parsed: HTTPEndpoint?, headers: [Header], encoding: Encoding, gzip: Bool,
                  timeout: Double) {
         self.endpoint = endpoint
