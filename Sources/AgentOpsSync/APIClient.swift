@@ -53,7 +53,11 @@ public final class APIClient: Sendable {
 
     private func send(_ method: String, _ path: String, body: [UInt8], jwt: String?, apiKey: Bool,
                       timeout: Double) -> Outcome {
-        var request = BlockingExchange.Request(method: method, url: EndpointURL.join(configuration.endpoint, path))
+        let url = EndpointURL.join(configuration.endpoint, path)
+        guard let endpoint = HTTPEndpoint(url) else {
+            return Self.classify(.unanswered(reason: "\(url) is not a URL"))
+        }
+        var request = BlockingExchange.Request(method: method, endpoint: endpoint)
         request.set("Content-Type", "application/json; charset=UTF-8")
         if apiKey {
             request.set("X-Agentops-Api-Key", configuration.apiKey)

@@ -21,8 +21,8 @@ final class BlockingExchange: @unchecked Sendable {
     /// straight from its encoder's buffer.
     struct Request {
         var method: String
-        /// The whole URL, as configured.
-        var url: String
+        /// Where it goes, parsed (`HTTPEndpoint`, which decides plain HTTP or not).
+        var endpoint: HTTPEndpoint
         /// Header fields, in order.
         var fields: [(name: String, value: String)] = []
 
@@ -81,11 +81,10 @@ final class BlockingExchange: @unchecked Sendable {
     func answer(to request: Request, body: UnsafeRawBufferPointer, timeout: Double) -> Answer {
         lock.lock()
         defer { lock.unlock() }
-        if let target = HTTPTarget(request.url) {
+        guard let url = request.endpoint.secureURL else {
             if plain == nil { plain = PlainHTTPClient() }
-            return plain!.exchange(request, target: target, body: body, timeout: timeout)
+            return plain!.exchange(request, body: body, timeout: timeout)
         }
-        guard let url = URL(string: request.url) else { return .unanswered(reason: "\(request.url) is not a URL") }
         var http = URLRequest(url: url)
         http.httpMethod = request.method
         http.timeoutInterval = max(0.1, timeout)

@@ -66,10 +66,11 @@ public final class OTLPClient: Sendable {
     /// One POST of `request`, and its HTTP status when one came back.
     private func post(_ request: OTLPTraceRequest, bearer: String?,
                       timeout: Double) -> (outcome: Outcome, status: Int?) {
-        guard URL(string: configuration.endpoint) != nil else {
+        // Parsed once, with the configuration: not again for every batch.
+        guard let endpoint = configuration.parsedEndpoint else {
             return (.fail(reason: "\(configuration.endpoint) is not a URL"), nil)
         }
-        var http = BlockingExchange.Request(method: "POST", url: configuration.endpoint)
+        var http = BlockingExchange.Request(method: "POST", endpoint: endpoint)
         for header in configuration.headers { http.set(header.name, header.value) }
         http.set("Content-Type", configuration.encoding.contentType)
         http.set("User-Agent", "agentops-run/\(Version.current)")

@@ -61,8 +61,7 @@ public enum SyncCommand {
             }
         } else {
             do {
-                let listing = try store.listing()
-                if let unsaved = listing.unsavedIndex { console.warning("\(unsaved)") }
+                let listing = try store.listing(warningOn: console)
                 ids = listing.summaries().reversed().filter { !backends.isDone($0) }.map(\.session.id)
             } catch {
                 console.error("\(error)")
@@ -103,7 +102,13 @@ public enum SyncCommand {
             }
         }
         if unsent.isEmpty {
-            if catchUp { catchUpOthers(than: ids, store: store, backends: backends, deadline: deadline) }
+            if catchUp {
+                // Said once: a sync of every session listed, and said it, already; a
+                // quiet one (as agentops-run starts it, in the background) prints only
+                // errors, and its warning would come after the run had returned.
+                catchUpOthers(than: ids, store: store, backends: backends, deadline: deadline,
+                              console: query == nil || quiet ? nil : console)
+            }
             if !quiet {
                 let sessions = "\(ids.count) session\(ids.count == 1 ? "" : "s")"
                 let ending = closedNote(closed, of: ids.count)
@@ -267,10 +272,13 @@ public enum SyncCommand {
     }
 
     /// Once a run's own session is uploaded, the sessions earlier runs left unsent:
-    /// quietly, within a minute at most (the run no longer waits for this).
-    static func catchUpOthers(than done: [SessionID], store: LocalStore, backends: Backends, deadline: DispatchTime) {
+    /// quietly, within a minute at most (the run no longer waits for this). An index
+    /// that could not be saved is said on `console`, when given.
+    static func catchUpOthers(than done: [SessionID], store: LocalStore, backends: Backends, deadline: DispatchTime,
+                              console: Console?) {
         let limit = min(deadline, .now() + 60)
-        let pending = ((try? store.summaries()) ?? []).reversed().filter { summary in
+        let listed = try? store.listing(warningOn: console)
+        let pending = (listed?.summaries() ?? []).reversed().filter { summary in
             let id = summary.session.id
             return !done.contains(id) && backends.wasHandedOver(id) && !backends.isDone(summary)
         }.map(\.session.id)

@@ -117,6 +117,26 @@ struct SyncTests {
         #expect(healthy.eventIDs().count == Set(healthy.eventIDs()).count)
     }
 
+    @Test("--catch-up lists the store: a blocked index save is one warning, none with --quiet")
+    func catchUpSaysBlockedSave() throws {
+        let (home, _) = try Self.recordedSession()
+        let id = try #require(try LocalStore(home: home).sessionIDs().first).value
+        let temporary = SessionIndex(store: LocalStore(home: home)).path + ".tmp"
+        #expect(symlink(home + "/elsewhere", temporary) == 0)
+        let server = try FakeAgentOps()
+        let warnings = { (result: Harness.Result) in
+            result.err.components(separatedBy: "warning: cannot save the session index: \(temporary)").count - 1
+        }
+        // As agentops-run starts it: in the background, where a warning would come late.
+        let quiet = Self.sync(home, endpoint: server.endpoint, arguments: [id, "--catch-up", "--quiet"])
+        #expect(quiet.code == 0 && warnings(quiet) == 0, "\(quiet.err)")
+        let one = Self.sync(home, endpoint: server.endpoint, arguments: [id, "--catch-up"])
+        #expect(one.code == 0 && warnings(one) == 1, "\(one.err)")
+        // Every session listed, then listed again to catch up: still said once.
+        let all = Self.sync(home, endpoint: server.endpoint, arguments: ["--catch-up"])
+        #expect(all.code == 0 && warnings(all) == 1, "\(all.err)")
+    }
+
     @Test("no key or a malformed key: a clear message, exit 1, the key never printed")
     func keys() throws {
         let (home, _) = try Self.recordedSession()

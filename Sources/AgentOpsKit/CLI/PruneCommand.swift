@@ -47,7 +47,7 @@ enum PruneCommand {
             }
         }
         guard olderThan != nil || keep != nil else { throw UsageError.missingValue(option: "--older-than or --keep") }
-        let chosen = try store.prune(olderThan: olderThan, keep: keep, dryRun: true)
+        let chosen = store.prune(try store.listing(warningOn: console), olderThan: olderThan, keep: keep, dryRun: true)
         func plural(_ count: Int) -> String { "\(count) session\(count == 1 ? "" : "s")" }
         if dryRun {
             for id in chosen { print(id.value) }

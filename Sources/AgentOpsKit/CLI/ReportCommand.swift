@@ -152,8 +152,7 @@ public enum ReportCommand {
     private static func sessionsPage(_ options: Options, store: LocalStore, prices: PriceTable,
                                      console: Console) throws -> Int32 {
         let wantedTags = Tags.normalized(options.tags)
-        let listing = try store.listing()
-        if let unsaved = listing.unsavedIndex { console.warning("\(unsaved)") }
+        let listing = try store.listing(warningOn: console)
         var summaries = listing.summaries().filter { summary in
             wantedTags.allSatisfy(summary.session.tags.contains)
                 && (options.state == nil || summary.session.endState == options.state)

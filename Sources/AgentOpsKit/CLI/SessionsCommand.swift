@@ -70,8 +70,7 @@ enum SessionsCommand {
         let wantedTags = Tags.normalized(tags)
         // Filtered, sorted and totalled on packed rows; only the sessions shown are
         // made rows and read whole.
-        let listing = try store.listing()
-        if let unsaved = listing.unsavedIndex { console.warning("\(unsaved)") }
+        let listing = try store.listing(warningOn: console)
         let all = 0..<listing.count
         let activity = SessionActivity(scanProcesses: all.contains { !listing.isEnded(at: $0) })
         var openStates: [Int: String] = [:]

@@ -62,7 +62,7 @@ public enum AgentOpsTransport: String, Sendable, CaseIterable {
         let endpoint = given.isEmpty ? defaultTracesEndpoint : given
         // Checked here, once, as APIConfiguration checks its endpoint, so no request
         // meets a URL that does not parse.
-        guard EndpointURL.isHTTP(endpoint) else { throw .badExporterEndpoint(endpoint) }
-        return OTLPConfiguration(endpoint: endpoint)
+        guard let parsed = HTTPEndpoint(endpoint) else { throw .badExporterEndpoint(endpoint) }
+        return OTLPConfiguration(endpoint: parsed)
     }
 }

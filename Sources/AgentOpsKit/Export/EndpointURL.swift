@@ -25,27 +25,11 @@ public enum EndpointURL {
     }
 
     /// Whether `url` is one an exporter can send to: http or https, a host, and a port
-    /// (if given) from 1 to 65535. Checked once, when the configuration is read, so that
-    /// no request meets a URL that does not parse or a port no socket has (which
-    /// URLSession answered with "network error -1000", found by a hostile pass).
-    public static func isHTTP(_ url: String) -> Bool {
-        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
-              parsed.host?.isEmpty == false else { return false }
-        return parsed.port.map { (1...65535).contains($0) } ?? !hasEmptyOrBadPort(url)
-    }
-
-    /// Whether the authority of `url` ends in a `:` with no digits, or digits that do not
-    /// fit a port, which `URL` may take as no port at all.
-    private static func hasEmptyOrBadPort(_ url: String) -> Bool {
-        let (head, _) = split(url)
-        let afterScheme = head.range(of: "://").map(\.upperBound) ?? head.startIndex
-        let userAndHost = head[afterScheme...].prefix { $0 != "/" }
-        let authority = userAndHost[(userAndHost.lastIndex(of: "@").map { userAndHost.index(after: $0) } ?? userAndHost.startIndex)...]
-        guard let colon = authority.lastIndex(of: ":"), !authority[colon...].contains("]") else { return false }
-        let digits = authority[authority.index(after: colon)...]
-        guard let port = Int(digits) else { return true }
-        return !(1...65535).contains(port)
-    }
+    /// (if given) from 1 to 65535, as `HTTPEndpoint`, the one parser requests go by,
+    /// reads it. Checked once, when the configuration is read, so that no request meets
+    /// a URL that does not parse or a port no socket has (which URLSession answered with
+    /// "network error -1000", found by a hostile pass).
+    public static func isHTTP(_ url: String) -> Bool { HTTPEndpoint(url) != nil }
 
     /// The scheme, authority and path; then the `?query#fragment`, if any. The first
     /// `?` or `#` after the authority starts the tail (RFC 3986 §3).

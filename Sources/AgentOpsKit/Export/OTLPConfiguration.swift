@@ -29,7 +29,11 @@ public struct OTLPConfiguration: Sendable, Equatable {
     }
 
     /// The traces URL.
-    public var endpoint: String
+    public let endpoint: String
+    /// `endpoint` parsed, once, here rather than for every batch; nil only for a
+    /// configuration made with a string that is not an http(s) URL
+    /// (`init(endpoint:)`), whose every request then fails.
+    public let parsedEndpoint: HTTPEndpoint?
     public var headers: [Header]
     public var encoding: Encoding
     /// Whether bodies are gzipped (`…_COMPRESSION=gzip`).
@@ -78,7 +82,7 @@ public struct OTLPConfiguration: Sendable, Equatable {
         } else {
             throw .notConfigured
         }
-        guard EndpointURL.isHTTP(url) else {
+        guard let parsed = HTTPEndpoint(url) else {
             let variable = environment["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"].map { $0.isEmpty ? nil : $0 } != nil
                 ? "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" : "OTEL_EXPORTER_OTLP_ENDPOINT"
             throw .invalidValue(variable: variable, value: url, expected: "an http:// or https:// URL with a host (and a port from 1 to 65535)")
@@ -105,13 +109,28 @@ public struct OTLPConfiguration: Sendable, Equatable {
             timeout = Double(milliseconds) / 1000
         }
         let headers = value("HEADERS").map { OTLPKeyValueList.parse($0.value).map { Header($0.key, $0.value) } } ?? []
-        self.init(endpoint: url, headers: headers, encoding: encoding, gzip: gzip, timeout: timeout)
+        self.init(endpoint: parsed, headers: headers, encoding: encoding, gzip: gzip, timeout: timeout)
     }
 
-    /// A configuration with the given values.
+    /// A configuration with the given values, `endpoint` parsed here.
     public init(endpoint: String, headers: [Header] = [], encoding: Encoding = .protobuf, gzip: Bool = false,
                 timeout: Double = 10) {
+        self.init(endpoint, parsed: HTTPEndpoint(endpoint), headers: headers, encoding: encoding, gzip: gzip,
+                  timeout: timeout)
+    }
+
+    /// A configuration with the given values, `endpoint` parsed already.
+    public init(endpoint: HTTPEndpoint, headers: [Header] = [], encoding: Encoding = .protobuf, gzip: Bool = false,
+                timeout: Double = 10) {
+        self.init(endpoint.url, parsed: endpoint, headers: headers, encoding: encoding, gzip: gzip, timeout: timeout)
+    }
+
+    /// The one place the fields are set: `parsed` is `endpoint` parsed, or nil when it
+    /// does not parse.
+    private init(_ endpoint: String, parsed: HTTPEndpoint?, headers: [Header], encoding: Encoding, gzip: Bool,
+                 timeout: Double) {
         self.endpoint = endpoint
+        parsedEndpoint = parsed
         self.headers = headers
         self.encoding = encoding
         self.gzip = gzip

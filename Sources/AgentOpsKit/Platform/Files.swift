@@ -3,9 +3,10 @@ import Glibc
 /// What `stat(2)` says about a path: the few facts the reading tools decide on.
 public struct FileStatus: Sendable, Equatable {
     /// What kind of file it is.
-    public enum Kind: Sendable, Equatable { case regular, directory, other }
+    public enum Kind: Sendable, Equatable { case regular, directory, symbolicLink, other }
 
-    /// Regular file, directory or anything else.
+    /// Regular file, directory, symbolic link (only for `Files.linkStatus`, which does
+    /// not follow one) or anything else.
     public let kind: Kind
     /// Its size in bytes.
     public let size: Int64
@@ -18,6 +19,7 @@ public struct FileStatus: Sendable, Equatable {
         switch info.st_mode & S_IFMT {
         case S_IFREG: kind = .regular
         case S_IFDIR: kind = .directory
+        case S_IFLNK: kind = .symbolicLink
         default: kind = .other
         }
         size = Int64(info.st_size)
@@ -31,6 +33,13 @@ public enum Files {
     /// The status of `path`, following symbolic links; nil when it cannot be read.
     public static func status(_ path: String) -> FileStatus? {
         try? statusOrError(path).get()
+    }
+
+    /// The status of what is at `path` itself, a symbolic link not followed (`lstat`);
+    /// nil when nothing is, or it cannot be read.
+    public static func linkStatus(_ path: String) -> FileStatus? {
+        var info = stat()
+        return lstat(path, &info) == 0 ? FileStatus(info) : nil
     }
 
     /// Appends `bytes` to `path`, creating it (mode 0644 before the umask) if needed:

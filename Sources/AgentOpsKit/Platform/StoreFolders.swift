@@ -44,22 +44,6 @@ public enum StoreFolders {
         return lstat(path, &info) != 0 && errno == ENOENT
     }
 
-    /// What is at a path itself, a symbolic link not followed (`lstat`).
-    public enum Entry: Sendable, Equatable { case regular, directory, symbolicLink, other }
-
-    /// What is at `path` itself (`lstat`: a symbolic link is not followed), to say what
-    /// stands in a file's way; nil when nothing is, or it cannot be told.
-    public static func entry(at path: String) -> Entry? {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return nil }
-        switch info.st_mode & S_IFMT {
-        case S_IFREG: return .regular
-        case S_IFDIR: return .directory
-        case S_IFLNK: return .symbolicLink
-        default: return .other
-        }
-    }
-
     /// Whether `path` exists (`access(F_OK)`, following symbolic links).
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 

@@ -26,6 +26,23 @@ enum IndexRowCheck {
     /// without its check and closing brace), when the row ends in a check that holds;
     /// nil otherwise.
     static func body(_ bytes: UnsafeBufferPointer<UInt8>, line: Range<Int>) -> Range<Int>? {
+        guard let (body, value) = split(bytes, line: line) else { return nil }
+        let crc = Checksum.crc32(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[body])))
+        return value == UInt64(crc) ? body : nil
+    }
+
+    /// The part of a row its check covers, for a row whose check held when it was read
+    /// (`body`): found, not computed again. Compaction moves rows that listing checked
+    /// a moment before, from the very bytes it checked; nil when the row has no check
+    /// where the writer puts it.
+    static func checkedBody(_ bytes: UnsafeBufferPointer<UInt8>, line: Range<Int>) -> Range<Int>? {
+        split(bytes, line: line)?.body
+    }
+
+    /// The row at `line` split into what its check covers and the check's value, when it
+    /// ends in one as `seal` writes it (at most 10 digits, no leading zero).
+    private static func split(_ bytes: UnsafeBufferPointer<UInt8>, line: Range<Int>)
+        -> (body: Range<Int>, value: UInt64)? {
         let markerCount = marker.utf8CodeUnitCount
         // At least `{`, the marker, one digit and `}`.
         guard line.count >= markerCount + 3, bytes[line.upperBound - 1] == UInt8(ascii: "}") else { return nil }
@@ -39,7 +56,6 @@ enum IndexRowCheck {
               ByteSearch.equal(bytes.baseAddress! + bodyEnd, marker.utf8Start, count: markerCount) else { return nil }
         var value: UInt64 = 0
         for index in first..<digitsEnd { value = value * 10 + UInt64(bytes[index] - 0x30) }
-        let crc = Checksum.crc32(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[line.lowerBound..<bodyEnd])))
-        return value == UInt64(crc) ? line.lowerBound..<bodyEnd : nil
+        return (line.lowerBound..<bodyEnd, value)
     }
 }

@@ -1,18 +1,19 @@
 extension LocalStore {
-    /// Removes old sessions, with every exporter's cursor of theirs.
+    /// Removes old sessions of `listing`, with every exporter's cursor of theirs.
     ///
     /// - Parameters:
+    ///   - listing: the store listed (`listing(warningOn:)`, so that an index that could
+    ///     not be saved is said as for any other listing).
     ///   - olderThan: remove sessions started more than this many seconds before `now`.
     ///   - keep: never remove the `keep` most recently started sessions; with no
     ///     `olderThan`, remove all others.
     ///   - dryRun: only say which would go.
     /// - Returns: the ids removed (or that would be), newest first.
-    /// - Throws: `StoreError` when the store cannot be listed.
     /// - Note: a session whose log changed in the last minute and that has not ended
     ///   may still be running, and is never removed.
-    public func prune(olderThan: Double?, keep: Int?, dryRun: Bool = false,
-                      now: Timestamp = .now()) throws(StoreError) -> [SessionID] {
-        let summaries = try summaries()
+    public func prune(_ listing: SessionListing, olderThan: Double?, keep: Int?, dryRun: Bool = false,
+                      now: Timestamp = .now()) -> [SessionID] {
+        let summaries = listing.summaries()
         var removed: [SessionID] = []
         for (rank, summary) in summaries.enumerated() {
             if let keep, rank < keep { continue }

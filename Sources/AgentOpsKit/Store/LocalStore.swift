@@ -120,15 +120,16 @@ public struct LocalStore: Sendable {
     /// changed since it was indexed, so only new and changed logs are read.
     ///
     /// - Throws: what `sessionIDs` throws.
-    public func summaries() throws(StoreError) -> [SessionSummary] {
+    func summaries() throws(StoreError) -> [SessionSummary] {
         try listing().summaries()
     }
 
     /// Every session as a row to filter, sort and total on, newest first, with its full
     /// summary decoded only when asked for (`agentops sessions` shows a few of many).
+    /// Commands list with `listing(warningOn:)`, which says when the index was not saved.
     ///
     /// - Throws: what `sessionIDs` throws.
-    public func listing() throws(StoreError) -> SessionListing {
+    func listing() throws(StoreError) -> SessionListing {
         try SessionIndex(store: self).listing()
     }
 

@@ -80,7 +80,7 @@ extension SessionIndex {
     /// written for rows that never will be would only grow or reorder their file at
     /// each listing.
     private func rowsBlocked() -> StoreError? {
-        guard let entry = StoreFolders.entry(at: path + ".tmp"), entry != .regular else { return nil }
+        guard let kind = Files.linkStatus(path + ".tmp")?.kind, kind != .regular else { return nil }
         return Self.blocked(path + ".tmp", nil)
     }
 
@@ -123,9 +123,13 @@ extension SessionIndex {
     }
 
     /// `line` with its `summary_at` set to `offset`, and its check made anew; nil when
-    /// it has none where the writer puts it, or no check that holds.
+    /// it has none where the writer puts it.
+    ///
+    /// Its old check is not computed again: every row kept (`Kept`) is one whose check
+    /// held when listing matched it (`match`), and `loaded.bytes` have not changed since.
     static func relocated(_ line: ArraySlice<UInt8>, to offset: Int) -> [UInt8]? {
-        guard let body = line.withUnsafeBufferPointer({ IndexRowCheck.body($0, line: 0..<$0.count) }) else { return nil }
+        guard let body = line.withUnsafeBufferPointer({ IndexRowCheck.checkedBody($0, line: 0..<$0.count) })
+        else { return nil }
         let line = line[(line.startIndex + body.lowerBound)..<(line.startIndex + body.upperBound)]
         let marker = Array(",\"summary_at\":".utf8)
         let next = Array(",\"summary_bytes\":".utf8)
@@ -178,7 +182,8 @@ extension SessionIndex {
     /// when something does.
     static func blocked(_ path: String, _ error: SystemError?) -> StoreError {
         let reason: String
-        switch StoreFolders.entry(at: path) {
+        // What stands in the file's way, a symbolic link not followed.
+        switch Files.linkStatus(path)?.kind {
         case .symbolicLink?: reason = "it is a symbolic link, which is never followed (remove it)"
         case .directory?: reason = "it is a directory (remove it)"
         case .other?: reason = "it is not a regular file (remove it)"

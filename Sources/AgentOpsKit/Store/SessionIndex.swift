@@ -131,7 +131,9 @@ struct SessionIndex {
         case unusual(Key, SessionRow, PackedRow, line: Range<Int>)
     }
 
-    /// A row line kept when the rows are rewritten, and where its summary line is.
+    /// A row line kept when the rows are rewritten, and where its summary line is: only
+    /// ever one whose check held when it was matched (`IndexRowCheck.body`), so that a
+    /// rewrite copies or relocates it without checking it again.
     struct Kept {
         var line: Range<Int>
         var summary: Range<Int>?

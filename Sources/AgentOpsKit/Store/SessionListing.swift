@@ -50,8 +50,9 @@ public struct SessionListing: Sendable {
     /// The index (`session-index.jsonl`) as it was read, which packed rows point into.
     let bytes: [UInt8]
     /// Why the index could not be saved after listing, when something stood in its way:
-    /// a command that lists says so once, on stderr (the listing itself is whole).
-    public let unsavedIndex: StoreError?
+    /// a command that lists says so once, on stderr (`LocalStore.listing(warningOn:)`;
+    /// the listing itself is whole).
+    let unsavedIndex: StoreError?
 
     /// Orders `entries` newest first.
     init(store: LocalStore, entries: [Entry], details: [Detail], bytes: [UInt8], unsavedIndex: StoreError?) {

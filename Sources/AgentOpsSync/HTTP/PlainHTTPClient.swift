@@ -15,19 +15,21 @@ import Foundation
 ///
 /// Not thread-safe: `BlockingExchange` holds it under its lock.
 final class PlainHTTPClient {
-    private var connection: (fd: Int32, target: HTTPTarget)?
+    private var connection: (fd: Int32, target: HTTPEndpoint)?
     /// Read buffer, reused across exchanges (answers are small; a large one is read in
     /// several passes).
     private var buffer = [UInt8](repeating: 0, count: 16 << 10)
 
     deinit { drop() }
 
-    /// Sends `request` with `body` to `target` and reads the answer, all within `timeout`.
-    func exchange(_ request: BlockingExchange.Request, target: HTTPTarget, body: UnsafeRawBufferPointer,
+    /// Sends `request` with `body` to its (plain `http://`) endpoint and reads the
+    /// answer, all within `timeout`.
+    func exchange(_ request: BlockingExchange.Request, body: UnsafeRawBufferPointer,
                   timeout: Double) -> BlockingExchange.Answer {
+        let target = request.endpoint
         let seconds = max(0.1, min(timeout, 86_400 * 365))
         let deadline = Clock.monotonicMicroseconds() + Int64(seconds * 1_000_000)
-        let head = Self.head(request, target: target, bodyCount: body.count)
+        let head = Self.head(request, bodyCount: body.count)
         if let kept = connection, !kept.target.sharesConnection(with: target) || !TCPSocket.isIdleAndOpen(kept.fd) {
             drop()
         }
@@ -101,7 +103,7 @@ final class PlainHTTPClient {
     }
 
     /// Connects to `target`; the reason in URLSession's words when it cannot.
-    private func connect(_ target: HTTPTarget, until deadline: Int64) -> String? {
+    private func connect(_ target: HTTPEndpoint, until deadline: Int64) -> String? {
         let left = Double(deadline - Clock.monotonicMicroseconds()) / 1_000_000
         guard left > 0 else { return "timed out" }
         do {
@@ -125,7 +127,8 @@ final class PlainHTTPClient {
     /// The request head: request line, `Host`, the body's length, then the client's
     /// fields (a line break in a value, which would start a field of its own, is sent
     /// as a space).
-    static func head(_ request: BlockingExchange.Request, target: HTTPTarget, bodyCount: Int) -> [UInt8] {
+    static func head(_ request: BlockingExchange.Request, bodyCount: Int) -> [UInt8] {
+        let target = request.endpoint
         var text = "\(request.method) \(target.requestTarget) HTTP/1.1\r\nHost: \(target.hostField)\r\n"
         if request.method != "GET" || bodyCount > 0 { text += "Content-Length: \(bodyCount)\r\n" }
         var fields = request.fields

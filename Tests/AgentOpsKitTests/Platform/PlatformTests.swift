@@ -38,6 +38,13 @@ struct PlatformTests {
         #expect(abs(status.modifiedSeconds - Clock.wallSeconds()) < 60)
         #expect(Files.status(folder)?.kind == .directory)
         #expect(Files.status(folder + "/none") == nil)
+        // A symbolic link: followed by `status`, seen as itself by `linkStatus`.
+        try FileManager.default.createSymbolicLink(atPath: folder + "/link", withDestinationPath: path)
+        #expect(Files.status(folder + "/link")?.kind == .regular)
+        #expect(Files.linkStatus(folder + "/link")?.kind == .symbolicLink)
+        #expect(Files.linkStatus(path)?.kind == .regular && Files.linkStatus(folder)?.kind == .directory)
+        #expect(Files.linkStatus(folder + "/none") == nil)
+        try FileManager.default.removeItem(atPath: folder + "/link")
         #expect(throws: SystemError(code: ENOENT)) { try Files.replace(folder + "/none/page.html", with: [1]) }
         #expect("\(SystemError(code: ENOENT))" == "No such file or directory")
 

@@ -558,6 +558,35 @@ struct SessionIndexTests {
         #expect(try store.summaries() == Self.folded(store))
     }
 
+    @Test("a compaction drops rows whose check fails: they are folded again, and only their fresh rows kept")
+    func corruptRowsDroppedByCompaction() throws {
+        let store = Self.store()
+        for start in 1...3 { try Self.record(store, start: Int64(start) * 1_000_000) }
+        let expected = try Self.folded(store)
+        let index = SessionIndex(store: store, slack: 0, summarySlack: 0)
+        _ = try index.listing()
+        // Two rows of three edited in place, their checks left as they were: their
+        // summaries go stale, more than the one still live, so both files are rewritten.
+        let path = index.path
+        let text = try #require(Descriptors.readSmallFile(path))
+        let edited = text.replacingOccurrences(of: "\"start_us\":1000000,", with: "\"start_us\":8000000,")
+            .replacingOccurrences(of: "\"start_us\":2000000,", with: "\"start_us\":9000000,")
+        #expect(edited != text)
+        try edited.write(toFile: path, atomically: false, encoding: .utf8)
+        #expect(try index.listing().rows == expected.map(SessionRow.init))
+        let rows = Self.indexLines(store)
+        #expect(rows.count == 4, "the header and one row per session: \(rows)")
+        #expect(!rows.contains { $0.contains("8000000") || $0.contains("9000000") })
+        for row in rows.dropFirst() {
+            let bytes = Array(row.utf8)
+            #expect(bytes.withUnsafeBufferPointer { IndexRowCheck.body($0, line: 0..<$0.count) } != nil, "\(row)")
+        }
+        let summaries = try #require(Descriptors.readSmallFile(index.summariesPath))
+        #expect(summaries.split(separator: "\n").count == 3, "compacted: one summary per session")
+        #expect(try index.listing().summaries() == expected)
+        #expect(Self.indexLines(store) == rows, "the next listing reads them all from the index")
+    }
+
     @Test("deleted sessions are left out at once, and their entries dropped at the next rewrite")
     func deletedSessionDropped() throws {
         let store = Self.store()
@@ -620,7 +649,7 @@ struct SessionIndexTests {
         let ids = try (1...3).map { try Self.record(store, start: Int64($0)) }
         _ = try store.summaries()
         #expect(Set(try store.sessionIDs()) == Set(ids))
-        #expect(try store.prune(olderThan: nil, keep: 0).count == 3)
+        #expect(store.prune(try store.listing(), olderThan: nil, keep: 0).count == 3)
         #expect(try store.summaries().isEmpty)
         #expect(FileManager.default.fileExists(atPath: SessionIndex(store: store).path))
         #expect(FileManager.default.fileExists(atPath: SessionIndex(store: store).lockPath))

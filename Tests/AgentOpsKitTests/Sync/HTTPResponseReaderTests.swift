@@ -105,11 +105,11 @@ struct HTTPResponseReaderTests {
 
     @Test("http:// URLs: hostnames, IPv6 literals, ports, queries; https:// is not ours")
     func targets() throws {
-        let v6 = try #require(HTTPTarget("http://[::1]:4318/v1/traces?team=a#frag"))
+        let v6 = try #require(HTTPEndpoint("http://[::1]:4318/v1/traces?team=a#frag"))
         #expect(v6.host == "::1" && v6.port == 4318 && v6.hostField == "[::1]:4318")
         #expect(v6.requestTarget == "/v1/traces?team=a")
         // A zone id: percent-encoded in the URL and the Host field, plain for the resolver.
-        let zoned = try #require(HTTPTarget("http://[fe80::1%25lo]:4318/v1/traces"))
+        let zoned = try #require(HTTPEndpoint("http://[fe80::1%25lo]:4318/v1/traces"))
         #expect(zoned.host == "fe80::1%lo" && zoned.hostField == "[fe80::1%25lo]:4318")
         // It resolves (nothing listens there: the connection fails, but not as "host not found").
         do {
@@ -117,24 +117,24 @@ struct HTTPResponseReaderTests {
         } catch {
             if case .resolve = error { Issue.record("\(zoned.host) did not resolve: \(error)") }
         }
-        let named = try #require(HTTPTarget("http://collector.internal"))
+        let named = try #require(HTTPEndpoint("http://collector.internal"))
         #expect(named.host == "collector.internal" && named.port == 80 && named.hostField == "collector.internal")
         #expect(named.requestTarget == "/")
-        let user = try #require(HTTPTarget("http://me:secret@127.0.0.1:9/x"))
+        let user = try #require(HTTPEndpoint("http://me:secret@127.0.0.1:9/x"))
         #expect(user.basicAuthorization == "Basic bWU6c2VjcmV0")
-        #expect(HTTPTarget("https://otlp.agentops.ai/v1/traces") == nil)
-        #expect(HTTPTarget("not a url") == nil)
-        #expect(HTTPTarget("http://h:70000/") == nil)
+        #expect(HTTPEndpoint("https://otlp.agentops.ai/v1/traces")?.isPlainHTTP == false)
+        #expect(HTTPEndpoint("not a url") == nil)
+        #expect(HTTPEndpoint("http://h:70000/") == nil)
     }
 
     @Test("the request head: Host, length, fields, no line break smuggled in a value")
     func requestHead() throws {
-        let target = try #require(HTTPTarget("http://[::1]:8080/v2/create_events"))
-        var request = BlockingExchange.Request(method: "POST", url: "")
+        let target = try #require(HTTPEndpoint("http://[::1]:8080/v2/create_events"))
+        var request = BlockingExchange.Request(method: "POST", endpoint: target)
         request.set("Content-Type", "text/plain")
         request.set("content-type", "application/json")
         request.set("X-Team", "a\r\nEvil: 1")
-        let head = String(decoding: PlainHTTPClient.head(request, target: target, bodyCount: 12), as: UTF8.self)
+        let head = String(decoding: PlainHTTPClient.head(request, bodyCount: 12), as: UTF8.self)
         #expect(head == "POST /v2/create_events HTTP/1.1\r\nHost: [::1]:8080\r\nContent-Length: 12\r\n"
             + "content-type: application/json\r\nX-Team: a Evil: 1\r\nAccept: */*\r\n\r\n")
     }

@@ -102,9 +102,10 @@ struct PlainHTTPClientTests {
     static func post(_ client: PlainHTTPClient, port: UInt16, body: String = "{}", timeout: Double = 5)
         -> BlockingExchange.Answer {
         let url = "http://127.0.0.1:\(port)/v2/create_events"
-        let request = BlockingExchange.Request(method: "POST", url: url, fields: [("Content-Type", "application/json")])
+        let request = BlockingExchange.Request(method: "POST", endpoint: HTTPEndpoint(url)!,
+                                               fields: [("Content-Type", "application/json")])
         return Array(body.utf8).withUnsafeBytes {
-            client.exchange(request, target: HTTPTarget(url)!, body: $0, timeout: timeout)
+            client.exchange(request, body: $0, timeout: timeout)
         }
     }
 

@@ -97,4 +97,21 @@ struct SessionIndexEndToEndTests {
         #expect(unlink(temporary) == 0)
         #expect(listed([]).err.isEmpty && access(index, F_OK) == 0)
     }
+
+    @Test("prune lists as sessions does: a blocked index save is one warning, and the pruning goes on")
+    func pruneSaysBlockedSave() throws {
+        let home = Harness.temporaryFolder()
+        for _ in 0..<2 { #expect(Harness.wrap(["-q", "true"], home: home).code == 0) }
+        let index = SessionIndex(store: LocalStore(home: home)).path
+        let temporary = index + ".tmp"
+        #expect(symlink(home + "/elsewhere", temporary) == 0)
+        let pruned = Harness.run(Harness.agentops, ["prune", "--keep", "1", "-y"],
+                                 environment: Harness.environment(home: home))
+        #expect(pruned.code == 0)
+        #expect(pruned.err == "agentops: warning: cannot save the session index: \(temporary): it is a symbolic "
+            + "link, which is never followed (remove it); until it can, every listing reads each new or changed "
+            + "log again\nagentops: removed 1 session\n")
+        #expect(try LocalStore(home: home).sessionIDs().count == 1)
+        #expect(access(index, F_OK) != 0)
+    }
 }
