@@ -19,7 +19,7 @@ public enum ProxyHTTP {
 
         /// The first field named `name`, case-insensitively.
         public func field(_ name: String) -> String? {
-            fields.first { $0.name.lowercased() == name }?.value
+            fields.value(named: name)
         }
 
         /// `Content-Length`, when present and valid.

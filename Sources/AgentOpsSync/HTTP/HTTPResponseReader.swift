@@ -78,7 +78,7 @@ struct HTTPResponseReader {
 
     /// The first field named `name`, case-insensitively.
     func field(_ name: String) -> String? {
-        fields.first { $0.name.lowercased() == name.lowercased() }?.value
+        fields.value(named: name)
     }
 
     private var version = ""
@@ -171,7 +171,7 @@ struct HTTPResponseReader {
 
     /// `Content-Length`: decimal digits only (no sign), every copy the same.
     private func contentLength(_ head: ProxyHTTP.Head) throws(Problem) -> Int? {
-        let values = head.fields.filter { $0.name.lowercased() == "content-length" }.map { $0.value.trimmingCharacters(in: .whitespaces) }
+        let values = head.fields.values(named: "content-length").map { $0.trimmingCharacters(in: .whitespaces) }
         guard let first = values.first else { return nil }
         guard values.allSatisfy({ $0 == first }), !first.isEmpty, first.utf8.count <= 18,
               first.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let length = Int(first) else {

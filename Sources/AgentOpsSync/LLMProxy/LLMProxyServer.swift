@@ -162,7 +162,7 @@ final class LLMProxyServer: @unchecked Sendable {
         let received = Clock.monotonicMicroseconds()
         let start = Timestamp.now()
         var exchange = LLMExchange(provider: provider, target: rest, method: method, body: body)
-        let fields = head.endToEndFields.filter { $0.name.lowercased() != "accept-encoding" }
+        let fields = head.endToEndFields.filter { !$0.name.isHTTPFieldName("accept-encoding") }
             + [("Accept-Encoding", "identity")]
         let call = Upstream.call(for: url, session: shared)
         defer { call.close() }
@@ -178,7 +178,7 @@ final class LLMProxyServer: @unchecked Sendable {
             return true
         }
         exchange.begin(status: response.status,
-                       contentType: response.fields.first { $0.name.lowercased() == "content-type" }?.value)
+                       contentType: response.fields.value(named: "content-type"))
         // The upstream's length is kept unless the proxy changes the body (the usage it asked for).
         let changes = exchange.isEventStream && exchange.injectsUsage
         let length = changes ? nil : response.length
