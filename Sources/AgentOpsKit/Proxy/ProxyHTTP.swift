@@ -22,9 +22,6 @@ public enum ProxyHTTP {
             fields.value(named: name)
         }
 
-        /// `Content-Length`, when present and valid.
-        public var contentLength: Int? { field("content-length").flatMap { Int($0.proxyTrimmed) } }
-
         /// Whether the body is chunked.
         public var isChunked: Bool { field("transfer-encoding")?.lowercased().contains("chunked") ?? false }
 

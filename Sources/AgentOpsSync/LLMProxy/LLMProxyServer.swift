@@ -123,9 +123,11 @@ final class LLMProxyServer: @unchecked Sendable {
         }
     }
 
-    /// The request's body, by its `Content-Length` or chunked; nil when it breaks off.
+    /// The request's body, by its `Content-Length` or chunked; nil when it breaks off or
+    /// its length is malformed.
     private func readBody(_ head: ProxyHTTP.Head, fd: Int32, pending: inout [UInt8], buffer: inout [UInt8]) -> [UInt8]? {
-        if head.isChunked {
+        guard let framing = try? head.requestFraming() else { return nil }
+        if framing == .chunked {
             var decoder = ProxyHTTP.ChunkedDecoder()
             var body = decoder.feed(pending)
             pending = []
@@ -137,7 +139,7 @@ final class LLMProxyServer: @unchecked Sendable {
             }
             return body
         }
-        let length = head.contentLength ?? 0
+        guard case let .length(length) = framing else { return nil }
         while pending.count < length {
             let got = TCPSocket.receive(fd, into: &buffer)
             if got.isEmpty { return nil }

@@ -73,17 +73,18 @@ final class PlainHTTPCall: UpstreamCall {
                 guard (100...599).contains(status) else { throw ProxyError.upstream("bad status line from \(hostField)") }
                 // 1xx interim answers (100 Continue) are not the response.
                 if status < 200 { continue }
-                if method == "HEAD" || status == 204 || status == 304 {
-                    framing = .length(0)
-                } else if response.isChunked {
+                var length: Int?
+                switch try? response.responseFraming(status: status, method: method) {
+                case nil:
+                    throw ProxyError.upstream("\(hostField) answered with a malformed head: Content-Length")
+                case let .length(count)?:
+                    framing = .length(count)
+                    length = count
+                case .chunked?:
                     framing = .chunked(ProxyHTTP.ChunkedDecoder())
-                } else if let length = response.contentLength {
-                    framing = .length(length)
-                } else {
+                case .untilClose?:
                     framing = .close
                 }
-                var length: Int?
-                if case let .length(count) = framing { length = count }
                 return (status, response.start.2, response.endToEndFields, length)
             }
         }
