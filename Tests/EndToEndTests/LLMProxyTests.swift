@@ -176,6 +176,24 @@ struct LLMProxyTests {
         ], "\(result.out)\n\(result.err)")
     }
 
+    @Test("the API gets the request target as the client encoded it")
+    func encodedTarget() throws {
+        let api = try FakeLLMAPI()
+        let home = Harness.temporaryFolder()
+        let client = """
+        import os, urllib.request, urllib.error
+        try:
+            urllib.request.urlopen(os.environ["OPENAI_BASE_URL"] + "/files/a%2Fb%20c?x=%2F&y=1", timeout=20)
+        except urllib.error.HTTPError as error:
+            print(error.code)
+        """
+        let result = Harness.wrap(["--llm-proxy", "python3", "-c", client], home: home, extra: api.environment,
+                                  timeout: 60)
+        #expect(result.code == 0, "\(result.err)")
+        #expect(result.out == "404\n", "\(result.out)\n\(result.err)")
+        #expect(api.responses().map { $0["path"] } == [.string("/v1/files/a%2Fb%20c?x=%2F&y=1")])
+    }
+
     @Test("a proxy that cannot start: one warning, and the command runs with its variables untouched")
     func cannotStart() throws {
         // A store the proxy cannot open (a file where the folder should be).

@@ -3,7 +3,8 @@ import Foundation
 /// Where an `http://` URL sends a request: the host to connect to (an IPv6 literal
 /// without its brackets, or a name `getaddrinfo` resolves), the port, the `Host` field
 /// and the request target. Only plain HTTP: an `https://` URL is nil, and goes
-/// through URLSession.
+/// through URLSession. Used by the exporters' `PlainHTTPClient` and the LLM proxy's
+/// `PlainHTTPCall` alike.
 struct HTTPTarget: Equatable {
     /// The host to connect to: a name, an IPv4 or an IPv6 address (no brackets, its zone
     /// id plain).
