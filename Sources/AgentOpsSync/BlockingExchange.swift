@@ -29,8 +29,7 @@ final class BlockingExchange: @unchecked Sendable {
         /// Sets field `name`, replacing one of the same name (any case), as
         /// `URLRequest.setValue` does.
         mutating func set(_ name: String, _ value: String) {
-            let lowercased = name.lowercased()
-            fields.removeAll { $0.name.lowercased() == lowercased }
+            fields.removeAll(named: name)
             fields.append((name, value))
         }
     }
@@ -43,8 +42,7 @@ final class BlockingExchange: @unchecked Sendable {
 
         /// The first field named `name`, case-insensitively.
         func value(forHTTPHeaderField name: String) -> String? {
-            let name = name.lowercased()
-            return fields.first { $0.name.lowercased() == name }?.value
+            fields.value(named: name)
         }
     }
 

@@ -141,6 +141,59 @@ struct LLMProxyTests {
         #expect(errors.contains { $0["error_type"] == .string("llm_api_error") })
     }
 
+    @Test("a malformed Content-Length from the client is a 400, from the API a 502; the proxy goes on serving")
+    func malformedLength() throws {
+        let api = try FakeLLMAPI()
+        let home = Harness.temporaryFolder()
+        // A negative length used to be taken as a byte count, and the proxy trapped on it.
+        let client = """
+        import json, os, socket, urllib.request, urllib.error, urllib.parse
+        base = os.environ["OPENAI_BASE_URL"]
+        url = urllib.parse.urlsplit(base)
+        with socket.create_connection((url.hostname, url.port), timeout=20) as raw:
+            raw.sendall(b"POST " + url.path.encode() + b"/chat/completions HTTP/1.1\\r\\nHost: x\\r\\n"
+                        b"Content-Length: -1\\r\\n\\r\\n{}")
+            answer = b""
+            while chunk := raw.recv(4096):
+                answer += chunk
+        print(answer.split(b"\\r\\n")[0].decode())
+        for model in ["bad-length", "gpt-4o-mini"]:
+            request = urllib.request.Request(base + "/chat/completions", data=json.dumps({"model": model}).encode(),
+                                             headers={"Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(request, timeout=20) as response:
+                    print(response.status, json.loads(response.read())["choices"][0]["message"]["content"])
+            except urllib.error.HTTPError as error:
+                print(error.code, json.loads(error.read())["error"]["message"])
+        """
+        let result = Harness.wrap(["--llm-proxy", "python3", "-c", client], home: home, extra: api.environment,
+                                  timeout: 60)
+        #expect(result.code == 0, "\(result.err)")
+        #expect(result.out.split(separator: "\n") == [
+            "HTTP/1.1 400 Bad Request",
+            "502 agentops-run LLM proxy: 127.0.0.1:\(api.port) answered with a malformed head: Content-Length",
+            "200 hello there",
+        ], "\(result.out)\n\(result.err)")
+    }
+
+    @Test("the API gets the request target as the client encoded it")
+    func encodedTarget() throws {
+        let api = try FakeLLMAPI()
+        let home = Harness.temporaryFolder()
+        let client = """
+        import os, urllib.request, urllib.error
+        try:
+            urllib.request.urlopen(os.environ["OPENAI_BASE_URL"] + "/files/a%2Fb%20c?x=%2F&y=1", timeout=20)
+        except urllib.error.HTTPError as error:
+            print(error.code)
+        """
+        let result = Harness.wrap(["--llm-proxy", "python3", "-c", client], home: home, extra: api.environment,
+                                  timeout: 60)
+        #expect(result.code == 0, "\(result.err)")
+        #expect(result.out == "404\n", "\(result.out)\n\(result.err)")
+        #expect(api.responses().map { $0["path"] } == [.string("/v1/files/a%2Fb%20c?x=%2F&y=1")])
+    }
+
     @Test("a proxy that cannot start: one warning, and the command runs with its variables untouched")
     func cannotStart() throws {
         // A store the proxy cannot open (a file where the folder should be).

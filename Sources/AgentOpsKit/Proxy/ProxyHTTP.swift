@@ -19,11 +19,8 @@ public enum ProxyHTTP {
 
         /// The first field named `name`, case-insensitively.
         public func field(_ name: String) -> String? {
-            fields.first { $0.name.lowercased() == name }?.value
+            fields.value(named: name)
         }
-
-        /// `Content-Length`, when present and valid.
-        public var contentLength: Int? { field("content-length").flatMap { Int($0.proxyTrimmed) } }
 
         /// Whether the body is chunked.
         public var isChunked: Bool { field("transfer-encoding")?.lowercased().contains("chunked") ?? false }

@@ -146,7 +146,7 @@ public enum ChildLauncher {
         let entries = environment.map { $0.key + "=" + $0.value }
         guard let block = ExecHelper.commandBlock(arguments: [executable] + arguments, environment: entries) else {
             Signals.send(SignalNumber.kill, to: process.processIdentifier)
-            throw .notExecutable(path: executable, reason: SystemError.argumentListTooLong.description)
+            throw .notExecutable(path: executable, reason: .system(.argumentListTooLong))
         }
         guard Descriptors.writeAll(block, to: helper.socket) == block.count,
               DescriptorPassing.send([stdin, stdout, stderr] + inherited, payload: payload, over: helper.socket) else {
@@ -160,7 +160,7 @@ public enum ChildLauncher {
         // Waiting for it also means its session exists before any signal is routed.
         var code: Int32 = 0
         let n = withUnsafeMutableBytes(of: &code) { Descriptors.read(helper.socket, into: $0) }
-        if n == 4 { throw .notExecutable(path: executable, reason: errnoText(code)) }
+        if n == 4 { throw .notExecutable(path: executable, reason: .system(SystemError(code: code))) }
         return process
     }
 
@@ -212,8 +212,9 @@ public enum ChildLauncher {
             try process.run()
         } catch {
             let code = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.code ?? (error as NSError).code
-            let reason = code > 0 && code < 200 ? errnoText(Int32(code)) : "\(error)"
-            throw .notExecutable(path: executable, reason: reason)
+            // Foundation reports the spawn's errno as the code; anything else is its own.
+            guard code > 0, code < 200 else { throw .notExecutable(path: executable, reason: .text("\(error)")) }
+            throw .notExecutable(path: executable, reason: .system(SystemError(code: Int32(code))))
         }
     }
 }

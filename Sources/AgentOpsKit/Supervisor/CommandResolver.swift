@@ -41,13 +41,13 @@ public enum CommandResolver {
         case let .success(found): status = found
         case let .failure(error):
             if error.isNoSuchFile { throw .noSuchFile(path: path) }
-            throw .notExecutable(path: path, reason: error.description)
+            throw .notExecutable(path: path, reason: .system(error))
         }
         if status.kind == .directory { throw .notExecutable(path: path, reason: "Is a directory") }
         do {
             try Files.checkExecutable(path)
         } catch {
-            throw .notExecutable(path: path, reason: error.description)
+            throw .notExecutable(path: path, reason: .system(error))
         }
     }
 }

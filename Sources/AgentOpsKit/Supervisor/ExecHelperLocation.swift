@@ -56,16 +56,15 @@ public enum ExecHelperLocation {
     }
 
     /// Stops using the helper beside agentops-run after its spawn failed (`reason`, the
-    /// C library's text of the spawn's error), with one warning on stderr.
+    /// spawn's error), with one warning on stderr.
     ///
     /// A helper being replaced (copied over in place while this run starts, which an
     /// exec refuses with `ETXTBSY`) is ours all the same, and reinstalling is what is
     /// under way: the warning says it was busy rather than calling it foreign.
     ///
     /// - Returns: false when it was agentops-run's own helper mode that failed.
-    static func fallBack(unstartable reason: String) -> Bool {
-        // `reason` is `errnoText` of the spawn's error code, made in this process.
-        guard reason == SystemError.textFileBusy.description else {
+    static func fallBack(unstartable reason: LaunchError.Refusal) -> Bool {
+        guard reason == .system(.textFileBusy) else {
             return fallBack(because: "it could not be started: \(reason)")
         }
         return fallBack { "\($0) is busy (\(reason): it is being replaced); "

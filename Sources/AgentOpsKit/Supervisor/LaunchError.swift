@@ -5,7 +5,7 @@ public enum LaunchError: Error, CustomStringConvertible, Equatable {
     /// The file does not exist (exit 127).
     case noSuchFile(path: String)
     /// Found but cannot be executed: no permission, a directory, a bad format (exit 126).
-    case notExecutable(path: String, reason: String)
+    case notExecutable(path: String, reason: Refusal)
     /// agentops-run could not prepare what the command needs (a pipe, a pseudo-
     /// terminal): its own failure, so 125 as `timeout` and `env` use, not the
     /// command's 126.
@@ -30,6 +30,31 @@ public enum LaunchError: Error, CustomStringConvertible, Equatable {
             return "\(path): cannot execute: \(reason)"
         case let .cannotPrepare(what, reason):
             return "cannot create \(what) for the command: \(reason)"
+        }
+    }
+}
+
+extension LaunchError {
+    /// Why a file could not be executed: the `errno` of the call that refused it when
+    /// there was one, so that callers tell cases apart by the number (a busy exec helper
+    /// is `ETXTBSY`), not by the C library's text of it; else a text of our own.
+    ///
+    /// Shown as that text either way, so the message a user reads does not depend on
+    /// which one it is.
+    public enum Refusal: Equatable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+        /// A system call's error: an exec, `access`, `stat`.
+        case system(SystemError)
+        /// A refusal no call reported as an error (a directory found by `stat`, a
+        /// Foundation error without an `errno`).
+        case text(String)
+
+        public init(stringLiteral text: String) { self = .text(text) }
+
+        public var description: String {
+            switch self {
+            case let .system(error): return error.description
+            case let .text(text): return text
+            }
         }
     }
 }

@@ -54,7 +54,7 @@ struct HTTPResponseReader {
     private var framing = Framing.head
     private var pending: [UInt8] = []
     private let maxBodyBytes: Int
-    private let bodyless: Bool
+    private let method: String
 
     /// A reader of the answer to a request with `method`.
     ///
@@ -62,7 +62,7 @@ struct HTTPResponseReader {
     ///   answers are a few hundred bytes).
     init(method: String, maxBodyBytes: Int = 4 << 20) {
         self.maxBodyBytes = maxBodyBytes
-        bodyless = method == "HEAD"
+        self.method = method
     }
 
     /// Whether the whole response was read.
@@ -78,7 +78,7 @@ struct HTTPResponseReader {
 
     /// The first field named `name`, case-insensitively.
     func field(_ name: String) -> String? {
-        fields.first { $0.name.lowercased() == name.lowercased() }?.value
+        fields.value(named: name)
     }
 
     private var version = ""
@@ -155,29 +155,25 @@ struct HTTPResponseReader {
     }
 
     private mutating func frame(_ head: ProxyHTTP.Head) throws(Problem) {
-        if bodyless || status == 204 || status == 304 {
+        let decided: ProxyHTTP.BodyFraming
+        do {
+            decided = try head.responseFraming(status: status, method: method)
+        } catch {
+            throw .badLength
+        }
+        switch decided {
+        case .length(0):
             framing = .complete
-        } else if head.isChunked {
-            framing = .chunked(ProxyHTTP.ChunkedDecoder())
-        } else if let length = try contentLength(head) {
+        case let .length(length):
             guard length <= maxBodyBytes else { throw .tooLarge(limit: maxBodyBytes) }
             body.reserveCapacity(length)
-            framing = length == 0 ? .complete : .length(left: length)
-        } else {
+            framing = .length(left: length)
+        case .chunked:
+            framing = .chunked(ProxyHTTP.ChunkedDecoder())
+        case .untilClose:
             closesAtEnd = true
             framing = .untilClose
         }
-    }
-
-    /// `Content-Length`: decimal digits only (no sign), every copy the same.
-    private func contentLength(_ head: ProxyHTTP.Head) throws(Problem) -> Int? {
-        let values = head.fields.filter { $0.name.lowercased() == "content-length" }.map { $0.value.trimmingCharacters(in: .whitespaces) }
-        guard let first = values.first else { return nil }
-        guard values.allSatisfy({ $0 == first }), !first.isEmpty, first.utf8.count <= 18,
-              first.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let length = Int(first) else {
-            throw .badLength
-        }
-        return length
     }
 
     private mutating func keep(_ bytes: ArraySlice<UInt8>) throws(Problem) {

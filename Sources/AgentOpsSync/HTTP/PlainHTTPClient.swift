@@ -132,10 +132,10 @@ final class PlainHTTPClient {
         var text = "\(request.method) \(target.requestTarget) HTTP/1.1\r\nHost: \(target.hostField)\r\n"
         if request.method != "GET" || bodyCount > 0 { text += "Content-Length: \(bodyCount)\r\n" }
         var fields = request.fields
-        if let basic = target.basicAuthorization, !fields.contains(where: { $0.name.lowercased() == "authorization" }) {
+        if let basic = target.basicAuthorization, !fields.contains(named: "authorization") {
             fields.append(("Authorization", basic))
         }
-        if !fields.contains(where: { $0.name.lowercased() == "accept" }) { fields.append(("Accept", "*/*")) }
+        if !fields.contains(named: "accept") { fields.append(("Accept", "*/*")) }
         for field in fields {
             let value = String(field.value.map { $0 == "\r" || $0 == "\n" || $0 == "\r\n" ? " " : $0 })
             text += "\(field.name): \(value)\r\n"

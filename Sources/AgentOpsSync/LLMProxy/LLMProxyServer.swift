@@ -119,9 +119,11 @@ final class LLMProxyServer: @unchecked Sendable {
         }
     }
 
-    /// The request's body, by its `Content-Length` or chunked; nil when it breaks off.
+    /// The request's body, by its `Content-Length` or chunked; nil when it breaks off or
+    /// its length is malformed.
     private func readBody(_ head: ProxyHTTP.Head, fd: Int32, pending: inout [UInt8], buffer: inout [UInt8]) -> [UInt8]? {
-        if head.isChunked {
+        guard let framing = try? head.requestFraming() else { return nil }
+        if framing == .chunked {
             var decoder = ProxyHTTP.ChunkedDecoder()
             var body = decoder.feed(pending)
             pending = []
@@ -133,7 +135,7 @@ final class LLMProxyServer: @unchecked Sendable {
             }
             return body
         }
-        let length = head.contentLength ?? 0
+        guard case let .length(length) = framing else { return nil }
         while pending.count < length {
             let got = TCPSocket.receive(fd, into: &buffer)
             if got.isEmpty { return nil }
@@ -158,7 +160,7 @@ final class LLMProxyServer: @unchecked Sendable {
         let received = Clock.monotonicMicroseconds()
         let start = Timestamp.now()
         var exchange = LLMExchange(provider: provider, target: rest, method: method, body: body)
-        let fields = head.endToEndFields.filter { $0.name.lowercased() != "accept-encoding" }
+        let fields = head.endToEndFields.filter { !$0.name.isHTTPFieldName("accept-encoding") }
             + [("Accept-Encoding", "identity")]
         let call = Upstream.call(for: url, session: shared)
         defer { call.close() }
@@ -174,7 +176,7 @@ final class LLMProxyServer: @unchecked Sendable {
             return true
         }
         exchange.begin(status: response.status,
-                       contentType: response.fields.first { $0.name.lowercased() == "content-type" }?.value)
+                       contentType: response.fields.value(named: "content-type"))
         // The upstream's length is kept unless the proxy changes the body (the usage it asked for).
         let changes = exchange.isEventStream && exchange.injectsUsage
         let length = changes ? nil : response.length

@@ -40,18 +40,17 @@ final class PlainHTTPCall: UpstreamCall {
 
     func start(method: String, url: URL, fields: [(name: String, value: String)], body: [UInt8]) throws
         -> (status: Int, reason: String, fields: [(name: String, value: String)], length: Int?) {
-        guard let host = url.host else { throw ProxyError.upstream("no host in \(url)") }
-        let port = url.port ?? 80
+        // The exporters' target: the path as the client encoded it (`url.path` decodes
+        // `%2F` into a slash), and an IPv6 host in brackets in `Host`.
+        guard let target = HTTPEndpoint(url.absoluteString) else { throw ProxyError.upstream("no host in \(url)") }
         do {
-            fd = try TCPSocket.connect(host: host, port: port, timeout: Upstream.connectTimeout)
+            fd = try TCPSocket.connect(host: target.host, port: target.port, timeout: Upstream.connectTimeout)
         } catch {
             throw ProxyError.upstream("\(error)")
         }
         TCPSocket.setReceiveTimeout(fd, seconds: Int(Upstream.idleTimeout))
-        var target = url.path.isEmpty ? "/" : url.path
-        if let query = url.query { target += "?" + query }
-        let hostField = url.port.map { "\(host):\($0)" } ?? host
-        var head = ProxyHTTP.Head(start: (method, target, "HTTP/1.1"),
+        let hostField = target.hostField
+        var head = ProxyHTTP.Head(start: (method, target.requestTarget, "HTTP/1.1"),
                                   fields: [("Host", hostField)] + fields + [("Connection", "close")])
         if !body.isEmpty || method == "POST" || method == "PUT" || method == "PATCH" {
             head.fields.append(("Content-Length", String(body.count)))
@@ -73,17 +72,18 @@ final class PlainHTTPCall: UpstreamCall {
                 guard (100...599).contains(status) else { throw ProxyError.upstream("bad status line from \(hostField)") }
                 // 1xx interim answers (100 Continue) are not the response.
                 if status < 200 { continue }
-                if method == "HEAD" || status == 204 || status == 304 {
-                    framing = .length(0)
-                } else if response.isChunked {
+                var length: Int?
+                switch try? response.responseFraming(status: status, method: method) {
+                case nil:
+                    throw ProxyError.upstream("\(hostField) answered with a malformed head: Content-Length")
+                case let .length(count)?:
+                    framing = .length(count)
+                    length = count
+                case .chunked?:
                     framing = .chunked(ProxyHTTP.ChunkedDecoder())
-                } else if let length = response.contentLength {
-                    framing = .length(length)
-                } else {
+                case .untilClose?:
                     framing = .close
                 }
-                var length: Int?
-                if case let .length(count) = framing { length = count }
                 return (status, response.start.2, response.endToEndFields, length)
             }
         }

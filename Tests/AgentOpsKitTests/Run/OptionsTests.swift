@@ -52,6 +52,26 @@ struct OptionsTests {
         #expect(LaunchError.notExecutable(path: "x", reason: "").exitCode == 126)
     }
 
+    @Test("a refusal carries the errno of the call that refused the file, and reads as the C library's text")
+    func refusalCarriesTheErrno() throws {
+        var template = Array("/tmp/agentops-refusal-XXXXXX".utf8CString)
+        let folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let plain = folder + "/plain"
+        FileManager.default.createFile(atPath: plain, contents: Data("x".utf8), attributes: [.posixPermissions: 0o644])
+
+        #expect(throws: LaunchError.notExecutable(path: plain, reason: .system(SystemError(code: EACCES)))) {
+            try CommandResolver.resolve(plain, searchPath: nil)
+        }
+        #expect(throws: LaunchError.notExecutable(path: folder, reason: "Is a directory")) {
+            try CommandResolver.resolve(folder, searchPath: nil)
+        }
+        let busy = LaunchError.notExecutable(path: "/x", reason: .system(.textFileBusy))
+        #expect(busy.description == "/x: cannot execute: Text file busy")
+        // The same words without the code are not the busy case: it is told by the number.
+        #expect(LaunchError.Refusal.text("Text file busy") != .system(.textFileBusy))
+    }
+
     @Test("signal names")
     func signalNames() {
         #expect(SignalNames.name(of: SIGTERM) == "SIGTERM")

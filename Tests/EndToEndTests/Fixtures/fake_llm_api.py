@@ -14,7 +14,8 @@ usage: fake_llm_api.py LOG [CHUNKS [DELAY_MS]]
 
 Routes: POST /v1/chat/completions, /v1/embeddings, /v1/responses (OpenAI, base URL
 http://127.0.0.1:PORT/v1), POST /v1/messages (Anthropic, base URL
-http://127.0.0.1:PORT). Model "error-429" answers 429 with each provider's error body.
+http://127.0.0.1:PORT). Model "error-429" answers 429 with each provider's error body;
+model "bad-length" answers a head with "Content-Length: -5" (and is not logged).
 """
 import base64
 import itertools
@@ -136,6 +137,11 @@ class Handler(BaseHTTPRequestHandler):
             request = json.loads(raw) if raw else {}
         except ValueError:
             request = {}
+        if request.get("model") == "bad-length":
+            self.close_connection = True
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: -5\r\n"
+                             b"Connection: close\r\n\r\n{}")
+            return
         path = self.path.split("?")[0]
         status, ctype, parts, streamed = answer_for(path, request, n)
         # What a client that sent the request itself would get.
