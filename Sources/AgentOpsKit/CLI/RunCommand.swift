@@ -43,7 +43,12 @@ public enum RunCommand {
         // away), and not before the descriptor limit is known to leave room: the
         // warm-up's Foundation set-up opens descriptors, and libdispatch traps when it
         // finds none (SIGILL under `ulimit -n 5`, the hostile pass of round 6).
-        LaunchWarmUp.start()
+        guard LaunchWarmUp.start() else {
+            let reason = SystemError()
+            Console(program: "agentops-run", quiet: false, environment: environment).error(
+                "cannot start a thread (\(reason)): is ulimit -u too low?")
+            return .code(ExitCodes.usage)
+        }
         return WrappedRun.execute(options, environment: environment)
     }
 }

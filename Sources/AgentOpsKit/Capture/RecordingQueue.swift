@@ -34,6 +34,8 @@ final class RecordingQueue: @unchecked Sendable {
     private var pendingBytes = 0
     private var recording = false
     private var started = false
+    /// No thread could be started: everything is recorded by the caller.
+    private var inline = false
     private var closing = false
     private var stopped = false
 
@@ -41,7 +43,7 @@ final class RecordingQueue: @unchecked Sendable {
     /// small and nothing waits, else on the queue's thread.
     func record(bytes: Int, _ record: @escaping () -> Void) {
         condition.lock()
-        if head == pending.count, !recording, bytes < Self.handOffBytes {
+        if inline || head == pending.count && !recording && bytes < Self.handOffBytes {
             condition.unlock()
             record()
             return
@@ -52,7 +54,19 @@ final class RecordingQueue: @unchecked Sendable {
         pendingBytes += cost
         if !started {
             started = true
-            PlainThread.start(name: "agentops-run recording") { [self] in run() }
+            if !PlainThread.start(name: "agentops-run recording", { [self] in run() }) {
+                // No thread to be had (`ulimit -u`): this and every later event is
+                // recorded on the pump's thread, in order, as before the queue existed.
+                started = false
+                inline = true
+                let waiting = pending[head...].map(\.record)
+                pending = []
+                head = 0
+                pendingBytes = 0
+                condition.unlock()
+                for record in waiting { record() }
+                return
+            }
         }
         condition.broadcast()
         condition.unlock()

@@ -52,12 +52,27 @@ public final class StreamPump: @unchecked Sendable {
         self.wake = WakePipe()
     }
 
-    /// Starts the thread.
-    public func start() {
-        PlainThread.start(name: "agentops-run output") { [self] in
+    /// Whether `start` got its thread; nil before it was called. Only the launching
+    /// thread calls `start`.
+    private var started: Bool?
+
+    /// Starts the thread; only the first call does anything.
+    ///
+    /// - Returns: false when no thread could be had (`ulimit -u`; `errno` says why): the
+    ///   streams' read ends are closed, and `waitForEnd` and `stop` return at once.
+    @discardableResult
+    public func start() -> Bool {
+        if let started { return started }
+        let result = PlainThread.start(name: "agentops-run output") { [self] in
             run()
             finished.signal()
         }
+        if !result {
+            for source in sources { Descriptors.close(source.readFD) }
+            finished.signal()
+        }
+        started = result
+        return result
     }
 
     /// Waits until every stream ended (EOF) or `deadline` passes; true when they did.

@@ -48,10 +48,12 @@ public struct LogFollower: Sendable {
         for (index, exporter) in exporters.enumerated() {
             nonisolated(unsafe) let exporter = exporter  // used by this one thread only
             group.enter()
-            PlainThread.start(name: "agentops export \(exporter.name)") { [self] in
+            let job: @Sendable () -> Void = { [self] in
                 box.reports[index] = run(exporter, follow: follow)
                 group.leave()
             }
+            // Without a thread (`ulimit -u`): this exporter runs here, before the next.
+            if !PlainThread.start(name: "agentops export \(exporter.name)", job) { job() }
         }
         group.wait()
         return box.reports.map { $0! }

@@ -35,8 +35,10 @@ final class LogReadAhead: @unchecked Sendable {
         let ahead = LogReadAhead()
         // The parser recurses once per nesting level (up to `JSONParser.maxNesting`): the
         // reader gets the main thread's stack, whatever the platform's default
-        // (`PlainThread.stackSize`).
-        PlainThread.start(name: "agentops read-ahead") { ahead.produce(path: path) }
+        // (`PlainThread.stackSize`). Without a thread (`ulimit -u`): read here, in turn.
+        guard PlainThread.start(name: "agentops read-ahead", { ahead.produce(path: path) }) else {
+            return try SessionLog.read(path: path, from: 0, visit: visit)
+        }
         // The reader must be gone before this returns, whichever way it returns.
         defer { ahead.stop() }
         while let chunk = ahead.next() {

@@ -101,9 +101,14 @@ final class LoopbackListener: @unchecked Sendable {
     /// The base URL clients use.
     var endpoint: String { "http://127.0.0.1:\(port)" }
 
-    /// Starts the accepting thread.
+    /// Starts the accepting thread. Without one (`ulimit -u`) the listener is closed at
+    /// once, so the SDK's requests are refused instead of waiting for an answer.
     func start() {
-        PlainThread.start(name: "agentops-listener") { [self] in acceptLoop() }
+        guard !PlainThread.start(name: "agentops-listener", { [self] in acceptLoop() }) else { return }
+        condition.lock()
+        stopping = true
+        condition.unlock()
+        Descriptors.close(listenFD)
     }
 
     /// Stops accepting, lets requests being answered finish for up to `grace` seconds,
@@ -153,7 +158,16 @@ final class LoopbackListener: @unchecked Sendable {
                 Descriptors.close(fd)
                 continue
             }
-            PlainThread.start(name: "agentops-listener-connection") { [self] in serve(fd) }
+            if !PlainThread.start(name: "agentops-listener-connection", { [self] in serve(fd) }) {
+                // No thread to serve it (`ulimit -u`): refused as when too many are open.
+                condition.lock()
+                connections[fd] = nil
+                condition.unlock()
+                send(fd, HTTPResponse.error(503, path: "", message: "no thread to serve this connection")
+                    .serialized(close: true))
+                drainBriefly(fd)
+                Descriptors.close(fd)
+            }
         }
     }
 

@@ -1,4 +1,3 @@
-import Foundation
 import Glibc
 
 /// agentops-run's own threads, created straight with `pthread_create`.
@@ -21,9 +20,13 @@ public enum PlainThread {
     /// `stackSize`. The thread gets the creating thread's signal mask, as any new
     /// thread does.
     ///
-    /// When the system refuses a thread (`EAGAIN`: out of processes or memory),
-    /// Foundation's `Thread` is tried instead, which fails as it always did.
-    public static func start(name: String, _ body: @escaping @Sendable () -> Void) {
+    /// - Returns: false when the system refused a thread (`EAGAIN`: `ulimit -u`, or out
+    ///   of memory; `errno` says which), and `body` will not run: the caller goes on
+    ///   without it (`SystemError()` gives the reason). Foundation's `Thread` failed
+    ///   silently in that case, and a run then hung waiting for a thread that never ran
+    ///   (round 6's hostile pass, `ulimit -u 5`).
+    @discardableResult
+    public static func start(name: String, _ body: @escaping @Sendable () -> Void) -> Bool {
         let job = Job(name: name, body: body)
         let argument = Unmanaged.passRetained(job).toOpaque()
         var attributes = pthread_attr_t()
@@ -32,20 +35,19 @@ public enum PlainThread {
         pthread_attr_setstacksize(&attributes, stackSize)
         pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
         var thread = pthread_t()
-        guard pthread_create(&thread, &attributes, { argument in
+        let result = pthread_create(&thread, &attributes, { argument in
             guard let argument else { return nil }
             let job = Unmanaged<Job>.fromOpaque(argument).takeRetainedValue()
             job.name.withCString { _ = cSetThreadName(pthread_self(), $0) }
             job.body()
             return nil
-        }, argument) == 0 else {
+        }, argument)
+        guard result == 0 else {
             Unmanaged<Job>.fromOpaque(argument).release()
-            let fallback = Thread(block: body)
-            fallback.name = name
-            fallback.stackSize = stackSize
-            fallback.start()
-            return
+            errno = result
+            return false
         }
+        return true
     }
 
     private final class Job {

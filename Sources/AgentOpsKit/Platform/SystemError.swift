@@ -20,4 +20,7 @@ public struct SystemError: Error, CustomStringConvertible, Equatable, Sendable {
     public static let textFileBusy = SystemError(code: ETXTBSY)
     /// The arguments and environment are more than an exec takes (`E2BIG`).
     public static let argumentListTooLong = SystemError(code: E2BIG)
+    /// No process or thread to be had now (`ulimit -u`), and out of memory.
+    public static let tryAgain = SystemError(code: EAGAIN)
+    public static let outOfMemory = SystemError(code: ENOMEM)
 }

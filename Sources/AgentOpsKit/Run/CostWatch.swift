@@ -25,7 +25,7 @@ final class CostWatch: Sendable {
     ///   - interval: seconds between looks.
     init(path: String, limit: Decimal, prices: PriceTable, signal: Int32, supervisor: Supervisor,
          interval: Double = 0.2) {
-        PlainThread.start(name: "agentops-run cost watch") { [stopped, finished] in
+        let watching = PlainThread.start(name: "agentops-run cost watch") { [stopped, finished] in
             var summary: SessionSummary?
             var offset = 0
             while stopped.wait(timeout: .now() + interval) == .timedOut {
@@ -39,6 +39,9 @@ final class CostWatch: Sendable {
             }
             finished.signal()
         }
+        // No thread to watch with (`ulimit -u`): nothing is watched, and `stop` does not
+        // wait for a thread that never ran.
+        if !watching { finished.signal() }
     }
 
     /// Stops watching (the command has ended) and waits for the thread.

@@ -11,10 +11,12 @@ final class EarlyWork: Sendable {
 
     init(name: String, _ work: @escaping @Sendable () -> Void) {
         let done = done
-        PlainThread.start(name: name) {
+        let job: @Sendable () -> Void = {
             work()
             done.signal()
         }
+        // No thread to be had (`ulimit -u`): done here and now, only slower.
+        if !PlainThread.start(name: name, job) { job() }
     }
 
     /// Returns once the work is done; at once after the first time.

@@ -171,7 +171,10 @@ public enum WrappedRun {
                 recordedStreams: options.noCapture ? upstream : Set(OutputStream.allCases),
                 beforeCommand: recordStart,
                 afterLaunch: {
-                    relay.start()
+                    if !relay.start() {
+                        console.warning("signals sent to agentops-run cannot be forwarded to the command: "
+                            + "no thread could be started (\(SystemError()))")
+                    }
                     listener?.start()
                     if let limit = options.maxCost {
                         costWatch = CostWatch(path: store.path(of: sessionID), limit: limit, prices: prices,

@@ -6,6 +6,9 @@ public enum ChildLauncher {
     /// Serialises launches: the signal mask swap below is per thread, but Foundation's
     /// spawn path is not meant to run concurrently with another mask swap.
     private static let lock = NSLock()
+    /// How long a launch waits for Foundation's set-up (`LaunchWarmUp`): well beyond
+    /// the fraction of a millisecond it takes on a loaded machine.
+    private static let foundationDeadline = 10.0
 
     /// An exec helper spawned ahead of its command (`spawnHelper`), waiting on its
     /// socket for the command, its environment and its descriptors.
@@ -73,7 +76,8 @@ public enum ChildLauncher {
     /// before the helper does: it runs while the helper is exec'd and starts up (on the
     /// other core), and the command is released only after it returned. Without the
     /// helper it runs before the spawn. It runs at most once, and not at all when the
-    /// launch fails before that point.
+    /// launch fails before that point; when it throws, the command is not started and
+    /// its error is the launch's.
     ///
     /// - Returns: the running process (its own process group leader: Foundation always
     ///   spawns with `POSIX_SPAWN_SETPGROUP`).
@@ -81,11 +85,11 @@ public enum ChildLauncher {
     public static func launch(executable: String, arguments: [String], environment: [String: String],
                               stdin: Int32 = 0, stdout: Int32, stderr: Int32, inherited: [Int32] = [],
                               controllingTerminal: Bool = false, helper early: Helper? = nil,
-                              beforeCommand: () -> Void = {},
+                              beforeCommand: () throws(LaunchError) -> Void = {},
                               terminationHandler: @escaping @Sendable (Process) -> Void) throws(LaunchError) -> Process {
         guard let prefix = ExecHelperLocation.launchPrefix else {
             early?.dismiss()
-            beforeCommand()
+            try beforeCommand()
             let process = Process()
             process.environment = environment
             process.terminationHandler = terminationHandler
@@ -98,7 +102,7 @@ public enum ChildLauncher {
             return process
         }
         // Launched again after a fallback, with what is left of the work and the helper.
-        func again(beforeCommand: () -> Void = {}) throws(LaunchError) -> Process {
+        func again(beforeCommand: () throws(LaunchError) -> Void = {}) throws(LaunchError) -> Process {
             try launch(executable: executable, arguments: arguments, environment: environment, stdin: stdin,
                        stdout: stdout, stderr: stderr, inherited: inherited, controllingTerminal: controllingTerminal,
                        beforeCommand: beforeCommand, terminationHandler: terminationHandler)
@@ -115,6 +119,11 @@ public enum ChildLauncher {
                 // format): that says nothing about the command, which agentops-run can
                 // still start through itself.
                 if case let .notExecutable(_, reason) = error {
+                    // Out of processes or memory (`ulimit -u`): not the helper's fault, and
+                    // agentops-run's own helper mode could not be started either.
+                    if reason == .system(.tryAgain) || reason == .system(.outOfMemory) {
+                        throw .cannotPrepare(what: "a process", reason: reason.description)
+                    }
                     if ExecHelperLocation.fallBack(unstartable: reason) { return try again(beforeCommand: beforeCommand) }
                     throw .notExecutable(path: executable, reason: reason)
                 }
@@ -128,7 +137,7 @@ public enum ChildLauncher {
         helper.link.handler = terminationHandler
         // The helper may still be exec'ing and starting up, which takes longer than the
         // work that waits for it (issue 18); the command waits for what is sent below.
-        beforeCommand()
+        try beforeCommand()
         if let refusal = ExecHelperLocation.greet(over: helper.socket) {
             // Its group (Foundation made it a group leader: a script's children too), and
             // itself in case it left that group.
@@ -206,6 +215,12 @@ public enum ChildLauncher {
         defer { lock.unlock() }
         fitFileLimit()
         defer { restoreFileLimit() }
+        // Foundation's set-up, begun by the warm-up thread, must be done: without the
+        // thread it starts (`ulimit -u`) it never is, and `run()` would wait for ever.
+        guard LaunchWarmUp.foundationReady(within: Self.foundationDeadline) else {
+            throw .cannotPrepare(what: "Foundation's process thread",
+                                 reason: "it did not start within \(Int(Self.foundationDeadline)) s (is ulimit -u too low?)")
+        }
         let callerMask = StartupSignals.mask.apply()
         defer { callerMask.apply() }
         do {

@@ -24,9 +24,33 @@ public final class ExitWatcher: @unchecked Sendable {
     /// Starts watching; `onExit` is called once, on the watcher's thread, and
     /// `onStop` each time the child is stopped (Ctrl-Z, SIGTTIN, SIGSTOP), also on that
     /// thread, which waits for `onStop` to return before watching again.
-    public func start(onStop: @escaping @Sendable (Int32) -> Void, onExit: @escaping @Sendable (ChildExit) -> Void) {
+    ///
+    /// - Returns: false when no thread could be had (`ulimit -u`): the caller then looks
+    ///   at `reportedByFoundation` now and then instead.
+    public func start(onStop: @escaping @Sendable (Int32) -> Void,
+                      onExit: @escaping @Sendable (ChildExit) -> Void) -> Bool {
         let pid = process.processIdentifier
-        PlainThread.start(name: "agentops-run exit watcher") { [self] in onExit(wait(pid: pid, onStop: onStop)) }
+        return PlainThread.start(name: "agentops-run exit watcher") { [self] in onExit(wait(pid: pid, onStop: onStop)) }
+    }
+
+    /// The exit as Foundation reported it, once it has; nil until then. For a run
+    /// without the watcher's thread: Foundation learns of the exit later (see above),
+    /// but it does.
+    public func reportedByFoundation() -> ChildExit? {
+        foundationHasExit(waiting: 0) ? Self.exit(of: process) : nil
+    }
+
+    /// Whether Foundation has the exit status, waiting up to `seconds` for it: its
+    /// termination handler signalled `foundationExit`, or `isRunning` turned false.
+    /// Foundation calls the handler on a thread it starts for it, which it cannot when
+    /// no thread can be had (`ulimit -u`); `isRunning` is cleared after the status is
+    /// set all the same.
+    private func foundationHasExit(waiting seconds: Double) -> Bool {
+        if foundationExit.wait(timeout: .now() + seconds) == .success {
+            foundationExit.signal()
+            return true
+        }
+        return !process.isRunning
     }
 
     private func wait(pid: Int32, onStop: (Int32) -> Void) -> ChildExit {
@@ -41,8 +65,12 @@ public final class ExitWatcher: @unchecked Sendable {
                 onStop(signal)
             }
         }
-        foundationExit.wait()
-        foundationExit.signal()
+        while !foundationHasExit(waiting: 0.05) {}
+        return Self.exit(of: process)
+    }
+
+    /// How Foundation says `process` ended, once it has.
+    private static func exit(of process: Process) -> ChildExit {
         switch process.terminationReason {
         case .exit: return .exited(process.terminationStatus)
         case .uncaughtSignal: return .signaled(process.terminationStatus, coreDumped: false)

@@ -81,7 +81,7 @@ final class InteractiveTerminal: @unchecked Sendable {
         let input = Descriptors.duplicate(master)
         let wakeFD = wake.readFD
         let real = self.real
-        PlainThread.start(name: "agentops-run keys") {
+        let relaying = PlainThread.start(name: "agentops-run keys") {
             defer { Descriptors.close(input) }
             var ready = PollSet([real, wakeFD])
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
@@ -97,6 +97,8 @@ final class InteractiveTerminal: @unchecked Sendable {
                 if Descriptors.writeAll(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), to: input) < n { return }
             }
         }
+        // No thread to relay keys with (`ulimit -u`): the command gets no input.
+        if !relaying { Descriptors.close(input) }
     }
 
     /// Stops relaying keys.

@@ -41,13 +41,17 @@ public final class SignalRelay: @unchecked Sendable {
 
     /// Starts the relay thread, which hands on the signals caught so far, then each as
     /// it comes. Only the first call does anything.
-    public func start() {
+    ///
+    /// - Returns: false when no thread could be had (`ulimit -u`): signals are then
+    ///   caught and dropped, and the caller says so.
+    @discardableResult
+    public func start() -> Bool {
         let first = started.withLock {
             defer { isStarted = true }
             return !isStarted
         }
-        guard first else { return }
-        PlainThread.start(name: "agentops-run signals") { [self] in relay() }
+        guard first else { return true }
+        return PlainThread.start(name: "agentops-run signals") { [self] in relay() }
     }
 
     private func relay() {

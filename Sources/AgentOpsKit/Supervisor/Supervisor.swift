@@ -234,8 +234,11 @@ public final class Supervisor: @unchecked Sendable {
                 executable: configuration.executable, arguments: configuration.arguments, environment: environment,
                 stdin: wiring.childStdin, stdout: wiring.childStdout, stderr: wiring.childStderr,
                 inherited: StartupDescriptors.inherited, controllingTerminal: interactive != nil, helper: helper,
-                beforeCommand: {
-                    pump.start()
+                beforeCommand: { () throws(LaunchError) in
+                    // No thread to read its output (`ulimit -u`): the command does not start.
+                    guard pump.start() else {
+                        throw .cannotPrepare(what: "a thread to read the command's output", reason: errnoText())
+                    }
                     pumping = true
                     beforeCommand()
                 },
@@ -269,7 +272,8 @@ public final class Supervisor: @unchecked Sendable {
         // and needs its foreground (interactive mode: it has a terminal of its own).
         let terminal = interactive == nil ? ForegroundTerminal.ifForeground() : nil
         terminal?.give(to: group)
-        ExitWatcher(process: process, foundationExit: foundationExit).start(
+        let watcher = ExitWatcher(process: process, foundationExit: foundationExit)
+        let watching = watcher.start(
             onStop: { [self] _ in followStop(of: group, terminal: terminal, interactive: interactive) },
             onExit: { [self] exit in
                 lock.lock()
@@ -287,7 +291,7 @@ public final class Supervisor: @unchecked Sendable {
         pendingSignals = []
         lock.unlock()
 
-        let exit = superviseUntilExit(group: group, configuration: configuration)
+        let exit = superviseUntilExit(group: group, configuration: configuration, unwatched: watching ? nil : watcher)
         // Back to agentops-run's group before anything else is printed to the terminal.
         if let terminal, terminal.foregroundGroup == group { terminal.reclaim() }
         lock.lock()
@@ -306,11 +310,13 @@ public final class Supervisor: @unchecked Sendable {
     }
 
     /// Waits for the child's exit, sending the timeout signal and SIGKILL when their
-    /// deadlines pass.
-    private func superviseUntilExit(group: Int32, configuration: Configuration) -> ChildExit {
+    /// deadlines pass. `unwatched`: the watcher whose thread could not be started, whose
+    /// `reportedByFoundation` is looked at every 50 ms instead.
+    private func superviseUntilExit(group: Int32, configuration: Configuration, unwatched: ExitWatcher?) -> ChildExit {
         var timeoutDeadline = configuration.timeout.map { DispatchTime.now() + $0 }
         while true {
             lock.lock()
+            if childExit == nil, let exit = unwatched?.reportedByFoundation() { childExit = exit }
             if let exit = childExit {
                 lock.unlock()
                 return exit
@@ -323,7 +329,8 @@ public final class Supervisor: @unchecked Sendable {
             // second SIGWINCH would be one too many (and the first had the old size on
             // those terminals, a limit of --tty split).
             let poll: DispatchTime? = terminalMasters.isEmpty ? nil : .now() + 0.25
-            let next = [timeoutDeadline, killAt, poll].compactMap { $0 }.min()
+            let look: DispatchTime? = unwatched == nil ? nil : .now() + 0.05
+            let next = [timeoutDeadline, killAt, poll, look].compactMap { $0 }.min()
             guard wake.wait(timeout: next ?? .distantFuture) == .timedOut else { continue }
             let now = DispatchTime.now()
             lock.lock()

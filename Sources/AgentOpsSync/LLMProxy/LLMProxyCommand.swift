@@ -53,7 +53,10 @@ enum LLMProxyCommand {
         // proxy too; agentops-run relays them to the command, which may well go on
         // calling the API. The proxy ends when its standard input does.
         Signals.ignore([SIGINT, SIGQUIT, SIGHUP])
-        server.start()
+        guard server.start() else {
+            console.error("cannot start a thread: \(SystemError())")
+            return AgentOpsCommand.Status.failure
+        }
         Descriptors.writeAll(Array("listening on \(server.port)\n".utf8), to: 1)
         var byte: [UInt8] = [0]
         while byte.withUnsafeMutableBytes({ Descriptors.read(0, into: $0) }) > 0 {}

@@ -36,8 +36,9 @@ final class LLMProxyServer: @unchecked Sendable {
         self.recorder = recorder
     }
 
-    /// Starts accepting on a thread of its own.
-    func start() {
+    /// Starts accepting on a thread of its own; false when no thread could be had
+    /// (`ulimit -u`; `errno` says why).
+    func start() -> Bool {
         PlainThread.start(name: "agentops-llm-proxy") { [self] in acceptLoop() }
     }
 
@@ -73,8 +74,15 @@ final class LLMProxyServer: @unchecked Sendable {
                 Descriptors.close(fd)
                 continue
             }
-            PlainThread.start(name: "agentops-llm-proxy-connection") { [self] in
+            let served = PlainThread.start(name: "agentops-llm-proxy-connection") { [self] in
                 serve(fd)
+                condition.lock()
+                connections.remove(fd)
+                condition.unlock()
+                Descriptors.close(fd)
+            }
+            if !served {
+                // No thread to serve it (`ulimit -u`): closed, so the client fails at once.
                 condition.lock()
                 connections.remove(fd)
                 condition.unlock()
