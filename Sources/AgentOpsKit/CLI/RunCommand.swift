@@ -43,8 +43,7 @@ public enum RunCommand {
         // away), and not before the descriptor limit is known to leave room: the
         // warm-up's Foundation set-up opens descriptors, and libdispatch traps when it
         // finds none (SIGILL under `ulimit -n 5`, the hostile pass of round 6).
-        guard LaunchWarmUp.start() else {
-            let reason = SystemError()
+        if let reason = LaunchWarmUp.start() {
             Console(program: "agentops-run", quiet: false, environment: environment).error(
                 "cannot start a thread (\(reason)): is ulimit -u too low?")
             return .code(ExitCodes.usage)

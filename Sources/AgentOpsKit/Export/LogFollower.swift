@@ -5,7 +5,8 @@ import Foundation
 /// its wire.
 ///
 /// Each exporter runs on a thread of its own, so a backend that is down (retrying
-/// until the deadline) never holds back another.
+/// until the deadline) never holds back another; only when no thread can be had
+/// (`ulimit -u`) do they run one after the other.
 public struct LogFollower: Sendable {
     /// How often a followed log is looked at for new records when nothing wakes the
     /// follower: each look is an open, a seek and an empty read. A write to the log wakes

@@ -58,6 +58,14 @@ public enum SignalPipe {
     }
 
     /// The next signal from the pipe's read end `fd`, blocking; nil once it is closed.
+    /// The signals waiting in the pipe's read end `fd` now, without blocking.
+    public static func pending(in fd: Int32) -> [Int32] {
+        guard let count = Descriptors.bytesAvailable(fd), count > 0 else { return [] }
+        var bytes = [UInt8](repeating: 0, count: count)
+        let n = bytes.withUnsafeMutableBytes { Descriptors.read(fd, into: $0) }
+        return n > 0 ? bytes[..<n].map { Int32($0) } : []
+    }
+
     public static func next(from fd: Int32) -> Int32? {
         var byte: UInt8 = 0
         let n = withUnsafeMutableBytes(of: &byte) { Descriptors.read(fd, into: $0) }

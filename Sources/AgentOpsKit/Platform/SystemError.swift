@@ -12,6 +12,10 @@ public struct SystemError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The error of the call that just failed (the current `errno`), or `code`.
     public init(code: Int32 = errno) { self.code = code }
 
+    /// The calling thread's last error (`errno`), read here: for callers in other
+    /// modules, where the default argument above would read `errno` in their own code.
+    public static var last: SystemError { SystemError(code: errno) }
+
     /// The C library's text for `code` (`strerror`).
     public var description: String { errnoText(code) }
 

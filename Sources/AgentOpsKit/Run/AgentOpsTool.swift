@@ -36,6 +36,11 @@ public enum AgentOpsTool {
         process.standardOutput = standardOutput
         let exited = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in exited.signal() }
+        // As every spawn: Foundation's set-up (`LaunchWarmUp`) must be done, or `run()`
+        // would wait for ever (`ulimit -u`).
+        guard LaunchWarmUp.foundationReady(within: 10) else {
+            return .failure(.cannotStart("Foundation's process thread did not start (is ulimit -u too low?)"))
+        }
         do {
             try process.run()
         } catch {

@@ -15,6 +15,9 @@ import Foundation
 final class CostWatch: Sendable {
     private let stopped = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
+    /// False when no thread could be had to watch with (`ulimit -u`): nothing is
+    /// watched, and the caller says so.
+    let isWatching: Bool
 
     /// Starts watching the log at `path` on a thread of its own.
     ///
@@ -42,6 +45,7 @@ final class CostWatch: Sendable {
         // No thread to watch with (`ulimit -u`): nothing is watched, and `stop` does not
         // wait for a thread that never ran.
         if !watching { finished.signal() }
+        isWatching = watching
     }
 
     /// Stops watching (the command has ended) and waits for the thread.

@@ -3,10 +3,11 @@ import Foundation
 /// One agentops-run from parsed options to its exit: the session it records into, the
 /// listener and exporters it offers, the supervised command, and how it all ends.
 ///
-/// The order matters and is the design: signals are relayed before anything slow; the
-/// session's start is in the log before the command starts; the listener and the
-/// background exporters start once the command runs, never delaying it; the listener
-/// stops before the end is written, so what the command's SDK sent is in first.
+/// The order matters and is the design: signals are caught before anything slow (and
+/// forwarded once the command runs); the session's start is in the log before the
+/// command starts; the listener and the background exporters start once the command
+/// runs, never delaying it; the listener stops before the end is written, so what the
+/// command's SDK sent is in first.
 public enum WrappedRun {
     /// Runs the command of `options` as a recorded session.
     ///
@@ -172,13 +173,16 @@ public enum WrappedRun {
                 beforeCommand: recordStart,
                 afterLaunch: {
                     if !relay.start() {
-                        console.warning("signals sent to agentops-run cannot be forwarded to the command: "
-                            + "no thread could be started (\(SystemError()))")
+                        // No thread for it (`ulimit -u`): the supervisor looks every 50 ms.
+                        supervisor.pollSignals { relay.pending() }
                     }
                     listener?.start()
                     if let limit = options.maxCost {
                         costWatch = CostWatch(path: store.path(of: sessionID), limit: limit, prices: prices,
                                               signal: options.timeoutSignal, supervisor: supervisor)
+                        if costWatch?.isWatching == false {
+                            console.warning("--max-cost cannot be enforced: no thread could be started (\(SystemError.last))")
+                        }
                     }
                     guard let exportEnvironment else { return }
                     switch BackgroundExport.start(session: sessionID, environment: exportEnvironment,

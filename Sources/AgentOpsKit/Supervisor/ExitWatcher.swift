@@ -10,7 +10,8 @@ import Foundation
 /// (`ECHILD`), its own status is used.
 ///
 /// `@unchecked Sendable`: `Process` is not `Sendable`; the watcher only reads its pid
-/// and, after the semaphore, its final status.
+/// and, after the semaphore (or once `isRunning` is false, which Foundation clears
+/// after setting the status), its final status.
 public final class ExitWatcher: @unchecked Sendable {
     private let process: Process
     private let foundationExit: DispatchSemaphore

@@ -97,8 +97,13 @@ final class InteractiveTerminal: @unchecked Sendable {
                 if Descriptors.writeAll(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), to: input) < n { return }
             }
         }
-        // No thread to relay keys with (`ulimit -u`): the command gets no input.
-        if !relaying { Descriptors.close(input) }
+        // No thread to relay keys with (`ulimit -u`): the command gets no input, and the
+        // real terminal is back in its own mode, so Ctrl-C and Ctrl-Z signal
+        // agentops-run (which forwards them) instead of being bytes nobody reads.
+        if !relaying {
+            Descriptors.close(input)
+            restore()
+        }
     }
 
     /// Stops relaying keys.

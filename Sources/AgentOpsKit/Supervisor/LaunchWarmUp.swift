@@ -20,16 +20,17 @@ import Foundation
 /// deadline instead (`foundationReady`), and a run whose warm-up thread itself cannot
 /// be started stops at once, before anything, with one line (round 6's hostile pass
 /// found such runs hanging).
-enum LaunchWarmUp {
+public enum LaunchWarmUp {
     /// Signalled once Foundation's set-up is done. `nonisolated(unsafe)`: set by
     /// `start()` on the main thread before the warm-up thread exists, only read after.
     nonisolated(unsafe) private static var setUp: DispatchSemaphore?
     /// Set when the set-up was not done in time: later launches give up at once.
-    /// `nonisolated(unsafe)`: only the launching thread reads and writes it.
+    /// `nonisolated(unsafe)`: only the main thread, which makes every spawn of a run,
+    /// reads and writes it.
     nonisolated(unsafe) private static var setUpFailed = false
 
-    /// Starts the thread; false when no thread could be had (`errno` says why).
-    static func start() -> Bool {
+    /// Starts the thread; why not when no thread could be had.
+    static func start() -> SystemError? {
         let done = DispatchSemaphore(value: 0)
         setUp = done
         let started = PlainThread.start(name: "agentops-run warm-up") {
@@ -44,14 +45,18 @@ enum LaunchWarmUp {
             moves[0] = Int32(process.executableURL?.path.utf8.count ?? 0)
             withExtendedLifetime(moves) {}
         }
-        if !started { setUp = nil }
-        return started
+        guard started else {
+            let error = SystemError()
+            setUp = nil
+            return error
+        }
+        return nil
     }
 
     /// Waits until Foundation's set-up begun by `start()` is done; at once when there is
     /// none. False when it was not done within `seconds`: Foundation could not start its
     /// thread, and a spawn would wait for ever.
-    static func foundationReady(within seconds: Double) -> Bool {
+    public static func foundationReady(within seconds: Double) -> Bool {
         guard let setUp else { return true }
         guard !setUpFailed, setUp.wait(timeout: .now() + seconds) == .success else {
             setUpFailed = true

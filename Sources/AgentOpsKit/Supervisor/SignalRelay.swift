@@ -42,8 +42,8 @@ public final class SignalRelay: @unchecked Sendable {
     /// Starts the relay thread, which hands on the signals caught so far, then each as
     /// it comes. Only the first call does anything.
     ///
-    /// - Returns: false when no thread could be had (`ulimit -u`): signals are then
-    ///   caught and dropped, and the caller says so.
+    /// - Returns: false when no thread could be had (`ulimit -u`): the caller then
+    ///   hands on what `pending()` gives, now and then.
     @discardableResult
     public func start() -> Bool {
         let first = started.withLock {
@@ -53,6 +53,10 @@ public final class SignalRelay: @unchecked Sendable {
         guard first else { return true }
         return PlainThread.start(name: "agentops-run signals") { [self] in relay() }
     }
+
+    /// The signals caught and not yet handed on, for a relay whose thread could not be
+    /// started; they are not handed to `onSignal`.
+    public func pending() -> [Int32] { SignalPipe.pending(in: readFD) }
 
     private func relay() {
         while let signal = SignalPipe.next(from: readFD) { onSignal(signal) }

@@ -106,6 +106,18 @@ public final class Supervisor: @unchecked Sendable {
     /// queued and forwarded once the child exists.
     public init() {}
 
+    /// Where signals are taken from while the command runs when the signal relay has no
+    /// thread (`ulimit -u`): looked at every 50 ms. Set before `run` waits.
+    private var signalSource: (@Sendable () -> [Int32])?
+
+    /// Takes signals from `source` every 50 ms while the command runs, and delivers
+    /// them (for a `SignalRelay` whose thread could not be started).
+    public func pollSignals(from source: @escaping @Sendable () -> [Int32]) {
+        lock.lock()
+        signalSource = source
+        lock.unlock()
+    }
+
     /// Handles a signal delivered to agentops-run (from the `SignalRelay`).
     ///
     /// The first SIGINT is forwarded like any signal; a second one while the command
@@ -316,6 +328,10 @@ public final class Supervisor: @unchecked Sendable {
         var timeoutDeadline = configuration.timeout.map { DispatchTime.now() + $0 }
         while true {
             lock.lock()
+            let source = signalSource
+            lock.unlock()
+            for signal in source?() ?? [] { deliver(signal) }
+            lock.lock()
             if childExit == nil, let exit = unwatched?.reportedByFoundation() { childExit = exit }
             if let exit = childExit {
                 lock.unlock()
@@ -329,7 +345,7 @@ public final class Supervisor: @unchecked Sendable {
             // second SIGWINCH would be one too many (and the first had the old size on
             // those terminals, a limit of --tty split).
             let poll: DispatchTime? = terminalMasters.isEmpty ? nil : .now() + 0.25
-            let look: DispatchTime? = unwatched == nil ? nil : .now() + 0.05
+            let look: DispatchTime? = unwatched == nil && source == nil ? nil : .now() + 0.05
             let next = [timeoutDeadline, killAt, poll, look].compactMap { $0 }.min()
             guard wake.wait(timeout: next ?? .distantFuture) == .timedOut else { continue }
             let now = DispatchTime.now()

@@ -54,7 +54,7 @@ enum LLMProxyCommand {
         // calling the API. The proxy ends when its standard input does.
         Signals.ignore([SIGINT, SIGQUIT, SIGHUP])
         guard server.start() else {
-            console.error("cannot start a thread: \(SystemError())")
+            console.error("cannot start a thread: \(SystemError.last)")
             return AgentOpsCommand.Status.failure
         }
         Descriptors.writeAll(Array("listening on \(server.port)\n".utf8), to: 1)
