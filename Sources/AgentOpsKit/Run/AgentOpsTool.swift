@@ -38,7 +38,7 @@ public enum AgentOpsTool {
         process.terminationHandler = { _ in exited.signal() }
         // As every spawn: Foundation's set-up (`LaunchWarmUp`) must be done, or `run()`
         // would wait for ever (`ulimit -u`).
-        guard LaunchWarmUp.foundationReady(within: 10) else {
+        guard LaunchWarmUp.foundationReady() else {
             return .failure(.cannotStart("Foundation's process thread did not start (is ulimit -u too low?)"))
         }
         do {

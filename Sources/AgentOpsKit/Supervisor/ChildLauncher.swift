@@ -6,9 +6,6 @@ public enum ChildLauncher {
     /// Serialises launches: the signal mask swap below is per thread, but Foundation's
     /// spawn path is not meant to run concurrently with another mask swap.
     private static let lock = NSLock()
-    /// How long a launch waits for Foundation's set-up (`LaunchWarmUp`): well beyond
-    /// the fraction of a millisecond it takes on a loaded machine.
-    private static let foundationDeadline = 10.0
 
     /// An exec helper spawned ahead of its command (`spawnHelper`), waiting on its
     /// socket for the command, its environment and its descriptors.
@@ -217,9 +214,9 @@ public enum ChildLauncher {
         defer { restoreFileLimit() }
         // Foundation's set-up, begun by the warm-up thread, must be done: without the
         // thread it starts (`ulimit -u`) it never is, and `run()` would wait for ever.
-        guard LaunchWarmUp.foundationReady(within: Self.foundationDeadline) else {
+        guard LaunchWarmUp.foundationReady() else {
             throw .cannotPrepare(what: "Foundation's process thread",
-                                 reason: "it did not start within \(Int(Self.foundationDeadline)) s (is ulimit -u too low?)")
+                                 reason: "it did not start within \(Int(LaunchWarmUp.deadline)) s (is ulimit -u too low?)")
         }
         let callerMask = StartupSignals.mask.apply()
         defer { callerMask.apply() }

@@ -53,12 +53,16 @@ public enum LaunchWarmUp {
         return nil
     }
 
+    /// How long a spawn waits for Foundation's set-up: well beyond the fraction of a
+    /// millisecond it takes on a loaded machine.
+    public static let deadline = 10.0
+
     /// Waits until Foundation's set-up begun by `start()` is done; at once when there is
-    /// none. False when it was not done within `seconds`: Foundation could not start its
-    /// thread, and a spawn would wait for ever.
-    public static func foundationReady(within seconds: Double) -> Bool {
+    /// none. False when it was not done within `deadline`: Foundation could not start its
+    /// thread, and a spawn would wait for ever. Every spawn of a run asks first.
+    public static func foundationReady() -> Bool {
         guard let setUp else { return true }
-        guard !setUpFailed, setUp.wait(timeout: .now() + seconds) == .success else {
+        guard !setUpFailed, setUp.wait(timeout: .now() + deadline) == .success else {
             setUpFailed = true
             return false
         }
