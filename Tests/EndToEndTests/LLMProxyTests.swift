@@ -141,7 +141,7 @@ struct LLMProxyTests {
         #expect(errors.contains { $0["error_type"] == .string("llm_api_error") })
     }
 
-    @Test("a malformed Content-Length from the client is a 400, from the API a 502; the proxy goes on serving")
+    @Test("a malformed Content-Length (or a space before its colon) from the client is a 400, from the API a 502; the proxy goes on serving")
     func malformedLength() throws {
         let api = try FakeLLMAPI()
         let home = Harness.temporaryFolder()
@@ -150,13 +150,18 @@ struct LLMProxyTests {
         import json, os, socket, urllib.request, urllib.error, urllib.parse
         base = os.environ["OPENAI_BASE_URL"]
         url = urllib.parse.urlsplit(base)
-        with socket.create_connection((url.hostname, url.port), timeout=20) as raw:
-            raw.sendall(b"POST " + url.path.encode() + b"/chat/completions HTTP/1.1\\r\\nHost: x\\r\\n"
-                        b"Content-Length: -1\\r\\n\\r\\n{}")
-            answer = b""
-            while chunk := raw.recv(4096):
-                answer += chunk
-        print(answer.split(b"\\r\\n")[0].decode())
+        def raw(length_field):
+            with socket.create_connection((url.hostname, url.port), timeout=20) as connection:
+                connection.sendall(b"POST " + url.path.encode() + b"/chat/completions HTTP/1.1\\r\\nHost: x\\r\\n"
+                                   + length_field + b"\\r\\n\\r\\n{}")
+                answer = b""
+                while chunk := connection.recv(4096):
+                    answer += chunk
+            print(answer.split(b"\\r\\n")[0].decode())
+        raw(b"Content-Length: -1")
+        # A space before the colon: not a length to the proxy, but one to a lenient
+        # server behind it (how requests are smuggled); refused like the listener does.
+        raw(b"Content-Length : 2")
         for model in ["bad-length", "gpt-4o-mini"]:
             request = urllib.request.Request(base + "/chat/completions", data=json.dumps({"model": model}).encode(),
                                              headers={"Content-Type": "application/json"})
@@ -170,6 +175,7 @@ struct LLMProxyTests {
                                   timeout: 60)
         #expect(result.code == 0, "\(result.err)")
         #expect(result.out.split(separator: "\n") == [
+            "HTTP/1.1 400 Bad Request",
             "HTTP/1.1 400 Bad Request",
             "502 agentops-run LLM proxy: 127.0.0.1:\(api.port) answered with a malformed head: Content-Length",
             "200 hello there",

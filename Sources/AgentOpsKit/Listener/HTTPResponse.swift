@@ -33,30 +33,9 @@ struct HTTPResponse: Sendable, Equatable {
     /// The bytes on the wire; `close` adds `Connection: close`.
     func serialized(close: Bool) -> [UInt8] {
         let payload = raw?.bytes ?? JSONWriter.compact(body)
-        var head = "HTTP/1.1 \(status) \(Self.reason(status))\r\n"
-            + "Content-Type: \(raw?.contentType ?? "application/json; charset=UTF-8")\r\n"
-            + "Content-Length: \(payload.count)\r\n"
-        if close { head += "Connection: close\r\n" }
-        head += "\r\n"
-        return Array(head.utf8) + payload
-    }
-
-    static func reason(_ status: Int) -> String {
-        switch status {
-        case 200: return "OK"
-        case 400: return "Bad Request"
-        case 401: return "Unauthorized"
-        case 404: return "Not Found"
-        case 405: return "Method Not Allowed"
-        case 408: return "Request Timeout"
-        case 415: return "Unsupported Media Type"
-        case 411: return "Length Required"
-        case 413: return "Content Too Large"
-        case 431: return "Request Header Fields Too Large"
-        case 500: return "Internal Server Error"
-        case 503: return "Service Unavailable"
-        case 505: return "HTTP Version Not Supported"
-        default: return "Status"
-        }
+        var fields = [("Content-Type", raw?.contentType ?? "application/json; charset=UTF-8"),
+                      ("Content-Length", String(payload.count))]
+        if close { fields.append(("Connection", "close")) }
+        return HTTPHead(status: status, fields: fields).bytes + payload
     }
 }

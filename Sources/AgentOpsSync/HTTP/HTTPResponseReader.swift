@@ -34,7 +34,7 @@ struct HTTPResponseReader {
     private enum Framing {
         case head
         case length(left: Int)
-        case chunked(ProxyHTTP.ChunkedDecoder)
+        case chunked(HTTPChunked.Decoder)
         case untilClose
         case complete
     }
@@ -72,8 +72,7 @@ struct HTTPResponseReader {
     /// `close`, HTTP/1.0 only with `keep-alive`; never after a body framed by the close.
     var keepsAlive: Bool {
         guard isComplete, !hasExcess, !closesAtEnd else { return false }
-        let tokens = (field("connection") ?? "").lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        return version == "HTTP/1.0" ? tokens.contains("keep-alive") : !tokens.contains("close")
+        return HTTPHead.keepsAlive(version: version, connection: field("connection"))
     }
 
     /// The first field named `name`, case-insensitively.
@@ -134,28 +133,25 @@ struct HTTPResponseReader {
     /// body's framing (RFC 9112 §6.3: chunked before a length, no body for 204 and 304).
     private mutating func readHead() throws(Problem) {
         while case .head = framing {
-            switch ProxyHTTP.parseHead(pending) {
+            switch HTTPHead.parse(pending[...]) {
             case .incomplete:
                 return
+            case .tooLarge:
+                throw .malformedHead("head over \(HTTPHead.maxBytes >> 10) KiB")
             case let .malformed(why):
                 throw .malformedHead(why)
             case let .head(head, length):
                 pending.removeFirst(length)
-                let version = head.start.0, code = head.start.1
-                guard version == "HTTP/1.1" || version == "HTTP/1.0",
-                      code.utf8.count == 3, code.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-                      let status = Int(code), status >= 100 else {
-                    throw .malformedHead("status line")
-                }
+                guard let status = head.status else { throw .malformedHead("status line") }
                 if status < 200 { continue }
-                (self.status, self.version, fields) = (status, version, head.fields)
+                (self.status, self.version, fields) = (status, head.version, head.fields)
                 try frame(head)
             }
         }
     }
 
-    private mutating func frame(_ head: ProxyHTTP.Head) throws(Problem) {
-        let decided: ProxyHTTP.BodyFraming
+    private mutating func frame(_ head: HTTPHead) throws(Problem) {
+        let decided: HTTPHead.BodyFraming
         do {
             decided = try head.responseFraming(status: status, method: method)
         } catch {
@@ -169,7 +165,7 @@ struct HTTPResponseReader {
             body.reserveCapacity(length)
             framing = .length(left: length)
         case .chunked:
-            framing = .chunked(ProxyHTTP.ChunkedDecoder())
+            framing = .chunked(HTTPChunked.Decoder())
         case .untilClose:
             closesAtEnd = true
             framing = .untilClose

@@ -125,21 +125,16 @@ final class PlainHTTPClient {
     }
 
     /// The request head: request line, `Host`, the body's length, then the client's
-    /// fields (a line break in a value, which would start a field of its own, is sent
-    /// as a space).
+    /// fields (`HTTPHead.bytes` sends a line break in a value as a space).
     static func head(_ request: BlockingExchange.Request, bodyCount: Int) -> [UInt8] {
         let target = request.endpoint
-        var text = "\(request.method) \(target.requestTarget) HTTP/1.1\r\nHost: \(target.hostField)\r\n"
-        if request.method != "GET" || bodyCount > 0 { text += "Content-Length: \(bodyCount)\r\n" }
-        var fields = request.fields
-        if let basic = target.basicAuthorization, !fields.contains(named: "authorization") {
+        var fields: [(name: String, value: String)] = [("Host", target.hostField)]
+        if request.method != "GET" || bodyCount > 0 { fields.append(("Content-Length", String(bodyCount))) }
+        fields += request.fields
+        if let basic = target.basicAuthorization, !request.fields.contains(named: "authorization") {
             fields.append(("Authorization", basic))
         }
-        if !fields.contains(named: "accept") { fields.append(("Accept", "*/*")) }
-        for field in fields {
-            let value = String(field.value.map { $0 == "\r" || $0 == "\n" || $0 == "\r\n" ? " " : $0 })
-            text += "\(field.name): \(value)\r\n"
-        }
-        return Array((text + "\r\n").utf8)
+        if !request.fields.contains(named: "accept") { fields.append(("Accept", "*/*")) }
+        return HTTPHead(start: (request.method, target.requestTarget, "HTTP/1.1"), fields: fields).bytes
     }
 }

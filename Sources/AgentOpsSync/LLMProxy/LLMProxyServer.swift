@@ -96,24 +96,35 @@ final class LLMProxyServer: @unchecked Sendable {
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         var pending: [UInt8] = []
         while true {
-            var parsed = ProxyHTTP.parseHead(pending)
+            var parsed = HTTPHead.parse(pending[...])
             while parsed == .incomplete {
                 let got = TCPSocket.receive(fd, into: &buffer)
                 if got.isEmpty { return }
                 pending.append(contentsOf: got)
-                parsed = ProxyHTTP.parseHead(pending)
+                parsed = HTTPHead.parse(pending[...])
             }
-            guard case let .head(head, length) = parsed else {
-                if case let .malformed(problem) = parsed { refuse(fd, 400, "malformed request: \(problem)", close: true) }
-                return
+            let head: HTTPHead, length: Int
+            switch parsed {
+            case let .head(parsed, taken): (head, length) = (parsed, taken)
+            case .tooLarge: return refuse(fd, 431, "request head over \(HTTPHead.maxBytes >> 10) KiB", close: true)
+            case let .malformed(problem): return refuse(fd, 400, "malformed request: \(problem)", close: true)
+            case .incomplete: return
+            }
+            do {
+                try head.checkRequestLine()
+            } catch .malformed {
+                return refuse(fd, 400, "malformed request line", close: true)
+            } catch {
+                return refuse(fd, 505, "only HTTP/1.1 and HTTP/1.0 are served", close: true)
             }
             pending.removeFirst(length)
             guard let body = readBody(head, fd: fd, pending: &pending, buffer: &buffer) else {
                 refuse(fd, 400, "malformed or incomplete request body", close: true)
                 return
             }
-            let keepAlive = !(head.field("connection")?.lowercased().contains("close") ?? false)
-                && head.start.2 != "HTTP/1.0"
+            // An HTTP/1.0 client reads no chunked body, and the proxy may send one of
+            // unknown length; so its connection ends with each answer.
+            let keepAlive = head.keepsAlive && head.version != "HTTP/1.0"
             condition.lock()
             busy += 1
             condition.unlock()
@@ -129,10 +140,10 @@ final class LLMProxyServer: @unchecked Sendable {
 
     /// The request's body, by its `Content-Length` or chunked; nil when it breaks off or
     /// its length is malformed.
-    private func readBody(_ head: ProxyHTTP.Head, fd: Int32, pending: inout [UInt8], buffer: inout [UInt8]) -> [UInt8]? {
+    private func readBody(_ head: HTTPHead, fd: Int32, pending: inout [UInt8], buffer: inout [UInt8]) -> [UInt8]? {
         guard let framing = try? head.requestFraming() else { return nil }
         if framing == .chunked {
-            var decoder = ProxyHTTP.ChunkedDecoder()
+            var decoder = HTTPChunked.Decoder()
             var body = decoder.feed(pending)
             pending = []
             while !decoder.isFinished {
@@ -157,7 +168,7 @@ final class LLMProxyServer: @unchecked Sendable {
     /// Forwards one request and relays its response.
     ///
     /// - Returns: whether the connection can carry another request.
-    private func handle(_ head: ProxyHTTP.Head, body: [UInt8], fd: Int32, keepAlive: Bool) -> Bool {
+    private func handle(_ head: HTTPHead, body: [UInt8], fd: Int32, keepAlive: Bool) -> Bool {
         let (method, target) = (head.start.0, head.start.1)
         guard let (provider, rest) = LLMProvider.route(target), let base = upstreams[provider],
               let url = URL(string: base + rest) else {
@@ -188,10 +199,13 @@ final class LLMProxyServer: @unchecked Sendable {
         // The upstream's length is kept unless the proxy changes the body (the usage it asked for).
         let changes = exchange.isEventStream && exchange.injectsUsage
         let length = changes ? nil : response.length
+        // A body of unknown length goes chunked, or to an HTTP/1.0 client until the close.
+        let chunked = length == nil && head.version != "HTTP/1.0"
         var out = response.fields
-        out.append(length.map { ("Content-Length", String($0)) } ?? ("Transfer-Encoding", "chunked"))
+        if let length { out.append(("Content-Length", String(length))) }
+        if chunked { out.append(("Transfer-Encoding", "chunked")) }
         if !keepAlive { out.append(("Connection", "close")) }
-        let clientHead = ProxyHTTP.Head(start: ("HTTP/1.1", String(response.status), response.reason), fields: out)
+        let clientHead = HTTPHead(start: ("HTTP/1.1", String(response.status), response.reason), fields: out)
         guard TCPSocket.send(fd, clientHead.bytes) else { return false }
         var scanner = SSEScanner()
         var complete = true
@@ -219,7 +233,7 @@ final class LLMProxyServer: @unchecked Sendable {
                 exchange.read(body: piece)
             }
             if !forward.isEmpty {
-                let framed = length == nil ? ProxyHTTP.chunk(forward) : forward
+                let framed = chunked ? HTTPChunked.chunk(forward) : forward
                 overhead += Clock.monotonicMicroseconds() - began
                 guard TCPSocket.send(fd, framed) else {
                     clientGone = true
@@ -231,9 +245,9 @@ final class LLMProxyServer: @unchecked Sendable {
             }
         }
         if complete, changes, !scanner.remainder.isEmpty {
-            _ = TCPSocket.send(fd, ProxyHTTP.chunk(scanner.remainder))
+            _ = TCPSocket.send(fd, chunked ? HTTPChunked.chunk(scanner.remainder) : scanner.remainder)
         }
-        if complete, length == nil, !clientGone { _ = TCPSocket.send(fd, ProxyHTTP.chunk([UInt8]())) }
+        if complete, chunked, !clientGone { _ = TCPSocket.send(fd, HTTPChunked.chunk([UInt8]())) }
         record(&exchange, start: start, complete: complete, overhead: overhead, head: head)
         // A response cut off cannot be framed to its end: closing tells the client.
         return complete
@@ -241,7 +255,7 @@ final class LLMProxyServer: @unchecked Sendable {
 
     /// Records the exchange's event, with the client's API key redacted as well.
     private func record(_ exchange: inout LLMExchange, start: Timestamp, complete: Bool, overhead: Int64,
-                        head: ProxyHTTP.Head) {
+                        head: HTTPHead) {
         guard let event = exchange.event(session: recorder.sessionID, start: start, end: .now(), complete: complete,
                                          overheadMicroseconds: overhead) else { return }
         var record = StoreRecord.event(event)
@@ -258,7 +272,7 @@ final class LLMProxyServer: @unchecked Sendable {
     }
 
     /// The API keys in a request's fields.
-    static func credentials(_ head: ProxyHTTP.Head) -> [String] {
+    static func credentials(_ head: HTTPHead) -> [String] {
         var keys: [String] = []
         for field in head.fields {
             switch field.name.lowercased() {
@@ -281,10 +295,9 @@ final class LLMProxyServer: @unchecked Sendable {
             ("type", .string("error")),
             ("error", .object([("type", .string("agentops_llm_proxy_error")), ("message", .string(message))])),
         ]))
-        let reason = status == 502 ? "Bad Gateway" : status == 404 ? "Not Found" : "Bad Request"
         var fields: [(name: String, value: String)] = [("Content-Type", "application/json"),
                                                        ("Content-Length", String(body.count))]
         if close { fields.append(("Connection", "close")) }
-        _ = TCPSocket.send(fd, ProxyHTTP.Head(start: ("HTTP/1.1", String(status), reason), fields: fields).bytes + body)
+        _ = TCPSocket.send(fd, HTTPHead(status: status, fields: fields).bytes + body)
     }
 }

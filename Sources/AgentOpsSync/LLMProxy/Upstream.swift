@@ -35,7 +35,7 @@ final class PlainHTTPCall: UpstreamCall {
     private var fd: Int32 = -1
     private var buffer = [UInt8](repeating: 0, count: 64 << 10)
     private var pending: [UInt8] = []
-    private enum Framing { case length(Int), chunked(ProxyHTTP.ChunkedDecoder), close, none }
+    private enum Framing { case length(Int), chunked(HTTPChunked.Decoder), close, none }
     private var framing = Framing.none
 
     func start(method: String, url: URL, fields: [(name: String, value: String)], body: [UInt8]) throws
@@ -50,7 +50,7 @@ final class PlainHTTPCall: UpstreamCall {
         }
         TCPSocket.setReceiveTimeout(fd, seconds: Int(Upstream.idleTimeout))
         let hostField = target.hostField
-        var head = ProxyHTTP.Head(start: (method, target.requestTarget, "HTTP/1.1"),
+        var head = HTTPHead(start: (method, target.requestTarget, "HTTP/1.1"),
                                   fields: [("Host", hostField)] + fields + [("Connection", "close")])
         if !body.isEmpty || method == "POST" || method == "PUT" || method == "PATCH" {
             head.fields.append(("Content-Length", String(body.count)))
@@ -59,17 +59,18 @@ final class PlainHTTPCall: UpstreamCall {
             throw ProxyError.upstream("the connection to \(hostField) broke while sending: \(errnoText())")
         }
         while true {
-            switch ProxyHTTP.parseHead(pending) {
+            switch HTTPHead.parse(pending[...]) {
             case .incomplete:
                 let got = TCPSocket.receive(fd, into: &buffer)
                 if got.isEmpty { throw ProxyError.upstream("\(hostField) closed the connection without answering") }
                 pending.append(contentsOf: got)
+            case .tooLarge:
+                throw ProxyError.upstream("\(hostField) answered with a head over \(HTTPHead.maxBytes >> 10) KiB")
             case let .malformed(problem):
                 throw ProxyError.upstream("\(hostField) answered with a malformed head: \(problem)")
             case let .head(response, length):
                 pending.removeFirst(length)
-                let status = Int(response.start.1) ?? 0
-                guard (100...599).contains(status) else { throw ProxyError.upstream("bad status line from \(hostField)") }
+                guard let status = response.status else { throw ProxyError.upstream("bad status line from \(hostField)") }
                 // 1xx interim answers (100 Continue) are not the response.
                 if status < 200 { continue }
                 var length: Int?
@@ -80,7 +81,7 @@ final class PlainHTTPCall: UpstreamCall {
                     framing = .length(count)
                     length = count
                 case .chunked?:
-                    framing = .chunked(ProxyHTTP.ChunkedDecoder())
+                    framing = .chunked(HTTPChunked.Decoder())
                 case .untilClose?:
                     framing = .close
                 }

@@ -209,7 +209,7 @@ struct LLMExchangeTests {
     func http() throws {
         let raw = Self.bytes("POST /openai/x HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\n"
             + "Authorization: Bearer k\r\nContent-Length: 2\r\n\r\n{}")
-        guard case let .head(head, length) = ProxyHTTP.parseHead(raw) else {
+        guard case let .head(head, length) = HTTPHead.parse(raw[...]) else {
             Issue.record("no head")
             return
         }
@@ -217,15 +217,15 @@ struct LLMExchangeTests {
         #expect(head.start == ("POST", "/openai/x", "HTTP/1.1"))
         #expect(try head.contentLength() == 2)
         #expect(head.endToEndFields.map(\.name) == ["Authorization"])
-        #expect(ProxyHTTP.parseHead(Array(raw.prefix(20))) == .incomplete)
+        #expect(HTTPHead.parse(Array(raw.prefix(20))[...]) == .incomplete)
         let body = Self.bytes("5;x=y\r\nhello\r\n1\r\n \r\n0\r\nTrailer: z\r\n\r\n")
         for split in 1..<body.count {
-            var decoder = ProxyHTTP.ChunkedDecoder()
+            var decoder = HTTPChunked.Decoder()
             let out = decoder.feed(body[..<split]) + decoder.feed(body[split...])
             #expect(out == Self.bytes("hello "))
             #expect(decoder.isFinished)
         }
-        #expect(ProxyHTTP.chunk(Self.bytes("hey")) == Self.bytes("3\r\nhey\r\n"))
+        #expect(HTTPChunked.chunk(Self.bytes("hey")) == Self.bytes("3\r\nhey\r\n"))
     }
 }
 

@@ -17,7 +17,7 @@ struct HTTPFieldsTests {
         #expect(fields.value(named: "content-typ") == nil)
         #expect(fields.contains(named: "CONTENT-TYPE"))
         #expect(!fields.contains(named: "accept"))
-        #expect(ProxyHTTP.Head(start: ("GET", "/", "HTTP/1.1"), fields: fields).field("Content-Length") == "5")
+        #expect(HTTPHead(start: ("GET", "/", "HTTP/1.1"), fields: fields).field("Content-Length") == "5")
     }
 
     @Test("removing by name removes every copy, in any case, and keeps the rest in order")

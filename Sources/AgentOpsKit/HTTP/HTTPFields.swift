@@ -1,5 +1,5 @@
 /// Lookups by name in a list of HTTP header fields, in order, names as sent: the one
-/// place both sides of the LLM proxy and the exporters' plain HTTP client match a name.
+/// place the listener, both sides of the LLM proxy and the exporters' plain client match a name.
 ///
 /// Field names are tokens, ASCII only (RFC 9110 §5.1, §5.6.2), and match regardless of
 /// case: letters are compared folded byte by byte, so a lookup makes no lowercased copy

@@ -1,10 +1,10 @@
 import Testing
 @testable import AgentOpsKit
 
-@Suite("HTTP body framing, shared by the LLM proxy and the exporters' plain client")
-struct ProxyHTTPFramingTests {
-    static func head(_ fields: [(name: String, value: String)]) -> ProxyHTTP.Head {
-        ProxyHTTP.Head(start: ("HTTP/1.1", "200", "OK"), fields: fields)
+@Suite("HTTP body framing, shared by the listener, the LLM proxy and the exporters' plain client")
+struct HTTPFramingTests {
+    static func head(_ fields: [(name: String, value: String)]) -> HTTPHead {
+        HTTPHead(start: ("HTTP/1.1", "200", "OK"), fields: fields)
     }
 
     @Test("Content-Length: plain digits only, every copy the same", arguments: [
@@ -20,9 +20,9 @@ struct ProxyHTTPFramingTests {
     ])
     func malformedLength(values: [String]) {
         let head = Self.head(values.map { ("Content-Length", $0) })
-        #expect(throws: ProxyHTTP.BadLength()) { try head.contentLength() }
-        #expect(throws: ProxyHTTP.BadLength()) { try head.requestFraming() }
-        #expect(throws: ProxyHTTP.BadLength()) { try head.responseFraming(status: 200, method: "POST") }
+        #expect(throws: HTTPHead.BadLength()) { try head.contentLength() }
+        #expect(throws: HTTPHead.BadLength()) { try head.requestFraming() }
+        #expect(throws: HTTPHead.BadLength()) { try head.responseFraming(status: 200, method: "POST") }
     }
 
     @Test("responses: none for HEAD, 204 and 304; chunked before a length; else until the close")
