@@ -4,7 +4,11 @@
  * Usage: runner ROUNDS SPECFILE [--cpu] — one command per line, arguments separated by
  * \x1f. Each command's stdout goes to /dev/null; stdin is /dev/null. With --cpu a fourth
  * column: the CPU time (user + system, µs) of the command and of the processes it waited
- * for (wait4 counts those in). */
+ * for (wait4 counts those in).
+ * Each command starts with only descriptors 0-2 open, as from a terminal: whatever else
+ * the benchmark's own shell holds (a CI harness's pipes, here fds 10 and 251) would
+ * otherwise be inherited, and Foundation's spawn adds a close action for every number
+ * up to the highest open one, in the bare launch and in agentops-run alike. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <spawn.h>
@@ -42,6 +46,7 @@ int main(int argc, char **argv) {
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
     for (int round = 0; round < rounds; round++) {
         for (int c = 0; c < count; c++) {
             struct timespec start, end;
