@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import TestSupport
 @testable import AgentOpsKit
 
 /// Runs the built executables the way a shell would: with an empty signal mask and
@@ -43,10 +44,9 @@ enum Harness {
         return env
     }
 
-    /// A new empty folder for a test's store.
+    /// A new empty folder for a test's store (removed when the test process exits).
     static func temporaryFolder() -> String {
-        var template = Array("/tmp/agentops-test-XXXXXX".utf8CString)
-        return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        ScratchFolder.make("agentops-test")
     }
 
     /// Spawns `executable` with `arguments`, waits for it, and returns what it did.
