@@ -150,6 +150,22 @@ enum Harness {
         return false
     }
 
+    /// Copies an executable (0755) through a descriptor closed on exec, for a test that
+    /// cannot hard-link it (its temporary folder on another file system, a tmpfs
+    /// `/tmp`): a process that other tests start meanwhile must not inherit the copy
+    /// open for writing, as it did `FileManager.copyItem`'s, or running the copy fails
+    /// with ETXTBSY for as long as that process lives.
+    ///
+    /// - Returns: whether the whole file was copied.
+    static func copyExecutable(_ source: String, to path: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: source) else { return false }
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o755)
+        guard fd >= 0 else { return false }
+        writeAll(fd, [UInt8](data))
+        close(fd)
+        return (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) == data.count
+    }
+
     static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {

@@ -45,7 +45,7 @@ struct ThreadLimitTests {
         let folder = Harness.temporaryFolder()
         let home = Harness.temporaryFolder()
         for name in ["agentops-run", "agentops-run-exec"] {
-            try copy(Harness.binFolder + "/" + name, to: folder + "/" + name)
+            try #require(Harness.copyExecutable(Harness.binFolder + "/" + name, to: folder + "/" + name))
         }
         if openToAll {
             for path in [folder, home, folder + "/agentops-run", folder + "/agentops-run-exec"] {
@@ -55,18 +55,6 @@ struct ThreadLimitTests {
         return (folder, home)
     }
 
-    /// Copies an executable through a descriptor closed on exec: a process that other
-    /// tests start meanwhile must not inherit it open for writing, or running the copy
-    /// fails with ETXTBSY for as long as that process lives.
-    static func copy(_ source: String, to path: String) throws {
-        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: source)))
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o755)
-        try #require(fd >= 0, "cannot create \(path): \(String(cString: strerror(errno)))")
-        Harness.writeAll(fd, bytes)
-        close(fd)
-        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int
-        try #require(size == bytes.count, "\(path): \(size ?? 0) of \(bytes.count) bytes written")
-    }
 
     /// Says which of agentops-run's threads run (its parent's, once they have had time
     /// to start), and exits at once if `$WITHOUT_THREADS` is set and the exit watcher or
