@@ -37,15 +37,18 @@ let package = Package(
             // instead, so building needs nothing but a Swift toolchain.
             linkerSettings: [.unsafeFlags(["-L", Context.packageDirectory + "/Linker"], .when(platforms: [.linux]))]
         ),
+        // What both test targets share: temporary folders that go away when the test
+        // process exits (Tests/TestSupport/ScratchFolder.swift).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "AgentOpsKitTests",
-            dependencies: ["AgentOpsKit", "AgentOpsSync"],
+            dependencies: ["AgentOpsKit", "AgentOpsSync", "TestSupport"],
             // OTLP test vectors (captured bodies, the golden export), read from the source tree.
             exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["AgentOpsKit", "AgentOpsExec"],
+            dependencies: ["AgentOpsKit", "AgentOpsExec", "TestSupport"],
             // Scripts the tests run as children, read from the source tree.
             exclude: ["Fixtures"]
         ),

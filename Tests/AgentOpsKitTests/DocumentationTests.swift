@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import AgentOpsKit
 
 /// Keeps `--help`, the man pages, the README and CI saying the same thing.
@@ -173,7 +174,7 @@ struct DocumentationTests {
         // Installed side by side, as scripts/install puts them, so that each page's
         // cross-reference to the other resolves; -W style is every message but the
         // base-system conventions of the OS mandoc comes from.
-        let folder = NSTemporaryDirectory() + "agentops-man-\(UUID().uuidString)"
+        let folder = ScratchFolder.make("agentops-man")
         try FileManager.default.createDirectory(atPath: folder + "/man1", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let pages = ["agentops-run.1", "agentops.1"].map { Self.root + "/man/" + $0 }

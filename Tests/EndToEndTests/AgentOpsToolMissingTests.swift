@@ -13,7 +13,7 @@ struct AgentOpsToolMissingTests {
         let folder = Harness.temporaryFolder()
         let alone = folder + "/agentops-run"
         try #require(link(Harness.agentopsRun, alone) == 0
-            || (try? FileManager.default.copyItem(atPath: Harness.agentopsRun, toPath: alone)) != nil)
+            || Harness.copyExecutable(Harness.agentopsRun, to: alone))
         defer { unlink(alone) }
         let home = Harness.temporaryFolder()
         let env = Harness.environment(home: home, extra: [

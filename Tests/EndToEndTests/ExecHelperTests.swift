@@ -250,6 +250,6 @@ struct ExecHelperTests {
     }
 
     private func copyfile(_ from: String, _ to: String) -> Bool {
-        (try? FileManager.default.copyItem(atPath: from, toPath: to)) != nil
+        Harness.copyExecutable(from, to: to)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import TestSupport
 @testable import AgentOpsKit
 
 /// Runs the built executables the way a shell would: with an empty signal mask and
@@ -43,10 +44,9 @@ enum Harness {
         return env
     }
 
-    /// A new empty folder for a test's store.
+    /// A new empty folder for a test's store (removed when the test process exits).
     static func temporaryFolder() -> String {
-        var template = Array("/tmp/agentops-test-XXXXXX".utf8CString)
-        return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        ScratchFolder.make("agentops-test")
     }
 
     /// Spawns `executable` with `arguments`, waits for it, and returns what it did.
@@ -148,6 +148,22 @@ enum Harness {
             usleep(5000)
         }
         return false
+    }
+
+    /// Copies an executable (0755) through a descriptor closed on exec, for a test that
+    /// cannot hard-link it (its temporary folder on another file system, a tmpfs
+    /// `/tmp`): a process that other tests start meanwhile must not inherit the copy
+    /// open for writing, as it did `FileManager.copyItem`'s, or running the copy fails
+    /// with ETXTBSY for as long as that process lives.
+    ///
+    /// - Returns: whether the whole file was copied.
+    static func copyExecutable(_ source: String, to path: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: source) else { return false }
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o755)
+        guard fd >= 0 else { return false }
+        writeAll(fd, [UInt8](data))
+        close(fd)
+        return (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) == data.count
     }
 
     static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {

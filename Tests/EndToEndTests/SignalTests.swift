@@ -128,7 +128,7 @@ struct SignalTests {
         let folder = Harness.temporaryFolder()
         let home = Harness.temporaryFolder()
         let run = folder + "/agentops-run", helper = folder + "/agentops-run-exec"
-        if link(Harness.agentopsRun, run) != 0 { try FileManager.default.copyItem(atPath: Harness.agentopsRun, toPath: run) }
+        if link(Harness.agentopsRun, run) != 0 { try #require(Harness.copyExecutable(Harness.agentopsRun, to: run)) }
         defer {
             unlink(run)
             unlink(helper)

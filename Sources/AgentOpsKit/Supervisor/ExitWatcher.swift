@@ -26,19 +26,26 @@ public final class ExitWatcher: @unchecked Sendable {
     /// `onStop` each time the child is stopped (Ctrl-Z, SIGTTIN, SIGSTOP), also on that
     /// thread, which waits for `onStop` to return before watching again.
     ///
-    /// - Returns: false when no thread could be had (`ulimit -u`): the caller then looks
-    ///   at `reportedByFoundation` now and then instead.
+    /// - Returns: false when no thread could be had (`ulimit -u`): the caller then
+    ///   calls `look` now and then instead.
     public func start(onStop: @escaping @Sendable (Int32) -> Void,
                       onExit: @escaping @Sendable (ChildExit) -> Void) -> Bool {
         let pid = process.processIdentifier
         return PlainThread.start(name: "agentops-run exit watcher") { [self] in onExit(wait(pid: pid, onStop: onStop)) }
     }
 
-    /// The exit as Foundation reported it, once it has; nil until then. For a run
-    /// without the watcher's thread: Foundation learns of the exit later (see above),
-    /// but it does.
-    public func reportedByFoundation() -> ChildExit? {
-        foundationHasExit(waiting: 0) ? Self.exit(of: process) : nil
+    /// What the watcher's thread would have seen by now, for a run that could not start
+    /// it: the same look at the child, without waiting. A stop is followed here, on the
+    /// caller's thread (`onStop`, which returns once the child runs again).
+    ///
+    /// - Returns: how the child ended, once it has; nil while it runs.
+    public func look(onStop: (Int32) -> Void) -> ChildExit? {
+        let pid = process.processIdentifier
+        switch ChildWait.now(pid) {
+        case .running: return nil
+        case let .changed(change): return Self.follow(change, of: pid, onStop: onStop)
+        case .reaped: return foundationHasExit(waiting: 0) ? Self.exit(of: process) : nil
+        }
     }
 
     /// Whether Foundation has the exit status, waiting up to `seconds` for it: its
@@ -57,17 +64,23 @@ public final class ExitWatcher: @unchecked Sendable {
     private func wait(pid: Int32, onStop: (Int32) -> Void) -> ChildExit {
         // Looks without reaping (`ChildWait`); nil: Foundation reaped it first.
         while let change = ChildWait.next(pid) {
-            switch change {
-            case let .exited(status): return .exited(status)
-            case let .killed(signal, coreDumped): return .signaled(signal, coreDumped: coreDumped)
-            case let .stopped(signal):
-                // Consume the stop report, or the next look would see it again.
-                ChildWait.consumeStop(of: pid)
-                onStop(signal)
-            }
+            if let exit = Self.follow(change, of: pid, onStop: onStop) { return exit }
         }
         while !foundationHasExit(waiting: 0.05) {}
         return Self.exit(of: process)
+    }
+
+    /// The exit `change` reports; nil for a stop, after `onStop`.
+    private static func follow(_ change: ChildWait.Change, of pid: Int32, onStop: (Int32) -> Void) -> ChildExit? {
+        switch change {
+        case let .exited(status): return .exited(status)
+        case let .killed(signal, coreDumped): return .signaled(signal, coreDumped: coreDumped)
+        case let .stopped(signal):
+            // Consume the stop report, or the next look would see it again.
+            ChildWait.consumeStop(of: pid)
+            onStop(signal)
+            return nil
+        }
     }
 
     /// How Foundation says `process` ended, once it has.

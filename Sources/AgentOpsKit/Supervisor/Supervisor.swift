@@ -107,8 +107,12 @@ public final class Supervisor: @unchecked Sendable {
     public init() {}
 
     /// Where signals are taken from while the command runs when the signal relay has no
-    /// thread (`ulimit -u`): looked at every 50 ms. Set before `run` waits.
+    /// thread (`ulimit -u`): looked at by `pollWithoutThreads`. Set before `run` waits.
     private var signalSource: (@Sendable () -> [Int32])?
+
+    /// How often `pollWithoutThreads` looks: a signal or the command's end is handled at
+    /// most this late, for the price of 20 wake-ups a second.
+    private static let threadlessPollSeconds = 0.05
 
     /// Takes signals from `source` every 50 ms while the command runs, and delivers
     /// them (for a `SignalRelay` whose thread could not be started).
@@ -285,8 +289,11 @@ public final class Supervisor: @unchecked Sendable {
         let terminal = interactive == nil ? ForegroundTerminal.ifForeground() : nil
         terminal?.give(to: group)
         let watcher = ExitWatcher(process: process, foundationExit: foundationExit)
+        let onStop: @Sendable (Int32) -> Void = { [self] _ in
+            followStop(of: group, terminal: terminal, interactive: interactive)
+        }
         let watching = watcher.start(
-            onStop: { [self] _ in followStop(of: group, terminal: terminal, interactive: interactive) },
+            onStop: onStop,
             onExit: { [self] exit in
                 lock.lock()
                 childExit = exit
@@ -303,7 +310,8 @@ public final class Supervisor: @unchecked Sendable {
         pendingSignals = []
         lock.unlock()
 
-        let exit = superviseUntilExit(group: group, configuration: configuration, unwatched: watching ? nil : watcher)
+        let exit = superviseUntilExit(group: group, configuration: configuration, unwatched: watching ? nil : watcher,
+                                      onStop: onStop)
         // Back to agentops-run's group before anything else is printed to the terminal.
         if let terminal, terminal.foregroundGroup == group { terminal.reclaim() }
         lock.lock()
@@ -322,17 +330,19 @@ public final class Supervisor: @unchecked Sendable {
     }
 
     /// Waits for the child's exit, sending the timeout signal and SIGKILL when their
-    /// deadlines pass. `unwatched`: the watcher whose thread could not be started, whose
-    /// `reportedByFoundation` is looked at every 50 ms instead.
-    private func superviseUntilExit(group: Int32, configuration: Configuration, unwatched: ExitWatcher?) -> ChildExit {
+    /// deadlines pass. `unwatched`: the watcher whose thread could not be started, looked
+    /// at by `pollWithoutThreads` instead, which follows a stop with `onStop`.
+    private func superviseUntilExit(group: Int32, configuration: Configuration, unwatched: ExitWatcher?,
+                                    onStop: (Int32) -> Void) -> ChildExit {
+        lock.lock()
+        let signals = signalSource
+        lock.unlock()
+        let polling = unwatched != nil || signals != nil
         var timeoutDeadline = configuration.timeout.map { DispatchTime.now() + $0 }
         while true {
+            let polled = polling ? pollWithoutThreads(signals: signals, watcher: unwatched, onStop: onStop) : nil
             lock.lock()
-            let source = signalSource
-            lock.unlock()
-            for signal in source?() ?? [] { deliver(signal) }
-            lock.lock()
-            if childExit == nil, let exit = unwatched?.reportedByFoundation() { childExit = exit }
+            if childExit == nil, let polled { childExit = polled }
             if let exit = childExit {
                 lock.unlock()
                 return exit
@@ -345,7 +355,7 @@ public final class Supervisor: @unchecked Sendable {
             // second SIGWINCH would be one too many (and the first had the old size on
             // those terminals, a limit of --tty split).
             let poll: DispatchTime? = terminalMasters.isEmpty ? nil : .now() + 0.25
-            let look: DispatchTime? = unwatched == nil && source == nil ? nil : .now() + 0.05
+            let look: DispatchTime? = polling ? .now() + Self.threadlessPollSeconds : nil
             let next = [timeoutDeadline, killAt, poll, look].compactMap { $0 }.min()
             guard wake.wait(timeout: next ?? .distantFuture) == .timedOut else { continue }
             let now = DispatchTime.now()
@@ -368,6 +378,25 @@ public final class Supervisor: @unchecked Sendable {
         }
     }
 
+    /// The one poll of a run that could not start the exit watcher's thread or the
+    /// signal relay's (`ulimit -u` left none for them), made every
+    /// `threadlessPollSeconds` while the command runs: without it a signal for the
+    /// command would wait in the relay's pipe, unforwarded, and the command's stop
+    /// and exit would go unseen. It does what the missing threads would have done,
+    /// only later: the signals caught so far first, delivered as the relay delivers
+    /// them (so one that ends the command is counted before its end), then one look at
+    /// the command (`ExitWatcher.look`), whose stop is followed here (`onStop`).
+    ///
+    /// - Parameters:
+    ///   - signals: the relay's pending signals; nil when its thread runs.
+    ///   - watcher: the watcher whose thread could not be started; nil when it runs.
+    /// - Returns: how the command ended, once it has.
+    private func pollWithoutThreads(signals: (@Sendable () -> [Int32])?, watcher: ExitWatcher?,
+                                    onStop: (Int32) -> Void) -> ChildExit? {
+        for signal in signals?() ?? [] { deliver(signal) }
+        return watcher?.look(onStop: onStop)
+    }
+
     /// Job control: the command was stopped (Ctrl-Z at the terminal, SIGTTIN, SIGSTOP),
     /// so agentops-run stops too and the shell gets its prompt back, with the real
     /// terminal's modes restored. When the shell continues agentops-run (`fg` or `bg`),
@@ -385,6 +414,13 @@ public final class Supervisor: @unchecked Sendable {
         if let terminal, terminal.foregroundGroup == group { terminal.reclaim() }
         interactive?.restore()
         Signals.send(SignalNumber.stop, to: ThisProcess.id)
+        // Without a relay thread the SIGCONT that resumed agentops-run waits in the
+        // relay's pipe (its handler ran as agentops-run resumed): taken now, while it is
+        // not forwarded, as the relay thread would have delivered it.
+        lock.lock()
+        let signals = signalSource
+        lock.unlock()
+        for signal in signals?() ?? [] { deliver(signal) }
         if let interactive, ForegroundGroup.isOwn(0) {
             interactive.enterRawMode()
             lock.lock()

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import TestSupport
 @testable import AgentOpsKit
 
 /// The session → trace mapping of opentelemetry.md §7.2, against the golden export
@@ -44,8 +45,7 @@ import Testing
     }
 
     static func writeLog(_ records: [StoreRecord]) -> String {
-        var template = Array("/tmp/otlp-mapping-XXXXXX".utf8CString)
-        let folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        let folder = ScratchFolder.make("otlp-mapping")
         var bytes: [UInt8] = []
         for record in records { record.writeLine(into: &bytes) }
         let path = folder + "/session.jsonl"

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs a short python3 script to make or check compression vectors: zlib in Python is the
 /// reference implementation the hand-written `Inflate` and `Deflate` are held against.
@@ -29,9 +30,7 @@ enum PythonVectors {
 
     /// A fresh temporary directory for vector files.
     static func temporaryFolder() throws -> String {
-        let path = NSTemporaryDirectory() + "otlp-vectors-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
+        ScratchFolder.make("otlp-vectors")
     }
 
     static func read(_ path: String) throws -> [UInt8] {

@@ -1,14 +1,13 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import AgentOpsKit
 
 /// The platform seam's own calls, checked against what the kernel and the C library do.
 @Suite("Platform seam")
 struct PlatformTests {
     static func scratch() throws -> String {
-        let path = NSTemporaryDirectory() + "agentops-platform-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
+        ScratchFolder.make("agentops-platform")
     }
 
     @Test("calendar time: UTC fields, timegm's normalising, and no trap on fields out of range")

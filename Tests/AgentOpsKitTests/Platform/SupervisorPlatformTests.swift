@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import AgentOpsKit
 
 /// The Platform calls the supervisor and the output pump make (issue 11, phase 2a),
@@ -68,9 +69,10 @@ struct SupervisorPlatformTests {
     func executableChecks() throws {
         #expect(Files.statusOrError("/nonexistent/agentops").failureIsNoSuchFile)
         #expect(Files.isExecutable("/bin/sh"))
-        let plain = NSTemporaryDirectory() + "agentops-plain-\(UUID().uuidString)"
+        let folder = ScratchFolder.make("agentops-plain")
+        defer { FileTree.remove(folder) }
+        let plain = folder + "/plain"
         try Files.replace(plain, with: Array("echo no".utf8))
-        defer { try? FileManager.default.removeItem(atPath: plain) }
         #expect(!Files.isExecutable(plain))
         #expect((try? Files.statusOrError("/tmp").get())?.kind == .directory)
         #expect(throws: SystemError.self) { try Files.checkExecutable("/nonexistent/agentops") }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import AgentOpsKit
 
 /// The pure parts of `agentops report`: escaping, the JSON embedded in the page, the
@@ -189,8 +190,8 @@ struct HTMLReportTests {
 
     @Test("a recorded session's page: counts, limits and escaping")
     func page() throws {
-        let folder = NSTemporaryDirectory() + "agentops-report-unit-\(getpid())"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = ScratchFolder.make("agentops-report-unit")
+        defer { FileTree.remove(folder) }
         let id = SessionID(UUID().uuidString.lowercased())!
         let path = folder + "/\(id.value).jsonl"
         let file = try SessionLog(path: path)
@@ -235,7 +236,6 @@ struct HTMLReportTests {
         let data = try JSONParser.parse(json)
         #expect(data["log"]?["lines"]?.arrayValue?.count == 20)
         #expect(data["events"]?.arrayValue?.count == 4)
-        try? FileManager.default.removeItem(atPath: folder)
     }
 
     @Test("the sessions page: a day per chart bar, links by id")

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import TestSupport
 @testable import AgentOpsKit
 
 @Suite("agentops-run options and command resolution")
@@ -27,8 +28,7 @@ struct OptionsTests {
 
     @Test("PATH search: first executable wins, non-executable only gives 126, missing 127")
     func resolution() throws {
-        var template = Array("/tmp/agentops-path-XXXXXX".utf8CString)
-        let folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        let folder = ScratchFolder.make("agentops-path")
         let plain = folder + "/plain"
         let runnable = folder + "/bin2/tool"
         mkdir(folder + "/bin2", 0o755)
@@ -54,8 +54,7 @@ struct OptionsTests {
 
     @Test("a refusal carries the errno of the call that refused the file, and reads as the C library's text")
     func refusalCarriesTheErrno() throws {
-        var template = Array("/tmp/agentops-refusal-XXXXXX".utf8CString)
-        let folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        let folder = ScratchFolder.make("agentops-refusal")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let plain = folder + "/plain"
         FileManager.default.createFile(atPath: plain, contents: Data("x".utf8), attributes: [.posixPermissions: 0o644])

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import TestSupport
 @testable import AgentOpsKit
 
 /// The write side's fast paths give exactly what the plain ones gave: event lines written
@@ -85,8 +86,7 @@ struct EventLineTests {
     }
 
     static func temporaryLog() throws -> SessionLog {
-        var template = Array("/tmp/agentops-unit-XXXXXX".utf8CString)
-        let folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        let folder = ScratchFolder.make("agentops-unit")
         return try SessionLog(path: folder + "/log.jsonl")
     }
 

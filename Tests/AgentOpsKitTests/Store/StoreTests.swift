@@ -1,13 +1,13 @@
 import Foundation
 import Glibc
 import Testing
+import TestSupport
 @testable import AgentOpsKit
 
 @Suite("Local store")
 struct StoreTests {
     static func folder() -> String {
-        var template = Array("/tmp/agentops-unit-XXXXXX".utf8CString)
-        return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        ScratchFolder.make("agentops-unit")
     }
 
     @Test("records round-trip through a session file and fold into a summary")

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import TestSupport
 @testable import AgentOpsKit
 @testable import AgentOpsSync
 
@@ -51,7 +52,7 @@ struct AgentOpsTransportTests {
 
     /// A log file whose last write was `age` seconds ago, and a summary of a session in it.
     static func log(age: Int) throws -> (path: String, summary: SessionSummary) {
-        let path = NSTemporaryDirectory() + "abandoned-\(UUID().uuidString).jsonl"
+        let path = ScratchFolder.make("abandoned") + "/session.jsonl"
         try #require(FileManager.default.createFile(atPath: path, contents: Data("{}\n".utf8)))
         var times = [timespec(tv_sec: time(nil) - age, tv_nsec: 500_000_000),
                      timespec(tv_sec: time(nil) - age, tv_nsec: 500_000_000)]

@@ -70,6 +70,9 @@ def main():
         "PHOENIX_WORKING_DIR": workdir, "PHOENIX_TELEMETRY_ENABLED": "false",
         "PHOENIX_ALLOW_EXTERNAL_RESOURCES": "false", "PHOENIX_DISABLE_AGENT_ASSISTANT": "true",
         "PHOENIX_ENABLE_MCP_SERVER": "false",
+        # Phoenix keeps pid files under the temporary folder ($TMPDIR/.arize-phoenix),
+        # which would outlast the test: its working folder is removed with the test's.
+        "TMPDIR": workdir,
     })
     log_path = os.path.join(workdir, "phoenix.log")
     with open(log_path, "wb") as log:

@@ -97,7 +97,15 @@ def run_steps(pid, fd, slave, steps, result):
         if kind == "wait":
             deadline = time.time() + 20
             while out.find(step[1].encode(), seen) < 0 and time.time() < deadline:
-                out += drain(fd, 0.05)
+                chunk = drain(fd, 0.05)
+                out += chunk
+                # agentops-run ended (it refused to start, say) and nothing more comes:
+                # waiting on would only take the 20 s.
+                if not chunk and state(pid) in ("Z", "gone"):
+                    chunk = drain(fd, 0.2)
+                    out += chunk
+                    if not chunk:
+                        break
             found = out.find(step[1].encode(), seen)
             result.setdefault("waits", []).append(found >= 0)
             seen = found + len(step[1]) if found >= 0 else seen
