@@ -9,9 +9,13 @@ public enum OpenDescriptors {
         let own = dirfd(directory)
         var fds: [Int32] = []
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            // In place: a copy of `d_name` reads the 256 bytes `dirent` declares, past a
+            // record as short as its name (`DirectoryListing.name(of:)` says more).
+            let name = String(cString: (UnsafeRawPointer(entry) + nameOffset).assumingMemoryBound(to: CChar.self))
             if let fd = Int32(name), fd >= lowest, fd != own { fds.append(fd) }
         }
         return fds.sorted()
     }
+
+    private static let nameOffset = MemoryLayout<dirent>.offset(of: \.d_name)!
 }

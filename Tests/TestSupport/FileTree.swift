@@ -76,11 +76,16 @@ public enum FileTree {
         var names: [[CChar]] = []
         let dot = CChar(UInt8(ascii: "."))
         while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) {
-                $0.prefix { $0 != 0 }.map { CChar(bitPattern: $0) }
-            }
+            let name = FileTree.name(of: entry).map { CChar(bitPattern: $0) }
             if name != [dot], name != [dot, dot] { names.append(name + [0]) }
         }
         return names
+    }
+
+    /// The name of `entry` where `readdir` left it, without its NUL: not a copy of
+    /// `d_name`, whose declared 256 bytes can run past a record as short as its name.
+    static func name(of entry: UnsafeMutablePointer<dirent>) -> UnsafeRawBufferPointer {
+        let start = UnsafeRawPointer(entry) + MemoryLayout<dirent>.offset(of: \.d_name)!
+        return UnsafeRawBufferPointer(start: start, count: strlen(start.assumingMemoryBound(to: CChar.self)))
     }
 }

@@ -75,9 +75,7 @@ public enum ScratchFolder {
         guard let folder = opendir(temporary) else { return }
         var names: [String] = []
         while let entry = readdir(folder) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) {
-                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-            }
+            let name = String(decoding: FileTree.name(of: entry), as: UTF8.self)
             if name.hasPrefix(prefix) { names.append(name) }
         }
         closedir(folder)

@@ -2,7 +2,7 @@ import Glibc
 
 extension DirectoryListing {
     /// Hands each entry's name of `path` to `body` in place, as the bytes of `d_name`
-    /// (NUL-terminated, `.` and `..` included), so a caller looking for a few names
+    /// with its NUL (`name(of:)`; `.` and `..` included), so a caller looking for a few names
     /// among many (the store's `ID.jsonl` among 100,000 files) makes no `String` of
     /// the rest.
     ///
@@ -12,7 +12,7 @@ extension DirectoryListing {
         guard let directory = opendir(path) else { return false }
         defer { closedir(directory) }
         while let entry = readdir(directory) {
-            withUnsafeBytes(of: entry.pointee.d_name, body)
+            body(name(of: entry))
         }
         return true
     }
