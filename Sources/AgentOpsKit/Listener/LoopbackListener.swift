@@ -69,6 +69,20 @@ final class LoopbackListener: @unchecked Sendable {
         var trusted = false
     }
 
+    /// The stack of the accepting thread and of each connection's: each thread reserves
+    /// its whole stack of address space, so 32 connections on the 8 MiB every other
+    /// thread gets took 256 MiB, and under `ulimit -v` the run died of it. The deepest
+    /// work on these threads is parsing and recording the deepest body a client may send
+    /// (`JSONParser.maxNesting` levels, an OTLP attribute `maxNestingDepth` deep); on a
+    /// painted stack that took 80 KB in an optimised build and 644 KB unoptimised (debug
+    /// frames are about 8 times larger; `ListenerStackTests` measures it on every test
+    /// run and wants 4 times that), so 512 KiB, or 4 MiB in a debug build.
+    #if DEBUG
+    static let threadStackSize = 4 << 20
+    #else
+    static let threadStackSize = 512 << 10
+    #endif
+
     /// The port it listens on, on 127.0.0.1.
     let port: UInt16
     private let listenFD: Int32
@@ -104,7 +118,7 @@ final class LoopbackListener: @unchecked Sendable {
     /// Starts the accepting thread. Without one (`ulimit -u`) the listener is closed at
     /// once, so the SDK's requests are refused instead of waiting for an answer.
     func start() {
-        guard !PlainThread.start(name: "agentops-listener", { [self] in acceptLoop() }) else { return }
+        guard !PlainThread.start(name: "agentops-listener", stackSize: Self.threadStackSize, { [self] in acceptLoop() }) else { return }
         condition.lock()
         stopping = true
         condition.unlock()
@@ -158,7 +172,7 @@ final class LoopbackListener: @unchecked Sendable {
                 Descriptors.close(fd)
                 continue
             }
-            if !PlainThread.start(name: "agentops-listener-connection", { [self] in serve(fd) }) {
+            if !PlainThread.start(name: "agentops-listener-connection", stackSize: Self.threadStackSize, { [self] in serve(fd) }) {
                 // No thread to serve it (`ulimit -u`): refused as when too many are open.
                 condition.lock()
                 connections[fd] = nil

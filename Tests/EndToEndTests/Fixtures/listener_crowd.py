@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Run under agentops-run: CLIENTS (argv[1], default 40) SDK-style clients at once, each
+posting REQUESTS (argv[2], default 5) one-event `create_events` batches (every third an
+OTLP/JSON span instead) over its own keep-alive connection. Prints one JSON line: each
+client's statuses in order ("closed" when the listener closed the connection without an
+answer, as it does to make room), then "done", and exits 3: the test checks that the
+output and the status come through untouched.
+"""
+import json
+import os
+import sys
+import threading
+import time
+
+import listener_socket
+from listener_socket import host, key
+
+# Python itself must fit the test's `ulimit -v` with 40 threads: small stacks, and two
+# malloc arenas (glibc reserves 64 MiB for each of up to 8 per core), asked for before
+# the interpreter starts.
+if os.environ.get("MALLOC_ARENA_MAX") != "2":
+    os.execve(sys.executable, [sys.executable] + sys.argv, dict(os.environ, MALLOC_ARENA_MAX="2"))
+threading.stack_size(256 << 10)
+clients = int(sys.argv[1]) if len(sys.argv) > 1 else 40
+requests = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+statuses = [[] for _ in range(clients)]
+start = threading.Barrier(clients)
+
+
+def answer(s):
+    """The status of the answer on `s`, its body read; None when the connection closed."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        if not chunk:
+            return None
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    lines = head.split(b"\r\n")
+    length = next((int(l.split(b":")[1]) for l in lines[1:] if l.lower().startswith(b"content-length:")), 0)
+    while len(body) < length:
+        chunk = s.recv(65536)
+        if not chunk:
+            return None
+        body += chunk
+    return int(lines[0].split()[1])
+
+
+def request(index, number):
+    if number % 3 == 2:
+        span = {"traceId": f"{index + 1:032x}", "spanId": f"{index * 100 + number + 1:016x}", "name": "crowd",
+                "startTimeUnixNano": "1", "endTimeUnixNano": "2"}
+        body = json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [span]}]}]}).encode()
+        path = "/v1/traces"
+    else:
+        event = {"id": f"crowd-{index}-{number}", "event_type": "actions", "action_type": "crowd",
+                 "init_timestamp": "2026-01-01T00:00:00+00:00", "logs": "x" * 1000}
+        body = json.dumps({"events": [event]}).encode()
+        path = "/v2/create_events"
+    return (f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+            f"X-Agentops-Api-Key: {key}\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+def client(index):
+    try:
+        s = listener_socket.connect(timeout=30)
+    except OSError:
+        s = None
+        statuses[index].append("refused")
+    # All connections are open before any request: the listener serves the most at once.
+    start.wait(timeout=30)
+    if s is None:
+        return
+    try:
+        for number in range(requests):
+            s.sendall(request(index, number))
+            status = answer(s)
+            statuses[index].append("closed" if status is None else status)
+            if status is None or status >= 500:
+                break
+            time.sleep(0.1)
+    except OSError:
+        statuses[index].append("closed")
+    s.close()
+
+
+threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(json.dumps(statuses))
+print("done")
+sys.exit(3)
