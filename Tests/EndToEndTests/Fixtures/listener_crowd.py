@@ -27,25 +27,6 @@ statuses = [[] for _ in range(clients)]
 start = threading.Barrier(clients)
 
 
-def answer(s):
-    """The status of the answer on `s`, its body read; None when the connection closed."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = s.recv(65536)
-        if not chunk:
-            return None
-        data += chunk
-    head, body = data.split(b"\r\n\r\n", 1)
-    lines = head.split(b"\r\n")
-    length = next((int(l.split(b":")[1]) for l in lines[1:] if l.lower().startswith(b"content-length:")), 0)
-    while len(body) < length:
-        chunk = s.recv(65536)
-        if not chunk:
-            return None
-        body += chunk
-    return int(lines[0].split()[1])
-
-
 def request(index, number):
     if number % 3 == 2:
         span = {"traceId": f"{index + 1:032x}", "spanId": f"{index * 100 + number + 1:016x}", "name": "crowd",
@@ -74,9 +55,9 @@ def client(index):
     try:
         for number in range(requests):
             s.sendall(request(index, number))
-            status = answer(s)
-            statuses[index].append("closed" if status is None else status)
-            if status is None or status >= 500:
+            response = listener_socket.read_response(s)
+            statuses[index].append("closed" if response is None else response[0])
+            if response is None or response[0] >= 500:
                 break
             time.sleep(0.1)
     except OSError:
