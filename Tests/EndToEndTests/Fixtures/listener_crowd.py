@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Run under agentops-run: CLIENTS (argv[1], default 40) SDK-style clients at once, each
 posting REQUESTS (argv[2], default 5) one-event `create_events` batches (every third an
-OTLP/JSON span instead) over its own keep-alive connection. Prints one JSON line: each
-client's statuses in order ("closed" when the listener closed the connection without an
-answer, as it does to make room), then "done", and exits 3: the test checks that the
-output and the status come through untouched.
+OTLP/JSON span instead) over its own keep-alive connection, a new one after a refusal.
+Prints one JSON line: each client's statuses in order ("closed" when the listener closed
+the connection without an answer, as it does to make room; "refused" when it could not
+connect), then "done", and exits 3: the test checks that the output and the status come
+through untouched.
 """
 import json
 import os
@@ -24,7 +25,6 @@ threading.stack_size(256 << 10)
 clients = int(sys.argv[1]) if len(sys.argv) > 1 else 40
 requests = int(sys.argv[2]) if len(sys.argv) > 2 else 5
 statuses = [[] for _ in range(clients)]
-start = threading.Barrier(clients)
 
 
 def request(index, number):
@@ -43,26 +43,27 @@ def request(index, number):
 
 
 def client(index):
-    try:
-        s = listener_socket.connect(timeout=30)
-    except OSError:
-        s = None
-        statuses[index].append("refused")
-    # All connections are open before any request: the listener serves the most at once.
-    start.wait(timeout=30)
-    if s is None:
-        return
-    try:
-        for number in range(requests):
+    """Makes the requests as an SDK would: on a refusal (503) or a closed connection the
+    next one goes over a new connection."""
+    s = None
+    for number in range(requests):
+        try:
+            s = s or listener_socket.connect(timeout=30)
+        except OSError:
+            statuses[index].append("refused")
+            continue
+        try:
             s.sendall(request(index, number))
             response = listener_socket.read_response(s)
-            statuses[index].append("closed" if response is None else response[0])
-            if response is None or response[0] >= 500:
-                break
-            time.sleep(0.1)
-    except OSError:
-        statuses[index].append("closed")
-    s.close()
+        except OSError:
+            response = None
+        statuses[index].append("closed" if response is None else response[0])
+        if response is None or response[0] == 503:
+            s.close()
+            s = None
+        time.sleep(0.2)
+    if s is not None:
+        s.close()
 
 
 threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
