@@ -17,11 +17,11 @@ struct AddressSpaceLimitTests {
     }
 
     @Test("under ulimit -v, 40 clients at once: output and status untouched, 32 served, acknowledged events recorded",
-          arguments: [400_000, 600_000])
-    func crowdUnderLimit(kibibytes: Int) throws {
+          arguments: [(400_000, "polite"), (500_000, "careless")])
+    func crowdUnderLimit(kibibytes: Int, clients: String) throws {
         let home = Harness.temporaryFolder()
         let script = "ulimit -v \(kibibytes) || exit 99; exec \(Harness.agentopsRun) -q -- python3 "
-            + Harness.fixture("listener_crowd.py") + " 40 5"
+            + Harness.fixture("listener_crowd.py") + " 40 5 \(clients)"
         let result = Harness.run("/bin/sh", ["-c", script], environment: Harness.environment(home: home), timeout: 120)
         #expect(result.signal == nil, "killed by signal \(result.signal ?? 0): \(result.err)")
         #expect(result.code == 3, "exit \(result.code.map(String.init) ?? "none"): \(result.err)")

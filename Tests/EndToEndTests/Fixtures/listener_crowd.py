@@ -24,11 +24,15 @@ if os.environ.get("MALLOC_ARENA_MAX") != "2":
 threading.stack_size(256 << 10)
 clients = int(sys.argv[1]) if len(sys.argv) > 1 else 40
 requests = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+# "careless": only `create_events`, and after a 503 the next request goes over the same
+# connection, which the listener is closing (a client that ignores `Connection: close`):
+# the pattern that most often killed a run under `ulimit -v` before round 7.
+careless = len(sys.argv) > 3 and sys.argv[3] == "careless"
 statuses = [[] for _ in range(clients)]
 
 
 def request(index, number):
-    if number % 3 == 2:
+    if number % 3 == 2 and not careless:
         span = {"traceId": f"{index + 1:032x}", "spanId": f"{index * 100 + number + 1:016x}", "name": "crowd",
                 "startTimeUnixNano": "1", "endTimeUnixNano": "2"}
         body = json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [span]}]}]}).encode()
@@ -44,7 +48,7 @@ def request(index, number):
 
 def client(index):
     """Makes the requests as an SDK would: on a refusal (503) or a closed connection the
-    next one goes over a new connection."""
+    next one goes over a new connection (after a 503 the same one when `careless`)."""
     s = None
     for number in range(requests):
         try:
@@ -58,7 +62,7 @@ def client(index):
         except OSError:
             response = None
         statuses[index].append("closed" if response is None else response[0])
-        if response is None or response[0] == 503:
+        if response is None or (response[0] == 503 and not careless):
             s.close()
             s = None
         time.sleep(0.2)
