@@ -56,8 +56,9 @@ struct ListenerStackTests {
 
     /// The deepest requests a client can make the listener parse and record, and the status
     /// each must get: a `create_events` batch as deep as parses (and is recorded), one a
-    /// level too deep (refused at the parser's limit), OTLP/JSON with an unknown member as deep as parses, and OTLP/protobuf with an
-    /// attribute as deep as decodes. Fresh ids each call (records are deduplicated).
+    /// level too deep (refused at the parser's limit), OTLP/JSON with an unknown member as
+    /// deep as parses, and OTLP/protobuf with an attribute as deep as decodes. Fresh ids
+    /// each round (records are deduplicated).
     static func deepest(_ round: Int) -> [(HTTPRequestHead, [UInt8], Int)] {
         var json = Array(span(UInt64(2 * round + 1)).json)
         // `{"deep": [[…]], …}`: the arrays reach the parser's limit (the object is level 0).
