@@ -69,6 +69,20 @@ final class LoopbackListener: @unchecked Sendable {
         var trusted = false
     }
 
+    /// The stack of the accepting thread and of each connection's: each thread reserves
+    /// its whole stack of address space, so 32 connections on the 8 MiB every other
+    /// thread gets took 256 MiB, and under `ulimit -v` the run died of it. The deepest
+    /// work on these threads is parsing and recording the deepest body a client may send
+    /// (`JSONParser.maxNesting` levels, an OTLP attribute `maxNestingDepth` deep); on a
+    /// painted stack that took 80 KB in an optimised build and 644 KB unoptimised (debug
+    /// frames are about 8 times larger; `ListenerStackTests` measures it on every test
+    /// run and wants 4 times that), so 512 KiB, or 4 MiB in a debug build.
+    #if DEBUG
+    static let threadStackSize = 4 << 20
+    #else
+    static let threadStackSize = 512 << 10
+    #endif
+
     /// The port it listens on, on 127.0.0.1.
     let port: UInt16
     private let listenFD: Int32
@@ -104,7 +118,10 @@ final class LoopbackListener: @unchecked Sendable {
     /// Starts the accepting thread. Without one (`ulimit -u`) the listener is closed at
     /// once, so the SDK's requests are refused instead of waiting for an answer.
     func start() {
-        guard !PlainThread.start(name: "agentops-listener", { [self] in acceptLoop() }) else { return }
+        let started = PlainThread.start(name: "agentops-listener", stackSize: Self.threadStackSize) { [self] in
+            acceptLoop()
+        }
+        guard !started else { return }
         condition.lock()
         stopping = true
         condition.unlock()
@@ -130,6 +147,9 @@ final class LoopbackListener: @unchecked Sendable {
 
     private func acceptLoop() {
         defer { Descriptors.close(listenFD) }
+        // What refused clients already sent is read into this, taken while memory is there.
+        let drainChunk = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readChunkBytes, alignment: 16)
+        defer { drainChunk.deallocate() }
         while true {
             // The close-on-exec flag is set at once (and Foundation's launcher closes
             // stray descriptors in its children too).
@@ -153,22 +173,43 @@ final class LoopbackListener: @unchecked Sendable {
             if !refuse { connections[fd] = Connection(waitingSince: Self.now()) }
             condition.unlock()
             if refuse {
-                send(fd, HTTPResponse.error(503, path: "", message: "too many connections").serialized(close: true))
-                drainBriefly(fd)
-                Descriptors.close(fd)
+                refuseAtAccept(fd, "too many connections", via: drainChunk)
                 continue
             }
-            if !PlainThread.start(name: "agentops-listener-connection", { [self] in serve(fd) }) {
-                // No thread to serve it (`ulimit -u`): refused as when too many are open.
-                condition.lock()
-                connections[fd] = nil
-                condition.unlock()
-                send(fd, HTTPResponse.error(503, path: "", message: "no thread to serve this connection")
-                    .serialized(close: true))
-                drainBriefly(fd)
-                Descriptors.close(fd)
+            // The connection's read buffer is asked for here, where its lack is a 503:
+            // on its thread it would be Swift's trap, the run's end (`ulimit -v`).
+            guard let chunk = FallibleBuffer(count: Self.readChunkBytes) else {
+                forget(fd)
+                refuseAtAccept(fd, "no memory to serve this connection", via: drainChunk)
+                continue
+            }
+            let served = PlainThread.start(name: "agentops-listener-connection",
+                                           stackSize: Self.threadStackSize) { [self] in serve(fd, via: chunk) }
+            if !served {
+                // No thread to serve it (`ulimit -u`, or no room for its stack under
+                // `ulimit -v`): refused as when too many are open.
+                chunk.free()
+                forget(fd)
+                refuseAtAccept(fd, "no thread to serve this connection", via: drainChunk)
             }
         }
+    }
+
+    /// Bytes read from a connection at once.
+    private static let readChunkBytes = 65536
+
+    /// Drops `fd` from the connection table (it was never served).
+    private func forget(_ fd: Int32) {
+        condition.lock()
+        connections[fd] = nil
+        condition.unlock()
+    }
+
+    /// Answers 503 with `message` on the accepting thread, drains briefly and closes.
+    private func refuseAtAccept(_ fd: Int32, _ message: String, via chunk: UnsafeMutableRawBufferPointer) {
+        send(fd, HTTPResponse.error(503, path: "", message: message).serialized(close: true))
+        drainBriefly(fd, via: chunk)
+        Descriptors.close(fd)
     }
 
     /// Closes the connection that has waited longest without proving itself (else the
@@ -228,15 +269,14 @@ final class LoopbackListener: @unchecked Sendable {
 
     /// Serves requests on one connection until the client closes it, asks to, stalls,
     /// or sends something that puts the stream out of step.
-    private func serve(_ fd: Int32) {
+    /// `buffer` is the connection's read buffer, freed here.
+    private func serve(_ fd: Int32, via buffer: FallibleBuffer) {
         defer {
-            condition.lock()
-            connections[fd] = nil
-            condition.unlock()
+            forget(fd)
             Descriptors.close(fd)
+            buffer.free()
         }
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
-        defer { chunk.deallocate() }
+        let chunk = buffer.bytes
         // Outside the request's `begin`/`end`: a run that ends does not wait for it.
         if serveRequests(fd, via: chunk) == .linger, !isStopping { linger(fd, via: chunk) }
     }
@@ -287,10 +327,8 @@ final class LoopbackListener: @unchecked Sendable {
     /// that closing does not reset the connection and lose the answer. Shorter than
     /// `linger`: no thread is spared for a client refused because all are taken, and the
     /// accepting thread must get back to the queue.
-    private func drainBriefly(_ fd: Int32) {
+    private func drainBriefly(_ fd: Int32, via chunk: UnsafeMutableRawBufferPointer) {
         TCPSocket.shutdownWrite(fd)
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
-        defer { chunk.deallocate() }
         Self.discard(fd, via: chunk, seconds: Double(Self.refusedDrainMilliseconds) / 1000, bytes: Self.refusedDrainBytes)
     }
 

@@ -10,15 +10,19 @@ import Glibc
 /// it). None of agentops-run's threads use what Foundation adds (run loops,
 /// `Thread.current`, a thread dictionary), so they are plain threads.
 public enum PlainThread {
-    /// The stack of every such thread: what a main thread gets by default, whatever
-    /// `ulimit -s` says, so that the JSON parser's recursion (up to
-    /// `JSONParser.maxNesting`) fits on any thread that parses.
+    /// The stack of such a thread unless its starter chooses one: what a main thread gets
+    /// by default, whatever `ulimit -s` says, so that the JSON parser's recursion (up to
+    /// `JSONParser.maxNesting`) fits on any thread that parses. A run starts a handful of
+    /// these; a thread started per client (the listener's) chooses a measured size
+    /// instead, since each reserves its whole stack of address space (`ulimit -v`).
     public static let stackSize = 8 << 20
 
     /// Starts `body` on a new detached thread named `name` (cut to the 15 bytes Linux
     /// keeps, as `ps` and `/proc/PID/task/TID/comm` show it), with a stack of
-    /// `stackSize`. The thread gets the creating thread's signal mask, as any new
+    /// `stackSize` bytes. The thread gets the creating thread's signal mask, as any new
     /// thread does.
+    ///
+    /// - Parameter stackSize: at least `PTHREAD_STACK_MIN`; glibc adds a guard page below.
     ///
     /// - Returns: false when the system refused a thread (`EAGAIN`: `ulimit -u`, or out
     ///   of memory; `errno` says which), and `body` will not run: the caller goes on
@@ -26,7 +30,8 @@ public enum PlainThread {
     ///   silently in that case, and a run then hung waiting for a thread that never ran
     ///   (round 6's hostile pass, `ulimit -u 5`).
     @discardableResult
-    public static func start(name: String, _ body: @escaping @Sendable () -> Void) -> Bool {
+    public static func start(name: String, stackSize: Int = stackSize,
+                             _ body: @escaping @Sendable () -> Void) -> Bool {
         let job = Job(name: name, body: body)
         let argument = Unmanaged.passRetained(job).toOpaque()
         var attributes = pthread_attr_t()

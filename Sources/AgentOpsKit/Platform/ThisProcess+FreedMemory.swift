@@ -29,4 +29,4 @@ extension ThisProcess {
 /// glibc's `mallopt(3)`, which the Glibc module does not import (`<malloc.h>` is not in
 /// it): two `int`s in, an `int` out, passed alike by Swift and C on the targets built for.
 @_silgen_name("mallopt")
-private func cMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+func cMallopt(_ parameter: Int32, _ value: Int32) -> Int32

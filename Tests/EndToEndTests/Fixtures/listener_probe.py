@@ -11,39 +11,10 @@ import socket
 import time
 
 import listener_socket
-from listener_socket import host, key
+from listener_socket import host, key, leftover, read_response
 
 results = {}
 connect = functools.partial(listener_socket.connect, timeout=10)
-
-
-# Bytes read past the end of a response, per socket: answers to pipelined requests
-# can arrive in one read.
-leftover = {}
-
-
-def read_response(s):
-    """One response: (status, headers, body as JSON or None); None when closed."""
-    data = leftover.pop(s.fileno(), b"")
-    while b"\r\n\r\n" not in data:
-        chunk = s.recv(65536)
-        if not chunk:
-            return None
-        data += chunk
-    head, rest = data.split(b"\r\n\r\n", 1)
-    lines = head.decode().split("\r\n")
-    status = int(lines[0].split()[1])
-    headers = {k.lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:])}
-    length = int(headers.get("content-length", "0"))
-    while len(rest) < length:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        rest += chunk
-    if len(rest) > length:
-        leftover[s.fileno()] = rest[length:]
-    body = json.loads(rest[:length]) if length else None
-    return status, headers, body
 
 
 def request(path, body, headers=None, raw=None):

@@ -1,0 +1,19 @@
+import Glibc
+
+/// Bytes from the C allocator where running out must be a refusal rather than Swift's
+/// allocation-failure trap, which ends the process without a word (`ulimit -v`).
+///
+/// `@unchecked Sendable`: it is handed whole to the one thread that uses and frees it.
+struct FallibleBuffer: @unchecked Sendable {
+    /// The memory, uninitialised.
+    let bytes: UnsafeMutableRawBufferPointer
+
+    /// `count` bytes, or nil when the allocator has none.
+    init?(count: Int) {
+        guard let base = malloc(count) else { return nil }
+        bytes = UnsafeMutableRawBufferPointer(start: base, count: count)
+    }
+
+    /// Gives the memory back; the buffer must not be used after.
+    func free() { Glibc.free(bytes.baseAddress) }
+}

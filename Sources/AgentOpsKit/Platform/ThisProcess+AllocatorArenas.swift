@@ -1,0 +1,22 @@
+extension ThisProcess {
+    /// The most arenas the C allocator keeps, set by `limitAllocatorArenas()`.
+    static let allocatorArenas: Int32 = 2
+
+    /// Caps the C allocator's arenas at `allocatorArenas` (the main heap and one more).
+    ///
+    /// glibc gives threads that allocate at the same time arenas of their own, up to 8 per
+    /// core, and each arena reserves 64 MiB of address space (128 MiB for a moment while
+    /// it is aligned). Resident memory does not grow with them, but under `ulimit -v` the
+    /// reservations are what runs out: with the listener serving 32 clients on 2 cores,
+    /// 16 arenas reserved 1 GiB, and the next allocation that found no room (a 64 KiB
+    /// buffer, anywhere) ended the run in Swift's allocation-failure trap, the command's
+    /// output and status lost with it (`BENCHMARKS.md`, address space). Two arenas keep
+    /// the output thread and the recording thread apart; more threads share them, each
+    /// with glibc's per-thread cache of small blocks in front.
+    ///
+    /// Call it once, early, in an executable (not in the library's users, whose
+    /// allocation is theirs).
+    public static func limitAllocatorArenas() {
+        _ = cMallopt(-8, allocatorArenas)  // M_ARENA_MAX
+    }
+}

@@ -1,0 +1,50 @@
+import AgentOpsKit
+import Foundation
+import Testing
+
+/// Runs under a limit on address space (`ulimit -v`) with 40 SDK clients at once on the
+/// listener. Before round 7 each connection's thread reserved 8 MiB and glibc up to 16
+/// malloc arenas of 64 MiB: the run used up the limit, the listener turned most clients
+/// away for want of a thread, and (release build, 500 MB) the next allocation that found
+/// no room killed agentops-run (SIGABRT or SIGSEGV), the command's output and status lost.
+@Suite("Address space limits", .serialized)
+struct AddressSpaceLimitTests {
+    /// What each client of `listener_crowd.py` saw, in order.
+    static func statuses(_ line: Substring) throws -> [[String]] {
+        try JSONParser.parse(Array(line.utf8)).arrayValue.map { clients in
+            clients.map { ($0.arrayValue ?? []).map { $0.intValue.map(String.init) ?? $0.stringValue ?? "?" } }
+        } ?? []
+    }
+
+    @Test("under ulimit -v, 40 clients at once: output and status untouched, 32 served, acknowledged events recorded",
+          arguments: [(400_000, "polite"), (500_000, "careless")])
+    func crowdUnderLimit(kibibytes: Int, clients: String) throws {
+        let home = Harness.temporaryFolder()
+        let script = "ulimit -v \(kibibytes) || exit 99; exec \(Harness.agentopsRun) -q -- python3 "
+            + Harness.fixture("listener_crowd.py") + " 40 5 \(clients)"
+        let result = Harness.run("/bin/sh", ["-c", script], environment: Harness.environment(home: home), timeout: 120)
+        #expect(result.signal == nil, "killed by signal \(result.signal ?? 0): \(result.err)")
+        #expect(result.code == 3, "exit \(result.code.map(String.init) ?? "none"): \(result.err)")
+        #expect(result.err.isEmpty, "\(result.err)")
+        let lines = result.out.split(separator: "\n", omittingEmptySubsequences: false)
+        try #require(lines.count == 3 && lines[1] == "done" && lines[2].isEmpty, "output: \(result.out)")
+        let clients = try Self.statuses(lines[0])
+        try #require(clients.count == 40, "\(lines[0])")
+        // Every answer is the answer or a refusal; a connection closed without one was
+        // closed to make room for another (the listener holds 32).
+        for (index, seen) in clients.enumerated() {
+            #expect(!seen.isEmpty && seen.allSatisfy { ["200", "503", "closed"].contains($0) },
+                    "client \(index): \(seen)")
+        }
+        // The listener holds 32 connections: under the limit each gets a thread.
+        let served = clients.filter { $0.first == "200" }.count
+        #expect(served >= 32, "only \(served) of 40 clients were served: \(lines[0])")
+        // What was acknowledged is in the session (every third request is an OTLP span).
+        let acknowledged = clients.enumerated().flatMap { index, seen in
+            seen.enumerated().filter { $0.element == "200" && $0.offset % 3 != 2 }.map { "crowd-\(index)-\($0.offset)" }
+        }
+        let recorded = try Harness.export(home: home).list("actions").compactMap { $0["id"]?.stringValue }
+        #expect(Set(acknowledged).isSubset(of: Set(recorded)),
+                "\(acknowledged.count) acknowledged, \(recorded.count) recorded")
+    }
+}
