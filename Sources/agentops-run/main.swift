@@ -5,7 +5,7 @@ import AgentOpsKit
 ExecHelperLocation.runIfRequested(CommandLine.arguments)
 // Megabyte capture buffers are reused, not returned to the kernel and faulted in again.
 ThisProcess.keepFreedMemory()
-// Address space stays bounded whatever the number of threads (`ulimit -v`).
+// Under `ulimit -v`, address space stays bounded whatever the number of threads.
 ThisProcess.limitAllocatorArenas()
 // Before any thread or descriptor of our own exists: the child must inherit exactly
 // this signal state and these descriptors.
