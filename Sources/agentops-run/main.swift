@@ -3,6 +3,8 @@ import AgentOpsKit
 // The hidden exec-helper mode (when agentops-run-exec is missing) becomes the command
 // here, before anything else runs.
 ExecHelperLocation.runIfRequested(CommandLine.arguments)
+// Foundation's and Dispatch's threads get a usable stack whatever `ulimit -s` says.
+PlainThread.raiseDefaultStack()
 // Megabyte capture buffers are reused, not returned to the kernel and faulted in again.
 ThisProcess.keepFreedMemory()
 // Under `ulimit -v`, address space stays bounded whatever the number of threads.

@@ -55,6 +55,26 @@ public enum PlainThread {
         return true
     }
 
+    /// Gives threads that others start (Foundation's process manager, Dispatch's
+    /// workers) a stack of at least `stackSize`.
+    ///
+    /// glibc gives a thread started without a stack size the soft `ulimit -s` (2 MiB
+    /// when unlimited). Under `ulimit -s 32` Foundation's first thread got 32 KiB, less
+    /// than its thread-local storage, and agentops-run died of SIGSEGV before starting
+    /// the command. Call once, first thing in an executable, before any thread exists;
+    /// the command still gets the user's limit.
+    public static func raiseDefaultStack() {
+        var attributes = pthread_attr_t()
+        guard cGetDefaultThreadAttributes(&attributes) == 0 else { return }
+        defer { pthread_attr_destroy(&attributes) }
+        var size = 0
+        guard pthread_attr_getstacksize(&attributes, &size) == 0, size < stackSize,
+              pthread_attr_setstacksize(&attributes, stackSize) == 0 else {
+            return
+        }
+        _ = cSetDefaultThreadAttributes(&attributes)
+    }
+
     private final class Job {
         let name: String
         let body: @Sendable () -> Void
@@ -72,3 +92,11 @@ public enum PlainThread {
 /// passed alike by Swift and C on the targets built for.
 @_silgen_name("pthread_setname_np")
 private func cSetThreadName(_ thread: pthread_t, _ name: UnsafePointer<CChar>) -> Int32
+
+/// glibc's `pthread_getattr_default_np(3)` and `pthread_setattr_default_np(3)`, not
+/// imported by the Glibc module either (`_GNU_SOURCE`): a pointer to a `pthread_attr_t`
+/// in, an `int` out.
+@_silgen_name("pthread_getattr_default_np")
+private func cGetDefaultThreadAttributes(_ attributes: UnsafeMutablePointer<pthread_attr_t>) -> Int32
+@_silgen_name("pthread_setattr_default_np")
+private func cSetDefaultThreadAttributes(_ attributes: UnsafePointer<pthread_attr_t>) -> Int32
