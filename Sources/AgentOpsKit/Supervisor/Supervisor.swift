@@ -95,12 +95,15 @@ public final class Supervisor: @unchecked Sendable {
     /// Whether setting a new size on the command's terminal signals it by itself (its
     /// controlling pseudo-terminal does; a per-stream one does not).
     private var resizeSignalsCommand = false
-    /// Whether agentops-run is following the command's stop (`followStop`): the SIGCONT
-    /// that resumes agentops-run is then not forwarded, because `followStop` continues
-    /// the command itself once the terminal is ready for it (raw mode back, foreground
-    /// handed over). Forwarded at once, the command would run and the user's next key
-    /// could reach a terminal still in cooked mode, signalling agentops-run instead.
-    private var followingStop = false
+    /// How many SIGCONTs are owed to `followStop`: the one that resumes agentops-run
+    /// after it followed the command's stop is not forwarded, because `followStop`
+    /// continues the command itself once the terminal is ready for it (raw mode back,
+    /// foreground handed over). Forwarded at once, the command would run and the user's
+    /// next key could reach a terminal still in cooked mode, signalling agentops-run
+    /// instead. A count rather than "while following the stop": the relay thread may
+    /// hand that SIGCONT on after `followStop` is done, and the command then got a
+    /// second one (seen under load by round 7's degraded-mode test).
+    private var continuesToSwallow = 0
 
     /// A supervisor; create it before anything slow so that signals arriving early are
     /// queued and forwarded once the child exists.
@@ -183,8 +186,8 @@ public final class Supervisor: @unchecked Sendable {
             interventions.append(.killed(after: 0))
             Signals.send(SignalNumber.kill, to: -group)
             killDeadline = nil
-        } else if signal == SignalNumber.continue, followingStop {
-            return
+        } else if signal == SignalNumber.continue, continuesToSwallow > 0 {
+            continuesToSwallow -= 1
         } else {
             // The resized size must be on the command's terminals before it looks. On its
             // controlling pseudo-terminal the new size alone sends it SIGWINCH, once.
@@ -404,13 +407,8 @@ public final class Supervisor: @unchecked Sendable {
     /// terminal again (raw mode, the size it may have missed).
     private func followStop(of group: Int32, terminal: ForegroundTerminal?, interactive: InteractiveTerminal?) {
         lock.lock()
-        followingStop = true
+        continuesToSwallow += 1
         lock.unlock()
-        defer {
-            lock.lock()
-            followingStop = false
-            lock.unlock()
-        }
         if let terminal, terminal.foregroundGroup == group { terminal.reclaim() }
         interactive?.restore()
         Signals.send(SignalNumber.stop, to: ThisProcess.id)
