@@ -182,6 +182,32 @@ struct LLMProxyTests {
         ], "\(result.out)\n\(result.err)")
     }
 
+    @Test("a request pipelined right behind a chunked one is served, not dropped (the client hung)")
+    func pipelinedAfterChunked() throws {
+        let api = try FakeLLMAPI()
+        let home = Harness.temporaryFolder()
+        let client = """
+        import json, os, socket, urllib.parse
+        url = urllib.parse.urlsplit(os.environ["OPENAI_BASE_URL"])
+        body = json.dumps({"model": "gpt-4o-mini"}).encode()
+        path = url.path.encode() + b"/chat/completions"
+        chunked = (b"POST " + path + b" HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/json\\r\\n"
+                   b"Transfer-Encoding: chunked\\r\\n\\r\\n" + b"%x\\r\\n" % len(body) + body + b"\\r\\n0\\r\\n\\r\\n")
+        plain = (b"POST " + path + b" HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/json\\r\\n"
+                 b"Connection: close\\r\\nContent-Length: %d\\r\\n\\r\\n" % len(body) + body)
+        with socket.create_connection((url.hostname, url.port), timeout=20) as connection:
+            connection.sendall(chunked + plain)
+            answer = b""
+            while chunk := connection.recv(4096):
+                answer += chunk
+        print(answer.count(b"HTTP/1.1 200 "))
+        """
+        let result = Harness.wrap(["--llm-proxy", "python3", "-c", client], home: home, extra: api.environment,
+                                  timeout: 60)
+        #expect(result.code == 0, "\(result.err)")
+        #expect(result.out == "2\n", "\(result.out)\n\(result.err)")
+    }
+
     @Test("the API gets the request target as the client encoded it")
     func encodedTarget() throws {
         let api = try FakeLLMAPI()

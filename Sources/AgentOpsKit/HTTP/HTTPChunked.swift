@@ -11,6 +11,9 @@ public enum HTTPChunked {
         public private(set) var isFinished = false
         /// Set when the framing is broken.
         public private(set) var isMalformed = false
+        /// How many bytes at the end of the last `feed` were not taken: what followed the
+        /// body's end (a pipelined request), for the caller to keep.
+        public private(set) var unconsumed = 0
 
         /// The longest line (a chunk size with its extensions, a trailer field) taken.
         static let maxLineBytes = 4096
@@ -44,6 +47,7 @@ public enum HTTPChunked {
                     endLine()
                 }
             }
+            unconsumed = bytes.distance(from: index, to: bytes.endIndex)
             return output
         }
 
@@ -66,11 +70,13 @@ public enum HTTPChunked {
         }
 
         /// A chunk size line's number: hex digits only (no sign, which `Int(_:radix:)`
-        /// would take), at most 15 of them so it fits in an `Int`; its extensions after
-        /// `;` are ignored.
+        /// would take), at most 15 of them past leading zeros so it fits in an `Int`; its
+        /// extensions after `;` are ignored.
         static func chunkSize(_ line: [UInt8]) -> Int? {
-            let digits = String(decoding: line.prefix { $0 != UInt8(ascii: ";") }, as: UTF8.self).httpTrimmed
-            guard !digits.isEmpty, digits.utf8.count <= 15, digits.utf8.allSatisfy({
+            let text = String(decoding: line.prefix { $0 != UInt8(ascii: ";") }, as: UTF8.self).httpTrimmed
+            let significant = text.drop { $0 == "0" }
+            let digits = text.isEmpty || !significant.isEmpty ? String(significant) : "0"
+            guard !digits.isEmpty, digits.utf8.count <= 15, text.utf8.allSatisfy({
                 ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66)
             }) else {
                 return nil

@@ -11,9 +11,18 @@ extension HTTPHead {
         case untilClose
     }
 
-    /// A `Content-Length` that is not plain decimal digits, or copies of it that differ.
-    public struct BadLength: Error, Equatable, CustomStringConvertible {
-        public var description: String { "malformed Content-Length" }
+    /// Framing that cannot be trusted: a `Content-Length` that is not plain decimal
+    /// digits or copies of it that differ, a transfer coding other than `chunked` alone,
+    /// or a request with both fields (how requests are smuggled past a proxy).
+    public struct BadFraming: Error, Equatable, CustomStringConvertible {
+        /// What is malformed, in a few words.
+        public var what = "Content-Length"
+
+        public init(what: String = "Content-Length") {
+            self.what = what
+        }
+
+        public var description: String { "malformed \(what)" }
     }
 
     /// `Content-Length`: nil when there is none.
@@ -23,34 +32,55 @@ extension HTTPHead {
     /// and copies that disagree are how a request is smuggled past a proxy. At most 18
     /// digits, so the number fits in an `Int`.
     ///
-    /// - Throws: `BadLength` for anything else.
-    public func contentLength() throws(BadLength) -> Int? {
+    /// - Throws: `BadFraming` for anything else.
+    public func contentLength() throws(BadFraming) -> Int? {
         let values = fields.values(named: "content-length").map { $0.httpTrimmed }
         guard let first = values.first else { return nil }
         guard values.allSatisfy({ $0 == first }), !first.isEmpty, first.utf8.count <= 18,
               first.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let length = Int(first) else {
-            throw BadLength()
+            throw BadFraming()
         }
         return length
     }
 
-    /// The framing of this request's body: chunked before a length (RFC 9112 §6.3), and
-    /// no body without either.
+    /// The framing of this request's body (RFC 9112 §6.3): chunked, a length, or no
+    /// body without either. A request with both fields is refused rather than read as
+    /// chunked (the RFC lets a server take the chunks, but the sender and a server
+    /// behind the proxy may disagree on where the request ends), and so is any transfer
+    /// coding but `chunked` alone (the RFC's 501).
     ///
-    /// - Throws: `BadLength` when the length is malformed.
-    public func requestFraming() throws(BadLength) -> BodyFraming {
-        if isChunked { return .chunked }
+    /// - Throws: `BadFraming` when the length or the coding is malformed, or both are sent.
+    public func requestFraming() throws(BadFraming) -> BodyFraming {
+        if let coding = try transferCoding() {
+            guard !fields.contains(named: "content-length") else {
+                throw BadFraming(what: "request: both Transfer-Encoding and Content-Length")
+            }
+            return coding
+        }
         return .length(try contentLength() ?? 0)
+    }
+
+    /// `.chunked` for `Transfer-Encoding: chunked` (every copy of the field together
+    /// naming that one coding, in any case); nil without the field.
+    ///
+    /// - Throws: `BadFraming` for any other coding (`gzip, chunked`, `xchunked`,
+    ///   `chunked, chunked`), which agentops-run does not decode.
+    private func transferCoding() throws(BadFraming) -> BodyFraming? {
+        let values = fields.values(named: "transfer-encoding")
+        guard !values.isEmpty else { return nil }
+        let codings = values.flatMap { $0.split(separator: ",") }.map { $0.httpTrimmed.lowercased() }
+        guard codings == ["chunked"] else { throw BadFraming(what: "Transfer-Encoding \(values.joined(separator: ", "))") }
+        return .chunked
     }
 
     /// The framing of this response's body, answering a request with `method` with
     /// `status`: none for a `HEAD`, a 204 or a 304 whatever the fields say, chunked
     /// before a length, else until the close.
     ///
-    /// - Throws: `BadLength` when the length is malformed.
-    public func responseFraming(status: Int, method: String) throws(BadLength) -> BodyFraming {
+    /// - Throws: `BadFraming` when the length or the coding is malformed.
+    public func responseFraming(status: Int, method: String) throws(BadFraming) -> BodyFraming {
         if method == "HEAD" || status == 204 || status == 304 { return .length(0) }
-        if isChunked { return .chunked }
+        if let coding = try transferCoding() { return coding }
         return try contentLength().map { .length($0) } ?? .untilClose
     }
 }

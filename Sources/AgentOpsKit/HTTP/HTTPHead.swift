@@ -33,8 +33,6 @@ public struct HTTPHead: Sendable, Equatable {
         fields.value(named: name)
     }
 
-    /// Whether the body is chunked.
-    public var isChunked: Bool { field("transfer-encoding")?.lowercased().contains("chunked") ?? false }
 
     /// The protocol version: the first word of a status line, the last of a request
     /// line (a method is a token, which holds no `/`, so it never starts with `HTTP/`).

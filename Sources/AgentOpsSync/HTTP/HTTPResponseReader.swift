@@ -13,6 +13,8 @@ struct HTTPResponseReader {
         case malformedHead(String)
         /// `Content-Length` is not a plain decimal number, or two disagree.
         case badLength
+        /// `Transfer-Encoding` names a coding other than `chunked` alone.
+        case badCoding
         /// The chunked framing is broken.
         case malformedChunks
         /// The body is longer than the reader keeps.
@@ -24,6 +26,7 @@ struct HTTPResponseReader {
             switch self {
             case let .malformedHead(why): return "malformed HTTP answer (\(why))"
             case .badLength: return "malformed HTTP answer (Content-Length)"
+            case .badCoding: return "malformed HTTP answer (Transfer-Encoding)"
             case .malformedChunks: return "malformed HTTP answer (chunked body)"
             case let .tooLarge(limit): return "HTTP answer over \(limit >> 20) MiB"
             case .cutOff: return "connection lost"
@@ -155,7 +158,7 @@ struct HTTPResponseReader {
         do {
             decided = try head.responseFraming(status: status, method: method)
         } catch {
-            throw .badLength
+            throw error.what == HTTPHead.BadFraming().what ? .badLength : .badCoding
         }
         switch decided {
         case .length(0):

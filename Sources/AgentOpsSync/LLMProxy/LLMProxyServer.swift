@@ -145,12 +145,14 @@ final class LLMProxyServer: @unchecked Sendable {
         if framing == .chunked {
             var decoder = HTTPChunked.Decoder()
             var body = decoder.feed(pending)
-            pending = []
+            // What came after the body's end (a pipelined request) stays for the next.
+            pending = Array(pending.suffix(decoder.unconsumed))
             while !decoder.isFinished {
                 if decoder.isMalformed { return nil }
                 let got = TCPSocket.receive(fd, into: &buffer)
                 if got.isEmpty { return nil }
                 body += decoder.feed(got)
+                pending = Array(got.suffix(decoder.unconsumed))
             }
             return body
         }

@@ -74,15 +74,19 @@ final class PlainHTTPCall: UpstreamCall {
                 // 1xx interim answers (100 Continue) are not the response.
                 if status < 200 { continue }
                 var length: Int?
-                switch try? response.responseFraming(status: status, method: method) {
-                case nil:
-                    throw ProxyError.upstream("\(hostField) answered with a malformed head: Content-Length")
-                case let .length(count)?:
+                let decided: HTTPHead.BodyFraming
+                do {
+                    decided = try response.responseFraming(status: status, method: method)
+                } catch {
+                    throw ProxyError.upstream("\(hostField) answered with a malformed head: \(error.what)")
+                }
+                switch decided {
+                case let .length(count):
                     framing = .length(count)
                     length = count
-                case .chunked?:
+                case .chunked:
                     framing = .chunked(HTTPChunked.Decoder())
-                case .untilClose?:
+                case .untilClose:
                     framing = .close
                 }
                 return (status, response.start.2, response.endToEndFields, length)

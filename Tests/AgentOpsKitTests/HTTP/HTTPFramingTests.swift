@@ -20,9 +20,9 @@ struct HTTPFramingTests {
     ])
     func malformedLength(values: [String]) {
         let head = Self.head(values.map { ("Content-Length", $0) })
-        #expect(throws: HTTPHead.BadLength()) { try head.contentLength() }
-        #expect(throws: HTTPHead.BadLength()) { try head.requestFraming() }
-        #expect(throws: HTTPHead.BadLength()) { try head.responseFraming(status: 200, method: "POST") }
+        #expect(throws: HTTPHead.BadFraming()) { try head.contentLength() }
+        #expect(throws: HTTPHead.BadFraming()) { try head.requestFraming() }
+        #expect(throws: HTTPHead.BadFraming()) { try head.responseFraming(status: 200, method: "POST") }
     }
 
     @Test("responses: none for HEAD, 204 and 304; chunked before a length; else until the close")
@@ -36,8 +36,34 @@ struct HTTPFramingTests {
         #expect(try sized.responseFraming(status: 200, method: "HEAD") == .length(0))
         #expect(try chunked.responseFraming(status: 204, method: "GET") == .length(0))
         #expect(try bare.responseFraming(status: 304, method: "GET") == .length(0))
-        #expect(try chunked.requestFraming() == .chunked)
+        #expect(try Self.head([("Transfer-Encoding", "Chunked")]).requestFraming() == .chunked)
         #expect(try sized.requestFraming() == .length(12))
         #expect(try bare.requestFraming() == .length(0))
+    }
+
+    @Test("Transfer-Encoding: chunked alone; a request with a length too is refused, not read as chunked")
+    func codings() {
+        let both = HTTPHead.BadFraming(what: "request: both Transfer-Encoding and Content-Length")
+        #expect(throws: both) { try Self.head([("Transfer-Encoding", "chunked"), ("Content-Length", "5")]).requestFraming() }
+        #expect(throws: both) { try Self.head([("Content-Length", "5"), ("Transfer-Encoding", "chunked")]).requestFraming() }
+        for coding in [["xchunked"], ["chunked, chunked"], ["gzip, chunked"], ["chunked", "chunked"], ["identity"], [""]] {
+            let head = Self.head(coding.map { ("Transfer-Encoding", $0) })
+            #expect(throws: HTTPHead.BadFraming.self, "\(coding)") { try head.requestFraming() }
+            #expect(throws: HTTPHead.BadFraming.self, "\(coding)") { try head.responseFraming(status: 200, method: "GET") }
+        }
+    }
+
+    @Test("a chunked body's end leaves what follows it (a pipelined request) untaken")
+    func pipelinedAfterChunks() {
+        let next = Array("POST /next HTTP/1.1\r\nContent-Length: 0\r\n\r\n".utf8)
+        let body = Array("3\r\nabc\r\n0\r\n\r\n".utf8)
+        for split in 1..<body.count {
+            var decoder = HTTPChunked.Decoder()
+            var out = decoder.feed(body[..<split])
+            #expect(decoder.unconsumed == 0)
+            out += decoder.feed(Array(body[split...]) + next)
+            #expect(out == Array("abc".utf8) && decoder.isFinished)
+            #expect(decoder.unconsumed == next.count, "split at \(split)")
+        }
     }
 }

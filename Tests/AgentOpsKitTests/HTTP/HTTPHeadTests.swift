@@ -93,9 +93,10 @@ struct HTTPHeadTests {
         #expect(HTTPHead.parse(head.bytes[...]) == .head(readBack, length: head.bytes.count))
     }
 
-    @Test("chunk sizes: hex digits only, at most 15, extensions ignored", arguments: [
+    @Test("chunk sizes: hex digits only, at most 15 past leading zeros, extensions ignored", arguments: [
         ("5", 5), ("fF", 255), ("a;ext=1", 10), ("0", 0), ("fffffffffffffff", 0xFFF_FFFF_FFFF_FFFF),
-        ("+5", nil), ("-0", nil), ("", nil), ("0x5", nil), ("1000000000000000", nil), ("5 5", nil),
+        ("00000000000000005", 5), ("0000", 0), ("0000000000000000fffffffffffffff", 0xFFF_FFFF_FFFF_FFFF),
+        ("+5", nil), ("-0", nil), ("", nil), ("0x5", nil), ("1000000000000000", nil), ("5 5", nil), ("ffffffffffffffff", nil),
     ] as [(String, Int?)])
     func chunkSizes(line: String, size: Int?) {
         #expect(HTTPChunked.Decoder.chunkSize(Array(line.utf8)) == size)
