@@ -69,19 +69,9 @@ final class LoopbackListener: @unchecked Sendable {
         var trusted = false
     }
 
-    /// The stack of the accepting thread and of each connection's: each thread reserves
-    /// its whole stack of address space, so 32 connections on the 8 MiB every other
-    /// thread gets took 256 MiB, and under `ulimit -v` the run died of it. The deepest
-    /// work on these threads is parsing and recording the deepest body a client may send
-    /// (`JSONParser.maxNesting` levels, an OTLP attribute `maxNestingDepth` deep); on a
-    /// painted stack that took 80 KB in an optimised build and 644 KB unoptimised (debug
-    /// frames are about 8 times larger; `ListenerStackTests` measures it on every test
-    /// run and wants 4 times that), so 512 KiB, or 4 MiB in a debug build.
-    #if DEBUG
-    static let threadStackSize = 4 << 20
-    #else
-    static let threadStackSize = 512 << 10
-    #endif
+    /// The stack of the accepting thread and of each connection's
+    /// (`PlainThread.clientStackSize`, which says why).
+    static let threadStackSize = PlainThread.clientStackSize
 
     /// The port it listens on, on 127.0.0.1.
     let port: UInt16

@@ -17,6 +17,18 @@ public enum PlainThread {
     /// instead, since each reserves its whole stack of address space (`ulimit -v`).
     public static let stackSize = 8 << 20
 
+    /// The stack of a thread started per client (the SDK listener's connections, the LLM
+    /// proxy's): each reserves its whole stack of address space, so 32 of them on 8 MiB
+    /// took 256 MiB and under `ulimit -v` the run died of it. The deepest work on them
+    /// is parsing and recording the deepest body a client may send: on a painted stack
+    /// that took 80 KB optimised and 644 KB unoptimised (`ListenerStackTests` measures
+    /// it on every run and wants 4 times that), so 512 KiB, or 4 MiB in a debug build.
+    #if DEBUG
+    public static let clientStackSize = 4 << 20
+    #else
+    public static let clientStackSize = 512 << 10
+    #endif
+
     /// Starts `body` on a new detached thread named `name` (cut to the 15 bytes Linux
     /// keeps, as `ps` and `/proc/PID/task/TID/comm` show it), with a stack of
     /// `stackSize` bytes. The thread gets the creating thread's signal mask, as any new

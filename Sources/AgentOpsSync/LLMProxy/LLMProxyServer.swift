@@ -74,7 +74,8 @@ final class LLMProxyServer: @unchecked Sendable {
                 Descriptors.close(fd)
                 continue
             }
-            let served = PlainThread.start(name: "agentops-llm-proxy-connection") { [self] in
+            let served = PlainThread.start(name: "agentops-llm-proxy-connection",
+                                           stackSize: PlainThread.clientStackSize) { [self] in
                 serve(fd)
                 condition.lock()
                 connections.remove(fd)
@@ -82,10 +83,13 @@ final class LLMProxyServer: @unchecked Sendable {
                 Descriptors.close(fd)
             }
             if !served {
-                // No thread to serve it (`ulimit -u`): closed, so the client fails at once.
+                // No thread to serve it (`ulimit -u`, or no room for its stack under
+                // `ulimit -v`): a 503, and closed, so the client fails at once.
                 condition.lock()
                 connections.remove(fd)
                 condition.unlock()
+                refuse(fd, 503, "agentops-run LLM proxy: no thread to serve this connection", close: true)
+                TCPSocket.shutdownWrite(fd)
                 Descriptors.close(fd)
             }
         }
