@@ -3,8 +3,12 @@ import AgentOpsSync
 
 // Foundation's and Dispatch's threads get a usable stack whatever `ulimit -s` says.
 PlainThread.raiseDefaultStack()
+let arguments = Array(CommandLine.arguments.dropFirst())
 // Inside a run, AGENTOPS_API_ENDPOINT may be that run's listener for the SDK: the
 // tool talks to the real API behind it.
-ThisProcess.exit(AgentOpsCommand.main(arguments: Array(CommandLine.arguments.dropFirst()),
-                                      environment: ListenerEnvironment.upstream(ProcessEnvironment.current),
-                                      network: AgentOpsAPICommands()))
+let environment = ListenerEnvironment.upstream(ProcessEnvironment.current)
+// Its readers recurse as deep as a stored value nests: on a full stack, whatever
+// `ulimit -s` says.
+ThisProcess.exit(PlainThread.runWithFullStack {
+    AgentOpsCommand.main(arguments: arguments, environment: environment, network: AgentOpsAPICommands())
+})

@@ -87,6 +87,45 @@ public enum PlainThread {
         _ = cSetDefaultThreadAttributes(&attributes)
     }
 
+    /// Runs `body` and returns what it returns: on a thread of `stackSize` when the main
+    /// thread's stack (`ulimit -s`) is smaller, waiting for it, else right here.
+    ///
+    /// The readers of the `agentops` tool recurse as deep as a stored value nests (up to
+    /// `JSONParser.maxNesting`): on a main thread of 64 KiB, `agentops show` of an event
+    /// nested 510 deep died of SIGSEGV (round 7's hostile pass). When no thread can be
+    /// had, `body` runs here all the same.
+    public static func runWithFullStack(_ body: @escaping @Sendable () -> Int32) -> Int32 {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_STACK.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max,
+              limit.rlim_cur < rlim_t(stackSize) else {
+            return body()
+        }
+        final class Run {
+            let body: @Sendable () -> Int32
+            var status: Int32 = 0
+            init(_ body: @escaping @Sendable () -> Int32) { self.body = body }
+        }
+        let run = Run(body)
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setstacksize(&attributes, stackSize)
+        var thread = pthread_t()
+        let argument = Unmanaged.passRetained(run).toOpaque()
+        guard pthread_create(&thread, &attributes, { argument in
+            guard let argument else { return nil }
+            let run = Unmanaged<Run>.fromOpaque(argument).takeUnretainedValue()
+            run.status = run.body()
+            return nil
+        }, argument) == 0 else {
+            Unmanaged<Run>.fromOpaque(argument).release()
+            return body()
+        }
+        pthread_join(thread, nil)
+        Unmanaged<Run>.fromOpaque(argument).release()
+        return run.status
+    }
+
     private final class Job {
         let name: String
         let body: @Sendable () -> Void
