@@ -108,7 +108,8 @@ struct HTTPResponseReader {
                 framing = left - take == 0 ? .complete : .length(left: left - take)
             case var .chunked(decoder):
                 let output = decoder.feed(input)
-                input = []
+                // Bytes after the last chunk go on to `.complete`, which counts them as excess.
+                input = input.suffix(decoder.unconsumed)
                 guard !decoder.isMalformed else { throw .malformedChunks }
                 try keep(output[...])
                 framing = decoder.isFinished ? .complete : .chunked(decoder)

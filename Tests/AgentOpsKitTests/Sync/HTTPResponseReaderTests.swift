@@ -59,6 +59,9 @@ struct HTTPResponseReaderTests {
         #expect(closed.isComplete && closed.body == Array("all of it".utf8) && !closed.keepsAlive)
         let excess = try Self.read("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nxHTTP/1.1")
         #expect(excess.isComplete && excess.hasExcess && !excess.keepsAlive)
+        let chunkedExcess = try Self.read("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\nHTTP/1.1")
+        #expect(chunkedExcess.isComplete && chunkedExcess.body == Array("x".utf8) && chunkedExcess.hasExcess
+            && !chunkedExcess.keepsAlive)
     }
 
     @Test("bad answers are errors, never traps", arguments: [
