@@ -44,13 +44,18 @@ public enum PlainThread {
     @discardableResult
     public static func start(name: String, stackSize: Int = stackSize,
                              _ body: @escaping @Sendable () -> Void) -> Bool {
-        let job = Job(name: name, body: body)
+        create(Job(name: name, body: body), stackSize: stackSize, detached: true) != nil
+    }
+
+    /// Starts `job` on a new thread with `stackSize` bytes of stack, detached or to be
+    /// joined; nil (with `errno` set) when the system refused it.
+    private static func create(_ job: Job, stackSize: Int, detached: Bool) -> pthread_t? {
         let argument = Unmanaged.passRetained(job).toOpaque()
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
         defer { pthread_attr_destroy(&attributes) }
         pthread_attr_setstacksize(&attributes, stackSize)
-        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        if detached { pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED)) }
         var thread = pthread_t()
         let result = pthread_create(&thread, &attributes, { argument in
             guard let argument else { return nil }
@@ -62,9 +67,9 @@ public enum PlainThread {
         guard result == 0 else {
             Unmanaged<Job>.fromOpaque(argument).release()
             errno = result
-            return false
+            return nil
         }
-        return true
+        return thread
     }
 
     /// Gives threads that others start (Foundation's process manager, Dispatch's
@@ -100,30 +105,15 @@ public enum PlainThread {
               limit.rlim_cur < rlim_t(stackSize) else {
             return body()
         }
-        final class Run {
-            let body: @Sendable () -> Int32
-            var status: Int32 = 0
-            init(_ body: @escaping @Sendable () -> Int32) { self.body = body }
-        }
-        let run = Run(body)
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        defer { pthread_attr_destroy(&attributes) }
-        pthread_attr_setstacksize(&attributes, stackSize)
-        var thread = pthread_t()
-        let argument = Unmanaged.passRetained(run).toOpaque()
-        guard pthread_create(&thread, &attributes, { argument in
-            guard let argument else { return nil }
-            let run = Unmanaged<Run>.fromOpaque(argument).takeUnretainedValue()
-            run.status = run.body()
-            return nil
-        }, argument) == 0 else {
-            Unmanaged<Run>.fromOpaque(argument).release()
+        /// `@unchecked Sendable`: written by the thread, read after it was joined.
+        final class Status: @unchecked Sendable { var value: Int32 = 0 }
+        let status = Status()
+        guard let thread = create(Job(name: "agentops", body: { status.value = body() }), stackSize: stackSize,
+                                  detached: false) else {
             return body()
         }
         pthread_join(thread, nil)
-        Unmanaged<Run>.fromOpaque(argument).release()
-        return run.status
+        return status.value
     }
 
     private final class Job {
