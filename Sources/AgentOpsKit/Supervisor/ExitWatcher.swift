@@ -48,12 +48,16 @@ public final class ExitWatcher: @unchecked Sendable {
         }
     }
 
-    /// Whether Foundation has the exit status, waiting up to `seconds` for it: its
-    /// termination handler signalled `foundationExit`, or `isRunning` turned false.
-    /// Foundation calls the handler on a thread it starts for it, which it cannot when
-    /// no thread can be had (`ulimit -u`); `isRunning` is cleared after the status is
-    /// set all the same.
+    /// Whether Foundation has the exit status, waiting up to `seconds` for it: `isRunning`
+    /// turned false, or its termination handler signalled `foundationExit`.
+    ///
+    /// Foundation's process thread sits in a blocking `waitpid` from the command's exec
+    /// on, so it often reaps the command before the watcher looks. It sets the status,
+    /// clears `isRunning`, then starts a new thread for the termination handler: on a
+    /// busy machine that thread first ran 13 ms later in a scheduler trace (issue 18),
+    /// and without threads (`ulimit -u`) it never runs. So `isRunning` is read first.
     private func foundationHasExit(waiting seconds: Double) -> Bool {
+        if !process.isRunning { return true }
         if foundationExit.wait(timeout: .now() + seconds) == .success {
             foundationExit.signal()
             return true
@@ -66,7 +70,9 @@ public final class ExitWatcher: @unchecked Sendable {
         while let change = ChildWait.next(pid) {
             if let exit = Self.follow(change, of: pid, onStop: onStop) { return exit }
         }
-        while !foundationHasExit(waiting: 0.05) {}
+        // Reaped: Foundation is between its `waitpid` and clearing `isRunning`, a few
+        // microseconds unless its thread is preempted; looked at every millisecond.
+        while !foundationHasExit(waiting: 0.001) {}
         return Self.exit(of: process)
     }
 
