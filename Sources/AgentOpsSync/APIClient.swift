@@ -21,6 +21,9 @@ public final class APIClient: Sendable {
         case unauthorized
         /// Any other answer: trying again will not help.
         case fail(reason: String)
+        /// An answer that is not HTTP one can read (`BlockingExchange.Answer.malformed`):
+        /// not retried either, and not a refusal.
+        case malformed(reason: String)
     }
 
     private let configuration: APIConfiguration
@@ -71,6 +74,7 @@ public final class APIClient: Sendable {
         let http: BlockingExchange.HTTPAnswer
         switch answer {
         case let .unanswered(reason): return .retry(reason: reason, after: nil)
+        case let .malformed(reason): return .malformed(reason: reason)
         case let .http(response): http = response
         }
         let data = Data(http.body)
