@@ -170,7 +170,10 @@ struct HTTPResponseReader {
         do {
             decided = try head.responseFraming(status: status, method: method)
         } catch {
-            throw error.what == HTTPHead.BadFraming().what ? .badLength : .badCoding
+            switch error.reason {
+            case .length: throw .badLength
+            case .coding, .lengthAndCoding: throw .badCoding
+            }
         }
         switch decided {
         case .length(0):

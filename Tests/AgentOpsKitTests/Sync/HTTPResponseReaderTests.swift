@@ -80,6 +80,8 @@ struct HTTPResponseReaderTests {
         ("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n", .badLength),
         ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc", .badLength),
         ("HTTP/1.1 200 OK\r\nContent-Length: 5000000\r\n\r\n", .tooLarge(limit: 4 << 20)),
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", .badCoding),
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\nContent-Length: 5\r\n\r\n", .badCoding),
         ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", .malformedChunks),
         ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffffffffff\r\n", .malformedChunks),
         ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabX\r\n", .malformedChunks),
