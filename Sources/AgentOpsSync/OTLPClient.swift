@@ -92,7 +92,9 @@ public final class OTLPClient: Sendable {
             answer = exchange.answer(to: http, body: request.json, timeout: timeout)
         }
         let status: Int? = if case let .http(response) = answer { response.statusCode } else { nil }
-        if case let .malformed(reason) = answer { return (.malformed(reason: "\(configuration.endpoint): \(reason)"), nil) }
+        if case let .malformed(reason) = answer {
+            return (.malformed(reason: "\(configuration.endpoint): \(reason)"), nil)
+        }
         return (Self.classify(answer), status)
     }
 

@@ -34,7 +34,8 @@ struct EmptySessionFileTests {
     }
 
     static func tool(_ arguments: [String], home: String, extra: [String: String] = [:]) -> Harness.Result {
-        Harness.run(Harness.agentops, arguments, environment: Harness.environment(home: home, extra: extra), timeout: 30)
+        Harness.run(Harness.agentops, arguments, environment: Harness.environment(home: home, extra: extra),
+                    timeout: 30)
     }
 
     static let note = "agentops: warning: 3 files in the store hold no session, empty or cut before the start record "
@@ -63,7 +64,8 @@ struct EmptySessionFileTests {
                               ["export", id, "--format", "otlp-json"], ["report", id, "-o", "-"]] {
                 let result = Self.tool(arguments, home: home)
                 #expect(result.code == 1 && result.signal == nil, "\(arguments)")
-                #expect(result.err == "agentops: \(path) holds no session (no start record)\n", "\(arguments): \(result.err)")
+                #expect(result.err == "agentops: \(path) holds no session (no start record)\n",
+                        "\(arguments): \(result.err)")
                 #expect(result.stdout.isEmpty, "\(arguments)")
             }
         }
@@ -102,6 +104,7 @@ struct EmptySessionFileTests {
         #expect(removed.err == "agentops: removed 0 sessions and 3 files holding none\n", "\(removed.err)")
         let left = try FileManager.default.contentsOfDirectory(atPath: home + "/sessions")
             .filter { $0.hasSuffix(".jsonl") }.sorted()
-        #expect(left == ["\(fresh).jsonl", "\(session).jsonl"].sorted(), "a file written just now may be a run starting")
+        #expect(left == ["\(fresh).jsonl", "\(session).jsonl"].sorted(),
+                "a file written just now may be a run starting")
     }
 }
