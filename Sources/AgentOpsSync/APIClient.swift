@@ -103,6 +103,9 @@ extension URLError.Code {
         case .cannotFindHost: return "host not found"
         case .networkConnectionLost: return "connection lost"
         case .notConnectedToInternet: return "no network"
+        case .cannotParseResponse: return "malformed HTTP answer"
+        case .cannotDecodeContentData, .cannotDecodeRawData: return "HTTP answer whose body does not decode"
+        case .dataLengthExceedsMaximum: return "HTTP answer too large"
         default: return "network error \(rawValue)"
         }
     }
