@@ -21,6 +21,9 @@ public final class APIClient: Sendable {
         case unauthorized
         /// Any other answer: trying again will not help.
         case fail(reason: String)
+        /// An answer that is not HTTP one can read (`BlockingExchange.Answer.malformed`):
+        /// not retried either, and not a refusal.
+        case malformed(reason: String)
     }
 
     private let configuration: APIConfiguration
@@ -71,6 +74,7 @@ public final class APIClient: Sendable {
         let http: BlockingExchange.HTTPAnswer
         switch answer {
         case let .unanswered(reason): return .retry(reason: reason, after: nil)
+        case let .malformed(reason): return .malformed(reason: reason)
         case let .http(response): http = response
         }
         let data = Data(http.body)
@@ -99,6 +103,9 @@ extension URLError.Code {
         case .cannotFindHost: return "host not found"
         case .networkConnectionLost: return "connection lost"
         case .notConnectedToInternet: return "no network"
+        case .cannotParseResponse: return "malformed HTTP answer"
+        case .cannotDecodeContentData, .cannotDecodeRawData: return "HTTP answer whose body does not decode"
+        case .dataLengthExceedsMaximum: return "HTTP answer too large"
         default: return "network error \(rawValue)"
         }
     }

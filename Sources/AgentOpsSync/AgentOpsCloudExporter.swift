@@ -44,6 +44,8 @@ public final class AgentOpsAuthToken: @unchecked Sendable {
         case unreachable(reason: String, after: Double?)
         /// The API refused the key, or answered without a token: trying again will not help.
         case refused(String)
+        /// The API's answer is not HTTP one can read: final too, but no refusal.
+        case malformed(String)
     }
 
     private let api: APIClient
@@ -92,6 +94,8 @@ public final class AgentOpsAuthToken: @unchecked Sendable {
             return .failure(.refused("the AgentOps API refused the key (HTTP 401)"))
         case let .fail(reason):
             return .failure(.refused("the AgentOps API refused the key (\(reason))"))
+        case let .malformed(reason):
+            return .failure(.malformed("/v3/auth/token: \(reason)"))
         case let .retry(reason, after):
             return .failure(.unreachable(reason: "/v3/auth/token: \(reason)", after: after))
         }

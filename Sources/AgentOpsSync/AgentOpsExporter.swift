@@ -205,6 +205,9 @@ public final class AgentOpsExporter: SessionExporter {
                 attempt += 1
             case let .fail(reason):
                 throw Stop(description: reason)
+            case let .malformed(reason):
+                // The server did answer: the same request would get the same answer.
+                throw Stop(description: "\(reason); not retried")
             }
         }
     }

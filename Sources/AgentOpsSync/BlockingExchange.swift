@@ -50,14 +50,21 @@ final class BlockingExchange: @unchecked Sendable {
     enum Answer {
         /// An HTTP status, headers and body (empty when none came).
         case http(HTTPAnswer)
-        /// No HTTP answer: nothing in time, a transport error, or a reply that is not
-        /// HTTP. Every client retries these.
+        /// No HTTP answer: nothing in time, a transport error, or the connection lost
+        /// before the answer ended. Every client retries these.
         case unanswered(reason: String)
+        /// The server answered, but with something that is not HTTP one can read (a
+        /// status line or framing that does not parse, a body over the reader's limit).
+        /// No client retries these: the same request to the same server gets the same
+        /// answer, and retrying only held `agentops sync` until its `--timeout`.
+        case malformed(reason: String)
 
         /// Sorts URLSession's completion handler's three values.
         init(data: Data?, response: URLResponse?, error: Error?) {
             if let error {
-                self = .unanswered(reason: BlockingExchange.reason(error))
+                self = BlockingExchange.isMalformedAnswer(error)
+                    ? .malformed(reason: BlockingExchange.reason(error))
+                    : .unanswered(reason: BlockingExchange.reason(error))
             } else if let http = response as? HTTPURLResponse {
                 let fields = http.allHeaderFields.compactMap { name, value in
                     (name as? String).map { (name: $0, value: "\(value)") }
@@ -122,6 +129,15 @@ final class BlockingExchange: @unchecked Sendable {
     /// The words for a transport failure (no HTTP answer at all).
     static func reason(_ error: Error) -> String {
         (error as? URLError).map { "\($0.code.description)" } ?? error.localizedDescription
+    }
+
+    /// Whether URLSession's `error` says the server's answer could not be read, rather
+    /// than that none came. libcurl's "weird server reply" reaches URLSession as
+    /// `.unknown`, with lost connections and others, so that one stays retried.
+    static func isMalformedAnswer(_ error: Error) -> Bool {
+        guard let code = (error as? URLError)?.code else { return false }
+        return [.cannotParseResponse, .cannotDecodeContentData, .cannotDecodeRawData,
+                .dataLengthExceedsMaximum].contains(code)
     }
 
     /// Why nothing came back within `timeout`.

@@ -5,7 +5,8 @@ import FoundationNetworking
 /// One OTLP/HTTP trace export (`POST` of an `ExportTraceServiceRequest`), with the
 /// answer classified as the OTLP specification says: 429, 502, 503, 504 and a lost
 /// connection are worth retrying (after `Retry-After` when given), every other failure
-/// is final, and a 200 may still carry a partial success, which must not be retried.
+/// (an answer that is not readable HTTP too) is final, and a 200 may still carry a
+/// partial success, which must not be retried.
 ///
 /// `Sendable`: the exchange locks itself; the rest is immutable.
 public final class OTLPClient: Sendable {
@@ -15,6 +16,9 @@ public final class OTLPClient: Sendable {
         case accepted(rejected: Int64, message: String)
         case retry(reason: String, after: Double?)
         case fail(reason: String)
+        /// An answer that is not HTTP one can read: final, as a refusal is, but said as
+        /// what it is.
+        case malformed(reason: String)
         /// The AgentOps cloud refused the key, or a renewed JWT: final, and said as it is
         /// (the spans themselves were never looked at).
         case unauthorized(reason: String)
@@ -60,6 +64,7 @@ public final class OTLPClient: Sendable {
         switch failure {
         case let .unreachable(reason, after): return .retry(reason: reason, after: after)
         case let .refused(reason): return .unauthorized(reason: reason)
+        case let .malformed(reason): return .malformed(reason: reason)
         }
     }
 
@@ -87,6 +92,9 @@ public final class OTLPClient: Sendable {
             answer = exchange.answer(to: http, body: request.json, timeout: timeout)
         }
         let status: Int? = if case let .http(response) = answer { response.statusCode } else { nil }
+        if case let .malformed(reason) = answer {
+            return (.malformed(reason: "\(configuration.endpoint): \(reason)"), nil)
+        }
         return (Self.classify(answer), status)
     }
 
@@ -94,6 +102,7 @@ public final class OTLPClient: Sendable {
         let http: BlockingExchange.HTTPAnswer
         switch answer {
         case let .unanswered(reason): return .retry(reason: reason, after: nil)
+        case let .malformed(reason): return .malformed(reason: reason)
         case let .http(response): http = response
         }
         let body = http.body

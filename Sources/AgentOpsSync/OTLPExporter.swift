@@ -8,9 +8,9 @@ import Foundation
 ///
 /// The cursor also counts the batches acknowledged, so an export cut off half-way
 /// resumes after them instead of sending spans twice (the same log gives the same
-/// batches). Failures that retrying cannot fix (400, 413, any other refusal) stop the
-/// export with the collector's reason; a partial success is accepted, not retried, and
-/// reported in `rejections`.
+/// batches). Failures that retrying cannot fix (400, 413, any other refusal, an answer
+/// that is not readable HTTP) stop the export with the collector's reason; a partial
+/// success is accepted, not retried, and reported in `rejections`.
 ///
 /// The same exporter, under its own name and with a client that authenticates, takes
 /// sessions to the AgentOps cloud over OTLP (`AgentOpsCloudExporter`).
@@ -111,6 +111,8 @@ public final class OTLPExporter: SessionExporter {
                 throw Stop(description: "\(client.configuration.endpoint) refused the spans (\(reason))")
             case let .unauthorized(reason):
                 throw Stop(description: reason)
+            case let .malformed(reason):
+                throw Stop(description: "\(reason); not retried")
             }
         }
     }

@@ -57,7 +57,7 @@ enum RemoteCommand {
                 }
             }
             return 0
-        case let .retry(reason, _), let .fail(reason):
+        case let .retry(reason, _), let .fail(reason), let .malformed(reason):
             console.error("the AgentOps API could not answer \(path): \(reason)")
             return 1
         case .unauthorized:

@@ -54,7 +54,13 @@ public enum SyncCommand {
         let ids: [SessionID]
         if let query {
             do {
-                ids = [try store.resolve(query)]
+                let id = try store.resolve(query)
+                // A log without a start record has nothing to send (show, stats and export
+                // say the same); one being followed may not have it yet.
+                if !follow, store.startTimestamp(of: id) == nil {
+                    throw StoreError.noStartRecord(path: store.path(of: id))
+                }
+                ids = [id]
             } catch {
                 console.error("\(error)")
                 return 1
@@ -63,6 +69,8 @@ public enum SyncCommand {
             do {
                 let listing = try store.listing(warningOn: console)
                 ids = listing.summaries().reversed().filter { !backends.isDone($0) }.map(\.session.id)
+                // Nothing to send in them; said unless quiet (a run's background sync is).
+                if !quiet, let note = listing.withoutSessionNote { console.warning(note) }
             } catch {
                 console.error("\(error)")
                 return 1

@@ -6,7 +6,9 @@ enum PruneCommand {
 
     Remove sessions started longer ago than DURATION (30d, 1h 30m), or all but the
     newest N (both: the older ones outside the newest N). A session that has not
-    ended and was written to in the last minute may be running and is kept.
+    ended and was written to in the last minute may be running and is kept. Files
+    that hold no session (empty, or cut before their start record) go too, once
+    last written over a minute (and DURATION) ago.
 
           --older-than DURATION  remove sessions started longer ago than DURATION
           --keep N               keep the newest N sessions
@@ -47,19 +49,25 @@ enum PruneCommand {
             }
         }
         guard olderThan != nil || keep != nil else { throw UsageError.missingValue(option: "--older-than or --keep") }
-        let chosen = store.prune(try store.listing(warningOn: console), olderThan: olderThan, keep: keep, dryRun: true)
-        func plural(_ count: Int) -> String { "\(count) session\(count == 1 ? "" : "s")" }
+        let listing = try store.listing(warningOn: console)
+        let chosen = store.prune(listing, olderThan: olderThan, keep: keep, dryRun: true)
+        let empty = Set(listing.withoutSession)
+        func plural(_ ids: [SessionID]) -> String {
+            let files = ids.filter(empty.contains).count, sessions = ids.count - files
+            let text = "\(sessions) session\(sessions == 1 ? "" : "s")"
+            return files == 0 ? text : text + " and \(files) file\(files == 1 ? "" : "s") holding none"
+        }
         if dryRun {
             for id in chosen { print(id.value) }
-            console.info("would remove \(plural(chosen.count))")
+            console.info("would remove \(plural(chosen))")
             return AgentOpsCommand.Status.ok
         }
-        if !chosen.isEmpty, !yes, !confirm("remove \(plural(chosen.count)) from \(store.home)? [y/N] ") {
+        if !chosen.isEmpty, !yes, !confirm("remove \(plural(chosen)) from \(store.home)? [y/N] ") {
             console.info("removed nothing")
             return AgentOpsCommand.Status.ok
         }
         let removed = store.remove(chosen)
-        console.info("removed \(plural(removed.count))")
+        console.info("removed \(plural(removed))")
         return AgentOpsCommand.Status.ok
     }
 

@@ -15,11 +15,32 @@ extension HTTPHead {
     /// digits or copies of it that differ, a transfer coding other than `chunked` alone,
     /// or a request with both fields (how requests are smuggled past a proxy).
     public struct BadFraming: Error, Equatable, CustomStringConvertible {
-        /// What is malformed, in a few words.
-        public var what = "Content-Length"
+        /// Which field is at fault: what a reader that answers each differently (the
+        /// exporters' `HTTPResponseReader`) switches on, rather than on the words.
+        public enum Reason: Equatable, Sendable {
+            /// `Content-Length` is not plain digits, or its copies differ.
+            case length
+            /// `Transfer-Encoding` names something other than `chunked` alone: its values.
+            case coding(String)
+            /// A request sends both `Transfer-Encoding` and `Content-Length`.
+            case lengthAndCoding
+        }
 
-        public init(what: String = "Content-Length") {
-            self.what = what
+        /// Which field is at fault.
+        public var reason: Reason
+
+        /// Framing malformed for `reason`.
+        public init(_ reason: Reason) {
+            self.reason = reason
+        }
+
+        /// What is malformed, in a few words.
+        public var what: String {
+            switch reason {
+            case .length: return "Content-Length"
+            case let .coding(values): return "Transfer-Encoding \(values)"
+            case .lengthAndCoding: return "request: both Transfer-Encoding and Content-Length"
+            }
         }
 
         public var description: String { "malformed \(what)" }
@@ -38,7 +59,7 @@ extension HTTPHead {
         guard let first = values.first else { return nil }
         guard values.allSatisfy({ $0 == first }), !first.isEmpty, first.utf8.count <= 18,
               first.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let length = Int(first) else {
-            throw BadFraming()
+            throw BadFraming(.length)
         }
         return length
     }
@@ -53,7 +74,7 @@ extension HTTPHead {
     public func requestFraming() throws(BadFraming) -> BodyFraming {
         if let coding = try transferCoding() {
             guard !fields.contains(named: "content-length") else {
-                throw BadFraming(what: "request: both Transfer-Encoding and Content-Length")
+                throw BadFraming(.lengthAndCoding)
             }
             return coding
         }
@@ -69,7 +90,7 @@ extension HTTPHead {
         let values = fields.values(named: "transfer-encoding")
         guard !values.isEmpty else { return nil }
         let codings = values.flatMap { $0.split(separator: ",") }.map { $0.httpTrimmed.lowercased() }
-        guard codings == ["chunked"] else { throw BadFraming(what: "Transfer-Encoding \(values.joined(separator: ", "))") }
+        guard codings == ["chunked"] else { throw BadFraming(.coding(values.joined(separator: ", "))) }
         return .chunked
     }
 

@@ -14,7 +14,8 @@ import Foundation
 ///   priced locally, so the SDK's own closing line shows a real figure.
 /// - `create_agent`: acknowledged.
 ///
-/// Only the run's key and the JWTs handed out here are accepted.
+/// Only the run's key and the JWTs handed out here are accepted, and only plain JSON
+/// bodies: a `Content-Encoding` gets 415.
 ///
 /// `@unchecked Sendable`: the issued tokens are guarded by `lock`; the rest is immutable.
 final class SDKEndpoint: HTTPHandler, @unchecked Sendable {
@@ -55,11 +56,25 @@ final class SDKEndpoint: HTTPHandler, @unchecked Sendable {
         }
         guard head.method == "POST" else { return .answer(.error(405, path: path, message: "use POST")) }
         let limit = path == "/v2/create_events" ? Self.maxEventsBodyBytes : Self.maxCallBodyBytes
-        if head.header("x-agentops-api-key") == key { return .read(limit: limit, trusted: true) }
-        if !needsKey, let token = Self.bearer(head.header("authorization")), isIssued(token) {
-            return .read(limit: limit, trusted: true)
+        let keyed = head.header("x-agentops-api-key") == key
+        guard keyed || (!needsKey && Self.bearer(head.header("authorization")).map(isIssued) == true) else {
+            return .answer(.error(401, path: path, message: needsKey ? "Invalid API Key" : "Invalid or missing JWT"))
         }
-        return .answer(.error(401, path: path, message: needsKey ? "Invalid API Key" : "Invalid or missing JWT"))
+        if let refusal = Self.unsupportedEncoding(head) { return .answer(refusal) }
+        return .read(limit: limit, trusted: true)
+    }
+
+    /// A 415 for a body sent with a `Content-Encoding`: the SDK sends its JSON as it is
+    /// (0.3's `HttpClient` sets none), so a compressed body is some other client, told
+    /// what it did rather than that its bytes are not JSON (a 400 it cannot act on).
+    /// Said before the body is read, once the caller showed the key.
+    static func unsupportedEncoding(_ head: HTTPRequestHead) -> HTTPResponse? {
+        // Every copy of the field, every coding in each: `identity, gzip` is compressed.
+        let codings = head.headers.filter { $0.0 == "content-encoding" }
+            .flatMap { $0.1.split(separator: ",") }.map { $0.trimmingSpaces().lowercased() }
+        guard let encoding = codings.first(where: { !$0.isEmpty && $0 != "identity" }) else { return nil }
+        return .error(415, path: head.path, message: "Content-Encoding \(encoding) is not supported here: "
+            + "the AgentOps v2 calls take their JSON body uncompressed")
     }
 
     func respond(_ head: HTTPRequestHead, body: ArraySlice<UInt8>) -> HTTPResponse {

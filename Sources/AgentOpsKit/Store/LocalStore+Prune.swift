@@ -8,7 +8,9 @@ extension LocalStore {
     ///   - keep: never remove the `keep` most recently started sessions; with no
     ///     `olderThan`, remove all others.
     ///   - dryRun: only say which would go.
-    /// - Returns: the ids removed (or that would be), newest first.
+    /// - Returns: the ids removed (or that would be), newest first, then the logs that
+    ///   hold no session (`SessionListing.withoutSession`) last written over a minute
+    ///   and over `olderThan` ago.
     /// - Note: a session whose log changed in the last minute and that has not ended
     ///   may still be running, and is never removed.
     public func prune(_ listing: SessionListing, olderThan: Double?, keep: Int?, dryRun: Bool = false,
@@ -22,6 +24,16 @@ extension LocalStore {
             if summary.end == nil, let log = Files.status(path),
                Clock.wallSeconds().subtractingReportingOverflow(log.modifiedSeconds).partialValue < 60 { continue }
             removed.append(summary.session.id)
+        }
+        // A log without a session is no one's (a run that died as it started, a file cut
+        // before its start record), so `keep` does not count it; its last write stands
+        // for its start, and the minute for a log whose start record is being written.
+        let wall = Clock.wallSeconds()
+        for id in listing.withoutSession {
+            guard let log = Files.status(path(of: id)) else { continue }
+            let age = wall.subtractingReportingOverflow(log.modifiedSeconds).partialValue
+            guard age >= 60, olderThan.map({ Double(age) > $0 }) ?? true else { continue }
+            removed.append(id)
         }
         return dryRun ? removed : remove(removed)
     }

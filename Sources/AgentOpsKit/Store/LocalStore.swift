@@ -156,7 +156,7 @@ public struct LocalStore: Sendable {
     }
 
     /// The start time from the first line of a session file, reading only that line.
-    func startTimestamp(of id: SessionID) -> Timestamp? {
+    public func startTimestamp(of id: SessionID) -> Timestamp? {
         var start: Timestamp?
         struct Found: Error {}
         _ = try? SessionLog.read(path: path(of: id)) { record in

@@ -147,7 +147,7 @@ struct SessionIndex {
     }
 
     /// Every stored session, with its full summary to read on demand; logs that cannot
-    /// be read, or hold no session, are left out.
+    /// be read, or hold no session, are left out, and named in `withoutSession`.
     ///
     /// - Throws: what `LocalStore.sessionIDs` throws.
     func listing() throws(StoreError) -> SessionListing {
@@ -160,6 +160,9 @@ struct SessionIndex {
         var details: [SessionListing.Detail] = []
         var kept: [Kept] = []
         var fresh: [Fresh] = []
+        // Logs with no session (empty: a run that died as it started; cut before the
+        // start record), for the commands that tell the user they are there.
+        var withoutSession: [PackedSessionID] = []
         entries.reserveCapacity(ids.count)
         kept.reserveCapacity(ids.count)
         for (id, match) in zip(ids, matches) {
@@ -168,6 +171,7 @@ struct SessionIndex {
                 continue
             case let .noSession(_, line):
                 kept.append(Kept(line: line, summary: nil))
+                withoutSession.append(id)
             case let .packed(key, row, line):
                 entries.append(.init(id: id, key: key, row: row, detail: -1))
                 kept.append(Kept(line: line, summary: row.summaryAt..<(row.summaryAt + row.summaryBytes)))
@@ -191,13 +195,15 @@ struct SessionIndex {
                     let full = SessionRow(summary)
                     entries.append(.init(id: id, key: key, row: PackedRow(full), detail: Int32(details.count)))
                     details.append(.folded(full, summary))
+                } else {
+                    withoutSession.append(id)
                 }
                 if cacheable, Key(path: path) == key { fresh.append(Fresh(id: sessionID, key: key, summary: summary)) }
             }
         }
         let unsaved = save(loaded: loaded, kept: kept, fresh: fresh)
         return SessionListing(store: store, entries: entries, details: details, bytes: loaded.bytes,
-                              unsavedIndex: unsaved)
+                              unsavedIndex: unsaved, withoutSession: withoutSession)
     }
 
     /// Each log of `ids` stamped and matched to its entry in `loaded`, on every core:

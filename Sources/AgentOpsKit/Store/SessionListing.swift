@@ -53,9 +53,13 @@ public struct SessionListing: Sendable {
     /// a command that lists says so once, on stderr (`LocalStore.listing(warningOn:)`;
     /// the listing itself is whole).
     let unsavedIndex: StoreError?
+    /// The logs in the store that hold no session (an empty file, one cut before its
+    /// start record, one that cannot be read): not listed, but there.
+    private let packedWithoutSession: [PackedSessionID]
 
     /// Orders `entries` newest first.
-    init(store: LocalStore, entries: [Entry], details: [Detail], bytes: [UInt8], unsavedIndex: StoreError?) {
+    init(store: LocalStore, entries: [Entry], details: [Detail], bytes: [UInt8], unsavedIndex: StoreError?,
+         withoutSession: [PackedSessionID] = []) {
         // Sorted as (start, position) pairs, then gathered once: sorting the entries
         // themselves moved a hundred bytes per swap.
         var order = entries.indices.map { (start: entries[$0].row.start, index: $0) }
@@ -65,6 +69,26 @@ public struct SessionListing: Sendable {
         self.details = details
         self.bytes = bytes
         self.unsavedIndex = unsavedIndex
+        packedWithoutSession = withoutSession
+    }
+
+    /// The ids of the logs in the store that hold no session: an empty file (a run that
+    /// died as it started, before its first record), one cut before its start record,
+    /// one that cannot be read. Left out of the listing; `agentops sessions` names them
+    /// and `prune` removes them.
+    public var withoutSession: [SessionID] { packedWithoutSession.map(\.sessionID) }
+
+    /// What `sessions` and `sync` say of `withoutSession`, when there are any: left
+    /// unsaid, a run that died as it started (under `ulimit -s 24`, before its first
+    /// record) would leave a file that no command shows.
+    public var withoutSessionNote: String? {
+        let ids = withoutSession
+        guard !ids.isEmpty else { return nil }
+        let shown = ids.map(\.value).sorted().prefix(5).map { String($0.prefix(8)) }.joined(separator: ", ")
+        let one = ids.count == 1
+        return "\(ids.count) file\(one ? "" : "s") in the store hold\(one ? "s" : "") no session, empty or cut before "
+            + "the start record (a run that died as it started): \(shown)\(ids.count > 5 ? ", …" : "");"
+            + " 'agentops prune' removes \(one ? "it" : "them")"
     }
 
     /// How many sessions there are.

@@ -139,6 +139,9 @@ struct HTTPResponseReader {
         while case .head = framing {
             switch HTTPHead.parse(pending[...]) {
             case .incomplete:
+                // A peer that is not an HTTP server (an SSH banner, a line of text with
+                // no blank line after it) is told at its first bytes, not at the timeout.
+                guard Self.mayStartStatusLine(pending) else { throw .malformedHead("status line") }
                 return
             case .tooLarge:
                 throw .malformedHead("head over \(HTTPHead.maxBytes >> 10) KiB")
@@ -154,12 +157,23 @@ struct HTTPResponseReader {
         }
     }
 
+    /// Whether `bytes`, the start of a head, can still become `HTTP/…`: empty lines
+    /// first are allowed, as `HTTPHead.parse` skips them.
+    static func mayStartStatusLine(_ bytes: [UInt8]) -> Bool {
+        let start = bytes.firstIndex { $0 != 0x0D && $0 != 0x0A } ?? bytes.endIndex
+        let prefix = Array("HTTP/".utf8)
+        return zip(bytes[start...], prefix).allSatisfy { $0 == $1 }
+    }
+
     private mutating func frame(_ head: HTTPHead) throws(Problem) {
         let decided: HTTPHead.BodyFraming
         do {
             decided = try head.responseFraming(status: status, method: method)
         } catch {
-            throw error.what == HTTPHead.BadFraming().what ? .badLength : .badCoding
+            switch error.reason {
+            case .length: throw .badLength
+            case .coding, .lengthAndCoding: throw .badCoding
+            }
         }
         switch decided {
         case .length(0):

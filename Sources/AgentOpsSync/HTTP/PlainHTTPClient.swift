@@ -11,7 +11,8 @@ import Foundation
 /// end before a byte of an answer) goes once more on a fresh connection: the server
 /// answered nothing, so nothing is sent twice that it acknowledged. Failures are
 /// `.unanswered` with the words URLSession's gave (`connection refused`, `timed out`,
-/// `host not found`, `connection lost`), so the clients classify them as before.
+/// `host not found`, `connection lost`), so the clients classify them as before; an
+/// answer that is not readable HTTP is `.malformed`, which no client retries.
 ///
 /// Not thread-safe: `BlockingExchange` holds it under its lock.
 final class PlainHTTPClient {
@@ -48,6 +49,9 @@ final class PlainHTTPClient {
             case let .failed(reason):
                 drop()
                 return .unanswered(reason: reason)
+            case let .malformed(reason):
+                drop()
+                return .malformed(reason: reason)
             }
         }
     }
@@ -57,6 +61,8 @@ final class PlainHTTPClient {
         /// The connection broke before a byte of the answer came.
         case lostBeforeAnswer(String)
         case failed(String)
+        /// The server answered something that cannot be read as HTTP.
+        case malformed(String)
     }
 
     /// One request on the current connection.
@@ -80,7 +86,7 @@ final class PlainHTTPClient {
             return error.isConnectionLost ? .lostBeforeAnswer("connection lost") : .failed("\(error)")
         }
         var reader = HTTPResponseReader(method: method)
-        do {
+        do throws(HTTPResponseReader.Problem) {
             while !reader.isComplete {
                 switch TCPSocket.receive(fd, into: &buffer, until: deadline) {
                 case .done(0):
@@ -96,7 +102,9 @@ final class PlainHTTPClient {
                 }
             }
         } catch {
-            return .failed("\(error)")
+            // Cut off is a lost connection, worth another try; anything else is what
+            // this server answers.
+            return error == .cutOff ? .failed("\(error)") : .malformed("\(error)")
         }
         let answer = BlockingExchange.HTTPAnswer(statusCode: reader.status, fields: reader.fields, body: reader.body)
         return .answered(answer, keepAlive: reader.keepsAlive)

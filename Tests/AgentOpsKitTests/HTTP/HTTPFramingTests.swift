@@ -20,9 +20,9 @@ struct HTTPFramingTests {
     ])
     func malformedLength(values: [String]) {
         let head = Self.head(values.map { ("Content-Length", $0) })
-        #expect(throws: HTTPHead.BadFraming()) { try head.contentLength() }
-        #expect(throws: HTTPHead.BadFraming()) { try head.requestFraming() }
-        #expect(throws: HTTPHead.BadFraming()) { try head.responseFraming(status: 200, method: "POST") }
+        #expect(throws: HTTPHead.BadFraming(.length)) { try head.contentLength() }
+        #expect(throws: HTTPHead.BadFraming(.length)) { try head.requestFraming() }
+        #expect(throws: HTTPHead.BadFraming(.length)) { try head.responseFraming(status: 200, method: "POST") }
     }
 
     @Test("responses: none for HEAD, 204 and 304; chunked before a length; else until the close")
@@ -43,13 +43,15 @@ struct HTTPFramingTests {
 
     @Test("Transfer-Encoding: chunked alone; a request with a length too is refused, not read as chunked")
     func codings() {
-        let both = HTTPHead.BadFraming(what: "request: both Transfer-Encoding and Content-Length")
+        let both = HTTPHead.BadFraming(.lengthAndCoding)
+        #expect(both.description == "malformed request: both Transfer-Encoding and Content-Length")
         #expect(throws: both) { try Self.head([("Transfer-Encoding", "chunked"), ("Content-Length", "5")]).requestFraming() }
         #expect(throws: both) { try Self.head([("Content-Length", "5"), ("Transfer-Encoding", "chunked")]).requestFraming() }
         for coding in [["xchunked"], ["chunked, chunked"], ["gzip, chunked"], ["chunked", "chunked"], ["identity"], [""]] {
             let head = Self.head(coding.map { ("Transfer-Encoding", $0) })
-            #expect(throws: HTTPHead.BadFraming.self, "\(coding)") { try head.requestFraming() }
-            #expect(throws: HTTPHead.BadFraming.self, "\(coding)") { try head.responseFraming(status: 200, method: "GET") }
+            let bad = HTTPHead.BadFraming(.coding(coding.joined(separator: ", ")))
+            #expect(throws: bad, "\(coding)") { try head.requestFraming() }
+            #expect(throws: bad, "\(coding)") { try head.responseFraming(status: 200, method: "GET") }
         }
     }
 

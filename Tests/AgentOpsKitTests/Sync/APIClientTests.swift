@@ -36,6 +36,17 @@ struct APIClientTests {
         if case .retry = APIClient.classify(.init(data: nil, response: nil, error: URLError(.cannotConnectToHost))) {} else {
             Issue.record("a refused connection is not retried")
         }
+        // Through URLSession (https://): an answer libcurl could not parse is final; its
+        // "weird server reply" comes as .unknown, with other failures, and stays retried.
+        let unparsed = APIClient.classify(.init(data: nil, response: nil, error: URLError(.cannotParseResponse)))
+        guard case let .malformed(why) = unparsed else {
+            Issue.record("an unparsable answer is retried: \(unparsed)")
+            return
+        }
+        #expect(why == "malformed HTTP answer")
+        if case .retry = APIClient.classify(.init(data: nil, response: nil, error: URLError(.unknown))) {} else {
+            Issue.record("an unknown URLSession error is not retried")
+        }
     }
 
     @Test("the key and endpoint are checked once, at configuration")

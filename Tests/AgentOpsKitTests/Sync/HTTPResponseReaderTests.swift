@@ -40,6 +40,8 @@ struct HTTPResponseReaderTests {
 
     @Test("interim 100 Continue is skipped; 204 has no body; HEAD answers have none either")
     func interimAndBodyless() throws {
+        let blankFirst = try Self.read("\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", step: 1)
+        #expect(blankFirst.isComplete && blankFirst.status == 200, "empty lines before the status line are skipped")
         let continued = try Self.read("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi", step: 5)
         #expect(continued.status == 200 && continued.body == Array("hi".utf8))
         let empty = try Self.read("HTTP/1.1 204 No Content\r\n\r\n")
@@ -66,6 +68,9 @@ struct HTTPResponseReaderTests {
 
     @Test("bad answers are errors, never traps", arguments: [
         ("not http at all\r\n\r\n", HTTPResponseReader.Problem.malformedHead("status line")),
+        // No blank line ever comes: told from the first bytes that are not `HTTP/`.
+        ("SSH-2.0-OpenSSH_9.6\r\n", .malformedHead("status line")),
+        ("\r\nHTTx", .malformedHead("status line")),
         ("HTTP/1.1 2000 OK\r\n\r\n", .malformedHead("status line")),
         ("HTTP/1.1 099 Low\r\n\r\n", .malformedHead("status line")),
         ("HTTP/2 200 OK\r\n\r\n", .malformedHead("status line")),
@@ -75,6 +80,8 @@ struct HTTPResponseReaderTests {
         ("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n", .badLength),
         ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc", .badLength),
         ("HTTP/1.1 200 OK\r\nContent-Length: 5000000\r\n\r\n", .tooLarge(limit: 4 << 20)),
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", .badCoding),
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\nContent-Length: 5\r\n\r\n", .badCoding),
         ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", .malformedChunks),
         ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffffffffff\r\n", .malformedChunks),
         ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabX\r\n", .malformedChunks),

@@ -150,6 +150,31 @@ struct PlainHTTPClientTests {
         #expect(server.seen.requests.count == 2)
     }
 
+    /// Retrying these only gets the same answer again (found by a hostile pass: `agentops
+    /// sync` retried them until its `--timeout`); a banner that is not HTTP is told at
+    /// its first bytes, not at the timeout, although the server keeps the connection open.
+    @Test("an answer that is not readable HTTP is malformed, at once: a banner, a status, a length")
+    func malformedAnswers() throws {
+        let server = try ScriptedServer([
+            [.answer(["SSH-2.0-OpenSSH_9.6\r\n"])],
+            [.answer(["HTTP/1.1 2OO Fine\r\nContent-Length: 0\r\n\r\n"])],
+            [.answer(["HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n"])],
+        ])
+        let client = PlainHTTPClient()
+        for expected in ["status line", "status line", "Content-Length"] {
+            let start = Clock.monotonicMicroseconds()
+            let answer = Self.post(client, port: server.port, timeout: 5)
+            let elapsed = Double(Clock.monotonicMicroseconds() - start) / 1e6
+            guard case let .malformed(reason) = answer else {
+                Issue.record("not malformed: \(answer)")
+                continue
+            }
+            #expect(reason == "malformed HTTP answer (\(expected))")
+            #expect(elapsed < 2, "\(elapsed) s")
+        }
+        #expect(server.seen.requests.count == 3, "each asked once")
+    }
+
     @Test("a server that never answers costs the timeout; a closed port is refused")
     func timeoutAndRefused() throws {
         let elapsed = try Self.secondsToTimeOut(playing: [.hang], client: PlainHTTPClient())

@@ -13,7 +13,11 @@ usage: fake_agentops.py LOG MODE
         drop-kept-alive (the second request on each connection is read, logged with
         status "dropped" and its connection closed unanswered, as a server whose idle
         timeout races the client; the first create_events answers 503 with
-        Retry-After: 1)
+        Retry-After: 1) |
+        bad-status (create_session answers "HTTP/1.1 2OO Fine") |
+        bad-framing (create_events answers 200 with "Content-Length: -1") |
+        not-http (every POST answers an SSH banner and keeps the connection open);
+        these three log the request with status "malformed"
 """
 import json
 import sys
@@ -45,6 +49,16 @@ class Handler(FakeHandler):
         data = raw if raw is not None else json.dumps(payload).encode()
         self.log_and_answer(status, data, "application/json", {"body": self.body}, headers)
 
+    def malformed(self, raw, hold=False):
+        """Logs the request as "malformed" and answers `raw` as it is; with `hold`, keeps
+        the connection open after it, as a server that is not HTTP waits for more."""
+        self.append_to_log("malformed", {"body": self.body})
+        self.wfile.write(raw)
+        self.wfile.flush()
+        self.close_connection = True
+        if hold:
+            time.sleep(60)
+
     def do_GET(self):
         self.record(None)
         if self.path.endswith("/stats"):
@@ -67,6 +81,12 @@ class Handler(FakeHandler):
         if MODE == "blackhole":
             time.sleep(300)
             return
+        if MODE == "not-http":
+            return self.malformed(b"SSH-2.0-OpenSSH_9.6\r\n", hold=True)
+        if MODE == "bad-status" and self.path == "/v2/create_session":
+            return self.malformed(b"HTTP/1.1 2OO Fine\r\nContent-Length: 2\r\n\r\n{}")
+        if MODE == "bad-framing" and self.path == "/v2/create_events":
+            return self.malformed(b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n")
         if MODE == "slow":
             time.sleep(3)
         if MODE == "fail-first-3" and number <= 3:

@@ -8,7 +8,8 @@ usage: fake_otlp.py LOG MODE
         body_hex (the body as received, still compressed if it was)
   MODE  ok | unavailable-once (503 with Retry-After: 1 for the first request, then ok) |
         bad-request (400 with a google.rpc.Status message) |
-        partial (200 with partial_success: 1 rejected span, "span too old")
+        partial (200 with partial_success: 1 rejected span, "span too old") |
+        bad-framing (200 with "Transfer-Encoding: gzip", logged with status "malformed")
 """
 import sys
 import threading
@@ -34,6 +35,11 @@ class Handler(FakeHandler):
             state["requests"] += 1
             number = state["requests"]
         status, body, headers = 200, b"", {}
+        if MODE == "bad-framing":
+            self.append_to_log("malformed", {"body_hex": raw.hex()})
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n")
+            self.close_connection = True
+            return
         if MODE == "unavailable-once" and number == 1:
             status, headers = 503, {"Retry-After": "1"}
         elif MODE == "bad-request":
