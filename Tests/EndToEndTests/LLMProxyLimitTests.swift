@@ -1,0 +1,142 @@
+import AgentOpsKit
+import Foundation
+import Testing
+
+/// The LLM proxy's bounds on its local clients (`LLMProxyServer.limits`), as a client
+/// sees them: a body over 64 MiB, a request that stalls, more connections than 256. Each
+/// client is a Python script run as the command, printing what it got; the command's
+/// output and exit status must come through untouched.
+@Suite("LLM proxy limits (--llm-proxy)")
+struct LLMProxyLimitTests {
+    /// Helpers the clients share: raw requests on a socket, read until the close.
+    static let prelude = #"""
+    import json, os, socket, sys, time, urllib.error, urllib.parse, urllib.request
+    base = os.environ["OPENAI_BASE_URL"]
+    url = urllib.parse.urlsplit(base)
+    path = url.path.encode() + b"/chat/completions"
+    def head(length, close=True):
+        return (b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + (b"Connection: close\r\n" if close else b"") + b"Content-Length: %d\r\n\r\n" % length)
+    def connect():
+        return socket.create_connection((url.hostname, url.port), timeout=30)
+    def answer(connection):
+        data = b""
+        try:
+            while chunk := connection.recv(65536):
+                data += chunk
+        except socket.timeout:
+            return "timed out", ""
+        except ConnectionResetError:
+            return "reset", ""
+        status, _, rest = data.partition(b"\r\n")
+        body = rest.partition(b"\r\n\r\n")[2]
+        try:
+            return status.decode(), json.loads(body)["error"]["message"]
+        except Exception:
+            return status.decode(), ""
+    def call(data):
+        request = urllib.request.Request(base + "/chat/completions", data=data,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.loads(response.read())["choices"][0]["message"]["content"]
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())["error"]["message"]
+        except OSError as error:
+            return type(error).__name__, ""
+
+    """#
+
+    @Test("a body over 64 MiB: 413 before a byte is read (declared 1 TB, none sent) and read by a client sending it all; 8 MiB still proxied; output and exit status untouched")
+    func oversizedBody() throws {
+        let api = try FakeLLMAPI()
+        let home = Harness.temporaryFolder()
+        let client = Self.prelude + #"""
+        started = time.monotonic()
+        with connect() as connection:
+            connection.sendall(head(1000000000000))
+            status, message = answer(connection)
+        print(status, "|", message, "|", time.monotonic() - started < 5)
+        # Sent whole: the proxy answers at the head and reads the rest away, so the client
+        # gets to read the 413 instead of a reset.
+        print(*call(b"{" + b" " * (64 << 20) + b"}"))
+        prompt = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x" * (8 << 20)}]}
+        print(*call(json.dumps(prompt).encode()))
+        sys.exit(3)
+        """#
+        let result = Harness.wrap(["--llm-proxy", "python3", "-c", client], home: home, extra: api.environment,
+                                  timeout: 120)
+        #expect(result.code == 3, "\(result.err)")
+        #expect(result.out.split(separator: "\n") == [
+            "HTTP/1.1 413 Content Too Large | agentops-run LLM proxy: request body over 64 MiB | True",
+            "413 agentops-run LLM proxy: request body over 64 MiB",
+            "200 hello there",
+        ], "\(result.out)\n\(result.err)")
+        // Only the 8 MiB call reached the API, and whole.
+        let requests = api.responses().compactMap { $0["request"]?.stringValue }
+        #expect(requests.count == 1)
+        #expect((requests.first?.utf8.count ?? 0) > 8 << 20)
+    }
+
+    @Test("a head or a body that stalls: 408 within the request timeout (AGENTOPS_RUN_LISTENER_TIMEOUT), and the proxy goes on serving")
+    func stalledRequests() throws {
+        let api = try FakeLLMAPI()
+        let home = Harness.temporaryFolder()
+        let client = Self.prelude + #"""
+        def stalled(data):
+            started = time.monotonic()
+            with connect() as connection:
+                connection.sendall(data)
+                status, message = answer(connection)
+            seconds = time.monotonic() - started
+            print(status, "|", message, "|", 0.9 <= seconds < 4)
+            print("stalled for", seconds, "s", file=sys.stderr)
+        stalled(b"POST " + path + b" HTTP/1.1\r\nHost: x\r\n")
+        stalled(head(100) + b'{"model":')
+        print(*call(json.dumps({"model": "gpt-4o-mini"}).encode()))
+        """#
+        var extra = api.environment
+        extra["AGENTOPS_RUN_LISTENER_TIMEOUT"] = "1"
+        let result = Harness.wrap(["--llm-proxy", "python3", "-c", client], home: home, extra: extra, timeout: 120)
+        #expect(result.code == 0, "\(result.err)")
+        #expect(result.out.split(separator: "\n") == [
+            "HTTP/1.1 408 Request Timeout | agentops-run LLM proxy: request not received within 1.0s | True",
+            "HTTP/1.1 408 Request Timeout | agentops-run LLM proxy: request body not received within 1.0s | True",
+            "200 hello there",
+        ], "\(result.out)\n\(result.err)")
+    }
+
+    @Test("more than 256 connections: the next gets 503 while the earlier ones, busy sending their requests, are still served")
+    func connectionCap() throws {
+        let api = try FakeLLMAPI()
+        let home = Harness.temporaryFolder()
+        let client = Self.prelude + #"""
+        body = json.dumps({"model": "gpt-4o-mini"}).encode()
+        held = []
+        for _ in range(256):
+            connection = connect()
+            connection.sendall(head(len(body)) + body[:5])
+            held.append(connection)
+        # Long enough for the proxy to read every head: those connections are then busy
+        # with a request, and none can be closed to make room.
+        time.sleep(3)
+        with connect() as connection:
+            connection.sendall(head(len(body)) + body)
+            print(*answer(connection), sep=" | ")
+        served = held[:4] + held[-4:]
+        for connection in served:
+            connection.sendall(body[5:])
+        print(sum(answer(connection)[0] == "HTTP/1.1 200 OK" for connection in served))
+        for connection in held:
+            connection.close()
+        """#
+        var extra = api.environment
+        extra["AGENTOPS_RUN_LISTENER_TIMEOUT"] = "60"
+        let result = Harness.wrap(["--llm-proxy", "python3", "-c", client], home: home, extra: extra, timeout: 180)
+        #expect(result.code == 0, "\(result.err)")
+        #expect(result.out.split(separator: "\n") == [
+            "HTTP/1.1 503 Service Unavailable | agentops-run LLM proxy: too many connections",
+            "8",
+        ], "\(result.out)\n\(result.err)")
+    }
+}
