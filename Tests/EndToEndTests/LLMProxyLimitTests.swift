@@ -47,11 +47,23 @@ struct LLMProxyLimitTests {
 
     """#
 
+    /// Runs `client` (the prelude's helpers and a script) as the command of a run with
+    /// the proxy in front of `api`, and checks its exit status and output lines.
+    static func run(_ client: String, api: FakeLLMAPI, requestTimeout: String? = nil,
+                    expect code: Int32, lines: [String], sourceLocation: SourceLocation = #_sourceLocation) {
+        var extra = api.environment
+        extra["AGENTOPS_RUN_LISTENER_TIMEOUT"] = requestTimeout
+        let result = Harness.wrap(["--llm-proxy", "python3", "-c", prelude + client], home: Harness.temporaryFolder(),
+                                  extra: extra, timeout: 180)
+        #expect(result.code == code, "\(result.err)", sourceLocation: sourceLocation)
+        #expect(result.out.split(separator: "\n").map(String.init) == lines, "\(result.out)\n\(result.err)",
+                sourceLocation: sourceLocation)
+    }
+
     @Test("a body over 64 MiB: 413 before a byte is read (declared 1 TB, none sent) and read by a client sending it all; 8 MiB still proxied; output and exit status untouched")
     func oversizedBody() throws {
         let api = try FakeLLMAPI()
-        let home = Harness.temporaryFolder()
-        let client = Self.prelude + #"""
+        let client = #"""
         started = time.monotonic()
         with connect() as connection:
             connection.sendall(head(1000000000000))
@@ -64,14 +76,11 @@ struct LLMProxyLimitTests {
         print(*call(json.dumps(prompt).encode()))
         sys.exit(3)
         """#
-        let result = Harness.wrap(["--llm-proxy", "python3", "-c", client], home: home, extra: api.environment,
-                                  timeout: 120)
-        #expect(result.code == 3, "\(result.err)")
-        #expect(result.out.split(separator: "\n") == [
+        Self.run(client, api: api, expect: 3, lines: [
             "HTTP/1.1 413 Content Too Large | agentops-run LLM proxy: request body over 64 MiB | True",
             "413 agentops-run LLM proxy: request body over 64 MiB",
             "200 hello there",
-        ], "\(result.out)\n\(result.err)")
+        ])
         // Only the 8 MiB call reached the API, and whole.
         let requests = api.responses().compactMap { $0["request"]?.stringValue }
         #expect(requests.count == 1)
@@ -81,8 +90,7 @@ struct LLMProxyLimitTests {
     @Test("a head or a body that stalls: 408 within the request timeout (AGENTOPS_RUN_LISTENER_TIMEOUT), and the proxy goes on serving")
     func stalledRequests() throws {
         let api = try FakeLLMAPI()
-        let home = Harness.temporaryFolder()
-        let client = Self.prelude + #"""
+        let client = #"""
         def stalled(data):
             started = time.monotonic()
             with connect() as connection:
@@ -95,22 +103,17 @@ struct LLMProxyLimitTests {
         stalled(head(100) + b'{"model":')
         print(*call(json.dumps({"model": "gpt-4o-mini"}).encode()))
         """#
-        var extra = api.environment
-        extra["AGENTOPS_RUN_LISTENER_TIMEOUT"] = "1"
-        let result = Harness.wrap(["--llm-proxy", "python3", "-c", client], home: home, extra: extra, timeout: 120)
-        #expect(result.code == 0, "\(result.err)")
-        #expect(result.out.split(separator: "\n") == [
+        Self.run(client, api: api, requestTimeout: "1", expect: 0, lines: [
             "HTTP/1.1 408 Request Timeout | agentops-run LLM proxy: request not received within 1.0s | True",
             "HTTP/1.1 408 Request Timeout | agentops-run LLM proxy: request body not received within 1.0s | True",
             "200 hello there",
-        ], "\(result.out)\n\(result.err)")
+        ])
     }
 
     @Test("more than 256 connections: the next gets 503 while the earlier ones, busy sending their requests, are still served")
     func connectionCap() throws {
         let api = try FakeLLMAPI()
-        let home = Harness.temporaryFolder()
-        let client = Self.prelude + #"""
+        let client = #"""
         body = json.dumps({"model": "gpt-4o-mini"}).encode()
         held = []
         for _ in range(256):
@@ -130,13 +133,9 @@ struct LLMProxyLimitTests {
         for connection in held:
             connection.close()
         """#
-        var extra = api.environment
-        extra["AGENTOPS_RUN_LISTENER_TIMEOUT"] = "60"
-        let result = Harness.wrap(["--llm-proxy", "python3", "-c", client], home: home, extra: extra, timeout: 180)
-        #expect(result.code == 0, "\(result.err)")
-        #expect(result.out.split(separator: "\n") == [
+        Self.run(client, api: api, requestTimeout: "60", expect: 0, lines: [
             "HTTP/1.1 503 Service Unavailable | agentops-run LLM proxy: too many connections",
             "8",
-        ], "\(result.out)\n\(result.err)")
+        ])
     }
 }
