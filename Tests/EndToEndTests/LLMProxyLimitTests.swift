@@ -87,9 +87,10 @@ struct LLMProxyLimitTests {
         #expect((requests.first?.utf8.count ?? 0) > 8 << 20)
     }
 
-    @Test("a head or a body that stalls: 408 within the request timeout (AGENTOPS_RUN_LISTENER_TIMEOUT), and the proxy goes on serving")
+    @Test("a head or a body that stalls: 408 within the request timeout (AGENTOPS_RUN_LISTENER_TIMEOUT); an idle kept-alive connection and a stream slower than it are not cut")
     func stalledRequests() throws {
-        let api = try FakeLLMAPI()
+        // 3 chunks 0.8 s apart: the stream takes longer than the 1 s request timeout.
+        let api = try FakeLLMAPI(delayMilliseconds: 800)
         let client = #"""
         def stalled(data):
             started = time.monotonic()
@@ -101,12 +102,30 @@ struct LLMProxyLimitTests {
             print("stalled for", seconds, "s", file=sys.stderr)
         stalled(b"POST " + path + b" HTTP/1.1\r\nHost: x\r\n")
         stalled(head(100) + b'{"model":')
-        print(*call(json.dumps({"model": "gpt-4o-mini"}).encode()))
+        # Only receiving a request is timed: a kept-alive connection idle for longer
+        # than that is still served, and a stream slower than that comes through whole.
+        import http.client
+        kept = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+        for pause in [0, 1.5]:
+            time.sleep(pause)
+            kept.request("POST", url.path + "/chat/completions", json.dumps({"model": "gpt-4o-mini"}),
+                         {"Content-Type": "application/json"})
+            response = kept.getresponse()
+            print(response.status, json.loads(response.read())["choices"][0]["message"]["content"])
+        started = time.monotonic()
+        kept.request("POST", url.path + "/chat/completions", json.dumps({"model": "gpt-4o-mini", "stream": True}),
+                     {"Content-Type": "application/json"})
+        response = kept.getresponse()
+        words = [json.loads(line[6:])["choices"][0]["delta"].get("content") for line in response.read().split(b"\n")
+                 if line.startswith(b"data: {")]
+        print(response.status, "".join(word for word in words if word), time.monotonic() - started > 2)
         """#
         Self.run(client, api: api, requestTimeout: "1", expect: 0, lines: [
             "HTTP/1.1 408 Request Timeout | agentops-run LLM proxy: request not received within 1.0s | True",
             "HTTP/1.1 408 Request Timeout | agentops-run LLM proxy: request body not received within 1.0s | True",
             "200 hello there",
+            "200 hello there",
+            "200 w0 w1 w2  True",
         ])
     }
 
