@@ -69,9 +69,9 @@ struct LLMProxyLimitTests {
             connection.sendall(head(1000000000000))
             status, message = answer(connection)
         print(status, "|", message, "|", time.monotonic() - started < 5)
-        # Sent whole: the proxy answers at the head and reads the rest away, so the client
-        # gets to read the 413 instead of a reset.
-        print(*call(b"{" + b" " * (64 << 20) + b"}"))
+        # Sent whole: the proxy answers at the head and reads the rest away (past the
+        # listener's 64 MiB), so the client gets to read the 413 instead of a reset.
+        print(*call(b"{" + b" " * (128 << 20) + b"}"))
         prompt = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x" * (8 << 20)}]}
         print(*call(json.dumps(prompt).encode()))
         sys.exit(3)

@@ -33,11 +33,17 @@ final class LLMProxyServer: @unchecked Sendable {
     ///   loopback in well under a second. Only receiving the request is timed: the API's
     ///   answer, a stream above all, takes as long as it takes (`Upstream.idleTimeout`).
     /// - Heads up to 64 KiB (431), idle connections closed as the listener's are.
+    /// - A refused client still sending its body has it read away for up to 2 s however
+    ///   large it is (the listener stops at 64 MiB), so that one uploading a file of
+    ///   hundreds of MB reads the 413 rather than a reset: urllib and requests send the
+    ///   whole body before they read the answer. It costs a thread for those 2 s, no
+    ///   memory.
     static func limits(requestTimeout: Double?) -> LoopbackLimits {
         var limits = LoopbackLimits()
         limits.maxBodyBytes = 64 << 20
         limits.bodyBudget = 128 << 20
         limits.maxConnections = 256
+        limits.lingerBytes = Int.max
         if let requestTimeout { limits.requestTimeout = requestTimeout }
         return limits
     }
