@@ -140,8 +140,9 @@ struct LLMProxyLimitTests {
             connection.sendall(head(len(body)) + body[:5])
             held.append(connection)
         # Long enough for the proxy to read every head: those connections are then busy
-        # with a request, and none can be closed to make room.
-        time.sleep(3)
+        # with a request, and none can be closed to make room (a loaded machine may take
+        # seconds to start 256 threads).
+        time.sleep(5)
         with connect() as connection:
             connection.sendall(head(len(body)) + body)
             print(*answer(connection), sep=" | ")
