@@ -9,9 +9,10 @@ final class FakeLLMAPI {
     private let log: String
     private let server: FixtureServer
 
-    init(chunks: Int = 3) throws {
+    /// - Parameter delayMilliseconds: the pause before each streamed chunk.
+    init(chunks: Int = 3, delayMilliseconds: Int = 0) throws {
         log = Harness.temporaryFolder() + "/responses.jsonl"
-        server = try FixtureServer("fake_llm_api.py", [log, String(chunks)])
+        server = try FixtureServer("fake_llm_api.py", [log, String(chunks), String(delayMilliseconds)])
         port = server.port
     }
 

@@ -95,8 +95,8 @@ public struct RunOptions: Sendable, Equatable {
         _ = try AgentOpsTransport(environment: environment)
     }
 
-    /// `AGENTOPS_RUN_LISTENER_TIMEOUT`: the seconds a listener client may take to send
-    /// a request; nil when unset or empty.
+    /// `AGENTOPS_RUN_LISTENER_TIMEOUT`: the seconds a client of the listener or the LLM
+    /// proxy may take to send a request; nil when unset or empty.
     ///
     /// - Throws: `UsageError.invalidValue` for anything but a duration over 0.
     public static func listenerTimeout(_ environment: [String: String]) throws(UsageError) -> Double? {
@@ -323,8 +323,9 @@ public struct RunOptions: Sendable, Equatable {
       AGENTOPS_PARENT_KEY        parent key sent with create_session (a UUID)
       AGENTOPS_PRICES            price file used when --prices is not given
       AGENTOPS_RUN_LISTENER_TIMEOUT
-                                 seconds a client of the SDK listener may take to
-                                 send a request (default 10; a duration over 0)
+                                 seconds a client of the SDK listener or the LLM
+                                 proxy may take to send a request (default 10; a
+                                 duration over 0)
       AGENTOPS_RUN_LLM_PROXY     1 or true: as --llm-proxy
       AGENTOPS_RUN_LLM_PROXY_SESSION
                                  set for COMMAND with --llm-proxy: the session its

@@ -38,11 +38,15 @@ enum LLMProxyCommand {
         }
         let server: LLMProxyServer
         do {
+            // The listener's request timeout bounds the proxy's clients too (agentops-run
+            // checked it before starting the proxy).
+            let limits = LLMProxyServer.limits(requestTimeout: try RunOptions.listenerTimeout(environment))
             let redactor = try Redactor(environment: environment, patterns: patterns)
             let log = try LocalStore(environment: environment).open(session)
             let recorder = Recorder(sessionID: session, sink: log, redactor: redactor,
                                     warn: { console.warning($0) })
-            server = try LLMProxyServer(upstreams: LLMProxyEnvironment.upstreams(environment), recorder: recorder)
+            server = try LLMProxyServer(upstreams: LLMProxyEnvironment.upstreams(environment), recorder: recorder,
+                                        limits: limits)
         } catch {
             console.error("\(error)")
             return AgentOpsCommand.Status.failure

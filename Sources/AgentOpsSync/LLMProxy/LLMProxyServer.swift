@@ -10,25 +10,59 @@ import Synchronization
 /// fields and the body's framing excepted, and `Accept-Encoding`, replaced by
 /// `identity` so the usage can be read), statuses and error bodies come back as the API
 /// sent them, and when the proxy itself cannot do its part the client gets a 502 with
-/// a JSON message at once rather than a hang. One thread per client connection: the
-/// work is blocking reads and writes, and an agent holds a handful of connections.
+/// a JSON message at once rather than a hang. Its connections are served as the SDK
+/// listener's are (`LoopbackServer`, one thread each), under `limits`: local clients
+/// that send too much, too slowly, or open too many connections get 413, 408 or 503
+/// instead of costing the run memory and threads without end.
 final class LLMProxyServer: @unchecked Sendable {
-    let port: UInt16
-    private let listenFD: Int32
+    /// The proxy's bounds on its clients, which no real agent meets.
+    ///
+    /// - A body of up to 64 MiB: a chat or messages request carrying images or PDFs as
+    ///   base64 is tens of MB at most (Anthropic takes requests of up to 32 MB, OpenAI
+    ///   50 MB of images in one), and a file for OpenAI's Uploads API goes in parts of at
+    ///   most 64 MB. A larger body (413) is refused before a byte of it is read: each is
+    ///   held whole until its answer ends, copied for the API and parsed for the record
+    ///   (a 300 MiB body took the proxy to 560 MB).
+    /// - 128 MiB of bodies at once, two of the largest (503 beyond, which the OpenAI and
+    ///   Anthropic clients retry).
+    /// - 256 connections: the OpenAI and Anthropic clients keep up to 100 idle in their
+    ///   pools, and an agent may have more calls than that in flight; beyond, an idle
+    ///   connection makes room, else the new one gets 503 (each costs a thread).
+    /// - A request must arrive whole within the listener's request timeout (10 s,
+    ///   `AGENTOPS_RUN_LISTENER_TIMEOUT`) of its first byte, else 408: 64 MiB cross the
+    ///   loopback in well under a second. Only receiving the request is timed: the API's
+    ///   answer, a stream above all, takes as long as it takes (`Upstream.idleTimeout`).
+    /// - Heads up to 64 KiB (431), idle connections closed as the listener's are.
+    /// - A refused client still sending its body has it read away for up to 2 s however
+    ///   large it is (the listener stops at 64 MiB), so that one uploading a file of
+    ///   hundreds of MB reads the 413 rather than a reset: urllib and requests send the
+    ///   whole body before they read the answer. It costs a thread for those 2 s, no
+    ///   memory.
+    static func limits(requestTimeout: Double?) -> LoopbackLimits {
+        var limits = LoopbackLimits()
+        limits.maxBodyBytes = 64 << 20
+        limits.bodyBudget = 128 << 20
+        limits.maxConnections = 256
+        limits.lingerBytes = Int.max
+        if let requestTimeout { limits.requestTimeout = requestTimeout }
+        return limits
+    }
+
+    var port: UInt16 { server.port }
+    private let server: LoopbackServer
     private let upstreams: [LLMProvider: String]
     private let recorder: Recorder
     private let shared = URLSessionUpstream.Shared()
-    private let condition = NSCondition()
-    private var busy = 0
-    private var connections = Set<Int32>()
-    private var stopping = false
     /// Redactors for the API keys clients sent, by key, so a key echoed in a prompt is
     /// never recorded (keys from the environment are redacted by the recorder already).
     private let keyRedactors = Mutex<[String: Redactor]>([:])
 
-    init(upstreams: [LLMProvider: String], recorder: Recorder) throws {
+    init(upstreams: [LLMProvider: String], recorder: Recorder, limits: LoopbackLimits) throws {
         do {
-            (listenFD, port) = try TCPSocket.listenLoopback(backlog: 128)
+            server = try LoopbackServer(
+                name: "agentops-llm-proxy", limits: limits, backlog: 128,
+                refusal: { Self.errorAnswer($0, "agentops-run LLM proxy: " + $1, close: true) },
+                configure: { TCPSocket.setNoDelay($0) })
         } catch {
             throw ProxyError.socket("\(error)")
         }
@@ -39,136 +73,133 @@ final class LLMProxyServer: @unchecked Sendable {
     /// Starts accepting on a thread of its own; false when no thread could be had
     /// (`ulimit -u`; `errno` says why).
     func start() -> Bool {
-        PlainThread.start(name: "agentops-llm-proxy") { [self] in acceptLoop() }
+        server.start { [self] in serve($0) }
     }
 
     /// Stops accepting, lets calls in flight finish for up to `grace` seconds (their
     /// events are then recorded), then closes every connection.
     func stop(grace: Double) {
-        condition.lock()
-        stopping = true
-        TCPSocket.shutdown(listenFD)
-        let deadline = Date(timeIntervalSinceNow: grace)
-        while busy > 0, condition.wait(until: deadline) {}
-        for fd in connections { TCPSocket.shutdown(fd) }
-        condition.unlock()
-    }
-
-    private func acceptLoop() {
-        while true {
-            let fd: Int32
-            switch TCPSocket.accept(listenFD) {
-            case let .connection(accepted): fd = accepted
-            case .retry: continue
-            case .outOfDescriptors:
-                Clock.sleep(microseconds: 10_000)
-                continue
-            case .failed: return
-            }
-            TCPSocket.setNoDelay(fd)
-            condition.lock()
-            let refused = stopping
-            if !refused { connections.insert(fd) }
-            condition.unlock()
-            if refused {
-                Descriptors.close(fd)
-                continue
-            }
-            let served = PlainThread.start(name: "agentops-llm-proxy-connection",
-                                           stackSize: PlainThread.clientStackSize) { [self] in
-                serve(fd)
-                condition.lock()
-                connections.remove(fd)
-                condition.unlock()
-                Descriptors.close(fd)
-            }
-            if !served {
-                // No thread to serve it (`ulimit -u`, or no room for its stack under
-                // `ulimit -v`): a 503, and closed, so the client fails at once.
-                condition.lock()
-                connections.remove(fd)
-                condition.unlock()
-                refuse(fd, 503, "agentops-run LLM proxy: no thread to serve this connection", close: true)
-                TCPSocket.shutdownWrite(fd)
-                Descriptors.close(fd)
-            }
-        }
+        server.stop(grace: grace)
     }
 
     /// Serves the requests of one connection until it closes.
-    private func serve(_ fd: Int32) {
-        var buffer = [UInt8](repeating: 0, count: 64 << 10)
-        var pending: [UInt8] = []
+    private func serve(_ connection: ClientConnection) -> LoopbackServer.Ending {
+        let maxHeadBytes = connection.limits.maxHeadBytes
         while true {
-            var parsed = HTTPHead.parse(pending[...])
-            while parsed == .incomplete {
-                let got = TCPSocket.receive(fd, into: &buffer)
-                if got.isEmpty { return }
-                pending.append(contentsOf: got)
-                parsed = HTTPHead.parse(pending[...])
+            let next = connection.nextHead { bytes -> HTTPHead.Parsed? in
+                let parsed = HTTPHead.parse(bytes, maxBytes: maxHeadBytes)
+                return parsed == .incomplete ? nil : parsed
             }
-            let head: HTTPHead, length: Int
-            switch parsed {
-            case let .head(parsed, taken): (head, length) = (parsed, taken)
-            case .tooLarge: return refuse(fd, 431, "request head over \(HTTPHead.maxBytes >> 10) KiB", close: true)
-            case let .malformed(problem): return refuse(fd, 400, "malformed request: \(problem)", close: true)
-            case .incomplete: return
+            let head: HTTPHead, length: Int, deadline: Double
+            switch next {
+            case .closed, .parsed(.incomplete, _):
+                return .close
+            case let .parsed(.head(parsed, taken), requestDeadline):
+                (head, length, deadline) = (parsed, taken, requestDeadline)
+            case .parsed(.tooLarge, _):
+                return connection.refuse(431, "request head over \(maxHeadBytes >> 10) KiB")
+            case let .parsed(.malformed(problem), _):
+                return connection.refuse(400, "malformed request: \(problem)")
             }
             do {
                 try head.checkRequestLine()
             } catch .malformed {
-                return refuse(fd, 400, "malformed request line", close: true)
+                return connection.refuse(400, "malformed request line")
             } catch {
-                return refuse(fd, 505, "only HTTP/1.1 and HTTP/1.0 are served", close: true)
+                return connection.refuse(505, "only HTTP/1.1 and HTTP/1.0 are served")
             }
-            pending.removeFirst(length)
-            guard let body = readBody(head, fd: fd, pending: &pending, buffer: &buffer) else {
-                refuse(fd, 400, "malformed or incomplete request body", close: true)
-                return
+            connection.pending.removeFirst(length)
+            guard connection.beginRequest() else {
+                connection.send(Self.errorAnswer(503, "agentops-run LLM proxy: the run is ending", close: true))
+                return .close
             }
+            defer { connection.endRequest() }
+            connection.markBusy(trusted: true)
+            let body: [UInt8], reserved: Int
+            switch readBody(head, from: connection, until: deadline) {
+            case let .body(read, bytes): (body, reserved) = (read, bytes)
+            case let .ended(ending): return ending
+            }
+            defer { connection.releaseBody(reserved) }
             // An HTTP/1.0 client reads no chunked body, and the proxy may send one of
             // unknown length; so its connection ends with each answer.
             let keepAlive = head.keepsAlive && head.version != "HTTP/1.0"
-            condition.lock()
-            busy += 1
-            condition.unlock()
-            let goOn = handle(head, body: body, fd: fd, keepAlive: keepAlive)
-            condition.lock()
-            busy -= 1
-            condition.broadcast()
-            let stop = stopping
-            condition.unlock()
-            if !goOn || !keepAlive || stop { return }
+            let goOn = handle(head, body: body, fd: connection.fd, keepAlive: keepAlive)
+            if !goOn || !keepAlive || connection.isStopping { return .close }
+            connection.markWaiting()
         }
     }
 
-    /// The request's body, by its `Content-Length` or chunked; nil when it breaks off or
-    /// its length is malformed.
-    private func readBody(_ head: HTTPHead, fd: Int32, pending: inout [UInt8], buffer: inout [UInt8]) -> [UInt8]? {
-        guard let framing = try? head.requestFraming() else { return nil }
-        if framing == .chunked {
-            var decoder = HTTPChunked.Decoder()
-            var body = decoder.feed(pending)
-            // What came after the body's end (a pipelined request) stays for the next.
-            pending = Array(pending.suffix(decoder.unconsumed))
-            while !decoder.isFinished {
-                if decoder.isMalformed { return nil }
-                let got = TCPSocket.receive(fd, into: &buffer)
-                if got.isEmpty { return nil }
-                body += decoder.feed(got)
-                pending = Array(got.suffix(decoder.unconsumed))
+    /// What reading a request's body gave: the body and the bytes of the body budget it
+    /// holds, or how the connection ends (the client was answered).
+    private enum BodyRead {
+        case body([UInt8], reserved: Int)
+        case ended(LoopbackServer.Ending)
+    }
+
+    /// The request's body, by its `Content-Length` or chunked, within the body limit and
+    /// budget and by `deadline`.
+    private func readBody(_ head: HTTPHead, from connection: ClientConnection, until deadline: Double) -> BodyRead {
+        let limits = connection.limits
+        let tooLarge = "request body over \(limits.maxBodyBytes >> 20) MiB"
+        let overBudget = "too many request bodies in flight; retry"
+        let framing: HTTPHead.BodyFraming
+        do {
+            framing = try head.requestFraming()
+        } catch {
+            return .ended(connection.refuse(400, "malformed request: \(error)"))
+        }
+        switch framing {
+        case let .length(length):
+            guard length <= limits.maxBodyBytes else { return .ended(connection.refuse(413, tooLarge)) }
+            guard connection.reserveBody(length) else { return .ended(connection.refuse(503, overBudget)) }
+            let got = connection.receive(count: length, until: deadline)
+            guard got == .data else {
+                connection.releaseBody(length)
+                return .ended(bodyMissing(got, connection))
             }
-            return body
+            let body = Array(connection.pending.prefix(length))
+            connection.pending.removeFirst(length)
+            return .body(body, reserved: length)
+        case .chunked:
+            var decoder = HTTPChunked.Decoder()
+            var body: [UInt8] = []
+            var reserved = 0
+            while true {
+                body += decoder.feed(connection.pending)
+                // What came after the body's end (a pipelined request) stays for the next.
+                connection.pending = Array(connection.pending.suffix(decoder.unconsumed))
+                if body.count > reserved {
+                    let refusal = body.count > limits.maxBodyBytes ? (413, tooLarge)
+                        : connection.reserveBody(body.count - reserved) ? nil : (503, overBudget)
+                    if let (status, message) = refusal {
+                        connection.releaseBody(reserved)
+                        return .ended(connection.refuse(status, message))
+                    }
+                    reserved = body.count
+                }
+                if decoder.isFinished { return .body(body, reserved: reserved) }
+                let got = decoder.isMalformed ? nil : connection.receive(until: deadline)
+                if got == .data { continue }
+                connection.releaseBody(reserved)
+                guard let got else { return .ended(connection.refuse(400, "malformed chunked request body")) }
+                return .ended(bodyMissing(got, connection))
+            }
+        case .untilClose:
+            // Not a request's framing (`requestFraming` never gives it).
+            return .ended(connection.refuse(400, "malformed request body framing"))
         }
-        guard case let .length(length) = framing else { return nil }
-        while pending.count < length {
-            let got = TCPSocket.receive(fd, into: &buffer)
-            if got.isEmpty { return nil }
-            pending.append(contentsOf: got)
+    }
+
+    /// Ends a connection whose request body did not arrive: 408 once the deadline passed.
+    private func bodyMissing(_ got: ClientConnection.Received, _ connection: ClientConnection)
+        -> LoopbackServer.Ending {
+        if got == .timedOut {
+            let within = DurationFormat.sdk(connection.limits.requestTimeout)
+            connection.send(Self.errorAnswer(408, "agentops-run LLM proxy: request body not received within \(within)",
+                                             close: true))
         }
-        let body = Array(pending.prefix(length))
-        pending.removeFirst(length)
-        return body
+        return .close
     }
 
     /// Forwards one request and relays its response.
@@ -178,7 +209,7 @@ final class LLMProxyServer: @unchecked Sendable {
         let (method, target) = (head.start.0, head.start.1)
         guard let (provider, rest) = LLMProvider.route(target), let base = upstreams[provider],
               let url = URL(string: base + rest) else {
-            refuse(fd, 404, "the agentops-run LLM proxy serves /openai/… and /anthropic/… only, not \(target)",
+            answer(fd, 404, "the agentops-run LLM proxy serves /openai/… and /anthropic/… only, not \(target)",
                    close: !keepAlive)
             return true
         }
@@ -196,7 +227,7 @@ final class LLMProxyServer: @unchecked Sendable {
             overhead = Clock.monotonicMicroseconds() - received
             response = try call.start(method: method, url: url, fields: fields, body: upstreamBody)
         } catch {
-            refuse(fd, 502, "agentops-run LLM proxy: \(error)", close: !keepAlive)
+            answer(fd, 502, "agentops-run LLM proxy: \(error)", close: !keepAlive)
             record(&exchange, start: start, complete: false, overhead: overhead, head: head)
             return true
         }
@@ -294,9 +325,14 @@ final class LLMProxyServer: @unchecked Sendable {
         return keys.filter { $0.count >= 8 }
     }
 
-    /// Answers with `status` and a JSON message both SDKs show (OpenAI reads
+    /// Answers with `status` and a JSON message both SDKs show.
+    private func answer(_ fd: Int32, _ status: Int, _ message: String, close: Bool) {
+        _ = TCPSocket.send(fd, Self.errorAnswer(status, message, close: close))
+    }
+
+    /// An answer with `status` and a JSON message both SDKs show (OpenAI reads
     /// `error.message`; Anthropic `type: error` and `error.message`).
-    private func refuse(_ fd: Int32, _ status: Int, _ message: String, close: Bool) {
+    static func errorAnswer(_ status: Int, _ message: String, close: Bool) -> [UInt8] {
         let body = JSONWriter.compact(.object([
             ("type", .string("error")),
             ("error", .object([("type", .string("agentops_llm_proxy_error")), ("message", .string(message))])),
@@ -304,6 +340,6 @@ final class LLMProxyServer: @unchecked Sendable {
         var fields: [(name: String, value: String)] = [("Content-Type", "application/json"),
                                                        ("Content-Length", String(body.count))]
         if close { fields.append(("Connection", "close")) }
-        _ = TCPSocket.send(fd, HTTPHead(status: status, fields: fields).bytes + body)
+        return HTTPHead(status: status, fields: fields).bytes + body
     }
 }
