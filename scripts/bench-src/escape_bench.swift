@@ -11,10 +11,10 @@ func input(_ kind: String, size: Int = 1 << 20) -> String {
     var text = ""
     text.reserveCapacity(size + 64)
     switch kind {
-    case "seq", "seq-tail":
-        // The head of `seq 1 20000000` (what the capture keeps of its start) is mostly
-        // 7-digit lines, eight bytes each; its tail 8-digit ones, nine bytes.
-        var n = kind == "seq" ? 1_000_000 : 19_000_000
+    case "seq-6", "seq-7", "seq-8":
+        // `seq 1 20000000`: the capture's 16 MiB head is 6-digit lines (7 bytes, 41% of
+        // it) and 7-digit ones (8 bytes, 57%); its tail event 8-digit ones (9 bytes).
+        var n = ["seq-6": 100_000, "seq-7": 1_000_000, "seq-8": 19_000_000][kind]!
         while text.utf8.count < size { text += "\(n)\n"; n += 1 }
     case "prose":
         let paragraph = """
@@ -47,7 +47,7 @@ func input(_ kind: String, size: Int = 1 << 20) -> String {
     return text
 }
 
-let kinds = ["seq", "seq-tail", "prose", "utf8", "invalid"]
+let kinds = ["seq-6", "seq-7", "seq-8", "prose", "utf8", "invalid"]
 
 @inline(never) func escapeOld(_ text: String, _ out: inout [UInt8]) {
     out.removeAll(keepingCapacity: true)
