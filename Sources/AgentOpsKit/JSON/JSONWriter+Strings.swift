@@ -80,13 +80,14 @@ extension JSONWriter {
     /// Copies `count` bytes at `source` to `target`, escaped, storing nothing past `room`
     /// bytes and keeping at least two of them after what it returns (the closing quote).
     ///
-    /// Eight bytes at a time: a word is stored whole, then each byte in it that needs an
+    /// Two words a turn: a word is stored whole, then each byte in it that needs an
     /// escape is written over with its escape (eight bytes of `escapes`: the text, then
     /// its length) followed by the rest of the word, so a word with a newline in it costs
-    /// one pass, not one for the part before the newline and one for the part after it
+    /// one turn, not one for the part before the newline and one for the part after it
     /// (`seq` output has one a word). Stores may run past what is kept: the next store
     /// writes over that, or the caller trims it. A word grows to at most 48 bytes and its
-    /// stores reach 56 past where it starts, hence the room check of `storeSlack`.
+    /// stores reach 56 past where it starts, so a turn's reach 104: `storeSlack`, the
+    /// room each turn checks for. The bytes after the last whole word go one by one.
     ///
     /// - Returns: how many bytes were written, or nil when they would not fit in `room`.
     private static func writeEscaped(_ source: UnsafeRawPointer, count: Int, to target: UnsafeMutableRawPointer,
