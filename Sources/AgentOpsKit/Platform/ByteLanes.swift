@@ -21,10 +21,20 @@ public enum ByteLanes {
     @inline(__always)
     public static func equal(_ word: UInt64, _ byte: UInt8) -> UInt64 { zero(word ^ repeated(byte)) }
 
-    /// The lanes JSON escapes: control characters (the top three bits clear), `"`, `\`.
+    /// The lanes JSON escapes: control characters, `"`, `\`.
+    ///
+    /// The three tests share one masking: with `low = word & 0x7F…`, `low + 0x60` sets a
+    /// lane's high bit when the lane is at least 0x20, and `(low ^ c) + 0x7F` when it is
+    /// not `c` (neither carries out of its lane); a lane with its own high bit set is
+    /// never special. Twelve operations a word instead of twenty: this runs on every
+    /// eight bytes of captured output.
     @inline(__always)
     public static func jsonSpecial(_ word: UInt64) -> UInt64 {
-        zero(word & repeated(0xE0)) | equal(word, 0x22) | equal(word, 0x5C)
+        let low = word & low7
+        let printable = low &+ repeated(0x60)
+        let notQuote = (low ^ repeated(0x22)) &+ low7
+        let notBackslash = (low ^ repeated(0x5C)) &+ low7
+        return ~((printable & notQuote & notBackslash) | word) & high
     }
 
     /// How many lanes are marked (sums the lanes by multiplying: baseline x86-64, which

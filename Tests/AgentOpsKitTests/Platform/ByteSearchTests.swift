@@ -33,4 +33,20 @@ struct ByteSearchTests {
             }
         }
     }
+
+    @Test("JSON's special bytes are marked in their own lanes, for every pair of byte values")
+    func jsonSpecialLanes() {
+        func special(_ byte: Int) -> Bool { byte < 0x20 || byte == 0x22 || byte == 0x5C }
+        for first in 0...255 {
+            for second in 0...255 {
+                // The pair in lanes 2 and 3 and again, swapped, in lanes 6 and 7.
+                let bytes: [UInt8] = [0x61, 0x61, UInt8(first), UInt8(second), 0x61, 0x61, UInt8(second), UInt8(first)]
+                let word = bytes.withUnsafeBytes { ByteLanes.load($0.baseAddress!, at: 0) }
+                let expected = bytes.enumerated().reduce(UInt64(0)) { marks, lane in
+                    special(Int(lane.element)) ? marks | UInt64(0x80) << (8 * lane.offset) : marks
+                }
+                if ByteLanes.jsonSpecial(word) != expected { Issue.record("\(bytes)"); return }
+            }
+        }
+    }
 }
