@@ -9,8 +9,8 @@ final class SessionRun: Sendable {
     let store: LocalStore
     let console: Console
     let recorder: Recorder
-    /// The log as the recorder appends to it (nil when the store could not be opened).
-    private let sink: SummarizingSink?
+    /// The log as the recorder appends to it (counting only when the store could not be opened).
+    private let sink: SummarizingSink
     let redactor: Redactor
     let prices: PriceTable
 
@@ -22,12 +22,14 @@ final class SessionRun: Sendable {
         self.store = store
         self.console = console
         self.redactor = redactor
-        var sink: SummarizingSink?
-        do {
-            sink = SummarizingSink(log: try store.open(sessionID))
-        } catch {
-            console.warning("the session will not be recorded locally: \(error)")
-        }
+        // A new session's file is created by its first record, the start, which the
+        // owner writes on a thread of its own (`SummarizingSink` says why); a joined
+        // run's log exists, and is opened now.
+        let sink = SummarizingSink(opening: { () throws(StoreError) in try store.open(sessionID) },
+                                   cannotOpen: { [console] in
+                                       console.warning("the session will not be recorded locally: \($0)")
+                                   })
+        if !owner { sink.openNow() }
         self.sink = sink
         recorder = Recorder(sessionID: sessionID, sink: sink, redactor: redactor,
                             warn: { [console] in console.warning($0) })
@@ -63,7 +65,7 @@ final class SessionRun: Sendable {
             return Ending(state: EndReason.combine(declared: declared, with: (state, reason)).0)
         }
         // No read-back when this run wrote the whole log itself (`SummarizingSink`).
-        let stored = sink?.ownSummary ?? (try? SessionLog.summary(path: store.path(of: sessionID)))
+        let stored = sink.ownSummary ?? (try? SessionLog.summary(path: store.path(of: sessionID)))
         var summary = stored ?? SessionSummary(session: Session(id: sessionID, initTimestamp: start, tags: [],
                                                                 hostEnv: .null, command: []))
         // The log could not be read back: count what this run recorded instead.

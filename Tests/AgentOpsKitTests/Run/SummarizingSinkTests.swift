@@ -53,4 +53,36 @@ struct SummarizingSinkTests {
         _ = try sink.append([all[1]], oversize: .leaveOut)
         #expect(sink.ownSummary == nil)
     }
+
+    @Test("opened by its first append: no file before it; a store that cannot be opened is said once, records counted only")
+    func openedByFirstAppend() throws {
+        let store = LocalStore(home: StoreTests.folder())
+        let id = SessionID.random()
+        let sink = SummarizingSink(opening: { () throws(StoreError) in try store.open(id) }, cannotOpen: { _ in
+            Issue.record("the store opens")
+        })
+        #expect(!store.exists(id))
+        let all = records(id)
+        _ = try sink.append(Array(all.prefix(2)), oversize: .leaveOut)
+        #expect(store.exists(id))
+        #expect(sink.ownSummary?.count(.actions) == 1)
+
+        // A file where the store's folder should be: the store cannot be opened.
+        let file = StoreTests.folder() + "/not-a-folder"
+        #expect(FileManager.default.createFile(atPath: file, contents: Data()))
+        let broken = LocalStore(home: file)
+        let told = Told()
+        let unopened = SummarizingSink(opening: { () throws(StoreError) in try broken.open(id) },
+                                       cannotOpen: { told.add("\($0)") })
+        for _ in 0..<3 { #expect(try unopened.append([all[1]], oversize: .leaveOut).isEmpty) }
+        #expect(told.count == 1)
+        #expect(unopened.ownSummary == nil)
+    }
+}
+
+private final class Told: @unchecked Sendable {
+    private let lock = NSLock()
+    private var messages: [String] = []
+    func add(_ message: String) { lock.withLock { messages.append(message) } }
+    var count: Int { lock.withLock { messages.count } }
 }
