@@ -126,18 +126,32 @@ final class BlockingExchange: @unchecked Sendable {
         return Answer(data: raw.data, response: raw.response, error: raw.error)
     }
 
-    /// The words for a transport failure (no HTTP answer at all).
+    /// The words for a transport failure (no HTTP answer at all): URLSession's code,
+    /// or, for a failure it has no code for (`network error -1`: TLS above all),
+    /// libcurl's own words (`SSL certificate problem: self-signed certificate`).
     static func reason(_ error: Error) -> String {
-        (error as? URLError).map { "\($0.code.description)" } ?? error.localizedDescription
+        guard let code = (error as? URLError)?.code else { return error.localizedDescription }
+        if code == .unknown, let words = libcurlWords(error) { return words }
+        return code.description
     }
 
-    /// Whether URLSession's `error` says the server's answer could not be read, rather
-    /// than that none came. libcurl's "weird server reply" reaches URLSession as
-    /// `.unknown`, with lost connections and others, so that one stays retried.
+    /// What libcurl said about `error`, when URLSession passed it on.
+    private static func libcurlWords(_ error: Error) -> String? {
+        let words = (error as NSError).localizedDescription
+        return words.isEmpty || words.hasPrefix("The operation could not be completed") ? nil : words
+    }
+
+    /// Whether URLSession's `error` says the server's answer could not be read, or its
+    /// certificate not trusted, rather than that none came: the same request to the same
+    /// server fails the same way. libcurl's "weird server reply" reaches URLSession as
+    /// `.unknown`, with lost connections and others, so that one stays retried; so does
+    /// a TLS handshake that broke off (a reset mid-handshake is worth another try).
     static func isMalformedAnswer(_ error: Error) -> Bool {
         guard let code = (error as? URLError)?.code else { return false }
-        return [.cannotParseResponse, .cannotDecodeContentData, .cannotDecodeRawData,
-                .dataLengthExceedsMaximum].contains(code)
+        if code == .unknown, let words = libcurlWords(error) { return words.hasPrefix("SSL certificate problem") }
+        return [.cannotParseResponse, .cannotDecodeContentData, .cannotDecodeRawData, .dataLengthExceedsMaximum,
+                .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid,
+                .serverCertificateHasUnknownRoot].contains(code)
     }
 
     /// Why nothing came back within `timeout`.

@@ -60,6 +60,57 @@ struct LLMProxyLimitTests {
                 sourceLocation: sourceLocation)
     }
 
+    @Test("Expect: 100-continue is answered before the body is sent, and not passed on to the API")
+    func expectContinue() throws {
+        let api = try FakeLLMAPI()
+        let client = #"""
+        body = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}).encode()
+        with connect() as connection:
+            connection.sendall(b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                               + b"Connection: close\r\nExpect: 100-continue\r\n"
+                               + b"Content-Length: %d\r\n\r\n" % len(body))
+            connection.settimeout(5)
+            try:
+                first = connection.recv(65536)
+            except socket.timeout:
+                first = b"nothing within 5 s"
+            print(first.split(b"\r\n")[0].decode())
+            connection.sendall(body)
+            status, _ = answer(connection)
+            print(status.split(" ")[1] if " " in status else status)
+        """#
+        Self.run(client, api: api, expect: 0, lines: ["HTTP/1.1 100 Continue", "200"])
+        let headers = try #require(api.responses().last?["headers"])
+        #expect(headers["expect"] == nil)
+        #expect(headers["content-type"] == .string("application/json"))
+    }
+
+    @Test("a proxy that ends during the run (killed) is said in one warning at the end; the command's status stands")
+    func proxyEndedDuringRun() throws {
+        let api = try FakeLLMAPI()
+        let client = #"""
+        import glob
+        session = os.environ["AGENTOPS_SESSION_ID"].encode()
+        for name in glob.glob("/proc/[0-9]*/cmdline"):
+            try:
+                arguments = open(name, "rb").read().split(b"\0")
+            except OSError:
+                continue
+            if b"llm-proxy" in arguments and session in arguments:
+                os.kill(int(name.split("/")[2]), 9)
+        time.sleep(0.5)
+        print(call(b'{"model": "gpt-4o", "messages": []}')[0])
+        sys.exit(3)
+        """#
+        let result = Harness.wrap(["--llm-proxy", "python3", "-c", Self.prelude + client],
+                                  home: Harness.temporaryFolder(), extra: api.environment, timeout: 60)
+        #expect(result.code == 3, "\(result.err)")
+        #expect(result.out == "URLError\n", "\(result.err)")
+        let warnings = result.err.split(separator: "\n").filter { $0.contains("LLM proxy:") }
+        #expect(warnings == ["agentops-run: warning: LLM proxy: it ended during the run (killed by SIGKILL); "
+                + "the command's calls after that were refused, and are not recorded"], "\(result.err)")
+    }
+
     @Test("a body over 64 MiB: 413 before a byte is read (declared 1 TB, none sent) and read by a client sending it all; 8 MiB still proxied; output and exit status untouched")
     func oversizedBody() throws {
         let api = try FakeLLMAPI()

@@ -51,11 +51,13 @@ extension HTTPHead {
     /// Strict (RFC 9110 §8.6): digits only, no sign, every copy the same. A lenient
     /// `Int(…)` took `-1`, which the reader then used as a byte count and trapped on;
     /// and copies that disagree are how a request is smuggled past a proxy. At most 18
-    /// digits, so the number fits in an `Int`.
+    /// digits, so the number fits in an `Int`. Copies in one field (`2, 2`) count as
+    /// copies in fields of their own (§5.3: the same field either way).
     ///
     /// - Throws: `BadFraming` for anything else.
     public func contentLength() throws(BadFraming) -> Int? {
-        let values = fields.values(named: "content-length").map { $0.httpTrimmed }
+        let values = fields.values(named: "content-length")
+            .flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }.map { $0.httpTrimmed }
         guard let first = values.first else { return nil }
         guard values.allSatisfy({ $0 == first }), !first.isEmpty, first.utf8.count <= 18,
               first.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let length = Int(first) else {

@@ -133,7 +133,6 @@ final class LoopbackListener: Sendable {
             }
             defer { connection.releaseBody(head.contentLength) }
             let total = headLength + head.contentLength
-            connection.pending.reserveCapacity(total)
             switch connection.receive(count: total, until: deadline) {
             case .data: break
             case .timedOut:

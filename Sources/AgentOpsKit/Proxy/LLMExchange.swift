@@ -4,8 +4,10 @@
 public struct LLMExchange: Sendable {
     /// Prompt and completion are recorded up to this many bytes each (of their JSON).
     public static let recordedBytesLimit = 64 << 10
-    /// A non-streamed response body is read for its usage up to this size; beyond it
-    /// the body still passes through whole and the usage counts as unknown.
+    /// A request body, and a non-streamed response body, is parsed up to this size;
+    /// beyond it the body still passes through whole. Only the first 64 KiB of a prompt
+    /// is recorded, and the parsed tree of a body takes several times its size (two
+    /// 64 MiB requests took the proxy to 545 MB, the hostile pass of round 8).
     public static let parsedBodyLimit = 16 << 20
 
     /// The endpoints that produce tokens, recorded even when their usage is unknown.
@@ -31,6 +33,8 @@ public struct LLMExchange: Sendable {
     private var completionObject: JSONValue?
     private var body: [UInt8] = []
     private var bodyTooLarge = false
+    /// The request was over `parsedBodyLimit`, so not read (its model and prompt unknown).
+    private let requestTooLarge: Bool
     private var sawStream = false
 
     /// An exchange for a request to `target` (the path after the provider's prefix,
@@ -38,7 +42,8 @@ public struct LLMExchange: Sendable {
     public init(provider: LLMProvider, target: String, method: String, body: [UInt8]) {
         self.provider = provider
         endpoint = String(target.prefix { $0 != "?" })
-        request = method == "POST" && !body.isEmpty ? try? JSONParser.parse(body) : nil
+        requestTooLarge = body.count > Self.parsedBodyLimit
+        request = method == "POST" && !body.isEmpty && !requestTooLarge ? try? JSONParser.parse(body) : nil
         stream = request?["stream"] == .bool(true)
         injectsUsage = provider == .openai && stream && endpoint.hasSuffix("/chat/completions")
             && request?["stream_options"]?["include_usage"] == nil
@@ -179,6 +184,7 @@ public struct LLMExchange: Sendable {
         var note: String?
         if !usage.isKnown {
             note = bodyTooLarge ? "usage unknown: the response was over \(Self.parsedBodyLimit >> 20) MiB"
+                : requestTooLarge ? "usage unknown: the request was over \(Self.parsedBodyLimit >> 20) MiB, not read"
                 : !complete ? "usage unknown: the response was cut off"
                 : "usage unknown: the response had no usage block"
         }

@@ -1,9 +1,12 @@
 /// What only a proxy does with HTTP heads: which fields it passes on. (Parsing, writing
 /// and framing are the same for every side: `HTTPHead`, `HTTPChunked`.)
 public enum ProxyHTTP {
-    /// Hop-by-hop fields (and `Host`, which the proxy sets for the upstream).
+    /// Hop-by-hop fields (and `Host`, which the proxy sets for the upstream, and
+    /// `Expect`: the proxy answers `100-continue` itself and has the whole body before
+    /// it calls the API).
     public static let hopByHop = ["connection", "keep-alive", "proxy-connection", "proxy-authenticate",
-                                  "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host"]
+                                  "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host",
+                                  "expect"]
 }
 
 extension HTTPHead {

@@ -34,6 +34,13 @@ final class AgentOpsToolProcess: @unchecked Sendable {
         }
     }
 
+    /// How it ended (`exit status 1`, `killed by SIGKILL`); only meaningful once `waitForExit`
+    /// said it ended.
+    var ending: String {
+        process.terminationReason == .exit ? "exit status \(process.terminationStatus)"
+            : "killed by \(SignalNames.name(of: process.terminationStatus))"
+    }
+
     /// Whether it exited with status 0; only meaningful once `waitForExit` said it ended.
     var succeeded: Bool { process.terminationReason == .exit && process.terminationStatus == 0 }
 }

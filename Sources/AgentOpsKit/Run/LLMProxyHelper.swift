@@ -56,6 +56,10 @@ public final class LLMProxyHelper: Sendable {
             return .failure(.cannotPrepare(errnoText()))
         }
         let input = [inputPipe.read, inputPipe.write], output = [outputPipe.read, outputPipe.write]
+        // A crash of the proxy (an allocation that fails under `ulimit -v`) says its one
+        // line, not a backtrace of twenty over the command's output, unless asked for.
+        var environment = environment
+        if environment["SWIFT_BACKTRACE"] == nil { environment["SWIFT_BACKTRACE"] = "enable=no" }
         let started = AgentOpsTool.start(
             ["llm-proxy", "--session", session.value] + redactPatterns.flatMap { ["--redact", $0] },
             environment: environment, standardInput: FileHandle(fileDescriptor: input[0], closeOnDealloc: false),
@@ -82,9 +86,18 @@ public final class LLMProxyHelper: Sendable {
     }
 
     /// Stops the proxy: calls in flight get `stopDeadline` to finish and be recorded.
-    public func stop() {
+    ///
+    /// - Returns: how the proxy ended, when it ended before it was asked to (killed, or
+    ///   an allocation that failed under `ulimit -v`): the command's calls were refused
+    ///   from then on, which the run says in one warning.
+    @discardableResult
+    public func stop() -> String? {
+        let endedEarly = process.waitForExit(within: 0)
         Descriptors.close(control)
         if !process.waitForExit(within: Self.stopDeadline) { process.stop(with: SignalNumber.terminate) }
+        guard endedEarly else { return nil }
+        return "it ended during the run (\(process.ending)); the command's calls after that were refused, "
+            + "and are not recorded"
     }
 
     /// The first line from `fd`, or nil when none came by the deadline.

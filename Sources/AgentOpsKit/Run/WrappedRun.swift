@@ -205,7 +205,7 @@ public enum WrappedRun {
 
         // What the SDK sent is in before the session is ended.
         listener?.stop()
-        llmProxy?.stop()
+        if let ended = llmProxy?.stop() { console.warning("LLM proxy: \(ended)") }
         costWatch?.stop()
         if let hint = offered?.router.sdkBreakHint { console.warning(hint) }
         if let exportFailure {

@@ -45,6 +45,13 @@ public final class ClientConnection {
         return .data
     }
 
+    /// `pending`, leaving it empty: its buffer handed over, not copied.
+    public func takePending() -> [UInt8] {
+        var taken: [UInt8] = []
+        swap(&taken, &pending)
+        return taken
+    }
+
     /// What waiting for the next request's head gave.
     public enum Head<Parsed> {
         /// `parse` took the bytes; the request must arrive whole by `deadline`.
@@ -84,7 +91,11 @@ public final class ClientConnection {
     }
 
     /// Reads until `pending` holds `count` bytes, at most until `deadline`.
+    ///
+    /// Room for them is made once: grown by appends, a 64 MiB body's buffer doubled to
+    /// 128 MiB on the way (`count` is within the server's body limit).
     public func receive(count: Int, until deadline: Double) -> Received {
+        if pending.count < count { pending.reserveCapacity(count + LoopbackServer.readChunkBytes) }
         while pending.count < count {
             let got = receive(until: deadline)
             guard got == .data else { return got }

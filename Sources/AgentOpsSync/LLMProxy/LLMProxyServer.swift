@@ -23,8 +23,10 @@ final class LLMProxyServer: @unchecked Sendable {
     ///   most 64 MB. A larger body (413) is refused before a byte of it is read: each is
     ///   held whole until its answer ends, copied for the API and parsed for the record
     ///   (a 300 MiB body took the proxy to 560 MB).
-    /// - 128 MiB of bodies at once, two of the largest (503 beyond, which the OpenAI and
-    ///   Anthropic clients retry).
+    /// - 64 MiB of bodies at once, one of the largest (503 beyond, which the OpenAI and
+    ///   Anthropic clients retry): a body is held whole, copied for an https API, and up
+    ///   to 16 MiB of it parsed (`LLMExchange.parsedBodyLimit`), so two 64 MiB bodies at
+    ///   once took the proxy to 545 MB, and an allocation that fails ends the proxy.
     /// - 256 connections: the OpenAI and Anthropic clients keep up to 100 idle in their
     ///   pools, and an agent may have more calls than that in flight; beyond, an idle
     ///   connection makes room, else the new one gets 503 (each costs a thread).
@@ -41,7 +43,7 @@ final class LLMProxyServer: @unchecked Sendable {
     static func limits(requestTimeout: Double?) -> LoopbackLimits {
         var limits = LoopbackLimits()
         limits.maxBodyBytes = 64 << 20
-        limits.bodyBudget = 128 << 20
+        limits.bodyBudget = 64 << 20
         limits.maxConnections = 256
         limits.lingerBytes = Int.max
         if let requestTimeout { limits.requestTimeout = requestTimeout }
@@ -153,15 +155,19 @@ final class LLMProxyServer: @unchecked Sendable {
         case let .length(length):
             guard length <= limits.maxBodyBytes else { return .ended(connection.refuse(413, tooLarge)) }
             guard connection.reserveBody(length) else { return .ended(connection.refuse(503, overBudget)) }
+            if length > connection.pending.count { continueIfExpected(head, connection) }
             let got = connection.receive(count: length, until: deadline)
             guard got == .data else {
                 connection.releaseBody(length)
                 return .ended(bodyMissing(got, connection))
             }
+            // The body is all that came (no request pipelined behind it): taken, not copied.
+            if connection.pending.count == length { return .body(connection.takePending(), reserved: length) }
             let body = Array(connection.pending.prefix(length))
             connection.pending.removeFirst(length)
             return .body(body, reserved: length)
         case .chunked:
+            continueIfExpected(head, connection)
             var decoder = HTTPChunked.Decoder()
             var body: [UInt8] = []
             var reserved = 0
@@ -189,6 +195,15 @@ final class LLMProxyServer: @unchecked Sendable {
             // Not a request's framing (`requestFraming` never gives it).
             return .ended(connection.refuse(400, "malformed request body framing"))
         }
+    }
+
+    /// Says `100 Continue` to a client waiting for it (`Expect: 100-continue`) before
+    /// its body is read, once the body is known to be taken: curl waits a second for it
+    /// before sending a body over 1 MiB. Not to an HTTP/1.0 client, which knows no 1xx.
+    private func continueIfExpected(_ head: HTTPHead, _ connection: ClientConnection) {
+        guard head.version != "HTTP/1.0",
+              head.fields.values(named: "expect").contains(where: { $0.lowercased() == "100-continue" }) else { return }
+        connection.send(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
     }
 
     /// Ends a connection whose request body did not arrive: 408 once the deadline passed.

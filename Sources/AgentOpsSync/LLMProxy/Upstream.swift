@@ -55,7 +55,12 @@ final class PlainHTTPCall: UpstreamCall {
         if !body.isEmpty || method == "POST" || method == "PUT" || method == "PATCH" {
             head.fields.append(("Content-Length", String(body.count)))
         }
-        guard TCPSocket.send(fd, head.bytes + body) else {
+        // A big body goes after the head rather than joined to it, which copied it once
+        // more; a small one joined, in one segment (sent apart, Nagle's algorithm would
+        // hold its last part until the API acknowledged the head).
+        let sent = body.count > 1 << 20 ? TCPSocket.send(fd, head.bytes) && TCPSocket.send(fd, body)
+            : TCPSocket.send(fd, head.bytes + body)
+        guard sent else {
             throw ProxyError.upstream("the connection to \(hostField) broke while sending: \(errnoText())")
         }
         while true {

@@ -15,8 +15,15 @@ struct HTTPFramingTests {
         #expect(try Self.head([("content-length", text), ("CONTENT-LENGTH", text)]).contentLength() == length)
     }
 
+    @Test("copies of one length in one field count as copies in fields of their own")
+    func lengthList() throws {
+        #expect(try Self.head([("Content-Length", "5, 5")]).contentLength() == 5)
+        #expect(try Self.head([("Content-Length", "5"), ("Content-Length", "5 ,5")]).contentLength() == 5)
+    }
+
     @Test("a malformed Content-Length is an error, not a count", arguments: [
-        ["-1"], ["+5"], [""], ["5, 5"], ["0x10"], ["1e3"], ["1234567890123456789"], ["5", "6"],
+        ["-1"], ["+5"], [""], ["5, 6"], ["5,"], [", 5"], ["5", "5, 6"], ["0x10"], ["1e3"], ["1234567890123456789"],
+        ["5", "6"],
     ])
     func malformedLength(values: [String]) {
         let head = Self.head(values.map { ("Content-Length", $0) })

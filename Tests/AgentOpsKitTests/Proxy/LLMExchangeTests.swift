@@ -70,6 +70,30 @@ struct LLMExchangeTests {
         #expect(!plain.injectsUsage)
     }
 
+    @Test("a request over 16 MiB is passed on as sent but not parsed: no prompt, model and usage from the answer")
+    func requestTooLargeToRead() throws {
+        let prompt = String(repeating: "a", count: LLMExchange.parsedBodyLimit)
+        let body = Self.bytes(#"{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":""#
+            + prompt + #""}]}"#)
+        var exchange = LLMExchange(provider: .openai, target: "/chat/completions", method: "POST", body: body)
+        #expect(exchange.request == nil && !exchange.injectsUsage)
+        #expect(exchange.upstreamBody(body) == body)
+        exchange.begin(status: 200, contentType: "application/json")
+        exchange.read(body: Self.bytes(#"{"id":"c1","model":"gpt-4o-2024","choices":[],"#
+            + #""usage":{"prompt_tokens":7,"completion_tokens":3}}"#))
+        let json = try Self.finish(&exchange).json
+        #expect(json["model"] == .string("gpt-4o-2024"))
+        #expect(json["prompt"] == .null)
+        #expect(json["prompt_tokens"] == .int(7))
+
+        var unknown = LLMExchange(provider: .openai, target: "/chat/completions", method: "POST", body: body)
+        unknown.begin(status: 200, contentType: "application/json")
+        unknown.read(body: Self.bytes(#"{"id":"c2","choices":[]}"#))
+        let noted = try Self.finish(&unknown).json
+        #expect(noted["model"] == .string("unknown"))
+        #expect("\(noted)".contains("the request was over 16 MiB, not read"))
+    }
+
     @Test("the injected usage chunk is taken out, and the usage:null it adds; usage is read from it")
     func openAIStream() throws {
         let body = Self.bytes(#"{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}"#)

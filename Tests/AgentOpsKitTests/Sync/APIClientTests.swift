@@ -47,6 +47,22 @@ struct APIClientTests {
         if case .retry = APIClient.classify(.init(data: nil, response: nil, error: URLError(.unknown))) {} else {
             Issue.record("an unknown URLSession error is not retried")
         }
+        // TLS failures come as .unknown with libcurl's words: a certificate that is not
+        // trusted is final and named; a handshake that broke off is retried, and named.
+        func curl(_ words: String) -> URLError { URLError(.unknown, userInfo: [NSLocalizedDescriptionKey: words]) }
+        let untrusted = APIClient.classify(.init(data: nil, response: nil,
+                                                 error: curl("SSL certificate problem: self-signed certificate")))
+        guard case let .malformed(certificate) = untrusted else {
+            Issue.record("an untrusted certificate is retried: \(untrusted)")
+            return
+        }
+        #expect(certificate == "SSL certificate problem: self-signed certificate")
+        let broken = APIClient.classify(.init(data: nil, response: nil, error: curl("OpenSSL SSL_connect: SSL_ERROR_SYSCALL")))
+        guard case let .retry(handshake, _) = broken else {
+            Issue.record("a broken handshake is not retried: \(broken)")
+            return
+        }
+        #expect(handshake == "OpenSSL SSL_connect: SSL_ERROR_SYSCALL")
     }
 
     @Test("the key and endpoint are checked once, at configuration")
