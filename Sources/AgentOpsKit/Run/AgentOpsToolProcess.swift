@@ -26,6 +26,18 @@ final class AgentOpsToolProcess: @unchecked Sendable {
         return true
     }
 
+    /// Whether it has ended by now, without waiting: also before Foundation's handler
+    /// thread said so (a thread that can first run milliseconds after the end on a busy
+    /// machine), from Foundation's reap or, before that, from the exit waiting to be
+    /// reaped.
+    var hasEnded: Bool {
+        if waitForExit(within: 0) || !process.isRunning { return true }
+        switch ChildWait.now(process.processIdentifier) {
+        case .changed(.exited), .changed(.killed), .reaped: return true
+        case .running, .changed(.stopped): return false
+        }
+    }
+
     /// Sends it `signal`, then SIGKILL when it has not ended a second later.
     func stop(with signal: Int32) {
         Signals.send(signal, to: process.processIdentifier)
@@ -34,10 +46,11 @@ final class AgentOpsToolProcess: @unchecked Sendable {
         }
     }
 
-    /// How it ended (`exit status 1`, `killed by SIGKILL`); only meaningful once `waitForExit`
-    /// said it ended.
+    /// How it ended (`exit status 1`, `killed by SIGKILL`), once Foundation has its
+    /// status (Foundation traps on reading it before).
     var ending: String {
-        process.terminationReason == .exit ? "exit status \(process.terminationStatus)"
+        guard !process.isRunning else { return "how, not known yet" }
+        return process.terminationReason == .exit ? "exit status \(process.terminationStatus)"
             : "killed by \(SignalNames.name(of: process.terminationStatus))"
     }
 

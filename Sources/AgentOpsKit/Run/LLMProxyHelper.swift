@@ -92,7 +92,7 @@ public final class LLMProxyHelper: Sendable {
     ///   from then on, which the run says in one warning.
     @discardableResult
     public func stop() -> String? {
-        let endedEarly = process.waitForExit(within: 0)
+        let endedEarly = process.hasEnded
         Descriptors.close(control)
         if !process.waitForExit(within: Self.stopDeadline) { process.stop(with: SignalNumber.terminate) }
         guard endedEarly else { return nil }
