@@ -84,7 +84,8 @@ public struct SessionListing: Sendable {
     public var withoutSessionNote: String? {
         let ids = withoutSession
         guard !ids.isEmpty else { return nil }
-        let shown = ids.map(\.value).sorted().prefix(5).map { String($0.prefix(8)) }.joined(separator: ", ")
+        // Whole ids: their first eight characters need not tell the files apart.
+        let shown = ids.map(\.value).sorted().prefix(5).joined(separator: ", ")
         let one = ids.count == 1
         return "\(ids.count) file\(one ? "" : "s") in the store hold\(one ? "s" : "") no session, empty or cut before "
             + "the start record (a run that died as it started): \(shown)\(ids.count > 5 ? ", …" : "");"

@@ -39,7 +39,7 @@ struct EmptySessionFileTests {
     }
 
     static let note = "agentops: warning: 3 files in the store hold no session, empty or cut before the start record "
-        + "(a run that died as it started): 11111111, 22222222, 33333333; 'agentops prune' removes them\n"
+        + "(a run that died as it started): \(headless.joined(separator: ", ")); 'agentops prune' removes them\n"
 
     @Test("sessions lists the session there is and names the files once, from the log and from the index")
     func sessions() throws {
