@@ -57,9 +57,7 @@ public enum SyncCommand {
                 let id = try store.resolve(query)
                 // A log without a start record has nothing to send (show, stats and export
                 // say the same); one being followed may not have it yet.
-                if !follow, store.startTimestamp(of: id) == nil {
-                    throw StoreError.noStartRecord(path: store.path(of: id))
-                }
+                if !follow { _ = try store.startRecordTimestamp(of: id) }
                 ids = [id]
             } catch {
                 console.error("\(error)")

@@ -156,13 +156,24 @@ public struct LocalStore: Sendable {
     }
 
     /// The start time from the first line of a session file, reading only that line.
-    public func startTimestamp(of id: SessionID) -> Timestamp? {
+    public func startTimestamp(of id: SessionID) -> Timestamp? { try? startRecordTimestamp(of: id) }
+
+    /// The start time from the first line of a session file, reading only that line.
+    ///
+    /// - Throws: why the file cannot be read (not a regular file, no permission), as
+    ///   `show` says it, or `StoreError.noStartRecord` when it holds no session.
+    public func startRecordTimestamp(of id: SessionID) throws(StoreError) -> Timestamp {
         var start: Timestamp?
         struct Found: Error {}
-        _ = try? SessionLog.read(path: path(of: id)) { record in
-            if case let .start(session) = record { start = session.initTimestamp }
-            throw Found()
-        }
+        do {
+            _ = try SessionLog.read(path: path(of: id)) { record in
+                if case let .start(session) = record { start = session.initTimestamp }
+                throw Found()
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {}
+        guard let start else { throw .noStartRecord(path: path(of: id)) }
         return start
     }
 }

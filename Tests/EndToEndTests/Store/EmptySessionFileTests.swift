@@ -82,7 +82,14 @@ struct EmptySessionFileTests {
             #expect(result.err == "agentops: \(home)/sessions/\(id).jsonl holds no session (no start record)\n")
             #expect(!FileManager.default.fileExists(atPath: home + "/sessions/\(id).sync"), "not handed over")
         }
+        // A FIFO in a log's place: said as show says it, and never opened for reading.
+        let fifo = "55555555-5555-4555-8555-555555555555"
+        #expect(mkfifo(home + "/sessions/\(fifo).jsonl", 0o600) == 0)
+        let named = Self.tool(["sync", fifo], home: home, extra: api)
+        #expect(named.code == 1 && named.err.contains("is not a regular file"), "\(named.err)")
+        #expect(named.err == Self.tool(["show", fifo], home: home).err)
         #expect(server.requests().isEmpty)
+        #expect(unlink(home + "/sessions/\(fifo).jsonl") == 0)
         let quiet = Self.tool(["sync", "--catch-up", "-q"], home: home, extra: api)
         #expect(quiet.code == 0 && quiet.err.isEmpty, "\(quiet.err)")
         #expect(server.requests().first?["body"]?["session"]?["session_id"] == .string(session))
