@@ -186,6 +186,26 @@ struct ReadingToolTests {
         #expect(numbers[2] < 120_000, "peak RSS \(numbers[2]) KiB")
     }
 
+    @Test("show of a big ended session with a late record of 100 KB after its end: ended, not Running")
+    func showLateRecordAfterEnd() throws {
+        let home = Harness.temporaryFolder()
+        // Over `ShowCommand.summaryFirstLimit` (2 MiB): the header reads the log's ends only.
+        let run = Harness.wrap(["-q", "sh", "-c", "yes 0123456789abcdef | head -c 3000000 >/dev/null; echo done"],
+                               home: home)
+        #expect(run.code == 0, "\(run.err)")
+        let logs = try FileManager.default.contentsOfDirectory(atPath: home + "/sessions")
+            .filter { $0.hasSuffix(".jsonl") }
+        try #require(logs.count == 1)
+        let id = String(logs[0].dropLast(".jsonl".count))
+        var extra = RecordingCommandsTests.withTools(home)
+        extra["AGENTOPS_SESSION_ID"] = id
+        let late = Self.tool(["event", "action", "--type", "late", "--logs", String(repeating: "x", count: 100_000)],
+                             home: home, extra: extra)
+        #expect(late.code == 0, "\(late.err)")
+        let show = Self.tool(["show", id, "--head", "0"], home: home)
+        #expect(show.out.contains("state     Success: Command exited with code 0"), "\(show.out)")
+    }
+
     @Test("stats --by-model and --analytics; end prints the cost; event --started and --duration")
     func statsAndRecording() throws {
         let home = Harness.temporaryFolder()
@@ -257,3 +277,4 @@ struct ReadingToolTests {
         #expect(result.err.hasPrefix("agentops-run: no-such-command-xyz: command not found in PATH (/usr/bin:/bin)\n"))
     }
 }
+

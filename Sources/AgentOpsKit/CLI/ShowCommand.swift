@@ -210,11 +210,22 @@ enum ShowCommand {
             }
         } catch is Found {}
         guard var result = summary else { throw StoreError.noStartRecord(path: path) }
-        guard let (bytes, from) = Files.tail(of: path, limit: 64 << 10) else { return result }
-        // Start after the first newline in the window: a record boundary.
-        guard let newline = bytes.firstIndex(of: 0x0A) else { return result }
-        _ = try? SessionLog.read(path: path, from: from + newline + 1) { record, _ in
-            if case .end = record { result.apply(record) }
+        // The end is the last record but for what came late (a nested run's step, an
+        // `agentops event`), which can be a line of up to the log's limit: looked for in
+        // the last 64 KiB, then in the last line's worth more (a session still running
+        // costs that read). Past that the header says what it found.
+        for window in [64 << 10, SessionLog.maxLineBytes + (64 << 10)] {
+            guard let (bytes, from) = Files.tail(of: path, limit: window) else { return result }
+            // Start after the first newline in the window: a record boundary.
+            guard let newline = bytes.firstIndex(of: 0x0A) else { continue }
+            var found = false
+            _ = try? SessionLog.read(path: path, from: from + newline + 1, events: false) { record, _ in
+                if case .end = record {
+                    result.apply(record)
+                    found = true
+                }
+            }
+            if found || bytes.count < window { break }
         }
         return result
     }

@@ -57,7 +57,8 @@ struct APIClientTests {
             return
         }
         #expect(certificate == "SSL certificate problem: self-signed certificate")
-        let broken = APIClient.classify(.init(data: nil, response: nil, error: curl("OpenSSL SSL_connect: SSL_ERROR_SYSCALL")))
+        let broken = APIClient.classify(.init(data: nil, response: nil,
+                                              error: curl("OpenSSL SSL_connect: SSL_ERROR_SYSCALL")))
         guard case let .retry(handshake, _) = broken else {
             Issue.record("a broken handshake is not retried: \(broken)")
             return
