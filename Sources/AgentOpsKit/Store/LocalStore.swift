@@ -156,7 +156,7 @@ public struct LocalStore: Sendable {
     }
 
     /// The start time from the first line of a session file, reading only that line.
-    public func startTimestamp(of id: SessionID) -> Timestamp? { try? startRecordTimestamp(of: id) }
+    func startTimestamp(of id: SessionID) -> Timestamp? { try? startRecordTimestamp(of: id) }
 
     /// The start time from the first line of a session file, reading only that line.
     ///
