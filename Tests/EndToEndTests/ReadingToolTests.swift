@@ -186,7 +186,7 @@ struct ReadingToolTests {
         #expect(numbers[2] < 120_000, "peak RSS \(numbers[2]) KiB")
     }
 
-    @Test("show of a big ended session with a late record of 100 KB after its end: ended, not Running")
+    @Test("show of a big ended session with late records after its end (100 KB, then 9 MB): ended, not Running")
     func showLateRecordAfterEnd() throws {
         let home = Harness.temporaryFolder()
         // Over `ShowCommand.summaryFirstLimit` (2 MiB): the header reads the log's ends only.
@@ -204,6 +204,17 @@ struct ReadingToolTests {
         #expect(late.code == 0, "\(late.err)")
         let show = Self.tool(["show", id, "--head", "0"], home: home)
         #expect(show.out.contains("state     Success: Command exited with code 0"), "\(show.out)")
+
+        // More late records than a line's worth (90 × 100 KB) after the end: still ended.
+        let path = home + "/sessions/\(id).jsonl"
+        let log = try Data(contentsOf: URL(fileURLWithPath: path))
+        let lastLine = log.dropLast().lastIndex(of: 0x0A).map { log[($0 + 1)...] } ?? log[...]
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seekToEnd()
+        for _ in 0..<90 { try handle.write(contentsOf: lastLine) }
+        try handle.close()
+        let behind = Self.tool(["show", id, "--head", "0"], home: home)
+        #expect(behind.out.contains("state     Success: Command exited with code 0"), "\(behind.out)")
     }
 
     @Test("stats --by-model and --analytics; end prints the cost; event --started and --duration")

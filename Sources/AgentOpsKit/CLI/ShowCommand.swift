@@ -107,6 +107,13 @@ enum ShowCommand {
         // the end record if there is one (near the end of the file).
         var summary = small ? try SessionLog.summary(path: path) : try quickSummary(path: path)
         let activity = SessionActivity(scanProcesses: summary.end == nil)
+        if !small, summary.end == nil, !activity.liveIDs.contains(summary.session.id.value),
+           let end = try SessionLog.summary(path: path, events: false).end {
+            // No end near the end of the file, and no process of the session: the end may
+            // be further back, behind late records (8.6 MB of late events after it showed a
+            // session that ended as Running). Looked for in the whole log, events unread.
+            _ = summary.apply(.end(end))
+        }
         let running = activity.isRunning(summary, path: path)
 
         let output: Pager

@@ -28,6 +28,14 @@ extension ThisProcess {
         guard getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else {  // RLIM_INFINITY
             return
         }
+        capAllocatorArenas()
+    }
+
+    /// Caps the C allocator's arenas at `allocatorArenas` whatever the limits: for a
+    /// server of local clients that start threads at will (the LLM proxy), where each
+    /// thread's own arena keeps what that thread freed, so resident memory after a burst
+    /// of connections stayed at hundreds of MB (round 8's hostile pass).
+    public static func capAllocatorArenas() {
         _ = cMallopt(-8, allocatorArenas)  // M_ARENA_MAX
     }
 }

@@ -36,6 +36,9 @@ enum LLMProxyCommand {
             console.error("usage: agentops llm-proxy --session ID [--redact REGEX]...")
             return AgentOpsCommand.Status.usage
         }
+        // One thread per connection, opened at the clients' will: their memory shared
+        // in two arenas rather than kept in one each.
+        ThisProcess.capAllocatorArenas()
         let server: LLMProxyServer
         do {
             // The listener's request timeout bounds the proxy's clients too (agentops-run
