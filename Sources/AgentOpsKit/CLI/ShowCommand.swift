@@ -107,14 +107,17 @@ enum ShowCommand {
         // the end record if there is one (near the end of the file).
         var summary = small ? try SessionLog.summary(path: path) : try quickSummary(path: path)
         let activity = SessionActivity(scanProcesses: summary.end == nil)
-        if !small, summary.end == nil, !activity.liveIDs.contains(summary.session.id.value),
+        var running = activity.isRunning(summary, path: path)
+        if !small, summary.end == nil, !running,
            let end = try SessionLog.summary(path: path, events: false).end {
-            // No end near the end of the file, and no process of the session: the end may
-            // be further back, behind late records (8.6 MB of late events after it showed a
-            // session that ended as Running). Looked for in the whole log, events unread.
+            // No end near the end of the file, and the session is not running (no process
+            // of it, its log not written in the last minute): the end may be further back,
+            // behind late records (8.6 MB of late events after it showed a session that
+            // ended as Running). Looked for in the whole log, events unread; a log still
+            // being written is not read whole before the first screen.
             _ = summary.apply(.end(end))
+            running = false
         }
-        let running = activity.isRunning(summary, path: path)
 
         let output: Pager
         if options.pager, !options.follow, terminal.isTerminal, let command = Pager.command(environment: environment),
