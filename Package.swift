@@ -1,6 +1,32 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+#if arch(x86_64) && os(Linux)
+/// The exec helper `agentops-run-exec` is the AgentOpsExec sources again (its folder
+/// links to them), built in Embedded Swift: no Swift runtime to start, so its exec costs
+/// a C program's, 0.2–0.3 ms less than a static Swift binary's, on the path to every
+/// command's start (issue 18; BENCHMARKS.md, round 9). Whole-module, as Embedded Swift
+/// requires; no -static-stdlib (it would look for the full standard library there);
+/// Entry.swift is the C entry point.
+let helperSwiftSettings: [SwiftSetting] = [
+    .enableExperimentalFeature("Embedded"),
+    .unsafeFlags(["-wmo", "-no-static-stdlib", "-parse-as-library"]),
+]
+/// Linked fully static: no dynamic loader and nothing to relocate. Not a static PIE:
+/// glibc refuses one with the run path debug builds add (the driver's -pie goes unused
+/// then, and clang's warning about it is silenced). libm: the standard library's hash
+/// tables round with `ceil`.
+let helperLinkerSettings: [LinkerSetting] = [
+    .linkedLibrary("m"),
+    .unsafeFlags(["-Xclang-linker", "-static", "-Xclang-linker", "-Wno-unused-command-line-argument"]),
+]
+#else
+/// The toolchain has an Embedded Swift standard library for x86-64 Linux only: elsewhere
+/// the helper is the same sources with Swift's runtime, linked fully static.
+let helperSwiftSettings: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
+let helperLinkerSettings: [LinkerSetting] = [.unsafeFlags(["-static-executable"], .when(platforms: [.linux]))]
+#endif
+
 /// agentops-run: a process supervisor that records any command as an AgentOps session.
 ///
 /// All logic lives in `AgentOpsKit`; the two executables only parse arguments, call the
@@ -18,11 +44,12 @@ let package = Package(
         // The exec helper, run between Foundation's spawn and the command's exec: Glibc
         // and Swift's core library only, so that exec'ing it costs little (issue 18).
         .target(name: "AgentOpsExec"),
+        // The C library's headers for the helper's Embedded Swift build, which has no
+        // Glibc module (ExecSystem.h says what it wraps); the helper itself is above.
+        .systemLibrary(name: "CExecSystem"),
         .executableTarget(
-            name: "agentops-run-exec", dependencies: ["AgentOpsExec"],
-            // Linked fully static: no dynamic loader and no libstdc++.so to relocate, so
-            // its exec costs about as much as /bin/true's (scripts/bench-startup).
-            linkerSettings: [.unsafeFlags(["-static-executable"], .when(platforms: [.linux]))]
+            name: "agentops-run-exec", dependencies: ["CExecSystem"],
+            swiftSettings: helperSwiftSettings, linkerSettings: helperLinkerSettings
         ),
         .target(name: "AgentOpsKit", dependencies: ["AgentOpsExec"]),
         // The AgentOps API client. Kept out of AgentOpsKit because linking

@@ -1,4 +1,8 @@
+#if hasFeature(Embedded)
+import CExecSystem  // agentops-run-exec (Sources/CExecSystem says why)
+#else
 import Glibc
+#endif
 
 /// Handing open descriptors to another process over a Unix socket (`SCM_RIGHTS`).
 ///

@@ -1,4 +1,8 @@
+#if hasFeature(Embedded)
+import CExecSystem  // agentops-run-exec (Sources/CExecSystem says why)
+#else
 import Glibc
+#endif
 
 /// Putting received descriptors under the numbers the command must see them as, in
 /// place: no number above the highest target is ever needed.

@@ -1,4 +1,8 @@
+#if hasFeature(Embedded)
+import CExecSystem  // agentops-run-exec (Sources/CExecSystem says why)
+#else
 import Glibc
+#endif
 
 /// The last step of starting the command, run in the child between Foundation's spawn
 /// and the command's `exec`: the whole of the small `agentops-run-exec` executable

@@ -1,4 +1,8 @@
+#if hasFeature(Embedded)
+import CExecSystem  // agentops-run-exec (Sources/CExecSystem says why)
+#else
 import Glibc
+#endif
 
 /// The descriptors a process has open, read from `/proc/self/fd`.
 public enum OpenDescriptors {
@@ -17,5 +21,9 @@ public enum OpenDescriptors {
         return fds.sorted()
     }
 
+    #if hasFeature(Embedded)
+    private static let nameOffset = direntNameOffset
+    #else
     private static let nameOffset = MemoryLayout<dirent>.offset(of: \.d_name)!
+    #endif
 }

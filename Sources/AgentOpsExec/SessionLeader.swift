@@ -1,4 +1,8 @@
+#if hasFeature(Embedded)
+import CExecSystem  // agentops-run-exec (Sources/CExecSystem says why)
+#else
 import Glibc
+#endif
 
 /// The exec helper's part in an interactive run: it stays as the leader of the
 /// command's new session, between agentops-run and the command, as a shell does in

@@ -1,4 +1,8 @@
+#if hasFeature(Embedded)
+import CExecSystem  // agentops-run-exec (Sources/CExecSystem says why)
+#else
 import Glibc
+#endif
 
 /// Which signals agentops-run catches and forwards on Linux.
 ///
@@ -41,15 +45,15 @@ public enum SignalDeath {
     /// was going to), the default action back, the signal unblocked, then raised.
     /// If it does not kill (a signal whose default is to ignore), exit 128 + N, the
     /// shell's convention.
-    public static func die(by signal: Int32) -> Never {
+    public static func die(by number: Int32) -> Never {
         var limit = rlimit(rlim_cur: 0, rlim_max: 0)
         setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &limit)
-        Glibc.signal(signal, SIG_DFL)
+        signal(number, SIG_DFL)
         var set = sigset_t()
         sigemptyset(&set)
-        sigaddset(&set, signal)
+        sigaddset(&set, number)
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
-        kill(getpid(), signal)
-        exit(128 + signal)
+        kill(getpid(), number)
+        exit(128 + number)
     }
 }

@@ -1,0 +1,1 @@
+../AgentOpsExec/DescriptorPassing+Linux.swift

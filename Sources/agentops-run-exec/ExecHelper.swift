@@ -1,0 +1,1 @@
+../AgentOpsExec/ExecHelper.swift

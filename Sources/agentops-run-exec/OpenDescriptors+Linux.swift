@@ -1,0 +1,1 @@
+../AgentOpsExec/OpenDescriptors+Linux.swift

@@ -1,0 +1,1 @@
+../AgentOpsExec/Signals+Linux.swift
