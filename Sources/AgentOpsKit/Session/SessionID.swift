@@ -6,7 +6,9 @@ public struct SessionID: Sendable, Hashable, CustomStringConvertible {
     public let value: String
 
     /// A fresh random (version 4) id.
-    public static func random() -> SessionID { SessionID(uuid: UUID()) }
+    public static func random() -> SessionID { SessionID(lowercaseText: randomUUIDText()) }
+
+    private init(lowercaseText: String) { value = lowercaseText }
 
     /// An id from a `UUID`.
     public init(uuid: UUID) { value = uuid.uuidString.lowercased() }
@@ -42,4 +44,31 @@ public struct SessionID: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A new random event id (UUID v4, lowercase).
-public func newEventID() -> String { UUID().uuidString.lowercased() }
+public func newEventID() -> String { randomUUIDText() }
+
+/// A random (version 4) UUID as lowercase text, from the system's generator
+/// (`getrandom`). Not Foundation's `UUID()`: it opens, reads and closes `/dev/urandom`
+/// for each one (2.5 µs a call against 0.9 here, and about 25 µs for the first, which
+/// is on the launch path: the session's id is made before the command starts).
+func randomUUIDText() -> String {
+    var generator = SystemRandomNumberGenerator()
+    var bytes = (generator.next() as UInt64, generator.next() as UInt64)
+    return withUnsafeMutableBytes(of: &bytes) { raw in
+        raw[6] = raw[6] & 0x0f | 0x40  // version 4
+        raw[8] = raw[8] & 0x3f | 0x80  // the RFC 4122 variant
+        return String(unsafeUninitializedCapacity: 36) { text in
+            func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x57 + nibble }
+            var count = 0
+            for index in 0..<16 {
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    text[count] = UInt8(ascii: "-")
+                    count += 1
+                }
+                text[count] = hexDigit(raw[index] >> 4)
+                text[count + 1] = hexDigit(raw[index] & 0x0f)
+                count += 2
+            }
+            return count
+        }
+    }
+}

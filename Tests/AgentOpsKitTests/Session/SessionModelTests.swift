@@ -25,6 +25,22 @@ struct SessionModelTests {
         #expect(random == random.lowercased() && Array(random)[14] == "4")
     }
 
+    @Test("new session and event ids are random version-4 UUIDs, lowercase, as Foundation reads them")
+    func randomIDs() {
+        let ids = (0..<2_000).map { $0 % 2 == 0 ? SessionID.random().value : newEventID() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids {
+            let characters = Array(id)
+            #expect(SessionID(id)?.value == id)
+            #expect(UUID(uuidString: id)?.uuidString.lowercased() == id)
+            #expect(characters[14] == "4" && "89ab".contains(characters[19]))
+        }
+        // Every other hex digit takes all 16 values somewhere: the bytes are not stuck.
+        for position in [0, 9, 15, 20, 35] {
+            #expect(Set(ids.map { Array($0)[position] }).count == 16)
+        }
+    }
+
     @Test("tags split on commas, trimmed, deduplicated in order")
     func tags() {
         #expect(Tags.normalized(["a,b", " c ", "a", "", ",,d"]) == ["a", "b", "c", "d"])
