@@ -30,8 +30,10 @@ public final class ClientConnection {
 
     /// Reads what is there onto `pending`, waiting at most until `deadline`.
     public func receive(until deadline: Double) -> Received {
-        let milliseconds = Int32(max(0, min(deadline - Self.now(), 3600)) * 1000)
         waiting: while true {
+            // Worked out again after an interrupted wait: a signal must not restart
+            // the whole timeout.
+            let milliseconds = Int32(max(0, min(deadline - Self.now(), 3600)) * 1000)
             switch Readiness.readable(fd, milliseconds: milliseconds) {
             case .ready: break waiting
             case .interrupted: continue
