@@ -142,13 +142,18 @@ final class BlockingExchange: @unchecked Sendable {
     }
 
     /// Whether URLSession's `error` says the server's answer could not be read, or its
-    /// certificate not trusted, rather than that none came: the same request to the same
-    /// server fails the same way. libcurl's "weird server reply" reaches URLSession as
-    /// `.unknown`, with lost connections and others, so that one stays retried; so does
-    /// a TLS handshake that broke off (a reset mid-handshake is worth another try).
+    /// certificate not trusted, or that it does not speak TLS at all (an `https://`
+    /// endpoint on a plain-HTTP port: OpenSSL reads the HTTP answer to its hello as a
+    /// record of an unknown version), rather than that none came: the same request to
+    /// the same server fails the same way. libcurl's "weird server reply" reaches
+    /// URLSession as `.unknown`, with lost connections and others, so that one stays
+    /// retried; so does a TLS handshake that broke off (a reset mid-handshake is worth
+    /// another try).
     static func isMalformedAnswer(_ error: Error) -> Bool {
         guard let code = (error as? URLError)?.code else { return false }
-        if code == .unknown, let words = libcurlWords(error) { return words.hasPrefix("SSL certificate problem") }
+        if code == .unknown, let words = libcurlWords(error) {
+            return words.hasPrefix("SSL certificate problem") || words.hasSuffix("wrong version number")
+        }
         return [.cannotParseResponse, .cannotDecodeContentData, .cannotDecodeRawData, .dataLengthExceedsMaximum,
                 .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid,
                 .serverCertificateHasUnknownRoot].contains(code)

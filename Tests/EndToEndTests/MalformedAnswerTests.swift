@@ -35,6 +35,26 @@ struct MalformedAnswerTests {
         #expect(healthy.requests().last?["path"] == .string("/v2/update_session"))
     }
 
+    /// An `https://` endpoint on a port that speaks plain HTTP: OpenSSL reads the HTTP
+    /// answer to its hello as a record of an unknown version, and so would every retry
+    /// (found by a hostile pass: `sync` retried until `--timeout`).
+    @Test("agentops sync to https:// on a plain-HTTP port stops at once and says why in one line")
+    func syncStopsAtPlainHTTP() throws {
+        let (home, ids) = try SyncTests.recordedSession()
+        let plain = try FakeAgentOps()
+        let endpoint = "https://" + plain.endpoint.dropFirst("http://".count)
+        let failed = SyncTests.sync(home, endpoint: endpoint, arguments: ["--timeout", "60s"])
+        #expect(failed.code == 1)
+        #expect(failed.seconds < 10, "\(failed.seconds) s: retried towards --timeout 60s")
+        #expect(failed.err.split(separator: "\n").count == 1, "one line: \(failed.err)")
+        #expect(failed.err.contains("wrong version number; not retried"), "\(failed.err)")
+        #expect(failed.err.contains("1 session not fully uploaded, kept locally"), "\(failed.err)")
+
+        let later = SyncTests.sync(home, endpoint: plain.endpoint)
+        #expect(later.code == 0, "\(later.err)")
+        #expect(Set(plain.eventIDs()) == ids)
+    }
+
     /// The background upload gives up at once, with its one warning, and the run does not
     /// wait out `--flush-timeout`; `agentops sync` sends it all later.
     @Test("a run whose upload gets a malformed answer: output and status unchanged, one warning, no wait")

@@ -57,6 +57,13 @@ struct APIClientTests {
             return
         }
         #expect(certificate == "SSL certificate problem: self-signed certificate")
+        let plain = APIClient.classify(.init(data: nil, response: nil, error: curl(
+            "OpenSSL/3.0.19: error:0A00010B:SSL routines::wrong version number")))
+        guard case let .malformed(notTLS) = plain else {
+            Issue.record("a server that does not speak TLS is retried: \(plain)")
+            return
+        }
+        #expect(notTLS == "OpenSSL/3.0.19: error:0A00010B:SSL routines::wrong version number")
         let broken = APIClient.classify(.init(data: nil, response: nil,
                                               error: curl("OpenSSL SSL_connect: SSL_ERROR_SYSCALL")))
         guard case let .retry(handshake, _) = broken else {
