@@ -170,7 +170,12 @@ public enum ExecHelper {
             fileLimit = rlim_t(UInt32(bitPattern: targets[0])) | rlim_t(UInt32(bitPattern: targets[1])) << 32
             targets.removeFirst(2)
         }
-        guard targets.count == received.count, Set(targets).count == targets.count,
+        // Duplicates found by sorting, not with a `Set`: in the Embedded Swift build a
+        // hash table seeds itself through glibc's arc4random, which aborts the process
+        // when `getrandom` fails with anything but ENOSYS (seccomp sandboxes that answer
+        // EPERM): no command could start there (hostile pass, round 9).
+        let sortedTargets = targets.sorted()
+        guard targets.count == received.count, !zip(sortedTargets, sortedTargets.dropFirst()).contains(where: { $0 == $1 }),
               !targets.contains(where: { $0 < 0 }) else { fail(EPROTO, status: 0) }
         let status = reportDescriptor(avoiding: targets)
         guard status >= 0 else { fail(errno, status: 0) }

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import AgentOpsExec
 @testable import AgentOpsKit
 
 /// The small exec helper beside agentops-run, agentops-run's own helper mode when it is
@@ -119,6 +120,38 @@ struct ExecHelperTests {
         ("a sleeper", "#!/bin/sh\nsleep 41.5\n", 8),
         ("a file the kernel cannot run (exec fails with ENOEXEC)", "\u{7F}ELF, but not really\n", 2),
     ]
+
+    /// A helper that says its hello, then dies writing a fatal error on its stderr (the
+    /// socket), as glibc's "cannot get entropy" abort did in a hostile pass: its text
+    /// is not an errno, and the command never ran.
+    @Test("a helper that fails after its hello: agentops-run cannot start the command (125), not an unknown errno")
+    func helperDiesAfterHello() throws {
+        let folder = Harness.temporaryFolder()
+        let home = Harness.temporaryFolder()
+        let run = folder + "/agentops-run", helper = folder + "/agentops-run-exec"
+        try #require(link(Harness.agentopsRun, run) == 0 || copyfile(Harness.agentopsRun, run))
+        defer {
+            unlink(run)
+            unlink(helper)
+        }
+        // The hello with its newline inside printf's quotes, then the dying words.
+        let hello = String(decoding: ExecHelper.hello, as: UTF8.self)
+        let script = "#!/bin/sh\nprintf '\(hello)'\nsleep 0.3\n"
+            + "echo 'Fatal glibc error: cannot get entropy for arc4random' >&2\nexit 1\n"
+        let fd = open(helper, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        try #require(fd >= 0)
+        let bytes = Array(script.utf8)
+        #expect(write(fd, bytes, bytes.count) == bytes.count)
+        close(fd)
+        let marker = folder + "/ran"
+        let result = Harness.run(run, ["--tty", "never", "--", "/bin/sh", "-c", "echo x >> \(marker)"],
+                                 environment: Harness.environment(home: home), timeout: 30)
+        #expect(result.code == 125, "\(result.err)")
+        #expect(result.err.contains("cannot create the exec helper for the command: it failed before it could start"
+            + " the command"), "\(result.err)")
+        #expect(!result.err.contains("Unknown error"), "\(result.err)")
+        #expect(!FileManager.default.fileExists(atPath: marker), "the command did not run")
+    }
 
     @Test("a foreign or stale agentops-run-exec beside agentops-run: one warning, the command runs once, no hang",
           arguments: 0..<foreignHelpers.count)

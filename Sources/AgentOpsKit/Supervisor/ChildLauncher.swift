@@ -166,7 +166,16 @@ public enum ChildLauncher {
         // Waiting for it also means its session exists before any signal is routed.
         var code: Int32 = 0
         let n = withUnsafeMutableBytes(of: &code) { Descriptors.read(helper.socket, into: $0) }
-        if n == 4 { throw .notExecutable(path: executable, reason: .system(SystemError(code: code))) }
+        if n == 4 {
+            // An errno is small and positive. Anything else is text a dying helper wrote
+            // on its stderr, which is this socket ("Fatal glibc error: …", read as
+            // 1635017030 once): the helper failed, not the exec (hostile pass, round 9).
+            guard (1...4095).contains(code) else {
+                Signals.send(SignalNumber.kill, to: process.processIdentifier)
+                throw .cannotPrepare(what: "the exec helper", reason: "it failed before it could start the command")
+            }
+            throw .notExecutable(path: executable, reason: .system(SystemError(code: code)))
+        }
         return process
     }
 
