@@ -14,8 +14,8 @@ let helperSwiftSettings: [SwiftSetting] = [
 ]
 /// Linked fully static: no dynamic loader and nothing to relocate. Not a static PIE:
 /// glibc refuses one with the run path debug builds add (the driver's -pie goes unused
-/// then, and clang's warning about it is silenced). libm: the standard library's hash
-/// tables round with `ceil`.
+/// then, and clang's warning about it is silenced). libm: the standard library's generic
+/// code may call `ceil` (its hash tables do; the helper has none now).
 let helperLinkerSettings: [LinkerSetting] = [
     .linkedLibrary("m"),
     .unsafeFlags(["-Xclang-linker", "-static", "-Xclang-linker", "-Wno-unused-command-line-argument"]),

@@ -5,10 +5,11 @@ import CExecSystem
 // Another protocol means another build: refusing it is how agentops-run learns to fall
 // back.
 //
-// This executable is the `AgentOpsExec` sources (the other files here are links to
-// them) built in Embedded Swift: no Swift runtime to start, so its exec costs what a C
-// program's does (issue 18, BENCHMARKS.md round 9). Embedded Swift has no
-// `CommandLine`: this function is the C entry point SwiftPM links as `main`.
+// This executable is the `AgentOpsExec` sources (every file here but this one and
+// CLibrary+Embedded.swift links to them) built in Embedded Swift: no Swift runtime to
+// start, so its exec costs what a C program's does (issue 18, BENCHMARKS.md round 9).
+// Embedded Swift has no `CommandLine`: this function is the C entry point SwiftPM links
+// as `main`.
 @_cdecl("agentops_run_exec_main")
 func helperMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
     // Bytes, not String ==: comparing Strings would link Unicode's normalization tables.

@@ -126,39 +126,27 @@ struct ExecHelperTests {
     /// is not an errno, and the command never ran.
     @Test("a helper that fails after its hello: agentops-run cannot start the command (125), not an unknown errno")
     func helperDiesAfterHello() throws {
-        let folder = Harness.temporaryFolder()
-        let home = Harness.temporaryFolder()
-        let run = folder + "/agentops-run", helper = folder + "/agentops-run-exec"
-        try #require(link(Harness.agentopsRun, run) == 0 || copyfile(Harness.agentopsRun, run))
-        defer {
-            unlink(run)
-            unlink(helper)
-        }
         // The hello with its newline inside printf's quotes, then the dying words.
         let hello = String(decoding: ExecHelper.hello, as: UTF8.self)
         let script = "#!/bin/sh\nprintf '\(hello)'\nsleep 0.3\n"
             + "echo 'Fatal glibc error: cannot get entropy for arc4random' >&2\nexit 1\n"
-        let fd = open(helper, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
-        try #require(fd >= 0)
-        let bytes = Array(script.utf8)
-        #expect(write(fd, bytes, bytes.count) == bytes.count)
-        close(fd)
-        let marker = folder + "/ran"
-        let result = Harness.run(run, ["--tty", "never", "--", "/bin/sh", "-c", "echo x >> \(marker)"],
-                                 environment: Harness.environment(home: home), timeout: 30)
-        #expect(result.code == 125, "\(result.err)")
-        #expect(result.err.contains("cannot create the exec helper for the command: it failed before it could start"
-            + " the command"), "\(result.err)")
-        #expect(!result.err.contains("Unknown error"), "\(result.err)")
-        #expect(!FileManager.default.fileExists(atPath: marker), "the command did not run")
+        try besideHelper(script) { run, folder in
+            let marker = folder + "/ran"
+            let result = Harness.run(run, ["--tty", "never", "--", "/bin/sh", "-c", "echo x >> \(marker)"],
+                                     environment: Harness.environment(home: Harness.temporaryFolder()), timeout: 30)
+            #expect(result.code == 125, "\(result.err)")
+            #expect(result.err.contains("cannot create the exec helper for the command: it failed before it could start"
+                + " the command"), "\(result.err)")
+            #expect(!result.err.contains("Unknown error"), "\(result.err)")
+            #expect(!FileManager.default.fileExists(atPath: marker), "the command did not run")
+        }
     }
 
-    @Test("a foreign or stale agentops-run-exec beside agentops-run: one warning, the command runs once, no hang",
-          arguments: 0..<foreignHelpers.count)
-    func foreignHelper(index: Int) throws {
-        let (name, script, seconds) = Self.foreignHelpers[index]
+    /// Runs `body` with a hard link (or copy) of agentops-run in a folder of its own and,
+    /// beside it as agentops-run-exec, `script` (a symlink to /bin/true when nil); both
+    /// are removed afterwards.
+    func besideHelper(_ script: String?, _ body: (_ run: String, _ folder: String) throws -> Void) throws {
         let folder = Harness.temporaryFolder()
-        let home = Harness.temporaryFolder()
         let run = folder + "/agentops-run", helper = folder + "/agentops-run-exec"
         try #require(link(Harness.agentopsRun, run) == 0 || copyfile(Harness.agentopsRun, run))
         defer {
@@ -176,20 +164,31 @@ struct ExecHelperTests {
         } else {
             try #require(symlink("/bin/true", helper) == 0)
         }
-        let marker = folder + "/ran"
-        let result = Harness.run(run, ["--tty", "never", "--", "/bin/sh", "-c", "echo x >> \(marker); echo hi; exit 3"],
-                                 environment: Harness.environment(home: home), timeout: 30)
-        #expect(result.code == 3, "\(name): \(result.err)")
-        #expect(result.out == "hi\n", "\(name)")
-        #expect((try? String(contentsOfFile: marker, encoding: .utf8)) == "x\n", "\(name): the command ran once")
-        let warnings = result.err.split(separator: "\n").filter { $0.contains("is not agentops-run's exec helper") }
-        #expect(warnings.count == 1, "\(name): \(result.err)")
-        #expect(warnings.first?.hasPrefix("agentops-run: warning: \(helper) ") == true, "\(name): \(result.err)")
-        #expect(!result.err.contains("oops") && !result.err.contains("not meant to be run"), "\(name): \(result.err)")
-        #expect(result.seconds < seconds, "\(name): took \(result.seconds) s")
-        // Only the sleeper's case looks for its sleep: the cases run in parallel.
-        let leftovers = survivors(containing: script?.contains("sleep 41.5") == true ? ["sleep 41.5", helper] : [helper])
-        #expect(leftovers.isEmpty, "\(name): the foreign helper's group was killed")
+        try body(run, folder)
+    }
+
+    @Test("a foreign or stale agentops-run-exec beside agentops-run: one warning, the command runs once, no hang",
+          arguments: 0..<foreignHelpers.count)
+    func foreignHelper(index: Int) throws {
+        let (name, script, seconds) = Self.foreignHelpers[index]
+        let home = Harness.temporaryFolder()
+        try besideHelper(script) { run, folder in
+            let helper = folder + "/agentops-run-exec"
+            let marker = folder + "/ran"
+            let result = Harness.run(run, ["--tty", "never", "--", "/bin/sh", "-c", "echo x >> \(marker); echo hi; exit 3"],
+                                     environment: Harness.environment(home: home), timeout: 30)
+            #expect(result.code == 3, "\(name): \(result.err)")
+            #expect(result.out == "hi\n", "\(name)")
+            #expect((try? String(contentsOfFile: marker, encoding: .utf8)) == "x\n", "\(name): the command ran once")
+            let warnings = result.err.split(separator: "\n").filter { $0.contains("is not agentops-run's exec helper") }
+            #expect(warnings.count == 1, "\(name): \(result.err)")
+            #expect(warnings.first?.hasPrefix("agentops-run: warning: \(helper) ") == true, "\(name): \(result.err)")
+            #expect(!result.err.contains("oops") && !result.err.contains("not meant to be run"), "\(name): \(result.err)")
+            #expect(result.seconds < seconds, "\(name): took \(result.seconds) s")
+            // Only the sleeper's case looks for its sleep: the cases run in parallel.
+            let leftovers = survivors(containing: script?.contains("sleep 41.5") == true ? ["sleep 41.5", helper] : [helper])
+            #expect(leftovers.isEmpty, "\(name): the foreign helper's group was killed")
+        }
     }
 
     @Test("agentops-run-exec being replaced (open for writing: ETXTBSY): the warning says it is busy, the command runs once")
