@@ -47,9 +47,11 @@ public struct CaptureBudget {
     /// Lines and bytes left out before the raw tail began (the line that did not fit).
     private var omittedBefore = Omission(lines: 0, bytes: 0, from: Timestamp(microseconds: 0),
                                          to: Timestamp(microseconds: 0))
-    /// The last `tailLimit + 1` bytes of the raw tail (the extra byte tells whether the
-    /// kept window starts at a line boundary).
-    private var ring: [UInt8] = []
+    /// At least the last `tailLimit + 1` bytes of the raw tail (the extra byte tells
+    /// whether the kept window starts at a line boundary), each at its offset in the
+    /// stream modulo the ring's size (see `CaptureRing`); nil until the tail begins.
+    private var ring: CaptureRing?
+    /// Where the next raw byte goes in `ring`.
     private var ringWrite = 0
     /// Bytes and newlines of the raw tail.
     private var rawBytes = 0
@@ -111,23 +113,30 @@ public struct CaptureBudget {
     }
 
     /// Keeps raw stream bytes read at `read`, once the head is full.
-    public mutating func keep(_ bytes: UnsafeRawBufferPointer, read: Timestamp) {
+    ///
+    /// - Parameter streamOffset: where in the whole stream `bytes` begin. Only the first
+    ///   raw bytes' offset is used: it places the ring so that later chunks, read in
+    ///   place, land at the offset within a page that they have in the pipe.
+    public mutating func keep(_ bytes: UnsafeRawBufferPointer, read: Timestamp, streamOffset: Int = 0) {
         guard bytes.count > 0 else { return }
+        let first = rawBytes == 0
         count(bytes, read: read)
-        let capacity = tailLimit + 1
         guard tailLimit > 0 else { return }
-        allocateRing()
+        let ring = uniqueRing(startingAt: first ? streamOffset : nil)
+        let capacity = ring.bytes.count
         var source = bytes
-        if source.count > capacity { source = UnsafeRawBufferPointer(rebasing: source[(source.count - capacity)...]) }
-        ring.withUnsafeMutableBytes { target in
-            let first = min(source.count, capacity - ringWrite)
-            target.baseAddress!.advanced(by: ringWrite).copyMemory(from: source.baseAddress!, byteCount: first)
-            if first < source.count {
-                target.baseAddress!.copyMemory(from: source.baseAddress! + first, byteCount: source.count - first)
-            }
+        if source.count > capacity {
+            source = UnsafeRawBufferPointer(rebasing: source[(source.count - capacity)...])
+            ringWrite = (ringWrite + (bytes.count - capacity) % capacity) % capacity
+        }
+        let target = ring.bytes.baseAddress!
+        let firstPart = min(source.count, capacity - ringWrite)
+        (target + ringWrite).copyMemory(from: source.baseAddress!, byteCount: firstPart)
+        if firstPart < source.count {
+            target.copyMemory(from: source.baseAddress! + firstPart, byteCount: source.count - firstPart)
         }
         ringWrite = (ringWrite + source.count) % capacity
-        forgetOldChunkTimes(window: capacity)
+        forgetOldChunkTimes(window: tailLimit + 1)
     }
 
     /// Whether the next chunk can be read straight into the tail's ring (`keepInPlace`).
@@ -142,23 +151,36 @@ public struct CaptureBudget {
     /// megabyte.
     ///
     /// - Returns: what `fill` returned.
+    ///
+    /// - Parameter streamOffset: where in the whole stream the chunk begins (as for `keep`).
     public mutating func keepInPlace(
-        upTo limit: Int, _ fill: (UnsafeMutableRawBufferPointer) -> (count: Int, read: Timestamp)
+        upTo limit: Int, streamOffset: Int = 0, _ fill: (UnsafeMutableRawBufferPointer) -> (count: Int, read: Timestamp)
     ) -> (count: Int, read: Timestamp) {
-        let capacity = tailLimit + 1
-        allocateRing()
+        let ring = uniqueRing(startingAt: rawBytes == 0 ? streamOffset : nil)
+        let capacity = ring.bytes.count
         let start = ringWrite
         let end = start + min(max(1, limit), capacity - start)
-        let result = ring.withUnsafeMutableBytes { fill(UnsafeMutableRawBufferPointer(rebasing: $0[start..<end])) }
+        let result = fill(UnsafeMutableRawBufferPointer(rebasing: ring.bytes[start..<end]))
         guard result.count > 0 else { return result }
-        ring.withUnsafeBytes { count(UnsafeRawBufferPointer(rebasing: $0[start..<(start + result.count)]), read: result.read) }
+        count(UnsafeRawBufferPointer(rebasing: ring.bytes[start..<(start + result.count)]), read: result.read)
         ringWrite = (start + result.count) % capacity
-        forgetOldChunkTimes(window: capacity)
+        forgetOldChunkTimes(window: tailLimit + 1)
         return result
     }
 
-    private mutating func allocateRing() {
-        if ring.count < tailLimit + 1 { ring = [UInt8](repeating: 0, count: tailLimit + 1) }
+    /// The ring, made on first use and copied first if another budget shares it.
+    ///
+    /// - Parameter streamOffset: for the first raw bytes, their offset in the stream,
+    ///   which places them in a new ring.
+    private mutating func uniqueRing(startingAt streamOffset: Int?) -> CaptureRing {
+        if ring == nil {
+            let made = CaptureRing(minimumCapacity: tailLimit + 1)
+            ringWrite = max(0, streamOffset ?? 0) % made.bytes.count
+            ring = made
+        } else if !isKnownUniquelyReferenced(&ring) {
+            ring = ring!.copy()
+        }
+        return ring!
     }
 
     /// Counts raw tail bytes (and their newlines) read at `read`.
@@ -285,17 +307,17 @@ public struct CaptureBudget {
         }
     }
 
-    /// The last `stored` bytes of the ring, oldest first.
+    /// The last `stored` bytes of the ring (at most what was kept), oldest first.
     private func oldestFirst(_ stored: Int) -> [UInt8] {
-        guard stored > 0 else { return [] }
-        // Not wrapped yet: the bytes are the ring's first ones.
-        guard rawBytes >= ring.count else { return Array(ring[0..<stored]) }
+        guard stored > 0, let ring else { return [] }
+        let capacity = ring.bytes.count
+        let start = (ringWrite - stored % capacity + capacity) % capacity
         return [UInt8](unsafeUninitializedCapacity: stored) { target, initialized in
-            ring.withUnsafeBytes { source in
-                let older = source.count - ringWrite
-                UnsafeMutableRawBufferPointer(target).copyMemory(from: UnsafeRawBufferPointer(rebasing: source[ringWrite...]))
-                UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(target)[older...])
-                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: source[..<ringWrite]))
+            let firstPart = min(stored, capacity - start)
+            let output = UnsafeMutableRawBufferPointer(target)
+            output.baseAddress!.copyMemory(from: ring.bytes.baseAddress! + start, byteCount: firstPart)
+            if firstPart < stored {
+                (output.baseAddress! + firstPart).copyMemory(from: ring.bytes.baseAddress!, byteCount: stored - firstPart)
             }
             initialized = stored
         }

@@ -103,7 +103,9 @@ public final class StreamPump: @unchecked Sendable {
         // alternating between them (a serial number, not a clock).
         var lastRead = sources.map { _ in 0 }
         var reads = 0
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
+        // Page-aligned: the kernel copies a pipe's pages to it at full speed only then
+        // (`CaptureRing`).
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: CaptureRing.pageBytes)
         defer { buffer.deallocate() }
         var fds = PollSet(sources.map(\.readFD) + [wake.readFD])
         let wakeIndex = sources.count

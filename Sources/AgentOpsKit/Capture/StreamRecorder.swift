@@ -17,6 +17,9 @@ struct StreamRecorder {
     private let maxLineBytes: Int
     /// For the terminal stream: what turns screen output into readable text.
     private var screen: TerminalTextFilter?
+    /// Bytes of the stream taken so far (after the screen filter): where the tail begins
+    /// places its ring (`CaptureBudget.keep`).
+    private var streamBytes = 0
 
     /// Where events are recorded from, in order (big ones on a thread of its own).
     private let queue: RecordingQueue
@@ -67,12 +70,14 @@ struct StreamRecorder {
     /// recorded as `feed` records it, without copying it.
     mutating func feedInPlace(upTo limit: Int,
                               _ fill: (UnsafeMutableRawBufferPointer) -> (count: Int, read: Timestamp)) {
-        _ = budget.keepInPlace(upTo: limit, fill)
+        streamBytes += budget.keepInPlace(upTo: limit, streamOffset: streamBytes, fill).count
     }
 
     private mutating func feedText(_ chunk: UnsafeRawBufferPointer, at time: Timestamp) {
+        let offset = streamBytes
+        streamBytes += chunk.count
         guard !budget.inTail else {
-            budget.keep(chunk, read: time)
+            budget.keep(chunk, read: time, streamOffset: offset)
             return
         }
         // The splitter is taken out while it calls back into `self` for each line.
@@ -82,7 +87,9 @@ struct StreamRecorder {
                                   lines: { run in admit(lines: run, read: time) },
                                   until: { line in accept(line, read: time) })
         self.splitter = splitter
-        if taken < chunk.count { budget.keep(UnsafeRawBufferPointer(rebasing: chunk[taken...]), read: time) }
+        if taken < chunk.count {
+            budget.keep(UnsafeRawBufferPointer(rebasing: chunk[taken...]), read: time, streamOffset: offset + taken)
+        }
     }
 
     /// Records the open event if its window has passed.

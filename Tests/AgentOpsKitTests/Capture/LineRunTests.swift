@@ -160,32 +160,65 @@ struct LineRunTests {
     }
 
     /// A budget past its head, fed `chunks` raw (read 20 µs apart), every other one
-    /// through `keepInPlace` when `inPlace`.
-    static func tailBudget(_ chunks: [ArraySlice<UInt8>], limit: Int, inPlace: Bool) -> CaptureBudget {
+    /// through `keepInPlace` when `inPlace`, the first of them at `streamOffset` in the
+    /// stream.
+    static func tailBudget(_ chunks: [ArraySlice<UInt8>], limit: Int, inPlace: Bool,
+                           streamOffset: Int = 0) -> CaptureBudget {
         var budget = CaptureBudget(limit: limit, maxLineBytes: 30)
         let first = [UInt8](repeating: 0x41, count: limit)
         _ = first.withUnsafeBytes {
             budget.admit(LineSplitter.Line(bytes: $0, droppedBytes: 0, start: Timestamp(microseconds: 0)),
                          read: Timestamp(microseconds: 0))
         }
+        var position = streamOffset
         for (index, chunk) in chunks.enumerated() {
             let time = Timestamp(microseconds: Int64(index * 20))
             guard inPlace, index % 2 == 0, budget.readsInPlace else {
-                chunk.withUnsafeBytes { budget.keep($0, read: time) }
+                chunk.withUnsafeBytes { budget.keep($0, read: time, streamOffset: position) }
+                position += chunk.count
                 continue
             }
             // Where the ring wraps, a read is short: what is left goes in the next one.
             var rest = chunk[...]
             while !rest.isEmpty {
-                let read = budget.keepInPlace(upTo: rest.count) { target in
+                let read = budget.keepInPlace(upTo: rest.count, streamOffset: position) { [position] target in
+                    // Each byte lands at its stream offset within a page, as the pipe has it.
+                    #expect(Int(bitPattern: target.baseAddress) % CaptureRing.pageBytes == position % CaptureRing.pageBytes)
                     let count = min(target.count, rest.count)
                     rest.prefix(count).withUnsafeBytes { target.copyMemory(from: $0) }
                     return (count, time)
                 }
                 rest = rest.dropFirst(read.count)
+                position += read.count
             }
         }
         return budget
+    }
+
+    /// The lines and the omission a budget's `finish` gives.
+    static func finished(_ budget: CaptureBudget) -> ([[UInt8]], CaptureBudget.Omission?) {
+        var lines: [[UInt8]] = []
+        var omission: CaptureBudget.Omission?
+        budget.finish(omission: { omission = $0 }, tail: { lines.append(Array($0.bytes)) })
+        return (lines, omission)
+    }
+
+    @Test("the tail is the same wherever its ring starts, read in place at the stream's offset within a page",
+          arguments: [0, 1, 4095, 4096 * 3 + 7])
+    func tailRingPlacement(streamOffset: Int) {
+        var generator = Generator(state: 0xBB67_AE85_84CA_A73B)
+        let bytes = Self.text(&generator, lines: 3000, long: 30)
+        let chunks = Self.chunks(bytes, &generator, maxChunk: 700)
+        // 2,000 bytes of tail, in a ring of one page, wrapped several times.
+        let expected = Self.finished(Self.tailBudget(chunks, limit: 4000, inPlace: false))
+        #expect(expected.0.count > 100 && expected.1 != nil)
+        let budget = Self.tailBudget(chunks, limit: 4000, inPlace: true, streamOffset: streamOffset)
+        #expect(Self.finished(budget) == expected)
+        // A copy that goes on keeping has a ring of its own.
+        var copy = budget
+        Array("more\nand more\n".utf8).withUnsafeBytes { copy.keep($0, read: Timestamp(microseconds: 1)) }
+        #expect(Self.finished(budget) == expected)
+        #expect(Self.finished(copy).0.suffix(2) == [Array("more".utf8), Array("and more".utf8)])
     }
 
     @Test("the tail's runs make the same events as its lines one by one, read in place or copied",
