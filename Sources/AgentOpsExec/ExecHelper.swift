@@ -91,8 +91,9 @@ public enum ExecHelper {
     /// then the number of arguments and of environment entries (`UInt32` each), then
     /// every argument (the resolved path first) and every `NAME=value` entry, each as a
     /// `UInt32` length and its bytes. Lengths, not NUL terminators, so no string can
-    /// shift the ones after it; nil when it would exceed `maxCommandBlock`.
-    public static func commandBlock(arguments: [String], environment: [String]) -> [UInt8]? {
+    /// shift the ones after it; bytes, not strings, so what is not UTF-8 arrives
+    /// unchanged; nil when it would exceed `maxCommandBlock`.
+    public static func commandBlock(arguments: [[UInt8]], environment: [[UInt8]]) -> [UInt8]? {
         var block: [UInt8] = [0, 0, 0, 0]  // the length, set last
         func append(_ value: Int) {
             let word = UInt32(truncatingIfNeeded: value)
@@ -101,8 +102,8 @@ public enum ExecHelper {
         append(arguments.count)
         append(environment.count)
         for string in arguments + environment {
-            append(string.utf8.count)
-            block += string.utf8
+            append(string.count)
+            block += string
             guard block.count - 4 <= maxCommandBlock else { return nil }
         }
         let length = UInt32(block.count - 4)
@@ -110,25 +111,38 @@ public enum ExecHelper {
         return block
     }
 
-    /// Reads a command block from `socket`: the arguments and the environment, or nil
-    /// when the socket ended first or the block is malformed.
-    static func readCommandBlock(from socket: Int32) -> (arguments: [String], environment: [String])? {
+    /// Reads a command block from `socket`: the arguments and the environment as
+    /// NULL-ended lists of C strings for `execve` (never freed: the process execs or
+    /// exits), or nil when the socket ended first or the block is malformed.
+    static func readCommandBlock(from socket: Int32)
+        -> (arguments: [UnsafeMutablePointer<CChar>?], environment: [UnsafeMutablePointer<CChar>?])? {
         guard let head = readExactly(4, from: socket) else { return nil }
         let length = Int(word(head, at: 0))
         guard length >= 8, length <= maxCommandBlock, let body = readExactly(length, from: socket) else { return nil }
         let argumentCount = Int(word(body, at: 0)), environmentCount = Int(word(body, at: 4))
-        var strings: [String] = []
+        var strings: [UnsafeMutablePointer<CChar>?] = []
         var offset = 8
         while offset < body.count {
             guard body.count - offset >= 4 else { return nil }
             let size = Int(word(body, at: offset))
             offset += 4
             guard size <= body.count - offset else { return nil }
-            strings.append(String(decoding: body[offset..<(offset + size)], as: UTF8.self))
+            guard let string = cString(body[offset..<(offset + size)]) else { return nil }
+            strings.append(string)
             offset += size
         }
         guard argumentCount >= 1, strings.count == argumentCount &+ environmentCount else { return nil }
-        return (Array(strings[..<argumentCount]), Array(strings[argumentCount...]))
+        return (Array(strings[..<argumentCount]) + [nil], Array(strings[argumentCount...]) + [nil])
+    }
+
+    /// `bytes` as a C string of their own (a NUL byte among them ends it there, as the
+    /// kernel would); nil when there is no memory.
+    private static func cString(_ bytes: ArraySlice<UInt8>) -> UnsafeMutablePointer<CChar>? {
+        guard let raw = malloc(bytes.count + 1) else { return nil }
+        let string = raw.bindMemory(to: CChar.self, capacity: bytes.count + 1)
+        for (index, byte) in bytes.enumerated() { string[index] = CChar(bitPattern: byte) }
+        string[bytes.count] = 0
+        return string
     }
 
     private static func word(_ bytes: [UInt8], at offset: Int) -> UInt32 {
@@ -162,8 +176,6 @@ public enum ExecHelper {
             // fd 0 is still the socket: the report goes there until `status` exists.
             fail(errno == 0 ? EPROTO : errno, status: 0)
         }
-        // Made before anything else changes: from here on only system calls.
-        let envp = environment.map { strdup($0) } + [nil]
         var targets = Array(payload.dropFirst())
         var fileLimit: rlim_t?
         if flags & fileLimitFlag != 0, targets.count >= 2 {
@@ -190,11 +202,10 @@ public enum ExecHelper {
         // than numbers the helper held on the way (what it received, the report socket).
         if let fileLimit, !restoreFileLimit(fileLimit) { fail(errno, status: status) }
         if flags & controllingTerminalFlag != 0 {
-            let error = SessionLeader.run(command, environment: envp, status: status)
+            let error = SessionLeader.run(command, environment: environment, status: status)
             fail(error, status: status)
         }
-        let argv = command.map { strdup($0) } + [nil]
-        execve(command[0], argv, envp)
+        execve(command[0]!, command, environment)
         fail(errno, status: status)
     }
 

@@ -24,11 +24,12 @@ import Glibc
 /// child's steps need no glibc extension (`posix_spawn_file_actions_addtcsetpgrp_np`,
 /// which a statically linked helper could not look up).
 enum SessionLeader {
-    /// Starts `command` (the resolved path first) with `environment` (a NULL-ended
-    /// `NAME=value` list) and supervises it to the end; returns
+    /// Starts `command` (a NULL-ended list, the resolved path first) with `environment`
+    /// (a NULL-ended `NAME=value` list) and supervises it to the end; returns
     /// only the exec's error code when it could not start.
     /// `status` is the exec helper's report socket: closed once the command runs.
-    static func run(_ command: [String], environment: [UnsafeMutablePointer<CChar>?], status: Int32) -> Int32 {
+    static func run(_ command: [UnsafeMutablePointer<CChar>?], environment: [UnsafeMutablePointer<CChar>?],
+                    status: Int32) -> Int32 {
         var waited = sigset_t()
         sigemptyset(&waited)
         for signal in SignalTable.forwarded + [SIGCHLD] { sigaddset(&waited, signal) }
@@ -38,9 +39,8 @@ enum SessionLeader {
         sigemptyset(&ttou)
         sigaddset(&ttou, SIGTTOU)
 
-        // Everything the child uses is made before the fork: after it, the child only
-        // makes system calls.
-        let argv = command.map { strdup($0) } + [nil]
+        // Everything the child uses is made before the fork (the command's lists were made
+        // by the caller): after it, the child only makes system calls.
         var report: [Int32] = [-1, -1]
         // Close-on-exec at once (pipe2 is not in Swift's Glibc; this process has no other
         // thread to race with).
@@ -54,7 +54,7 @@ enum SessionLeader {
             sigprocmask(SIG_BLOCK, &ttou, nil)
             _ = tcsetpgrp(0, getpid())
             sigprocmask(SIG_SETMASK, &original, nil)
-            execve(argv[0]!, argv, environment)
+            execve(command[0]!, command, environment)
             var code = errno
             _ = write(report[1], &code, 4)
             _exit(127)

@@ -14,5 +14,7 @@ ThisProcess.limitAllocatorArenas()
 StartupSignals.capture()
 StartupDescriptors.capture()
 ExecHelperLocation.enable()
-RunCommand.main(arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessEnvironment.current)
+// Arguments and environment without loss: bytes that are not UTF-8 reach the command
+// unchanged (`SystemString`).
+RunCommand.main(arguments: Array(ThisProcess.arguments.dropFirst()), environment: ProcessEnvironment.current)
     .terminate()

@@ -48,6 +48,34 @@ struct PassThroughTests {
         #expect(received == .array(arguments.map { .string($0) }))
     }
 
+    @Test("arguments, environment values and a command name that are not UTF-8 reach the command byte for byte")
+    func notUTF8Exact() throws {
+        let home = Harness.temporaryFolder()
+        // Python gives back the bytes it was started with (`os.fsencode`, `environb`), as hex.
+        let script = "import os, sys; print(*(os.fsencode(a).hex() for a in sys.argv[1:]), os.environb[b'RAW'].hex())"
+        // Made by the shell: Swift strings cannot hold these bytes. A Latin-1 word, UTF-8
+        // of the escape range and of a surrogate, valid UTF-8; an environment value of
+        // raw bytes and an overlong NUL.
+        let shell = #"RAW="$(printf 'a\377\376\300\200')" exec "$0" -q -- python3 -c "$1" "$(printf 'caf\351')" "#
+            + #""$(printf '\364\217\277\277|\355\240\200')" 'héllo'"#
+        let result = Harness.run("/bin/sh", ["-c", shell, Harness.agentopsRun, script],
+                                 environment: Harness.environment(home: home))
+        #expect(result.code == 0, "\(result.err)")
+        #expect(result.out == "636166e9 f48fbfbf7ceda080 68c3a96c6c6f 61fffec080\n")
+
+        // Found through PATH under its Latin-1 name, and recorded with U+FFFD for the byte.
+        let folder = home + "/bin"
+        let byName = #"mkdir "$1" && printf '#!/bin/sh\necho ran "$@"\n' > "$1/$(printf 'caf\351')" && "#
+            + #"chmod +x "$1/$(printf 'caf\351')" && PATH="$1" exec "$0" -q -- "$(printf 'caf\351')" "$(printf '\377')""#
+        let found = Harness.run("/bin/sh", ["-c", byName, Harness.agentopsRun, folder],
+                                environment: Harness.environment(home: home))
+        #expect(found.code == 0, "\(found.err)")
+        #expect(found.stdout == Array("ran ".utf8) + [0xFF, 0x0A])
+        let sessions = Harness.tool(["sessions", "--json"], home: home)
+        let listed = try JSONParser.parse(sessions.stdout)
+        #expect(listed.arrayValue?.contains { $0["command"] == .array([.string("caf\u{FFFD}"), .string("\u{FFFD}")]) } == true)
+    }
+
     @Test("stdin and the working directory are inherited")
     func stdinInherited() {
         let home = Harness.temporaryFolder()

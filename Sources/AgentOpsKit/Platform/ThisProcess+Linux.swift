@@ -13,10 +13,23 @@ extension ThisProcess {
     /// This process's group (`getpgrp`).
     public static var group: Int32 { getpgrp() }
 
+    /// This process's arguments, its own path first, read from `argv` without loss:
+    /// bytes that are not UTF-8 are escaped (`SystemString`), where
+    /// `CommandLine.arguments` repairs them, so the command gets them back unchanged.
+    public static var arguments: [String] {
+        (0..<Int(CommandLine.argc)).map { index in
+            guard let argument = CommandLine.unsafeArgv[index] else { return "" }
+            return argument.withMemoryRebound(to: UInt8.self, capacity: 1) { start in
+                SystemString.decode(UnsafeBufferPointer(start: start, count: strlen(argument)))
+            }
+        }
+    }
+
     /// This process's environment, read from `environ` as `ProcessInfo` reads it (an
-    /// entry without `=` is left out, a name given twice keeps its last value, invalid
-    /// UTF-8 is repaired) at a fraction of the cost: split at the first `=` byte with no
-    /// Foundation string in between (issue 18: it is read at every start).
+    /// entry without `=` is left out, a name given twice keeps its last value) at a
+    /// fraction of the cost: split at the first `=` byte with no Foundation string in
+    /// between (issue 18: it is read at every start). Bytes that are not UTF-8 are
+    /// escaped (`SystemString`), not repaired, so the command gets them back unchanged.
     public static var environment: [String: String] {
         // Never null here: only clearenv(3) makes it so, and nothing calls it.
         var entry = environ
@@ -29,8 +42,8 @@ extension ThisProcess {
             pointer.withMemoryRebound(to: UInt8.self, capacity: length) { start in
                 let bytes = UnsafeBufferPointer(start: start, count: length)
                 guard let equals = bytes.firstIndex(of: UInt8(ascii: "=")) else { return }
-                let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[..<equals]), as: UTF8.self)
-                result[name] = String(decoding: UnsafeBufferPointer(rebasing: bytes[(equals + 1)...]), as: UTF8.self)
+                let name = SystemString.decode(UnsafeBufferPointer(rebasing: bytes[..<equals]))
+                result[name] = SystemString.decode(UnsafeBufferPointer(rebasing: bytes[(equals + 1)...]))
             }
             entry += 1
         }

@@ -60,9 +60,10 @@ public enum WrappedRun {
                let ci = GitHubActions.hostSection(environment: environment) {
                 hostEnv = .object(sections + [("CI", ci)])
             }
+            // Recorded as people read them: bytes that were not UTF-8 as U+FFFD (`SystemString`).
             let session = Session(
-                id: sessionID, initTimestamp: start, tags: options.tags + defaultTags, hostEnv: hostEnv,
-                command: options.command, video: options.video)
+                id: sessionID, initTimestamp: start, tags: (options.tags + defaultTags).map(SystemString.displayed),
+                hostEnv: hostEnv, command: options.command.map(SystemString.displayed), video: options.video)
             run.recorder.write([.start(session)])
         } : nil
         // The exec helper starts now (its exec and start-up on the other core, after the
@@ -148,7 +149,7 @@ public enum WrappedRun {
                 console.warning("LLM proxy: \(failure); the command runs without it")
             }
         }
-        let commandLine = ShellQuoting.join(options.command)
+        let commandLine = ShellQuoting.join(options.command.map(SystemString.displayed))
         let outcome: Supervisor.Outcome
         do {
             let executable = try CommandResolver.resolve(options.command[0], searchPath: childEnvironment["PATH"])

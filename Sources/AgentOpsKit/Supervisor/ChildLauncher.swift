@@ -149,8 +149,10 @@ public enum ChildLauncher {
         helper.link.answered = true
         let payload = ExecHelper.payload(controllingTerminal: controllingTerminal, fileLimit: helper.fileLimit?.command,
                                          targets: [0, 1, 2] + inherited)
-        let entries = environment.map { $0.key + "=" + $0.value }
-        guard let block = ExecHelper.commandBlock(arguments: [executable] + arguments, environment: entries) else {
+        // As bytes: what agentops-run read as invalid UTF-8 goes back as it came (`SystemString`).
+        let entries = environment.map { SystemString.bytes($0.key + "=" + $0.value) }
+        guard let block = ExecHelper.commandBlock(arguments: ([executable] + arguments).map(SystemString.bytes),
+                                                  environment: entries) else {
             Signals.send(SignalNumber.kill, to: process.processIdentifier)
             throw .notExecutable(path: executable, reason: .system(.argumentListTooLong))
         }

@@ -20,7 +20,11 @@ public enum LaunchError: Error, CustomStringConvertible, Equatable {
         }
     }
 
-    public var description: String {
+    /// The message, with any byte of a name or path that was not UTF-8 shown as U+FFFD
+    /// (`SystemString`).
+    public var description: String { SystemString.displayed(text) }
+
+    private var text: String {
         switch self {
         case let .commandNotFound(name, searchPath):
             return "\(name): command not found in PATH (\(searchPath))"
