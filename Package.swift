@@ -27,6 +27,27 @@ let helperSwiftSettings: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
 let helperLinkerSettings: [LinkerSetting] = [.unsafeFlags(["-static-executable"], .when(platforms: [.linux]))]
 #endif
 
+#if os(Linux)
+import Glibc
+
+/// agentops-run is linked by lld, the toolchain's own linker, with its relative
+/// relocations packed (`DT_RELR`): with gold the dynamic loader read and applied 1.8 MB of
+/// them (75,000 entries) at every start, packed they are 14 KB; `agentops-run -- true`
+/// 0.96× (issue 18; BENCHMARKS.md, round 10). Only where this machine's glibc loads such
+/// a binary (2.36 and later; an older ld.so refuses it): the binary runs where it is built.
+let startupLinkerSettings: [LinkerSetting] = {
+    // "glibc 2.36" (empty with another C library).
+    var text = [CChar](repeating: 0, count: 64)
+    guard confstr(Int32(_CS_GNU_LIBC_VERSION), &text, text.count) > 0 else { return [] }
+    let name = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let version = name.split(separator: " ").last?.split(separator: ".").compactMap { Int($0) } ?? []
+    guard version.count >= 2, (version[0], version[1]) >= (2, 36) else { return [] }
+    return [.unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"])]
+}()
+#else
+let startupLinkerSettings: [LinkerSetting] = []
+#endif
+
 /// agentops-run: a process supervisor that records any command as an AgentOps session.
 ///
 /// All logic lives in `AgentOpsKit`; the two executables only parse arguments, call the
@@ -56,7 +77,7 @@ let package = Package(
         // FoundationNetworking (libcurl) doubles a static binary's start-up, and
         // agentops-run must start fast; only the agentops tool links it.
         .target(name: "AgentOpsSync", dependencies: ["AgentOpsKit"]),
-        .executableTarget(name: "agentops-run", dependencies: ["AgentOpsKit"]),
+        .executableTarget(name: "agentops-run", dependencies: ["AgentOpsKit"], linkerSettings: startupLinkerSettings),
         .executableTarget(
             name: "agentops", dependencies: ["AgentOpsKit", "AgentOpsSync"],
             // FoundationNetworking asks for -lcurl, which only libcurl's -dev package
