@@ -38,9 +38,12 @@ import Glibc
 /// Closing the socket before the command is sent dismisses the helper: it exits 126
 /// without running anything (a run that ends before its command starts).
 ///
-/// If anything fails after the hello, the errno goes back over the socket
-/// (close-on-exec, so a successful `exec` is seen as end of file) and the helper exits
-/// 126 or 127.
+/// Just before the `execve`, the helper writes `startingMarker` on the socket, which is
+/// close-on-exec: the marker then end of file is a successful exec, the marker then an
+/// errno a failed one. If anything fails before, the errno goes back instead, and the
+/// helper exits 126 or 127. End of file with no marker is a helper that died on the way
+/// (a crash under a resource limit set for it alone, hostile pass, round 9): the command
+/// never ran, where before it was taken for the command, killed by the helper's signal.
 ///
 /// This module links nothing but Glibc and Swift's core library: the helper is exec'd
 /// once per run, on the path to the command's start, and exec'ing agentops-run's own
@@ -52,10 +55,13 @@ public enum ExecHelper {
     public static let flag = "--exec-helper"
     /// agentops-run-exec's first argument: the protocol this build speaks. A helper of
     /// another build refuses it, so agentops-run sees no `hello` and falls back.
-    public static let protocolArgument = "--protocol=3"
+    public static let protocolArgument = "--protocol=4"
     /// What the helper writes on the socket first: agentops-run sends the descriptors
     /// only after reading exactly this.
-    public static let hello: [UInt8] = Array("agentops-run-exec protocol 3\n".utf8)
+    public static let hello: [UInt8] = Array("agentops-run-exec protocol 4\n".utf8)
+    /// What the helper writes on the socket just before it execs the command (for a
+    /// terminal session, once the command's exec succeeded): a `UInt32` no errno is.
+    public static let startingMarker: Int32 = 0
     /// The largest command block the helper takes: well above what `execve` accepts
     /// (a quarter of the stack limit), so only a broken sender meets it.
     public static let maxCommandBlock = 1 << 26
@@ -205,6 +211,8 @@ public enum ExecHelper {
             let error = SessionLeader.run(command, environment: environment, status: status)
             fail(error, status: status)
         }
+        var starting = startingMarker
+        _ = write(status, &starting, 4)
         execve(command[0]!, command, environment)
         fail(errno, status: status)
     }

@@ -77,6 +77,9 @@ enum SessionLeader {
             sigprocmask(SIG_SETMASK, &original, nil)
             return code
         }
+        // The command runs: the marker, then end of file (`ExecHelper.startingMarker`).
+        var starting = ExecHelper.startingMarker
+        _ = write(status, &starting, 4)
         close(status)
         supervise(pid, waited: waited)
     }

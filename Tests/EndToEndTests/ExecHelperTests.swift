@@ -142,6 +142,26 @@ struct ExecHelperTests {
         }
     }
 
+    /// A helper that says its hello, takes the command, then dies without a word (a
+    /// crash under a limit set for the helper alone, in a hostile pass): end of file with
+    /// no starting marker. The command never ran, and the run says so; before, the end
+    /// of file was taken for the exec and the helper's death for the command's.
+    @Test("a helper that dies silently after its hello: agentops-run cannot start the command (125), no exit is made up",
+          arguments: ["exit 1", "kill -SEGV $$"])
+    func helperDiesSilently(death: String) throws {
+        let hello = String(decoding: ExecHelper.hello, as: UTF8.self)
+        let script = "#!/bin/sh\nprintf '\(hello)'\nsleep 0.3\n\(death)\n"
+        try besideHelper(script) { run, folder in
+            let marker = folder + "/ran"
+            let result = Harness.run(run, ["--tty", "never", "--", "/bin/sh", "-c", "echo x >> \(marker)"],
+                                     environment: Harness.environment(home: Harness.temporaryFolder()), timeout: 30)
+            #expect(result.code == 125, "\(result.err)")
+            #expect(result.err.contains("cannot create the exec helper for the command: it failed before it could start"
+                + " the command"), "\(result.err)")
+            #expect(!FileManager.default.fileExists(atPath: marker), "the command did not run")
+        }
+    }
+
     /// Runs `body` with a hard link (or copy) of agentops-run in a folder of its own and,
     /// beside it as agentops-run-exec, `script` (a symlink to /bin/true when nil); both
     /// are removed afterwards.

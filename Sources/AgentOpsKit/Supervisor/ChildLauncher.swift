@@ -164,21 +164,22 @@ public enum ChildLauncher {
             Signals.send(SignalNumber.kill, to: process.processIdentifier)
             throw .cannotPrepare(what: "the exec helper's descriptors", reason: reason)
         }
-        // End of file: the command was exec'd (the helper's end is close-on-exec).
-        // Waiting for it also means its session exists before any signal is routed.
-        var code: Int32 = 0
-        let n = withUnsafeMutableBytes(of: &code) { Descriptors.read(helper.socket, into: $0) }
-        if n == 4 {
-            // An errno is small and positive. Anything else is text a dying helper wrote
-            // on its stderr, which is this socket ("Fatal glibc error: …", read as
-            // 1635017030 once): the helper failed, not the exec (hostile pass, round 9).
-            guard (1...4095).contains(code) else {
-                Signals.send(SignalNumber.kill, to: process.processIdentifier)
-                throw .cannotPrepare(what: "the exec helper", reason: "it failed before it could start the command")
-            }
-            throw .notExecutable(path: executable, reason: .system(SystemError(code: code)))
+        // The starting marker then end of file: the command was exec'd (the helper's end
+        // is close-on-exec). Waiting for it also means its session exists before any
+        // signal is routed. Read in one wake-up: the marker comes just before the exec.
+        var words: (Int32, Int32) = (-1, -1)
+        let n = withUnsafeMutableBytes(of: &words) { Descriptors.receiveAll(helper.socket, into: $0) }
+        if n == 4, words.0 == ExecHelper.startingMarker { return process }
+        // An errno is small and positive: the exec's (after the marker) or the set-up's
+        // (instead of it). Anything else is a helper that died on the way: end of file
+        // with no marker (a crash), or text it wrote on its stderr, which is this socket
+        // ("Fatal glibc error: …", read as 1635017030 once; hostile pass, round 9).
+        let code = n == 8 && words.0 == ExecHelper.startingMarker ? words.1 : n == 4 ? words.0 : -1
+        guard (1...4095).contains(code) else {
+            Signals.send(SignalNumber.kill, to: process.processIdentifier)
+            throw .cannotPrepare(what: "the exec helper", reason: "it failed before it could start the command")
         }
-        return process
+        throw .notExecutable(path: executable, reason: .system(SystemError(code: code)))
     }
 
     /// Spawns the helper `prefix` names with a socket as its stdin, stdout and stderr:
