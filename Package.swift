@@ -64,15 +64,17 @@ let package = Package(
     targets: [
         // The exec helper, run between Foundation's spawn and the command's exec: Glibc
         // and Swift's core library only, so that exec'ing it costs little (issue 18).
-        .target(name: "AgentOpsExec"),
+        .target(name: "AgentOpsExec", dependencies: ["CSignals"]),
+        // glibc's two internal signals through the kernel's own call (CSignals.h says why).
+        .target(name: "CSignals"),
         // The C library's headers for the helper's Embedded Swift build, which has no
         // Glibc module (ExecSystem.h says what it wraps); the helper itself is above.
         .systemLibrary(name: "CExecSystem"),
         .executableTarget(
-            name: "agentops-run-exec", dependencies: ["CExecSystem"],
+            name: "agentops-run-exec", dependencies: ["CExecSystem", "CSignals"],
             swiftSettings: helperSwiftSettings, linkerSettings: helperLinkerSettings
         ),
-        .target(name: "AgentOpsKit", dependencies: ["AgentOpsExec"]),
+        .target(name: "AgentOpsKit", dependencies: ["AgentOpsExec", "CSignals"]),
         // The AgentOps API client. Kept out of AgentOpsKit because linking
         // FoundationNetworking (libcurl) doubles a static binary's start-up, and
         // agentops-run must start fast; only the agentops tool links it.

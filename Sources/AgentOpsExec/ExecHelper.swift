@@ -3,6 +3,7 @@ import CExecSystem  // agentops-run-exec (Sources/CExecSystem says why)
 #else
 import Glibc
 #endif
+import CSignals
 
 /// The last step of starting the command, run in the child between Foundation's spawn
 /// and the command's `exec`: the whole of the small `agentops-run-exec` executable
@@ -75,10 +76,17 @@ public enum ExecHelper {
     /// In the payload's first word: the next two words are the soft `RLIMIT_NOFILE` to
     /// put back (agentops-run lowered it for the spawn; `SpawnFileLimit` says why).
     public static let fileLimitFlag: Int32 = 2
+    /// glibc's internal signals with their flags in the payload's first word: put that
+    /// signal back to its default action. Foundation's spawn (glibc's `posix_spawn`)
+    /// leaves them ignored in the helper, and an exec keeps `SIG_IGN`; agentops-run asks
+    /// for those it did not find ignored at its own start (`CSignals.h`).
+    public static let internalSignals: [(number: Int32, flag: Int32)] = [(32, 4), (33, 8)]
 
     /// The payload `ChildLauncher` sends with the descriptors for `targets`.
-    public static func payload(controllingTerminal: Bool, fileLimit: rlim_t?, targets: [Int32]) -> [Int32] {
-        let flags = (controllingTerminal ? controllingTerminalFlag : 0) | (fileLimit == nil ? 0 : fileLimitFlag)
+    public static func payload(controllingTerminal: Bool, fileLimit: rlim_t?, defaultSignals: [Int32] = [],
+                               targets: [Int32]) -> [Int32] {
+        var flags = (controllingTerminal ? controllingTerminalFlag : 0) | (fileLimit == nil ? 0 : fileLimitFlag)
+        for (number, flag) in internalSignals where defaultSignals.contains(number) { flags |= flag }
         let limit = fileLimit.map { [Int32(truncatingIfNeeded: $0), Int32(truncatingIfNeeded: $0 >> 32)] } ?? []
         return [flags] + limit + targets
     }
@@ -198,6 +206,7 @@ public enum ExecHelper {
         let status = reportDescriptor(avoiding: targets)
         guard status >= 0 else { fail(errno, status: 0) }
         for fd in OpenDescriptors.list(from: 0) { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        for (number, flag) in internalSignals where flags & flag != 0 { _ = agentops_signal_set_default(number) }
         if flags & controllingTerminalFlag != 0, let terminal = received.first {
             _ = setpgid(0, getpgid(getppid()))
             guard setsid() >= 0, ioctl(terminal, UInt(TIOCSCTTY), 0) == 0 else { fail(errno, status: status) }

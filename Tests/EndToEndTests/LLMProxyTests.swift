@@ -231,7 +231,7 @@ struct LLMProxyTests {
     func cannotStart() throws {
         // A store the proxy cannot open (a file where the folder should be).
         let home = Harness.temporaryFolder() + "/file"
-        FileManager.default.createFile(atPath: home, contents: Data())
+        _ = FileManager.default.createFile(atPath: home, contents: Data())
         let result = Harness.wrap(["sh", "-c", "echo \"$OPENAI_BASE_URL|${ANTHROPIC_BASE_URL-unset}\""], home: home,
                                   extra: ["OPENAI_BASE_URL": "http://example.invalid/v1", "AGENTOPS_RUN_LLM_PROXY": "1"])
         #expect(result.code == 0)

@@ -132,7 +132,7 @@ struct PhoenixExportTests {
         let exported = Harness.run(Harness.agentops, ["export", first.id, "--format", "otlp"],
                                    environment: Self.environment(home))
         try #require(exported.code == 0, "\(exported.err)")
-        FileManager.default.createFile(atPath: file, contents: Data(exported.stdout))
+        _ = FileManager.default.createFile(atPath: file, contents: Data(exported.stdout))
         #expect(try phoenix.post(file: file, to: "/v1/traces", contentType: "application/x-protobuf",
                                  headers: ["x-project-name": Self.project]) == 200)
         usleep(1_500_000)

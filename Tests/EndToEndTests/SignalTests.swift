@@ -76,6 +76,38 @@ struct SignalTests {
         #expect(bits & 0b11 == 0b11, "\(ignored.out)")
     }
 
+    /// Signals 32 and 33, glibc's own: Foundation's spawn (glibc's `posix_spawn`) left
+    /// them ignored in every command; the command must find them as agentops-run did.
+    /// A Python launcher sets them with the kernel's call (glibc's sigaction refuses),
+    /// runs grep directly for the expected mask, then execs agentops-run.
+    @Test("signals 32 and 33 reach the command as agentops-run found them, default or ignored",
+          arguments: ["default", "ignore"], ["never", "always"])
+    func internalSignals(state: String, tty: String) throws {
+        let launcher = """
+        import ctypes, os, sys
+        number = {"x86_64": 13, "aarch64": 134}[os.uname().machine]
+        action = (ctypes.c_ulong * 8)()
+        action[0] = 1 if sys.argv[1] == "ignore" else 0
+        for signal in (32, 33):
+            assert ctypes.CDLL(None).syscall(number, signal, ctypes.byref(action), None, 8) == 0
+        probe = ["grep", "SigIgn", "/proc/self/status"]
+        child = os.fork()
+        if child == 0:
+            os.execvp(probe[0], probe)
+        os.waitpid(child, 0)
+        os.execv(sys.argv[2], [sys.argv[2], "-q", "--tty", sys.argv[3], "--", *probe])
+        """
+        let home = Harness.temporaryFolder()
+        let result = Harness.run("/usr/bin/env", ["python3", "-c", launcher, state, Harness.agentopsRun, tty],
+                                 environment: Harness.environment(home: home))
+        let lines = result.out.split(separator: "\n", omittingEmptySubsequences: true).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        try #require(lines.count == 2, "\(result.out)\(result.err)")
+        #expect(lines[1] == lines[0], "direct, then through agentops-run")
+        // Signals 32 and 33 are bits 31 and 32 of SigIgn.
+        let bits = UInt64(lines[1].split(separator: "\t").last ?? "", radix: 16) ?? 0
+        #expect(bits >> 31 & 0b11 == (state == "ignore" ? 0b11 : 0), "\(lines)")
+    }
+
     @Test("signals blocked when agentops-run started stay blocked in the command")
     func blockedInherited() {
         let home = Harness.temporaryFolder()

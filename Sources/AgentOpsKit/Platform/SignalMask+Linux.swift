@@ -1,3 +1,4 @@
+import CSignals
 import Glibc
 
 /// A thread's signal mask, and which signals are ignored: the state a child inherits
@@ -38,7 +39,11 @@ public struct SignalMask: @unchecked Sendable {
         var ignored: UInt64 = 0
         for signal in Int32(1)..<Int32(65) {
             var action = sigaction()
-            guard sigaction(signal, nil, &action) == 0 else { continue }
+            guard sigaction(signal, nil, &action) == 0 else {
+                // glibc's own signals (32, 33), which its sigaction refuses: the kernel's call.
+                if agentops_signal_is_ignored(signal) == 1 { ignored |= 1 << UInt64(signal - 1) }
+                continue
+            }
             if isIgnore(action.__sigaction_handler.sa_handler) { ignored |= 1 << UInt64(signal - 1) }
         }
         return ignored

@@ -147,7 +147,11 @@ public enum ChildLauncher {
             return try again()
         }
         helper.link.answered = true
+        // glibc's internal signals back to their default, unless agentops-run was started
+        // with them ignored (`ExecHelper.internalSignals`).
+        let defaultSignals = ExecHelper.internalSignals.map(\.number).filter { !StartupSignals.wasIgnored($0) }
         let payload = ExecHelper.payload(controllingTerminal: controllingTerminal, fileLimit: helper.fileLimit?.command,
+                                         defaultSignals: defaultSignals,
                                          targets: [0, 1, 2] + inherited)
         // As bytes: what agentops-run read as invalid UTF-8 goes back as it came (`SystemString`).
         let entries = environment.map { SystemString.bytes($0.key + "=" + $0.value) }
