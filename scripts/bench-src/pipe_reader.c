@@ -1,9 +1,12 @@
 /* What the way of waiting costs a reader of `seq 1 20000000` (issue 18, 20 M lines): the
  * pump's poll(2) on three descriptors, epoll_wait(2) on the same three, or a blocking
  * read(2), each followed by one read of up to 256 KiB from a 1 MiB pipe and its write
- * to stdout, as agentops-run passes output through (no recording).
- * Usage: pipe_reader poll|epoll|read — prints "<mode> <wall ms> <reader CPU ms>
- * <seq CPU ms> <wakes> <average bytes per read>" on stderr. */
+ * to stdout, as agentops-run passes output through (no recording). With OFFSET, the
+ * buffer starts OFFSET bytes into a page (default 0, page-aligned): the kernel's copy
+ * from the pipe's pages is slower when each byte does not land at its offset within a
+ * page (round 10: malloc's 256 KiB block starts 16 bytes into one).
+ * Usage: pipe_reader poll|epoll|read [OFFSET] — prints "<mode>[+OFFSET] <wall ms>
+ * <reader CPU ms> <seq CPU ms> <wakes> <average bytes per read>" on stderr. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
@@ -19,7 +22,9 @@
 static double ms(struct timeval t) { return t.tv_sec * 1e3 + t.tv_usec / 1e3; }
 
 int main(int argc, char **argv) {
-    if (argc != 2) { fprintf(stderr, "usage: pipe_reader poll|epoll|read\n"); return 2; }
+    if (argc != 2 && argc != 3) { fprintf(stderr, "usage: pipe_reader poll|epoll|read [OFFSET]\n"); return 2; }
+    int offset = argc == 3 ? atoi(argv[2]) : 0;
+    if (offset < 0 || offset > 4095) { fprintf(stderr, "OFFSET: 0 to 4095\n"); return 2; }
     int mode = strcmp(argv[1], "poll") == 0 ? 0 : strcmp(argv[1], "epoll") == 0 ? 1 : 2;
     int out[2], err[2], wake[2];
     if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(wake, O_CLOEXEC)) { perror("pipe"); return 1; }
@@ -35,7 +40,9 @@ int main(int argc, char **argv) {
     }
     close(out[1]);
     close(err[1]);
-    static char buffer[1 << 18];
+    static char pages[(1 << 18) + 4096] __attribute__((aligned(4096)));
+    char *buffer = pages + offset;
+    const size_t size = 1 << 18;
     int fds[3] = {out[0], err[0], wake[0]};
     int ep = -1;
     if (mode == 1) {
@@ -55,7 +62,7 @@ int main(int argc, char **argv) {
             epoll_wait(ep, events, 3, -1);
         }
         wakes++;
-        ssize_t n = read(out[0], buffer, sizeof buffer);
+        ssize_t n = read(out[0], buffer, size);
         if (n <= 0) break;
         total += n;
         if (write(1, buffer, n) != n) break;
@@ -65,7 +72,9 @@ int main(int argc, char **argv) {
     wait4(pid, &status, 0, &child);
     clock_gettime(CLOCK_MONOTONIC, &end);
     getrusage(RUSAGE_SELF, &self);
-    fprintf(stderr, "%s %.1f %.1f %.1f %ld %.0f\n", argv[1],
+    char name[32];
+    snprintf(name, sizeof name, offset ? "%s+%d" : "%s", argv[1], offset);
+    fprintf(stderr, "%s %.1f %.1f %.1f %ld %.0f\n", name,
             (end.tv_sec - start.tv_sec) * 1e3 + (end.tv_nsec - start.tv_nsec) / 1e6,
             ms(self.ru_utime) + ms(self.ru_stime), ms(child.ru_utime) + ms(child.ru_stime), wakes,
             (double)total / wakes);
