@@ -30,6 +30,23 @@ struct SecretsTests {
         #expect(export["session"]?["tags"] == .array([.string("[REDACTED]")]))
     }
 
+    /// A secret whose bytes are not all UTF-8, or that holds a character of plane 16's
+    /// last private-use block: the shell makes it (Swift strings cannot hold such bytes).
+    @Test("a secret that is not UTF-8 is redacted in the tag, the command, stdout and stderr",
+          arguments: [#"caf\351-secretvalue"#, #"abcdefgh\377"#, #"\364\217\274\200abcdefgh"#])
+    func secretNotUTF8(printfSecret: String) throws {
+        let home = Harness.temporaryFolder()
+        let shell = #"S="$(printf '"# + printfSecret + #"')"; MY_TOKEN="$S" exec "$0" -q -t "$S" -- "#
+            + #"sh -c 'printf "%s\n" "$1"; printf "%s\n" "$1" >&2' sh "$S""#
+        let result = Harness.run("/bin/sh", ["-c", shell, Harness.agentopsRun], environment: Harness.environment(home: home))
+        #expect(result.code == 0, "\(result.err)")
+        let export = try Harness.export(home: home)
+        #expect(export.list("actions").first?["logs"] == .string("[REDACTED]"))
+        #expect(export.list("errors").first?["details"] == .string("[REDACTED]"))
+        #expect(export["session"]?["command"]?.arrayValue?.last == .string("[REDACTED]"))
+        #expect(export["session"]?["tags"] == .array([.string("[REDACTED]")]))
+    }
+
     @Test("a secret crossing the 64 KiB line cut is redacted whole, never recorded in part", arguments: [-5, 0, 3])
     func secretAtTheCut(offset: Int) throws {
         let home = Harness.temporaryFolder()

@@ -93,14 +93,12 @@ public enum SystemString {
         }
     }
 
-    /// `string` for people: each escaped byte shown as U+FFFD, as `String(cString:)`
-    /// would have shown it (messages, recorded commands).
+    /// `string` for people, as UTF-8 decoding of its bytes shows them: what is not UTF-8
+    /// as U+FFFD (as `String(cString:)` would have repaired it), a character of the
+    /// escape range as itself. Captured output is decoded the same way, so a secret
+    /// shown so is found in it (`Redactor`); also messages and recorded commands.
     public static func displayed(_ string: String) -> String {
         guard string.utf8.contains(0xF4) else { return string }
-        var scalars = String.UnicodeScalarView()
-        for scalar in string.unicodeScalars {
-            scalars.append(scalar.value >= escapeBase ? "\u{FFFD}" : scalar)
-        }
-        return String(scalars)
+        return String(decoding: bytes(string), as: UTF8.self)
     }
 }

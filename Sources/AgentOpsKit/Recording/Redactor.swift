@@ -39,7 +39,9 @@ public struct Redactor: @unchecked Sendable {
         // no AgentOps key (those are UUIDs, refused anyway) and hiding it would mangle
         // text: a key `x` turned "exited" into "e[REDACTED]ited" in the end reason.
         if let key = environment["AGENTOPS_API_KEY"], key.count >= 8 { values.insert(key) }
-        secrets = values.map { Array($0.utf8) }.sorted { $0.count > $1.count }
+        // As recorded text shows them: a value's bytes that are not UTF-8 as U+FFFD, as in
+        // captured output, tags and the command (`SystemString`).
+        secrets = values.map { Array(SystemString.displayed($0).utf8) }.sorted { $0.count > $1.count }
         var compiled: [NSRegularExpression] = []
         for pattern in patterns {
             do {

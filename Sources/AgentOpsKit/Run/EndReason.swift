@@ -83,7 +83,7 @@ public enum EndReason {
         switch launchError {
         case let .commandNotFound(name, _):
             // The error line already named the search path; the reason says it once.
-            return (.fail, "Command not found: \(name) (exit 127)")
+            return (.fail, "Command not found: \(SystemString.displayed(name)) (exit 127)")
         case .noSuchFile:
             return (.fail, "Command not found: \(launchError) (exit 127)")
         case .notExecutable:

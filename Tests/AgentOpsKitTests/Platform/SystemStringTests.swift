@@ -43,10 +43,11 @@ struct SystemStringTests {
         let latin1 = SystemString.decode([0x63, 0x61, 0x66, 0xE9])
         #expect(latin1 != "caf\u{FFFD}")
         #expect(SystemString.displayed(latin1) == "caf\u{FFFD}")
-        // A code point of the escape range, written as UTF-8, is four escapes, not itself.
+        // A code point of the escape range, written as UTF-8, is four escapes inside, and
+        // shown as itself.
         let escapeRange = SystemString.decode([0xF4, 0x8F, 0xBF, 0xBF])
         #expect(escapeRange.unicodeScalars.count == 4)
-        #expect(SystemString.displayed(escapeRange) == String(repeating: "\u{FFFD}", count: 4))
+        #expect(SystemString.displayed(escapeRange) == "\u{10FFFF}")
     }
 
     @Test("a C string made from a system string holds its bytes")
