@@ -22,7 +22,8 @@ import CSignals
 ///    `hello` over the socket: only then does agentops-run send anything, so a foreign
 ///    or stale file in the helper's place never gets to run the command
 ///    (`ExecHelperLocation` falls back to agentops-run's own helper mode);
-/// 2. receives the command (its resolved path, then argv[1…]) and its environment
+/// 2. receives the command (its resolved path, then its argv: argv[0] the name it was
+///    given, as a shell or `env` passes it, not the path) and its environment
 ///    (`commandBlock`), then the descriptors the command must have and under which
 ///    numbers;
 /// 3. marks every descriptor it holds close-on-exec (Foundation's socket);
@@ -103,7 +104,8 @@ public enum ExecHelper {
 
     /// The command as sent to the helper: a little-endian `UInt32` length of the rest,
     /// then the number of arguments and of environment entries (`UInt32` each), then
-    /// every argument (the resolved path first) and every `NAME=value` entry, each as a
+    /// every argument (the resolved path first, then argv from argv[0]) and every
+    /// `NAME=value` entry, each as a
     /// `UInt32` length and its bytes. Lengths, not NUL terminators, so no string can
     /// shift the ones after it; bytes, not strings, so what is not UTF-8 arrives
     /// unchanged; nil when it would exceed `maxCommandBlock`.
@@ -125,11 +127,13 @@ public enum ExecHelper {
         return block
     }
 
-    /// Reads a command block from `socket`: the arguments and the environment as
+    /// Reads a command block from `socket`: the path, and argv and the environment as
     /// NULL-ended lists of C strings for `execve` (never freed: the process execs or
-    /// exits), or nil when the socket ended first or the block is malformed.
-    static func readCommandBlock(from socket: Int32)
-        -> (arguments: [UnsafeMutablePointer<CChar>?], environment: [UnsafeMutablePointer<CChar>?])? {
+    /// exits), or nil when the socket ended first or the block is malformed (no argv[0]
+    /// included).
+    static func readCommandBlock(from socket: Int32) -> (path: UnsafeMutablePointer<CChar>,
+                                                         arguments: [UnsafeMutablePointer<CChar>?],
+                                                         environment: [UnsafeMutablePointer<CChar>?])? {
         guard let head = readExactly(4, from: socket) else { return nil }
         let length = Int(word(head, at: 0))
         guard length >= 8, length <= maxCommandBlock, let body = readExactly(length, from: socket) else { return nil }
@@ -145,8 +149,10 @@ public enum ExecHelper {
             strings.append(string)
             offset += size
         }
-        guard argumentCount >= 1, strings.count == argumentCount &+ environmentCount else { return nil }
-        return (Array(strings[..<argumentCount]) + [nil], Array(strings[argumentCount...]) + [nil])
+        guard argumentCount >= 2, strings.count == argumentCount &+ environmentCount, let path = strings[0] else {
+            return nil
+        }
+        return (path, Array(strings[1..<argumentCount]) + [nil], Array(strings[argumentCount...]) + [nil])
     }
 
     /// `bytes` as a C string of their own (a NUL byte among them ends it there, as the
@@ -184,7 +190,7 @@ public enum ExecHelper {
         errno = 0
         var greeting = hello
         guard retryingEINTR({ write(0, &greeting, greeting.count) }) == greeting.count,
-              let (command, environment) = readCommandBlock(from: 0),
+              let (path, command, environment) = readCommandBlock(from: 0),
               let (payload, received) = DescriptorPassing.receive(from: 0, maxPayload: 300, maxDescriptors: maxInherited + 3),
               let flags = payload.first else {
             // fd 0 is still the socket: the report goes there until `status` exists.
@@ -217,12 +223,12 @@ public enum ExecHelper {
         // than numbers the helper held on the way (what it received, the report socket).
         if let fileLimit, !restoreFileLimit(fileLimit) { fail(errno, status: status) }
         if flags & controllingTerminalFlag != 0 {
-            let error = SessionLeader.run(command, environment: environment, status: status)
+            let error = SessionLeader.run(path, command, environment: environment, status: status)
             fail(error, status: status)
         }
         var starting = startingMarker
         _ = write(status, &starting, 4)
-        execve(command[0]!, command, environment)
+        execve(path, command, environment)
         fail(errno, status: status)
     }
 

@@ -24,12 +24,12 @@ import Glibc
 /// child's steps need no glibc extension (`posix_spawn_file_actions_addtcsetpgrp_np`,
 /// which a statically linked helper could not look up).
 enum SessionLeader {
-    /// Starts `command` (a NULL-ended list, the resolved path first) with `environment`
-    /// (a NULL-ended `NAME=value` list) and supervises it to the end; returns
+    /// Starts the file at `path` with `command` as its argv (a NULL-ended list) and
+    /// `environment` (a NULL-ended `NAME=value` list) and supervises it to the end; returns
     /// only the exec's error code when it could not start.
     /// `status` is the exec helper's report socket: closed once the command runs.
-    static func run(_ command: [UnsafeMutablePointer<CChar>?], environment: [UnsafeMutablePointer<CChar>?],
-                    status: Int32) -> Int32 {
+    static func run(_ path: UnsafeMutablePointer<CChar>, _ command: [UnsafeMutablePointer<CChar>?],
+                    environment: [UnsafeMutablePointer<CChar>?], status: Int32) -> Int32 {
         var waited = sigset_t()
         sigemptyset(&waited)
         for signal in SignalTable.forwarded + [SIGCHLD] { sigaddset(&waited, signal) }
@@ -54,7 +54,7 @@ enum SessionLeader {
             sigprocmask(SIG_BLOCK, &ttou, nil)
             _ = tcsetpgrp(0, getpid())
             sigprocmask(SIG_SETMASK, &original, nil)
-            execve(command[0]!, command, environment)
+            execve(path, command, environment)
             var code = errno
             _ = write(report[1], &code, 4)
             _exit(127)

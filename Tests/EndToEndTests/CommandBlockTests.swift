@@ -7,14 +7,15 @@ import Testing
 @Suite("The exec helper's command block")
 struct CommandBlockTests {
     /// Writes `bytes` into one end of a socket pair, closes it, and reads a block at the
-    /// other: the lists `execve` would get, as bytes, each checked to end with NULL.
+    /// other: what `execve` would get (the path, then argv), as bytes, each list checked
+    /// to end with NULL.
     private func read(_ bytes: [UInt8]) -> (arguments: [[UInt8]], environment: [[UInt8]])? {
         var pair: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0 else { return nil }
         defer { close(pair[1]) }
         _ = bytes.withUnsafeBytes { write(pair[0], $0.baseAddress, $0.count) }
         close(pair[0])
-        guard let (arguments, environment) = ExecHelper.readCommandBlock(from: pair[1]) else { return nil }
+        guard let (path, arguments, environment) = ExecHelper.readCommandBlock(from: pair[1]) else { return nil }
         func strings(_ list: [UnsafeMutablePointer<CChar>?]) -> [[UInt8]] {
             #expect(list.last == .some(nil))
             return list.dropLast().map { pointer in
@@ -22,7 +23,7 @@ struct CommandBlockTests {
                                                         count: strlen($0))) } ?? []
             }
         }
-        return (strings(arguments), strings(environment))
+        return (strings([path] + arguments), strings(environment))
     }
 
     private func bytes(_ strings: [String]) -> [[UInt8]] { strings.map { Array($0.utf8) } }
@@ -37,9 +38,9 @@ struct CommandBlockTests {
         let back = try #require(read(block))
         #expect(back.arguments == arguments)
         #expect(back.environment == environment)
-        let small = try #require(ExecHelper.commandBlock(arguments: bytes(["/bin/true"]), environment: []))
+        let small = try #require(ExecHelper.commandBlock(arguments: bytes(["/bin/true", "true"]), environment: []))
         let none = try #require(read(small))
-        #expect(none.arguments == bytes(["/bin/true"]) && none.environment.isEmpty)
+        #expect(none.arguments == bytes(["/bin/true", "true"]) && none.environment.isEmpty)
     }
 
     @Test("a block cut short, over-long, with a string past its end, or with no command is refused")
@@ -58,5 +59,7 @@ struct CommandBlockTests {
         counts[4] = 5
         #expect(read(counts) == nil)
         #expect(ExecHelper.commandBlock(arguments: [], environment: []).flatMap { read($0) } == nil)
+        // A path with no argv[0].
+        #expect(ExecHelper.commandBlock(arguments: bytes(["/bin/true"]), environment: []).flatMap { read($0) } == nil)
     }
 }

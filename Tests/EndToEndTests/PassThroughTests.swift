@@ -48,6 +48,20 @@ struct PassThroughTests {
         #expect(received == .array(arguments.map { .string($0) }))
     }
 
+    @Test("argv[0] is the name the command was given, as a shell passes it, not the path found",
+          arguments: ["never", "always"])
+    func argumentZero(tty: String) {
+        let home = Harness.temporaryFolder()
+        for name in ["sh", "/bin/sh", "./sh"] {
+            let folder = name == "./sh" ? home : "/"
+            let result = Harness.run("/bin/sh", ["-c", #"cd "$1" && [ "$2" != ./sh ] || ln -sf /bin/sh sh; "#
+                                                 + #"exec "$0" -q --tty "$3" -- "$2" -c 'echo "$0"'"#,
+                                                 Harness.agentopsRun, folder, name, tty],
+                                     environment: Harness.environment(home: home))
+            #expect(result.out.trimmingCharacters(in: .whitespacesAndNewlines) == name, "\(result.out)\(result.err)")
+        }
+    }
+
     @Test("arguments, environment values and a command name that are not UTF-8 reach the command byte for byte")
     func notUTF8Exact() throws {
         let home = Harness.temporaryFolder()

@@ -154,7 +154,8 @@ public enum WrappedRun {
         do {
             let executable = try CommandResolver.resolve(options.command[0], searchPath: childEnvironment["PATH"])
             let configuration = Supervisor.Configuration(
-                executable: executable, arguments: Array(options.command.dropFirst()), environment: childEnvironment,
+                executable: executable, argumentZero: options.command[0], arguments: Array(options.command.dropFirst()),
+                environment: childEnvironment,
                 limits: options.captureLimits,
                 timeout: options.timeout, timeoutSignal: options.timeoutSignal, killAfter: options.killAfter,
                 terminalMode: options.terminalMode)

@@ -76,10 +76,14 @@ public enum ChildLauncher {
     /// launch fails before that point; when it throws, the command is not started and
     /// its error is the launch's.
     ///
+    /// `argumentZero` is the command's argv[0], the name it was given (nil: the path), as
+    /// a shell passes it; Foundation's own spawn (no helper) always gives the path.
+    ///
     /// - Returns: the running process (its own process group leader: Foundation always
     ///   spawns with `POSIX_SPAWN_SETPGROUP`).
     /// - Throws: `LaunchError.notExecutable` when the kernel refuses the file.
-    public static func launch(executable: String, arguments: [String], environment: [String: String],
+    public static func launch(executable: String, argumentZero: String? = nil, arguments: [String],
+                              environment: [String: String],
                               stdin: Int32 = 0, stdout: Int32, stderr: Int32, inherited: [Int32] = [],
                               controllingTerminal: Bool = false, helper early: Helper? = nil,
                               beforeCommand: () throws(LaunchError) -> Void = {},
@@ -100,7 +104,8 @@ public enum ChildLauncher {
         }
         // Launched again after a fallback, with what is left of the work and the helper.
         func again(beforeCommand: () throws(LaunchError) -> Void = {}) throws(LaunchError) -> Process {
-            try launch(executable: executable, arguments: arguments, environment: environment, stdin: stdin,
+            try launch(executable: executable, argumentZero: argumentZero, arguments: arguments,
+                       environment: environment, stdin: stdin,
                        stdout: stdout, stderr: stderr, inherited: inherited, controllingTerminal: controllingTerminal,
                        beforeCommand: beforeCommand, terminationHandler: terminationHandler)
         }
@@ -155,8 +160,9 @@ public enum ChildLauncher {
                                          targets: [0, 1, 2] + inherited)
         // As bytes: what agentops-run read as invalid UTF-8 goes back as it came (`SystemString`).
         let entries = environment.map { SystemString.bytes($0.key + "=" + $0.value) }
-        guard let block = ExecHelper.commandBlock(arguments: ([executable] + arguments).map(SystemString.bytes),
-                                                  environment: entries) else {
+        // The path to exec, then argv: argv[0] is the name the command was given.
+        let argv = [executable, argumentZero ?? executable] + arguments
+        guard let block = ExecHelper.commandBlock(arguments: argv.map(SystemString.bytes), environment: entries) else {
             Signals.send(SignalNumber.kill, to: process.processIdentifier)
             throw .notExecutable(path: executable, reason: .system(.argumentListTooLong))
         }

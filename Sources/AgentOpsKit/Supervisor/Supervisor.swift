@@ -16,6 +16,8 @@ public final class Supervisor: @unchecked Sendable {
     public struct Configuration: Sendable {
         /// The resolved executable path.
         public var executable: String
+        /// argv[0]: the name the command was given (as a shell passes it); nil: the path.
+        public var argumentZero: String?
         /// argv[1…].
         public var arguments: [String]
         /// The complete environment of the child.
@@ -35,11 +37,13 @@ public final class Supervisor: @unchecked Sendable {
         public var terminalMode: TerminalMode
 
         /// A configuration with the default limits, a 0.5 s drain grace, no timeout.
-        public init(executable: String, arguments: [String], environment: [String: String],
+        public init(executable: String, argumentZero: String? = nil, arguments: [String],
+                    environment: [String: String],
                     limits: CaptureLimits = .standard, drainGraceSeconds: Double = 0.5, timeout: Double? = nil,
                     timeoutSignal: Int32 = SignalNumber.terminate, killAfter: Double = 10,
                     terminalMode: TerminalMode = .auto) {
             self.executable = executable
+            self.argumentZero = argumentZero
             self.arguments = arguments
             self.environment = environment
             self.limits = limits
@@ -250,7 +254,8 @@ public final class Supervisor: @unchecked Sendable {
         let process: Process
         do {
             process = try ChildLauncher.launch(
-                executable: configuration.executable, arguments: configuration.arguments, environment: environment,
+                executable: configuration.executable, argumentZero: configuration.argumentZero,
+                arguments: configuration.arguments, environment: environment,
                 stdin: wiring.childStdin, stdout: wiring.childStdout, stderr: wiring.childStderr,
                 inherited: StartupDescriptors.inherited, controllingTerminal: interactive != nil, helper: helper,
                 beforeCommand: { () throws(LaunchError) in
