@@ -146,6 +146,20 @@ struct ExecHelperTests {
         }
     }
 
+    /// agentops-run's own helper mode gets agentops-run's environment for its loader: a
+    /// value of bytes that are not UTF-8 must neither grow on the way (32 KiB of them
+    /// became 128 KiB, E2BIG) nor reach the command changed.
+    @Test("without the helper, a 40 KiB environment value that is not UTF-8 reaches the command exactly")
+    func fallbackEnvironmentNotUTF8() throws {
+        try besideHelper(nil) { run, _ in
+            let shell = #"V="$(head -c 40000 /dev/zero | tr '\0' '\377')"; export V; "#
+                + #"exec "$0" -q -- python3 -c 'import os; v = os.environb[b"V"]; print(len(v), set(v) == {255})'"#
+            let result = Harness.run("/bin/sh", ["-c", shell, run], environment: Harness.environment(home: Harness.temporaryFolder()))
+            #expect(result.code == 0, "\(result.err)")
+            #expect(result.out == "40000 True\n", "\(result.err)")
+        }
+    }
+
     /// Runs `body` with a hard link (or copy) of agentops-run in a folder of its own and,
     /// beside it as agentops-run-exec, `script` (a symlink to /bin/true when nil); both
     /// are removed afterwards.

@@ -204,7 +204,12 @@ public enum ChildLauncher {
         // The command's environment travels over the socket. The small static helper
         // needs none (and, given none, no scan of this environment is made for it);
         // agentops-run's own helper mode gets agentops-run's, for its loader.
-        process.environment = prefix.count > 1 && prefix[1] == ExecHelper.flag ? ThisProcess.environment : [:]
+        // Without the entries holding bytes that are not UTF-8: Foundation would pass each
+        // as its escape's four bytes (`SystemString`), and 32 KiB of them grew past the
+        // kernel's 128 KiB for one string (E2BIG, hostile pass, round 10). The loader
+        // needs none of them.
+        process.environment = prefix.count > 1 && prefix[1] == ExecHelper.flag
+            ? ThisProcess.environment.filter { !$0.key.utf8.contains(0xF4) && !$0.value.utf8.contains(0xF4) } : [:]
         let link = HelperLink()
         process.terminationHandler = { link.deliver($0) }
         process.executableURL = URL(fileURLWithPath: path)
