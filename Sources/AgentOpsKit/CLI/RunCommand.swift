@@ -45,7 +45,7 @@ public enum RunCommand {
         // finds none (SIGILL under `ulimit -n 5`, the hostile pass of round 6).
         if let reason = LaunchWarmUp.start() {
             Console(program: "agentops-run", quiet: false, environment: environment).error(
-                "cannot start a thread (\(reason)): is ulimit -u too low?")
+                "cannot start a thread (\(reason)): is ulimit -u or ulimit -v too low?")
             return .code(ExitCodes.usage)
         }
         return WrappedRun.execute(options, environment: environment)

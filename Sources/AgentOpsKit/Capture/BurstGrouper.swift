@@ -44,9 +44,9 @@ public struct BurstGrouper {
         if lineCount > 0, windowPassed(at: time) || text.count + 1 + line.bytes.count > limits.maxEventBytes {
             flush(emit: emit)
         }
+        makeRoom(for: line.bytes.count + (line.droppedBytes > 0 ? 64 : 0))
         if lineCount == 0 {
             start = line.start
-            reserveText()
         } else {
             text.append(0x0A)
         }
@@ -101,9 +101,9 @@ public struct BurstGrouper {
 
     /// Appends `piece`, whole lines with their newlines, to the open event.
     private mutating func append(lines piece: UnsafeRawBufferPointer, at time: Timestamp) {
+        makeRoom(for: piece.count)
         if lineCount == 0 {
             start = time
-            reserveText()
         } else {
             text.append(0x0A)
         }
@@ -117,10 +117,15 @@ public struct BurstGrouper {
         time.microseconds - start.microseconds >= limits.eventWindowMicroseconds
     }
 
-    /// Gives a new event's text room for a whole event at once: growing it by doubling
-    /// copied the text over and over and faulted in fresh pages for every event.
-    private mutating func reserveText() {
-        if text.capacity < limits.maxEventBytes { text.reserveCapacity(min(limits.maxEventBytes, 1 << 20) + 64) }
+    /// Gives the open event's text room for `incoming` more bytes (and a newline): a small
+    /// event gets 4 KiB (1 MiB for every event, `ok` included, failed under `ulimit -v`
+    /// after the command had run: hostile pass, round 10); one that outgrows it gets room
+    /// for a whole event at once: growing by doubling copied the text over and over and
+    /// faulted in fresh pages for every event of a flood.
+    private mutating func makeRoom(for incoming: Int) {
+        let needed = text.count + incoming + 1
+        guard needed > text.capacity else { return }
+        text.reserveCapacity(needed <= 4096 ? 4096 : max(min(limits.maxEventBytes, 1 << 20) + 64, needed))
     }
 
     /// Closes the open event if its window has passed by `time`.

@@ -39,7 +39,7 @@ public enum AgentOpsTool {
         // As every spawn: Foundation's set-up (`LaunchWarmUp`) must be done, or `run()`
         // would wait for ever (`ulimit -u`).
         guard LaunchWarmUp.foundationReady() else {
-            return .failure(.cannotStart("Foundation's process thread did not start (is ulimit -u too low?)"))
+            return .failure(.cannotStart("Foundation's process thread did not start (is ulimit -u or ulimit -v too low?)"))
         }
         do {
             try process.run()

@@ -243,7 +243,7 @@ public enum ChildLauncher {
         // thread it starts (`ulimit -u`) it never is, and `run()` would wait for ever.
         guard LaunchWarmUp.foundationReady() else {
             throw .cannotPrepare(what: "Foundation's process thread",
-                                 reason: "it did not start within \(Int(LaunchWarmUp.deadline)) s (is ulimit -u too low?)")
+                                 reason: "it did not start within \(Int(LaunchWarmUp.deadline)) s (is ulimit -u or ulimit -v too low?)")
         }
         let callerMask = StartupSignals.mask.apply()
         defer { callerMask.apply() }

@@ -80,6 +80,23 @@ struct CaptureTests {
         #expect(grouper.deadline == nil)
     }
 
+    /// A 1 MiB buffer for every event, `ok` included, failed under `ulimit -v` after the
+    /// command had run (hostile pass, round 10); a flood's event still gets room for a
+    /// whole event at once, not doubling after doubling.
+    @Test("a small event takes a small buffer, a flood's event one of a whole event's size")
+    func eventBufferSizes() {
+        var grouper = BurstGrouper(limits: .standard)
+        var events: [BurstGrouper.Burst] = []
+        Self.line("ok", at: 0) { grouper.add($0, at: Timestamp(microseconds: 0)) { events.append($0) } }
+        grouper.flush { events.append($0) }
+        let flood = Array(String(repeating: "line of a flood\n", count: 20_000).utf8)
+        flood.withUnsafeBytes { grouper.add(lines: $0, at: Timestamp(microseconds: 1)) { events.append($0) } }
+        grouper.flush { events.append($0) }
+        #expect(events.count == 2)
+        #expect(events[0].text.capacity < 8192)
+        #expect(events[1].text.capacity >= 1 << 20 && events[1].text.capacity < 2 << 20)
+    }
+
     @Test("window 0 makes one event per line; the byte cap closes big events early")
     func zeroWindowAndCap() {
         var perLine = BurstGrouper(limits: CaptureLimits(eventWindowMicroseconds: 0, maxLineBytes: 100,
