@@ -37,6 +37,16 @@ struct CaptureLimitTests {
             + "of stdout left out here]")
     }
 
+    @Test("just over the head, under the limit: every line recorded, no marker")
+    func borderLineRecorded() throws {
+        let home = Harness.temporaryFolder()
+        let result = Harness.wrap(["-q", "--capture-limit", "4096", "sh", "-c",
+                                   "head -c 2045 /dev/zero | tr '\\0' a; echo; echo hello"], home: home)
+        #expect(result.code == 0)
+        let logs = try Harness.export(home: home).list("actions").compactMap { $0["logs"]?.stringValue }
+        #expect(logs.joined(separator: "\n") == String(repeating: "a", count: 2045) + "\nhello", "\(logs)")
+    }
+
     @Test("--capture-limit 0 records no output, only what was left out")
     func zero() throws {
         let home = Harness.temporaryFolder()

@@ -74,13 +74,28 @@ public struct CaptureBudget {
     }
 
     /// Whether `line` is recorded now (the head). When it is not, the head is full: the
-    /// line is counted as left out, and the rest of the stream goes to `keep`.
+    /// line is the tail's first (kept as `keep` keeps bytes), and the rest of the stream
+    /// goes to `keep`. Only a line that was cut, whose bytes are gone, is counted as left
+    /// out here: kept whole, the line at the border no longer went missing from a stream
+    /// just over the head that the tail could hold (its last line, for a 15 MiB output:
+    /// hostile pass, round 10).
     ///
-    /// - Parameter terminated: false for a last line the stream ended without a newline.
-    public mutating func admit(_ line: LineSplitter.Line, read: Timestamp, terminated: Bool = true) -> Bool {
+    /// - Parameters:
+    ///   - terminated: false for a last line the stream ended without a newline.
+    ///   - streamOffset: where in the whole stream the line begins (as for `keep`).
+    public mutating func admit(_ line: LineSplitter.Line, read: Timestamp, terminated: Bool = true,
+                               streamOffset: Int = 0) -> Bool {
         if !inTail, headUsed + line.bytes.count + 1 <= headLimit {
             headUsed += line.bytes.count + 1
             return true
+        }
+        inTail = true
+        if line.droppedBytes == 0 {
+            keep(line.bytes, read: read, streamOffset: streamOffset)
+            if terminated {
+                withUnsafeBytes(of: UInt8(0x0A)) { keep($0, read: read, streamOffset: streamOffset + line.bytes.count) }
+            }
+            return false
         }
         if omittedBefore.lines == 0 { omittedBefore.from = read }
         inTail = true

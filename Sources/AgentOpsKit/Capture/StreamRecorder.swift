@@ -20,6 +20,9 @@ struct StreamRecorder {
     /// Bytes of the stream taken so far (after the screen filter): where the tail begins
     /// places its ring (`CaptureBudget.keep`).
     private var streamBytes = 0
+    /// The chunk being split into lines and where it begins in the stream: a line that
+    /// lies in it is placed by its offset when it begins the tail.
+    private var chunkInFeed: (bytes: UnsafeRawBufferPointer, streamOffset: Int)?
 
     /// Where events are recorded from, in order (big ones on a thread of its own).
     private let queue: RecordingQueue
@@ -83,9 +86,11 @@ struct StreamRecorder {
         // The splitter is taken out while it calls back into `self` for each line.
         var splitter = self.splitter
         self.splitter = LineSplitter(maxLineBytes: 1)
+        chunkInFeed = (chunk, offset)
         let taken = splitter.feed(chunk, at: time, runLimit: maxLineBytes,
                                   lines: { run in admit(lines: run, read: time) },
                                   until: { line in accept(line, read: time) })
+        chunkInFeed = nil
         self.splitter = splitter
         if taken < chunk.count {
             budget.keep(UnsafeRawBufferPointer(rebasing: chunk[taken...]), read: time, streamOffset: offset + taken)
@@ -157,7 +162,14 @@ struct StreamRecorder {
     }
 
     private mutating func admit(_ line: LineSplitter.Line, read: Timestamp, terminated: Bool) -> Bool {
-        guard budget.admit(line, read: read, terminated: terminated) else { return false }
+        // Where the line begins in the stream, when it lies in the chunk being fed (else,
+        // a line put together across chunks, about where: it only places the ring).
+        var lineOffset = chunkInFeed?.streamOffset ?? streamBytes
+        if let (chunk, offset) = chunkInFeed, let start = line.bytes.baseAddress, let base = chunk.baseAddress,
+           start >= base, start < base + chunk.count {
+            lineOffset = offset + base.distance(to: start)
+        }
+        guard budget.admit(line, read: read, terminated: terminated, streamOffset: lineOffset) else { return false }
         grouper.add(line, at: read, emit: emit)
         return true
     }

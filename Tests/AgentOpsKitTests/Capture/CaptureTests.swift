@@ -183,6 +183,16 @@ struct CaptureBudgetTests {
         #expect(none.isEmpty && noTail.isEmpty && all?.lines == 3 && all?.bytes == 6)
     }
 
+    /// The line at the border between head and tail was counted as left out, even when
+    /// the tail had room for it: a 2,052-byte output under a 4 KiB limit lost its last
+    /// line (hostile pass, round 10).
+    @Test("a stream just over the head keeps every line when the tail can hold the rest", arguments: [1, 7, 4096])
+    func borderLineKept(chunk: Int) {
+        let long = String(repeating: "a", count: 2045)
+        let (head, omission, tail) = Self.run(long + "\nhello\nworld\n", limit: 4096, chunk: chunk)
+        #expect(head == [long] && omission == nil && tail == ["hello", "world"])
+    }
+
     @Test("the tail holds at most maxTailLines lines")
     func manyTinyLines() {
         let count = 200_000

@@ -160,17 +160,18 @@ struct LineRunTests {
     }
 
     /// A budget past its head, fed `chunks` raw (read 20 µs apart), every other one
-    /// through `keepInPlace` when `inPlace`, the first of them at `streamOffset` in the
-    /// stream.
+    /// through `keepInPlace` when `inPlace`, after a first line of `limit` bytes at
+    /// `streamOffset` in the stream.
     static func tailBudget(_ chunks: [ArraySlice<UInt8>], limit: Int, inPlace: Bool,
                            streamOffset: Int = 0) -> CaptureBudget {
         var budget = CaptureBudget(limit: limit, maxLineBytes: 30)
+        // A line longer than the head: it begins the tail, at `streamOffset`.
         let first = [UInt8](repeating: 0x41, count: limit)
         _ = first.withUnsafeBytes {
             budget.admit(LineSplitter.Line(bytes: $0, droppedBytes: 0, start: Timestamp(microseconds: 0)),
-                         read: Timestamp(microseconds: 0))
+                         read: Timestamp(microseconds: 0), streamOffset: streamOffset)
         }
-        var position = streamOffset
+        var position = streamOffset + limit + 1
         for (index, chunk) in chunks.enumerated() {
             let time = Timestamp(microseconds: Int64(index * 20))
             guard inPlace, index % 2 == 0, budget.readsInPlace else {
