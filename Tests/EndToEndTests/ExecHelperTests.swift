@@ -160,6 +160,20 @@ struct ExecHelperTests {
         }
     }
 
+    /// Foundation spawns by a `String` path: from a folder whose name is not UTF-8, the
+    /// helper beside agentops-run could not be spawned, nor agentops-run itself, and every
+    /// command failed with 126, blamed on the command (hostile pass, round 10).
+    @Test("installed in a folder whose name is not UTF-8, commands still start", arguments: ["never", "always"])
+    func folderNotUTF8(tty: String) throws {
+        let shell = #"D="$2/$(printf 'lat\351')"; mkdir -p "$D" && cp "$0" "$1" "$D/" && "#
+            + #"exec "$D/agentops-run" -q --tty "$3" -- sh -c 'echo "$0" ok'"#
+        let result = Harness.run("/bin/sh", ["-c", shell, Harness.agentopsRun, Harness.execHelper,
+                                             Harness.temporaryFolder(), tty],
+                                 environment: Harness.environment(home: Harness.temporaryFolder()))
+        #expect(result.code == 0, "\(result.err)")
+        #expect(result.out.trimmingCharacters(in: .whitespacesAndNewlines) == "sh ok", "\(result.err)")
+    }
+
     /// Runs `body` with a hard link (or copy) of agentops-run in a folder of its own and,
     /// beside it as agentops-run-exec, `script` (a symlink to /bin/true when nil); both
     /// are removed afterwards.

@@ -1,13 +1,13 @@
 import Glibc
 
 extension ThisProcess {
-    /// The path of this process's executable, read from `/proc/self/exe`; nil when it
-    /// cannot be read.
+    /// The path of this process's executable, read from `/proc/self/exe` without loss
+    /// (`SystemString`); nil when it cannot be read.
     public static var executablePath: String? {
         var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
         let n = buffer.withUnsafeMutableBytes { readlink("/proc/self/exe", $0.baseAddress!, $0.count - 1) }
         guard n > 0 else { return nil }
-        return String(decoding: buffer[0..<n], as: UTF8.self)
+        return SystemString.decode(buffer[0..<n])
     }
 
     /// This process's group (`getpgrp`).

@@ -33,6 +33,15 @@ public enum ExecHelperLocation {
     public static func enable() {
         // A path, not "/proc/self/exe": resolved once, while we are still ourselves.
         guard let own = ThisProcess.executablePath else { return }
+        // Foundation spawns by a `String` path, as UTF-8: installed where the path is not
+        // UTF-8 (a Latin-1 folder name), neither the helper beside it nor that path can be
+        // spawned, and every command failed, blamed on the command (hostile pass, round
+        // 10). agentops-run then starts commands through itself, by "/proc/self/exe".
+        guard SystemString.displayed(own) == own else {
+            ownPrefix = ["/proc/self/exe", ExecHelper.flag]
+            prefix = ownPrefix
+            return
+        }
         let helper = String(own[...(own.lastIndex(of: "/") ?? own.startIndex)]) + ExecHelper.executableName
         ownPrefix = [own, ExecHelper.flag]
         if Files.status(helper)?.kind == .regular, Files.isExecutable(helper) {
