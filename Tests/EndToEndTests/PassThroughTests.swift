@@ -90,6 +90,16 @@ struct PassThroughTests {
         #expect(listed.arrayValue?.contains { $0["command"] == .array([.string("caf\u{FFFD}"), .string("\u{FFFD}")]) } == true)
     }
 
+    @Test("a command name holding control characters is shown escaped in agentops-run's lines, never sent raw")
+    func controlCharactersInName() {
+        let home = Harness.temporaryFolder()
+        let result = Harness.wrap(["--", "bad\u{1B}]0;pwned\u{07}\nname"], home: home)
+        #expect(result.code == 127)
+        #expect(!result.stderr.contains(0x1B) && !result.stderr.contains(0x07), "\(result.err)")
+        #expect(result.err.contains("bad\\e]0;pwned\\x07\\nname: command not found"), "\(result.err)")
+        #expect(result.err.contains("Fail: Command not found: bad\\e]0;pwned\\x07\\nname (exit 127)"), "\(result.err)")
+    }
+
     @Test("stdin and the working directory are inherited")
     func stdinInherited() {
         let home = Harness.temporaryFolder()

@@ -91,7 +91,10 @@ final class SessionRun: Sendable {
             line = StatsLine.format(summary, cost: serverCost, localCost: localCost, now: end)
         }
         for problem in summary.problems { console.warning("\(problem)") }
-        console.info("session \(sessionID) \(console.paint(state.rawValue, for: state)): \(redactor.redact(reason))")
+        // Control characters of a reason (a command's name in it) shown as escapes, not
+        // sent to the terminal (hostile pass, round 10).
+        console.info("session \(sessionID) \(console.paint(state.rawValue, for: state)): "
+            + TerminalText.cell(redactor.redact(reason)))
         console.info(line)
         if let github {
             let report = GitHubActions.Report(

@@ -198,7 +198,8 @@ public enum WrappedRun {
             recordStart()
             listener?.stop()
             llmProxy?.stop()
-            console.error("\(error)")
+            // A command's name with control characters: shown as escapes (`TerminalText`).
+            console.error(TerminalText.cell("\(error)"))
             let (state, reason) = EndReason.of(launchError: error)
             run.finish(start: start, commandLine: commandLine, state: state, reason: reason, exit: nil,
                        export: nil, flushTimeout: options.flushTimeout, github: githubEnvironment)
