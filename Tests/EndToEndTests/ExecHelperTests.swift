@@ -125,11 +125,12 @@ struct ExecHelperTests {
     /// fatal error on its stderr (the socket), as glibc's "cannot get entropy" abort did
     /// in a hostile pass, whose text is no errno; or without a word (a crash under a
     /// limit set for the helper alone, in another), end of file with no starting marker,
-    /// which was taken for the exec and the helper's death for the command's. The
+    /// which was taken for the exec and the helper's death for the command's; or leaving
+    /// a background child that holds the socket open, which was waited for for ever. The
     /// command never ran, and the run says so.
     @Test("a helper that dies after its hello: agentops-run cannot start the command (125), no errno or exit made up",
           arguments: ["echo 'Fatal glibc error: cannot get entropy for arc4random' >&2; exit 1", "exit 1",
-                      "kill -SEGV $$"])
+                      "kill -SEGV $$", "(sleep 5 <&0 &); exit 0"])
     func helperDiesAfterHello(death: String) throws {
         // The hello with its newline inside printf's quotes, then the death.
         let hello = String(decoding: ExecHelper.hello, as: UTF8.self)

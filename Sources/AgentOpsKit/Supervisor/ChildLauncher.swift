@@ -178,7 +178,18 @@ public enum ChildLauncher {
         // is close-on-exec). Waiting for it also means its session exists before any
         // signal is routed. Read in one wake-up: the marker comes just before the exec.
         var words: (Int32, Int32) = (-1, -1)
-        let n = withUnsafeMutableBytes(of: &words) { Descriptors.receiveAll(helper.socket, into: $0) }
+        // Until something comes, the helper is looked at every 100 ms: one that ended while
+        // a process of its own still holds the socket (a foreign helper's background child,
+        // hostile pass, round 10) is not waited for for ever.
+        var answered = true
+        while Readiness.readable(helper.socket, milliseconds: 100) == .timedOut {
+            switch ChildWait.now(process.processIdentifier) {
+            case .running, .changed(.stopped): continue
+            case .changed, .reaped: answered = false
+            }
+            break
+        }
+        let n = answered ? withUnsafeMutableBytes(of: &words) { Descriptors.receiveAll(helper.socket, into: $0) } : 0
         if n == 4, words.0 == ExecHelper.startingMarker { return process }
         // An errno is small and positive: the exec's (after the marker) or the set-up's
         // (instead of it). Anything else is a helper that died on the way: end of file
