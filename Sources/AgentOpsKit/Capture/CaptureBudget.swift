@@ -134,10 +134,9 @@ public struct CaptureBudget {
     ///   place, land at the offset within a page that they have in the pipe.
     public mutating func keep(_ bytes: UnsafeRawBufferPointer, read: Timestamp, streamOffset: Int = 0) {
         guard bytes.count > 0 else { return }
-        let first = rawBytes == 0
         count(bytes, read: read)
         guard tailLimit > 0 else { return }
-        let ring = uniqueRing(startingAt: first ? streamOffset : nil)
+        let ring = uniqueRing(startingAt: streamOffset)
         let capacity = ring.bytes.count
         var source = bytes
         if source.count > capacity {
@@ -171,7 +170,7 @@ public struct CaptureBudget {
     public mutating func keepInPlace(
         upTo limit: Int, streamOffset: Int = 0, _ fill: (UnsafeMutableRawBufferPointer) -> (count: Int, read: Timestamp)
     ) -> (count: Int, read: Timestamp) {
-        let ring = uniqueRing(startingAt: rawBytes == 0 ? streamOffset : nil)
+        let ring = uniqueRing(startingAt: streamOffset)
         let capacity = ring.bytes.count
         let start = ringWrite
         let end = start + min(max(1, limit), capacity - start)
@@ -185,12 +184,12 @@ public struct CaptureBudget {
 
     /// The ring, made on first use and copied first if another budget shares it.
     ///
-    /// - Parameter streamOffset: for the first raw bytes, their offset in the stream,
-    ///   which places them in a new ring.
-    private mutating func uniqueRing(startingAt streamOffset: Int?) -> CaptureRing {
+    /// - Parameter streamOffset: where the bytes about to be written begin in the stream;
+    ///   used only by the first raw bytes, which make the ring and are placed by it.
+    private mutating func uniqueRing(startingAt streamOffset: Int) -> CaptureRing {
         if ring == nil {
             let made = CaptureRing(minimumCapacity: tailLimit + 1)
-            ringWrite = max(0, streamOffset ?? 0) % made.bytes.count
+            ringWrite = max(0, streamOffset) % made.bytes.count
             ring = made
         } else if !isKnownUniquelyReferenced(&ring) {
             ring = ring!.copy()
