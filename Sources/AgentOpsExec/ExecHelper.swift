@@ -40,9 +40,12 @@ import CSignals
 /// Closing the socket before the command is sent dismisses the helper: it exits 126
 /// without running anything (a run that ends before its command starts).
 ///
-/// Just before the `execve`, the helper writes `startingMarker` on the socket, which is
-/// close-on-exec: the marker then end of file is a successful exec, the marker then an
-/// errno a failed one. If anything fails before, the errno goes back instead, and the
+/// Just before the `execve`, the helper writes the starting marker on the socket, which
+/// is close-on-exec: the marker then end of file is a successful exec, the marker then an
+/// errno a failed one. The marker is a word agentops-run drew at random for this launch
+/// and sent in the payload (`startingMarker(random:)`): a file that says the hello but
+/// never took the payload (a script printing the hello then four zero bytes, hostile
+/// pass, round 10) cannot say it, and is not taken for a command that ran. If anything fails before, the errno goes back instead, and the
 /// helper exits 126 or 127. End of file with no marker is a helper that died on the way
 /// (a crash under a resource limit set for it alone, hostile pass, round 9): the command
 /// never ran, where before it was taken for the command, killed by the helper's signal.
@@ -57,13 +60,17 @@ public enum ExecHelper {
     public static let flag = "--exec-helper"
     /// agentops-run-exec's first argument: the protocol this build speaks. A helper of
     /// another build refuses it, so agentops-run sees no `hello` and falls back.
-    public static let protocolArgument = "--protocol=4"
+    public static let protocolArgument = "--protocol=5"
     /// What the helper writes on the socket first: agentops-run sends the descriptors
     /// only after reading exactly this.
-    public static let hello: [UInt8] = Array("agentops-run-exec protocol 4\n".utf8)
+    public static let hello: [UInt8] = Array("agentops-run-exec protocol 5\n".utf8)
+    /// How every helper's hello begins: a line that begins so but is not `hello` is a
+    /// helper of another build, refused at once rather than waited for.
+    public static let helloPrefix: [UInt8] = Array("agentops-run-exec protocol ".utf8)
     /// What the helper writes on the socket just before it execs the command (for a
-    /// terminal session, once the command's exec succeeded): a `UInt32` no errno is.
-    public static let startingMarker: Int32 = 0
+    /// terminal session, once the command's exec succeeded), made of `random`: its top
+    /// bit set, so it is never an errno (1–4095) nor the zero a stray write makes.
+    public static func startingMarker(random: UInt32) -> Int32 { Int32(bitPattern: random | 0x8000_0000) }
     /// The largest command block the helper takes: well above what `execve` accepts
     /// (a quarter of the stack limit), so only a broken sender meets it.
     public static let maxCommandBlock = 1 << 26
@@ -83,13 +90,14 @@ public enum ExecHelper {
     /// for those it did not find ignored at its own start (`CSignals.h`).
     public static let internalSignals: [(number: Int32, flag: Int32)] = [(32, 4), (33, 8)]
 
-    /// The payload `ChildLauncher` sends with the descriptors for `targets`.
+    /// The payload `ChildLauncher` sends with the descriptors for `targets`: the flags,
+    /// the starting marker, the file limit when flagged, then the targets.
     public static func payload(controllingTerminal: Bool, fileLimit: rlim_t?, defaultSignals: [Int32] = [],
-                               targets: [Int32]) -> [Int32] {
+                               marker: Int32, targets: [Int32]) -> [Int32] {
         var flags = (controllingTerminal ? controllingTerminalFlag : 0) | (fileLimit == nil ? 0 : fileLimitFlag)
         for (number, flag) in internalSignals where defaultSignals.contains(number) { flags |= flag }
         let limit = fileLimit.map { [Int32(truncatingIfNeeded: $0), Int32(truncatingIfNeeded: $0 >> 32)] } ?? []
-        return [flags] + limit + targets
+        return [flags, marker] + limit + targets
     }
 
     /// Sets the soft `RLIMIT_NOFILE` to `soft`, the hard limit unchanged; false when
@@ -192,11 +200,12 @@ public enum ExecHelper {
         guard retryingEINTR({ write(0, &greeting, greeting.count) }) == greeting.count,
               let (path, command, environment) = readCommandBlock(from: 0),
               let (payload, received) = DescriptorPassing.receive(from: 0, maxPayload: 300, maxDescriptors: maxInherited + 3),
-              let flags = payload.first else {
+              payload.count >= 2, payload[1] < 0 else {
             // fd 0 is still the socket: the report goes there until `status` exists.
             fail(errno == 0 ? EPROTO : errno, status: 0)
         }
-        var targets = Array(payload.dropFirst())
+        let flags = payload[0], starting = payload[1]
+        var targets = Array(payload.dropFirst(2))
         var fileLimit: rlim_t?
         if flags & fileLimitFlag != 0, targets.count >= 2 {
             fileLimit = rlim_t(UInt32(bitPattern: targets[0])) | rlim_t(UInt32(bitPattern: targets[1])) << 32
@@ -223,11 +232,11 @@ public enum ExecHelper {
         // than numbers the helper held on the way (what it received, the report socket).
         if let fileLimit, !restoreFileLimit(fileLimit) { fail(errno, status: status) }
         if flags & controllingTerminalFlag != 0 {
-            let error = SessionLeader.run(path, command, environment: environment, status: status)
+            let error = SessionLeader.run(path, command, environment: environment, status: status, marker: starting)
             fail(error, status: status)
         }
-        var starting = startingMarker
-        _ = write(status, &starting, 4)
+        var marker = starting
+        _ = write(status, &marker, 4)
         execve(path, command, environment)
         fail(errno, status: status)
     }

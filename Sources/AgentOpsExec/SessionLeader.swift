@@ -27,9 +27,10 @@ enum SessionLeader {
     /// Starts the file at `path` with `command` as its argv (a NULL-ended list) and
     /// `environment` (a NULL-ended `NAME=value` list) and supervises it to the end; returns
     /// only the exec's error code when it could not start.
-    /// `status` is the exec helper's report socket: closed once the command runs.
+    /// `status` is the exec helper's report socket: `marker` goes there, then it is
+    /// closed, once the command runs.
     static func run(_ path: UnsafeMutablePointer<CChar>, _ command: [UnsafeMutablePointer<CChar>?],
-                    environment: [UnsafeMutablePointer<CChar>?], status: Int32) -> Int32 {
+                    environment: [UnsafeMutablePointer<CChar>?], status: Int32, marker: Int32) -> Int32 {
         var waited = sigset_t()
         sigemptyset(&waited)
         for signal in SignalTable.forwarded + [SIGCHLD] { sigaddset(&waited, signal) }
@@ -77,8 +78,8 @@ enum SessionLeader {
             sigprocmask(SIG_SETMASK, &original, nil)
             return code
         }
-        // The command runs: the marker, then end of file (`ExecHelper.startingMarker`).
-        var starting = ExecHelper.startingMarker
+        // The command runs: the marker, then end of file (`ExecHelper.startingMarker(random:)`).
+        var starting = marker
         _ = write(status, &starting, 4)
         close(status)
         supervise(pid, waited: waited)

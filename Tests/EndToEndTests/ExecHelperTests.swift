@@ -118,6 +118,9 @@ struct ExecHelperTests {
             + "echo \"agentops-run-exec: agentops-run's helper that starts its command; not meant to be run directly\" >&2\n"
             + "exit 2\n", 2),
         ("a sleeper", "#!/bin/sh\nsleep 41.5\n", 8),
+        // Waited for until the deadline, as a preamble, before (hostile pass, round 10).
+        ("the helper of another build that answers and waits", "#!/bin/sh\necho 'agentops-run-exec protocol 3'\n"
+            + "sleep 42.5\n", 2),
         ("a file the kernel cannot run (exec fails with ENOEXEC)", "\u{7F}ELF, but not really\n", 2),
     ]
 
@@ -130,7 +133,10 @@ struct ExecHelperTests {
     /// command never ran, and the run says so.
     @Test("a helper that dies after its hello: agentops-run cannot start the command (125), no errno or exit made up",
           arguments: ["echo 'Fatal glibc error: cannot get entropy for arc4random' >&2; exit 1", "exit 1",
-                      "kill -SEGV $$", "(sleep 5 <&0 &); exit 0"])
+                      "kill -SEGV $$", "(sleep 5 <&0 &); exit 0",
+                      // Four zero bytes: the old fixed starting marker, taken for a started
+                      // command (exit 0, Success) though it never ran (hostile pass, round 10).
+                      "printf '\\000\\000\\000\\000'; exit 0"])
     func helperDiesAfterHello(death: String) throws {
         // The hello with its newline inside printf's quotes, then the death.
         let hello = String(decoding: ExecHelper.hello, as: UTF8.self)
@@ -217,9 +223,13 @@ struct ExecHelperTests {
             #expect(warnings.count == 1, "\(name): \(result.err)")
             #expect(warnings.first?.hasPrefix("agentops-run: warning: \(helper) ") == true, "\(name): \(result.err)")
             #expect(!result.err.contains("oops") && !result.err.contains("not meant to be run"), "\(name): \(result.err)")
+            if script?.contains("protocol 3") == true {
+                #expect(result.err.contains("(it speaks protocol 3)"), "\(name): \(result.err)")
+            }
             #expect(result.seconds < seconds, "\(name): took \(result.seconds) s")
             // Only the sleeper's case looks for its sleep: the cases run in parallel.
-            let leftovers = survivors(containing: script?.contains("sleep 41.5") == true ? ["sleep 41.5", helper] : [helper])
+            let sleep = ["sleep 41.5", "sleep 42.5"].first { script?.contains($0) == true }
+            let leftovers = survivors(containing: [helper] + (sleep.map { [$0] } ?? []))
             #expect(leftovers.isEmpty, "\(name): the foreign helper's group was killed")
         }
     }

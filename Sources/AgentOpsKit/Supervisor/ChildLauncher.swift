@@ -155,8 +155,10 @@ public enum ChildLauncher {
         // glibc's internal signals back to their default, unless agentops-run was started
         // with them ignored (`ExecHelper.internalSignals`).
         let defaultSignals = ExecHelper.internalSignals.map(\.number).filter { !StartupSignals.wasIgnored($0) }
+        // Drawn for this launch: only a helper that took the payload can say it.
+        let marker = ExecHelper.startingMarker(random: UInt32.random(in: 0...UInt32.max))
         let payload = ExecHelper.payload(controllingTerminal: controllingTerminal, fileLimit: helper.fileLimit?.command,
-                                         defaultSignals: defaultSignals,
+                                         defaultSignals: defaultSignals, marker: marker,
                                          targets: [0, 1, 2] + inherited)
         // As bytes: what agentops-run read as invalid UTF-8 goes back as it came (`SystemString`).
         let entries = environment.map { SystemString.bytes($0.key + "=" + $0.value) }
@@ -190,12 +192,12 @@ public enum ChildLauncher {
             break
         }
         let n = answered ? withUnsafeMutableBytes(of: &words) { Descriptors.receiveAll(helper.socket, into: $0) } : 0
-        if n == 4, words.0 == ExecHelper.startingMarker { return process }
+        if n == 4, words.0 == marker { return process }
         // An errno is small and positive: the exec's (after the marker) or the set-up's
         // (instead of it). Anything else is a helper that died on the way: end of file
         // with no marker (a crash), or text it wrote on its stderr, which is this socket
         // ("Fatal glibc error: …", read as 1635017030 once; hostile pass, round 9).
-        let code = n == 8 && words.0 == ExecHelper.startingMarker ? words.1 : n == 4 ? words.0 : -1
+        let code = n == 8 && words.0 == marker ? words.1 : n == 4 ? words.0 : -1
         guard (1...4095).contains(code) else {
             Signals.send(SignalNumber.kill, to: process.processIdentifier)
             throw .cannotPrepare(what: "the exec helper", reason: "it failed before it could start the command")

@@ -105,6 +105,9 @@ public enum ExecHelperLocation {
         var chunk = [UInt8](repeating: 0, count: 512)
         while !said(expected, lastIn: heard) {
             guard heard.count < preambleLimit + expected.count else { return "a wrong answer" }
+            // The hello of another build's helper is no preamble: it will not say ours
+            // (it was waited for until the deadline, hostile pass, round 10).
+            if let other = otherHello(in: heard) { return "it speaks \(other)" }
             let left = deadline - Clock.monotonicMicroseconds()
             guard left > 0 else { return "no answer within \(Int(helloDeadline)) s" }
             switch Readiness.readable(socket, milliseconds: Int32(left / 1000) + 1) {
@@ -118,6 +121,18 @@ public enum ExecHelperLocation {
             let count = chunk.withUnsafeMutableBytes { Descriptors.read(socket, into: .init(rebasing: $0[0..<wanted])) }
             guard count > 0 else { return heard.isEmpty ? "it exited without answering" : "a wrong answer" }
             heard += chunk[0..<count]
+        }
+        return nil
+    }
+
+    /// The first whole line of `heard` that begins as every helper's hello does but is
+    /// not ours (as text, for the warning), if any.
+    private static func otherHello(in heard: [UInt8]) -> String? {
+        let prefix = ExecHelper.helloPrefix
+        for line in heard.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast()
+        where line.starts(with: prefix) && !(line + [UInt8(ascii: "\n")]).elementsEqual(ExecHelper.hello) {
+            return TerminalText.cell(String(decoding: line.dropFirst(prefix.count - "protocol ".utf8.count).prefix(40),
+                                            as: UTF8.self))
         }
         return nil
     }
