@@ -40,6 +40,32 @@ struct AddressSpaceLimitTests {
         }
     }
 
+    /// A flood's events take a megabyte each to make: under a limit where the room for
+    /// one could not be had, Swift's allocation trap ended the run while the command was
+    /// still writing, its output cut short (second hostile pass, round 10). Now lines
+    /// there is no room for are left out of the record, with a note, and everything
+    /// passes through.
+    @Test("under a tight ulimit -v, a flood passes through whole and the run ends with the command's status")
+    func floodUnderTightLimit() throws {
+        var ran = 0
+        for kibibytes in stride(from: 110_000, through: 140_000, by: 2_500) {
+            let home = Harness.temporaryFolder()
+            let script = "ulimit -v \(kibibytes) || exit 99; exec \(Harness.agentopsRun) -q -- seq 1 300000"
+            let result = Harness.run("/bin/sh", ["-c", script], environment: Harness.environment(home: home), timeout: 60)
+            if result.out.isEmpty {
+                #expect(result.code == 125 || result.code == 127 || result.signal != nil,
+                        "ulimit -v \(kibibytes): \(result.err)")
+                continue
+            }
+            ran += 1
+            #expect(result.out.utf8.count == 1_988_895, "ulimit -v \(kibibytes): \(result.out.utf8.count) bytes: \(result.err)")
+            #expect(result.out.hasSuffix("\n299999\n300000\n"))
+            #expect(result.code == 0, "ulimit -v \(kibibytes): exit \(result.code ?? -1), signal \(result.signal ?? 0): \(result.err)")
+            #expect(try Harness.export(home: home)["session"]?["end_state"] == .string("Success"))
+        }
+        #expect(ran >= 8, "the command ran under \(ran) limits only")
+    }
+
     @Test("under ulimit -v, 40 clients at once: output and status untouched, 32 served, acknowledged events recorded",
           arguments: [(400_000, "polite"), (500_000, "careless")])
     func crowdUnderLimit(kibibytes: Int, clients: String) throws {

@@ -33,7 +33,8 @@ struct StreamRecorder {
         self.queue = queue
         emit = { burst in
             queue.record(bytes: burst.text.count) {
-                let text = String(decoding: burst.text, as: UTF8.self)
+                let text = Self.haveRoom(toRecord: burst.text.count) ? String(decoding: burst.text, as: UTF8.self)
+                    : BurstGrouper.noRoomText(lines: burst.lineCount, bytes: burst.text.count)
                 switch stream {
                 case .stdout: sink.record(.stdout(text, from: burst.start, to: burst.end, session: sink.sessionID))
                 case .stderr: sink.record(.stderr(text, from: burst.start, to: burst.end, session: sink.sessionID))
@@ -46,6 +47,15 @@ struct StreamRecorder {
         grouper = BurstGrouper(limits: limits)
         budget = CaptureBudget(limit: limits.capturePerStream, maxLineBytes: limits.maxLineBytes)
         screen = stream == .terminal ? TerminalTextFilter() : nil
+    }
+
+    /// Whether the allocator has room to record an event of `bytes` bytes of text: its
+    /// string, its JSON and its line take a few times its size, each a Swift allocation,
+    /// which ends the process where it fails. A small event is taken on trust; a big one
+    /// is looked at first (a tight `ulimit -v` killed a flood's run this way, its output
+    /// cut short: second hostile pass, round 10).
+    static func haveRoom(toRecord bytes: Int) -> Bool {
+        bytes < RecordingQueue.handOffBytes || FallibleBuffer.available(bytes.multipliedReportingOverflow(by: 4).partialValue)
     }
 
     /// When the open event must be recorded if no more lines come.

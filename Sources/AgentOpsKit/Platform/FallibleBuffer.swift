@@ -14,6 +14,14 @@ struct FallibleBuffer: @unchecked Sendable {
         bytes = UnsafeMutableRawBufferPointer(start: base, count: count)
     }
 
+    /// Whether `count` bytes could be had just now (taken and given back at once): a
+    /// look before a large Swift allocation, which traps where this says no.
+    static func available(_ count: Int) -> Bool {
+        guard let base = malloc(count) else { return false }
+        Glibc.free(base)
+        return true
+    }
+
     /// Gives the memory back; the buffer must not be used after.
     func free() { Glibc.free(bytes.baseAddress) }
 }

@@ -114,6 +114,43 @@ struct CaptureTests {
         capped.flush { sizes.append($0.lineCount) }
         #expect(sizes == [2, 2, 1])
     }
+
+    /// Under a tight `ulimit -v` an event's room could not be had and Swift's allocation
+    /// trap ended the run, the command's output cut short (second hostile pass, round
+    /// 10). Lines there is no room for are left out and said so, in their place.
+    @Test("lines there is no memory for become one note in their place; the lines around them are kept, in order",
+          arguments: [false, true])
+    func noRoom(byRuns: Bool) {
+        final class Allocator { var full = false }
+        let allocator = Allocator()
+        // Lines past the 64 KiB every event gets without a look at the allocator.
+        var grouper = BurstGrouper(limits: CaptureLimits(eventWindowMicroseconds: 1_000_000, maxLineBytes: 100_000,
+                                                         maxEventBytes: 100_000),
+                                   roomFor: { _ in !allocator.full })
+        var events: [String] = []
+        func add(_ prefix: String) {
+            let text = prefix + String(repeating: "x", count: 70_000 - prefix.utf8.count)
+            if byRuns {
+                Array((text + "\n").utf8).withUnsafeBytes {
+                    grouper.add(lines: $0, at: Timestamp(microseconds: 5)) { events.append(Self.text($0)) }
+                }
+            } else {
+                Self.line(text, at: 5) { grouper.add($0, at: Timestamp(microseconds: 5)) { events.append(Self.text($0)) } }
+            }
+        }
+        add("a")
+        allocator.full = true
+        for prefix in ["b", "c", "d"] { add(prefix) }
+        allocator.full = false
+        add("e")
+        grouper.flush { events.append(Self.text($0)) }
+        #expect(events.map { $0.prefix(1) } == ["a", "[", "e"])
+        #expect(events.map(\.utf8.count) == [70_000, BurstGrouper.noRoomText(lines: 3, bytes: 210_000).utf8.count, 70_000])
+        #expect(events[1] == BurstGrouper.noRoomText(lines: 3, bytes: 210_000))
+        #expect(events[1] == "[agentops-run: 3 lines, 210000 bytes left out: no memory to record them]")
+    }
+
+    private static func text(_ burst: BurstGrouper.Burst) -> String { String(decoding: burst.text, as: UTF8.self) }
 }
 
 @Suite("Capture budget")
