@@ -21,7 +21,7 @@ extension ThisProcess {
     /// reservations cost nothing when the address space is not limited: so the cap is
     /// only set when it is.
     ///
-    /// Under a limit below 1 GiB there is one arena, the main heap: a second one's
+    /// Under a limit below 256 MiB there is one arena, the main heap: a second one's
     /// 128 MiB reservation may not fit at all, and glibc then tries again, with a
     /// failing `mmap`, at every allocation of the thread that wanted it (a flood's run
     /// under `ulimit -v 140000` took 34 s instead of half a second, its recording
@@ -34,7 +34,7 @@ extension ThisProcess {
         guard getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else {  // RLIM_INFINITY
             return
         }
-        _ = cMallopt(-8, limit.rlim_cur < 1 << 30 ? 1 : allocatorArenas)  // M_ARENA_MAX
+        _ = cMallopt(-8, limit.rlim_cur < 256 << 20 ? 1 : allocatorArenas)  // M_ARENA_MAX
     }
 
     /// Caps the C allocator's arenas at `allocatorArenas` whatever the limits: for a
