@@ -47,6 +47,59 @@ struct CaptureLimitTests {
         #expect(logs.joined(separator: "\n") == String(repeating: "a", count: 2045) + "\nhello", "\(logs)")
     }
 
+    /// The head filled at a run's last whole line, with the chunk ending in the middle of
+    /// the next line: that unfinished line was held back and recorded at the stream's
+    /// end, out of place ("line 19191", "19192", …, "end", "line "). Found while testing
+    /// the second hostile pass's findings, round 10.
+    @Test("the head full where a chunk ends mid-line: that line is recorded whole, in its place")
+    func borderChunkEndsMidLine() throws {
+        let home = Harness.temporaryFolder()
+        let script = "import sys, time\nw = sys.stdout.write\nw('a' * 2040 + '\\nborderline\\npart')\n"
+            + "sys.stdout.flush(); time.sleep(0.3)\nw('ial\\nlast\\n')\n"
+        let result = Harness.wrap(["-q", "--capture-limit", "4096", "python3", "-c", script], home: home)
+        #expect(result.code == 0, "\(result.err)")
+        let logs = try Harness.export(home: home).list("actions").compactMap { $0["logs"]?.stringValue }
+        #expect(logs.joined(separator: "\n") == String(repeating: "a", count: 2040) + "\nborderline\npartial\nlast", "\(logs)")
+    }
+
+    /// A line over 64 KiB at the border of head and tail, below the limit, was counted as
+    /// left out (a marker, the line missing) where any other line over 64 KiB is recorded
+    /// cut (second hostile pass, round 10).
+    @Test("a cut line at the border below the limit is recorded cut, with no marker")
+    func cutBorderLine() throws {
+        let home = Harness.temporaryFolder()
+        let script = "import sys\nfor i in range(199): print('%999d' % i)\nprint('y' * 70000)\nprint('after')\n"
+        let result = Harness.wrap(["-q", "--capture-limit", "400000", "python3", "-c", script], home: home)
+        #expect(result.code == 0, "\(result.err)")
+        let actions = try Harness.export(home: home).list("actions")
+        #expect(!actions.contains { $0["action_type"] == .string("capture_limit") })
+        let lines = actions.compactMap { $0["logs"]?.stringValue }.joined(separator: "\n").split(separator: "\n")
+        #expect(lines.count == 201)
+        #expect(lines.dropLast().last == Substring(String(repeating: "y", count: 65536)
+            + " [agentops-run: line cut, 4464 bytes left out]"))
+        #expect(lines.last == "after")
+    }
+
+    /// The tail's long lines were cut before they were redacted: a secret across the cut
+    /// had its start recorded ("…yyysupersec [agentops-run: line cut, …]"); the head's
+    /// were redacted first, but a cut inside the `[REDACTED]` left "[REDACTE" (second
+    /// hostile pass, round 10).
+    @Test("a secret across the 64 KiB cut: neither its start nor half a [REDACTED] is recorded, head or tail",
+          arguments: [0, 30000])
+    func secretAcrossCut(linesBefore: Int) throws {
+        let home = Harness.temporaryFolder()
+        let secret = "supersecretvalue123456"
+        let script = "import os, sys\nfor i in range(\(linesBefore)): print('line', i)\n"
+            + "print('y' * 65528 + os.environ['MY_SECRET_TOKEN'])\nprint('end')\n"
+        let result = Harness.wrap(["-q", "--capture-limit", "400000", "python3", "-c", script], home: home,
+                                  extra: ["MY_SECRET_TOKEN": secret])
+        #expect(result.code == 0, "\(result.err)")
+        let logs = try Harness.export(home: home).list("actions").compactMap { $0["logs"]?.stringValue }.joined(separator: "\n")
+        #expect(!logs.contains("supersec") && !logs.contains("[REDACTE "), "\(logs.suffix(200))")
+        #expect(logs.contains(String(repeating: "y", count: 65528) + " [agentops-run: line cut, 22 bytes left out]\nend"),
+                "\(logs.suffix(200))")
+    }
+
     @Test("--capture-limit 0 records no output, only what was left out")
     func zero() throws {
         let home = Harness.temporaryFolder()

@@ -40,13 +40,19 @@ public struct CaptureBudget {
     private let headLimit: Int
     private let tailLimit: Int
     private let maxLineBytes: Int
+    /// Where the tail's lines are cut: past `maxLineBytes` by the redaction margin, so
+    /// that the recorder redacts a long line while whole and then cuts it, as it does
+    /// the head's (cut first, a secret across the cut had its start recorded: second
+    /// hostile pass, round 10).
+    private let tailLineBytes: Int
     private var headUsed = 0
     /// Whether the head is full and the stream is now kept raw.
     public private(set) var inTail = false
 
-    /// Lines and bytes left out before the raw tail began (the line that did not fit).
-    private var omittedBefore = Omission(lines: 0, bytes: 0, from: Timestamp(microseconds: 0),
-                                         to: Timestamp(microseconds: 0))
+    /// The bytes the line at the border lost to its cut (`LineSplitter`) before it
+    /// became the raw tail's first line: they are counted with that line, recorded cut
+    /// or left out.
+    private var borderDropped = 0
     /// At least the last `tailLimit + 1` bytes of the raw tail (the extra byte tells
     /// whether the kept window starts at a line boundary), each at its offset in the
     /// stream modulo the ring's size (see `CaptureRing`); nil until the tail begins.
@@ -66,19 +72,20 @@ public struct CaptureBudget {
 
     /// A budget of `limit` recorded bytes: up to 1 MiB (or half, if smaller) for the
     /// tail, the rest for the head. 0 records nothing and counts everything left out.
-    public init(limit: Int, maxLineBytes: Int = CaptureLimits.standard.maxLineBytes) {
+    public init(limit: Int, maxLineBytes: Int = CaptureLimits.standard.maxLineBytes, redactionMargin: Int = 0) {
         let total = max(0, limit)
         tailLimit = min(1 << 20, total / 2)
         headLimit = total - tailLimit
         self.maxLineBytes = maxLineBytes
+        tailLineBytes = maxLineBytes + max(0, redactionMargin)
     }
 
     /// Whether `line` is recorded now (the head). When it is not, the head is full: the
     /// line is the tail's first (kept as `keep` keeps bytes), and the rest of the stream
-    /// goes to `keep`. Only a line that was cut, whose bytes are gone, is counted as left
-    /// out here: kept whole, the line at the border no longer went missing from a stream
-    /// just over the head that the tail could hold (its last line, for a 15 MiB output:
-    /// hostile pass, round 10).
+    /// goes to `keep`. Kept there, the line at the border no longer went missing from a
+    /// stream just over the head that the tail could hold (its last line, for a 15 MiB
+    /// output: hostile pass, round 10), nor, when it was cut, counted as left out below
+    /// the limit (second hostile pass): it is recorded cut, with what it lost.
     ///
     /// - Parameters:
     ///   - terminated: false for a last line the stream ended without a newline.
@@ -90,18 +97,13 @@ public struct CaptureBudget {
             return true
         }
         inTail = true
-        if line.droppedBytes == 0 {
-            keep(line.bytes, read: read, streamOffset: streamOffset)
-            if terminated {
-                withUnsafeBytes(of: UInt8(0x0A)) { keep($0, read: read, streamOffset: streamOffset + line.bytes.count) }
+        borderDropped = line.droppedBytes
+        keep(line.bytes, read: read, streamOffset: streamOffset)
+        if terminated {
+            withUnsafeBytes(of: UInt8(0x0A)) {
+                keep($0, read: read, streamOffset: streamOffset &+ line.bytes.count &+ line.droppedBytes)
             }
-            return false
         }
-        if omittedBefore.lines == 0 { omittedBefore.from = read }
-        inTail = true
-        omittedBefore.lines += 1
-        omittedBefore.bytes += line.bytes.count + line.droppedBytes + (terminated ? 1 : 0)
-        omittedBefore.to = read
         return false
     }
 
@@ -273,24 +275,28 @@ public struct CaptureBudget {
             let endsMidLine = rawBytes > 0 && lastRawByte != 0x0A
             let totalRawLines = rawNewlines + (endsMidLine ? 1 : 0)
 
-            var times = ReadTimes(times: chunkTimes[chunkHead...], fallback: forgottenTime ?? omittedBefore.to)
-            var omitted = omittedBefore
+            var times = ReadTimes(times: chunkTimes[chunkHead...], fallback: forgottenTime ?? Timestamp(microseconds: 0))
+            var omitted = Omission(lines: 0, bytes: 0, from: Timestamp(microseconds: 0), to: Timestamp(microseconds: 0))
             let rawOmittedLines = totalRawLines - keptLines
+            // Whether the tail's first line is the raw tail's first, the border line.
+            let keepsBorder = keptLines > 0 && windowOffset + first == 0
             if rawOmittedLines > 0 {
-                let firstTime = firstRawTime ?? omittedBefore.to
-                if omitted.lines == 0 { omitted.from = firstTime }
-                omitted.lines += rawOmittedLines
-                omitted.bytes += rawBytes - keptBytes
+                let firstTime = firstRawTime ?? Timestamp(microseconds: 0)
+                omitted.from = firstTime
+                omitted.lines = rawOmittedLines
+                omitted.bytes = rawBytes - keptBytes + (keepsBorder ? 0 : borderDropped)
                 omitted.to = rawBytes - keptBytes - 1 < windowOffset ? (forgottenTime ?? firstTime)
                     : times.chunk(holding: rawBytes - keptBytes - 1).read
             }
             if omitted.lines > 0 { omission(omitted) }
 
-            /// One line of the window, cut at the line limit, to `tail`.
+            /// One line of the window, cut at the line limit, to `tail` (the border line with
+            /// what it lost before).
             func emit(_ range: Range<Int>, read: Timestamp) {
                 let line = UnsafeRawBufferPointer(rebasing: raw[range])
-                let kept = LineSplitter.cutPoint(line, limit: maxLineBytes)
-                tail(TailLine(bytes: UnsafeRawBufferPointer(rebasing: line[0..<kept]), droppedBytes: line.count - kept,
+                let kept = LineSplitter.cutPoint(line, limit: tailLineBytes)
+                let before = keepsBorder && range.lowerBound == first ? borderDropped : 0
+                tail(TailLine(bytes: UnsafeRawBufferPointer(rebasing: line[0..<kept]), droppedBytes: line.count - kept + before,
                               read: read))
             }
             var lineStart = first
@@ -306,7 +312,7 @@ public struct CaptureBudget {
                 let runEnd = ByteSearch.last(0x0A, in: found, count: searchEnd - newline).map { base.distance(to: $0) + 1 }
                     ?? newline + 1
                 while lineStart < runEnd {
-                    let whole = runs == nil ? 0
+                    let whole = runs == nil || keepsBorder && borderDropped > 0 && lineStart == first ? 0
                         : LineSplitter.wholeLines(base + lineStart, count: runEnd - lineStart, limit: maxLineBytes)
                     if whole > 0, let runs {
                         runs(UnsafeRawBufferPointer(start: base + lineStart, count: whole), chunk.read)

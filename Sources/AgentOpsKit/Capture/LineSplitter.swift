@@ -38,7 +38,7 @@ public struct LineSplitter {
     /// - Returns: how many bytes of `chunk` were taken (all of them, unless stopped).
     public mutating func feed(_ chunk: UnsafeRawBufferPointer, at time: Timestamp,
                               until: (Line) -> Bool) -> Int {
-        feed(chunk, at: time, runLimit: nil, lines: { _ in 0 }, until: until)
+        feed(chunk, at: time, runLimit: nil, lines: { _ in (0, false) }, until: until)
     }
 
     /// Feeds one chunk read at `time` as `feed(_:at:until:)` does, except that runs of
@@ -49,22 +49,27 @@ public struct LineSplitter {
     /// per line (a search for its newline, an append, a budget check) cost more than
     /// everything else recording them: a run is found with one search from the back of
     /// the chunk, and recorded with one copy. `lines` returns how many bytes of the run
-    /// it took, ending on a newline; fewer than all stops the feed there.
+    /// it took, ending on a newline, and whether to go on: fewer than all, or all and
+    /// no going on, stops the feed there. (A taker that took the run's last line but
+    /// wants nothing more, the capture head full at it, was fed on: the chunk's
+    /// unfinished last line was held here as a partial line while the bytes after it
+    /// went to the capture tail, and came out at the stream's end, out of place.)
     ///
     /// - Parameter runLimit: the longest line a run may hold; nil hands every line to
     ///   `until`.
     /// - Returns: how many bytes of `chunk` were taken (all of them, unless stopped).
     public mutating func feed(_ chunk: UnsafeRawBufferPointer, at time: Timestamp, runLimit: Int?,
-                              lines: (UnsafeRawBufferPointer) -> Int, until: (Line) -> Bool) -> Int {
+                              lines: (UnsafeRawBufferPointer) -> (taken: Int, goOn: Bool),
+                              until: (Line) -> Bool) -> Int {
         guard let base = chunk.baseAddress, chunk.count > 0 else { return 0 }
         var offset = 0
         while offset < chunk.count {
             if partialStart == nil, let runLimit {
                 let run = Self.wholeLines(base + offset, count: chunk.count - offset, limit: runLimit)
                 if run > 0 {
-                    let taken = lines(UnsafeRawBufferPointer(start: base + offset, count: run))
+                    let (taken, goOn) = lines(UnsafeRawBufferPointer(start: base + offset, count: run))
                     offset += taken
-                    if taken < run { return offset }
+                    if taken < run || !goOn { return offset }
                     continue
                 }
             }

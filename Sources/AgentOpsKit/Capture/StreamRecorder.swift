@@ -45,7 +45,8 @@ struct StreamRecorder {
         maxLineBytes = limits.maxLineBytes
         splitter = LineSplitter(maxLineBytes: limits.maxLineBytes + sink.redactionMargin)
         grouper = BurstGrouper(limits: limits)
-        budget = CaptureBudget(limit: limits.capturePerStream, maxLineBytes: limits.maxLineBytes)
+        budget = CaptureBudget(limit: limits.capturePerStream, maxLineBytes: limits.maxLineBytes,
+                               redactionMargin: sink.redactionMargin)
         screen = stream == .terminal ? TerminalTextFilter() : nil
     }
 
@@ -132,9 +133,10 @@ struct StreamRecorder {
             }
         }, runs: { run, read in
             grouper.add(lines: run, at: read, emit: emit)
-        }, tail: { line in
-            grouper.add(LineSplitter.Line(bytes: line.bytes, droppedBytes: line.droppedBytes, start: line.read),
-                        at: line.read, emit: emit)
+        }, tail: { [maxLineBytes] line in
+            let whole = LineSplitter.Line(bytes: line.bytes, droppedBytes: line.droppedBytes, start: line.read)
+            guard whole.bytes.count > maxLineBytes else { return grouper.add(whole, at: line.read, emit: emit) }
+            Self.redactedCut(whole, sink: sink, maxLineBytes: maxLineBytes) { grouper.add($0, at: line.read, emit: emit) }
         })
         grouper.flush(emit: emit, last: true)
         self.grouper = grouper
@@ -143,32 +145,53 @@ struct StreamRecorder {
     /// Records `line` if the head has room; false once it is full.
     private mutating func accept(_ line: LineSplitter.Line, read: Timestamp, terminated: Bool = true) -> Bool {
         guard line.bytes.count > maxLineBytes else { return admit(line, read: read, terminated: terminated) }
-        // A line over the limit (rare): redacted while whole, then cut.
+        return Self.redactedCut(line, sink: sink, maxLineBytes: maxLineBytes) {
+            admit($0, read: read, terminated: terminated)
+        }
+    }
+
+    /// A line over the limit (rare), redacted while whole, then cut, to `body`.
+    ///
+    /// The cut is not made inside a `[REDACTED]`: half of one read as a damaged record
+    /// (second hostile pass, round 10). What it dropped counts the line's own bytes.
+    static func redactedCut<Result>(_ line: LineSplitter.Line, sink: CapturedEventSink, maxLineBytes: Int,
+                                    _ body: (LineSplitter.Line) -> Result) -> Result {
         let redacted = Array(sink.redact(String(decoding: line.bytes, as: UTF8.self)).utf8)
         return redacted.withUnsafeBytes { raw in
-            let kept = LineSplitter.cutPoint(raw, limit: maxLineBytes)
+            let kept = cutOutsideReplacement(raw, at: LineSplitter.cutPoint(raw, limit: maxLineBytes))
             let cut = LineSplitter.Line(bytes: UnsafeRawBufferPointer(rebasing: raw[0..<kept]),
                                         droppedBytes: line.droppedBytes + max(0, line.bytes.count - kept),
                                         start: line.start)
-            return admit(cut, read: read, terminated: terminated)
+            return body(cut)
         }
+    }
+
+    /// `cut`, moved back to the start of a `[REDACTED]` of `bytes` that it would split.
+    static func cutOutsideReplacement(_ bytes: UnsafeRawBufferPointer, at cut: Int) -> Int {
+        let replacement = Array(Redactor.replacement.utf8)
+        guard cut > 0, cut < bytes.count else { return cut }
+        for start in max(0, cut - replacement.count + 1)..<cut where start + replacement.count <= bytes.count {
+            if bytes[start..<(start + replacement.count)].elementsEqual(replacement) { return start }
+        }
+        return cut
     }
 
     /// Records the whole lines of `run` (each within the line limit, with its newline)
     /// while the head has room.
     ///
     /// - Returns: how many bytes of `run` were taken: all of them, or up to the end of
-    ///   the first line the head had no room for, which is counted as left out.
-    private mutating func admit(lines run: UnsafeRawBufferPointer, read: Timestamp) -> Int {
+    ///   the first line the head had no room for, which begins the tail; and whether
+    ///   the head still has room (the rest of the chunk goes to the tail if not).
+    private mutating func admit(lines run: UnsafeRawBufferPointer, read: Timestamp) -> (taken: Int, goOn: Bool) {
         let fitting = budget.admit(lines: run)
         if fitting > 0 { grouper.add(lines: UnsafeRawBufferPointer(rebasing: run[0..<fitting]), at: read, emit: emit) }
-        guard fitting < run.count, let base = run.baseAddress else { return run.count }
+        guard fitting < run.count, let base = run.baseAddress else { return (run.count, true) }
         let next = base + fitting
         let length = ByteSearch.first(0x0A, in: next, count: run.count - fitting).map { next.distance(to: $0) }
             ?? run.count - fitting
         _ = admit(LineSplitter.Line(bytes: UnsafeRawBufferPointer(start: next, count: length), droppedBytes: 0,
                                     start: read), read: read, terminated: true)
-        return min(run.count, fitting + length + 1)
+        return (min(run.count, fitting + length + 1), false)
     }
 
     private mutating func admit(_ line: LineSplitter.Line, read: Timestamp, terminated: Bool) -> Bool {

@@ -70,7 +70,7 @@ struct LineRunTests {
                             #expect(line.count <= 20)
                             got.append(Seen(text: Array(line), dropped: 0))
                         }
-                        return run.count
+                        return (run.count, true)
                     }, until: { got.append(Seen(text: Array($0.bytes), dropped: $0.droppedBytes)); return true })
                     #expect(taken == raw.count)
                 }
@@ -89,10 +89,21 @@ struct LineRunTests {
         let taken = bytes.withUnsafeBytes { raw in
             splitter.feed(raw, at: Timestamp(microseconds: 0), runLimit: 100, lines: { run in
                 #expect(run.count == 9)
-                return 3
+                return (3, true)
             }, until: { _ in true })
         }
         #expect(taken == 3)
+        // All of a run taken, but no going on: the unfinished line after it stays in the
+        // chunk, not in the splitter (it came out at the stream's end, out of place).
+        var whole = LineSplitter(maxLineBytes: 100)
+        var held: [String] = []
+        let all = bytes.withUnsafeBytes { raw in
+            whole.feed(raw, at: Timestamp(microseconds: 0), runLimit: 100, lines: { run in (run.count, false) },
+                       until: { _ in true })
+        }
+        #expect(all == 9)
+        whole.finish { held.append(String(decoding: $0.bytes, as: UTF8.self)) }
+        #expect(held.isEmpty)
     }
 
     @Test("whole lines: the longest start of lines within the limit")
