@@ -59,6 +59,37 @@ struct ExecHelperTests {
         #expect(session)
     }
 
+    /// agentops-run read its environment as a dictionary and passed that on: an entry
+    /// without `=` was dropped, a name given twice kept one value, the order was lost
+    /// (hostile pass, round 10). A launcher execs agentops-run with such an environment
+    /// (python's `os.execve` takes a mapping, so through ctypes).
+    @Test("the command's environment is agentops-run's own, entry for entry and in order, plus what the run sets",
+          arguments: ["never", "always"])
+    func environmentLaidOutAsGiven(tty: String) throws {
+        let home = Harness.temporaryFolder()
+        let launcher = """
+            import ctypes, os, sys
+            entries = [b'ZZ_FIRST=1', b'NO_EQUALS_HERE', b'DUP=one', b'HOME=' + os.environb[b'HOME'], \
+                b'PATH=' + os.environb[b'PATH'], b'DUP=two', b'AGENTOPS_HOME=' + os.environb[b'AGENTOPS_HOME'], \
+                b'A_LAST=\\xff']
+            argv = [a.encode() for a in sys.argv[1:]]
+            c_argv = (ctypes.c_char_p * (len(argv) + 1))(*argv, None)
+            c_env = (ctypes.c_char_p * (len(entries) + 1))(*entries, None)
+            ctypes.CDLL(None).execve(argv[0], c_argv, c_env)
+            sys.exit(99)
+            """
+        let reader = "import sys; sys.stdout.buffer.write(open('/proc/self/environ', 'rb').read())"
+        let result = Harness.run("/usr/bin/env", ["python3", "-c", launcher, Harness.agentopsRun, "-q", "--tty", tty,
+                                                  "--", "python3", "-c", reader],
+                                 environment: Harness.environment(home: home))
+        #expect(result.code == 0, "\(result.err)")
+        let seen = result.out.split(separator: "\0").map(String.init)
+        let given = ["ZZ_FIRST=1", "NO_EQUALS_HERE", "DUP=one", "DUP=two", "A_LAST=\u{FFFD}"]
+        #expect(seen.filter { entry in given.contains(entry) } == given, "\(seen)")
+        #expect(seen.first == "ZZ_FIRST=1", "\(seen)")
+        #expect(seen.contains { $0.hasPrefix("AGENTOPS_SESSION_ID=") }, "\(seen)")
+    }
+
     @Test("a run that ends before its command starts leaves no helper behind")
     func dismissedHelperExits() throws {
         let folder = Harness.temporaryFolder()

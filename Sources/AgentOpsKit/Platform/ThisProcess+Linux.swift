@@ -25,6 +25,20 @@ extension ThisProcess {
         }
     }
 
+    /// This process's environment as its entries' bytes, in order: duplicates, entries
+    /// without `=` and all (`EnvironmentLayout` lays the command's out the same way).
+    public static var environmentEntries: [[UInt8]] {
+        var entries: [[UInt8]] = []
+        var entry = environ
+        while let pointer = entry.pointee {
+            entries.append(pointer.withMemoryRebound(to: UInt8.self, capacity: 1) {
+                Array(UnsafeBufferPointer(start: $0, count: strlen(pointer)))
+            })
+            entry += 1
+        }
+        return entries
+    }
+
     /// This process's environment, read from `environ` as `ProcessInfo` reads it (an
     /// entry without `=` is left out, a name given twice keeps its last value) at a
     /// fraction of the cost: split at the first `=` byte with no Foundation string in

@@ -160,8 +160,9 @@ public enum ChildLauncher {
         let payload = ExecHelper.payload(controllingTerminal: controllingTerminal, fileLimit: helper.fileLimit?.command,
                                          defaultSignals: defaultSignals, marker: marker,
                                          targets: [0, 1, 2] + inherited)
-        // As bytes: what agentops-run read as invalid UTF-8 goes back as it came (`SystemString`).
-        let entries = environment.map { SystemString.bytes($0.key + "=" + $0.value) }
+        // As bytes: what agentops-run read as invalid UTF-8 goes back as it came (`SystemString`),
+        // in the order and form agentops-run's own environment had (`EnvironmentLayout`).
+        let entries = EnvironmentLayout.entries(environment, laidOutAs: ThisProcess.environmentEntries)
         // The path to exec, then argv: argv[0] is the name the command was given.
         let argv = [executable, argumentZero ?? executable] + arguments
         guard let block = ExecHelper.commandBlock(arguments: argv.map(SystemString.bytes), environment: entries) else {
