@@ -13,4 +13,6 @@ public protocol CapturedEventSink: AnyObject, Sendable {
     var redactionMargin: Int { get }
     /// `text` with secrets redacted (before a long line is cut to the limit).
     func redact(_ text: String) -> String
+    /// What `redact` puts in a secret's place: a cut is not made inside it.
+    var redactionReplacement: String { get }
 }

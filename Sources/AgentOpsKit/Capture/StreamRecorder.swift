@@ -158,7 +158,8 @@ struct StreamRecorder {
                                     _ body: (LineSplitter.Line) -> Result) -> Result {
         let redacted = Array(sink.redact(String(decoding: line.bytes, as: UTF8.self)).utf8)
         return redacted.withUnsafeBytes { raw in
-            let kept = cutOutsideReplacement(raw, at: LineSplitter.cutPoint(raw, limit: maxLineBytes))
+            let kept = cutOutside(Array(sink.redactionReplacement.utf8), of: raw,
+                                  at: LineSplitter.cutPoint(raw, limit: maxLineBytes))
             let cut = LineSplitter.Line(bytes: UnsafeRawBufferPointer(rebasing: raw[0..<kept]),
                                         droppedBytes: line.droppedBytes + max(0, line.bytes.count - kept),
                                         start: line.start)
@@ -166,10 +167,9 @@ struct StreamRecorder {
         }
     }
 
-    /// `cut`, moved back to the start of a `[REDACTED]` of `bytes` that it would split.
-    static func cutOutsideReplacement(_ bytes: UnsafeRawBufferPointer, at cut: Int) -> Int {
-        let replacement = Array(Redactor.replacement.utf8)
-        guard cut > 0, cut < bytes.count else { return cut }
+    /// `cut`, moved back to the start of a `replacement` in `bytes` that it would split.
+    static func cutOutside(_ replacement: [UInt8], of bytes: UnsafeRawBufferPointer, at cut: Int) -> Int {
+        guard cut > 0, cut < bytes.count, !replacement.isEmpty else { return cut }
         for start in max(0, cut - replacement.count + 1)..<cut where start + replacement.count <= bytes.count {
             if bytes[start..<(start + replacement.count)].elementsEqual(replacement) { return start }
         }

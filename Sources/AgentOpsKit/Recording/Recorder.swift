@@ -106,6 +106,7 @@ public final class Recorder: CapturedEventSink {
     public func record(_ event: Event) { write([.event(event)]) }
 
     public var redactionMargin: Int { max(0, redactor.longestMatch - 1) }
+    public var redactionReplacement: String { Redactor.replacement }
 
     public func redact(_ text: String) -> String { redactor.redact(text) }
 
