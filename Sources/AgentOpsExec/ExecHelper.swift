@@ -42,10 +42,13 @@ import CSignals
 ///
 /// Just before the `execve`, the helper writes the starting marker on the socket, which
 /// is close-on-exec: the marker then end of file is a successful exec, the marker then an
-/// errno a failed one. The marker is a word agentops-run drew at random for this launch
-/// and sent in the payload (`startingMarker(random:)`): a file that says the hello but
-/// never took the payload (a script printing the hello then four zero bytes, hostile
-/// pass, round 10) cannot say it, and is not taken for a command that ran. If anything fails before, the errno goes back instead, and the
+/// errno a failed one; a set-up step that fails once the payload is in also writes the
+/// marker, then its errno. The marker is a word agentops-run drew at random for this
+/// launch and sent in the payload (`startingMarker(random:)`): a file that says the hello
+/// but never took the payload (a script printing the hello then four zero bytes, or an
+/// errno's four bytes, hostile passes, round 10) cannot say it, and is neither taken for a
+/// command that ran nor blamed on the command. What fails before the payload is in is the
+/// helper's own failure: its errno alone. If anything fails before, the errno goes back instead, and the
 /// helper exits 126 or 127. End of file with no marker is a helper that died on the way
 /// (a crash under a resource limit set for it alone, hostile pass, round 9): the command
 /// never ran, where before it was taken for the command, killed by the helper's signal.
@@ -205,6 +208,8 @@ public enum ExecHelper {
             fail(errno == 0 ? EPROTO : errno, status: 0)
         }
         let flags = payload[0], starting = payload[1]
+        // From here on every failure is reported after the marker: it is the command's.
+        func failForCommand(_ code: Int32, status: Int32) -> Never { fail(code, status: status, marker: starting) }
         var targets = Array(payload.dropFirst(2))
         var fileLimit: rlim_t?
         if flags & fileLimitFlag != 0, targets.count >= 2 {
@@ -219,25 +224,26 @@ public enum ExecHelper {
         guard targets.count == received.count, !zip(sortedTargets, sortedTargets.dropFirst()).contains(where: { $0 == $1 }),
               !targets.contains(where: { $0 < 0 }) else { fail(EPROTO, status: 0) }
         let status = reportDescriptor(avoiding: targets)
-        guard status >= 0 else { fail(errno, status: 0) }
+        guard status >= 0 else { failForCommand(errno, status: 0) }
         for fd in OpenDescriptors.list(from: 0) { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         for (number, flag) in internalSignals where flags & flag != 0 { _ = agentops_signal_set_default(number) }
         if flags & controllingTerminalFlag != 0, let terminal = received.first {
             _ = setpgid(0, getpgid(getppid()))
-            guard setsid() >= 0, ioctl(terminal, UInt(TIOCSCTTY), 0) == 0 else { fail(errno, status: status) }
+            guard setsid() >= 0, ioctl(terminal, UInt(TIOCSCTTY), 0) == 0 else { failForCommand(errno, status: status) }
         }
         let placed = DescriptorPlacement.place(received, at: targets)
-        guard placed == 0 else { fail(placed, status: status) }
+        guard placed == 0 else { failForCommand(placed, status: status) }
         // Last: the command's own limit may be lower than agentops-run's, and so lower
         // than numbers the helper held on the way (what it received, the report socket).
-        if let fileLimit, !restoreFileLimit(fileLimit) { fail(errno, status: status) }
+        if let fileLimit, !restoreFileLimit(fileLimit) { failForCommand(errno, status: status) }
         if flags & controllingTerminalFlag != 0 {
             let error = SessionLeader.run(path, command, environment: environment, status: status, marker: starting)
-            fail(error, status: status)
+            failForCommand(error, status: status)
         }
         var marker = starting
         _ = write(status, &marker, 4)
         execve(path, command, environment)
+        // The marker went before the exec: the errno alone follows it.
         fail(errno, status: status)
     }
 
@@ -253,9 +259,12 @@ public enum ExecHelper {
         }
     }
 
-    private static func fail(_ code: Int32, status: Int32?) -> Never {
-        var code = code
-        if let status { _ = write(status, &code, 4) }
+    /// Reports `code` on `status` (after `marker`, when given) and exits.
+    private static func fail(_ code: Int32, status: Int32?, marker: Int32? = nil) -> Never {
+        if let status {
+            var words = (marker ?? code, code)
+            _ = write(status, &words, marker == nil ? 4 : 8)
+        }
         _exit(code == ENOENT ? 127 : 126)
     }
 }

@@ -167,7 +167,13 @@ struct ExecHelperTests {
                       "kill -SEGV $$", "(sleep 5 <&0 &); exit 0",
                       // Four zero bytes: the old fixed starting marker, taken for a started
                       // command (exit 0, Success) though it never ran (hostile pass, round 10).
-                      "printf '\\000\\000\\000\\000'; exit 0"])
+                      "printf '\\000\\000\\000\\000'; exit 0",
+                      // An errno's four bytes, or the first four it was sent, were blamed on
+                      // the command ("cannot execute: No such file or directory", 126),
+                      // and a background child of the helper's outlived the run (second
+                      // hostile pass, round 10).
+                      "(sleep 43.5 &); head -c 50 >/dev/null; printf '\\002\\000\\000\\000'; exit 0",
+                      "head -c 4"])
     func helperDiesAfterHello(death: String) throws {
         // The hello with its newline inside printf's quotes, then the death.
         let hello = String(decoding: ExecHelper.hello, as: UTF8.self)
@@ -179,7 +185,30 @@ struct ExecHelperTests {
             #expect(result.code == 125, "\(result.err)")
             #expect(result.err.contains("cannot create the exec helper for the command: it failed before it could start"
                 + " the command"), "\(result.err)")
-            #expect(!result.err.contains("Unknown error"), "\(result.err)")
+            #expect(!result.err.contains("Unknown error") && !result.err.contains("cannot execute"), "\(result.err)")
+            #expect(!FileManager.default.fileExists(atPath: marker), "the command did not run")
+            if death.contains("sleep 43.5") { #expect(survivors(containing: ["sleep 43.5"]).isEmpty, "its group was killed") }
+        }
+    }
+
+    /// A helper that takes the command and never answers, and a SIGTERM meanwhile: the
+    /// signal interrupted the wait, was taken for an answer, and the read that followed
+    /// blocked for ever, the SIGTERM held for a command that never started (second
+    /// hostile pass, round 10).
+    @Test("a helper that takes the command and never answers: a SIGTERM ends the run at once (125), nothing started")
+    func silentHelperThenSignal() throws {
+        let hello = String(decoding: ExecHelper.hello, as: UTF8.self)
+        try besideHelper("#!/bin/sh\nprintf '\(hello)'\ncat >/dev/null\n") { run, folder in
+            let marker = folder + "/ran"
+            let result = Harness.run(run, ["--tty", "never", "--", "/bin/sh", "-c", "echo x >> \(marker)"],
+                                     environment: Harness.environment(home: Harness.temporaryFolder()), timeout: 20,
+                                     whileRunning: { pid in
+                                         usleep(800_000)
+                                         kill(pid, SIGTERM)
+                                     })
+            #expect(result.code == 125, "\(result.err)")
+            #expect(result.seconds < 5, "took \(result.seconds) s")
+            #expect(result.err.contains("agentops-run was told to stop before it started the command"), "\(result.err)")
             #expect(!FileManager.default.fileExists(atPath: marker), "the command did not run")
         }
     }

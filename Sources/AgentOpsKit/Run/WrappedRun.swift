@@ -35,6 +35,7 @@ public enum WrappedRun {
         // of killing agentops-run.
         let supervisor = Supervisor()
         let relay = SignalRelay { supervisor.deliver($0) }
+        supervisor.takeEarlySignals { relay.pending() }
 
         let sessionID = joined ?? .random()
         let store = LocalStore(environment: environment)

@@ -76,6 +76,10 @@ public enum ChildLauncher {
     /// launch fails before that point; when it throws, the command is not started and
     /// its error is the launch's.
     ///
+    /// `stopRequested` says whether agentops-run was told to stop (a SIGTERM before the
+    /// command started): looked at while a helper that took the command has not yet
+    /// answered, which ours does at once; a file that never answers is then killed.
+    ///
     /// `argumentZero` is the command's argv[0], the name it was given (nil: the path), as
     /// a shell passes it; Foundation's own spawn (no helper) always gives the path.
     ///
@@ -87,6 +91,7 @@ public enum ChildLauncher {
                               stdin: Int32 = 0, stdout: Int32, stderr: Int32, inherited: [Int32] = [],
                               controllingTerminal: Bool = false, helper early: Helper? = nil,
                               beforeCommand: () throws(LaunchError) -> Void = {},
+                              stopRequested: () -> Bool = { false },
                               terminationHandler: @escaping @Sendable (Process) -> Void) throws(LaunchError) -> Process {
         guard let prefix = ExecHelperLocation.launchPrefix else {
             early?.dismiss()
@@ -107,7 +112,8 @@ public enum ChildLauncher {
             try launch(executable: executable, argumentZero: argumentZero, arguments: arguments,
                        environment: environment, stdin: stdin,
                        stdout: stdout, stderr: stderr, inherited: inherited, controllingTerminal: controllingTerminal,
-                       beforeCommand: beforeCommand, terminationHandler: terminationHandler)
+                       beforeCommand: beforeCommand, stopRequested: stopRequested,
+                       terminationHandler: terminationHandler)
         }
         let helper: Helper
         if let early, early.prefix == prefix, early.socket >= 0 {
@@ -141,10 +147,7 @@ public enum ChildLauncher {
         // work that waits for it (issue 18); the command waits for what is sent below.
         try beforeCommand()
         if let refusal = ExecHelperLocation.greet(over: helper.socket) {
-            // Its group (Foundation made it a group leader: a script's children too), and
-            // itself in case it left that group.
-            Signals.send(SignalNumber.kill, to: -process.processIdentifier)
-            Signals.send(SignalNumber.kill, to: process.processIdentifier)
+            killHelper(process)
             guard ExecHelperLocation.fallBack(because: refusal) else {
                 throw .cannotPrepare(what: "the exec helper", reason: refusal)
             }
@@ -166,7 +169,7 @@ public enum ChildLauncher {
         // The path to exec, then argv: argv[0] is the name the command was given.
         let argv = [executable, argumentZero ?? executable] + arguments
         guard let block = ExecHelper.commandBlock(arguments: argv.map(SystemString.bytes), environment: entries) else {
-            Signals.send(SignalNumber.kill, to: process.processIdentifier)
+            killHelper(process)
             throw .notExecutable(path: executable, reason: .system(.argumentListTooLong))
         }
         guard Descriptors.writeAll(block, to: helper.socket) == block.count,
@@ -174,36 +177,81 @@ public enum ChildLauncher {
             // The send's errno, taken before `kill` (of a helper already gone: ESRCH)
             // overwrites it.
             let reason = errnoText()
-            Signals.send(SignalNumber.kill, to: process.processIdentifier)
+            killHelper(process)
             throw .cannotPrepare(what: "the exec helper's descriptors", reason: reason)
         }
         // The starting marker then end of file: the command was exec'd (the helper's end
         // is close-on-exec). Waiting for it also means its session exists before any
-        // signal is routed. Read in one wake-up: the marker comes just before the exec.
-        var words: (Int32, Int32) = (-1, -1)
-        // Until something comes, the helper is looked at every 100 ms: one that ended while
-        // a process of its own still holds the socket (a foreign helper's background child,
-        // hostile pass, round 10) is not waited for for ever.
-        var answered = true
-        while Readiness.readable(helper.socket, milliseconds: 100) == .timedOut {
-            switch ChildWait.now(process.processIdentifier) {
-            case .running, .changed(.stopped): continue
-            case .changed, .reaped: answered = false
-            }
-            break
-        }
-        let n = answered ? withUnsafeMutableBytes(of: &words) { Descriptors.receiveAll(helper.socket, into: $0) } : 0
-        if n == 4, words.0 == marker { return process }
-        // An errno is small and positive: the exec's (after the marker) or the set-up's
-        // (instead of it). Anything else is a helper that died on the way: end of file
-        // with no marker (a crash), or text it wrote on its stderr, which is this socket
-        // ("Fatal glibc error: …", read as 1635017030 once; hostile pass, round 9).
-        let code = n == 8 && words.0 == marker ? words.1 : n == 4 ? words.0 : -1
+        // signal is routed.
+        let (words, count) = try awaitStart(of: process, over: helper.socket, marker: marker, stopRequested: stopRequested)
+        if count == 4, words.0 == marker { return process }
+        // After the marker, an errno (small and positive) is the command's: its exec's, or
+        // a set-up step's for it. Anything else is a helper that failed on the way: its
+        // own errno with no marker, end of file (a crash), or text it wrote on its stderr,
+        // which is this socket ("Fatal glibc error: …", read as 1635017030 once; hostile
+        // pass, round 9); and a file that is not our helper cannot say the marker.
+        let code = count == 8 && words.0 == marker ? words.1 : -1
         guard (1...4095).contains(code) else {
-            Signals.send(SignalNumber.kill, to: process.processIdentifier)
+            killHelper(process)
             throw .cannotPrepare(what: "the exec helper", reason: "it failed before it could start the command")
         }
         throw .notExecutable(path: executable, reason: .system(SystemError(code: code)))
+    }
+
+    /// What the helper says once it has the command: up to two words, and how many bytes
+    /// of them came before end of file, or before it was clear that no helper of ours
+    /// wrote them (four bytes that are not `marker`).
+    ///
+    /// Read as they come, the helper looked at every 100 ms until then: one that ended
+    /// while a process of its own still holds the socket (a foreign helper's background
+    /// child) is not waited for for ever (hostile pass, round 10), and it is looked at
+    /// once more for what it wrote before it ended. A signal that interrupts the wait is
+    /// no answer (taken for one, the read that followed blocked for ever on a helper that
+    /// took the command and kept the socket: second hostile pass, round 10); nor is such
+    /// a helper waited for once agentops-run was told to stop (`stopRequested`).
+    private static func awaitStart(of process: Process, over socket: Int32, marker: Int32,
+                                   stopRequested: () -> Bool) throws(LaunchError) -> ((Int32, Int32), Int) {
+        var words: (Int32, Int32) = (-1, -1)
+        var count = 0
+        var exited = false
+        while count < 8 {
+            switch Readiness.readable(socket, milliseconds: 100) {
+            case .ready, .failed:
+                let n = withUnsafeMutableBytes(of: &words) { raw in
+                    Descriptors.read(socket, into: UnsafeMutableRawBufferPointer(rebasing: raw[count...]))
+                }
+                guard n > 0 else { return (words, count) }
+                count += n
+                guard count >= 4 else { continue }
+                if words.0 != marker { return (words, count) }
+                // Ours: the rest (end of file at the exec, or its errno) in one wake-up.
+                let rest = withUnsafeMutableBytes(of: &words) { raw in
+                    Descriptors.receiveAll(socket, into: UnsafeMutableRawBufferPointer(rebasing: raw[count...]))
+                }
+                return (words, count + max(0, rest))
+            case .timedOut, .interrupted:
+                break
+            }
+            if stopRequested() {
+                killHelper(process)
+                throw .cannotPrepare(what: "the exec helper", reason: "agentops-run was told to stop before it started the command")
+            }
+            switch ChildWait.now(process.processIdentifier) {
+            case .running, .changed(.stopped): continue
+            case .changed, .reaped:
+                if exited { return (words, count) }
+                exited = true
+            }
+        }
+        return (words, count)
+    }
+
+    /// Kills a helper that did not start the command, with its group (Foundation made it
+    /// a group leader: a foreign helper's children, hostile pass, round 10) and itself
+    /// in case it left that group.
+    private static func killHelper(_ process: Process) {
+        Signals.send(SignalNumber.kill, to: -process.processIdentifier)
+        Signals.send(SignalNumber.kill, to: process.processIdentifier)
     }
 
     /// Spawns the helper `prefix` names with a socket as its stdin, stdout and stderr:

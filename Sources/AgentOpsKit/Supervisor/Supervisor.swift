@@ -149,6 +149,31 @@ public final class Supervisor: @unchecked Sendable {
         }
     }
 
+    /// Where signals caught before the command starts wait (the relay's pipe, whose
+    /// thread starts with the command): looked at by `stopRequestedBeforeStart`.
+    private var earlySignalSource: (@Sendable () -> [Int32])?
+
+    /// Lets the launch see signals caught before the command starts, taken from
+    /// `source` (and queued for the command, in order, as the relay would hand them on).
+    public func takeEarlySignals(from source: @escaping @Sendable () -> [Int32]) {
+        lock.lock()
+        earlySignalSource = source
+        lock.unlock()
+    }
+
+    /// Whether a SIGINT, SIGTERM, SIGHUP or SIGQUIT arrived before the command started
+    /// (held for it until then).
+    private var stopRequestedBeforeStart: Bool {
+        lock.lock()
+        let source = earlySignalSource
+        lock.unlock()
+        for signal in source?() ?? [] { deliver(signal) }
+        lock.lock()
+        defer { lock.unlock() }
+        let terminating = [SignalNumber.interrupt, SignalNumber.terminate, SignalNumber.hangup, SignalNumber.quit]
+        return pendingSignals.contains { terminating.contains($0) }
+    }
+
     /// The first SIGINT, SIGTERM, SIGHUP or SIGQUIT that arrived after the command ended:
     /// the user (or a CI runner cancelling the job) wants agentops-run gone, so the wait
     /// for the upload stops instead of lasting `--flush-timeout` (the session is stored
@@ -266,6 +291,7 @@ public final class Supervisor: @unchecked Sendable {
                     pumping = true
                     beforeCommand()
                 },
+                stopRequested: { [self] in stopRequestedBeforeStart },
                 terminationHandler: { _ in foundationExit.signal() })
         } catch {
             wiring.closeChildEnds()
