@@ -48,7 +48,7 @@ struct AddressSpaceLimitTests {
     @Test("under a tight ulimit -v, a flood passes through whole and the run ends with the command's status")
     func floodUnderTightLimit() throws {
         var ran = 0
-        for kibibytes in stride(from: 110_000, through: 140_000, by: 2_500) {
+        for kibibytes in stride(from: 110_000, through: 200_000, by: 5_000) {
             let home = Harness.temporaryFolder()
             let script = "ulimit -v \(kibibytes) || exit 99; exec \(Harness.agentopsRun) -q -- seq 1 300000"
             let result = Harness.run("/bin/sh", ["-c", script], environment: Harness.environment(home: home), timeout: 60)

@@ -70,11 +70,12 @@ public struct CaptureBudget {
     private var forgottenTime: Timestamp?
     private var firstRawTime: Timestamp?
 
-    /// A budget of `limit` recorded bytes: up to 1 MiB (or half, if smaller) for the
+    /// A budget of `limit` recorded bytes: up to `maxTailBytes` (or half, if smaller) for the
     /// tail, the rest for the head. 0 records nothing and counts everything left out.
-    public init(limit: Int, maxLineBytes: Int = CaptureLimits.standard.maxLineBytes, redactionMargin: Int = 0) {
+    public init(limit: Int, maxLineBytes: Int = CaptureLimits.standard.maxLineBytes, redactionMargin: Int = 0,
+                maxTailBytes: Int = 1 << 20) {
         let total = max(0, limit)
-        tailLimit = min(1 << 20, total / 2)
+        tailLimit = min(max(0, maxTailBytes), total / 2)
         headLimit = total - tailLimit
         self.maxLineBytes = maxLineBytes
         tailLineBytes = maxLineBytes + max(0, redactionMargin)

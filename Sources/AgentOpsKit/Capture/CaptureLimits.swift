@@ -11,6 +11,26 @@ public struct CaptureLimits: Sendable, Equatable {
     public var maxEventBytes: Int
     /// Recorded bytes per stream (`CaptureBudget`); 0 records no output.
     public var capturePerStream: Int
+    /// The most of it kept for the stream's last part (its tail), at most half.
+    public var maxTailBytes: Int = 1 << 20
+
+    /// Below this address-space limit (`ulimit -v`), events and the tail are small
+    /// (`fitting(addressSpace:)`).
+    public static let tightAddressSpace: UInt64 = 512 << 20
+
+    /// These limits under an address-space limit of `bytes` (nil: none): below
+    /// `tightAddressSpace`, an event closes at 64 KiB and the tail keeps 64 KiB. A
+    /// megabyte's event takes three or four allocations of its size to record (its text,
+    /// its string, its JSON), each mapped on its own; there they failed, after the command
+    /// had started, in Swift's allocation trap (second hostile pass, round 10), where
+    /// 64 KiB ones come from the heap.
+    public func fitting(addressSpace bytes: UInt64?) -> CaptureLimits {
+        guard let bytes, bytes < Self.tightAddressSpace else { return self }
+        var limits = self
+        limits.maxEventBytes = min(maxEventBytes, 64 << 10)
+        limits.maxTailBytes = min(maxTailBytes, 64 << 10)
+        return limits
+    }
 
     /// The defaults: 100 ms window, 64 KiB lines, 1 MiB events, 16 MiB per stream.
     public static let standard = CaptureLimits(eventWindowMicroseconds: 100_000, maxLineBytes: 64 << 10,

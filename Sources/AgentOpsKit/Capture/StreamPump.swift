@@ -44,6 +44,12 @@ public final class StreamPump: @unchecked Sendable {
     private let limits: CaptureLimits
     private let wake: WakePipe
     private let finished = DispatchSemaphore(value: 0)
+    /// The read buffer, page-aligned: the kernel copies a pipe's pages to it at full
+    /// speed only then (`CaptureRing`). Taken by `start`, before the command starts:
+    /// taken by the thread, under a tight `ulimit -v` it failed once the command ran, in
+    /// Swift's allocation trap (second hostile pass, round 10). 256 KiB, or less when
+    /// that cannot be had.
+    private var buffer: FallibleBuffer?
 
     /// A pump for `sources`, cutting recorded events with `limits`.
     public init(sources: [Source], limits: CaptureLimits) {
@@ -58,16 +64,21 @@ public final class StreamPump: @unchecked Sendable {
 
     /// Starts the thread; only the first call does anything.
     ///
-    /// - Returns: false when no thread could be had (`ulimit -u`; `errno` says why): the
-    ///   streams' read ends are closed, and `waitForEnd` and `stop` return at once.
+    /// - Returns: false when no thread or no read buffer could be had (`ulimit -u`,
+    ///   `ulimit -v`; `errno` says why): the streams' read ends are closed, and
+    ///   `waitForEnd` and `stop` return at once.
     @discardableResult
     public func start() -> Bool {
         if let started { return started }
-        let result = PlainThread.start(name: "agentops-run output") { [self] in
+        buffer = [1 << 18, 1 << 16, 1 << 12].lazy.compactMap { FallibleBuffer(count: $0, alignment: CaptureRing.pageBytes) }
+            .first
+        let result = buffer != nil && PlainThread.start(name: "agentops-run output") { [self] in
             run()
             finished.signal()
         }
         if !result {
+            buffer?.free()
+            buffer = nil
             for source in sources { Descriptors.close(source.readFD) }
             finished.signal()
         }
@@ -103,10 +114,9 @@ public final class StreamPump: @unchecked Sendable {
         // alternating between them (a serial number, not a clock).
         var lastRead = sources.map { _ in 0 }
         var reads = 0
-        // Page-aligned: the kernel copies a pipe's pages to it at full speed only then
-        // (`CaptureRing`).
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: CaptureRing.pageBytes)
-        defer { buffer.deallocate() }
+        guard let taken = self.buffer else { return }
+        let buffer = taken.bytes
+        defer { taken.free() }
         var fds = PollSet(sources.map(\.readFD) + [wake.readFD])
         let wakeIndex = sources.count
         func end(_ index: Int) {

@@ -46,18 +46,23 @@ struct StreamRecorder {
         splitter = LineSplitter(maxLineBytes: limits.maxLineBytes + sink.redactionMargin)
         grouper = BurstGrouper(limits: limits)
         budget = CaptureBudget(limit: limits.capturePerStream, maxLineBytes: limits.maxLineBytes,
-                               redactionMargin: sink.redactionMargin)
+                               redactionMargin: sink.redactionMargin, maxTailBytes: limits.maxTailBytes)
         screen = stream == .terminal ? TerminalTextFilter() : nil
     }
 
     /// Whether the allocator has room to record an event of `bytes` bytes of text: its
     /// string, its JSON and its line take a few times its size, each a Swift allocation,
-    /// which ends the process where it fails. A small event is taken on trust; a big one
-    /// is looked at first (a tight `ulimit -v` killed a flood's run this way, its output
+    /// which ends the process where it fails. A small event is taken on trust; a bigger
+    /// one is looked at first (a tight `ulimit -v` killed a flood's run this way, its output
     /// cut short: second hostile pass, round 10).
     static func haveRoom(toRecord bytes: Int) -> Bool {
-        bytes < RecordingQueue.handOffBytes || FallibleBuffer.available(bytes.multipliedReportingOverflow(by: 4).partialValue)
+        bytes < (addressSpaceLimited ? 4096 : RecordingQueue.handOffBytes)
+            || FallibleBuffer.available(bytes.multipliedReportingOverflow(by: 4).partialValue)
     }
+
+    /// Whether this process runs under `ulimit -v`: then every event but the smallest is
+    /// looked at first (its events are 64 KiB at most there, `CaptureLimits.fitting`).
+    static let addressSpaceLimited = ThisProcess.addressSpaceLimit != nil
 
     /// When the open event must be recorded if no more lines come.
     var deadline: Timestamp? { grouper.deadline }

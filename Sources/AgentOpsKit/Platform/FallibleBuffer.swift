@@ -14,6 +14,17 @@ struct FallibleBuffer: @unchecked Sendable {
         bytes = UnsafeMutableRawBufferPointer(start: base, count: count)
     }
 
+    /// `count` bytes starting at a multiple of `alignment` (a power of two, at least a
+    /// pointer's size), or nil, with `errno` ENOMEM, when the allocator has none.
+    init?(count: Int, alignment: Int) {
+        var base: UnsafeMutableRawPointer?
+        guard posix_memalign(&base, alignment, count) == 0, let base else {
+            errno = ENOMEM
+            return nil
+        }
+        bytes = UnsafeMutableRawBufferPointer(start: base, count: count)
+    }
+
     /// Whether `count` bytes could be had just now (taken and given back at once): a
     /// look before a large Swift allocation, which traps where this says no.
     static func available(_ count: Int) -> Bool {

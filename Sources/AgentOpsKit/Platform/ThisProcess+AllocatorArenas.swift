@@ -37,6 +37,28 @@ extension ThisProcess {
         _ = cMallopt(-8, limit.rlim_cur < 256 << 20 ? 1 : allocatorArenas)  // M_ARENA_MAX
     }
 
+    /// The soft limit on this process's address space (`ulimit -v`) in bytes; nil when
+    /// there is none.
+    public static var addressSpaceLimit: UInt64? {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else {
+            return nil
+        }
+        return UInt64(limit.rlim_cur)
+    }
+
+    /// The address space this process has mapped now, in bytes (`/proc/self/statm`'s
+    /// first field); nil when it cannot be read.
+    public static var addressSpaceInUse: UInt64? {
+        var buffer = [UInt8](repeating: 0, count: 128)
+        guard let count = Descriptors.readPrefix(of: "/proc/self/statm", into: &buffer), count > 0,
+              let pages = UInt64(String(decoding: buffer[0..<count].prefix { $0 != 0x20 }, as: UTF8.self)) else {
+            return nil
+        }
+        let (bytes, overflow) = pages.multipliedReportingOverflow(by: UInt64(max(1, sysconf(Int32(_SC_PAGESIZE)))))
+        return overflow ? nil : bytes
+    }
+
     /// Caps the C allocator's arenas at `allocatorArenas` whatever the limits: for a
     /// server of local clients that start threads at will (the LLM proxy), where each
     /// thread's own arena keeps what that thread freed, so resident memory after a burst

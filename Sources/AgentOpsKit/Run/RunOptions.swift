@@ -58,12 +58,13 @@ public struct RunOptions: Sendable, Equatable {
     /// Options with nothing set.
     public init() {}
 
-    /// How captured output is cut, with `--event-window` and `--capture-limit` applied.
+    /// How captured output is cut, with `--event-window` and `--capture-limit` applied,
+    /// fitted to this process's address-space limit (`CaptureLimits.fitting`).
     public var captureLimits: CaptureLimits {
         var limits = CaptureLimits.standard
         if let eventWindow { limits.eventWindowMicroseconds = Int64(eventWindow * 1_000_000) }
         if let captureLimit { limits.capturePerStream = captureLimit }
-        return limits
+        return limits.fitting(addressSpace: ThisProcess.addressSpaceLimit)
     }
 
     /// The session to join: `--session-id`, else `AGENTOPS_SESSION_ID` unless

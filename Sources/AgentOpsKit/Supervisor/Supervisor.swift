@@ -284,11 +284,15 @@ public final class Supervisor: @unchecked Sendable {
                 stdin: wiring.childStdin, stdout: wiring.childStdout, stderr: wiring.childStderr,
                 inherited: StartupDescriptors.inherited, controllingTerminal: interactive != nil, helper: helper,
                 beforeCommand: { () throws(LaunchError) in
-                    // No thread to read its output (`ulimit -u`): the command does not start.
+                    // No thread or buffer to read its output (`ulimit -u`, `ulimit -v`): the
+                    // command does not start.
                     guard pump.start() else {
-                        throw .cannotPrepare(what: "a thread to read the command's output", reason: errnoText())
+                        throw .cannotPrepare(what: "a thread and buffer to read the command's output", reason: errnoText())
                     }
                     pumping = true
+                    if let shortfall = AddressSpaceHeadroom.shortfall() {
+                        throw .cannotPrepare(what: "room in the address space", reason: shortfall)
+                    }
                     beforeCommand()
                 },
                 stopRequested: { [self] in stopRequestedBeforeStart },
