@@ -17,22 +17,27 @@ public enum UsageError: Error, CustomStringConvertible, Equatable {
         case .missingCommand:
             return "no command given (usage: agentops-run [options] [--] COMMAND [ARG...])"
         case let .unknownOption(option):
-            return "unknown option '\(option)' (see --help)"
+            return "unknown option '\(shown(option))' (see --help)"
         case let .missingValue(option):
             return "option '\(option)' needs a value"
         case let .invalidValue(option, value, expected):
-            return "invalid value '\(value)' for \(option): expected \(expected)"
+            return "invalid value '\(shown(value))' for \(option): expected \(expected)"
         case let .invalidSessionID(source, value):
-            return "\(source) '\(value)' is not a session id (expected a UUID such as "
+            return "\(source) '\(shown(value))' is not a session id (expected a UUID such as "
                 + "123e4567-e89b-42d3-a456-426614174000)"
         case let .conflictingOptions(a, b):
             return "\(a) and \(b) cannot be used together"
         case let .unexpectedArgument(argument):
-            return "unexpected argument '\(argument)' (see --help)"
+            return "unexpected argument '\(shown(argument))' (see --help)"
         case let .malformedKey(variable):
             return "\(variable) is not a UUID"
         case let .unknownSubcommand(name):
-            return "unknown command '\(name)' (see 'agentops --help')"
+            return "unknown command '\(shown(name))' (see 'agentops --help')"
         }
     }
+
+    /// What the user gave, as text: bytes that are not UTF-8 as U+FFFD, not as the
+    /// escapes agentops-run keeps them in (`SystemString`: `\xff` was shown as U+10FFFF,
+    /// second hostile pass, round 10).
+    private func shown(_ given: String) -> String { SystemString.displayed(given) }
 }

@@ -118,4 +118,14 @@ struct DurationTests {
         #expect(EndReason.wrapperExit(exit: .exited(7), interventions: []) == .code(7))
         #expect(EndReason.of(exit: .exited(0), forwardedSignals: [], interventions: [timedOut]).0 == .fail)
     }
+
+    /// Bytes that are not UTF-8 are kept as escapes inside agentops-run (`SystemString`);
+    /// a message showed them as such (U+10FFFF for `\xff`: second hostile pass, round 10).
+    @Test("a value that is not UTF-8 is shown with U+FFFD in a usage error, never as agentops-run's escape")
+    func usageErrorShowsBytes() {
+        let value = SystemString.decode([0x61, 0xFF])
+        #expect(UsageError.invalidSessionID(source: "AGENTOPS_SESSION_ID", value: value).description
+            .hasPrefix("AGENTOPS_SESSION_ID 'a\u{FFFD}' is not a session id"))
+        #expect(UsageError.unknownOption(value).description == "unknown option 'a\u{FFFD}' (see --help)")
+    }
 }
