@@ -48,8 +48,8 @@ import CSignals
 /// but never took the payload (a script printing the hello then four zero bytes, or an
 /// errno's four bytes, hostile passes, round 10) cannot say it, and is neither taken for a
 /// command that ran nor blamed on the command. What fails before the payload is in is the
-/// helper's own failure: its errno alone. If anything fails before, the errno goes back instead, and the
-/// helper exits 126 or 127. End of file with no marker is a helper that died on the way
+/// helper's own failure: its errno alone, which agentops-run reports as such (125). On any
+/// failure the helper exits 126 or 127. End of file with no marker is a helper that died on the way
 /// (a crash under a resource limit set for it alone, hostile pass, round 9): the command
 /// never ran, where before it was taken for the command, killed by the helper's signal.
 ///

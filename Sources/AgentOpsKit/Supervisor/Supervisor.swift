@@ -170,9 +170,11 @@ public final class Supervisor: @unchecked Sendable {
         for signal in source?() ?? [] { deliver(signal) }
         lock.lock()
         defer { lock.unlock() }
-        let terminating = [SignalNumber.interrupt, SignalNumber.terminate, SignalNumber.hangup, SignalNumber.quit]
-        return pendingSignals.contains { terminating.contains($0) }
+        return pendingSignals.contains { Self.terminating.contains($0) }
     }
+
+    /// The signals that tell agentops-run to stop rather than only pass them on.
+    private static let terminating = [SignalNumber.interrupt, SignalNumber.terminate, SignalNumber.hangup, SignalNumber.quit]
 
     /// The first SIGINT, SIGTERM, SIGHUP or SIGQUIT that arrived after the command ended:
     /// the user (or a CI runner cancelling the job) wants agentops-run gone, so the wait
@@ -181,8 +183,7 @@ public final class Supervisor: @unchecked Sendable {
     public var lateTermination: Int32? {
         lock.lock()
         defer { lock.unlock() }
-        let terminating = [SignalNumber.interrupt, SignalNumber.terminate, SignalNumber.hangup, SignalNumber.quit]
-        return lateSignals.first { terminating.contains($0) }
+        return lateSignals.first { Self.terminating.contains($0) }
     }
 
     /// Stops the command because a limit other than the timeout was reached (a watcher
