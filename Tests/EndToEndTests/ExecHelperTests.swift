@@ -195,10 +195,13 @@ struct ExecHelperTests {
     /// signal interrupted the wait, was taken for an answer, and the read that followed
     /// blocked for ever, the SIGTERM held for a command that never started (second
     /// hostile pass, round 10).
-    @Test("a helper that takes the command and never answers: a SIGTERM ends the run at once (125), nothing started")
-    func silentHelperThenSignal() throws {
+    @Test("a helper that keeps silent, or takes the command and never answers: a SIGTERM ends the run at once (125), nothing started",
+          arguments: [true, false])
+    func silentHelperThenSignal(hello saysHello: Bool) throws {
         let hello = String(decoding: ExecHelper.hello, as: UTF8.self)
-        try besideHelper("#!/bin/sh\nprintf '\(hello)'\ncat >/dev/null\n") { run, folder in
+        // Without the hello, the command was started through agentops-run itself once the
+        // 3 s had passed, and got the SIGTERM (second hostile pass, round 10).
+        try besideHelper("#!/bin/sh\n" + (saysHello ? "printf '\(hello)'\ncat >/dev/null\n" : "sleep 30\n")) { run, folder in
             let marker = folder + "/ran"
             let result = Harness.run(run, ["--tty", "never", "--", "/bin/sh", "-c", "echo x >> \(marker)"],
                                      environment: Harness.environment(home: Harness.temporaryFolder()), timeout: 20,

@@ -146,8 +146,13 @@ public enum ChildLauncher {
         // The helper may still be exec'ing and starting up, which takes longer than the
         // work that waits for it (issue 18); the command waits for what is sent below.
         try beforeCommand()
-        if let refusal = ExecHelperLocation.greet(over: helper.socket) {
+        if let refusal = ExecHelperLocation.greet(over: helper.socket, stopRequested: stopRequested) {
             killHelper(process)
+            // Told to stop while a helper kept silent: no command is started after that
+            // (it was, through the fallback, and got the SIGTERM: second hostile pass).
+            if stopRequested() {
+                throw .cannotPrepare(what: "the exec helper", reason: "agentops-run was told to stop before it started the command")
+            }
             guard ExecHelperLocation.fallBack(because: refusal) else {
                 throw .cannotPrepare(what: "the exec helper", reason: refusal)
             }
