@@ -67,20 +67,12 @@ struct ExecHelperTests {
           arguments: ["never", "always"])
     func environmentLaidOutAsGiven(tty: String) throws {
         let home = Harness.temporaryFolder()
-        let launcher = """
-            import ctypes, os, sys
-            entries = [b'ZZ_FIRST=1', b'NO_EQUALS_HERE', b'DUP=one', b'HOME=' + os.environb[b'HOME'], \
-                b'PATH=' + os.environb[b'PATH'], b'DUP=two', b'AGENTOPS_HOME=' + os.environb[b'AGENTOPS_HOME'], \
-                b'A_LAST=\\xff']
-            argv = [a.encode() for a in sys.argv[1:]]
-            c_argv = (ctypes.c_char_p * (len(argv) + 1))(*argv, None)
-            c_env = (ctypes.c_char_p * (len(entries) + 1))(*entries, None)
-            ctypes.CDLL(None).execve(argv[0], c_argv, c_env)
-            sys.exit(99)
-            """
+        let entries = #"b'ZZ_FIRST=1', b'NO_EQUALS_HERE', b'DUP=one', b'HOME=' + os.environb[b'HOME'], "#
+            + #"b'PATH=' + os.environb[b'PATH'], b'DUP=two', b'AGENTOPS_HOME=' + os.environb[b'AGENTOPS_HOME'], "#
+            + #"b'A_LAST=\xff'"#
         let reader = "import sys; sys.stdout.buffer.write(open('/proc/self/environ', 'rb').read())"
-        let result = Harness.run("/usr/bin/env", ["python3", "-c", launcher, Harness.agentopsRun, "-q", "--tty", tty,
-                                                  "--", "python3", "-c", reader],
+        let result = Harness.run("/usr/bin/env", ["python3", "-c", Self.launcher(entries), Harness.agentopsRun, "-q",
+                                                  "--tty", tty, "--", "python3", "-c", reader],
                                  environment: Harness.environment(home: home))
         #expect(result.code == 0, "\(result.err)")
         let seen = result.out.split(separator: "\0").map(String.init)
@@ -88,6 +80,43 @@ struct ExecHelperTests {
         #expect(seen.filter { entry in given.contains(entry) } == given, "\(seen)")
         #expect(seen.first == "ZZ_FIRST=1", "\(seen)")
         #expect(seen.contains { $0.hasPrefix("AGENTOPS_SESSION_ID=") }, "\(seen)")
+    }
+
+    /// A python script that execs its arguments with exactly the environment entries
+    /// `entries` (python list items): `os.execve` takes a mapping, so through ctypes.
+    static func launcher(_ entries: String) -> String {
+        """
+        import ctypes, os, sys
+        entries = [\(entries)]
+        argv = [a.encode() for a in sys.argv[1:]]
+        c_argv = (ctypes.c_char_p * (len(argv) + 1))(*argv, None)
+        c_env = (ctypes.c_char_p * (len(entries) + 1))(*entries, None)
+        ctypes.CDLL(None).execve(argv[0], c_argv, c_env)
+        sys.exit(99)
+        """
+    }
+
+    /// Given a name twice, agentops-run took the last value (`ProcessInfo`'s reading) and
+    /// the command, through `getenv`, the first: the run recorded into one session while
+    /// its command joined another, and the command was looked up in another PATH than
+    /// `execvp` would use (second hostile pass, round 11).
+    @Test("AGENTOPS_SESSION_ID and PATH given twice: the run and its command both take the first")
+    func duplicatedNamesFirstWins() throws {
+        let home = Harness.temporaryFolder()
+        let first = "11111111-1111-4111-8111-111111111111", second = "22222222-2222-4222-8222-222222222222"
+        let folder = Harness.temporaryFolder()
+        try "#!/bin/sh\necho \"$AGENTOPS_SESSION_ID first-path\"\n".write(toFile: folder + "/which-path",
+                                                                       atomically: true, encoding: .utf8)
+        chmod(folder + "/which-path", 0o755)
+        let entries = "b'AGENTOPS_SESSION_ID=\(first)', b'PATH=\(folder):/usr/bin:/bin', "
+            + "b'AGENTOPS_SESSION_ID=\(second)', b'PATH=/usr/bin:/bin', "
+            + "b'HOME=' + os.environb[b'HOME'], b'AGENTOPS_HOME=' + os.environb[b'AGENTOPS_HOME']"
+        let result = Harness.run("/usr/bin/env", ["python3", "-c", Self.launcher(entries), Harness.agentopsRun, "-q",
+                                                  "--", "which-path"],
+                                 environment: Harness.environment(home: home))
+        #expect(result.code == 0, "\(result.err)")
+        #expect(result.out == "\(first) first-path\n", "\(result.err)")
+        #expect(try Harness.export(home: home)["session"]?["id"] == .string(first))
     }
 
     @Test("a run that ends before its command starts leaves no helper behind")
@@ -195,24 +224,32 @@ struct ExecHelperTests {
     /// signal interrupted the wait, was taken for an answer, and the read that followed
     /// blocked for ever, the SIGTERM held for a command that never started (second
     /// hostile pass, round 10).
-    @Test("a helper that keeps silent, or takes the command and never answers: a SIGTERM ends the run at once (125), nothing started",
-          arguments: [true, false])
-    func silentHelperThenSignal(hello saysHello: Bool) throws {
+    @Test("a helper that keeps silent, takes the command and never answers, or never reads: a SIGTERM ends the run at once (125), nothing started",
+          arguments: ["silent", "takes", "never reads"])
+    func silentHelperThenSignal(helper kind: String) throws {
         let hello = String(decoding: ExecHelper.hello, as: UTF8.self)
         // Without the hello, the command was started through agentops-run itself once the
-        // 3 s had passed, and got the SIGTERM (second hostile pass, round 10).
-        try besideHelper("#!/bin/sh\n" + (saysHello ? "printf '\(hello)'\ncat >/dev/null\n" : "sleep 30\n")) { run, folder in
+        // 3 s had passed, and got the SIGTERM; one that never reads held agentops-run in a
+        // blocking write of an environment larger than the socket's buffer (second
+        // hostile pass, round 11).
+        let body = ["silent": "sleep 30\n", "takes": "printf '\(hello)'\ncat >/dev/null\n",
+                    "never reads": "printf '\(hello)'\nexec sleep 30\n"][kind]!
+        // 300 KB: past the socket's buffer (a single string may be 128 KiB at most).
+        let extra = kind == "never reads"
+            ? Dictionary(uniqueKeysWithValues: (1...3).map { ("BIG_VALUE_\($0)", String(repeating: "b", count: 100_000)) }) : [:]
+        try besideHelper("#!/bin/sh\n" + body) { run, folder in
             let marker = folder + "/ran"
             let result = Harness.run(run, ["--tty", "never", "--", "/bin/sh", "-c", "echo x >> \(marker)"],
-                                     environment: Harness.environment(home: Harness.temporaryFolder()), timeout: 20,
+                                     environment: Harness.environment(home: Harness.temporaryFolder(), extra: extra),
+                                     timeout: 20,
                                      whileRunning: { pid in
                                          usleep(800_000)
                                          kill(pid, SIGTERM)
                                      })
-            #expect(result.code == 125, "\(result.err)")
-            #expect(result.seconds < 5, "took \(result.seconds) s")
-            #expect(result.err.contains("agentops-run was told to stop before it started the command"), "\(result.err)")
-            #expect(!FileManager.default.fileExists(atPath: marker), "the command did not run")
+            #expect(result.code == 125, "\(kind): \(result.err)")
+            #expect(result.seconds < 5, "\(kind): took \(result.seconds) s")
+            #expect(result.err.contains("agentops-run was told to stop before it started the command"), "\(kind): \(result.err)")
+            #expect(!FileManager.default.fileExists(atPath: marker), "\(kind): the command did not run")
         }
     }
 

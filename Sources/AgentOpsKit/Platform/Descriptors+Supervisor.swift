@@ -19,6 +19,14 @@ extension Descriptors {
         }
     }
 
+    /// Sends what the socket `fd` takes now of `bytes`, without waiting: the count sent,
+    /// 0 when it is full, -1 with `errno` set when it failed.
+    public static func sendWithoutWaiting(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return 0 }
+        let sent = retryingEINTR { send(fd, base, bytes.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        return sent >= 0 ? sent : errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1
+    }
+
     /// Asks for a pipe buffer of `bytes` on the pipe `fd` (`F_SETPIPE_SZ`, which Glibc's
     /// Swift overlay does not export); the kernel may refuse and keep its default.
     public static func setPipeBuffer(_ fd: Int32, bytes: Int32) {

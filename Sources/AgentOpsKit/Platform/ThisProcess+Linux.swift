@@ -39,9 +39,11 @@ extension ThisProcess {
         return entries
     }
 
-    /// This process's environment, read from `environ` as `ProcessInfo` reads it (an
-    /// entry without `=` is left out, a name given twice keeps its last value) at a
-    /// fraction of the cost: split at the first `=` byte with no Foundation string in
+    /// This process's environment, read from `environ` (an entry without `=` is left out,
+    /// a name given twice keeps its first value, as `getenv(3)` and the command read it:
+    /// `ProcessInfo` keeps the last, and a run given `AGENTOPS_SESSION_ID` twice recorded
+    /// into one session while its command joined the other, second hostile pass, round
+    /// 11) at a fraction of `ProcessInfo`'s cost: split at the first `=` byte with no Foundation string in
     /// between (issue 18: it is read at every start). Bytes that are not UTF-8 are
     /// escaped (`SystemString`), not repaired, so the command gets them back unchanged.
     public static var environment: [String: String] {
@@ -57,6 +59,7 @@ extension ThisProcess {
                 let bytes = UnsafeBufferPointer(start: start, count: length)
                 guard let equals = bytes.firstIndex(of: UInt8(ascii: "=")) else { return }
                 let name = SystemString.decode(UnsafeBufferPointer(rebasing: bytes[..<equals]))
+                guard result[name] == nil else { return }
                 result[name] = SystemString.decode(UnsafeBufferPointer(rebasing: bytes[(equals + 1)...]))
             }
             entry += 1

@@ -150,9 +150,7 @@ public enum ChildLauncher {
             killHelper(process)
             // Told to stop while a helper kept silent: no command is started after that
             // (it was, through the fallback, and got the SIGTERM: second hostile pass).
-            if stopRequested() {
-                throw .cannotPrepare(what: "the exec helper", reason: "agentops-run was told to stop before it started the command")
-            }
+            if stopRequested() { throw stopBeforeStart(process) }
             guard ExecHelperLocation.fallBack(because: refusal) else {
                 throw .cannotPrepare(what: "the exec helper", reason: refusal)
             }
@@ -177,7 +175,7 @@ public enum ChildLauncher {
             killHelper(process)
             throw .notExecutable(path: executable, reason: .system(.argumentListTooLong))
         }
-        guard Descriptors.writeAll(block, to: helper.socket) == block.count,
+        guard try send(block, to: process, over: helper.socket, stopRequested: stopRequested),
               DescriptorPassing.send([stdin, stdout, stderr] + inherited, payload: payload, over: helper.socket) else {
             // The send's errno, taken before `kill` (of a helper already gone: ESRCH)
             // overwrites it.
@@ -201,6 +199,33 @@ public enum ChildLauncher {
             throw .cannotPrepare(what: "the exec helper", reason: "it failed before it could start the command")
         }
         throw .notExecutable(path: executable, reason: .system(SystemError(code: code)))
+    }
+
+    /// Sends the command block to the helper; false when the socket failed or the helper
+    /// ended first.
+    ///
+    /// Sent as the socket takes it, the helper looked at every 100 ms while it is full:
+    /// a file that said the hello but never reads held agentops-run in a blocking write
+    /// for ever once the environment was larger than the socket's buffer, deaf to
+    /// SIGTERM (second hostile pass, round 11).
+    private static func send(_ block: [UInt8], to process: Process, over socket: Int32,
+                             stopRequested: () -> Bool) throws(LaunchError) -> Bool {
+        var offset = 0
+        while offset < block.count {
+            let sent = block.withUnsafeBytes { Descriptors.sendWithoutWaiting(socket, UnsafeRawBufferPointer(rebasing: $0[offset...])) }
+            if sent > 0 {
+                offset += sent
+                continue
+            }
+            guard sent == 0 else { return false }
+            if Readiness.writable(socket, milliseconds: 100) == .ready { continue }
+            if stopRequested() { throw stopBeforeStart(process) }
+            switch ChildWait.now(process.processIdentifier) {
+            case .running, .changed(.stopped): continue
+            case .changed, .reaped: return false
+            }
+        }
+        return true
     }
 
     /// What the helper says once it has the command: up to two words, and how many bytes
@@ -237,10 +262,7 @@ public enum ChildLauncher {
             case .timedOut, .interrupted:
                 break
             }
-            if stopRequested() {
-                killHelper(process)
-                throw .cannotPrepare(what: "the exec helper", reason: "agentops-run was told to stop before it started the command")
-            }
+            if stopRequested() { throw stopBeforeStart(process) }
             switch ChildWait.now(process.processIdentifier) {
             case .running, .changed(.stopped): continue
             case .changed, .reaped:
@@ -249,6 +271,13 @@ public enum ChildLauncher {
             }
         }
         return (words, count)
+    }
+
+    /// Kills the helper, and says that agentops-run was told to stop (SIGTERM) before the
+    /// command started.
+    private static func stopBeforeStart(_ process: Process) -> LaunchError {
+        killHelper(process)
+        return .cannotPrepare(what: "the exec helper", reason: "agentops-run was told to stop before it started the command")
     }
 
     /// Kills a helper that did not start the command, with its group (Foundation made it

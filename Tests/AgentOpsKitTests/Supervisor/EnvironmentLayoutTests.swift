@@ -9,8 +9,8 @@ struct EnvironmentLayoutTests {
     @Test("untouched: the same entries in the same order, duplicates and entries without '=' included")
     func untouched() {
         let own = Self.entries(["B=2", "NOEQUALS", "A=1", "A=3", "EMPTY=", "=nameless", "C=x=y"])
-        // The dictionary reading: no entry without '=', a name's last value.
-        let read = ["B": "2", "A": "3", "EMPTY": "", "": "nameless", "C": "x=y"]
+        // The dictionary reading: no entry without '=', a name's first value.
+        let read = ["B": "2", "A": "1", "EMPTY": "", "": "nameless", "C": "x=y"]
         #expect(EnvironmentLayout.entries(read, laidOutAs: own) == own)
     }
 
@@ -20,6 +20,13 @@ struct EnvironmentLayoutTests {
         let run = ["B": "2", "A": "new", "PATH": "/bin", "Z_ADDED": "z", "AGENTOPS_SESSION_ID": "s"]
         #expect(Self.texts(EnvironmentLayout.entries(run, laidOutAs: own))
             == ["B=2", "NOEQUALS", "A=new", "PATH=/bin", "AGENTOPS_SESSION_ID=s", "Z_ADDED=z"])
+    }
+
+    @Test("agentops-run's own variables given twice: one entry, the value the run took, where the first stood")
+    func ownNamesOnce() {
+        let own = Self.entries(["AGENTOPS_SESSION_ID=first", "X=1", "AGENTOPS_SESSION_ID=second", "X=2"])
+        let run = ["AGENTOPS_SESSION_ID": "first", "X": "1"]
+        #expect(Self.texts(EnvironmentLayout.entries(run, laidOutAs: own)) == ["AGENTOPS_SESSION_ID=first", "X=1", "X=2"])
     }
 
     @Test("bytes that are not UTF-8 are passed on as they were, kept or changed")
@@ -39,7 +46,8 @@ enum ThisProcessReading {
         var result: [String: String] = [:]
         for entry in entries {
             guard let split = entry.firstIndex(of: UInt8(ascii: "=")) else { continue }
-            result[SystemString.decode(entry[..<split])] = SystemString.decode(entry[(split + 1)...])
+            let name = SystemString.decode(entry[..<split])
+            if result[name] == nil { result[name] = SystemString.decode(entry[(split + 1)...]) }
         }
         return result
     }
