@@ -224,15 +224,15 @@ struct ExecHelperTests {
     /// signal interrupted the wait, was taken for an answer, and the read that followed
     /// blocked for ever, the SIGTERM held for a command that never started (second
     /// hostile pass, round 10).
-    @Test("a helper that keeps silent, takes the command and never answers, or never reads: a SIGTERM ends the run at once (125), nothing started",
-          arguments: ["silent", "takes", "never reads"])
+    @Test("a helper that says the hello, then never answers or never reads: a SIGTERM ends the run at once (125), nothing started",
+          arguments: ["takes", "never reads"])
     func silentHelperThenSignal(helper kind: String) throws {
         let hello = String(decoding: ExecHelper.hello, as: UTF8.self)
-        // Without the hello, the command was started through agentops-run itself once the
-        // 3 s had passed, and got the SIGTERM; one that never reads held agentops-run in a
-        // blocking write of an environment larger than the socket's buffer (second
-        // hostile pass, round 11).
-        let body = ["silent": "sleep 30\n", "takes": "printf '\(hello)'\ncat >/dev/null\n",
+        // One that never reads held agentops-run in a blocking write of an environment
+        // larger than the socket's buffer (second hostile pass, round 11). (A silent one
+        // is given up after 3 s, and the signal reaches the command started through
+        // agentops-run itself: `SignalTests.signalBeforeTheCommand`.)
+        let body = ["takes": "printf '\(hello)'\ncat >/dev/null\n",
                     "never reads": "printf '\(hello)'\nexec sleep 30\n"][kind]!
         // 300 KB: past the socket's buffer (a single string may be 128 KiB at most).
         let extra = kind == "never reads"
@@ -251,6 +251,18 @@ struct ExecHelperTests {
             #expect(result.err.contains("agentops-run was told to stop before it started the command"), "\(kind): \(result.err)")
             #expect(!FileManager.default.fileExists(atPath: marker), "\(kind): the command did not run")
         }
+    }
+
+    /// A script whose interpreter is missing: the exec fails with ENOENT, and `sh`,
+    /// `bash` and `env` give 127; agentops-run gave 126 (second hostile pass, round 11).
+    @Test("a script whose interpreter is missing: 127, as a shell gives it", arguments: ["never", "always"])
+    func missingInterpreter(tty: String) throws {
+        let script = Harness.temporaryFolder() + "/bad-interpreter"
+        try "#!/nonexistent/interpreter\n".write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+        let result = Harness.wrap(["-q", "--tty", tty, "--", script], home: Harness.temporaryFolder())
+        #expect(result.code == 127, "\(result.err)")
+        #expect(result.err.contains("No such file or directory"), "\(result.err)")
     }
 
     /// agentops-run's own helper mode gets agentops-run's environment for its loader: a

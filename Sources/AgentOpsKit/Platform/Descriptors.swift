@@ -43,20 +43,6 @@ public enum Descriptors {
         retryingEINTR { Glibc.read(fd, buffer.baseAddress, buffer.count) }
     }
 
-    /// Reads from the stream socket `fd` until `buffer` is full or the other end closed
-    /// (`MSG_WAITALL`): one wake-up for a message that arrives in parts; fewer bytes only
-    /// at its end (or -1 on an error).
-    public static func receiveAll(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Int {
-        var filled = 0
-        while filled < buffer.count {
-            let n = retryingEINTR { recv(fd, buffer.baseAddress! + filled, buffer.count - filled, Int32(MSG_WAITALL)) }
-            if n < 0 { return filled > 0 ? filled : -1 }
-            if n == 0 { break }
-            filled += n
-        }
-        return filled
-    }
-
     /// Reads a small file (a `/proc` entry, an exporter's cursor) whole, at most 4 MiB;
     /// nil when it cannot be opened or is not a regular file or `/proc` entry.
     public static func readSmallFile(_ path: String) -> String? {

@@ -22,6 +22,8 @@ public struct SystemError: Error, CustomStringConvertible, Equatable, Sendable {
     /// `ETXTBSY`: an exec of a file that is open for writing, as while it is being
     /// replaced (copied over in place by an installer or a build).
     public static let textFileBusy = SystemError(code: ETXTBSY)
+    /// `ENOENT`: from an exec of a file that exists, its interpreter is missing.
+    public static let noSuchFile = SystemError(code: ENOENT)
     /// The arguments and environment are more than an exec takes (`E2BIG`).
     public static let argumentListTooLong = SystemError(code: E2BIG)
     /// No process or thread to be had now (`ulimit -u`), and out of memory.

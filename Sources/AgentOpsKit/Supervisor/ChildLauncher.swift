@@ -146,11 +146,10 @@ public enum ChildLauncher {
         // The helper may still be exec'ing and starting up, which takes longer than the
         // work that waits for it (issue 18); the command waits for what is sent below.
         try beforeCommand()
-        if let refusal = ExecHelperLocation.greet(over: helper.socket, stopRequested: stopRequested) {
+        if let refusal = ExecHelperLocation.greet(over: helper.socket) {
+            // A signal that came meanwhile waits for the command started through the
+            // fallback, as any signal before the command starts does.
             killHelper(process)
-            // Told to stop while a helper kept silent: no command is started after that
-            // (it was, through the fallback, and got the SIGTERM: second hostile pass).
-            if stopRequested() { throw stopBeforeStart(process) }
             guard ExecHelperLocation.fallBack(because: refusal) else {
                 throw .cannotPrepare(what: "the exec helper", reason: refusal)
             }
@@ -252,13 +251,13 @@ public enum ChildLauncher {
                 }
                 guard n > 0 else { return (words, count) }
                 count += n
-                guard count >= 4 else { continue }
-                if words.0 != marker { return (words, count) }
-                // Ours: the rest (end of file at the exec, or its errno) in one wake-up.
-                let rest = withUnsafeMutableBytes(of: &words) { raw in
-                    Descriptors.receiveAll(socket, into: UnsafeMutableRawBufferPointer(rebasing: raw[count...]))
-                }
-                return (words, count + max(0, rest))
+                // Four bytes that are not the marker: no helper of ours wrote them.
+                if count >= 4, words.0 != marker { return (words, count) }
+                // Otherwise the rest (end of file at the exec, or its errno) is waited for
+                // the same way: a file that echoed the marker and kept the socket held
+                // agentops-run in a blocking read, deaf to SIGTERM (second hostile pass,
+                // round 11).
+                continue
             case .timedOut, .interrupted:
                 break
             }

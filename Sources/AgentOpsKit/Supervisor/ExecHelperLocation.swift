@@ -98,10 +98,7 @@ public enum ExecHelperLocation {
     /// `SWIFT_DEBUG_…` variable in the environment gets a warning line), which used to
     /// read as a foreign helper, and then the fallback's too: no command could start.
     /// agentops-run's own runtime prints the same warning to the user's stderr.
-    ///
-    /// A signal that interrupts the wait ends it when `stopRequested` says agentops-run
-    /// was told to stop (the caller then starts nothing).
-    static func greet(over socket: Int32, stopRequested: () -> Bool = { false }) -> String? {
+    static func greet(over socket: Int32) -> String? {
         let expected = ExecHelper.hello
         var heard: [UInt8] = []
         let deadline = Clock.monotonicMicroseconds() + Int64(helloDeadline * 1_000_000)
@@ -115,10 +112,7 @@ public enum ExecHelperLocation {
             guard left > 0 else { return "no answer within \(Int(helloDeadline)) s" }
             switch Readiness.readable(socket, milliseconds: Int32(left / 1000) + 1) {
             case .ready: break
-            case .interrupted:
-                if stopRequested() { return "agentops-run was told to stop" }
-                continue
-            case .timedOut: continue
+            case .interrupted, .timedOut: continue
             case let .failed(error): return "\(error)"
             }
             // Nothing follows the hello until agentops-run has sent the descriptors, so

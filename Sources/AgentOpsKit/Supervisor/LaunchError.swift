@@ -11,10 +11,12 @@ public enum LaunchError: Error, CustomStringConvertible, Equatable {
     /// command's 126.
     case cannotPrepare(what: String, reason: String)
 
-    /// 127 for not found, 126 for found but not runnable, as shells do.
+    /// 127 for not found, 126 for found but not runnable, as shells do: a script whose
+    /// interpreter is missing (the exec's `ENOENT`) is 127 there too, as `sh`, `bash`
+    /// and `env` give it (it was 126: second hostile pass, round 11).
     public var exitCode: Int32 {
         switch self {
-        case .commandNotFound, .noSuchFile: return 127
+        case .commandNotFound, .noSuchFile, .notExecutable(_, .system(.noSuchFile)): return 127
         case .notExecutable: return 126
         case .cannotPrepare: return 125
         }
