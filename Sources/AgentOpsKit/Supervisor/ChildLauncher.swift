@@ -237,7 +237,8 @@ public enum ChildLauncher {
     /// once more for what it wrote before it ended. A signal that interrupts the wait is
     /// no answer (taken for one, the read that followed blocked for ever on a helper that
     /// took the command and kept the socket: second hostile pass, round 10); nor is such
-    /// a helper waited for once agentops-run was told to stop (`stopRequested`).
+    /// a helper waited for once agentops-run was told to stop (`stopRequested`), until
+    /// its marker came.
     private static func awaitStart(of process: Process, over socket: Int32, marker: Int32,
                                    stopRequested: () -> Bool) throws(LaunchError) -> ((Int32, Int32), Int) {
         var words: (Int32, Int32) = (-1, -1)
@@ -254,14 +255,16 @@ public enum ChildLauncher {
                 // Four bytes that are not the marker: no helper of ours wrote them.
                 if count >= 4, words.0 != marker { return (words, count) }
                 // Otherwise the rest (end of file at the exec, or its errno) is waited for
-                // the same way: a file that echoed the marker and kept the socket held
-                // agentops-run in a blocking read, deaf to SIGTERM (second hostile pass,
-                // round 11).
+                // the same way, the helper looked at meanwhile (a blocking read waited for
+                // ever on a file that echoed the marker and kept the socket: second hostile
+                // pass, round 11).
                 continue
             case .timedOut, .interrupted:
                 break
             }
-            if stopRequested() { throw stopBeforeStart(process) }
+            // Not once the marker came: the command may be running already, and the
+            // signal is forwarded to it as soon as the launch returns.
+            if count < 4, stopRequested() { throw stopBeforeStart(process) }
             switch ChildWait.now(process.processIdentifier) {
             case .running, .changed(.stopped): continue
             case .changed, .reaped:
