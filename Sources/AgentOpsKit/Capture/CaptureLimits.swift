@@ -13,13 +13,17 @@ public struct CaptureLimits: Sendable, Equatable {
     public var capturePerStream: Int
     /// The most of it kept for the stream's last part (its tail), at most half.
     public var maxTailBytes: Int = 1 << 20
+    /// Events of at least this much text are looked for room before they are recorded
+    /// (`StreamRecorder.haveRoom`); smaller ones are taken on trust.
+    public var roomCheckBytes: Int = 64 << 10
 
     /// Below this address-space limit (`ulimit -v`), events and the tail are small
     /// (`fitting(addressSpace:)`).
     public static let tightAddressSpace: UInt64 = 512 << 20
 
     /// These limits under an address-space limit of `bytes` (nil: none): below
-    /// `tightAddressSpace`, an event closes at 64 KiB and the tail keeps 64 KiB. A
+    /// `tightAddressSpace`, an event closes at 64 KiB, the tail keeps 64 KiB, and every
+    /// event but the smallest is looked for room before it is recorded. A
     /// megabyte's event takes three or four allocations of its size to record (its text,
     /// its string, its JSON), each mapped on its own; there they failed, after the command
     /// had started, in Swift's allocation trap (second hostile pass, round 10), where
@@ -29,6 +33,7 @@ public struct CaptureLimits: Sendable, Equatable {
         var limits = self
         limits.maxEventBytes = min(maxEventBytes, 64 << 10)
         limits.maxTailBytes = min(maxTailBytes, 64 << 10)
+        limits.roomCheckBytes = min(roomCheckBytes, 4096)
         return limits
     }
 

@@ -33,7 +33,8 @@ struct StreamRecorder {
         self.queue = queue
         emit = { burst in
             queue.record(bytes: burst.text.count) {
-                let text = Self.haveRoom(toRecord: burst.text.count) ? String(decoding: burst.text, as: UTF8.self)
+                let text = Self.haveRoom(toRecord: burst.text.count, checkingFrom: limits.roomCheckBytes)
+                    ? String(decoding: burst.text, as: UTF8.self)
                     : BurstGrouper.noRoomText(lines: burst.lineCount, bytes: burst.text.count)
                 switch stream {
                 case .stdout: sink.record(.stdout(text, from: burst.start, to: burst.end, session: sink.sessionID))
@@ -52,17 +53,12 @@ struct StreamRecorder {
 
     /// Whether the allocator has room to record an event of `bytes` bytes of text: its
     /// string, its JSON and its line take a few times its size, each a Swift allocation,
-    /// which ends the process where it fails. A small event is taken on trust; a bigger
-    /// one is looked at first (a tight `ulimit -v` killed a flood's run this way, its output
-    /// cut short: second hostile pass, round 10).
-    static func haveRoom(toRecord bytes: Int) -> Bool {
-        bytes < (addressSpaceLimited ? 4096 : RecordingQueue.handOffBytes)
-            || FallibleBuffer.available(bytes.multipliedReportingOverflow(by: 4).partialValue)
+    /// which ends the process where it fails. An event below `threshold` is taken on
+    /// trust; a bigger one is looked at first (a tight `ulimit -v` killed a flood's run
+    /// this way, its output cut short: second hostile pass, round 10).
+    static func haveRoom(toRecord bytes: Int, checkingFrom threshold: Int) -> Bool {
+        bytes < threshold || FallibleBuffer.available(bytes.multipliedReportingOverflow(by: 4).partialValue)
     }
-
-    /// Whether this process runs under `ulimit -v`: then every event but the smallest is
-    /// looked at first (its events are 64 KiB at most there, `CaptureLimits.fitting`).
-    static let addressSpaceLimited = ThisProcess.addressSpaceLimit != nil
 
     /// When the open event must be recorded if no more lines come.
     var deadline: Timestamp? { grouper.deadline }

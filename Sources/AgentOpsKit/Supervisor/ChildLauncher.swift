@@ -219,10 +219,7 @@ public enum ChildLauncher {
             guard sent == 0 else { return false }
             if Readiness.writable(socket, milliseconds: 100) == .ready { continue }
             if stopRequested() { throw stopBeforeStart(process) }
-            switch ChildWait.now(process.processIdentifier) {
-            case .running, .changed(.stopped): continue
-            case .changed, .reaped: return false
-            }
+            guard isAlive(process) else { return false }
         }
         return true
     }
@@ -265,14 +262,19 @@ public enum ChildLauncher {
             // Not once the marker came: the command may be running already, and the
             // signal is forwarded to it as soon as the launch returns.
             if count < 4, stopRequested() { throw stopBeforeStart(process) }
-            switch ChildWait.now(process.processIdentifier) {
-            case .running, .changed(.stopped): continue
-            case .changed, .reaped:
-                if exited { return (words, count) }
-                exited = true
-            }
+            if isAlive(process) { continue }
+            if exited { return (words, count) }
+            exited = true
         }
         return (words, count)
+    }
+
+    /// Whether the helper is still there (running or stopped), looked at without waiting.
+    private static func isAlive(_ process: Process) -> Bool {
+        switch ChildWait.now(process.processIdentifier) {
+        case .running, .changed(.stopped): return true
+        case .changed, .reaped: return false
+        }
     }
 
     /// Kills the helper, and says that agentops-run was told to stop (SIGTERM) before the

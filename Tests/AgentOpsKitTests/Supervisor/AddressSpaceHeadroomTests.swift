@@ -21,7 +21,7 @@ struct AddressSpaceHeadroomTests {
         #expect(standard.fitting(addressSpace: nil) == standard)
         #expect(standard.fitting(addressSpace: 4 << 30) == standard)
         let tight = standard.fitting(addressSpace: 200 << 20)
-        #expect(tight.maxEventBytes == 64 << 10 && tight.maxTailBytes == 64 << 10)
+        #expect(tight.maxEventBytes == 64 << 10 && tight.maxTailBytes == 64 << 10 && tight.roomCheckBytes == 4096)
         #expect(tight.capturePerStream == standard.capturePerStream && tight.maxLineBytes == standard.maxLineBytes)
     }
 }
