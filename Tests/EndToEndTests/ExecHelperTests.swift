@@ -260,9 +260,13 @@ struct ExecHelperTests {
         let script = Harness.temporaryFolder() + "/bad-interpreter"
         try "#!/nonexistent/interpreter\n".write(toFile: script, atomically: true, encoding: .utf8)
         chmod(script, 0o755)
-        let result = Harness.wrap(["-q", "--tty", tty, "--", script], home: Harness.temporaryFolder())
+        let home = Harness.temporaryFolder()
+        let result = Harness.wrap(["-q", "--tty", tty, "--", script], home: home)
         #expect(result.code == 127, "\(result.err)")
         #expect(result.err.contains("No such file or directory"), "\(result.err)")
+        // The recorded reason gives the same status (it said 126).
+        let reason = try Harness.export(home: home)["session"]?["end_state_reason"]?.stringValue
+        #expect(reason?.hasSuffix("(exit 127)") == true, "\(reason ?? "")")
     }
 
     /// agentops-run's own helper mode gets agentops-run's environment for its loader: a

@@ -57,6 +57,46 @@ struct ExitStatusTests {
         #expect(missing.code == 127)
     }
 
+    /// An environment that fits the exec of agentops-run but not the command's with the
+    /// variables the run adds: the exec's E2BIG was reported as the command's failure (126,
+    /// "Argument list too long"), though without agentops-run in front it would have run
+    /// (second hostile pass, round 11). Sized by the kernel's count under an 8 MiB stack
+    /// limit (2 MiB for the strings and their pointers), 64 bytes short of it for
+    /// agentops-run's own exec.
+    @Test("an environment only the run's variables take over the exec's limit: 125, not blamed on the command",
+          arguments: ["never", "always"])
+    func environmentTooLongWithAddedVariables(tty: String) throws {
+        let home = Harness.temporaryFolder()
+        let script = #"""
+        import os, resource, sys
+        run, tty, home = sys.argv[1:4]
+        soft, hard = resource.getrlimit(resource.RLIMIT_STACK)
+        resource.setrlimit(resource.RLIMIT_STACK, (8 << 20, hard if hard == resource.RLIM_INFINITY or hard >= 8 << 20 else 8 << 20))
+        limit = max(min(6 << 20, resource.getrlimit(resource.RLIMIT_STACK)[0] // 4), 128 << 10)
+        argv = [run, "-q", "--tty", tty, "--", "/bin/true"]
+        env = {b"HOME": home.encode(), b"AGENTOPS_HOME": home.encode(), b"PATH": b"/usr/bin:/bin"}
+        def size(env):
+            return len(run) + 1 + sum(len(a) + 1 for a in argv) + sum(len(k) + len(v) + 2 for k, v in env.items()) + 8 * (len(argv) + len(env))
+        i = 0
+        while size(env) < limit - 64 - 100000:
+            env[b"PAD%d" % i] = b"x" * 90000
+            i += 1
+        env[b"PADLAST"] = b""
+        env[b"PADLAST"] = b"y" * (limit - 64 - size(env))
+        assert size(env) == limit - 64
+        os.execve(run, argv, env)
+        """#
+        let result = Harness.run("/usr/bin/env", ["python3", "-c", script, Harness.agentopsRun, tty, home],
+                                 environment: Harness.environment(home: home))
+        #expect(result.code == 125, "\(result.err)")
+        #expect(result.err.hasPrefix("agentops-run: /bin/true: cannot execute: Argument list too long with the "),
+                "\(result.err)")
+        #expect(result.err.contains("it would fit without them"), "\(result.err)")
+        let session = try Harness.export(home: home)["session"]
+        #expect(session?["end_state"]?.stringValue == "Fail")
+        #expect(session?["end_state_reason"]?.stringValue?.hasSuffix("(exit 125)") == true)
+    }
+
     @Test("usage errors: 125, a message, no child started, nothing recorded")
     func usageErrors() throws {
         let home = Harness.temporaryFolder()

@@ -19,3 +19,15 @@ public enum FileLimit {
         return setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limits) == 0
     }
 }
+
+extension ThisProcess {
+    /// The soft limit on this process's stack (`ulimit -s`) in bytes, which a command
+    /// exec'd from it inherits; nil when there is none or it cannot be read.
+    public static var stackLimit: UInt64? {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_STACK.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else {
+            return nil
+        }
+        return UInt64(limit.rlim_cur)
+    }
+}

@@ -38,8 +38,8 @@ public enum AgentOpsTool {
         process.terminationHandler = { _ in exited.signal() }
         // As every spawn: Foundation's set-up (`LaunchWarmUp`) must be done, or `run()`
         // would wait for ever (`ulimit -u`).
-        guard LaunchWarmUp.foundationReady() else {
-            return .failure(.cannotStart("Foundation's process thread did not start (is ulimit -u or ulimit -v too low?)"))
+        if let reason = LaunchWarmUp.awaitFoundation() {
+            return .failure(.cannotStart("Foundation's process thread: \(reason)"))
         }
         do {
             try process.run()

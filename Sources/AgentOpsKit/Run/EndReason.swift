@@ -86,10 +86,9 @@ public enum EndReason {
             return (.fail, "Command not found: \(SystemString.displayed(name)) (exit 127)")
         case .noSuchFile:
             return (.fail, "Command not found: \(launchError) (exit 127)")
-        case .notExecutable:
-            return (.fail, "Command could not be started: \(launchError) (exit 126)")
-        case .cannotPrepare:
-            return (.fail, "Command could not be started: \(launchError) (exit 125)")
+        case .notExecutable, .cannotPrepare, .tooLongWithAddedVariables:
+            // Its own exit status: a script whose interpreter is missing is 127.
+            return (.fail, "Command could not be started: \(launchError) (exit \(launchError.exitCode))")
         }
     }
 

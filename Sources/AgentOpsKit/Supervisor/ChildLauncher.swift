@@ -85,7 +85,9 @@ public enum ChildLauncher {
     ///
     /// - Returns: the running process (its own process group leader: Foundation always
     ///   spawns with `POSIX_SPAWN_SETPGROUP`).
-    /// - Throws: `LaunchError.notExecutable` when the kernel refuses the file.
+    /// - Throws: `LaunchError.notExecutable` when the kernel refuses the file;
+    ///   `.tooLongWithAddedVariables` when it refused the arguments and environment as too
+    ///   long only with what the run added to the environment.
     public static func launch(executable: String, argumentZero: String? = nil, arguments: [String],
                               environment: [String: String],
                               stdin: Int32 = 0, stdout: Int32, stderr: Int32, inherited: [Int32] = [],
@@ -93,6 +95,32 @@ public enum ChildLauncher {
                               beforeCommand: () throws(LaunchError) -> Void = {},
                               stopRequested: () -> Bool = { false },
                               terminationHandler: @escaping @Sendable (Process) -> Void) throws(LaunchError) -> Process {
+        do {
+            return try launchCommand(executable: executable, argumentZero: argumentZero, arguments: arguments,
+                                     environment: environment, stdin: stdin, stdout: stdout, stderr: stderr,
+                                     inherited: inherited, controllingTerminal: controllingTerminal, helper: early,
+                                     beforeCommand: beforeCommand, stopRequested: stopRequested,
+                                     terminationHandler: terminationHandler)
+        } catch .notExecutable(executable, .system(.argumentListTooLong)) {
+            let path = SystemString.bytes(executable)
+            let argv = [path, SystemString.bytes(argumentZero ?? executable)] + arguments.map(SystemString.bytes)
+            let own = ThisProcess.environmentEntries
+            let total = ExecSpace.bytes(path: path, arguments: Array(argv.dropFirst()),
+                                        environment: EnvironmentLayout.entries(environment, laidOutAs: own))
+            let without = ExecSpace.bytes(path: path, arguments: Array(argv.dropFirst()), environment: own)
+            let limit = ExecSpace.limit(stack: ThisProcess.stackLimit)
+            guard without <= limit, total > limit else {
+                throw .notExecutable(path: executable, reason: .system(.argumentListTooLong))
+            }
+            throw .tooLongWithAddedVariables(path: executable, added: total - without, total: total, limit: limit)
+        }
+    }
+
+    private static func launchCommand(executable: String, argumentZero: String?, arguments: [String],
+                                      environment: [String: String], stdin: Int32, stdout: Int32, stderr: Int32,
+                                      inherited: [Int32], controllingTerminal: Bool, helper early: Helper?,
+                                      beforeCommand: () throws(LaunchError) -> Void, stopRequested: () -> Bool,
+                                      terminationHandler: @escaping @Sendable (Process) -> Void) throws(LaunchError) -> Process {
         guard let prefix = ExecHelperLocation.launchPrefix else {
             early?.dismiss()
             try beforeCommand()
@@ -109,11 +137,11 @@ public enum ChildLauncher {
         }
         // Launched again after a fallback, with what is left of the work and the helper.
         func again(beforeCommand: () throws(LaunchError) -> Void = {}) throws(LaunchError) -> Process {
-            try launch(executable: executable, argumentZero: argumentZero, arguments: arguments,
-                       environment: environment, stdin: stdin,
-                       stdout: stdout, stderr: stderr, inherited: inherited, controllingTerminal: controllingTerminal,
-                       beforeCommand: beforeCommand, stopRequested: stopRequested,
-                       terminationHandler: terminationHandler)
+            try launchCommand(executable: executable, argumentZero: argumentZero, arguments: arguments,
+                              environment: environment, stdin: stdin,
+                              stdout: stdout, stderr: stderr, inherited: inherited, controllingTerminal: controllingTerminal,
+                              helper: nil, beforeCommand: beforeCommand, stopRequested: stopRequested,
+                              terminationHandler: terminationHandler)
         }
         let helper: Helper
         if let early, early.prefix == prefix, early.socket >= 0 {
@@ -341,9 +369,8 @@ public enum ChildLauncher {
         defer { restoreFileLimit() }
         // Foundation's set-up, begun by the warm-up thread, must be done: without the
         // thread it starts (`ulimit -u`) it never is, and `run()` would wait for ever.
-        guard LaunchWarmUp.foundationReady() else {
-            throw .cannotPrepare(what: "Foundation's process thread",
-                                 reason: "it did not start within \(Int(LaunchWarmUp.deadline)) s (is ulimit -u or ulimit -v too low?)")
+        if let reason = LaunchWarmUp.awaitFoundation() {
+            throw .cannotPrepare(what: "Foundation's process thread", reason: reason)
         }
         let callerMask = StartupSignals.mask.apply()
         defer { callerMask.apply() }

@@ -10,6 +10,10 @@ public enum LaunchError: Error, CustomStringConvertible, Equatable {
     /// terminal): its own failure, so 125 as `timeout` and `env` use, not the
     /// command's 126.
     case cannotPrepare(what: String, reason: String)
+    /// The exec refused the arguments and environment as too long (`E2BIG`), which
+    /// without the variables agentops-run adds would have fit (`ExecSpace`): agentops-run's
+    /// failure (exit 125), not the command's. Sizes in bytes, as the kernel counts them.
+    case tooLongWithAddedVariables(path: String, added: Int, total: Int, limit: Int)
 
     /// 127 for not found, 126 for found but not runnable, as shells do: a script whose
     /// interpreter is missing (the exec's `ENOENT`) is 127 there too, as `sh`, `bash`
@@ -18,7 +22,7 @@ public enum LaunchError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .commandNotFound, .noSuchFile, .notExecutable(_, .system(.noSuchFile)): return 127
         case .notExecutable: return 126
-        case .cannotPrepare: return 125
+        case .cannotPrepare, .tooLongWithAddedVariables: return 125
         }
     }
 
@@ -36,6 +40,9 @@ public enum LaunchError: Error, CustomStringConvertible, Equatable {
             return "\(path): cannot execute: \(reason)"
         case let .cannotPrepare(what, reason):
             return "cannot create \(what) for the command: \(reason)"
+        case let .tooLongWithAddedVariables(path, added, total, limit):
+            return "\(path): cannot execute: Argument list too long with the \(added) bytes of variables agentops-run adds "
+                + "(\(total) bytes, over the \(limit) an exec takes under this ulimit -s; it would fit without them)"
         }
     }
 }

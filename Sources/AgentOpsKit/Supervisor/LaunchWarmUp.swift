@@ -24,10 +24,10 @@ public enum LaunchWarmUp {
     /// Signalled once Foundation's set-up is done. `nonisolated(unsafe)`: set by
     /// `start()` on the main thread before the warm-up thread exists, only read after.
     nonisolated(unsafe) private static var setUp: DispatchSemaphore?
-    /// Set when the set-up was not done in time: later launches give up at once.
-    /// `nonisolated(unsafe)`: only the main thread, which makes every spawn of a run,
-    /// reads and writes it.
-    nonisolated(unsafe) private static var setUpFailed = false
+    /// Why the set-up was not done in time, once it was not: later launches give up at
+    /// once, for the same reason. `nonisolated(unsafe)`: only the main thread, which
+    /// makes every spawn of a run, reads and writes it.
+    nonisolated(unsafe) private static var failure: String?
 
     /// Starts the thread; why not when no thread could be had.
     static func start() -> SystemError? {
@@ -58,15 +58,27 @@ public enum LaunchWarmUp {
     public static let deadline = 10.0
 
     /// Waits until Foundation's set-up begun by `start()` is done; at once when there is
-    /// none. False when it was not done within `deadline`: Foundation could not start its
-    /// thread, and a spawn would wait for ever. Every spawn of a run asks first.
-    public static func foundationReady() -> Bool {
-        guard let setUp else { return true }
-        guard !setUpFailed, setUp.wait(timeout: .now() + deadline) == .success else {
-            setUpFailed = true
-            return false
+    /// none. Says why not when it was not done within `deadline` (Foundation could not
+    /// start its thread, and a spawn would wait for ever), or sooner when a `ulimit -v`
+    /// leaves less room than the run needs once the command runs
+    /// (`AddressSpaceHeadroom`): the thread's stack did not fit, and the launch would be
+    /// refused for that anyway, after 10 s instead of at once (hostile pass, round 11).
+    /// Every spawn of a run asks first; nil means ready.
+    public static func awaitFoundation() -> String? {
+        guard let setUp else { return nil }
+        if let failure { return failure }
+        let end = DispatchTime.now() + deadline
+        while setUp.wait(timeout: min(.now() + 0.1, end)) == .timedOut {
+            if let shortfall = AddressSpaceHeadroom.shortfall() {
+                failure = shortfall
+                return shortfall
+            }
+            guard DispatchTime.now() < end else {
+                failure = "it did not start within \(Int(deadline)) s (is ulimit -u or ulimit -v too low?)"
+                return failure
+            }
         }
         setUp.signal()
-        return true
+        return nil
     }
 }
