@@ -20,4 +20,26 @@ struct StackLimitTests {
         #expect(result.signal == nil && result.code == 0, "\(command): \(result.code) \(result.err)")
         #expect(!result.out.isEmpty)
     }
+
+    /// The runtime's first look-ups of Foundation's types recurse deeper than a main
+    /// thread of 24 KiB: both binaries died of SIGSEGV before doing anything (hostile
+    /// pass, round 10; the release build in two runs of three, where the stack's start
+    /// fell). Now all of their work runs on a thread with a full stack, and the command
+    /// still gets the limit it was given. Four runs: where the stack starts varies. (At
+    /// 16 KiB the debug build can die before its first line runs.)
+    @Test("under ulimit -s 24 both binaries run; the command keeps the limit")
+    func tinyMainStack() throws {
+        let home = Harness.temporaryFolder()
+        let kibibytes = 24
+        for _ in 0..<4 {
+            let run = Harness.run("/bin/sh", ["-c", "ulimit -s \(kibibytes) && exec \"$0\" -q -- sh -c 'ulimit -s; echo ran'",
+                                              Harness.agentopsRun], environment: Harness.environment(home: home))
+            #expect(run.signal == nil && run.code == 0, "\(run.code ?? -1) \(run.signal ?? 0) \(run.err)")
+            #expect(run.out == "\(kibibytes)\nran\n", "\(run.err)")
+            let tool = Harness.run("/bin/sh", ["-c", "ulimit -s \(kibibytes) && exec \"$0\" sessions", Harness.agentops],
+                                   environment: Harness.environment(home: home))
+            #expect(tool.signal == nil && tool.code == 0, "\(tool.code ?? -1) \(tool.signal ?? 0) \(tool.err)")
+            #expect(tool.out.contains("Success"), "\(tool.out)")
+        }
+    }
 }

@@ -39,6 +39,12 @@ public enum RunCommand {
             Console(program: "agentops-run", quiet: false, environment: environment).error("\(error)")
             return .code(ExitCodes.usage)
         }
+        // Before anything is begun: under a `ulimit -v` that leaves too little, an
+        // allocation on the way to the launch failed, and the run died of it.
+        if let shortfall = AddressSpaceHeadroom.shortfallAtStart() {
+            Console(program: "agentops-run", quiet: false, environment: environment).error(shortfall)
+            return .code(ExitCodes.usage)
+        }
         // As early as a run is sure to launch something (the spawn is a millisecond
         // away), and not before the descriptor limit is known to leave room: the
         // warm-up's Foundation set-up opens descriptors, and libdispatch traps when it

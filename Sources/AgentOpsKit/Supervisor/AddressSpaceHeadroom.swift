@@ -13,13 +13,32 @@ enum AddressSpaceHeadroom {
     /// of the band, with room to spare.
     static let needed: UInt64 = 32 << 20
 
+    /// What the run maps from its first line to the command's launch, at least, besides
+    /// `needed`: the stacks of two of the threads it starts before the command (measured
+    /// 25 MiB, release build, one malloc arena).
+    static let startUp: UInt64 = 16 << 20
+
     /// Why the command must not start, or nil when there is room (or no limit).
     static func shortfall(limit: UInt64? = ThisProcess.addressSpaceLimit,
                           inUse: () -> UInt64? = { ThisProcess.addressSpaceInUse }) -> String? {
+        shortfall(of: needed, when: "once the command runs", limit: limit, inUse: inUse)
+    }
+
+    /// Why the run must not begin, looked at first thing, before any thread or session:
+    /// nil when there is room for what it maps until the launch and after (or no limit).
+    ///
+    /// Under a limit that leaves less, the run was refused at the launch, or died on the
+    /// way there, of whichever allocation failed first (SIGABRT, SIGILL or SIGSEGV
+    /// between 88.5 and 89.1 MB, release build, round 11): refused at once, nothing begun.
+    static func shortfallAtStart(limit: UInt64? = ThisProcess.addressSpaceLimit,
+                                 inUse: () -> UInt64? = { ThisProcess.addressSpaceInUse }) -> String? {
+        shortfall(of: needed + startUp, when: "to start the command", limit: limit, inUse: inUse)
+    }
+
+    private static func shortfall(of room: UInt64, when: String, limit: UInt64?, inUse: () -> UInt64?) -> String? {
         guard let limit, let used = inUse() else { return nil }
         let free = limit > used ? limit - used : 0
-        guard free < needed else { return nil }
-        return "ulimit -v leaves agentops-run \(free >> 20) MiB of address space, "
-            + "and it needs \(needed >> 20) MiB once the command runs"
+        guard free < room else { return nil }
+        return "ulimit -v leaves agentops-run \(free >> 20) MiB of address space, and it needs \(room >> 20) MiB \(when)"
     }
 }

@@ -24,4 +24,12 @@ struct AddressSpaceHeadroomTests {
         #expect(tight.maxEventBytes == 64 << 10 && tight.maxTailBytes == 64 << 10 && tight.roomCheckBytes == 4096)
         #expect(tight.capturePerStream == standard.capturePerStream && tight.maxLineBytes == standard.maxLineBytes)
     }
+
+    @Test("at the start, room is also needed for what the run maps until the launch")
+    func shortfallAtStart() {
+        #expect(AddressSpaceHeadroom.shortfallAtStart(limit: nil, inUse: { 1 << 40 }) == nil)
+        #expect(AddressSpaceHeadroom.shortfallAtStart(limit: 200 << 20, inUse: { 100 << 20 }) == nil)
+        #expect(AddressSpaceHeadroom.shortfallAtStart(limit: 140 << 20, inUse: { 100 << 20 })
+            == "ulimit -v leaves agentops-run 40 MiB of address space, and it needs 48 MiB to start the command")
+    }
 }
