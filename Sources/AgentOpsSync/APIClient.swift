@@ -85,7 +85,7 @@ public final class APIClient: Sendable {
         case 401:
             return .unauthorized
         case 408, 429, 500..<600:
-            let after = (http.value(forHTTPHeaderField: "Retry-After")).flatMap(Double.init)
+            let after = RetryAfter.seconds(http.value(forHTTPHeaderField: "Retry-After"))
             return .retry(reason: "HTTP \(status)", after: after)
         default:
             let message = (try? JSONParser.parse(data))?["message"]?.stringValue

@@ -25,13 +25,16 @@ struct ExportDeadline {
     /// under 0.2 s (a last request still gets a chance to be answered).
     func requestTimeout(atMost limit: Double) -> Double { max(0.2, min(limit, secondsLeft)) }
 
-    /// Sleeps before retry number `attempt` (0 for the first): `after` seconds when the
-    /// backend said (Retry-After), else an exponential backoff from 0.25 s up to 8 s with
-    /// jitter (×0.5 to ×1.5), so that many clients do not come back at once.
+    /// Sleeps before retry number `attempt` (0 for the first): an exponential backoff from
+    /// 0.25 s up to 8 s with jitter (×0.5 to ×1.5), so that many clients do not come back
+    /// at once, or `after` seconds when the backend asked for longer (Retry-After). Never
+    /// less than the backoff: a backend that said `Retry-After: 0` while shedding load was
+    /// sent 57,000 requests in 8 s (hostile pass, round 11).
     ///
     /// - Returns: false, without sleeping, when that wait would end past the deadline.
     func pauseBeforeRetry(_ attempt: Int, after: Double?) -> Bool {
-        let delay = after ?? min(8, 0.25 * pow(2, Double(attempt))) * Double.random(in: 0.5...1.5)
+        let backoff = min(8, 0.25 * pow(2, Double(min(attempt, 8)))) * Double.random(in: 0.5...1.5)
+        let delay = max(backoff, after ?? 0)
         guard DispatchTime.now() + delay < time else { return false }
         Clock.sleep(microseconds: UInt32(max(0, min(delay, 3600)) * 1_000_000))
         return true

@@ -113,7 +113,7 @@ public final class OTLPClient: Sendable {
             let partial = answer?.partialSuccess
             return .accepted(rejected: partial?.rejectedSpans ?? 0, message: partial?.errorMessage ?? "")
         case 429, 502, 503, 504:
-            let after = http.value(forHTTPHeaderField: "Retry-After").flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            let after = RetryAfter.seconds(http.value(forHTTPHeaderField: "Retry-After"))
             return .retry(reason: "HTTP \(http.statusCode)", after: after)
         default:
             let message = statusMessage(body, contentType: http.value(forHTTPHeaderField: "Content-Type"))

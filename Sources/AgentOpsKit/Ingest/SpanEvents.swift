@@ -10,6 +10,11 @@ public struct SpanIngest: Sendable, Equatable {
     public var tags: [String] = []
     /// Spans refused: no valid trace or span id.
     public var rejectedSpans = 0
+    /// LLM spans refused: a token count over `LLMNumbers.maxTokens` or a cost outside
+    /// 0 to `LLMNumbers.maxCost`, the limits `agentops event` and the v2 listener keep (a
+    /// span said 9223372036854775807 prompt tokens, and the session cost $23 trillion:
+    /// hostile pass, round 11).
+    public var outOfRangeSpans = 0
 
     /// The records to append: events first, then tags, then declarations.
     public var records: [StoreRecord] {
@@ -61,6 +66,7 @@ public enum SpanEvents {
                 result.declarations += part.declarations
                 result.tags += part.tags
                 result.rejectedSpans += part.rejectedSpans
+                result.outOfRangeSpans += part.outOfRangeSpans
             }
         }
         result.tags = Tags.normalized(result.tags)
@@ -137,8 +143,12 @@ public enum SpanEvents {
             // The provider's response id, when the span has it, names the call the same
             // way the LLM proxy does (`ProxyEventID`), so a call both record is one event.
             let callID = a.string("gen_ai.response.id").map(ProxyEventID.make(responseID:)) ?? id
+            guard let fields = llmFields(span, a) else {
+                result.outOfRangeSpans += 1
+                return
+            }
             made = Event(id: callID, type: .llms, initTimestamp: start, endTimestamp: end, sessionID: session,
-                         fields: llmFields(span, a) + ids)
+                         fields: fields + ids)
         case let .action(type):
             let kind = a.string("agentops.span.kind") ?? type
             made = Event(id: id, type: .actions, initTimestamp: start, endTimestamp: end, sessionID: session, fields: [
@@ -183,7 +193,9 @@ public enum SpanEvents {
         return fields
     }
 
-    private static func llmFields(_ span: OTLPSpan, _ a: SpanAttributes) -> [(String, JSONValue)] {
+    /// The fields of an LLM span's event; nil when a token count or the cost is outside
+    /// the limits of `LLMNumbers` (a negative count is taken as none, as before).
+    private static func llmFields(_ span: OTLPSpan, _ a: SpanAttributes) -> [(String, JSONValue)]? {
         // Response model first: the dated name the provider billed (and the server prices).
         let model = a.string("gen_ai.response.model", "gen_ai.request.model", "llm.response.model_name",
                              "llm.model_name", "llm.response.model", "llm.request.model")
@@ -193,8 +205,11 @@ public enum SpanEvents {
                                "llm.usage.completion_tokens", "llm.token_count.completion") ?? 0
         let cached = a.int("gen_ai.usage.cache_read_input_tokens", "gen_ai.usage.cache_read.input_tokens",
                            "llm.token_count.prompt_details.cache_read")
+        guard [prompt, completion, cached ?? 0].allSatisfy({ $0 <= Int64(LLMNumbers.maxTokens) }) else { return nil }
         // No cost on the span: null, and the price table prices the tokens, as for SDK events.
-        let cost = a.double("gen_ai.usage.total_cost").flatMap { $0.isFinite ? JSONValue.number(SpanAttributes.text($0)) : nil }
+        let spanCost = a.double("gen_ai.usage.total_cost")
+        if let spanCost, spanCost.isFinite, spanCost < 0 || spanCost > 1e9 { return nil }
+        let cost = spanCost.flatMap { $0.isFinite ? JSONValue.number(SpanAttributes.text($0)) : nil }
         var fields: [(String, JSONValue)] = [
             ("agent_id", .null), ("thread_id", .null),
             ("prompt", promptJSON(a) ?? .null),

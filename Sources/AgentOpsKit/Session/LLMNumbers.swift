@@ -72,10 +72,11 @@ public enum LLMNumbers {
         }
     }
 
-    /// A token count read from a stored event: any whole number from 0 to `Int.max`;
-    /// anything else (absent, negative, fractional, `1e400`) counts as 0.
+    /// A token count read from a stored event: a whole number from 0 to `maxTokens`;
+    /// anything else (absent, negative, fractional, `1e400`, a hand-edited
+    /// 9223372036854775807) counts as 0, as the README says of absurd numbers.
     public static func storedTokens(_ value: JSONValue?) -> Int {
-        guard let count = value?.intValue, count >= 0 else { return 0 }
+        guard let count = value?.intValue, count >= 0, count <= maxTokens else { return 0 }
         return count
     }
 

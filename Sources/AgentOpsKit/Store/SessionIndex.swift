@@ -46,7 +46,7 @@ import Foundation
 struct SessionIndex {
     /// Changes whenever the fold, the layout or `SessionSummary.indexJSON` changes
     /// meaning, so an index written by another version is rebuilt rather than trusted.
-    static let version = 4
+    static let version = 5
     static let header: [UInt8] = Array("{\"agentops_session_index\":\(version)}\n".utf8)
 
     /// The store indexed.

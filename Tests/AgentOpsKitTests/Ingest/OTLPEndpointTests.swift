@@ -50,6 +50,34 @@ struct OTLPEndpointTests {
         }
     }
 
+    /// A span said 9223372036854775807 prompt tokens and was recorded: the session cost
+    /// $23 trillion (hostile pass, round 11). The limits of `agentops event` and the v2
+    /// listener hold here too: such an LLM span is refused in `partial_success`, the
+    /// others of its batch are recorded.
+    @Test("an LLM span with a token count over 10^12 or a cost over 10^9 USD is refused in partial_success")
+    func tokenLimits() throws {
+        func llm(_ span: UInt64, _ attributes: [OTLPKeyValue]) -> OTLPSpan {
+            OTLPSpan(traceID: OTLPTraceID(high: 1, low: 2), spanID: OTLPSpanID(span), name: "chat",
+                     attributes: [OTLPKeyValue("gen_ai.request.model", .string("gpt-4o"))] + attributes)
+        }
+        let request = OTLPTraceRequest(resourceSpans: [OTLPResourceSpans(scopeSpans: [OTLPScopeSpans(spans: [
+            llm(10, [OTLPKeyValue("gen_ai.usage.prompt_tokens", .int(9_223_372_036_854_775_807))]),
+            llm(11, [OTLPKeyValue("gen_ai.usage.output_tokens", .int(1_000_000_000_001))]),
+            llm(12, [OTLPKeyValue("gen_ai.usage.total_cost", .double(2e9))]),
+            llm(13, [OTLPKeyValue("gen_ai.usage.prompt_tokens", .int(1_000_000_000_000))]),
+        ])])])
+        let ingest = SpanEvents.ingest(request, session: Self.session, arrival: .now())
+        #expect(ingest.outOfRangeSpans == 3)
+        #expect(ingest.events.map { $0.fields.first { $0.0 == "prompt_tokens" }?.1 } == [.int(1_000_000_000_000)])
+        let answer = try Self.endpoint().respond(Self.head(type: "application/json"), body: request.json[...])
+        #expect(answer.status == 200)
+        let text = String(decoding: answer.raw?.bytes ?? [], as: UTF8.self)
+        #expect(text.contains("\"rejectedSpans\":\"3\"") && text.contains("token count over 1000000000000"), "\(text)")
+        #expect(LLMNumbers.storedTokens(.int(1_000_000_000_000)) == 1_000_000_000_000)
+        #expect(LLMNumbers.storedTokens(.int(1_000_000_000_001)) == 0)
+        #expect(LLMNumbers.storedTokens(.int(Int64.max)) == 0)
+    }
+
     @Test("the SDK break is seen: a token asked for, no traces sent")
     func sdkBreak() throws {
         let endpoint = try Self.endpoint()

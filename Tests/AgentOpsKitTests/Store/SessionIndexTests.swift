@@ -299,7 +299,7 @@ struct SessionIndexTests {
         #expect(!FileManager.default.fileExists(atPath: SessionIndex(store: store).path))
         #expect(try store.summaries() == expected)
         let lines = Self.indexLines(store)
-        #expect(lines.count == 6 && lines.first == "{\"agentops_session_index\":4}")
+        #expect(lines.count == 6 && lines.first == "{\"agentops_session_index\":5}")
         #expect(try store.summaries() == expected)
         #expect(Self.indexLines(store) == lines)
         // Served from the index, not the logs: an entry changed under an unchanged key
@@ -350,10 +350,12 @@ struct SessionIndexTests {
     }
 
     @Test("a missing, corrupt, truncated or other-version index is rebuilt", arguments: [
-        nil, "", "garbage\n", "{\"agentops_session_index\":0}\n", "{\"agentops_session_index\":4}\n{\"id\":\"",
+        nil, "", "garbage\n", "{\"agentops_session_index\":0}\n", "{\"agentops_session_index\":5}\n{\"id\":\"",
         // Earlier versions: one JSON object per line, the whole summary inside; then a
-        // row and the summary on one line; then rows without a check.
+        // row and the summary on one line; then rows without a check; then token counts
+        // over 10^12 summed.
         "{\"agentops_session_index\":1}\n", "{\"agentops_session_index\":2}\n", "{\"agentops_session_index\":3}\n",
+        "{\"agentops_session_index\":4}\n",
     ] as [String?])
     func corruptIndexRebuilt(content: String?) throws {
         let store = Self.store()
@@ -365,7 +367,7 @@ struct SessionIndexTests {
         if let content { try content.write(toFile: path, atomically: false, encoding: .utf8) }
         #expect(try store.summaries() == expected)
         let lines = Self.indexLines(store)
-        #expect(lines.first == "{\"agentops_session_index\":4}" && lines.count == 4)
+        #expect(lines.first == "{\"agentops_session_index\":5}" && lines.count == 4)
         #expect(try store.summaries() == expected)
     }
 

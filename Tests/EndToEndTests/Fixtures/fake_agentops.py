@@ -10,6 +10,7 @@ usage: fake_agentops.py LOG MODE
         invalid-json (create_session answers 200 with a body that is not JSON) |
         slow (every answer after 3 s) | blackhole (accepts, never answers) |
         retry-after (429 with Retry-After: 1 once, then ok) |
+        busy-now (every request 503 with Retry-After: 0, a backend shedding load) |
         drop-kept-alive (the second request on each connection is read, logged with
         status "dropped" and its connection closed unanswered, as a server whose idle
         timeout races the client; the first create_events answers 503 with
@@ -100,6 +101,8 @@ class Handler(FakeHandler):
             if self.path == "/v2/create_events" and not state["retried"]:
                 state["retried"] = True
                 return self.answer(503, {"path": self.path, "message": "Busy"}, headers={"Retry-After": "1"})
+        if MODE == "busy-now":
+            return self.answer(503, {"path": self.path, "message": "Busy"}, headers={"Retry-After": "0"})
         if MODE == "retry-after" and not state["retried"]:
             state["retried"] = True
             return self.answer(429, {"path": self.path, "message": "Slow down"}, headers={"Retry-After": "1"})
