@@ -68,7 +68,7 @@ public enum SyncCommand {
                 let listing = try store.listing(warningOn: console)
                 ids = listing.summaries().reversed().filter { !backends.isDone($0) }.map(\.session.id)
                 // Nothing to send in them; said unless quiet (a run's background sync is).
-                if !quiet, let note = listing.withoutSessionNote { console.warning(note) }
+                if !quiet { for note in listing.notes { console.warning(note) } }
             } catch {
                 console.error("\(error)")
                 return 1

@@ -153,6 +153,7 @@ public enum ReportCommand {
                                      console: Console) throws -> Int32 {
         let wantedTags = Tags.normalized(options.tags)
         let listing = try store.listing(warningOn: console)
+        for note in listing.notes { console.warning(note) }
         var summaries = listing.summaries().filter { summary in
             wantedTags.allSatisfy(summary.session.tags.contains)
                 && (options.state == nil || summary.session.endState == options.state)
@@ -166,23 +167,33 @@ public enum ReportCommand {
         if options.limit > 0 { filters.append("the newest \(options.limit) at most") }
         let described = "Sessions in \(store.home)" + (filters.isEmpty ? "" : ", " + filters.joined(separator: "; "))
             + ", newest first."
-        let page = SessionsReportPage.render(summaries, prices: prices, filters: described)
+        func page() -> [UInt8] { SessionsReportPage.render(summaries, prices: prices, filters: described) }
         switch options.output {
         case "-":
-            try write(page, to: nil, console: console)
+            try write(page(), to: nil, console: console)
         case let output? where isFolder(output):
             // A folder: the index and every listed session's report, so the links work.
+            // A session that can no longer be read (removed or cut short since it was
+            // listed: a `prune` meanwhile) is left out of both, with a warning; it
+            // stopped the whole report, with no index (hostile pass, round 11).
             try makeFolder(output)
+            var unreadable = Set<SessionID>()
             for summary in summaries {
-                try writeSessionReport(path: store.path(of: summary.session.id),
-                                       to: joined(output, SessionsReportPage.fileName(of: summary.session.id)),
-                                       prices: prices, console: console)
+                do {
+                    try writeSessionReport(path: store.path(of: summary.session.id),
+                                           to: joined(output, SessionsReportPage.fileName(of: summary.session.id)),
+                                           prices: prices, console: console)
+                } catch let error as StoreError {
+                    console.warning("\(error); its page is left out")
+                    unreadable.insert(summary.session.id)
+                }
             }
-            try write(page, to: joined(output, "index.html"), console: console)
+            summaries.removeAll { unreadable.contains($0.session.id) }
+            try write(page(), to: joined(output, "index.html"), console: console)
         case let output?:
-            try write(page, to: output, console: console)
+            try write(page(), to: output, console: console)
         case nil:
-            try write(page, to: "agentops-report-sessions.html", console: console)
+            try write(page(), to: "agentops-report-sessions.html", console: console)
         }
         return AgentOpsCommand.Status.ok
     }

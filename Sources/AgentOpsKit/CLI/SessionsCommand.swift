@@ -111,7 +111,7 @@ enum SessionsCommand {
             print(SessionsTable.footer(shown: summaries.count, matching: matching.count, cost: totals.cost,
                                        failed: totals.failed))
         }
-        if let note = listing.withoutSessionNote { console.warning(note) }
+        for note in listing.notes { console.warning(note) }
         return AgentOpsCommand.Status.ok
     }
 

@@ -163,6 +163,8 @@ struct SessionIndex {
         // Logs with no session (empty: a run that died as it started; cut before the
         // start record), for the commands that tell the user they are there.
         var withoutSession: [PackedSessionID] = []
+        // Logs whose start record names another session than their file name does.
+        var misnamed: [SessionListing.Misnamed] = []
         entries.reserveCapacity(ids.count)
         kept.reserveCapacity(ids.count)
         for (id, match) in zip(ids, matches) {
@@ -191,6 +193,14 @@ struct SessionIndex {
                     summary = nil
                     cacheable = error == .noStartRecord(path: path)
                 }
+                if let summary, summary.session.id != sessionID {
+                    // Renamed or copied: listed under the id inside, it was a session no
+                    // command could find by that id, and `report --sessions` stopped at
+                    // it (hostile pass, round 11). Named, not listed, not indexed (read
+                    // again at every listing until it is renamed back), never pruned.
+                    misnamed.append(.init(file: sessionID, holds: summary.session.id))
+                    continue
+                }
                 if let summary {
                     let full = SessionRow(summary)
                     entries.append(.init(id: id, key: key, row: PackedRow(full), detail: Int32(details.count)))
@@ -203,7 +213,7 @@ struct SessionIndex {
         }
         let unsaved = save(loaded: loaded, kept: kept, fresh: fresh)
         return SessionListing(store: store, entries: entries, details: details, bytes: loaded.bytes,
-                              unsavedIndex: unsaved, withoutSession: withoutSession)
+                              unsavedIndex: unsaved, withoutSession: withoutSession, misnamed: misnamed)
     }
 
     /// Each log of `ids` stamped and matched to its entry in `loaded`, on every core:

@@ -56,10 +56,22 @@ public struct SessionListing: Sendable {
     /// The logs in the store that hold no session (an empty file, one cut before its
     /// start record, one that cannot be read): not listed, but there.
     private let packedWithoutSession: [PackedSessionID]
+    /// The logs whose start record names another session than their file name does.
+    public let misnamed: [Misnamed]
+
+    /// A log whose start record names another session than its file name does (renamed,
+    /// or copied under another name): not listed, since no command finds it by the id it
+    /// holds.
+    public struct Misnamed: Sendable, Equatable {
+        /// The id its file name says.
+        public var file: SessionID
+        /// The id of the session it holds.
+        public var holds: SessionID
+    }
 
     /// Orders `entries` newest first.
     init(store: LocalStore, entries: [Entry], details: [Detail], bytes: [UInt8], unsavedIndex: StoreError?,
-         withoutSession: [PackedSessionID] = []) {
+         withoutSession: [PackedSessionID] = [], misnamed: [Misnamed] = []) {
         // Sorted as (start, position) pairs, then gathered once: sorting the entries
         // themselves moved a hundred bytes per swap.
         var order = entries.indices.map { (start: entries[$0].row.start, index: $0) }
@@ -70,6 +82,7 @@ public struct SessionListing: Sendable {
         self.bytes = bytes
         self.unsavedIndex = unsavedIndex
         packedWithoutSession = withoutSession
+        self.misnamed = misnamed.sorted { $0.file.value < $1.file.value }
     }
 
     /// The ids of the logs in the store that hold no session: an empty file (a run that
@@ -91,6 +104,20 @@ public struct SessionListing: Sendable {
             + "the start record (a run that died as it started): \(shown)\(ids.count > 5 ? ", …" : "");"
             + " 'agentops prune' removes \(one ? "it" : "them")"
     }
+
+    /// What `sessions`, `report --sessions` and `sync` say of `misnamed`, when there are
+    /// any: which file holds which session, and how to list it again.
+    public var misnamedNote: String? {
+        guard let first = misnamed.first else { return nil }
+        let more = misnamed.count > 1 ? " (and \(misnamed.count - 1) more)" : ""
+        return "\(misnamed.count) file\(misnamed.count == 1 ? "" : "s") in the store hold\(misnamed.count == 1 ? "s" : "") "
+            + "a session under another id, left out: \(first.file.value).jsonl holds \(first.holds.value)\(more); "
+            + "rename it to \(first.holds.value).jsonl to list it"
+    }
+
+    /// Every note on the store's files that are not listed (`withoutSessionNote`,
+    /// `misnamedNote`).
+    public var notes: [String] { [withoutSessionNote, misnamedNote].compactMap { $0 } }
 
     /// How many sessions there are.
     public var count: Int { entries.count }
