@@ -121,6 +121,31 @@ struct ReadingToolTests {
         #expect(piped.out.contains("paged-line") && access(recorded, F_OK) != 0)
     }
 
+    /// A `PAGER` that could not be run, or that failed, showed nothing, and `show` exited
+    /// 0 (hostile pass, round 11). As git does: one that cannot be run (`sh` says 127 or
+    /// 126) is done without, one that fails is an error.
+    @Test("a pager that cannot be run is done without; one that fails is an error (exit 1)")
+    func failingPager() throws {
+        let home = Harness.temporaryFolder()
+        _ = Harness.wrap(["-q", "sh", "-c", "echo paged-line"], home: home)
+        func show(_ pager: String) throws -> (screen: String, exit: Int?) {
+            var environment = Harness.environment(home: home, extra: ["PAGER": pager])
+            environment.removeValue(forKey: "NO_COLOR")
+            let result = try Harness.onTerminal("plain", [Harness.agentops, "show", "last"], environment: environment)
+            return (result["output"]?.stringValue ?? "", result["exit"]?.intValue)
+        }
+        for missing in ["no-such-pager-xyz", "/dev/null"] {
+            let (screen, exit) = try show(missing)
+            #expect(exit == 0, "\(missing): \(screen)")
+            #expect(screen.contains("stdout  paged-line"), "\(missing): \(screen)")
+            #expect(screen.contains("agentops: warning: the pager '\(missing)' could not be run (exit 12"), "\(screen)")
+        }
+        let (screen, exit) = try show("sh -c 'cat >/dev/null; exit 3'")
+        #expect(exit == 1, "\(screen)")
+        #expect(!screen.contains("paged-line"), "\(screen)")
+        #expect(screen.contains("agentops: the pager 'sh -c 'cat >/dev/null; exit 3'' exited with status 3"), "\(screen)")
+    }
+
     @Test("show --follow prints events as they are recorded and stops at the end")
     func follow() throws {
         let home = Harness.temporaryFolder()

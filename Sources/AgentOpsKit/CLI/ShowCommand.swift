@@ -120,77 +120,95 @@ enum ShowCommand {
         }
 
         let output: Pager
-        if options.pager, !options.follow, terminal.isTerminal, let command = Pager.command(environment: environment),
-           let pager = Pager.start(command, environment: environment) {
+        let pagerCommand = options.pager && !options.follow && terminal.isTerminal
+            ? Pager.command(environment: environment) : nil
+        if let pagerCommand, let pager = Pager.start(pagerCommand, environment: environment) {
             output = pager
         } else {
             output = Pager()
         }
-        defer { output.finish() }
-        for line in SessionView.header(summary, running: running, colour: terminal.colour, utc: options.utc) {
-            output.line(line)
-        }
-        if small {
-            for line in SessionView.totals(summary, prices: prices) { output.line(line) }
-            for problem in summary.problems { console.warning("\(problem)") }
-        }
-        output.line("")
-        // The first screen goes out at once; after it, large writes.
-        output.flush()
-
-        var shown = 0
-        var ring: [String] = []
-        var ringStart = 0
-        var folded: SessionSummary?
-        var ended = false
-        struct Stop: Error {}
-        func visit(_ record: StoreRecord) throws {
-            if !small { SessionSummary.fold(record, into: &folded) }
-            if case .end = record { ended = true }
-            guard case let .event(event) = record, options.filter.keeps(event) else { return }
-            if let head = options.head, shown >= head {
-                // Nothing more to show; a big log still needs its totals, a small one not.
-                if small { throw Stop() }
-                return
+        func show() throws {
+            for line in SessionView.header(summary, running: running, colour: terminal.colour, utc: options.utc) {
+                output.line(line)
             }
-            let text = SessionView.render(event, sessionStart: summary.session.initTimestamp, prices: prices,
-                                          colour: terminal.colour)
-            shown += 1
-            if let tail = options.tail {
-                guard tail > 0 else { return }
-                if ring.count < tail { ring.append(text) } else {
-                    ring[ringStart] = text
-                    ringStart = (ringStart + 1) % tail
-                }
-                return
+            if small {
+                for line in SessionView.totals(summary, prices: prices) { output.line(line) }
+                for problem in summary.problems { console.warning("\(problem)") }
             }
-            output.line(text)
-            if output.closed { throw Stop() }
-        }
-        var offset = 0
-        var problems: [SessionLog.Problem] = []
-        do {
-            let read = try SessionLog.read(path: path, from: 0) { record, _ in try visit(record) }
-            offset = read.end
-            problems = read.problems
-        } catch is Stop {}
-        for text in ring[ringStart...] + ring[..<ringStart] { output.line(text) }
-        if shown == 0 { output.line("(no events)") }
-
-        if options.follow, !ended, !output.closed {
-            output.flush()
-            offset = try follow(path: path, from: offset, visit: visit, output: output) { ended }
-            if let folded { summary = folded }
-        } else if let folded {
-            summary = folded
-        }
-        if !small, !output.closed {
-            // The totals of a big log, read in the same pass as its events.
             output.line("")
-            for line in SessionView.totals(summary, prices: prices) { output.line(line) }
-            for problem in problems { console.warning("\(problem)") }
+            // The first screen goes out at once; after it, large writes.
+            output.flush()
+
+            var shown = 0
+            var ring: [String] = []
+            var ringStart = 0
+            var folded: SessionSummary?
+            var ended = false
+            struct Stop: Error {}
+            func visit(_ record: StoreRecord) throws {
+                if !small { SessionSummary.fold(record, into: &folded) }
+                if case .end = record { ended = true }
+                guard case let .event(event) = record, options.filter.keeps(event) else { return }
+                if let head = options.head, shown >= head {
+                    // Nothing more to show; a big log still needs its totals, a small one not.
+                    if small { throw Stop() }
+                    return
+                }
+                let text = SessionView.render(event, sessionStart: summary.session.initTimestamp, prices: prices,
+                                              colour: terminal.colour)
+                shown += 1
+                if let tail = options.tail {
+                    guard tail > 0 else { return }
+                    if ring.count < tail { ring.append(text) } else {
+                        ring[ringStart] = text
+                        ringStart = (ringStart + 1) % tail
+                    }
+                    return
+                }
+                output.line(text)
+                if output.closed { throw Stop() }
+            }
+            var offset = 0
+            var problems: [SessionLog.Problem] = []
+            do {
+                let read = try SessionLog.read(path: path, from: 0) { record, _ in try visit(record) }
+                offset = read.end
+                problems = read.problems
+            } catch is Stop {}
+            for text in ring[ringStart...] + ring[..<ringStart] { output.line(text) }
+            if shown == 0 { output.line("(no events)") }
+
+            if options.follow, !ended, !output.closed {
+                output.flush()
+                offset = try follow(path: path, from: offset, visit: visit, output: output) { ended }
+                if let folded { summary = folded }
+            } else if let folded {
+                summary = folded
+            }
+            if !small, !output.closed {
+                // The totals of a big log, read in the same pass as its events.
+                output.line("")
+                for line in SessionView.totals(summary, prices: prices) { output.line(line) }
+                for problem in problems { console.warning("\(problem)") }
+            }
         }
-        return AgentOpsCommand.Status.ok
+        do {
+            try show()
+        } catch {
+            _ = output.finish()
+            throw error
+        }
+        switch output.finish() {
+        case .shown:
+            return AgentOpsCommand.Status.ok
+        case let .shownWithout(status):
+            console.warning("the pager '\(pagerCommand ?? "")' could not be run (exit \(status)): shown without it")
+            return AgentOpsCommand.Status.ok
+        case let .failed(status):
+            console.error("the pager '\(pagerCommand ?? "")' exited with status \(status); --no-pager or PAGER=cat "
+                + "shows the session without one")
+            return AgentOpsCommand.Status.failure
+        }
     }
 
     /// Reads what is appended to the log after `offset`, five times a second, until

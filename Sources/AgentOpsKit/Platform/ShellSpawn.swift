@@ -23,8 +23,15 @@ public enum ShellSpawn {
     }
 
     /// Waits until the child `pid` has ended and reaps it, through any signal.
-    public static func waitForExit(_ pid: Int32) {
+    ///
+    /// - Returns: its exit status, or nil when a signal ended it (or it was not ours).
+    @discardableResult
+    public static func waitForExit(_ pid: Int32) -> Int32? {
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { return nil }
+        }
+        // WIFEXITED and WEXITSTATUS, which Swift does not import.
+        return status & 0x7F == 0 ? (status >> 8) & 0xFF : nil
     }
 }

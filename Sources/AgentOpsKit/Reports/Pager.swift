@@ -6,9 +6,19 @@ public final class Pager {
     /// colour escapes (`-R`), and leave the text on the screen afterwards (`-X`).
     public static let defaultCommand = "less -FRX"
 
-    private let fd: Int32
-    private let pid: Int32?
+    private var fd: Int32
+    private var pid: Int32?
     private var buffer: [UInt8] = []
+    /// What went to the pager, while it is under `replayLimit`: shown on standard output
+    /// instead when the pager turns out not to run. Nil once it grew past the limit.
+    private var replay: [UInt8]? = []
+    /// How much output is kept to show without a pager that could not be run.
+    static let replayLimit = 4 << 20
+    /// The pager's exit status, once it was reaped before `finish` (nil: a signal).
+    private var reaped: Int32??
+    /// The status of a pager that could not be run, once output went to standard output
+    /// instead.
+    private var fellBack: Int32?
     /// The first screen (about 4 KiB of lines) goes out at once; after it, large
     /// writes are cheaper.
     private var threshold = 4 << 10
@@ -69,18 +79,63 @@ public final class Pager {
         }
     }
 
-    /// Writes what is queued; a reader that went away marks the output closed.
+    /// Writes what is queued; a reader that went away marks the output closed, unless
+    /// it was a pager that could not be run: then what it was given and what follows go
+    /// to standard output.
     public func flush() {
         guard !closed, !buffer.isEmpty else { return }
-        if Descriptors.writeAll(buffer, to: fd) < buffer.count { closed = true }
+        if pid != nil, replay != nil {
+            if replay!.count + buffer.count <= Self.replayLimit { replay! += buffer } else { replay = nil }
+        }
+        if Descriptors.writeAll(buffer, to: fd) < buffer.count, !fallBack() { closed = true }
         buffer.removeAll(keepingCapacity: true)
     }
 
+    /// How the paging went (`finish`).
+    public enum Outcome: Equatable {
+        /// Through the pager, or on standard output with none.
+        case shown
+        /// The pager could not be run (`sh` said 126 or 127): everything was shown on
+        /// standard output instead.
+        case shownWithout(status: Int32)
+        /// The pager failed (exited with `status`, not 0), or could not be run and there
+        /// was too much to show again: nothing or part may have been shown.
+        case failed(status: Int32)
+    }
+
     /// Flushes, closes the pipe and waits for the pager to quit.
-    public func finish() {
+    ///
+    /// A `PAGER` that could not be run or that failed showed nothing, and `show` said
+    /// nothing and exited 0 (hostile pass, round 11): as git does, a pager that cannot be
+    /// run is done without, and one that fails is an error.
+    public func finish() -> Outcome {
         flush()
-        guard let pid else { return }
+        if let fellBack { return .shownWithout(status: fellBack) }
+        guard let pid else { return .shown }
         Descriptors.close(fd)
-        ShellSpawn.waitForExit(pid)
+        let status = reaped ?? ShellSpawn.waitForExit(pid)
+        self.pid = nil
+        guard let status, status != 0 else { return .shown }
+        if status == 126 || status == 127, let replay {
+            Descriptors.writeAll(replay, to: 1)
+            return .shownWithout(status: status)
+        }
+        return .failed(status: status)
+    }
+
+    /// After a write to the pager failed: when the pager has ended as one that could not
+    /// be run, what it was given is written to standard output, and so is the rest.
+    /// False when it is a pager that quit (or there is too much to write again).
+    private func fallBack() -> Bool {
+        guard let pid else { return false }
+        // Its end of the pipe is closed: it is ending, or ended.
+        let status = ShellSpawn.waitForExit(pid)
+        reaped = .some(status)
+        guard let status, status == 126 || status == 127, let replay else { return false }
+        Descriptors.close(fd)
+        self.pid = nil
+        fd = 1
+        fellBack = status
+        return Descriptors.writeAll(replay, to: 1) == replay.count
     }
 }
