@@ -69,4 +69,16 @@ struct ViewTests {
         let line = SessionView.render(out, sessionStart: at, prices: PriceTable(), colour: false)
         #expect(line == "    +0.0s  stdout  o")
     }
+
+    @Test("an LLM call's cost is shown as a decimal however it was written; an unreadable one as it is")
+    func costShown() {
+        func shown(_ cost: JSONValue) -> String {
+            SessionView.describe(.object([("model", .string("m")), ("prompt_tokens", .int(1)),
+                                          ("completion_tokens", .int(2)), ("cost", cost)]), type: .llms).1
+        }
+        #expect(shown(.number("0.1e10")) == "m (1→2 tokens, $1000000000)")
+        #expect(shown(.string("0.0042")) == "m (1→2 tokens, $0.0042)")
+        #expect(shown(.number("-1")) == "m (1→2 tokens, $-1)")
+        #expect(shown(.null) == "m (1→2 tokens, unpriced)")
+    }
 }
