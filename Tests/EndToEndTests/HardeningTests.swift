@@ -75,7 +75,9 @@ struct HardeningTests {
             #expect(!result.out.contains("$-"), "\(command): a negative cost")
         }
         let stats = try JSONParser.parse(Harness.tool(["stats", "last"], home: home).stdout)
-        #expect(stats["prompt_tokens"] == .int(Int.max) && stats["events"] == .int(5))
+        // Every count above is absurd (over 10^12: the two Int.max were summed, saturated,
+        // to Int.max before round 11's hostile pass) or negative: none counts.
+        #expect(stats["prompt_tokens"] == .int(0) && stats["events"] == .int(5), "\(stats)")
     }
 
     @Test("LLM events with absurd or negative numbers get 400 from the listener; the run survives")

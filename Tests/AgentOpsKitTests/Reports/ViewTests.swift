@@ -70,7 +70,7 @@ struct ViewTests {
         #expect(line == "    +0.0s  stdout  o")
     }
 
-    @Test("an LLM call's cost is shown as a decimal however it was written; an unreadable one as it is")
+    @Test("an LLM call's cost is shown as a decimal however it was written; one out of the limits is none")
     func costShown() {
         func shown(_ cost: JSONValue) -> String {
             SessionView.describe(.object([("model", .string("m")), ("prompt_tokens", .int(1)),
@@ -78,7 +78,7 @@ struct ViewTests {
         }
         #expect(shown(.number("0.1e10")) == "m (1→2 tokens, $1000000000)")
         #expect(shown(.string("0.0042")) == "m (1→2 tokens, $0.0042)")
-        #expect(shown(.number("-1")) == "m (1→2 tokens, $-1)")
+        #expect(shown(.number("-1")) == "m (1→2 tokens, unpriced)")
         #expect(shown(.null) == "m (1→2 tokens, unpriced)")
     }
 }
