@@ -144,6 +144,10 @@ struct ReadingToolTests {
         #expect(exit == 1, "\(screen)")
         #expect(!screen.contains("paged-line"), "\(screen)")
         #expect(screen.contains("agentops: the pager 'sh -c 'cat >/dev/null; exit 3'' exited with status 3"), "\(screen)")
+        // Killed by a signal (as by the OOM killer): it passed for a pager that quit.
+        let (killed, killedExit) = try show("kill -9 $$")
+        #expect(killedExit == 1, "\(killed)")
+        #expect(killed.contains("agentops: the pager 'kill -9 $$' was killed by SIGKILL"), "\(killed)")
     }
 
     @Test("show --follow prints events as they are recorded and stops at the end")

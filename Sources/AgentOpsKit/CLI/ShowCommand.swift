@@ -208,6 +208,10 @@ enum ShowCommand {
             console.error("the pager '\(pagerCommand ?? "")' exited with status \(status); --no-pager or PAGER=cat "
                 + "shows the session without one")
             return AgentOpsCommand.Status.failure
+        case let .killed(signal):
+            console.error("the pager '\(pagerCommand ?? "")' was killed by \(SignalNames.name(of: signal)); "
+                + "--no-pager or PAGER=cat shows the session without one")
+            return AgentOpsCommand.Status.failure
         }
     }
 

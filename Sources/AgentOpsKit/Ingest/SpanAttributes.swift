@@ -95,7 +95,10 @@ struct SpanAttributes {
     }
 
     /// The first of `keys` that holds an integer (an int, integral double or numeric string).
-    func int(_ keys: String...) -> Int64? {
+    func int(_ keys: String...) -> Int64? { int(keys) }
+
+    /// The first of `keys` that holds an integer (an int, integral double or numeric string).
+    func int(_ keys: [String]) -> Int64? {
         for key in keys {
             if let value = self[key]?.intValue { return value }
         }

@@ -10,10 +10,11 @@ public struct SpanIngest: Sendable, Equatable {
     public var tags: [String] = []
     /// Spans refused: no valid trace or span id.
     public var rejectedSpans = 0
-    /// LLM spans refused: a token count over `LLMNumbers.maxTokens` or a cost outside
-    /// 0 to `LLMNumbers.maxCost`, the limits `agentops event` and the v2 listener keep (a
-    /// span said 9223372036854775807 prompt tokens, and the session cost $23 trillion:
-    /// hostile pass, round 11).
+    /// LLM and tool spans refused: a token count over `LLMNumbers.maxTokens` or a cost
+    /// outside 0 to `LLMNumbers.maxCost`, however written (an int, a double, a numeric
+    /// string, too big for 64 bits, infinite): the limits `agentops event` and the v2
+    /// listener keep (a span said 9223372036854775807 prompt tokens, and the session cost
+    /// $23 trillion: hostile passes, round 11).
     public var outOfRangeSpans = 0
 
     /// The records to append: events first, then tags, then declarations.
@@ -137,8 +138,12 @@ public enum SpanEvents {
                 result.declarations.append(declared)
             }
         case .tool:
+            guard let fields = toolFields(span, a) else {
+                result.outOfRangeSpans += 1
+                return
+            }
             made = Event(id: id, type: .tools, initTimestamp: start, endTimestamp: end, sessionID: session,
-                         fields: toolFields(span, a) + ids)
+                         fields: fields + ids)
         case .llm:
             // The provider's response id, when the span has it, names the call the same
             // way the LLM proxy does (`ProxyEventID`), so a call both record is one event.
@@ -174,7 +179,8 @@ public enum SpanEvents {
         result.events += errors(span, a, session: session, id: id, end: end, trigger: made, ids: ids)
     }
 
-    private static func toolFields(_ span: OTLPSpan, _ a: SpanAttributes) -> [(String, JSONValue)] {
+    /// The fields of a tool span's event; nil when its cost is outside the limits.
+    private static func toolFields(_ span: OTLPSpan, _ a: SpanAttributes) -> [(String, JSONValue)]? {
         var name = a.string("gen_ai.tool.name", "tool.name", "operation.name", "traceloop.entity.name") ?? span.name
         name = name.removingSuffix(".tool")
         if name.hasPrefix("execute_tool ") { name = String(name.dropFirst("execute_tool ".count)) }
@@ -187,10 +193,31 @@ public enum SpanEvents {
         ]
         // `@tool(cost=)`: the AgentOps server adds it to the trace's cost, and so does the
         // session summary.
-        if let cost = a.double("gen_ai.usage.total_cost"), cost.isFinite {
-            fields.append(("cost", .number(SpanAttributes.text(cost))))
-        }
+        guard case let .within(cost) = spanCost(a) else { return nil }
+        if let cost { fields.append(("cost", .number(SpanAttributes.text(cost)))) }
         return fields
+    }
+
+    /// The names of an LLM span's prompt, completion and cached token counts, first found
+    /// first.
+    static let promptTokenKeys = ["gen_ai.usage.prompt_tokens", "gen_ai.usage.input_tokens", "llm.usage.prompt_tokens",
+                                  "llm.token_count.prompt"]
+    static let completionTokenKeys = ["gen_ai.usage.completion_tokens", "gen_ai.usage.output_tokens",
+                                      "llm.usage.completion_tokens", "llm.token_count.completion"]
+    static let cachedTokenKeys = ["gen_ai.usage.cache_read_input_tokens", "gen_ai.usage.cache_read.input_tokens",
+                                  "llm.token_count.prompt_details.cache_read"]
+
+    /// A span's cost (`gen_ai.usage.total_cost`).
+    private enum SpanCost {
+        /// Within 0 to `LLMNumbers.maxCost`, or none (nil).
+        case within(Double?)
+        /// A number outside the limits (infinite and NaN too).
+        case outOfRange
+    }
+
+    private static func spanCost(_ a: SpanAttributes) -> SpanCost {
+        guard let cost = a.double("gen_ai.usage.total_cost") else { return .within(nil) }
+        return cost >= 0 && cost <= 1e9 ? .within(cost) : .outOfRange
     }
 
     /// The fields of an LLM span's event; nil when a token count or the cost is outside
@@ -199,17 +226,16 @@ public enum SpanEvents {
         // Response model first: the dated name the provider billed (and the server prices).
         let model = a.string("gen_ai.response.model", "gen_ai.request.model", "llm.response.model_name",
                              "llm.model_name", "llm.response.model", "llm.request.model")
-        let prompt = a.int("gen_ai.usage.prompt_tokens", "gen_ai.usage.input_tokens", "llm.usage.prompt_tokens",
-                           "llm.token_count.prompt") ?? 0
-        let completion = a.int("gen_ai.usage.completion_tokens", "gen_ai.usage.output_tokens",
-                               "llm.usage.completion_tokens", "llm.token_count.completion") ?? 0
-        let cached = a.int("gen_ai.usage.cache_read_input_tokens", "gen_ai.usage.cache_read.input_tokens",
-                           "llm.token_count.prompt_details.cache_read")
-        guard [prompt, completion, cached ?? 0].allSatisfy({ $0 <= Int64(LLMNumbers.maxTokens) }) else { return nil }
+        // Any count over the limit, however written: a number too big for 64 bits has no
+        // integer value, and was taken as no count at all.
+        let counts = promptTokenKeys + completionTokenKeys + cachedTokenKeys
+        guard !counts.contains(where: { (a[$0]?.doubleValue ?? 0) > Double(LLMNumbers.maxTokens) }) else { return nil }
+        let prompt = a.int(promptTokenKeys) ?? 0
+        let completion = a.int(completionTokenKeys) ?? 0
+        let cached = a.int(cachedTokenKeys)
         // No cost on the span: null, and the price table prices the tokens, as for SDK events.
-        let spanCost = a.double("gen_ai.usage.total_cost")
-        if let spanCost, spanCost.isFinite, spanCost < 0 || spanCost > 1e9 { return nil }
-        let cost = spanCost.flatMap { $0.isFinite ? JSONValue.number(SpanAttributes.text($0)) : nil }
+        guard case let .within(spanCost) = spanCost(a) else { return nil }
+        let cost = spanCost.map { JSONValue.number(SpanAttributes.text($0)) }
         var fields: [(String, JSONValue)] = [
             ("agent_id", .null), ("thread_id", .null),
             ("prompt", promptJSON(a) ?? .null),

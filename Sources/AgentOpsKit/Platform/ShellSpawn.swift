@@ -22,16 +22,22 @@ public enum ShellSpawn {
         return posix_spawn(&pid, "/bin/sh", &actions, nil, argv, envp) == 0 ? pid : nil
     }
 
+    /// How a child ended.
+    public enum Ended: Equatable, Sendable {
+        case exited(Int32)
+        case signalled(Int32)
+        /// It could not be waited for (not ours, or reaped already).
+        case unknown
+    }
+
     /// Waits until the child `pid` has ended and reaps it, through any signal.
-    ///
-    /// - Returns: its exit status, or nil when a signal ended it (or it was not ours).
     @discardableResult
-    public static func waitForExit(_ pid: Int32) -> Int32? {
+    public static func waitForExit(_ pid: Int32) -> Ended {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { return nil }
+            guard errno == EINTR else { return .unknown }
         }
-        // WIFEXITED and WEXITSTATUS, which Swift does not import.
-        return status & 0x7F == 0 ? (status >> 8) & 0xFF : nil
+        // WIFEXITED, WEXITSTATUS and WTERMSIG, which Swift does not import.
+        return status & 0x7F == 0 ? .exited((status >> 8) & 0xFF) : .signalled(status & 0x7F)
     }
 }

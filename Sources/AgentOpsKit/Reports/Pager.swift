@@ -14,8 +14,8 @@ public final class Pager {
     private var replay: [UInt8]? = []
     /// How much output is kept to show without a pager that could not be run.
     static let replayLimit = 4 << 20
-    /// The pager's exit status, once it was reaped before `finish` (nil: a signal).
-    private var reaped: Int32??
+    /// How the pager ended, once it was reaped before `finish`.
+    private var reaped: ShellSpawn.Ended?
     /// The status of a pager that could not be run, once output went to standard output
     /// instead.
     private var fellBack: Int32?
@@ -101,6 +101,10 @@ public final class Pager {
         /// The pager failed (exited with `status`, not 0), or could not be run and there
         /// was too much to show again: nothing or part may have been shown.
         case failed(status: Int32)
+        /// A signal killed the pager (`kill -9`, the OOM killer): nothing or part may have
+        /// been shown. It passed for a pager that quit, exit 0 (second hostile pass,
+        /// round 11).
+        case killed(signal: Int32)
     }
 
     /// Flushes, closes the pipe and waits for the pager to quit.
@@ -113,14 +117,25 @@ public final class Pager {
         if let fellBack { return .shownWithout(status: fellBack) }
         guard let pid else { return .shown }
         Descriptors.close(fd)
-        let status = reaped ?? ShellSpawn.waitForExit(pid)
+        let ended = reaped ?? ShellSpawn.waitForExit(pid)
         self.pid = nil
-        guard let status, status != 0 else { return .shown }
-        if status == 126 || status == 127, let replay {
+        switch ended {
+        case .exited(0), .unknown:
+            return .shown
+        case let .exited(status) where status == 126 || status == 127:
+            guard let replay else { return .failed(status: status) }
             Descriptors.writeAll(replay, to: 1)
             return .shownWithout(status: status)
+        case let .exited(status):
+            return .failed(status: status)
+        case let .signalled(signal)
+            where [SignalNumber.interrupt, SignalNumber.quit, SignalNumber.pipe].contains(signal):
+            // Quit by the user's keys (a pager that does not ignore them), or by its own
+            // reader going away: a quit, not a failure.
+            return .shown
+        case let .signalled(signal):
+            return .killed(signal: signal)
         }
-        return .failed(status: status)
     }
 
     /// After a write to the pager failed: when the pager has ended as one that could not
@@ -129,9 +144,9 @@ public final class Pager {
     private func fallBack() -> Bool {
         guard let pid else { return false }
         // Its end of the pipe is closed: it is ending, or ended.
-        let status = ShellSpawn.waitForExit(pid)
-        reaped = .some(status)
-        guard let status, status == 126 || status == 127, let replay else { return false }
+        let ended = ShellSpawn.waitForExit(pid)
+        reaped = ended
+        guard case let .exited(status) = ended, status == 126 || status == 127, let replay else { return false }
         Descriptors.close(fd)
         self.pid = nil
         fd = 1

@@ -110,9 +110,15 @@ public struct SessionListing: Sendable {
     public var misnamedNote: String? {
         guard let first = misnamed.first else { return nil }
         let more = misnamed.count > 1 ? " (and \(misnamed.count - 1) more)" : ""
-        return "\(misnamed.count) file\(misnamed.count == 1 ? "" : "s") in the store hold\(misnamed.count == 1 ? "s" : "") "
-            + "a session under another id, left out: \(first.file.value).jsonl holds \(first.holds.value)\(more); "
-            + "rename it to \(first.holds.value).jsonl to list it"
+        let named = "\(misnamed.count) file\(misnamed.count == 1 ? "" : "s") in the store hold\(misnamed.count == 1 ? "s" : "") "
+            + "a session under another id, left out: \(first.file.value).jsonl holds \(first.holds.value)"
+        // A copy beside the file it was copied from: renaming it over that file would
+        // lose the session listed (second hostile pass, round 11).
+        if entries.contains(where: { $0.id.sessionID == first.holds }) {
+            return named + ", which is listed from \(first.holds.value).jsonl\(more); a copy? compare the two before "
+                + "removing either"
+        }
+        return named + "\(more); rename it to \(first.holds.value).jsonl to list it"
     }
 
     /// Every note on the store's files that are not listed (`withoutSessionNote`,

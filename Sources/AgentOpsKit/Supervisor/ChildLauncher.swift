@@ -102,18 +102,33 @@ public enum ChildLauncher {
                                      beforeCommand: beforeCommand, stopRequested: stopRequested,
                                      terminationHandler: terminationHandler)
         } catch .notExecutable(executable, .system(.argumentListTooLong)) {
-            let path = SystemString.bytes(executable)
-            let argv = [path, SystemString.bytes(argumentZero ?? executable)] + arguments.map(SystemString.bytes)
-            let own = ThisProcess.environmentEntries
-            let total = ExecSpace.bytes(path: path, arguments: Array(argv.dropFirst()),
-                                        environment: EnvironmentLayout.entries(environment, laidOutAs: own))
-            let without = ExecSpace.bytes(path: path, arguments: Array(argv.dropFirst()), environment: own)
-            let limit = ExecSpace.limit(stack: ThisProcess.stackLimit)
-            guard without <= limit, total > limit else {
-                throw .notExecutable(path: executable, reason: .system(.argumentListTooLong))
-            }
-            throw .tooLongWithAddedVariables(path: executable, added: total - without, total: total, limit: limit)
+            throw attributeTooLong(executable: executable, argumentZero: argumentZero, arguments: arguments,
+                                   environment: environment)
         }
+    }
+
+    /// The exec refused the command's arguments and environment as too long (`E2BIG`):
+    /// `.tooLongWithAddedVariables` when they would have fit without what the run added
+    /// to the environment (`ExecSpace`), else the command's own failure (126).
+    private static func attributeTooLong(executable: String, argumentZero: String?, arguments: [String],
+                                         environment: [String: String]) -> LaunchError {
+        let path = SystemString.bytes(executable)
+        let argv = [SystemString.bytes(argumentZero ?? executable)] + arguments.map(SystemString.bytes)
+        var head = [UInt8](repeating: 0, count: 256)
+        let read = Descriptors.readPrefix(of: executable, into: &head) ?? 0
+        let extra = ExecSpace.scriptExtra(head: head[..<read], path: path, argumentZero: argv[0])
+        let own = ThisProcess.environmentEntries
+        let entries = EnvironmentLayout.entries(environment, laidOutAs: own)
+        let stack = ThisProcess.stackLimit
+        guard ExecSpace.fits(path: path, arguments: argv, environment: own, extra: extra, stack: stack),
+              !ExecSpace.fits(path: path, arguments: argv, environment: entries, extra: extra, stack: stack) else {
+            return .notExecutable(path: executable, reason: .system(.argumentListTooLong))
+        }
+        let total = ExecSpace.bytes(path: path, arguments: argv, environment: entries) + extra
+        let without = ExecSpace.bytes(path: path, arguments: argv, environment: own) + extra
+        return .tooLongWithAddedVariables(path: executable, added: total - without, total: total,
+                                          limit: ExecSpace.limit(stack: stack),
+                                          longest: entries.contains { $0.count + 1 > ExecSpace.longestString })
     }
 
     private static func launchCommand(executable: String, argumentZero: String?, arguments: [String],

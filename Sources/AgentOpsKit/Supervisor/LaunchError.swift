@@ -12,8 +12,9 @@ public enum LaunchError: Error, CustomStringConvertible, Equatable {
     case cannotPrepare(what: String, reason: String)
     /// The exec refused the arguments and environment as too long (`E2BIG`), which
     /// without the variables agentops-run adds would have fit (`ExecSpace`): agentops-run's
-    /// failure (exit 125), not the command's. Sizes in bytes, as the kernel counts them.
-    case tooLongWithAddedVariables(path: String, added: Int, total: Int, limit: Int)
+    /// failure (exit 125), not the command's. Sizes in bytes, as the kernel counts them;
+    /// `longest` when one variable it set is over the kernel's limit for one string.
+    case tooLongWithAddedVariables(path: String, added: Int, total: Int, limit: Int, longest: Bool)
 
     /// 127 for not found, 126 for found but not runnable, as shells do: a script whose
     /// interpreter is missing (the exec's `ENOENT`) is 127 there too, as `sh`, `bash`
@@ -40,7 +41,11 @@ public enum LaunchError: Error, CustomStringConvertible, Equatable {
             return "\(path): cannot execute: \(reason)"
         case let .cannotPrepare(what, reason):
             return "cannot create \(what) for the command: \(reason)"
-        case let .tooLongWithAddedVariables(path, added, total, limit):
+        case let .tooLongWithAddedVariables(path, _, _, _, true):
+            return "\(path): cannot execute: Argument list too long with the variables agentops-run adds "
+                + "(one of them is over the \(ExecSpace.longestString) bytes an exec takes for one; "
+                + "it would fit without them)"
+        case let .tooLongWithAddedVariables(path, added, total, limit, false):
             return "\(path): cannot execute: Argument list too long with the \(added) bytes of variables agentops-run adds "
                 + "(\(total) bytes, over the \(limit) an exec takes under this ulimit -s; it would fit without them)"
         }

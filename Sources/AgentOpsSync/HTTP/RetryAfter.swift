@@ -1,17 +1,38 @@
+import AgentOpsKit
 import Foundation
 
-/// A backend's `Retry-After` header in seconds, as RFC 9110 §10.2.3 writes it: a whole
-/// number of seconds. nil for anything else — a date (the backoff is used instead), a
-/// sign, a fraction, `nan`, `inf` — all of which `Double.init` took: `-1` and `1e-300`
-/// were waits of nothing, `inf` gave up at once (hostile pass, round 11).
+/// A backend's `Retry-After` header in seconds from now, as RFC 9110 §10.2.3 writes it: a
+/// whole number of seconds, or an HTTP date (its preferred form, IMF-fixdate: `Sun, 06 Nov
+/// 1994 08:49:37 GMT`). nil for anything else — a sign, a fraction, `nan`, `inf`, a date
+/// in an obsolete form — all of which `Double.init` took or left: `-1` and `1e-300` were
+/// waits of nothing, `inf` gave up at once (hostile passes, round 11).
 ///
-/// At most a day: the deadline decides whether a wait that long is waited for.
+/// At most a day (a number of any length, leading zeros and all, that says more is a
+/// day); a date in the past is 0. The caller never waits less than its backoff, and the
+/// deadline decides whether a long wait is waited for.
 enum RetryAfter {
-    static func seconds(_ header: String?) -> Double? {
-        guard let text = header?.trimmingCharacters(in: .whitespaces), !text.isEmpty, text.utf8.count <= 12,
-              text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let value = Int(text) else {
-            return nil
+    static let longest = 86_400
+
+    static func seconds(_ header: String?, now: Timestamp = .now()) -> Double? {
+        guard let text = header?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        if text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) {
+            let significant = text.drop { $0 == "0" }
+            guard significant.count <= 6 else { return Double(longest) }
+            return Double(min(Int(significant) ?? 0, longest))
         }
-        return Double(min(value, 86_400))
+        guard let date = date(text) else { return nil }
+        let seconds = (date.microseconds - now.microseconds) / 1_000_000
+        return Double(min(max(0, seconds), Int64(longest)))
+    }
+
+    /// An IMF-fixdate's time: `Www, DD Mon YYYY HH:MM:SS GMT`, exactly.
+    static func date(_ text: String) -> Timestamp? {
+        let parts = text.split(separator: " ", omittingEmptySubsequences: false)
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        guard parts.count == 6, parts[0].count == 4, parts[0].hasSuffix(","), parts[1].count == 2,
+              let month = months.firstIndex(of: String(parts[2])), parts[3].count == 4, parts[4].count == 8,
+              parts[5] == "GMT" else { return nil }
+        let iso = "\(parts[3])-\(month < 9 ? "0" : "")\(month + 1)-\(parts[1])T\(parts[4])Z"
+        return Timestamp(iso8601: iso)
     }
 }

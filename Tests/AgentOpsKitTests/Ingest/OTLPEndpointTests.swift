@@ -54,7 +54,7 @@ struct OTLPEndpointTests {
     /// $23 trillion (hostile pass, round 11). The limits of `agentops event` and the v2
     /// listener hold here too: such an LLM span is refused in `partial_success`, the
     /// others of its batch are recorded.
-    @Test("an LLM span with a token count over 10^12 or a cost over 10^9 USD is refused in partial_success")
+    @Test("an LLM or tool span with a token count over 10^12 or a cost outside 0-10^9 USD is refused in partial_success")
     func tokenLimits() throws {
         func llm(_ span: UInt64, _ attributes: [OTLPKeyValue]) -> OTLPSpan {
             OTLPSpan(traceID: OTLPTraceID(high: 1, low: 2), spanID: OTLPSpanID(span), name: "chat",
@@ -65,14 +65,21 @@ struct OTLPEndpointTests {
             llm(11, [OTLPKeyValue("gen_ai.usage.output_tokens", .int(1_000_000_000_001))]),
             llm(12, [OTLPKeyValue("gen_ai.usage.total_cost", .double(2e9))]),
             llm(13, [OTLPKeyValue("gen_ai.usage.prompt_tokens", .int(1_000_000_000_000))]),
+            // Too big for 64 bits: taken as no count at all (second hostile pass).
+            llm(14, [OTLPKeyValue("gen_ai.usage.input_tokens", .string("99999999999999999999"))]),
+            llm(15, [OTLPKeyValue("llm.token_count.completion", .double(1e20))]),
+            llm(16, [OTLPKeyValue("gen_ai.usage.total_cost", .string("1e400"))]),
+            OTLPSpan(traceID: OTLPTraceID(high: 1, low: 2), spanID: OTLPSpanID(17), name: "search",
+                     attributes: [OTLPKeyValue("gen_ai.tool.name", .string("search")),
+                                  OTLPKeyValue("gen_ai.usage.total_cost", .double(-1e12))]),
         ])])])
         let ingest = SpanEvents.ingest(request, session: Self.session, arrival: .now())
-        #expect(ingest.outOfRangeSpans == 3)
+        #expect(ingest.outOfRangeSpans == 7)
         #expect(ingest.events.map { $0.fields.first { $0.0 == "prompt_tokens" }?.1 } == [.int(1_000_000_000_000)])
         let answer = try Self.endpoint().respond(Self.head(type: "application/json"), body: request.json[...])
         #expect(answer.status == 200)
         let text = String(decoding: answer.raw?.bytes ?? [], as: UTF8.self)
-        #expect(text.contains("\"rejectedSpans\":\"3\"") && text.contains("token count over 1000000000000"), "\(text)")
+        #expect(text.contains("\"rejectedSpans\":\"7\"") && text.contains("token count over 1000000000000"), "\(text)")
         #expect(LLMNumbers.storedTokens(.int(1_000_000_000_000)) == 1_000_000_000_000)
         #expect(LLMNumbers.storedTokens(.int(1_000_000_000_001)) == 0)
         #expect(LLMNumbers.storedTokens(.int(Int64.max)) == 0)
