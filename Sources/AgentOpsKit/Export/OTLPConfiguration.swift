@@ -52,7 +52,8 @@ public struct OTLPConfiguration: Sendable, Equatable {
             switch self {
             case .notConfigured: return "no OTLP endpoint is set (OTEL_EXPORTER_OTLP_ENDPOINT)"
             case let .invalidValue(variable, value, expected):
-                return "\(variable)=\(value) is not supported: expected \(expected); not exporting to OTLP"
+                return "\(variable)=\(SystemString.clipped(value)) is not supported: expected \(expected); "
+                    + "not exporting to OTLP"
             }
         }
     }

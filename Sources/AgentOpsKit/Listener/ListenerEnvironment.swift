@@ -37,14 +37,12 @@ public enum ListenerEnvironment {
     }
 
     /// The OTLP endpoint the user configured themselves (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`
-    /// or `OTEL_EXPORTER_OTLP_ENDPOINT`), as `NAME=value` for a message, a value over 200
-    /// characters cut (a 128 KiB one filled the terminal: second hostile pass, round 11);
-    /// a run leaves it alone.
+    /// or `OTEL_EXPORTER_OTLP_ENDPOINT`), as `NAME=value` for a message (a long value cut,
+    /// `SystemString.clipped`); a run leaves it alone.
     public static func userOTLPEndpoint(_ environment: [String: String]) -> String? {
         for name in ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"] {
             guard let value = environment[name], !value.isEmpty else { continue }
-            let shown = value.count > 200 ? value.prefix(200) + "… (\(value.utf8.count) bytes)" : value
-            return "\(name)=\(shown)"
+            return "\(name)=\(SystemString.clipped(value))"
         }
         return nil
     }

@@ -101,4 +101,11 @@ public enum SystemString {
         guard string.utf8.contains(0xF4) else { return string }
         return String(decoding: bytes(string), as: UTF8.self)
     }
+
+    /// `value` for a one-line message: its first `characters` and its size when longer (a
+    /// 128 KiB variable's value, repeated whole in warnings, filled the terminal: second
+    /// hostile pass, round 11).
+    public static func clipped(_ value: String, to characters: Int = 200) -> String {
+        value.count > characters ? value.prefix(characters) + "… (\(value.utf8.count) bytes)" : value
+    }
 }
