@@ -29,7 +29,7 @@ struct ExportDeadline {
     /// 0.25 s up to 8 s with jitter (×0.5 to ×1.5), so that many clients do not come back
     /// at once, or `after` seconds when the backend asked for longer (Retry-After). Never
     /// less than the backoff: a backend that said `Retry-After: 0` while shedding load was
-    /// sent 57,000 requests in 8 s (hostile pass, round 11).
+    /// sent 57,000 requests in 8 s (hostile pass, round 12).
     ///
     /// - Returns: false, without sleeping, when that wait would end past the deadline.
     func pauseBeforeRetry(_ attempt: Int, after: Double?) -> Bool {

@@ -99,7 +99,7 @@ struct ExitStatusTests {
 
     /// A 128 KiB `TRACEPARENT` fits an exec as one string; agentops-run's copy of it
     /// under a longer name (`AGENTOPS_RUN_UPSTREAM_TRACEPARENT`) does not, and the E2BIG
-    /// was blamed on the command, 126 (second hostile pass, round 11).
+    /// was blamed on the command, 126 (second hostile pass, round 12).
     @Test("a variable the run copies under a longer name goes over the exec's limit for one string: 125")
     func copiedVariableTooLong() throws {
         let home = Harness.temporaryFolder()

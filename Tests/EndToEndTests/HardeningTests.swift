@@ -76,7 +76,7 @@ struct HardeningTests {
         }
         let stats = try JSONParser.parse(Harness.tool(["stats", "last"], home: home).stdout)
         // Every count above is absurd (over 10^12: the two Int.max were summed, saturated,
-        // to Int.max before round 11's hostile pass) or negative: none counts.
+        // to Int.max before round 12's hostile pass) or negative: none counts.
         #expect(stats["prompt_tokens"] == .int(0) && stats["events"] == .int(5), "\(stats)")
     }
 

@@ -122,7 +122,7 @@ struct ReadingToolTests {
     }
 
     /// A `PAGER` that could not be run, or that failed, showed nothing, and `show` exited
-    /// 0 (hostile pass, round 11). As git does: one that cannot be run (`sh` says 127 or
+    /// 0 (hostile pass, round 12). As git does: one that cannot be run (`sh` says 127 or
     /// 126) is done without, one that fails is an error.
     @Test("a pager that cannot be run is done without; one that fails is an error (exit 1)")
     func failingPager() throws {

@@ -78,7 +78,7 @@ struct SyncTests {
     }
 
     /// A backend shedding load that says `Retry-After: 0` was taken at its word: 57,000
-    /// requests in 8 s (hostile pass, round 11). The backoff is the least wait.
+    /// requests in 8 s (hostile pass, round 12). The backoff is the least wait.
     @Test("503 with Retry-After: 0 is retried no faster than the backoff, until --timeout")
     func retryAfterZero() throws {
         let (home, _) = try Self.recordedSession()

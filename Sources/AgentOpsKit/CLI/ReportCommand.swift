@@ -175,7 +175,7 @@ public enum ReportCommand {
             // A folder: the index and every listed session's report, so the links work.
             // A session that can no longer be read (removed or cut short since it was
             // listed: a `prune` meanwhile) is left out of both, with a warning; it
-            // stopped the whole report, with no index (hostile pass, round 11).
+            // stopped the whole report, with no index (hostile pass, round 12).
             try makeFolder(output)
             var unreadable = Set<SessionID>()
             for summary in summaries {

@@ -14,7 +14,7 @@ public struct SpanIngest: Sendable, Equatable {
     /// outside 0 to `LLMNumbers.maxCost`, however written (an int, a double, a numeric
     /// string, too big for 64 bits, infinite): the limits `agentops event` and the v2
     /// listener keep (a span said 9223372036854775807 prompt tokens, and the session cost
-    /// $23 trillion: hostile passes, round 11).
+    /// $23 trillion: hostile passes, round 12).
     public var outOfRangeSpans = 0
 
     /// The records to append: events first, then tags, then declarations.

@@ -104,7 +104,7 @@ public enum SystemString {
 
     /// `value` for a one-line message: its first `characters` and its size when longer (a
     /// 128 KiB variable's value, repeated whole in warnings, filled the terminal: second
-    /// hostile pass, round 11).
+    /// hostile pass, round 12).
     public static func clipped(_ value: String, to characters: Int = 200) -> String {
         value.count > characters ? value.prefix(characters) + "… (\(value.utf8.count) bytes)" : value
     }

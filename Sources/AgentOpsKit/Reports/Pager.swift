@@ -103,14 +103,14 @@ public final class Pager {
         case failed(status: Int32)
         /// A signal killed the pager (`kill -9`, the OOM killer): nothing or part may have
         /// been shown. It passed for a pager that quit, exit 0 (second hostile pass,
-        /// round 11).
+        /// round 12).
         case killed(signal: Int32)
     }
 
     /// Flushes, closes the pipe and waits for the pager to quit.
     ///
     /// A `PAGER` that could not be run or that failed showed nothing, and `show` said
-    /// nothing and exited 0 (hostile pass, round 11): as git does, a pager that cannot be
+    /// nothing and exited 0 (hostile pass, round 12): as git does, a pager that cannot be
     /// run is done without, and one that fails is an error.
     public func finish() -> Outcome {
         flush()

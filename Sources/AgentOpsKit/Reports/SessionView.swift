@@ -142,7 +142,7 @@ public enum SessionView {
         case .llms:
             let tokens = "\(text("prompt_tokens") ?? "0")→\(text("completion_tokens") ?? "0") tokens"
             // An amount as a decimal, however it was written (`0.1e10` was shown as typed,
-            // beside totals in plain decimals: hostile pass, round 11).
+            // beside totals in plain decimals: hostile pass, round 12).
             // One that is not an amount within the limits (negative, absurd) is none.
             let cost = Cost.parse(row["cost"]).map { ", $" + Cost.exactText($0) } ?? ", unpriced"
             return ("llm", "\(text("model") ?? "?") (\(tokens)\(cost))"

@@ -196,7 +196,7 @@ struct SessionIndex {
                 if let summary, summary.session.id != sessionID {
                     // Renamed or copied: listed under the id inside, it was a session no
                     // command could find by that id, and `report --sessions` stopped at
-                    // it (hostile pass, round 11). Named, not listed, not indexed (read
+                    // it (hostile pass, round 12). Named, not listed, not indexed (read
                     // again at every listing until it is renamed back), never pruned.
                     misnamed.append(.init(file: sessionID, holds: summary.session.id))
                     continue

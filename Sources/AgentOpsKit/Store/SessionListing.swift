@@ -113,7 +113,7 @@ public struct SessionListing: Sendable {
         let named = "\(misnamed.count) file\(misnamed.count == 1 ? "" : "s") in the store hold\(misnamed.count == 1 ? "s" : "") "
             + "a session under another id, left out: \(first.file.value).jsonl holds \(first.holds.value)"
         // A copy beside the file it was copied from: renaming it over that file would
-        // lose the session listed (second hostile pass, round 11).
+        // lose the session listed (second hostile pass, round 12).
         if entries.contains(where: { $0.id.sessionID == first.holds }) {
             return named + ", which is listed from \(first.holds.value).jsonl\(more); a copy? compare the two before "
                 + "removing either"

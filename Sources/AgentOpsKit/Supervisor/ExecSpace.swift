@@ -9,7 +9,7 @@
 /// (at least one) and entry, against a quarter of the stack limit, at most 6 MiB and at
 /// least 128 KiB; and no one string over 128 KiB with its NUL (`MAX_ARG_STRLEN`: the
 /// run's copy of a 128 KiB `TRACEPARENT` under a longer name went over it alone, second
-/// hostile pass). A script's `#!` line adds its interpreter, its argument and the
+/// hostile pass, round 12). A script's `#!` line adds its interpreter, its argument and the
 /// script's path in place of argv[0] (fs/binfmt_script.c): counted on both sides, or a
 /// script too long on its own was said to fit. The kernel keeps a pointer's width more
 /// for itself: a count within a few bytes of the limit may go either way, which only

@@ -5,7 +5,7 @@ import Foundation
 /// whole number of seconds, or an HTTP date (its preferred form, IMF-fixdate: `Sun, 06 Nov
 /// 1994 08:49:37 GMT`). nil for anything else — a sign, a fraction, `nan`, `inf`, a date
 /// in an obsolete form — all of which `Double.init` took or left: `-1` and `1e-300` were
-/// waits of nothing, `inf` gave up at once (hostile passes, round 11).
+/// waits of nothing, `inf` gave up at once (hostile passes, round 12).
 ///
 /// At most a day (a number of any length, leading zeros and all, that says more is a
 /// day); a date in the past is 0. The caller never waits less than its backoff, and the

@@ -51,7 +51,7 @@ struct OTLPEndpointTests {
     }
 
     /// A span said 9223372036854775807 prompt tokens and was recorded: the session cost
-    /// $23 trillion (hostile pass, round 11). The limits of `agentops event` and the v2
+    /// $23 trillion (hostile pass, round 12). The limits of `agentops event` and the v2
     /// listener hold here too: such an LLM span is refused in `partial_success`, the
     /// others of its batch are recorded.
     @Test("an LLM or tool span with a token count over 10^12 or a cost outside 0-10^9 USD is refused in partial_success")

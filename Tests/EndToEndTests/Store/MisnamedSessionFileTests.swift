@@ -6,7 +6,7 @@ import Testing
 /// A session file renamed, or copied under another name, so that its start record
 /// names another session than its file name: it was listed under the id inside, which
 /// no command finds it by, and `report --sessions -o DIR/` stopped there with no index
-/// (hostile pass, round 11). Now it is named once with how to list it again, not
+/// (hostile pass, round 12). Now it is named once with how to list it again, not
 /// listed, not indexed, and never pruned.
 @Suite("Session files under another session's name", .serialized)
 struct MisnamedSessionFileTests {
