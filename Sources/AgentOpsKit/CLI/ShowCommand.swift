@@ -10,7 +10,8 @@ enum ShowCommand {
     The session for people: command, state, start, duration, host, cost, event counts
     and LLM calls per model (calls, prompt, completion and cached tokens, cost), then
     its events in the order recorded, with the time since the start, their stream or
-    kind, and their text. On a terminal it goes through $PAGER (default less -FRX).
+    kind, and their text. On a terminal it goes through $PAGER (default less -FRX);
+    a pager that cannot be run is done without, one that fails is an error.
 
           --head N         only the first N events (after filtering)
           --tail N         only the last N events (after filtering)

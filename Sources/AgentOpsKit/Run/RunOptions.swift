@@ -360,8 +360,10 @@ public struct RunOptions: Sendable, Equatable {
     exit status: COMMAND's status; if COMMAND was killed by a signal, agentops-run
     kills itself with the same signal; 124 timed out or over --max-cost, 137 then
     killed, 127 command not found, 126 not executable, 125 usage error of
-    agentops-run (or a descriptor limit that leaves it fewer than 64 of its own,
-    or more than 247 inherited descriptors above 2),
+    agentops-run or its own failure before the command started (a descriptor
+    limit that leaves it fewer than 64 of its own, more than 247 inherited
+    descriptors above 2, a ulimit -u or -v that leaves it too little, the
+    variables it adds making the command's arguments and environment too long),
     75 upload failed with --strict, 1 session Fail or Indeterminate with
     --fail-on-declared while COMMAND exited 0.
     """
