@@ -126,6 +126,10 @@ public final class Pager {
             guard let replay else { return .failed(status: status) }
             Descriptors.writeAll(replay, to: 1)
             return .shownWithout(status: status)
+        case let .exited(status) where [SignalNumber.interrupt, SignalNumber.quit, SignalNumber.pipe]
+            .contains(status - 128):
+            // The same, one shell level down (a wrapper script whose pager died so: 130).
+            return .shown
         case let .exited(status):
             return .failed(status: status)
         case let .signalled(signal)

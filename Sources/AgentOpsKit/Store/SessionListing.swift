@@ -118,6 +118,12 @@ public struct SessionListing: Sendable {
             return named + ", which is listed from \(first.holds.value).jsonl\(more); a copy? compare the two before "
                 + "removing either"
         }
+        // A file under that name holds another session (two files swapped): renaming over
+        // it would lose that one (third hostile pass, round 12).
+        if Files.status(store.path(of: first.holds)) != nil {
+            return named + "\(more), and \(first.holds.value).jsonl holds another session; compare them before "
+                + "renaming either"
+        }
         return named + "\(more); rename it to \(first.holds.value).jsonl to list it"
     }
 

@@ -114,9 +114,11 @@ public enum ChildLauncher {
                                          environment: [String: String]) -> LaunchError {
         let path = SystemString.bytes(executable)
         let argv = [SystemString.bytes(argumentZero ?? executable)] + arguments.map(SystemString.bytes)
-        var head = [UInt8](repeating: 0, count: 256)
-        let read = Descriptors.readPrefix(of: executable, into: &head) ?? 0
-        let extra = ExecSpace.scriptExtra(head: head[..<read], path: path, argumentZero: argv[0])
+        let extra = ExecSpace.scriptExtra(path: path, argumentZero: argv[0]) { file in
+            var head = [UInt8](repeating: 0, count: 256)
+            let read = Descriptors.readPrefix(of: SystemString.decode(file), into: &head) ?? 0
+            return Array(head.prefix(read))
+        }
         let own = ThisProcess.environmentEntries
         let entries = EnvironmentLayout.entries(environment, laidOutAs: own)
         let stack = ThisProcess.stackLimit

@@ -26,23 +26,38 @@ public enum ExecSpace {
         return bytes(path: path, arguments: arguments, environment: environment) + extra <= limit(stack: stack)
     }
 
-    /// What the kernel adds for a script whose file begins with `head` (its first bytes,
-    /// up to the 256 it reads), exec'd by `path` with argv[0] `argumentZero`: the
-    /// interpreter, its one optional argument and the script's path, each with its NUL and
-    /// pointer, in place of argv[0]. 0 for a file that does not begin with `#!`.
-    public static func scriptExtra(head: ArraySlice<UInt8>, path: [UInt8], argumentZero: [UInt8]) -> Int {
-        guard head.starts(with: [0x23, 0x21]) else { return 0 }
-        let line = head.dropFirst(2).prefix { $0 != 0x0A }
+    /// What the kernel adds for a script exec'd by `path` with argv[0] `argumentZero`:
+    /// the script's path in place of argv[0], and each `#!` line's interpreter and its
+    /// one optional argument, with their NULs, following interpreters that are scripts
+    /// themselves as the kernel does, four deep (fs/binfmt_script.c; no pointer is
+    /// counted for them: the kernel reserved pointers once, for the first argv). `head`
+    /// reads a file's first bytes. 0 for a file that does not begin with `#!`.
+    public static func scriptExtra(path: [UInt8], argumentZero: [UInt8],
+                                   head: ([UInt8]) -> [UInt8]) -> Int {
+        guard var line = shebang(head(path)) else { return 0 }
+        var added = path.count + 1 - (argumentZero.count + 1)
+        for _ in 0..<4 {
+            added += line.interpreter.count + 1 + (line.argument.isEmpty ? 0 : line.argument.count + 1)
+            guard let next = shebang(head(Array(line.interpreter))) else { break }
+            line = next
+        }
+        return added
+    }
+
+    /// The interpreter and argument of a `#!` line in a file's first bytes, as the
+    /// kernel reads them: within 255 bytes, trailing blanks trimmed, each name ended by a
+    /// NUL as a C string is; nil when there is none.
+    static func shebang(_ head: [UInt8]) -> (interpreter: ArraySlice<UInt8>, argument: ArraySlice<UInt8>)? {
+        guard head.starts(with: [0x23, 0x21]) else { return nil }
         func blank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+        var line = head.prefix(255).dropFirst(2).prefix { $0 != 0x0A }
+        while let last = line.last, blank(last) { line = line.dropLast() }
         let rest = line.drop(while: blank)
-        let interpreter = rest.prefix { !blank($0) }
-        guard !interpreter.isEmpty else { return 0 }
-        var argument = rest.dropFirst(interpreter.count).drop(while: blank)
-        while let last = argument.last, blank(last) { argument = argument.dropLast() }
-        let pointer = MemoryLayout<UnsafeRawPointer>.size
-        var added = interpreter.count + 1 + path.count + 1 + pointer
-        if !argument.isEmpty { added += argument.count + 1 + pointer }
-        return added - (argumentZero.count + 1)
+        let interpreter = rest.prefix { !blank($0) && $0 != 0 }
+        guard !interpreter.isEmpty else { return nil }
+        let after = rest.dropFirst(interpreter.count)
+        guard after.first != 0 else { return (interpreter, []) }
+        return (interpreter, after.drop(while: blank).prefix { $0 != 0 })
     }
 
     /// The bytes an exec of `path` with `arguments` (argv) and `environment` takes.

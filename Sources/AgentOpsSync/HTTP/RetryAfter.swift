@@ -21,8 +21,10 @@ enum RetryAfter {
             return Double(min(Int(significant) ?? 0, longest))
         }
         guard let date = date(text) else { return nil }
-        let seconds = (date.microseconds - now.microseconds) / 1_000_000
-        return Double(min(max(0, seconds), Int64(longest)))
+        // Rounded up: a date says "not before" (cut down, every retry came up to a second
+        // early: third hostile pass, round 12). Both times are within years 0–9999.
+        let microseconds = max(0, date.microseconds - now.microseconds)
+        return Double(min((microseconds + 999_999) / 1_000_000, Int64(longest)))
     }
 
     /// An IMF-fixdate's time: `Www, DD Mon YYYY HH:MM:SS GMT`, exactly.

@@ -28,16 +28,27 @@ struct ExecSpaceTests {
         #expect(!ExecSpace.fits(path: [], arguments: [], environment: [], extra: 6 << 20, stack: nil))
     }
 
-    @Test("a #! line adds its interpreter, its one argument and the script's path in place of argv[0]")
+    @Test("a #! line adds its interpreter and its one argument, level by level, and the script's path for argv[0]")
     func scriptExtra() {
-        func extra(_ head: String, path: String = "/tmp/s", zero: String = "s") -> Int {
-            ExecSpace.scriptExtra(head: Array(head.utf8)[...], path: Array(path.utf8), argumentZero: Array(zero.utf8))
+        func extra(_ files: [String: String], path: String = "/tmp/s", zero: String = "s") -> Int {
+            ExecSpace.scriptExtra(path: Array(path.utf8), argumentZero: Array(zero.utf8)) {
+                Array((files[String(decoding: $0, as: UTF8.self)] ?? "").utf8)
+            }
         }
-        #expect(extra("#!/bin/sh\necho") == 8 + 7 + 8 - 2)
-        #expect(extra("#! /usr/bin/env  python3 -u \t\n") == 13 + 7 + 8 + 11 + 8 - 2)
-        #expect(extra("#!/bin/sh", path: "/a/long/path/to/s", zero: "/a/long/path/to/s") == 8 + 8)
-        #expect(extra("echo hi\n") == 0)
-        #expect(extra("#!\n") == 0)
-        #expect(extra("") == 0)
+        #expect(extra(["/tmp/s": "#!/bin/sh\necho"]) == 8 + 7 - 2)
+        #expect(extra(["/tmp/s": "#! /usr/bin/env  python3 -u \t\n"]) == 13 + 7 + 11 - 2)
+        #expect(extra(["/tmp/s": "#!/bin/sh -e\r\n"]) == 8 + 7 + 4 - 2)
+        #expect(extra(["/tmp/s": "#!/bin/sh\u{0}" + String(repeating: "x", count: 200)]) == 8 + 7 - 2)
+        #expect(extra(["/a/long/path/to/s": "#!/bin/sh"], path: "/a/long/path/to/s", zero: "/a/long/path/to/s") == 8)
+        // An interpreter that is a script itself: its own #! line is added too.
+        #expect(extra(["/tmp/s": "#!/tmp/mid\n", "/tmp/mid": "#!/bin/sh -e\n"]) == 7 + 9 + 8 + 3 - 2)
+        // Four levels at most, as the kernel goes (a loop would go on for ever).
+        #expect(extra(["/tmp/s": "#!/tmp/s\n"]) == 7 + 4 * 7 - 2)
+        #expect(extra(["/tmp/s": "echo hi\n"]) == 0)
+        #expect(extra(["/tmp/s": "#!\n"]) == 0)
+        #expect(extra([:]) == 0)
+        // Only 255 bytes are read: a line without a newline ends there.
+        let long = "#!/bin/sh " + String(repeating: "a", count: 300)
+        #expect(extra(["/tmp/s": long]) == 8 + 7 + (255 - 10) + 1 - 2)
     }
 }
