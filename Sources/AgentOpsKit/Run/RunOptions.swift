@@ -362,8 +362,9 @@ public struct RunOptions: Sendable, Equatable {
     killed, 127 command not found, 126 not executable, 125 usage error of
     agentops-run or its own failure before the command started (a descriptor
     limit that leaves it fewer than 64 of its own, more than 247 inherited
-    descriptors above 2, a ulimit -u or -v that leaves it too little, the
-    variables it adds making the command's arguments and environment too long),
+    descriptors above 2, a limit on processes or address space that leaves it too
+    little, the variables it adds making the command's arguments and environment
+    too long),
     75 upload failed with --strict, 1 session Fail or Indeterminate with
     --fail-on-declared while COMMAND exited 0.
     """
