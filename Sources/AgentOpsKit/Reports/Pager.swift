@@ -107,6 +107,10 @@ public final class Pager {
         case killed(signal: Int32)
     }
 
+    /// The signals that end a pager as a quit, not a failure: the user's keys (a pager
+    /// that does not ignore them) and its own reader going away.
+    static let quitSignals = [SignalNumber.interrupt, SignalNumber.quit, SignalNumber.pipe]
+
     /// Flushes, closes the pipe and waits for the pager to quit.
     ///
     /// A `PAGER` that could not be run or that failed showed nothing, and `show` said
@@ -126,14 +130,12 @@ public final class Pager {
             guard let replay else { return .failed(status: status) }
             Descriptors.writeAll(replay, to: 1)
             return .shownWithout(status: status)
-        case let .exited(status) where [SignalNumber.interrupt, SignalNumber.quit, SignalNumber.pipe]
-            .contains(status - 128):
+        case let .exited(status) where Self.quitSignals.contains(status - 128):
             // The same, one shell level down (a wrapper script whose pager died so: 130).
             return .shown
         case let .exited(status):
             return .failed(status: status)
-        case let .signalled(signal)
-            where [SignalNumber.interrupt, SignalNumber.quit, SignalNumber.pipe].contains(signal):
+        case let .signalled(signal) where Self.quitSignals.contains(signal):
             // Quit by the user's keys (a pager that does not ignore them), or by its own
             // reader going away: a quit, not a failure.
             return .shown
