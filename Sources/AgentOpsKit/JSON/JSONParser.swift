@@ -39,6 +39,18 @@ public struct JSONParser {
     /// Parses one complete JSON document from a string.
     public static func parse(_ text: String) throws -> JSONValue { try parse(Array(text.utf8)) }
 
+    /// Whether `text` is a JSON number and nothing else (no sign `+`, space, hex, `inf`
+    /// or `nan`): the test for a number sent as a string, which `Double.init` would read
+    /// more widely (`"0x10"` as 16).
+    public static func isNumber(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { buffer in
+            guard let first = buffer.first, first == UInt8(ascii: "-") || (0x30...0x39).contains(first) else { return false }
+            var cursor = Cursor(bytes: buffer)
+            return (try? cursor.parseNumber()) != nil && cursor.index == buffer.count
+        }
+    }
+
     private struct Cursor {
         let bytes: UnsafeBufferPointer<UInt8>
         var index = 0

@@ -19,26 +19,35 @@ public enum OTLPAnyValue: Sendable, Equatable {
     }
 
     /// The value as an integer: an int, an integral double within range, or a decimal
-    /// string such as `"50"` (instrumentations disagree on which of these they send).
+    /// string such as `"50"` (instrumentations disagree on which of these they send). A
+    /// string must be a JSON number: `Double.init` read `"0x10"` as 16.
     ///
     /// - Returns: nil for anything else, and for values that do not fit in `Int64`.
     public var intValue: Int64? {
         switch self {
         case let .int(i): return i
         case let .double(d): return Int64(exactly: d)
-        case let .string(s): return Int64(s) ?? Double(s).flatMap { Int64(exactly: $0) }
+        case let .string(s): return Self.isDecimal(s) ? Int64(s) ?? Double(s).flatMap { Int64(exactly: $0) } : nil
         default: return nil
         }
     }
 
-    /// The value as a double: a double, an int, or a numeric string.
+    /// The value as a double: a double, an int, or a string that is a JSON number.
     public var doubleValue: Double? {
         switch self {
         case let .double(d): return d
         case let .int(i): return Double(i)
-        case let .string(s): return Double(s)
+        case let .string(s): return Self.isDecimal(s) ? Double(s) : nil
         default: return nil
         }
+    }
+
+    /// Whether `text` is a number in decimal: a JSON number, or one after a `+` (which
+    /// Python's and Go's protobuf JSON parsers take). Not hex, `inf`, `nan` or spaces,
+    /// which `Double.init` reads.
+    static func isDecimal(_ text: String) -> Bool {
+        guard text.hasPrefix("+") else { return JSONParser.isNumber(text) }
+        return !text.hasPrefix("+-") && JSONParser.isNumber(String(text.dropFirst()))
     }
 
     /// The boolean, when this is a bool value.

@@ -356,6 +356,8 @@ struct OTLPJSONDecoder {
     /// An integer of type `T` from its decimal text or from an exponent form that is integral.
     private static func integer<T: FixedWidthInteger>(_ value: JSONValue, as type: T.Type) throws -> T {
         guard let text = try numberText(value) else { return 0 }
+        // In decimal: `Double.init` took `0x10` as 16.
+        guard OTLPAnyValue.isDecimal(text) else { throw badValue("\"\(text.prefix(40))\" is not an integer that fits \(T.self)") }
         if let exact = T(text) { return exact }
         if let double = Double(text), double.isFinite, let exact = T(exactly: double) { return exact }
         throw badValue("\"\(text.prefix(40))\" is not an integer that fits \(T.self)")
@@ -373,7 +375,7 @@ struct OTLPJSONDecoder {
         case "Infinity": return .infinity
         case "-Infinity": return -.infinity
         default:
-            guard let d = Double(text) else { throw badValue("\"\(text.prefix(40))\" is not a number") }
+            guard OTLPAnyValue.isDecimal(text), let d = Double(text) else { throw badValue("\"\(text.prefix(40))\" is not a number") }
             return d
         }
     }

@@ -72,10 +72,14 @@ struct OTLPEndpointTests {
             OTLPSpan(traceID: OTLPTraceID(high: 1, low: 2), spanID: OTLPSpanID(17), name: "search",
                      attributes: [OTLPKeyValue("gen_ai.tool.name", .string("search")),
                                   OTLPKeyValue("gen_ai.usage.total_cost", .double(-1e12))]),
+            // Not a decimal number: no cost (priced from its tokens), where "0x10" was $16.
+            llm(18, [OTLPKeyValue("gen_ai.usage.total_cost", .string("0x10")),
+                     OTLPKeyValue("gen_ai.usage.prompt_tokens", .string("0x10"))]),
         ])])])
         let ingest = SpanEvents.ingest(request, session: Self.session, arrival: .now())
         #expect(ingest.outOfRangeSpans == 7)
-        #expect(ingest.events.map { $0.fields.first { $0.0 == "prompt_tokens" }?.1 } == [.int(1_000_000_000_000)])
+        #expect(ingest.events.map { $0.fields.first { $0.0 == "prompt_tokens" }?.1 } == [.int(1_000_000_000_000), .int(0)])
+        #expect(ingest.events.last?.fields.first { $0.0 == "cost" }?.1 == .null)
         let answer = try Self.endpoint().respond(Self.head(type: "application/json"), body: request.json[...])
         #expect(answer.status == 200)
         let text = String(decoding: answer.raw?.bytes ?? [], as: UTF8.self)

@@ -123,6 +123,16 @@ struct OTLPBadInputTests {
         }
         #expect(throws: OTLPDecodeError.self) { try decode(#"{"resourceSpans":["#) }
         #expect(throws: OTLPDecodeError.self) { try decode("[]") }
+        // Numbers in strings are decimal: `Double.init` read these (round 12's known-left
+        // list: "0x10" was 16).
+        for text in ["0x10", "0X1p4", "inf", "nan", "infinity", " 5", "5 ", "1_0", "--5", "+-5", ".5", "5."] {
+            #expect(throws: OTLPDecodeError.self, "\(text)") {
+                try decode(#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"startTimeUnixNano":"\#(text)"}]}]}]}"#)
+            }
+            #expect(throws: OTLPDecodeError.self, "\(text)") {
+                try decode(#"{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":{"doubleValue":"\#(text)"}}]}}]}"#)
+            }
+        }
     }
 
     @Test("JSON is read liberally: base64 ids, enum names, numbers for int64, snake_case, unknown keys")
@@ -175,6 +185,18 @@ struct OTLPBadInputTests {
         #expect(span.string("s") == "12")
         #expect(span.string("i") == nil)
         #expect(span.int("missing") == nil)
+        // A string is read as a number only when it is one in decimal (a leading `+` as
+        // Python's and Go's protobuf JSON take it): `Double.init` read "0x10" as 16.
+        let strings = OTLPSpan(attributes: ["0x10", "0X1p4", "inf", "-Infinity", "nan", " 7", "1_000", "+-5", "+5", "-5", "1e3", "2.50"]
+            .map { OTLPKeyValue($0, .string($0)) })
+        for name in ["0x10", "0X1p4", "inf", "-Infinity", "nan", " 7", "1_000", "+-5"] {
+            #expect(strings.double(name) == nil, "\(name)")
+            #expect(strings.int(name) == nil, "\(name)")
+        }
+        #expect(strings.int("+5") == 5 && strings.int("-5") == -5 && strings.int("1e3") == 1000)
+        #expect(strings.double("2.50") == 2.5 && strings.int("2.50") == nil)
+        #expect(JSONParser.isNumber("0") && JSONParser.isNumber("-0.5e+3") && !JSONParser.isNumber("")
+                && !JSONParser.isNumber("-") && !JSONParser.isNumber("01") && !JSONParser.isNumber("1e"))
     }
 
     @Test("responses encode and decode in both forms")
