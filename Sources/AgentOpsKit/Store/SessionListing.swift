@@ -106,25 +106,35 @@ public struct SessionListing: Sendable {
     }
 
     /// What `sessions`, `report --sessions` and `sync` say of `misnamed`, when there are
-    /// any: which file holds which session, and how to list it again.
+    /// any: which file holds which session, and for each of the first five how to list it
+    /// again (the rest were named by count only, with the first file's advice alone).
     public var misnamedNote: String? {
-        guard let first = misnamed.first else { return nil }
-        let more = misnamed.count > 1 ? " (and \(misnamed.count - 1) more)" : ""
-        let named = "\(misnamed.count) file\(misnamed.count == 1 ? "" : "s") in the store hold\(misnamed.count == 1 ? "s" : "") "
-            + "a session under another id, left out: \(first.file.value).jsonl holds \(first.holds.value)"
+        guard !misnamed.isEmpty else { return nil }
+        let one = misnamed.count == 1
+        let shown = misnamed.prefix(5).map { "\($0.file.value).jsonl holds \($0.holds.value)\(advice(on: $0))" }
+        return "\(misnamed.count) file\(one ? "" : "s") in the store hold\(one ? "s" : "") a session under another id, "
+            + "left out: " + shown.joined(separator: "; ") + (misnamed.count > 5 ? "; and \(misnamed.count - 5) more" : "")
+    }
+
+    /// How to list `file`'s session again without losing another.
+    private func advice(on file: Misnamed) -> String {
+        let target = "\(file.holds.value).jsonl"
         // A copy beside the file it was copied from: renaming it over that file would
         // lose the session listed (second hostile pass, round 12).
-        if entries.contains(where: { $0.id.sessionID == first.holds }) {
-            return named + ", which is listed from \(first.holds.value).jsonl\(more); a copy? compare the two before "
-                + "removing either"
+        if entries.contains(where: { $0.id.sessionID == file.holds }) {
+            return ", which is listed from \(target) (a copy? compare the two before removing either)"
+        }
+        // Two copies of one session, neither under its name: renaming both there would
+        // keep the last only.
+        if let twin = misnamed.first(where: { $0.holds == file.holds && $0.file != file.file }) {
+            return ", as does \(twin.file.value).jsonl (compare the two, then rename one to \(target))"
         }
         // A file under that name holds another session (two files swapped): renaming over
         // it would lose that one (third hostile pass, round 12).
-        if Files.status(store.path(of: first.holds)) != nil {
-            return named + "\(more), and \(first.holds.value).jsonl holds another session; compare them before "
-                + "renaming either"
+        if Files.status(store.path(of: file.holds)) != nil {
+            return ", and \(target) holds another session (compare them before renaming either)"
         }
-        return named + "\(more); rename it to \(first.holds.value).jsonl to list it"
+        return " (rename it to \(target) to list it)"
     }
 
     /// Every note on the store's files that are not listed (`withoutSessionNote`,

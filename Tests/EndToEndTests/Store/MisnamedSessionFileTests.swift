@@ -31,8 +31,8 @@ struct MisnamedSessionFileTests {
         let (home, session) = try Self.store()
         // A copy beside the file it was copied from: not advised to be renamed over it.
         let note = "agentops: warning: 1 file in the store holds a session under another id, left out: "
-            + "\(Self.misnamed).jsonl holds \(session), which is listed from \(session).jsonl; a copy? compare the two "
-            + "before removing either\n"
+            + "\(Self.misnamed).jsonl holds \(session), which is listed from \(session).jsonl (a copy? compare the two "
+            + "before removing either)\n"
         for _ in 0..<2 {
             let json = Self.tool(["sessions", "--json"], home: home)
             #expect(json.code == 0 && json.err == note, "\(json.err)")
@@ -56,11 +56,41 @@ struct MisnamedSessionFileTests {
         let listed = Self.tool(["sessions", "--json"], home: home)
         #expect(listed.out == "[]\n", "\(listed.out)")
         #expect(listed.err == "agentops: warning: 1 file in the store holds a session under another id, left out: "
-            + "\(Self.misnamed).jsonl holds \(session); rename it to \(session).jsonl to list it\n", "\(listed.err)")
+            + "\(Self.misnamed).jsonl holds \(session) (rename it to \(session).jsonl to list it)\n", "\(listed.err)")
         try FileManager.default.moveItem(atPath: home + "/sessions/\(Self.misnamed).jsonl",
                                          toPath: home + "/sessions/\(session).jsonl")
         let renamed = Self.tool(["sessions", "--json"], home: home)
         #expect(renamed.err.isEmpty, "\(renamed.err)")
         #expect(try JSONParser.parse(renamed.stdout).arrayValue?.map { $0["id"] } == [.string(session)])
+    }
+
+    /// Several misnamed files: the note advised on the first only ("(and 2 more)"), so a
+    /// user renaming the others as the first was advised could rename one copy over the
+    /// other or over a session held under another name (round 12's known-left list).
+    @Test("several misnamed files: each named with its own advice, two copies of one session told apart")
+    func several() throws {
+        let home = StoreFaultTests.emptyStore()
+        func write(_ bytes: [UInt8], as name: String) throws {
+            try Data(bytes).write(to: URL(fileURLWithPath: home + "/sessions/" + name + ".jsonl"))
+        }
+        let (a, aBytes) = try StoreFaultTests.recordedSession()
+        let (b, bBytes) = try StoreFaultTests.recordedSession()
+        let (c, cBytes) = try StoreFaultTests.recordedSession()
+        // `a` and `b` swapped; two copies of `c`, none under its name.
+        let copies = ["00000000-0000-4000-8000-000000000002", "00000000-0000-4000-8000-000000000003"]
+        try write(bBytes, as: a)
+        try write(aBytes, as: b)
+        try write(cBytes, as: copies[0])
+        try write(cBytes, as: copies[1])
+        let listed = Self.tool(["sessions", "--json"], home: home)
+        #expect(listed.code == 0 && listed.out == "[]\n", "\(listed.out)")
+        let advice = [
+            (copies[0], "\(c), as does \(copies[1]).jsonl (compare the two, then rename one to \(c).jsonl)"),
+            (copies[1], "\(c), as does \(copies[0]).jsonl (compare the two, then rename one to \(c).jsonl)"),
+            (a, "\(b), and \(b).jsonl holds another session (compare them before renaming either)"),
+            (b, "\(a), and \(a).jsonl holds another session (compare them before renaming either)"),
+        ].sorted { $0.0 < $1.0 }.map { "\($0.0).jsonl holds \($0.1)" }
+        #expect(listed.err == "agentops: warning: 4 files in the store hold a session under another id, left out: "
+            + advice.joined(separator: "; ") + "\n", "\(listed.err)")
     }
 }
