@@ -12,19 +12,22 @@ let helperSwiftSettings: [SwiftSetting] = [
     .enableExperimentalFeature("Embedded"),
     .unsafeFlags(["-wmo", "-no-static-stdlib", "-parse-as-library"]),
 ]
-/// Linked fully static: no dynamic loader and nothing to relocate. Not a static PIE:
-/// glibc refuses one with the run path debug builds add (the driver's -pie goes unused
-/// then, and clang's warning about it is silenced). libm: the standard library's generic
-/// code may call `ceil` (its hash tables do; the helper has none now).
+/// Linked fully static, and without glibc: `CExecRuntime` is its C library and its
+/// `_start` (glibc's start-up alone cost 0.7 ms on a VM where CPUID traps; its file says
+/// why). No dynamic loader and nothing to relocate: not a PIE (the driver's -pie goes
+/// unused, and clang's warning about it is silenced).
 let helperLinkerSettings: [LinkerSetting] = [
-    .linkedLibrary("m"),
-    .unsafeFlags(["-Xclang-linker", "-static", "-Xclang-linker", "-Wno-unused-command-line-argument"]),
+    .unsafeFlags(["-Xclang-linker", "-static", "-Xclang-linker", "-nostdlib",
+                  "-Xclang-linker", "-Wno-unused-command-line-argument"]),
 ]
+/// The helper's C library, on the one platform it is written for.
+let helperRuntime: [Target.Dependency] = ["CExecRuntime"]
 #else
 /// The toolchain has an Embedded Swift standard library for x86-64 Linux only: elsewhere
 /// the helper is the same sources with Swift's runtime, linked fully static.
 let helperSwiftSettings: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
 let helperLinkerSettings: [LinkerSetting] = [.unsafeFlags(["-static-executable"], .when(platforms: [.linux]))]
+let helperRuntime: [Target.Dependency] = []
 #endif
 
 #if os(Linux)
@@ -70,8 +73,12 @@ let package = Package(
         // The C library's headers for the helper's Embedded Swift build, which has no
         // Glibc module (ExecSystem.h says what it wraps); the helper itself is above.
         .systemLibrary(name: "CExecSystem"),
+        // The C library the helper is linked with instead of glibc (x86-64 Linux): a
+        // `_start` and the few calls it makes. Never a dependency of anything else: its
+        // malloc and memcpy would replace glibc's.
+        .target(name: "CExecRuntime", cSettings: [.unsafeFlags(["-ffreestanding", "-fno-stack-protector", "-fno-builtin"])]),
         .executableTarget(
-            name: "agentops-run-exec", dependencies: ["CExecSystem", "CSignals"],
+            name: "agentops-run-exec", dependencies: ["CExecSystem", "CSignals"] + helperRuntime,
             swiftSettings: helperSwiftSettings, linkerSettings: helperLinkerSettings
         ),
         .target(name: "AgentOpsKit", dependencies: ["AgentOpsExec", "CSignals"]),

@@ -440,6 +440,27 @@ struct ExecHelperTests {
         #expect(result.err == "agentops-run-exec: agentops-run's helper that starts its command; not meant to be run directly\n")
     }
 
+    /// On x86-64 the helper is linked with `CExecRuntime`, not glibc, whose start-up ran
+    /// dozens of CPUID instructions (each a trap to the hypervisor on a VM) before the
+    /// helper could say its hello: 0.7 ms on the path to every command (issue 18,
+    /// round 13). Linked with glibc again, the binary would name `__libc_start_main`; a
+    /// thread-local variable would need a TLS segment its `_start` does not set up.
+    @Test("agentops-run-exec starts without glibc: no loader, no TLS segment, no glibc start-up",
+          .enabled(if: Harness.isX86_64))
+    func helperWithoutGlibc() throws {
+        let bytes = try #require(FileManager.default.contents(atPath: Harness.execHelper).map(Array.init))
+        func integer(at offset: Int, size: Int) -> Int {
+            (0..<size).reduce(0) { $0 | Int(bytes[offset + $1]) << (8 * $1) }
+        }
+        try #require(bytes.count > 64 && bytes[0..<4] == [0x7F, 0x45, 0x4C, 0x46])
+        let (start, size, count) = (integer(at: 0x20, size: 8), integer(at: 0x36, size: 2), integer(at: 0x38, size: 2))
+        try #require(start + size * count <= bytes.count)
+        let types = (0..<count).map { integer(at: start + $0 * size, size: 4) }
+        #expect(!types.contains(3), "PT_INTERP: a dynamic loader")
+        #expect(!types.contains(7), "PT_TLS: thread-local storage")
+        #expect(!String(decoding: bytes, as: UTF8.self).contains("__libc_start_main"))
+    }
+
     private func copyfile(_ from: String, _ to: String) -> Bool {
         Harness.copyExecutable(from, to: to)
     }

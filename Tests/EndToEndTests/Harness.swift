@@ -16,6 +16,14 @@ enum Harness {
 
     static var agentopsRun: String { binFolder + "/agentops-run" }
     static var execHelper: String { binFolder + "/agentops-run-exec" }
+    /// Where the helper is built in Embedded Swift and linked with its own C library.
+    static let isX86_64: Bool = {
+        #if arch(x86_64) && os(Linux)
+        return true
+        #else
+        return false
+        #endif
+    }()
     static var agentops: String { binFolder + "/agentops" }
 
     struct Result {
