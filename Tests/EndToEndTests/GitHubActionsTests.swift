@@ -137,4 +137,33 @@ struct GitHubActionsTests {
         #expect(result.stdout == Array(out.utf8))
         #expect(result.stderr == Array(err.utf8))
     }
+
+    /// A summary path that is a FIFO no one reads: the open waited for a reader for
+    /// ever, after the command had ended, and SIGTERM only went on to the command's group
+    /// (hostile pass, round 13). Now one warning, and the run ends with the command's
+    /// status; a FIFO someone reads gets the summary.
+    @Test("GITHUB_STEP_SUMMARY a FIFO: one warning when no one reads it, the summary when someone does")
+    func summaryFIFO() throws {
+        let home = Harness.temporaryFolder()
+        let folder = Harness.temporaryFolder()
+        let fifo = folder + "/summary.md"
+        try #require(mkfifo(fifo, 0o600) == 0)
+        let env = Self.runner(folder, home)
+        let unread = Harness.wrap(["--quiet", "sh", "-c", "exit 5"], home: home, extra: env, timeout: 20)
+        #expect(unread.code == 5, "\(unread.err)")
+        #expect(unread.err.contains("agentops-run: warning: GitHub Actions: could not write GITHUB_STEP_SUMMARY: \(fifo): "),
+                "\(unread.err)")
+        #expect(Self.outputs(Self.read(folder + "/output"))["state"] == "Fail")
+        // With a reader (this test, holding it open to read and write, so no open waits):
+        // the summary arrives through it.
+        let reader = open(fifo, O_RDWR | O_NONBLOCK)
+        try #require(reader >= 0)
+        defer { close(reader) }
+        let read = Harness.wrap(["--quiet", "sh", "-c", "exit 0"], home: home, extra: env, timeout: 20)
+        #expect(read.code == 0 && !read.err.contains("could not write"), "\(read.err)")
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        let count = Glibc.read(reader, &buffer, buffer.count)
+        let summary = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self)
+        #expect(summary.contains("Success"), "\(summary)")
+    }
 }

@@ -45,12 +45,38 @@ public enum Files {
     /// Appends `bytes` to `path`, creating it (mode 0644 before the umask) if needed:
     /// one `O_APPEND` descriptor, so lines other writers append are not overwritten.
     ///
-    /// - Throws: the error of the `open` or `write` that failed.
-    public static func append(_ bytes: [UInt8], to path: String) throws(SystemError) {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+    /// Opened without waiting: a FIFO with no reader is refused at once (ENXIO), where
+    /// the open waited for a reader for ever, deaf to SIGTERM (`GITHUB_STEP_SUMMARY` as a
+    /// FIFO, hostile pass, round 13). What is not a regular file (a FIFO, a terminal) is
+    /// written as it takes the bytes, for at most `patience` milliseconds in all.
+    ///
+    /// - Throws: the error of the `open` or `write` that failed; EAGAIN when a reader
+    ///   took no more within `patience`.
+    public static func append(_ bytes: [UInt8], to path: String, patience: Int = 2000) throws(SystemError) {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0o644)
         guard fd >= 0 else { throw SystemError() }
         defer { close(fd) }
-        guard Descriptors.writeAll(bytes, to: fd) == bytes.count else { throw SystemError() }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw SystemError() }
+        if info.st_mode & S_IFMT == S_IFREG {
+            // A regular file never makes a write wait; blocking, so a full disk is an error.
+            _ = fcntl(fd, F_SETFL, O_APPEND)
+            guard Descriptors.writeAll(bytes, to: fd) == bytes.count else { throw SystemError() }
+            return
+        }
+        let deadline = Clock.monotonicMicroseconds() + Int64(patience) * 1000
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            if n > 0 {
+                offset += n
+                continue
+            }
+            guard n < 0, errno == EAGAIN || errno == EINTR else { throw SystemError() }
+            let left = (deadline - Clock.monotonicMicroseconds()) / 1000
+            guard left > 0 else { throw SystemError(code: EAGAIN) }
+            _ = Readiness.writable(fd, milliseconds: Int32(min(left, 1000)))
+        }
     }
 
     /// Replaces `path` with `bytes` whole: written to `path.tmpPID` and renamed over
