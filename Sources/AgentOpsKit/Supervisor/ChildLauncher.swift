@@ -188,8 +188,21 @@ public enum ChildLauncher {
         // The caller hears of the end of a helper that proved to be ours only: a foreign
         // one is killed before it could start the command.
         helper.link.handler = terminationHandler
-        // The helper may still be exec'ing and starting up, which takes longer than the
-        // work that waits for it (issue 18); the command waits for what is sent below.
+        // The command block is laid out first, while the session's start is written on
+        // its own thread (`beforeCommand` waits for it): laid out after the hello, it
+        // was 0.14–0.22 ms on the path to the command once the helper said its hello at
+        // once (issue 18, round 13).
+        // As bytes: what agentops-run read as invalid UTF-8 goes back as it came (`SystemString`),
+        // in the order and form agentops-run's own environment had (`EnvironmentLayout`).
+        let entries = EnvironmentLayout.entries(environment, laidOutAs: ThisProcess.environmentEntries)
+        // The path to exec, then argv: argv[0] is the name the command was given.
+        let argv = [executable, argumentZero ?? executable] + arguments
+        guard let block = ExecHelper.commandBlock(arguments: argv.map(SystemString.bytes), environment: entries) else {
+            killHelper(process)
+            throw .notExecutable(path: executable, reason: .system(.argumentListTooLong))
+        }
+        // The helper may still be exec'ing and starting up; the command waits for what
+        // is sent below.
         try beforeCommand()
         if let refusal = ExecHelperLocation.greet(over: helper.socket) {
             // A signal that came meanwhile waits for the command started through the
@@ -210,15 +223,6 @@ public enum ChildLauncher {
         let payload = ExecHelper.payload(controllingTerminal: controllingTerminal, fileLimit: helper.fileLimit?.command,
                                          defaultSignals: defaultSignals, marker: marker,
                                          targets: [0, 1, 2] + inherited)
-        // As bytes: what agentops-run read as invalid UTF-8 goes back as it came (`SystemString`),
-        // in the order and form agentops-run's own environment had (`EnvironmentLayout`).
-        let entries = EnvironmentLayout.entries(environment, laidOutAs: ThisProcess.environmentEntries)
-        // The path to exec, then argv: argv[0] is the name the command was given.
-        let argv = [executable, argumentZero ?? executable] + arguments
-        guard let block = ExecHelper.commandBlock(arguments: argv.map(SystemString.bytes), environment: entries) else {
-            killHelper(process)
-            throw .notExecutable(path: executable, reason: .system(.argumentListTooLong))
-        }
         guard try send(block, to: process, over: helper.socket, stopRequested: stopRequested),
               DescriptorPassing.send([stdin, stdout, stderr] + inherited, payload: payload, over: helper.socket) else {
             // The send's errno, taken before `kill` (of a helper already gone: ESRCH)
