@@ -121,6 +121,72 @@ struct LLMProxyTests {
         #expect(compared == 3)
     }
 
+    /// A server that answers every call with one id: five calls were one event, the
+    /// session's cost one call's, and `--max-cost` never stopped the command (hostile
+    /// pass, round 13).
+    @Test("calls answered with one response id are recorded one by one, and --max-cost counts them all")
+    func repeatedResponseID() throws {
+        let api = try FakeLLMAPI()
+        let home = Harness.temporaryFolder()
+        let client = """
+        import os, sys, time, urllib.request
+        for i in range(int(sys.argv[1])):
+            request = urllib.request.Request(os.environ["OPENAI_BASE_URL"] + "/chat/completions",
+                                             data=b'{"model":"same-id","messages":[]}',
+                                             headers={"Content-Type": "application/json"})
+            urllib.request.urlopen(request, timeout=20).read()
+            print("call", i + 1, flush=True)
+            time.sleep(0.3)
+        """
+        let result = Harness.wrap(["--llm-proxy", "python3", "-c", client, "3"], home: home,
+                                  extra: api.environment, timeout: 60)
+        #expect(result.code == 0, "\(result.err)")
+        let llms: [JSONValue] = try Harness.export(home: home)["llms"]?.arrayValue ?? []
+        #expect(llms.count == 3, "\(llms)")
+        #expect(Set(llms.compactMap { $0["id"]?.stringValue }).count == 3)
+        #expect(llms.allSatisfy { $0["params"]?["response_id"] == .string("chatcmpl-same") })
+        // Each call costs about $0.0004 (1,200 prompt and 300 completion tokens of
+        // gpt-4o-mini): a limit of $0.001 is passed at the third call.
+        let limited = Harness.wrap(["--llm-proxy", "--max-cost", "0.001", "python3", "-c", client, "20"],
+                                   home: Harness.temporaryFolder(), extra: api.environment, timeout: 60)
+        #expect(limited.code == 124, "\(limited.err)")
+        #expect(!limited.out.contains("call 20"), "\(limited.out)")
+    }
+
+    /// A stream event of 20 MiB: the proxy held it whole until it ended, rescanning it at
+    /// every read (64 MiB took 28 s; of 1 GiB the client got nothing in 60 s: hostile
+    /// pass, round 13). Past 16 MiB it now passes the stream through as it comes.
+    @Test("a 20 MiB stream event reaches the client whole, and the call is still recorded")
+    func hugeStreamEvent() throws {
+        let api = try FakeLLMAPI()
+        let home = Harness.temporaryFolder()
+        let client = """
+        import os, time, urllib.request
+        request = urllib.request.Request(os.environ["OPENAI_BASE_URL"] + "/chat/completions",
+                                         data=b'{"model":"huge-event","stream":true,"messages":[]}',
+                                         headers={"Content-Type": "application/json"})
+        response = urllib.request.urlopen(request, timeout=60)
+        body, passed = b"", None
+        while True:
+            piece = response.read1(1 << 16)
+            if not piece:
+                break
+            body += piece
+            if passed is None and len(body) > 17 << 20:
+                passed = time.monotonic()
+        # The API waits 3 s before it ends the event: bytes passed on as they come were
+        # here before that.
+        print(len(body), body[:6], body[-16:], "as it came" if time.monotonic() - passed > 1.5 else "held")
+        """
+        let result = Harness.wrap(["--llm-proxy", "python3", "-c", client], home: home, extra: api.environment,
+                                  timeout: 90)
+        #expect(result.code == 0, "\(result.err)")
+        #expect(result.out == "\(6 + 320 * 65536 + 2 + 14) b'data: ' b'\\n\\ndata: [DONE]\\n\\n' as it came\n",
+                "\(result.out)")
+        let llms: [JSONValue] = try Harness.export(home: home)["llms"]?.arrayValue ?? []
+        #expect(llms.count == 1)
+    }
+
     @Test("an API the proxy cannot reach: a 502 with a JSON message at once, not a hang, and an error event")
     func unreachable() throws {
         let home = Harness.temporaryFolder()

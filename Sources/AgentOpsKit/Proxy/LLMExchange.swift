@@ -89,6 +89,15 @@ public struct LLMExchange: Sendable {
         }
     }
 
+    /// Takes what a response that was not streamed says, once its body is all in: its
+    /// response id, model and usage (`responseID` is nil for such a body until then).
+    public mutating func readBody() {
+        if !sawStream, !body.isEmpty, let json = try? JSONParser.parse(body) {
+            take(json, streamed: false)
+            body = []
+        }
+    }
+
     /// Reads one event of a streamed response.
     ///
     /// - Returns: the bytes the client gets for it: the event itself, nothing for the
@@ -163,12 +172,12 @@ public struct LLMExchange: Sendable {
     /// - Parameters:
     ///   - complete: whether the response reached its end (false: cut off).
     ///   - overheadMicroseconds: the time the proxy itself added.
+    ///   - occurrence: how many calls the proxy has seen answered with this response id,
+    ///     this one included: from the second, the event's id is made from the id and
+    ///     the count (`ProxyEventID.make(responseID:occurrence:)`).
     public mutating func event(session: SessionID, start: Timestamp, end: Timestamp, complete: Bool,
-                               overheadMicroseconds: Int64) -> Event? {
-        if !sawStream, !body.isEmpty, let json = try? JSONParser.parse(body) {
-            take(json, streamed: false)
-            body = []
-        }
+                               overheadMicroseconds: Int64, occurrence: Int = 1) -> Event? {
+        readBody()
         let path = "\(provider.pathPrefix)\(endpoint)"
         if !(200..<300).contains(status) {
             guard status != 0 || !complete else { return nil }
@@ -208,7 +217,7 @@ public struct LLMExchange: Sendable {
         if let cached = usage.cached, cached > 0, cached <= usage.prompt ?? 0 { fields.append(("cached_tokens", .int(cached))) }
         fields += [("params", .object(params)), ("returns", .optionalString(note)),
                    ("response_id", .optionalString(responseID))]
-        let id = responseID.map { ProxyEventID.make(responseID: $0) } ?? newEventID()
+        let id = responseID.map { ProxyEventID.make(responseID: $0, occurrence: occurrence) } ?? newEventID()
         return Event(id: id, type: .llms, initTimestamp: start, endTimestamp: end, sessionID: session, fields: fields)
     }
 
@@ -256,7 +265,18 @@ public struct LLMExchange: Sendable {
 /// The id of a proxy's `llms` event, derived from the provider's response id, so that
 /// the same call seen again (a retried append, the SDK's own telemetry through the OTLP
 /// ingest, which sees it as `gen_ai.response.id`) maps to the same event.
+///
+/// A server that answers several calls with one id (a mock, a gateway, a local server
+/// that counts its ids from 0) made them one event: five calls of $12.50 recorded as
+/// one, and `--max-cost 20` never stopped the command (hostile pass, round 13). The
+/// proxy counts the calls it has seen answered with each id: from the second, the id is
+/// made from the response id and that count.
 public enum ProxyEventID {
+    /// The id of the `occurrence`th call the proxy saw answered with `responseID`.
+    public static func make(responseID: String, occurrence: Int) -> String {
+        occurrence <= 1 ? make(responseID: responseID) : make(responseID: "\(responseID)\u{1F}\(occurrence)")
+    }
+
     /// A UUID (version 8, RFC 9562's custom layout) from two 64-bit FNV-1a hashes of
     /// `responseID`, each through splitmix64's finalizer so near ids differ throughout; the ingest side, which sees only the response id, computes the same.
     public static func make(responseID: String) -> String {

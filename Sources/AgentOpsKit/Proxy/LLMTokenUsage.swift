@@ -48,11 +48,15 @@ public struct LLMTokenUsage: Sendable, Equatable {
     }
 
     /// All the prompt's tokens, those read from or written to a cache included
-    /// (Anthropic counts those apart from `input_tokens`; OpenAI within).
+    /// (Anthropic counts those apart from `input_tokens`; OpenAI within). nil when the
+    /// sum is over `LLMNumbers.maxTokens`, as each count is: three counts within it
+    /// summed to 3×10^12, recorded, and read back as 0 by `stats` while `export` showed
+    /// it (hostile pass, round 13).
     public var prompt: Int? {
         if let promptTokens { return promptTokens }
         guard let inputTokens else { return nil }
-        return inputTokens + (cacheReadInputTokens ?? 0) + (cacheCreationInputTokens ?? 0)
+        let sum = inputTokens + (cacheReadInputTokens ?? 0) + (cacheCreationInputTokens ?? 0)
+        return sum <= LLMNumbers.maxTokens ? sum : nil
     }
 
     /// The completion's tokens (0 for embeddings, which have none).

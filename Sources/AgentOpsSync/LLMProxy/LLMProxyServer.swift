@@ -58,6 +58,9 @@ final class LLMProxyServer: @unchecked Sendable {
     /// Redactors for the API keys clients sent, by key, so a key echoed in a prompt is
     /// never recorded (keys from the environment are redacted by the recorder already).
     private let keyRedactors = Mutex<[String: Redactor]>([:])
+    /// How many calls were answered with each response id (`ProxyEventID` says why); up
+    /// to 100,000 ids.
+    private let responseCounts = Mutex<[String: Int]>([:])
 
     init(upstreams: [LLMProvider: String], recorder: Recorder, limits: LoopbackLimits) throws {
         do {
@@ -281,7 +284,7 @@ final class LLMProxyServer: @unchecked Sendable {
             if piece.isEmpty { break }
             let began = Clock.monotonicMicroseconds()
             var forward = piece
-            if exchange.isEventStream {
+            if exchange.isEventStream, !scanner.isPassingThrough {
                 let events = scanner.feed(piece)
                 if changes {
                     forward = []
@@ -289,7 +292,14 @@ final class LLMProxyServer: @unchecked Sendable {
                 } else {
                     for event in events { _ = exchange.read(event: event) }
                 }
-            } else {
+                // An event over the limit: what is held goes on as it is, and the rest of
+                // the stream as it comes, unparsed (it was held whole, and the client got
+                // nothing until it ended: hostile pass, round 13).
+                if scanner.isPassingThrough {
+                    let held = scanner.takeRemainder()
+                    if changes { forward += held }
+                }
+            } else if !exchange.isEventStream {
                 exchange.read(body: piece)
             }
             if !forward.isEmpty {
@@ -316,8 +326,16 @@ final class LLMProxyServer: @unchecked Sendable {
     /// Records the exchange's event, with the client's API key redacted as well.
     private func record(_ exchange: inout LLMExchange, start: Timestamp, complete: Bool, overhead: Int64,
                         head: HTTPHead) {
+        exchange.readBody()
+        let occurrence = exchange.responseID.map { id in
+            responseCounts.withLock { counts -> Int in
+                let count = (counts[id] ?? 0) + 1
+                if counts[id] != nil || counts.count < 100_000 { counts[id] = count }
+                return count
+            }
+        } ?? 1
         guard let event = exchange.event(session: recorder.sessionID, start: start, end: .now(), complete: complete,
-                                         overheadMicroseconds: overhead) else { return }
+                                         overheadMicroseconds: overhead, occurrence: occurrence) else { return }
         var record = StoreRecord.event(event)
         for key in Self.credentials(head) {
             let redactor = keyRedactors.withLock { cache -> Redactor? in

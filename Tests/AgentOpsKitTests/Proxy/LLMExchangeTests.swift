@@ -53,6 +53,28 @@ struct LLMExchangeTests {
         }
     }
 
+    /// An unfinished event was held whole and rescanned from its start at every read:
+    /// a 64 MiB line took 28 s, and the client got nothing until it ended (hostile pass,
+    /// round 13). Now each byte is looked at once, and past `maxEventBytes` the scanner
+    /// hands over what it holds and parses no more.
+    @Test("an SSE event over 16 MiB: the scanner hands it over and passes the stream through")
+    func sseOverLimit() {
+        var scanner = SSEScanner()
+        let piece = [UInt8](repeating: UInt8(ascii: "z"), count: 1 << 16)
+        var events = scanner.feed(Self.bytes("data: {\"a\":1}\n\ndata: "))
+        #expect(events.map(\.data) == ["{\"a\":1}"])
+        var fed = 6
+        while !scanner.isPassingThrough {
+            events += scanner.feed(piece)
+            fed += piece.count
+        }
+        #expect(events.count == 1)
+        #expect(fed > SSEScanner.maxEventBytes && fed <= SSEScanner.maxEventBytes + piece.count + 6)
+        let held = scanner.takeRemainder()
+        #expect(held.count == fed && held.prefix(6) == Self.bytes("data: ")[...])
+        #expect(scanner.feed(Self.bytes("\n\ndata: x\n\n")).isEmpty && scanner.remainder.isEmpty)
+    }
+
     @Test("an OpenAI chat stream without usage asks for it; one that set stream_options is left alone")
     func injection() throws {
         let body = Self.bytes(#"{"model":"gpt-4o","stream":true,"messages":[]}"#)
@@ -168,6 +190,19 @@ struct LLMExchangeTests {
         #expect(json["id"] == .string(ProxyEventID.make(responseID: "msg_01")))
     }
 
+    /// Three Anthropic counts each within 10^12 summed to 3×10^12 and were recorded;
+    /// `stats` read that back as 0 while `export` showed it (hostile pass, round 13).
+    @Test("a prompt whose counts sum over 10^12 tokens is unknown, not recorded over the limit")
+    func promptSumOverLimit() throws {
+        var exchange = LLMExchange(provider: .anthropic, target: "/v1/messages", method: "POST",
+                                   body: Self.bytes(#"{"model":"claude-3-5-sonnet-20241022","messages":[]}"#))
+        exchange.begin(status: 200, contentType: "application/json")
+        exchange.read(body: Self.bytes(#"{"id":"msg_big","model":"claude-3-5-sonnet-20241022","content":[],"usage":{"input_tokens":1000000000000,"cache_read_input_tokens":1000000000000,"cache_creation_input_tokens":1000000000000,"output_tokens":5}}"#))
+        let json = try Self.finish(&exchange).json
+        #expect(json["prompt_tokens"] == .null, "\(json)")
+        #expect(json["completion_tokens"] == .int(5))
+    }
+
     @Test("non-streamed bodies: chat, messages, embeddings (no id: a fresh event id), and unknown usage noted")
     func bodies() throws {
         var chat = LLMExchange(provider: .openai, target: "/chat/completions", method: "POST",
@@ -220,9 +255,13 @@ struct LLMExchangeTests {
         #expect(LLMExchange.capped(.string("short")) == .string("short"))
     }
 
-    @Test("proxy event ids are UUIDs, the same for the same response id")
+    @Test("proxy event ids are UUIDs, the same for the same response id and count")
     func eventIDs() {
         let id = ProxyEventID.make(responseID: "chatcmpl-abc")
+        #expect(ProxyEventID.make(responseID: "chatcmpl-abc", occurrence: 1) == id)
+        let second = ProxyEventID.make(responseID: "chatcmpl-abc", occurrence: 2)
+        #expect(second != id && second == ProxyEventID.make(responseID: "chatcmpl-abc", occurrence: 2))
+        #expect(second != ProxyEventID.make(responseID: "chatcmpl-abc", occurrence: 3))
         #expect(id == ProxyEventID.make(responseID: "chatcmpl-abc"))
         #expect(id != ProxyEventID.make(responseID: "chatcmpl-abd"))
         #expect(UUID(uuidString: id) != nil)

@@ -15,7 +15,10 @@ usage: fake_llm_api.py LOG [CHUNKS [DELAY_MS]]
 Routes: POST /v1/chat/completions, /v1/embeddings, /v1/responses (OpenAI, base URL
 http://127.0.0.1:PORT/v1), POST /v1/messages (Anthropic, base URL
 http://127.0.0.1:PORT). Model "error-429" answers 429 with each provider's error body;
-model "bad-length" answers a head with "Content-Length: -5" (and is not logged).
+model "bad-length" answers a head with "Content-Length: -5" (and is not logged); model
+"same-id" answers every chat call with the one id "chatcmpl-same", as some servers do;
+model "huge-event" streams one event of 20 MiB (in 64 KiB writes), waits 3 s, then ends
+it and sends [DONE].
 """
 import base64
 import itertools
@@ -95,9 +98,13 @@ def answer_for(path, request, n):
             body = {"error": {"message": "slow down", "type": "requests", "code": "rate_limit_exceeded"}}
         return 429, "application/json", [json.dumps(body).encode()], False
     if path == "/v1/chat/completions":
+        if request.get("stream") and model == "huge-event":
+            parts = [b"data: "] + [b"z" * 65536] * 320 + [b"\n\n", b"data: [DONE]\n\n"]
+            return 200, "text/event-stream", parts, True
         if request.get("stream"):
             return 200, "text/event-stream; charset=utf-8", chat_stream(request, n), True
-        body = {"id": f"chatcmpl-fake{n}", "object": "chat.completion", "created": 1700000000,
+        rid = "chatcmpl-same" if model == "same-id" else f"chatcmpl-fake{n}"
+        body = {"id": rid, "object": "chat.completion", "created": 1700000000,
                 "model": "gpt-4o-mini-2024-07-18",
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello there"},
                              "finish_reason": "stop"}], "usage": OPENAI_USAGE}
@@ -162,6 +169,8 @@ class Handler(BaseHTTPRequestHandler):
             if streamed:
                 if DELAY:
                     time.sleep(DELAY)
+                if request.get("model") == "huge-event" and part == b"\n\n":
+                    time.sleep(3)
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
             else:
                 self.wfile.write(part)
