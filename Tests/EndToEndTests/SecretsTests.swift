@@ -73,6 +73,28 @@ struct SecretsTests {
         #expect(Harness.wrap(["--redact", "(unclosed", "true"], home: home).code == 125)
     }
 
+    /// A pattern that backtracks without end held the command's next line back for 98 s
+    /// (redaction runs between the pump's reads), and one that matches the empty string
+    /// put `[REDACTED]` between every two characters of every field, the stream's name
+    /// too (hostile pass, round 13).
+    @Test("--redact: a pattern stopped after 100 ms withholds that text; empty matches hide nothing")
+    func slowAndEmptyPatterns() throws {
+        let home = Harness.temporaryFolder()
+        let script = "import sys, time; print('a' * 100 + '!'); sys.stdout.flush(); time.sleep(0.3); print('next')"
+        let slow = Harness.wrap(["-q", "--redact", "(a+)+$", "python3", "-c", script], home: home, timeout: 60)
+        #expect(slow.code == 0 && slow.out == String(repeating: "a", count: 100) + "!\nnext\n")
+        #expect(slow.seconds < 10, "the command's output was held back \(slow.seconds) s")
+        let logs = try Harness.export(home: home).list("actions").compactMap { $0["logs"]?.stringValue }
+        #expect(logs.first == Redactor.withheld, "\(logs)")
+        #expect(!logs.contains { $0.contains("aaaa") })
+        let other = Harness.temporaryFolder()
+        let empty = Harness.wrap(["-q", "--redact", "x*", "sh", "-c", "echo axxb"], home: other)
+        #expect(empty.code == 0 && empty.out == "axxb\n")
+        let actions = try Harness.export(home: other).list("actions")
+        #expect(actions.first?["logs"] == .string("a[REDACTED]b"), "\(actions)")
+        #expect(actions.first?["action_type"] == .string("stdout"))
+    }
+
     @Test("agentops event redacts the same secrets")
     func eventCommand() throws {
         let home = Harness.temporaryFolder()

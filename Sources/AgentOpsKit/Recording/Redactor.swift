@@ -15,6 +15,15 @@ public struct Redactor: @unchecked Sendable {
     /// Name fragments that mark an environment variable as secret (case-insensitive).
     public static let secretNameParts = ["KEY", "TOKEN", "SECRET", "PASSWORD"]
 
+    /// How long one `--redact` pattern may search one text, in microseconds. Redaction
+    /// happens as output is recorded, between the pump's reads: a pattern that
+    /// backtracks without end (`(a+)+$` on a line of a hundred `a`s) held the command's
+    /// next line back for 98 s, and a `--timeout` for as long (hostile pass, round 13).
+    public static let patternTimeLimit: Int64 = 100_000
+    /// What a text is recorded as when a pattern's search of it was stopped at the time
+    /// limit: no part of it is known to be free of what the pattern looks for.
+    public static let withheld = "[REDACTED: a --redact pattern took over 100 ms on this text]"
+
     /// Literal secrets, longest first, so a secret containing another goes whole.
     private let secrets: [[UInt8]]
     private let patterns: [NSRegularExpression]
@@ -87,11 +96,39 @@ public struct Redactor: @unchecked Sendable {
             if changed { result = String(decoding: bytes, as: UTF8.self) }
         }
         for pattern in patterns {
-            result = pattern.stringByReplacingMatches(in: result, range: NSRange(result.startIndex..., in: result),
-                                                      withTemplate: NSRegularExpression.escapedTemplate(
-                                                          for: Self.replacement))
+            guard let replaced = Self.replacingMatches(of: pattern, in: result) else { return Self.withheld }
+            result = replaced
         }
         return result
+    }
+
+    /// `text` with each match of `pattern` that is not empty replaced; nil when the
+    /// search took longer than `patternTimeLimit` (ICU reports its progress, and stops
+    /// when told). An empty match hides nothing: replaced, `x*` put `[REDACTED]` between
+    /// every two characters of every field, a stream's name included (hostile pass,
+    /// round 13).
+    static func replacingMatches(of pattern: NSRegularExpression, in text: String) -> String? {
+        let whole = text as NSString
+        var ranges: [NSRange] = []
+        var stopped = false
+        let deadline = Clock.monotonicMicroseconds() + patternTimeLimit
+        pattern.enumerateMatches(in: text, options: [.reportProgress],
+                                 range: NSRange(location: 0, length: whole.length)) { match, _, stop in
+            if let match, match.range.length > 0 { ranges.append(match.range) }
+            if Clock.monotonicMicroseconds() > deadline {
+                stopped = true
+                stop.pointee = true
+            }
+        }
+        guard !stopped else { return nil }
+        guard !ranges.isEmpty else { return text }
+        var result = ""
+        var copied = 0
+        for range in ranges {
+            result += whole.substring(with: NSRange(location: copied, length: range.location - copied)) + replacement
+            copied = range.location + range.length
+        }
+        return result + whole.substring(from: copied)
     }
 
     /// Every string inside `value` redacted (keys too: a secret can be a key).
