@@ -58,6 +58,16 @@ struct GitHubActionsReportTests {
         #expect(!text.contains("\none\n"))
     }
 
+    /// The reason is the agent's: its Markdown and HTML were the summary's (an image
+    /// from anywhere, a link; hostile pass, round 13).
+    @Test("the reason is shown as it is: Markdown and HTML in it escaped, one line")
+    func reasonEscaped() {
+        let reason = "Declared Fail: ![x](https://e.example/p.png) **bold** <a href=x>y</a> a|b\nnext & `c`"
+        let text = GitHubActions.summaryMarkdown(Self.report(reason: reason))
+        #expect(text.contains(#"| State | Fail: Declared Fail\: \!\[x\]\(https\://e\.example/p\.png\) \*\*bold\*\* "#
+            + #"&lt;a href=x&gt;y&lt;/a&gt; a\|b next &amp; \`c\` |"#), "\(text)")
+    }
+
     @Test("a session without LLM calls or errors has neither section")
     func plainSummary() {
         let text = GitHubActions.summaryMarkdown(Self.report(state: .success, reason: "Command exited with code 0"))

@@ -154,7 +154,7 @@ public enum GitHubActions {
             "|---|---|",
             "| Command | \(cell(code: report.commandLine)) |",
             "| Session | `\(report.sessionID.value)` |",
-            "| State | \(report.state.rawValue): \(cell(report.reason)) |",
+            "| State | \(report.state.rawValue): \(cell(literal: report.reason)) |",
             "| Duration | \(DurationFormat.sdk(summary.duration(now: report.end))) |",
             "| Cost | $\(Cost.sdkFormat(report.cost)) |",
             "| Events | LLMs: \(summary.count(.llms)), Tools: \(summary.count(.tools)), "
@@ -252,6 +252,28 @@ public enum GitHubActions {
     private static func cell(_ text: String) -> String {
         text.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
             .replacingOccurrences(of: "|", with: "\\|")
+    }
+
+    /// A table cell showing `text` as it is, on one line: what Markdown or HTML would
+    /// read in it escaped (ASCII punctuation with a backslash, `&<>` as entities; an
+    /// escaped `:` and `.` make no autolink). The reason is the agent's own (`agentops
+    /// end --reason`, the SDK): its `![](https://…)`, `**…**` and `<a>` were the
+    /// summary's (hostile pass, round 13).
+    static func cell(literal text: String) -> String {
+        var escaped = ""
+        for character in text {
+            switch character {
+            case "\r", "\n", "\r\n": escaped += " "
+            case "|": escaped += "\\|"
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\\", "`", "*", "_", "[", "]", "(", ")", "!", "~", "#", "{", "}", "+", "-", ".", ":":
+                escaped += "\\" + String(character)
+            default: escaped.append(character)
+            }
+        }
+        return escaped
     }
 
     /// A table cell showing `text` as code, with a fence longer than any run of
