@@ -24,6 +24,13 @@ public struct LLMUsage: Sendable, Equatable {
         cachedTokens = cachedTokens.addingSaturated(LLMNumbers.storedTokens(json["cached_tokens"]))
     }
 
+    /// Whether the LLM event `json` says nothing of its usage (both counts null or
+    /// absent): the proxy's record of a call whose body it could not read. Such a call
+    /// has no price, where counted as no tokens it showed as $0.
+    public static func isUnknown(_ json: JSONValue) -> Bool {
+        (json["prompt_tokens"] ?? .null) == .null && (json["completion_tokens"] ?? .null) == .null
+    }
+
     /// The cost of these calls at `price`.
     public func cost(at price: ModelPrice) -> Decimal {
         price.cost(promptTokens: promptTokens, completionTokens: completionTokens, cachedTokens: cachedTokens)

@@ -38,6 +38,12 @@ public struct PriceTable: Sendable {
         guard let path = file ?? environment["AGENTOPS_PRICES"].flatMap({ $0.isEmpty ? nil : $0 }) else {
             return PriceTable()
         }
+        // Foundation calls a FIFO or a device it will not read a permission problem
+        // (hostile pass, round 13): named as what it is.
+        if let status = Files.status(path), status.kind != .regular {
+            throw FileError(path: path, problem: status.kind == .directory ? "is a folder, not a file"
+                : "is not a regular file (a FIFO, a device or a socket)")
+        }
         let bytes: Data
         do {
             bytes = try Data(contentsOf: URL(fileURLWithPath: path))

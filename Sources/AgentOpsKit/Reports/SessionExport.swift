@@ -3,14 +3,16 @@ public enum SessionExport {
     /// An event as a row of its export table. An LLM call without a cost of its own
     /// gets its tokens' price at `prices`, as the server fills in the column; an
     /// unknown model's is null (as is a stored cost outside `LLMNumbers`' limits, which
-    /// only a hand-edited file holds).
+    /// only a hand-edited file holds), and so is a call's whose usage is not known (both
+    /// counts null: the proxy's record of a body it could not read), which was priced as
+    /// no tokens, $0.
     public static func row(_ event: Event, prices: PriceTable) -> JSONValue {
         let json = event.json
         var row = ExportTables.columns[ExportTables.table(for: event.type)]!.map { ($0, json[$0] ?? .null) }
         if event.type == .llms, Cost.parse(json["cost"]) == nil,
            let index = row.firstIndex(where: { $0.0 == "cost" }) {
             row[index].1 = .null
-            if let price = prices.price(of: json["model"]?.stringValue ?? "")?.price {
+            if !LLMUsage.isUnknown(json), let price = prices.price(of: json["model"]?.stringValue ?? "")?.price {
                 var usage = LLMUsage()
                 usage.add(json)
                 row[index].1 = .number(Cost.exactText(usage.cost(at: price)))

@@ -140,11 +140,16 @@ public enum SessionView {
         }
         switch type {
         case .llms:
-            let tokens = "\(text("prompt_tokens") ?? "0")→\(text("completion_tokens") ?? "0") tokens"
+            // A call whose usage is not known (the proxy's, of a body it could not read)
+            // has null counts: it showed as "0→0 tokens, $0", like a call of no tokens
+            // (hostile pass, round 13).
+            let unknown = LLMUsage.isUnknown(row)
+            let tokens = unknown ? "usage unknown"
+                : "\(text("prompt_tokens") ?? "0")→\(text("completion_tokens") ?? "0") tokens"
             // An amount as a decimal, however it was written (`0.1e10` was shown as typed,
             // beside totals in plain decimals: hostile pass, round 12).
             // One that is not an amount within the limits (negative, absurd) is none.
-            let cost = Cost.parse(row["cost"]).map { ", $" + Cost.exactText($0) } ?? ", unpriced"
+            let cost = Cost.parse(row["cost"]).map { ", $" + Cost.exactText($0) } ?? (unknown ? "" : ", unpriced")
             return ("llm", "\(text("model") ?? "?") (\(tokens)\(cost))"
                 + (text("completion").map { "\n" + $0 } ?? ""))
         case .tools:

@@ -102,6 +102,14 @@ struct PricingTests {
         }
         try Data("{}".utf8).write(to: URL(fileURLWithPath: path))
         #expect(throws: PriceTable.FileError.self) { try PriceTable.configured(file: path, environment: [:]) }
+        // Foundation said "You don't have permission" for a device and a folder
+        // (hostile pass, round 13).
+        for (other, problem) in [("/dev/zero", "is not a regular file (a FIFO, a device or a socket)"),
+                                 (folder, "is a folder, not a file")] {
+            #expect { try PriceTable.configured(file: other, environment: [:]) } throws: { error in
+                "\(error)".contains(problem)
+            }
+        }
     }
 
     @Test("a summary prices calls without a cost, keeps given costs, and lists unknown models")

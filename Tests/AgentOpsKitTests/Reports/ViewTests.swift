@@ -80,5 +80,13 @@ struct ViewTests {
         #expect(shown(.string("0.0042")) == "m (1→2 tokens, $0.0042)")
         #expect(shown(.number("-1")) == "m (1→2 tokens, unpriced)")
         #expect(shown(.null) == "m (1→2 tokens, unpriced)")
+        // Usage not known: it showed as "0→0 tokens, $0" (hostile pass, round 13).
+        let unknown = JSONValue.object([("model", .string("gpt-4o")), ("prompt_tokens", .null),
+                                        ("completion_tokens", .null), ("cost", .null)])
+        #expect(SessionView.describe(unknown, type: .llms).1 == "gpt-4o (usage unknown)")
+        let event = Event(type: .llms, initTimestamp: Timestamp(microseconds: 0), endTimestamp: Timestamp(microseconds: 0),
+                          sessionID: SessionID.random(), fields: [("model", .string("gpt-4o")), ("prompt_tokens", .null),
+                                                                  ("completion_tokens", .null), ("cost", .null)])
+        #expect(SessionExport.row(event, prices: PriceTable())["cost"] == .null)
     }
 }

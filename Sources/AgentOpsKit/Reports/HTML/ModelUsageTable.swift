@@ -85,7 +85,9 @@ public struct ModelUsageTable: Sendable {
     /// unknown model.
     public static func cost(of json: JSONValue, prices: PriceTable) -> Decimal? {
         if let cost = Cost.parse(json["cost"]) { return cost }
-        guard let price = prices.price(of: json["model"]?.stringValue ?? "")?.price else { return nil }
+        // Usage not known (both counts null): no tokens to price, not a call of none.
+        guard !LLMUsage.isUnknown(json),
+              let price = prices.price(of: json["model"]?.stringValue ?? "")?.price else { return nil }
         var usage = LLMUsage()
         usage.add(json)
         return usage.cost(at: price)

@@ -131,7 +131,8 @@ public struct SessionReport: Sendable {
                 let json = event.json
                 report.models.add(json)
                 keep(.llm, start: start, end: end) { budget in
-                    let tokens = "\(text("prompt_tokens") ?? "0") prompt → \(text("completion_tokens") ?? "0") "
+                    let tokens = LLMUsage.isUnknown(json) ? "usage unknown"
+                        : "\(text("prompt_tokens") ?? "0") prompt → \(text("completion_tokens") ?? "0") "
                         + "completion" + (text("cached_tokens").map { " (\($0) cached)" } ?? "")
                     let cost = ModelUsageTable.cost(of: json, prices: prices).map { "$" + Cost.sdkFormat($0) }
                         ?? "unpriced"
