@@ -473,7 +473,8 @@ public final class Supervisor: @unchecked Sendable {
     /// to go, then get SIGKILL.
     private static func sweep(group: Int32, within seconds: Double) {
         let deadline = DispatchTime.now() + seconds
-        while Signals.send(0, to: -group) {
+        // Zombies are members too, and one reparented to a PID 1 that does not reap stays.
+        while ProcessGroup.hasLiveMember(group) {
             if DispatchTime.now() >= deadline {
                 Signals.send(SignalNumber.kill, to: -group)
                 return

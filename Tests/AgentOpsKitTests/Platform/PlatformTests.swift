@@ -125,4 +125,41 @@ struct PlatformTests {
         }
         #expect(found)
     }
+
+    /// A group whose only member is a zombie is empty to the sweep after a `--timeout`:
+    /// `kill(-group, 0)` counts the zombie, and where PID 1 does not reap, the sweep
+    /// waited its whole grace for it (hostile pass, round 13).
+    @Test("a process group of zombies has no live member; one with a running process has")
+    func liveGroupMembers() throws {
+        func spawn(_ script: String) throws -> pid_t {
+            var attributes = posix_spawnattr_t()
+            posix_spawnattr_init(&attributes)
+            defer { posix_spawnattr_destroy(&attributes) }
+            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+            posix_spawnattr_setpgroup(&attributes, 0)
+            var pid: pid_t = 0
+            let words: [String] = ["/bin/sh", "-c", script]
+            let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+            defer { argv.forEach { free($0) } }
+            try #require(posix_spawn(&pid, "/bin/sh", nil, &attributes, argv, environ) == 0)
+            return pid
+        }
+        let running = try spawn("exec sleep 30")
+        #expect(ProcessGroup.hasLiveMember(running))
+        kill(running, SIGKILL)
+        // Not reaped yet: a zombie, still a member for kill(2).
+        var zombie = false
+        for _ in 0..<200 where !zombie {
+            zombie = (try? String(contentsOfFile: "/proc/\(running)/stat", encoding: .utf8))
+                .flatMap(ProcessGroup.parse)?.state == "Z"
+            if !zombie { usleep(10_000) }
+        }
+        try #require(zombie)
+        #expect(kill(-running, 0) == 0)
+        #expect(!ProcessGroup.hasLiveMember(running))
+        var status: Int32 = 0
+        _ = waitpid(running, &status, 0)
+        #expect(!ProcessGroup.hasLiveMember(running))
+        #expect(ProcessGroup.parse("12 (a) b) c) S 1 77 77 0") ?? (" ", 0) == ("S", 77))
+    }
 }
