@@ -187,6 +187,39 @@ struct LLMProxyTests {
         #expect(llms.count == 1)
     }
 
+    /// A client that gave up while the API was silent: the proxy went on waiting for the
+    /// API (up to 10 minutes), holding the connection's slot (256 such made every new
+    /// call a 503), and recorded nothing (hostile pass, round 13).
+    @Test("calls their client gave up on while the API was silent are recorded and let go at once")
+    func abandonedCalls() throws {
+        let api = try FakeLLMAPI()
+        let home = Harness.temporaryFolder()
+        let client = """
+        import os, socket, urllib.request
+        def call(model, timeout):
+            request = urllib.request.Request(os.environ["OPENAI_BASE_URL"] + "/chat/completions",
+                                             data=('{"model":"%s","messages":[]}' % model).encode(),
+                                             headers={"Content-Type": "application/json"})
+            return urllib.request.urlopen(request, timeout=timeout).read()
+        for _ in range(3):
+            try:
+                call("silent", 0.5)
+            except (socket.timeout, TimeoutError, OSError):
+                print("gave up")
+        print(len(call("gpt-4o-mini", 20)) > 0)
+        """
+        let result = Harness.wrap(["--llm-proxy", "python3", "-c", client], home: home, extra: api.environment,
+                                  timeout: 60)
+        #expect(result.code == 0, "\(result.err)")
+        #expect(result.out == "gave up\ngave up\ngave up\nTrue\n", "\(result.out)")
+        // Not held for the API's 30 s, nor the 2 s the proxy gives calls in flight at the end.
+        #expect(result.seconds < 10, "\(result.seconds) s")
+        let export = try Harness.export(home: home)
+        #expect(export.list("llms").count == 1)
+        let errors = export.list("errors").filter { $0["error_type"] == .string("llm_api_error") }
+        #expect(errors.count == 3, "\(errors)")
+    }
+
     @Test("an API the proxy cannot reach: a 502 with a JSON message at once, not a hang, and an error event")
     func unreachable() throws {
         let home = Harness.temporaryFolder()

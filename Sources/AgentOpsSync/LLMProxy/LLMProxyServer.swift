@@ -245,6 +245,7 @@ final class LLMProxyServer: @unchecked Sendable {
         let fields = head.endToEndFields.filter { !$0.name.isHTTPFieldName("accept-encoding") }
             + [("Accept-Encoding", "identity")]
         let call = Upstream.call(for: url, session: shared)
+        call.watched = fd
         defer { call.close() }
         var overhead = Clock.monotonicMicroseconds() - received
         let response: (status: Int, reason: String, fields: [(name: String, value: String)], length: Int?)
@@ -253,9 +254,12 @@ final class LLMProxyServer: @unchecked Sendable {
             overhead = Clock.monotonicMicroseconds() - received
             response = try call.start(method: method, url: url, fields: fields, body: upstreamBody)
         } catch {
-            answer(fd, 502, "agentops-run LLM proxy: \(error)", close: !keepAlive)
+            // A client that left is not answered; the call is recorded as one with no
+            // response, and its connection closed.
+            let gone = if case ProxyError.clientGone = error { true } else { false }
+            if !gone { answer(fd, 502, "agentops-run LLM proxy: \(error)", close: !keepAlive) }
             record(&exchange, start: start, complete: false, overhead: overhead, head: head)
-            return true
+            return !gone
         }
         exchange.begin(status: response.status,
                        contentType: response.fields.value(named: "content-type"))

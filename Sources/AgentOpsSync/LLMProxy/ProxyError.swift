@@ -6,10 +6,13 @@ enum ProxyError: Error, CustomStringConvertible {
     case upstream(String)
     /// The client's request.
     case request(String)
+    /// The client closed its connection while the proxy waited for the API.
+    case clientGone
 
     var description: String {
         switch self {
         case let .socket(text), let .upstream(text), let .request(text): return text
+        case .clientGone: return "the client closed its connection before the API answered"
         }
     }
 }

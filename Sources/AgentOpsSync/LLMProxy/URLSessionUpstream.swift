@@ -60,6 +60,7 @@ enum URLSessionUpstream {
 
 /// One request through URLSession.
 final class URLSessionCall: UpstreamCall {
+    var watched: Int32 = -1
     /// What the delegate hands over, in order.
     enum Item: @unchecked Sendable {
         case head(URLResponse)
@@ -77,8 +78,16 @@ final class URLSessionCall: UpstreamCall {
             available.signal()
         }
 
-        func pop() -> Item {
-            available.wait()
+        /// The next item; nil when the peer of the socket `watched` left first (looked
+        /// at four times a second).
+        func pop(watching watched: Int32) -> Item? {
+            if watched >= 0 {
+                while available.wait(timeout: .now() + 0.25) == .timedOut {
+                    if Readiness.peerGone(watched) { return nil }
+                }
+            } else {
+                available.wait()
+            }
             return items.withLock { $0.removeFirst() }
         }
     }
@@ -102,7 +111,8 @@ final class URLSessionCall: UpstreamCall {
         self.task = task
         shared.register(task, inbox)
         task.resume()
-        switch inbox.pop() {
+        guard let item = inbox.pop(watching: watched) else { throw ProxyError.clientGone }
+        switch item {
         case let .head(response):
             guard let http = response as? HTTPURLResponse else { throw ProxyError.upstream("not an HTTP response") }
             // libcurl has already taken the body's framing and any content coding off.
@@ -124,7 +134,8 @@ final class URLSessionCall: UpstreamCall {
 
     func next() throws -> [UInt8] {
         guard !ended else { return [] }
-        switch inbox.pop() {
+        guard let item = inbox.pop(watching: watched) else { throw ProxyError.clientGone }
+        switch item {
         case let .data(data): return [UInt8](data)
         case .head: return []
         case let .end(error):

@@ -15,6 +15,12 @@ protocol UpstreamCall: AnyObject {
     func next() throws -> [UInt8]
     /// Closes the connection (after the end, or to abandon it).
     func close()
+    /// The client's socket, looked at while the API is waited for: when its peer is gone
+    /// (a client that gave up), `start` and `next` throw `ProxyError.clientGone`. Left
+    /// unwatched, each such call held its connection's slot until the API answered, for
+    /// up to 10 minutes, unrecorded; 256 of them made every new call a 503 (hostile
+    /// pass, round 13). -1: none.
+    var watched: Int32 { get set }
 }
 
 /// Where an upstream is reached: plain HTTP written here (byte-exact, and no libcurl in
@@ -32,6 +38,7 @@ enum Upstream {
 
 /// HTTP/1.1 over a fresh TCP connection, one request per connection.
 final class PlainHTTPCall: UpstreamCall {
+    var watched: Int32 = -1
     private var fd: Int32 = -1
     private var buffer = [UInt8](repeating: 0, count: 64 << 10)
     private var pending: [UInt8] = []
@@ -66,6 +73,7 @@ final class PlainHTTPCall: UpstreamCall {
         while true {
             switch HTTPHead.parse(pending[...]) {
             case .incomplete:
+                try awaitUpstream()
                 let got = TCPSocket.receive(fd, into: &buffer)
                 if got.isEmpty { throw ProxyError.upstream("\(hostField) closed the connection without answering") }
                 pending.append(contentsOf: got)
@@ -122,6 +130,7 @@ final class PlainHTTPCall: UpstreamCall {
                 if !out.isEmpty || decoder.isFinished { return out }
             case .close:
                 if pending.isEmpty {
+                    try awaitUpstream()
                     let got = TCPSocket.receive(fd, into: &buffer)
                     if got.isEmpty {
                         framing = .none
@@ -135,7 +144,17 @@ final class PlainHTTPCall: UpstreamCall {
         }
     }
 
+    /// Waits until the API has bytes to read, or its idle time passed (the receive's
+    /// own timeout then ends the call); throws `ProxyError.clientGone` when the watched
+    /// client leaves first.
+    private func awaitUpstream() throws {
+        guard watched >= 0 else { return }
+        let (_, gone) = Readiness.readable(fd, unlessPeerGoneOf: watched, milliseconds: Int32(Upstream.idleTimeout * 1000))
+        if gone { throw ProxyError.clientGone }
+    }
+
     private func fill() throws {
+        try awaitUpstream()
         let got = TCPSocket.receive(fd, into: &buffer)
         if got.isEmpty { throw ProxyError.upstream("the API closed the connection in the middle of the response") }
         pending.append(contentsOf: got)

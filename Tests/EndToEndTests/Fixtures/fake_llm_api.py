@@ -18,7 +18,7 @@ http://127.0.0.1:PORT). Model "error-429" answers 429 with each provider's error
 model "bad-length" answers a head with "Content-Length: -5" (and is not logged); model
 "same-id" answers every chat call with the one id "chatcmpl-same", as some servers do;
 model "huge-event" streams one event of 20 MiB (in 64 KiB writes), waits 3 s, then ends
-it and sends [DONE].
+it and sends [DONE]; model "silent" reads the request and answers nothing for 30 s.
 """
 import base64
 import itertools
@@ -148,6 +148,10 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: -5\r\n"
                              b"Connection: close\r\n\r\n{}")
+            return
+        if request.get("model") == "silent":
+            time.sleep(30)
+            self.close_connection = True
             return
         path = self.path.split("?")[0]
         status, ctype, parts, streamed = answer_for(path, request, n)
