@@ -245,7 +245,7 @@ final class LLMProxyServer: @unchecked Sendable {
         let fields = head.endToEndFields.filter { !$0.name.isHTTPFieldName("accept-encoding") }
             + [("Accept-Encoding", "identity")]
         let call = Upstream.call(for: url, session: shared)
-        call.watched = fd
+        call.watch(client: fd)
         defer { call.close() }
         var overhead = Clock.monotonicMicroseconds() - received
         let response: (status: Int, reason: String, fields: [(name: String, value: String)], length: Int?)

@@ -60,7 +60,11 @@ enum URLSessionUpstream {
 
 /// One request through URLSession.
 final class URLSessionCall: UpstreamCall {
-    var watched: Int32 = -1
+    /// The client's socket (`watch(client:)`); -1: none.
+    private var watched: Int32 = -1
+
+    func watch(client fd: Int32) { watched = fd }
+
     /// What the delegate hands over, in order.
     enum Item: @unchecked Sendable {
         case head(URLResponse)

@@ -15,12 +15,12 @@ protocol UpstreamCall: AnyObject {
     func next() throws -> [UInt8]
     /// Closes the connection (after the end, or to abandon it).
     func close()
-    /// The client's socket, looked at while the API is waited for: when its peer is gone
-    /// (a client that gave up), `start` and `next` throw `ProxyError.clientGone`. Left
-    /// unwatched, each such call held its connection's slot until the API answered, for
-    /// up to 10 minutes, unrecorded; 256 of them made every new call a 503 (hostile
-    /// pass, round 13). -1: none.
-    var watched: Int32 { get set }
+    /// Looks at the client's socket `fd` while the API is waited for: when its peer is
+    /// gone (a client that gave up), `start` and `next` throw `ProxyError.clientGone`.
+    /// Left unwatched, each such call held its connection's slot until the API answered,
+    /// for up to 10 minutes, unrecorded; 256 of them made every new call a 503 (hostile
+    /// pass, round 13).
+    func watch(client fd: Int32)
 }
 
 /// Where an upstream is reached: plain HTTP written here (byte-exact, and no libcurl in
@@ -38,8 +38,11 @@ enum Upstream {
 
 /// HTTP/1.1 over a fresh TCP connection, one request per connection.
 final class PlainHTTPCall: UpstreamCall {
-    var watched: Int32 = -1
+    /// The client's socket (`watch(client:)`); -1: none.
+    private var watched: Int32 = -1
     private var fd: Int32 = -1
+
+    func watch(client fd: Int32) { watched = fd }
     private var buffer = [UInt8](repeating: 0, count: 64 << 10)
     private var pending: [UInt8] = []
     private enum Framing { case length(Int), chunked(HTTPChunked.Decoder), close, none }
