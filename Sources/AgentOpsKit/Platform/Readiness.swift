@@ -28,26 +28,39 @@ public enum Readiness: Equatable, Sendable {
     /// leaves it out, as C headers do without `_GNU_SOURCE`).
     private static let pollPeerClosed: Int16 = 0x2000
 
-    /// Whether the peer of the socket `fd` has closed or shut down its side, looked at
-    /// without waiting: a client that gave up on its request.
-    public static func peerGone(_ fd: Int32) -> Bool {
-        var entry = pollfd(fd: fd, events: pollPeerClosed, revents: 0)
-        return poll(&entry, 1, 0) > 0 && entry.revents & (pollPeerClosed | Int16(POLLHUP | POLLERR)) != 0
+    /// What a socket's peer has done, as `poll` sees it.
+    public enum Peer: Equatable, Sendable {
+        /// Nothing seen.
+        case connected
+        /// It sends no more (`POLLRDHUP`): it closed its socket, or only shut down its
+        /// writing side and still reads (`nc -N`): no telling which.
+        case doneSending
+        /// Reset, or both directions shut (`POLLHUP`, `POLLERR`).
+        case gone
+    }
+
+    /// What the peer of the socket `fd` has done, looked at without waiting;
+    /// `doneSending` only when `watchingDoneSending`.
+    public static func peer(of fd: Int32, watchingDoneSending: Bool) -> Peer {
+        var entry = pollfd(fd: fd, events: watchingDoneSending ? pollPeerClosed : 0, revents: 0)
+        return poll(&entry, 1, 0) > 0 ? peer(entry.revents) : .connected
     }
 
     /// Waits at most `milliseconds` (negative: no limit) until `fd` can be read, or the
-    /// peer of the socket `watched` is gone (`peerGone`), which `peerGone` in the
-    /// answer says.
-    public static func readable(_ fd: Int32, unlessPeerGoneOf watched: Int32,
-                                milliseconds: Int32) -> (Readiness, peerGone: Bool) {
+    /// peer of the socket `watched` does something (`peer(of:watchingDoneSending:)`).
+    public static func readable(_ fd: Int32, watching watched: Int32, watchingDoneSending: Bool,
+                                milliseconds: Int32) -> (Readiness, Peer) {
         var entries = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: watched, events: pollPeerClosed, revents: 0)]
+                       pollfd(fd: watched, events: watchingDoneSending ? pollPeerClosed : 0, revents: 0)]
         let ready = poll(&entries, 2, milliseconds)
-        if ready > 0 {
-            return (.ready, entries[1].revents & (pollPeerClosed | Int16(POLLHUP | POLLERR)) != 0)
-        }
-        if ready == 0 { return (.timedOut, false) }
-        return (errno == EINTR ? .interrupted : .failed(SystemError()), false)
+        if ready > 0 { return (entries[0].revents != 0 ? .ready : .timedOut, peer(entries[1].revents)) }
+        if ready == 0 { return (.timedOut, .connected) }
+        return (errno == EINTR ? .interrupted : .failed(SystemError()), .connected)
+    }
+
+    private static func peer(_ revents: Int16) -> Peer {
+        if revents & Int16(POLLHUP | POLLERR) != 0 { return .gone }
+        return revents & pollPeerClosed != 0 ? .doneSending : .connected
     }
 
     private static func wait(_ fd: Int32, events: Int16, milliseconds: Int32) -> Readiness {

@@ -60,10 +60,10 @@ enum URLSessionUpstream {
 
 /// One request through URLSession.
 final class URLSessionCall: UpstreamCall {
-    /// The client's socket (`watch(client:)`); -1: none.
-    private var watched: Int32 = -1
+    /// The client (`watch(client:)`).
+    private var client: ClientWatch?
 
-    func watch(client fd: Int32) { watched = fd }
+    func watch(client fd: Int32) { client = ClientWatch(fd: fd) }
 
     /// What the delegate hands over, in order.
     enum Item: @unchecked Sendable {
@@ -82,12 +82,15 @@ final class URLSessionCall: UpstreamCall {
             available.signal()
         }
 
-        /// The next item; nil when the peer of the socket `watched` left first (looked
-        /// at four times a second).
-        func pop(watching watched: Int32) -> Item? {
-            if watched >= 0 {
+        /// The next item, the client looked at four times a second meanwhile.
+        ///
+        /// - Throws: `ProxyError.clientGone` when the client is gone first (`ClientWatch`).
+        func pop(watching client: inout ClientWatch?, head: Bool) throws -> Item {
+            if var watch = client {
+                defer { client = watch }
                 while available.wait(timeout: .now() + 0.25) == .timedOut {
-                    if Readiness.peerGone(watched) { return nil }
+                    try watch.take(Readiness.peer(of: watch.fd, watchingDoneSending: head && watch.watchesDoneSending),
+                                   head: head)
                 }
             } else {
                 available.wait()
@@ -115,8 +118,7 @@ final class URLSessionCall: UpstreamCall {
         self.task = task
         shared.register(task, inbox)
         task.resume()
-        guard let item = inbox.pop(watching: watched) else { throw ProxyError.clientGone }
-        switch item {
+        switch try inbox.pop(watching: &client, head: true) {
         case let .head(response):
             guard let http = response as? HTTPURLResponse else { throw ProxyError.upstream("not an HTTP response") }
             // libcurl has already taken the body's framing and any content coding off.
@@ -138,8 +140,7 @@ final class URLSessionCall: UpstreamCall {
 
     func next() throws -> [UInt8] {
         guard !ended else { return [] }
-        guard let item = inbox.pop(watching: watched) else { throw ProxyError.clientGone }
-        switch item {
+        switch try inbox.pop(watching: &client, head: false) {
         case let .data(data): return [UInt8](data)
         case .head: return []
         case let .end(error):

@@ -15,11 +15,8 @@ protocol UpstreamCall: AnyObject {
     func next() throws -> [UInt8]
     /// Closes the connection (after the end, or to abandon it).
     func close()
-    /// Looks at the client's socket `fd` while the API is waited for: when its peer is
-    /// gone (a client that gave up), `start` and `next` throw `ProxyError.clientGone`.
-    /// Left unwatched, each such call held its connection's slot until the API answered,
-    /// for up to 10 minutes, unrecorded; 256 of them made every new call a 503 (hostile
-    /// pass, round 13).
+    /// Looks at the client's socket `fd` while the API is waited for (`ClientWatch`):
+    /// `start` and `next` throw `ProxyError.clientGone` when the client is gone.
     func watch(client fd: Int32)
 }
 
@@ -38,11 +35,11 @@ enum Upstream {
 
 /// HTTP/1.1 over a fresh TCP connection, one request per connection.
 final class PlainHTTPCall: UpstreamCall {
-    /// The client's socket (`watch(client:)`); -1: none.
-    private var watched: Int32 = -1
+    /// The client (`watch(client:)`).
+    private var client: ClientWatch?
     private var fd: Int32 = -1
 
-    func watch(client fd: Int32) { watched = fd }
+    func watch(client fd: Int32) { client = ClientWatch(fd: fd) }
     private var buffer = [UInt8](repeating: 0, count: 64 << 10)
     private var pending: [UInt8] = []
     private enum Framing { case length(Int), chunked(HTTPChunked.Decoder), close, none }
@@ -76,7 +73,7 @@ final class PlainHTTPCall: UpstreamCall {
         while true {
             switch HTTPHead.parse(pending[...]) {
             case .incomplete:
-                try awaitUpstream()
+                try awaitUpstream(head: true)
                 let got = TCPSocket.receive(fd, into: &buffer)
                 if got.isEmpty { throw ProxyError.upstream("\(hostField) closed the connection without answering") }
                 pending.append(contentsOf: got)
@@ -133,7 +130,7 @@ final class PlainHTTPCall: UpstreamCall {
                 if !out.isEmpty || decoder.isFinished { return out }
             case .close:
                 if pending.isEmpty {
-                    try awaitUpstream()
+                    try awaitUpstream(head: false)
                     let got = TCPSocket.receive(fd, into: &buffer)
                     if got.isEmpty {
                         framing = .none
@@ -147,17 +144,28 @@ final class PlainHTTPCall: UpstreamCall {
         }
     }
 
-    /// Waits until the API has bytes to read, or its idle time passed (the receive's
-    /// own timeout then ends the call); throws `ProxyError.clientGone` when the watched
-    /// client leaves first.
-    private func awaitUpstream() throws {
-        guard watched >= 0 else { return }
-        let (_, gone) = Readiness.readable(fd, unlessPeerGoneOf: watched, milliseconds: Int32(Upstream.idleTimeout * 1000))
-        if gone { throw ProxyError.clientGone }
+    /// Waits until the API has bytes to read; throws `ProxyError.clientGone` when the
+    /// watched client is gone first (`ClientWatch`), and `ProxyError.upstream` when the
+    /// API sends nothing for `Upstream.idleTimeout`.
+    private func awaitUpstream(head: Bool) throws {
+        guard var watch = client else { return }
+        defer { client = watch }
+        let deadline = Clock.monotonicMicroseconds() + Int64(Upstream.idleTimeout * 1_000_000)
+        while true {
+            let left = Int32(clamping: (deadline - Clock.monotonicMicroseconds()) / 1000)
+            guard left > 0 else { throw ProxyError.upstream("the API sent nothing for \(Int(Upstream.idleTimeout)) s") }
+            let (ready, peer) = Readiness.readable(fd, watching: watch.fd, watchingDoneSending: head && watch.watchesDoneSending,
+                                                   milliseconds: head ? watch.waitLimit(left) : left)
+            try watch.take(peer, head: head)
+            switch ready {
+            case .ready, .failed: return
+            case .timedOut, .interrupted: continue
+            }
+        }
     }
 
     private func fill() throws {
-        try awaitUpstream()
+        try awaitUpstream(head: false)
         let got = TCPSocket.receive(fd, into: &buffer)
         if got.isEmpty { throw ProxyError.upstream("the API closed the connection in the middle of the response") }
         pending.append(contentsOf: got)
