@@ -95,6 +95,33 @@ struct SecretsTests {
         #expect(actions.first?["action_type"] == .string("stdout"))
     }
 
+    /// The patterns were the run's alone: what the command recorded itself kept every
+    /// match (hostile pass, round 13).
+    @Test("--redact patterns also hide what the command records with agentops event, tags add and end, and in a nested run")
+    func patternsInherited() throws {
+        let home = Harness.temporaryFolder()
+        let extra = ["PATH": Harness.binFolder + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/bin")]
+        let script = """
+        agentops event action --type sec1 --logs "x sec2 y" && agentops tags add sec5 \
+        && agentops event tool --name t --params '{"sec6":1}' && agentops-run -q -- sh -c 'echo sec7' \
+        && agentops end Fail --reason "r sec3"; echo sec4
+        """
+        let result = Harness.wrap(["-q", "--redact", "sec[0-9]", "sh", "-c", script], home: home, extra: extra)
+        #expect(result.code == 0, "\(result.err)")
+        #expect(result.out.hasPrefix("sec7\n") && result.out.hasSuffix("sec4\n"), "\(result.out)")
+        let store = try LocalStore(home: home)
+        let id = try #require(try store.sessionIDs().first)
+        let bytes = try #require(FileManager.default.contents(atPath: store.path(of: id)))
+        let raw = String(decoding: bytes, as: UTF8.self)
+        #expect(!raw.contains("sec"), "\(raw)")
+        #expect(raw.contains("[REDACTED]"))
+        // A value no run wrote: refused, nothing recorded.
+        let broken = Harness.wrap(["-q", "sh", "-c", "AGENTOPS_RUN_REDACT='[1' agentops event action --type t --logs sec9"],
+                                  home: home, extra: extra)
+        #expect(broken.err.contains("AGENTOPS_RUN_REDACT"), "\(broken.err)")
+        #expect(try Harness.export(home: home).list("actions").allSatisfy { $0["logs"] != .string("sec9") })
+    }
+
     @Test("agentops event redacts the same secrets")
     func eventCommand() throws {
         let home = Harness.temporaryFolder()

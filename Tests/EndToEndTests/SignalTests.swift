@@ -196,4 +196,22 @@ struct SignalTests {
         #expect(export["session"]?["end_timestamp"] == .null)
         #expect(export.list("actions").compactMap { $0["logs"]?.stringValue } == ["before"])
     }
+
+    /// A command that stopped itself, with no terminal (CI, `setsid`): agentops-run
+    /// stopped too, as if a shell would continue it, and its `--timeout` never came
+    /// (hostile pass, round 13). Now it keeps running, and the timeout's signal is
+    /// followed by SIGCONT, as `timeout(1)` sends it.
+    @Test("without a terminal, a command that stops itself still meets its --timeout: 124")
+    func stoppedWithoutTerminal() {
+        let home = Harness.temporaryFolder()
+        let python = (try? CommandResolver.resolve("python3", searchPath: ProcessInfo.processInfo.environment["PATH"]))
+            ?? "/usr/bin/python3"
+        let result = Harness.run(python, ["-c", "import os, sys; os.setsid(); os.execv(sys.argv[1], sys.argv[1:])",
+                                          Harness.agentopsRun, "-q", "--timeout", "1", "-k", "30",
+                                          "sh", "-c", "echo before; kill -STOP $$; echo resumed"],
+                                 environment: Harness.environment(home: home), timeout: 20)
+        #expect(result.code == 124, "\(result.err)")
+        #expect(result.out == "before\n")
+        #expect(result.seconds < 15, "\(result.seconds) s: the SIGKILL 30 s later is not what ended it")
+    }
 }

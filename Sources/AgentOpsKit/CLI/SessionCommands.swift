@@ -95,11 +95,13 @@ enum SessionCommands {
         }
         guard let id = SessionID(text) else { throw Failure.invalidSessionID(text) }
         guard store.exists(id) else { throw Failure.unknownSession(id.value, home: store.home) }
-        return (id, RedactingFile(file: try store.open(id), redactor: try Redactor(environment: environment)))
+        // The run's --redact patterns too (`InheritedRedaction`).
+        let redactor = try Redactor(environment: environment, patterns: InheritedRedaction.patterns(environment))
+        return (id, RedactingFile(file: try store.open(id), redactor: redactor))
     }
 
-    /// A session log that redacts secrets of this environment from what it appends,
-    /// as the wrapper's recorder does.
+    /// A session log that redacts secrets of this environment and the run's `--redact`
+    /// patterns from what it appends, as the wrapper's recorder does.
     struct RedactingFile {
         let file: SessionLog
         let redactor: Redactor

@@ -11,6 +11,14 @@ public enum ForegroundGroup {
         return fd >= 0 ? fd : nil
     }
 
+    /// Whether this process has a controlling terminal, so a shell's job control can
+    /// stop and continue it.
+    public static var hasControllingTerminal: Bool {
+        guard let fd = openControllingTerminal() else { return false }
+        close(fd)
+        return true
+    }
+
     /// The foreground process group of the terminal on `fd` (-1 when it is none).
     public static func of(_ fd: Int32) -> Int32 { tcgetpgrp(fd) }
 

@@ -339,6 +339,8 @@ public struct RunOptions: Sendable, Equatable {
       AGENTOPS_RUN_LISTENER_KEY  set for COMMAND: which pipes are already recorded,
                                  and the SDK listener, the endpoint it stands in for
                                  and its key (nested runs and agentops use them)
+      AGENTOPS_RUN_REDACT        set for COMMAND with --redact: the patterns, which
+                                 agentops event, tags add, end and nested runs apply
       AGENTOPS_EXPORTER_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL,
       TRACEPARENT, AGENTOPS_LOGGING_TO_FILE
                                  set for COMMAND with the listener, with

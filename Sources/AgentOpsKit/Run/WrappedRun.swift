@@ -21,8 +21,12 @@ public enum WrappedRun {
         let redactor: Redactor
         let joined: SessionID?
         let prices: PriceTable
+        // An outer run's patterns, then this run's: all of them go on to the command.
+        let patterns: [String]
         do {
-            redactor = try Redactor(environment: environment, patterns: options.redactPatterns)
+            let inherited = try InheritedRedaction.patterns(environment)
+            patterns = inherited + options.redactPatterns.filter { !inherited.contains($0) }
+            redactor = try Redactor(environment: environment, patterns: patterns)
             joined = try options.sessionToJoin(environment: environment)
             prices = try PriceTable.configured(file: options.pricesFile, environment: environment)
         } catch {
@@ -133,6 +137,7 @@ public enum WrappedRun {
             session: sessionID, options: options, given: given, upstream: environment, apiKey: apiKey,
             recorder: run.recorder, sessionPath: store.path(of: sessionID), prices: prices, console: console)
         childEnvironment["AGENTOPS_SESSION_ID"] = sessionID.value
+        childEnvironment[InheritedRedaction.variable] = InheritedRedaction.value(patterns)
         let listener = offered?.listener
         // --llm-proxy: started and listening before the command; on failure one warning
         // and the command runs with its variables untouched.
@@ -142,7 +147,7 @@ public enum WrappedRun {
             // The proxy records into the session: its start goes first.
             recordStart()
             switch LLMProxyHelper.start(session: sessionID, environment: environment,
-                                        redactPatterns: options.redactPatterns) {
+                                        redactPatterns: patterns) {
             case let .success(started):
                 llmProxy = started
                 childEnvironment = LLMProxyEnvironment.rewrite(childEnvironment, port: started.port, session: sessionID)

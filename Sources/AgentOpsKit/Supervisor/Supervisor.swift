@@ -197,7 +197,7 @@ public final class Supervisor: @unchecked Sendable {
         defer { lock.unlock() }
         guard let group = childGroup, !childDone, childExit == nil else { return false }
         interventions.append(intervention)
-        Signals.send(limitSignal, to: -group)
+        Self.stop(group, with: limitSignal)
         if limitSignal != SignalNumber.kill, killDeadline == nil { killDeadline = .now() + killAfter }
         wake.signal()
         return true
@@ -328,8 +328,13 @@ public final class Supervisor: @unchecked Sendable {
         let terminal = interactive == nil ? ForegroundTerminal.ifForeground() : nil
         terminal?.give(to: group)
         let watcher = ExitWatcher(process: process, foundationExit: foundationExit)
+        // Without a controlling terminal (CI, `setsid`, a service) no shell resumes a
+        // stopped agentops-run: it stopped all the same, and its --timeout never came
+        // (hostile pass, round 13). There a stopped command stays stopped, and a SIGCONT
+        // sent to agentops-run goes on to it as any signal does.
+        let followsStops = interactive != nil || ForegroundGroup.hasControllingTerminal
         let onStop: @Sendable (Int32) -> Void = { [self] _ in
-            followStop(of: group, terminal: terminal, interactive: interactive)
+            if followsStops { followStop(of: group, terminal: terminal, interactive: interactive) }
         }
         let watching = watcher.start(
             onStop: onStop,
@@ -403,7 +408,7 @@ public final class Supervisor: @unchecked Sendable {
             if childExit == nil, let deadline = timeoutDeadline, now >= deadline {
                 timeoutDeadline = nil
                 interventions.append(.timedOut(after: configuration.timeout ?? 0, signal: configuration.timeoutSignal))
-                Signals.send(configuration.timeoutSignal, to: -group)
+                Self.stop(group, with: configuration.timeoutSignal)
                 if configuration.timeoutSignal != SignalNumber.kill, killDeadline == nil {
                     killDeadline = now + configuration.killAfter
                 }
@@ -464,6 +469,15 @@ public final class Supervisor: @unchecked Sendable {
         if let terminal, terminal.ownsForeground {
             terminal.give(to: group)
         } else {
+            Signals.send(SignalNumber.`continue`, to: -group)
+        }
+    }
+
+    /// Sends a limit's `signal` to `group`, then SIGCONT, as `timeout(1)` does: a stopped
+    /// command would not act on it until continued.
+    private static func stop(_ group: Int32, with signal: Int32) {
+        Signals.send(signal, to: -group)
+        if signal != SignalNumber.kill, signal != SignalNumber.`continue` {
             Signals.send(SignalNumber.`continue`, to: -group)
         }
     }
