@@ -63,10 +63,10 @@ public enum ExecHelper {
     public static let flag = "--exec-helper"
     /// agentops-run-exec's first argument: the protocol this build speaks. A helper of
     /// another build refuses it, so agentops-run sees no `hello` and falls back.
-    public static let protocolArgument = "--protocol=5"
+    public static let protocolArgument = "--protocol=6"
     /// What the helper writes on the socket first: agentops-run sends the descriptors
     /// only after reading exactly this.
-    public static let hello: [UInt8] = Array("agentops-run-exec protocol 5\n".utf8)
+    public static let hello: [UInt8] = Array("agentops-run-exec protocol 6\n".utf8)
     /// How every helper's hello begins: a line that begins so but is not `hello` is a
     /// helper of another build, refused at once rather than waited for.
     public static let helloPrefix: [UInt8] = Array("agentops-run-exec protocol ".utf8)
@@ -92,12 +92,17 @@ public enum ExecHelper {
     /// leaves them ignored in the helper, and an exec keeps `SIG_IGN`; agentops-run asks
     /// for those it did not find ignored at its own start (`CSignals.h`).
     public static let internalSignals: [(number: Int32, flag: Int32)] = [(32, 4), (33, 8)]
+    /// In the payload's first word: SIGCHLD was ignored when agentops-run started, and the
+    /// command gets it so; agentops-run and the helper wait for their children with the
+    /// default action (`StartupSignals.capture()` says why).
+    public static let ignoredChildSignalFlag: Int32 = 16
 
     /// The payload `ChildLauncher` sends with the descriptors for `targets`: the flags,
     /// the starting marker, the file limit when flagged, then the targets.
     public static func payload(controllingTerminal: Bool, fileLimit: rlim_t?, defaultSignals: [Int32] = [],
-                               marker: Int32, targets: [Int32]) -> [Int32] {
+                               ignoreChildSignal: Bool = false, marker: Int32, targets: [Int32]) -> [Int32] {
         var flags = (controllingTerminal ? controllingTerminalFlag : 0) | (fileLimit == nil ? 0 : fileLimitFlag)
+            | (ignoreChildSignal ? ignoredChildSignalFlag : 0)
         for (number, flag) in internalSignals where defaultSignals.contains(number) { flags |= flag }
         let limit = fileLimit.map { [Int32(truncatingIfNeeded: $0), Int32(truncatingIfNeeded: $0 >> 32)] } ?? []
         return [flags, marker] + limit + targets
@@ -237,9 +242,11 @@ public enum ExecHelper {
         // than numbers the helper held on the way (what it received, the report socket).
         if let fileLimit, !restoreFileLimit(fileLimit) { failForCommand(errno, status: status) }
         if flags & controllingTerminalFlag != 0 {
-            let error = SessionLeader.run(path, command, environment: environment, status: status, marker: starting)
+            let error = SessionLeader.run(path, command, environment: environment, status: status, marker: starting,
+                                          ignoreChildSignal: flags & ignoredChildSignalFlag != 0)
             failForCommand(error, status: status)
         }
+        if flags & ignoredChildSignalFlag != 0 { signal(SIGCHLD, SIG_IGN) }
         var marker = starting
         _ = write(status, &marker, 4)
         execve(path, command, environment)

@@ -3,6 +3,7 @@ import CExecSystem  // agentops-run-exec (Sources/CExecSystem says why)
 #else
 import Glibc
 #endif
+import CSignals
 
 /// The exec helper's part in an interactive run: it stays as the leader of the
 /// command's new session, between agentops-run and the command, as a shell does in
@@ -30,7 +31,13 @@ enum SessionLeader {
     /// `status` is the exec helper's report socket: `marker` goes there, then it is
     /// closed, once the command runs.
     static func run(_ path: UnsafeMutablePointer<CChar>, _ command: [UnsafeMutablePointer<CChar>?],
-                    environment: [UnsafeMutablePointer<CChar>?], status: Int32, marker: Int32) -> Int32 {
+                    environment: [UnsafeMutablePointer<CChar>?], status: Int32, marker: Int32,
+                    ignoreChildSignal: Bool) -> Int32 {
+        // SIGCHLD ignored: the kernel reaps the command itself and sends no SIGCHLD, and
+        // the wait below lasted for ever (hostile pass, round 13). The default here; the
+        // command gets it ignored when agentops-run was started so (`ignoreChildSignal`).
+        let childIgnored = ignoreChildSignal || agentops_signal_is_ignored(SIGCHLD) == 1
+        _ = agentops_signal_set_default(SIGCHLD)
         var waited = sigset_t()
         sigemptyset(&waited)
         for signal in SignalTable.forwarded + [SIGCHLD] { sigaddset(&waited, signal) }
@@ -55,6 +62,7 @@ enum SessionLeader {
             sigprocmask(SIG_BLOCK, &ttou, nil)
             _ = tcsetpgrp(0, getpid())
             sigprocmask(SIG_SETMASK, &original, nil)
+            if childIgnored { signal(SIGCHLD, SIG_IGN) }
             execve(path, command, environment)
             var code = errno
             _ = write(report[1], &code, 4)

@@ -212,25 +212,28 @@ int closedir(DIR *directory) {
 
 // MARK: - Memory
 
-/// Small blocks are cut from an arena and never given back (the helper makes a few
-/// hundred, once: one per argument and variable); a block of 64 KiB or more is mapped
-/// on its own and unmapped when freed (a command block of up to 64 MiB). Each block has
-/// 64 bytes before it: the mapping's length (0 in the arena) and start. One `mmap` per
-/// block cost 0.3 ms of system calls and page faults for an ordinary environment.
-enum { header_bytes = 64, arena_bytes = 1 << 20, own_mapping_bytes = 1 << 16 };
+/// Small blocks are cut from an arena and never given back (the helper makes one per
+/// argument and variable, once); a block of 64 KiB or more is mapped on its own and
+/// unmapped when freed (a command block of up to 64 MiB). An arena block has one word
+/// before it, 0; a mapped one has its mapping's length there and its start before that.
+/// One `mmap` per block cost 0.3 ms of system calls and page faults for an ordinary
+/// environment; a 64-byte header per arena block, 2.7 times glibc's memory for an
+/// environment of 330,000 variables, held by a session leader for the command's life
+/// (hostile pass, round 13).
+enum { mapped_header_bytes = 64, arena_bytes = 1 << 20, own_mapping_bytes = 1 << 16 };
 
 static char first_arena[arena_bytes] __attribute__((aligned(4096)));
 static char *arena = first_arena;
 static size_t arena_used;
 
 static void *allocate(size_t size, size_t alignment) {
-    if (alignment < header_bytes) alignment = header_bytes;
+    if (alignment < 16) alignment = 16;
     if (size > ((size_t)1 << 40) || alignment > 4096) {
         error_number = ENOMEM;
         return NULL;
     }
     if (size < own_mapping_bytes) {
-        size_t offset = (arena_used + header_bytes + alignment - 1) & ~(alignment - 1);
+        size_t offset = (arena_used + sizeof(size_t) + alignment - 1) & ~(alignment - 1);
         if (offset + size > arena_bytes) {
             long fresh = SYS(SYS_mmap, 0, arena_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
             if (fresh == -1) {
@@ -238,20 +241,21 @@ static void *allocate(size_t size, size_t alignment) {
                 return NULL;
             }
             arena = (char *)fresh;
-            offset = (header_bytes + alignment - 1) & ~(alignment - 1);
+            offset = (sizeof(size_t) + alignment - 1) & ~(alignment - 1);
         }
         arena_used = offset + size;
         uintptr_t block = (uintptr_t)(arena + offset);
         ((size_t *)block)[-1] = 0;
         return (void *)block;
     }
-    size_t length = (size + alignment + header_bytes + 4095) & ~(size_t)4095;
+    if (alignment < mapped_header_bytes) alignment = mapped_header_bytes;
+    size_t length = (size + alignment + mapped_header_bytes + 4095) & ~(size_t)4095;
     long start = SYS(SYS_mmap, 0, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (start == -1) {
         error_number = ENOMEM;
         return NULL;
     }
-    uintptr_t block = ((uintptr_t)start + header_bytes + alignment - 1) & ~(uintptr_t)(alignment - 1);
+    uintptr_t block = ((uintptr_t)start + mapped_header_bytes + alignment - 1) & ~(uintptr_t)(alignment - 1);
     ((size_t *)block)[-1] = length;
     ((uintptr_t *)block)[-2] = (uintptr_t)start;
     return (void *)block;

@@ -24,6 +24,9 @@ func ioctl(_ fd: Int32, _ request: UInt, _ argument: Int32) -> Int32 {
 /// The default action, for `signal`.
 var SIG_DFL: __sighandler_t? { agentops_exec_sig_dfl() }
 
+/// Ignoring, for `signal`.
+var SIG_IGN: __sighandler_t? { agentops_exec_sig_ign() }
+
 /// Where `d_name` starts in a `dirent` (`MemoryLayout.offset(of:)` needs a key path).
 let direntNameOffset = Int(agentops_exec_dirent_name_offset())
 #endif

@@ -214,4 +214,21 @@ struct SignalTests {
         #expect(result.out == "before\n")
         #expect(result.seconds < 15, "\(result.seconds) s: the SIGKILL 30 s later is not what ended it")
     }
+
+    /// Started with SIGCHLD ignored (a Python parent that set it so), agentops-run could
+    /// not read its command's exit status: a command that failed was recorded as a
+    /// success and the run exited 0 (hostile pass, round 13).
+    @Test("started with SIGCHLD ignored: the command's status is the run's, and the command gets SIGCHLD ignored as it came")
+    func childSignalIgnored() throws {
+        let home = Harness.temporaryFolder()
+        let python = (try? CommandResolver.resolve("python3", searchPath: ProcessInfo.processInfo.environment["PATH"]))
+            ?? "/usr/bin/python3"
+        let launcher = "import os, signal, sys; signal.signal(signal.SIGCHLD, signal.SIG_IGN); os.execv(sys.argv[1], sys.argv[1:])"
+        let command = "import signal, sys; print('ignored', signal.getsignal(signal.SIGCHLD) == signal.SIG_IGN); sys.exit(3)"
+        let result = Harness.run(python, ["-c", launcher, Harness.agentopsRun, "-q", "--", python, "-c", command],
+                                 environment: Harness.environment(home: home), timeout: 30)
+        #expect(result.code == 3, "\(result.err)")
+        #expect(result.out == "ignored True\n")
+        #expect(try Harness.export(home: home)["session"]?["end_state"] == .string("Fail"))
+    }
 }

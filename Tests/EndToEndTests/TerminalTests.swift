@@ -41,6 +41,22 @@ struct TerminalTests {
         #expect(result["output"]?.stringValue?.contains("count 1\r\n") == true, "\(result)")
     }
 
+    /// Started with SIGCHLD ignored, the helper that leads the command's session waited
+    /// for a SIGCHLD the kernel never sent (it reaped the command itself): the run hung
+    /// for ever (hostile pass, round 13).
+    @Test("started with SIGCHLD ignored: the run ends with the command's status, which gets SIGCHLD ignored as it came")
+    func childSignalIgnored() throws {
+        let home = Harness.temporaryFolder()
+        let python = try CommandResolver.resolve("python3", searchPath: ProcessInfo.processInfo.environment["PATH"])
+        let launcher = "import os, signal, sys; signal.signal(signal.SIGCHLD, signal.SIG_IGN); os.execv(sys.argv[1], sys.argv[1:])"
+        let command = "import signal, sys; print('ignored', signal.getsignal(signal.SIGCHLD) == signal.SIG_IGN); sys.exit(3)"
+        let result = try Harness.onTerminal("plain", [python, "-c", launcher, Harness.agentopsRun, "-q", "--",
+                                                      python, "-c", command],
+                                            environment: Harness.environment(home: home))
+        #expect(result["exit"]?.intValue == 3, "\(result)")
+        #expect(result["output"]?.stringValue?.contains("ignored True") == true, "\(result)")
+    }
+
     @Test("Ctrl-Z stops the command and agentops-run; continuing resumes both")
     func jobControl() throws {
         let home = Harness.temporaryFolder()

@@ -16,6 +16,11 @@ public enum Signals {
     public static func ignore(_ signals: [Int32]) {
         for each in signals { _ = signal(each, SIG_IGN) }
     }
+
+    /// Puts `signal` back to its default action in this process.
+    public static func setDefault(_ signal: Int32) {
+        _ = Glibc.signal(signal, SIG_DFL)
+    }
 }
 
 /// The signal numbers the code names outside this folder, by what they mean: files
@@ -31,6 +36,8 @@ public enum SignalNumber {
     public static let pipe = SIGPIPE
     /// The polite request to end (`SIGTERM`).
     public static let terminate = SIGTERM
+    /// A child stopped, continued or ended (`SIGCHLD`).
+    public static let childStatus = SIGCHLD
     /// The one that cannot be caught (`SIGKILL`).
     public static let kill = SIGKILL
 }

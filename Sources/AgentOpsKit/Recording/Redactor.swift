@@ -15,14 +15,16 @@ public struct Redactor: @unchecked Sendable {
     /// Name fragments that mark an environment variable as secret (case-insensitive).
     public static let secretNameParts = ["KEY", "TOKEN", "SECRET", "PASSWORD"]
 
-    /// How long one `--redact` pattern may search one text, in microseconds. Redaction
-    /// happens as output is recorded, between the pump's reads: a pattern that
-    /// backtracks without end (`(a+)+$` on a line of a hundred `a`s) held the command's
-    /// next line back for 98 s, and a `--timeout` for as long (hostile pass, round 13).
+    /// How long the `--redact` patterns may search one record (an event, the start, an
+    /// end) or one text, all of them together, in microseconds. Redaction happens as
+    /// output is recorded, between the pump's reads: a pattern that backtracks without
+    /// end (`(a+)+$` on a line of a hundred `a`s) held the command's next line back for
+    /// 98 s, and a `--timeout` for as long (hostile pass, round 13); sixty patterns of
+    /// 90 ms each, 5.4 s per event (second hostile pass, round 13).
     public static let patternTimeLimit: Int64 = 100_000
-    /// What a text is recorded as when a pattern's search of it was stopped at the time
-    /// limit: no part of it is known to be free of what the pattern looks for.
-    public static let withheld = "[REDACTED: a --redact pattern took over 100 ms on this text]"
+    /// What a text is recorded as when the patterns' search of it was stopped at the
+    /// time limit: no part of it is known to be free of what they look for.
+    public static let withheld = "[REDACTED: the --redact patterns took over 100 ms on this text]"
 
     /// Literal secrets, longest first, so a secret containing another goes whole.
     private let secrets: [[UInt8]]
@@ -54,7 +56,10 @@ public struct Redactor: @unchecked Sendable {
         var compiled: [NSRegularExpression] = []
         for pattern in patterns {
             do {
-                compiled.append(try NSRegularExpression(pattern: pattern))
+                // `^` and `$` at each line's ends: an event holds every line printed within
+                // --event-window, so a pattern for one line matched or not by how fast the
+                // lines came (second hostile pass, round 13).
+                compiled.append(try NSRegularExpression(pattern: pattern, options: [.anchorsMatchLines]))
             } catch {
                 throw .invalidValue(option: "--redact", value: pattern, expected: "a regular expression")
             }
@@ -86,7 +91,12 @@ public struct Redactor: @unchecked Sendable {
     }
 
     /// `text` with every secret and pattern match replaced.
-    public func redact(_ text: String) -> String {
+    public func redact(_ text: String) -> String { redact(text, until: Self.deadline()) }
+
+    /// The end of the patterns' time for what is redacted from now.
+    private static func deadline() -> Int64 { Clock.monotonicMicroseconds() + patternTimeLimit }
+
+    private func redact(_ text: String, until deadline: Int64) -> String {
         guard !isEmpty, !text.isEmpty else { return text }
         var result = text
         if !secrets.isEmpty {
@@ -96,22 +106,20 @@ public struct Redactor: @unchecked Sendable {
             if changed { result = String(decoding: bytes, as: UTF8.self) }
         }
         for pattern in patterns {
-            guard let replaced = Self.replacingMatches(of: pattern, in: result) else { return Self.withheld }
+            guard let replaced = Self.replacingMatches(of: pattern, in: result, until: deadline) else { return Self.withheld }
             result = replaced
         }
         return result
     }
 
     /// `text` with each match of `pattern` that is not empty replaced; nil when the
-    /// search took longer than `patternTimeLimit` (ICU reports its progress, and stops
-    /// when told). An empty match hides nothing: replaced, `x*` put `[REDACTED]` between
-    /// every two characters of every field, a stream's name included (hostile pass,
-    /// round 13).
-    static func replacingMatches(of pattern: NSRegularExpression, in text: String) -> String? {
+    /// search went past `deadline` (ICU reports its progress, and stops when told). An
+    /// empty match hides nothing: replaced, `x*` put `[REDACTED]` between every two
+    /// characters of every field, a stream's name included (hostile pass, round 13).
+    static func replacingMatches(of pattern: NSRegularExpression, in text: String, until deadline: Int64) -> String? {
         let whole = text as NSString
         var ranges: [NSRange] = []
         var stopped = false
-        let deadline = Clock.monotonicMicroseconds() + patternTimeLimit
         pattern.enumerateMatches(in: text, options: [.reportProgress],
                                  range: NSRange(location: 0, length: whole.length)) { match, _, stop in
             if let match, match.range.length > 0 { ranges.append(match.range) }
@@ -132,38 +140,43 @@ public struct Redactor: @unchecked Sendable {
     }
 
     /// Every string inside `value` redacted (keys too: a secret can be a key).
-    public func redact(_ value: JSONValue) -> JSONValue {
+    public func redact(_ value: JSONValue) -> JSONValue { redact(value, until: Self.deadline()) }
+
+    private func redact(_ value: JSONValue, until deadline: Int64) -> JSONValue {
         guard !isEmpty else { return value }
         switch value {
-        case let .string(text): return .string(redact(text))
-        case let .array(items): return .array(items.map(redact))
-        case let .object(pairs): return .object(pairs.map { (redact($0.0), redact($0.1)) })
+        case let .string(text): return .string(redact(text, until: deadline))
+        case let .array(items): return .array(items.map { redact($0, until: deadline) })
+        case let .object(pairs): return .object(pairs.map { (redact($0.0, until: deadline), redact($0.1, until: deadline)) })
         case .null, .bool, .number: return value
         }
     }
 
-    /// `record` with every string it would write redacted.
+    /// `record` with every string it would write redacted, the patterns given one time
+    /// limit for all of them.
     public func redact(_ record: StoreRecord) -> StoreRecord {
         guard !isEmpty else { return record }
+        let deadline = Self.deadline()
+        func text(_ value: String) -> String { redact(value, until: deadline) }
         switch record {
         case var .start(session):
-            session.command = session.command.map(redact)
-            session.tags = session.tags.map(redact)
-            session.hostEnv = redact(session.hostEnv)
-            session.video = session.video.map(redact)
+            session.command = session.command.map(text)
+            session.tags = session.tags.map(text)
+            session.hostEnv = redact(session.hostEnv, until: deadline)
+            session.video = session.video.map(text)
             return .start(session)
         case var .event(event):
-            event.fields = event.fields.map { ($0.0, redact($0.1)) }
+            event.fields = event.fields.map { ($0.0, redact($0.1, until: deadline)) }
             return .event(event)
         case let .tags(tags):
-            return .tags(tags.map(redact))
+            return .tags(tags.map(text))
         case let .tagsAdded(tags):
-            return .tagsAdded(tags.map(redact))
+            return .tagsAdded(tags.map(text))
         case var .end(end):
-            end.reason = redact(end.reason)
+            end.reason = text(end.reason)
             return .end(end)
         case var .declaredEnd(declared):
-            declared.reason = declared.reason.map(redact)
+            declared.reason = declared.reason.map(text)
             return .declaredEnd(declared)
         }
     }

@@ -221,7 +221,9 @@ public enum ChildLauncher {
         // Drawn for this launch: only a helper that took the payload can say it.
         let marker = ExecHelper.startingMarker(random: UInt32.random(in: 0...UInt32.max))
         let payload = ExecHelper.payload(controllingTerminal: controllingTerminal, fileLimit: helper.fileLimit?.command,
-                                         defaultSignals: defaultSignals, marker: marker,
+                                         defaultSignals: defaultSignals,
+                                         ignoreChildSignal: StartupSignals.wasIgnored(SignalNumber.childStatus),
+                                         marker: marker,
                                          targets: [0, 1, 2] + inherited)
         guard try send(block, to: process, over: helper.socket, stopRequested: stopRequested),
               DescriptorPassing.send([stdin, stdout, stderr] + inherited, payload: payload, over: helper.socket) else {

@@ -13,10 +13,16 @@ public enum StartupSignals {
 
     /// Records the current thread's mask and the ignored signals. Call first thing in
     /// `main`, on the main thread.
+    ///
+    /// SIGCHLD found ignored is put back to its default: ignored, the kernel reaps
+    /// agentops-run's children itself and no exit status is left to read, so a command
+    /// that failed was recorded as a success and its exit 0 (hostile pass, round 13).
+    /// The command still gets it ignored, as it came (`ExecHelper.ignoredChildSignalFlag`).
     public static func capture() {
         savedMask = SignalMask.current
         savedIgnored = SignalMask.ignoredSignals()
         captured = true
+        if wasIgnored(SignalNumber.childStatus) { Signals.setDefault(SignalNumber.childStatus) }
     }
 
     /// The mask the child starts with: the captured one, or empty (the usual state of
