@@ -122,6 +122,25 @@ struct SecretsTests {
         #expect(try Harness.export(home: home).list("actions").allSatisfy { $0["logs"] != .string("sec9") })
     }
 
+    /// A pattern for one line matched or not by how fast the lines came (an event holds
+    /// the lines of one --event-window), and the 100 ms were each pattern's: sixty
+    /// patterns of 90 ms each held every event back 5 s (second hostile pass, round 13).
+    @Test("--redact: ^ and $ match at each line of an event; the patterns share one time limit")
+    func linesAndSharedLimit() throws {
+        let home = Harness.temporaryFolder()
+        let lines = Harness.wrap(["-q", "--redact", "^password: .*$", "sh", "-c", "printf 'hello\\npassword: hunter2\\nbye\\n'"],
+                                 home: home)
+        #expect(lines.code == 0 && lines.out == "hello\npassword: hunter2\nbye\n")
+        let logs = try Harness.export(home: home).list("actions").compactMap { $0["logs"]?.stringValue }
+        #expect(logs.joined(separator: "\n") == "hello\n[REDACTED]\nbye", "\(logs)")
+        let slow = (0..<60).flatMap { ["--redact", "(a+)+$Z\($0)"] }
+        let other = Harness.temporaryFolder()
+        let script = "import time; print('a' * 22, flush=True); time.sleep(0.2); print('a' * 22, flush=True)"
+        let shared = Harness.wrap(["-q"] + slow + ["python3", "-c", script], home: other, timeout: 120)
+        #expect(shared.code == 0 && shared.out == String(repeating: String(repeating: "a", count: 22) + "\n", count: 2))
+        #expect(shared.seconds < 4, "\(shared.seconds) s: the patterns' time was each one's")
+    }
+
     @Test("agentops event redacts the same secrets")
     func eventCommand() throws {
         let home = Harness.temporaryFolder()
