@@ -10,7 +10,8 @@ public struct SpanIngest: Sendable, Equatable {
     public var tags: [String] = []
     /// Spans refused: no valid trace or span id.
     public var rejectedSpans = 0
-    /// LLM and tool spans refused: a token count over `LLMNumbers.maxTokens` or a cost
+    /// LLM and tool spans refused: a token count that is no whole number or over
+    /// `LLMNumbers.maxTokens`, or a cost that is no number or
     /// outside 0 to `LLMNumbers.maxCost`, however written (an int, a double, a numeric
     /// string, too big for 64 bits, infinite): the limits `agentops event` and the v2
     /// listener keep (a span said 9223372036854775807 prompt tokens, and the session cost
@@ -216,7 +217,9 @@ public enum SpanEvents {
     }
 
     private static func spanCost(_ a: SpanAttributes) -> SpanCost {
-        guard let cost = a.double("gen_ai.usage.total_cost") else { return .within(nil) }
+        guard let value = a["gen_ai.usage.total_cost"], value != .empty else { return .within(nil) }
+        // There but not a number ("0x10", "abc"): not the priced tokens' cost either.
+        guard let cost = value.doubleValue else { return .outOfRange }
         return cost >= 0 && cost <= 1e9 ? .within(cost) : .outOfRange
     }
 
@@ -227,9 +230,14 @@ public enum SpanEvents {
         let model = a.string("gen_ai.response.model", "gen_ai.request.model", "llm.response.model_name",
                              "llm.model_name", "llm.response.model", "llm.request.model")
         // Any count over the limit, however written: a number too big for 64 bits has no
-        // integer value, and was taken as no count at all.
+        // integer value, and was taken as no count at all. So was one that is there but
+        // no whole number ("0x10", "abc", "0.5"): a call of 0 tokens, priced $0, where
+        // its usage is not known (second hostile pass, round 13).
         let counts = promptTokenKeys + completionTokenKeys + cachedTokenKeys
-        guard !counts.contains(where: { (a[$0]?.doubleValue ?? 0) > Double(LLMNumbers.maxTokens) }) else { return nil }
+        guard !counts.contains(where: { key in
+            guard let value = a[key], value != .empty else { return false }
+            return value.intValue.map { $0 > LLMNumbers.maxTokens } ?? true
+        }) else { return nil }
         let prompt = a.int(promptTokenKeys) ?? 0
         let completion = a.int(completionTokenKeys) ?? 0
         let cached = a.int(cachedTokenKeys)

@@ -139,8 +139,8 @@ final class OTLPEndpoint: HTTPHandler, Sendable {
         if ingest.rejectedSpans > 0 { messages.append("spans without a valid trace_id and span_id") }
         if ingest.outOfRangeSpans > 0 {
             rejected += ingest.outOfRangeSpans
-            messages.append("LLM or tool spans with a token count over \(LLMNumbers.maxTokens) or a cost outside 0 to "
-                + "\(LLMNumbers.maxCost) USD")
+            messages.append("LLM or tool spans with a token count that is no whole number or over "
+                + "\(LLMNumbers.maxTokens), or a cost that is no number or outside 0 to \(LLMNumbers.maxCost) USD")
         }
         if !oversized.isEmpty {
             let (spans, message) = Self.oversizedSpans(oversized, of: records)

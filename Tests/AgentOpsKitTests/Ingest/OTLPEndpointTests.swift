@@ -54,7 +54,7 @@ struct OTLPEndpointTests {
     /// $23 trillion (hostile pass, round 12). The limits of `agentops event` and the v2
     /// listener hold here too: such an LLM span is refused in `partial_success`, the
     /// others of its batch are recorded.
-    @Test("an LLM or tool span with a token count over 10^12 or a cost outside 0-10^9 USD is refused in partial_success")
+    @Test("an LLM or tool span with a token count over 10^12 or no whole number, or a cost outside 0-10^9 USD or no number, is refused in partial_success")
     func tokenLimits() throws {
         func llm(_ span: UInt64, _ attributes: [OTLPKeyValue]) -> OTLPSpan {
             OTLPSpan(traceID: OTLPTraceID(high: 1, low: 2), spanID: OTLPSpanID(span), name: "chat",
@@ -72,18 +72,23 @@ struct OTLPEndpointTests {
             OTLPSpan(traceID: OTLPTraceID(high: 1, low: 2), spanID: OTLPSpanID(17), name: "search",
                      attributes: [OTLPKeyValue("gen_ai.tool.name", .string("search")),
                                   OTLPKeyValue("gen_ai.usage.total_cost", .double(-1e12))]),
-            // Not a decimal number: no cost (priced from its tokens), where "0x10" was $16.
-            llm(18, [OTLPKeyValue("gen_ai.usage.total_cost", .string("0x10")),
-                     OTLPKeyValue("gen_ai.usage.prompt_tokens", .string("0x10"))]),
+            // Not a decimal number: "0x10" was a cost of $16; then a count of 0 tokens,
+            // priced $0, where the usage was not known (second hostile pass, round 13).
+            llm(18, [OTLPKeyValue("gen_ai.usage.total_cost", .string("0x10"))]),
+            llm(19, [OTLPKeyValue("gen_ai.usage.prompt_tokens", .string("0x10"))]),
+            llm(20, [OTLPKeyValue("gen_ai.usage.output_tokens", .string("0.5"))]),
+            // Within the limits, however written: kept.
+            llm(21, [OTLPKeyValue("gen_ai.usage.prompt_tokens", .string("+12")),
+                     OTLPKeyValue("gen_ai.usage.output_tokens", .double(3)), OTLPKeyValue("gen_ai.usage.total_cost", .empty)]),
         ])])])
         let ingest = SpanEvents.ingest(request, session: Self.session, arrival: .now())
-        #expect(ingest.outOfRangeSpans == 7)
-        #expect(ingest.events.map { $0.fields.first { $0.0 == "prompt_tokens" }?.1 } == [.int(1_000_000_000_000), .int(0)])
-        #expect(ingest.events.last?.fields.first { $0.0 == "cost" }?.1 == .null)
+        #expect(ingest.outOfRangeSpans == 10)
+        #expect(ingest.events.map { $0.fields.first { $0.0 == "prompt_tokens" }?.1 } == [.int(1_000_000_000_000), .int(12)])
+        #expect(ingest.events.last?.fields.first { $0.0 == "completion_tokens" }?.1 == .int(3))
         let answer = try Self.endpoint().respond(Self.head(type: "application/json"), body: request.json[...])
         #expect(answer.status == 200)
         let text = String(decoding: answer.raw?.bytes ?? [], as: UTF8.self)
-        #expect(text.contains("\"rejectedSpans\":\"7\"") && text.contains("token count over 1000000000000"), "\(text)")
+        #expect(text.contains("\"rejectedSpans\":\"10\"") && text.contains("no whole number or over 1000000000000"), "\(text)")
         #expect(LLMNumbers.storedTokens(.int(1_000_000_000_000)) == 1_000_000_000_000)
         #expect(LLMNumbers.storedTokens(.int(1_000_000_000_001)) == 0)
         #expect(LLMNumbers.storedTokens(.int(Int64.max)) == 0)
