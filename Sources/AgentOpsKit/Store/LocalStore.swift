@@ -140,9 +140,10 @@ public struct LocalStore: Sendable {
     public func resolve(_ query: String) throws(StoreError) -> SessionID {
         let ids = try sessionIDs()
         if query == "last" {
+            // A file that holds another session than its name says is not listed, nor last.
             let newest = ids.compactMap { id -> (SessionID, Timestamp)? in
-                guard let start = startTimestamp(of: id) else { return nil }
-                return (id, start)
+                guard let start = try? startRecord(of: id), start.id == id else { return nil }
+                return (id, start.initTimestamp)
             }.max { $0.1 < $1.1 }
             guard let newest else { throw .sessionNotFound(query: query, home: home) }
             return newest.0
@@ -150,7 +151,14 @@ public struct LocalStore: Sendable {
         let wanted = query.lowercased()
         guard !wanted.isEmpty else { throw .sessionNotFound(query: query, home: home) }
         let matches = ids.filter { $0.value.hasPrefix(wanted) }
-        if matches.count == 1 { return matches[0] }
+        if matches.count == 1 {
+            // `show`, `export`, `report` and `stats` showed the session a renamed or copied
+            // file holds under the name asked for (second hostile pass, round 13).
+            if let held = try? startRecord(of: matches[0]), held.id != matches[0] {
+                throw .holdsAnotherSession(path: path(of: matches[0]), holds: held.id.value)
+            }
+            return matches[0]
+        }
         if matches.isEmpty { throw .sessionNotFound(query: query, home: home) }
         throw .ambiguousSessionPrefix(query: query, matches: matches.map(\.value).sorted())
     }
@@ -163,11 +171,18 @@ public struct LocalStore: Sendable {
     /// - Throws: why the file cannot be read (not a regular file, no permission), as
     ///   `show` says it, or `StoreError.noStartRecord` when it holds no session.
     public func startRecordTimestamp(of id: SessionID) throws(StoreError) -> Timestamp {
-        var start: Timestamp?
+        try startRecord(of: id).initTimestamp
+    }
+
+    /// The session of the first line of a session file, reading only that line.
+    ///
+    /// - Throws: as `startRecordTimestamp(of:)`.
+    func startRecord(of id: SessionID) throws(StoreError) -> Session {
+        var start: Session?
         struct Found: Error {}
         do {
             _ = try SessionLog.read(path: path(of: id)) { record in
-                if case let .start(session) = record { start = session.initTimestamp }
+                if case let .start(session) = record { start = session }
                 throw Found()
             }
         } catch let error as StoreError {

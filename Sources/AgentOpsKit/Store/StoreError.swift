@@ -21,6 +21,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case unsafeFolder(path: String, reason: String)
     /// A session file holds no start record.
     case noStartRecord(path: String)
+    /// The log asked for by its file name holds another session (renamed, or copied
+    /// under another name): read as the one asked for, it showed the other with no word.
+    case holdsAnotherSession(path: String, holds: String)
     /// The session index (a cache) could not be saved: listing still works, from the
     /// logs, but folds each new or changed log again every time.
     case indexNotSaved(path: String, reason: String)
@@ -49,6 +52,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             return "refusing the session store at \(path): \(reason)"
         case let .noStartRecord(path):
             return "\(path) holds no session (no start record)"
+        case let .holdsAnotherSession(path, holds):
+            return "\(path) holds session \(holds), not the one its name says (renamed, or a copy?); "
+                + "'agentops sessions' says what to do"
         case let .indexNotSaved(path, reason):
             return "cannot save the session index: \(path): \(reason); until it can, every listing reads "
                 + "each new or changed log again"

@@ -57,6 +57,14 @@ struct MisnamedSessionFileTests {
         #expect(listed.out == "[]\n", "\(listed.out)")
         #expect(listed.err == "agentops: warning: 1 file in the store holds a session under another id, left out: "
             + "\(Self.misnamed).jsonl holds \(session) (rename it to \(session).jsonl to list it)\n", "\(listed.err)")
+        // Asked for by its file name, it showed the session it holds, with no word
+        // (second hostile pass, round 13); `last` is not it either.
+        for command in [["show", Self.misnamed, "--no-pager"], ["export", Self.misnamed], ["stats", "00000000"]] {
+            let read = Self.tool(command, home: home)
+            #expect(read.code != 0 && read.out.isEmpty, "\(command): \(read.out)")
+            #expect(read.err.contains("holds session \(session), not the one its name says"), "\(read.err)")
+        }
+        #expect(Self.tool(["show", "last", "--no-pager"], home: home).code != 0)
         try FileManager.default.moveItem(atPath: home + "/sessions/\(Self.misnamed).jsonl",
                                          toPath: home + "/sessions/\(session).jsonl")
         let renamed = Self.tool(["sessions", "--json"], home: home)
