@@ -331,10 +331,12 @@ public final class Supervisor: @unchecked Sendable {
         // Without a controlling terminal (CI, `setsid`, a service) no shell resumes a
         // stopped agentops-run: it stopped all the same, and its --timeout never came
         // (hostile pass, round 13). There a stopped command stays stopped, and a SIGCONT
-        // sent to agentops-run goes on to it as any signal does.
-        let followsStops = interactive != nil || ForegroundGroup.hasControllingTerminal
+        // sent to agentops-run goes on to it as any signal does. Looked at when a stop
+        // comes: not on the way to the command's start.
         let onStop: @Sendable (Int32) -> Void = { [self] _ in
-            if followsStops { followStop(of: group, terminal: terminal, interactive: interactive) }
+            if interactive != nil || ForegroundGroup.hasControllingTerminal {
+                followStop(of: group, terminal: terminal, interactive: interactive)
+            }
         }
         let watching = watcher.start(
             onStop: onStop,
