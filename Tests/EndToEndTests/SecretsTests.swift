@@ -115,6 +115,20 @@ struct SecretsTests {
         let raw = String(decoding: bytes, as: UTF8.self)
         #expect(!raw.contains("sec"), "\(raw)")
         #expect(raw.contains("[REDACTED]"))
+        // A nested run's own patterns cannot reach the output the outer run records: it
+        // says so (third hostile pass, round 13).
+        let nested = Harness.wrap(["-q", "sh", "-c", "agentops-run -q --redact 'hunter[0-9]+' -- echo hunter22"],
+                                  home: Harness.temporaryFolder(), extra: extra)
+        #expect(nested.err.contains("--redact does not reach the output the outer run records"), "\(nested.err)")
+        // Patterns over 128 KiB: not handed down, with a word; the command still runs.
+        let many = (0..<3000).flatMap { ["--redact", "secret-pattern-number-\($0)-[a-z]{40}-long-enough"] }
+        let big = Harness.wrap(["-q"] + many + ["sh", "-c", "echo ran"], home: Harness.temporaryFolder(), timeout: 120)
+        #expect(big.code == 0 && big.out == "ran\n", "\(big.err)")
+        #expect(big.err.contains("over 128 KiB, too long to hand to the command"), "\(big.err)")
+        // A pattern that does not compile is named as the variable's.
+        let uncompiled = Harness.wrap(["-q", "sh", "-c", "AGENTOPS_RUN_REDACT='[\"(\"]' agentops event action --type t --logs x"],
+                                      home: home, extra: extra)
+        #expect(uncompiled.err.contains("for AGENTOPS_RUN_REDACT"), "\(uncompiled.err)")
         // A value no run wrote: refused, nothing recorded.
         let broken = Harness.wrap(["-q", "sh", "-c", "AGENTOPS_RUN_REDACT='[1' agentops event action --type t --logs sec9"],
                                   home: home, extra: extra)

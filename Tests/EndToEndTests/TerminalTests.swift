@@ -57,6 +57,17 @@ struct TerminalTests {
         #expect(result["output"]?.stringValue?.contains("ignored True") == true, "\(result)")
     }
 
+    /// On a terminal but run from a script, not by a shell with job control: nothing
+    /// would continue a stopped agentops-run, and its --timeout never came (third
+    /// hostile pass, round 13).
+    @Test("run from a script on a terminal, a command that stops itself still meets its --timeout: 124")
+    func stoppedInScript() throws {
+        let home = Harness.temporaryFolder()
+        let script = "\(Harness.agentopsRun) -q --timeout 1 -k 30 -- sh -c 'kill -STOP $$'; echo status=$?"
+        let result = try Harness.onTerminal("plain", ["sh", "-c", script], environment: Harness.environment(home: home))
+        #expect(result["output"]?.stringValue?.contains("status=124") == true, "\(result)")
+    }
+
     @Test("Ctrl-Z stops the command and agentops-run; continuing resumes both")
     func jobControl() throws {
         let home = Harness.temporaryFolder()

@@ -236,7 +236,7 @@ public enum SpanEvents {
         let counts = promptTokenKeys + completionTokenKeys + cachedTokenKeys
         guard !counts.contains(where: { key in
             guard let value = a[key], value != .empty else { return false }
-            return value.intValue.map { $0 > LLMNumbers.maxTokens } ?? true
+            return value.intValue.map { $0 < 0 || $0 > LLMNumbers.maxTokens } ?? true
         }) else { return nil }
         let prompt = a.int(promptTokenKeys) ?? 0
         let completion = a.int(completionTokenKeys) ?? 0

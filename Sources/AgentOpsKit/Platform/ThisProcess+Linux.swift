@@ -13,6 +13,11 @@ extension ThisProcess {
     /// This process's group (`getpgrp`).
     public static var group: Int32 { getpgrp() }
 
+    /// Whether the parent is in this process's group: no shell with job control made
+    /// it (one puts each job in a group of its own), so nothing would continue this
+    /// process if it stopped.
+    public static var parentSharesGroup: Bool { getpgid(getppid()) == getpgrp() }
+
     /// This process's arguments, its own path first, read from `argv` without loss:
     /// bytes that are not UTF-8 are escaped (`SystemString`), where
     /// `CommandLine.arguments` repairs them, so the command gets them back unchanged.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The `--redact` patterns a run hands its command, in `AGENTOPS_RUN_REDACT`, so that what
 /// the command records itself (`agentops event`, `agentops tags add`, `agentops end
 /// --reason`, a nested run) is redacted as the run's own output is: those were recorded
@@ -16,7 +18,9 @@ public enum InheritedRedaction {
     public static func patterns(_ environment: [String: String]) throws(UsageError) -> [String] {
         guard let text = environment[variable], !text.isEmpty else { return [] }
         guard let items = (try? JSONParser.parse(text))?.arrayValue,
-              case let patterns = items.compactMap(\.stringValue), patterns.count == items.count else {
+              case let patterns = items.compactMap(\.stringValue), patterns.count == items.count,
+              // Named as the variable's, not as a --redact the user never gave.
+              patterns.allSatisfy({ (try? NSRegularExpression(pattern: $0)) != nil }) else {
             throw .invalidValue(option: variable, value: text, expected: "a JSON array of the --redact patterns")
         }
         return patterns

@@ -15,12 +15,13 @@ public struct Redactor: @unchecked Sendable {
     /// Name fragments that mark an environment variable as secret (case-insensitive).
     public static let secretNameParts = ["KEY", "TOKEN", "SECRET", "PASSWORD"]
 
-    /// How long the `--redact` patterns may search one record (an event, the start, an
-    /// end) or one text, all of them together, in microseconds. Redaction happens as
-    /// output is recorded, between the pump's reads: a pattern that backtracks without
-    /// end (`(a+)+$` on a line of a hundred `a`s) held the command's next line back for
-    /// 98 s, and a `--timeout` for as long (hostile pass, round 13); sixty patterns of
-    /// 90 ms each, 5.4 s per event (second hostile pass, round 13).
+    /// How long the `--redact` patterns may search one text, all of them together, in
+    /// microseconds. Redaction happens as output is recorded, between the pump's reads:
+    /// a pattern that backtracks without end (`(a+)+$` on a line of a hundred `a`s) held
+    /// the command's next line back for 98 s, and a `--timeout` for as long (hostile
+    /// pass, round 13); sixty patterns of 90 ms each, 5.4 s per event (second hostile
+    /// pass). One time for a whole record withheld every field after a slow one, a call's
+    /// model too, so that it was priced $0 (third hostile pass).
     public static let patternTimeLimit: Int64 = 100_000
     /// What a text is recorded as when the patterns' search of it was stopped at the
     /// time limit: no part of it is known to be free of what they look for.
@@ -139,44 +140,40 @@ public struct Redactor: @unchecked Sendable {
         return result + whole.substring(from: copied)
     }
 
-    /// Every string inside `value` redacted (keys too: a secret can be a key).
-    public func redact(_ value: JSONValue) -> JSONValue { redact(value, until: Self.deadline()) }
-
-    private func redact(_ value: JSONValue, until deadline: Int64) -> JSONValue {
+    /// Every string inside `value` redacted (keys too: a secret can be a key), each
+    /// with the patterns' time of its own.
+    public func redact(_ value: JSONValue) -> JSONValue {
         guard !isEmpty else { return value }
         switch value {
-        case let .string(text): return .string(redact(text, until: deadline))
-        case let .array(items): return .array(items.map { redact($0, until: deadline) })
-        case let .object(pairs): return .object(pairs.map { (redact($0.0, until: deadline), redact($0.1, until: deadline)) })
+        case let .string(text): return .string(redact(text))
+        case let .array(items): return .array(items.map(redact))
+        case let .object(pairs): return .object(pairs.map { (redact($0.0), redact($0.1)) })
         case .null, .bool, .number: return value
         }
     }
 
-    /// `record` with every string it would write redacted, the patterns given one time
-    /// limit for all of them.
+    /// `record` with every string it would write redacted.
     public func redact(_ record: StoreRecord) -> StoreRecord {
         guard !isEmpty else { return record }
-        let deadline = Self.deadline()
-        func text(_ value: String) -> String { redact(value, until: deadline) }
         switch record {
         case var .start(session):
-            session.command = session.command.map(text)
-            session.tags = session.tags.map(text)
-            session.hostEnv = redact(session.hostEnv, until: deadline)
-            session.video = session.video.map(text)
+            session.command = session.command.map(redact)
+            session.tags = session.tags.map(redact)
+            session.hostEnv = redact(session.hostEnv)
+            session.video = session.video.map(redact)
             return .start(session)
         case var .event(event):
-            event.fields = event.fields.map { ($0.0, redact($0.1, until: deadline)) }
+            event.fields = event.fields.map { ($0.0, redact($0.1)) }
             return .event(event)
         case let .tags(tags):
-            return .tags(tags.map(text))
+            return .tags(tags.map(redact))
         case let .tagsAdded(tags):
-            return .tagsAdded(tags.map(text))
+            return .tagsAdded(tags.map(redact))
         case var .end(end):
-            end.reason = text(end.reason)
+            end.reason = redact(end.reason)
             return .end(end)
         case var .declaredEnd(declared):
-            declared.reason = declared.reason.map(text)
+            declared.reason = declared.reason.map(redact)
             return .declaredEnd(declared)
         }
     }

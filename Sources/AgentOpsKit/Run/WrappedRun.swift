@@ -137,7 +137,16 @@ public enum WrappedRun {
             session: sessionID, options: options, given: given, upstream: environment, apiKey: apiKey,
             recorder: run.recorder, sessionPath: store.path(of: sessionID), prices: prices, console: console)
         childEnvironment["AGENTOPS_SESSION_ID"] = sessionID.value
-        childEnvironment[InheritedRedaction.variable] = InheritedRedaction.value(patterns)
+        // One environment string: over the kernel's 128 KiB for one, the command could not
+        // start at all (third hostile pass, round 13). Then not handed down, with a word.
+        if let handed = InheritedRedaction.value(patterns) {
+            if InheritedRedaction.variable.utf8.count + 1 + handed.utf8.count + 1 <= ExecSpace.longestString {
+                childEnvironment[InheritedRedaction.variable] = handed
+            } else {
+                console.warning("the --redact patterns are over 128 KiB, too long to hand to the command: what it "
+                    + "records itself (agentops event, a nested run) is not redacted by them")
+            }
+        }
         let listener = offered?.listener
         // --llm-proxy: started and listening before the command; on failure one warning
         // and the command runs with its variables untouched.
@@ -171,6 +180,13 @@ public enum WrappedRun {
             let upstream = Set(OutputStream.allCases.filter {
                 CaptureMarker.isRecordedUpstream($0, session: sessionID, environment: environment)
             })
+            // The outer run records this output, with its own patterns: this run's own
+            // never reach it (third hostile pass, round 13).
+            let inherited = (try? InheritedRedaction.patterns(environment)) ?? []
+            if !upstream.isEmpty, options.redactPatterns.contains(where: { !inherited.contains($0) }) {
+                console.warning("--redact does not reach the output the outer run records; give the patterns to "
+                    + "the outer agentops-run")
+            }
             let sink: CapturedEventSink? = options.noCapture ? nil : run.recorder
             outcome = try supervisor.run(
                 configuration,

@@ -328,13 +328,14 @@ public final class Supervisor: @unchecked Sendable {
         let terminal = interactive == nil ? ForegroundTerminal.ifForeground() : nil
         terminal?.give(to: group)
         let watcher = ExitWatcher(process: process, foundationExit: foundationExit)
-        // Without a controlling terminal (CI, `setsid`, a service) no shell resumes a
-        // stopped agentops-run: it stopped all the same, and its --timeout never came
-        // (hostile pass, round 13). There a stopped command stays stopped, and a SIGCONT
-        // sent to agentops-run goes on to it as any signal does. Looked at when a stop
-        // comes: not on the way to the command's start.
+        // Only a job of a shell with job control (a controlling terminal, and a parent
+        // outside agentops-run's group) is continued once stopped. Elsewhere (CI,
+        // `setsid`, a script that is not interactive) agentops-run stopped all the same,
+        // and its --timeout never came (hostile passes, round 13): there a stopped command
+        // stays stopped, and a SIGCONT sent to agentops-run goes on to it as any signal
+        // does. Looked at when a stop comes: not on the way to the command's start.
         let onStop: @Sendable (Int32) -> Void = { [self] _ in
-            if interactive != nil || ForegroundGroup.hasControllingTerminal {
+            if ForegroundGroup.hasControllingTerminal, !ThisProcess.parentSharesGroup {
                 followStop(of: group, terminal: terminal, interactive: interactive)
             }
         }

@@ -77,18 +77,20 @@ struct OTLPEndpointTests {
             llm(18, [OTLPKeyValue("gen_ai.usage.total_cost", .string("0x10"))]),
             llm(19, [OTLPKeyValue("gen_ai.usage.prompt_tokens", .string("0x10"))]),
             llm(20, [OTLPKeyValue("gen_ai.usage.output_tokens", .string("0.5"))]),
+            // Negative: refused as `agentops event` refuses it (it was taken as 0).
+            llm(22, [OTLPKeyValue("gen_ai.usage.prompt_tokens", .int(-5))]),
             // Within the limits, however written: kept.
             llm(21, [OTLPKeyValue("gen_ai.usage.prompt_tokens", .string("+12")),
                      OTLPKeyValue("gen_ai.usage.output_tokens", .double(3)), OTLPKeyValue("gen_ai.usage.total_cost", .empty)]),
         ])])])
         let ingest = SpanEvents.ingest(request, session: Self.session, arrival: .now())
-        #expect(ingest.outOfRangeSpans == 10)
+        #expect(ingest.outOfRangeSpans == 11)
         #expect(ingest.events.map { $0.fields.first { $0.0 == "prompt_tokens" }?.1 } == [.int(1_000_000_000_000), .int(12)])
         #expect(ingest.events.last?.fields.first { $0.0 == "completion_tokens" }?.1 == .int(3))
         let answer = try Self.endpoint().respond(Self.head(type: "application/json"), body: request.json[...])
         #expect(answer.status == 200)
         let text = String(decoding: answer.raw?.bytes ?? [], as: UTF8.self)
-        #expect(text.contains("\"rejectedSpans\":\"10\"") && text.contains("no whole number or over 1000000000000"), "\(text)")
+        #expect(text.contains("\"rejectedSpans\":\"11\"") && text.contains("no whole number or over 1000000000000"), "\(text)")
         #expect(LLMNumbers.storedTokens(.int(1_000_000_000_000)) == 1_000_000_000_000)
         #expect(LLMNumbers.storedTokens(.int(1_000_000_000_001)) == 0)
         #expect(LLMNumbers.storedTokens(.int(Int64.max)) == 0)

@@ -137,4 +137,25 @@ struct RecorderTests {
         #expect(!recorder.allWritesSucceeded)
         #expect(recorder.counts[.actions] == 3)
     }
+
+    /// One time limit for a whole record withheld every field after a slow one: a
+    /// call's model too, priced $0 then (third hostile pass, round 13). Each text has
+    /// the patterns' 100 ms of its own.
+    @Test("a text the --redact patterns are slow on is withheld alone; the record's other fields are kept")
+    func slowFieldAlone() throws {
+        let redactor = try Redactor(environment: [:], patterns: ["(a+)+$"])
+        let event = Event(type: .llms, initTimestamp: Timestamp(microseconds: 0), endTimestamp: Timestamp(microseconds: 0),
+                          sessionID: SessionID.random(), fields: [
+                              ("prompt", .string(String(repeating: "a", count: 40) + "!")),
+                              ("model", .string("gpt-4o")), ("returns", .string("fine")),
+                          ])
+        guard case let .event(redacted) = redactor.redact(StoreRecord.event(event)) else {
+            Issue.record("not an event")
+            return
+        }
+        let fields = Dictionary(uniqueKeysWithValues: redacted.fields.map { ($0.0, $0.1) })
+        #expect(fields["prompt"] == .string(Redactor.withheld))
+        #expect(fields["model"] == .string("gpt-4o"))
+        #expect(fields["returns"] == .string("fine"))
+    }
 }

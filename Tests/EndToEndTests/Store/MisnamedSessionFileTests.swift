@@ -65,6 +65,9 @@ struct MisnamedSessionFileTests {
             #expect(read.err.contains("holds session \(session), not the one its name says"), "\(read.err)")
         }
         #expect(Self.tool(["show", "last", "--no-pager"], home: home).code != 0)
+        // Nor is it written to as the session its name says (third hostile pass).
+        let written = Self.tool(["event", "action", "--type", "t", "--logs", "x", "--session-id", Self.misnamed], home: home)
+        #expect(written.code != 0 && written.err.contains("holds session \(session)"), "\(written.err)")
         try FileManager.default.moveItem(atPath: home + "/sessions/\(Self.misnamed).jsonl",
                                          toPath: home + "/sessions/\(session).jsonl")
         let renamed = Self.tool(["sessions", "--json"], home: home)
