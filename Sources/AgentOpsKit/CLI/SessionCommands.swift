@@ -97,9 +97,7 @@ enum SessionCommands {
         guard store.exists(id) else { throw Failure.unknownSession(id.value, home: store.home) }
         // A file that holds another session: appended to, its events went to that one
         // (third hostile pass, round 13).
-        if let held = try? store.startRecord(of: id), held.id != id {
-            throw StoreError.holdsAnotherSession(path: store.path(of: id), holds: held.id.value)
-        }
+        if let problem = store.holdsAnotherSession(id) { throw problem }
         // The run's --redact patterns too (`InheritedRedaction`).
         let redactor = try Redactor(environment: environment, patterns: InheritedRedaction.patterns(environment))
         return (id, RedactingFile(file: try store.open(id), redactor: redactor))

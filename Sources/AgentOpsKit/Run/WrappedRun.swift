@@ -34,6 +34,13 @@ public enum WrappedRun {
             return .code(ExitCodes.usage)
         }
 
+        // A session to join whose file holds another session (renamed, or a copy): what
+        // this run records would go into that one (third hostile pass, round 13).
+        if let joined, let problem = LocalStore(environment: environment).holdsAnotherSession(joined) {
+            console.error("\(problem)")
+            return .code(ExitCodes.usage)
+        }
+
         // Before anything slow: a signal arriving from here on is forwarded to the child
         // (queued until it exists, in the relay's pipe until the command runs) instead
         // of killing agentops-run.

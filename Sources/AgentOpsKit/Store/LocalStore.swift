@@ -174,6 +174,13 @@ public struct LocalStore: Sendable {
         try startRecord(of: id).initTimestamp
     }
 
+    /// Why `id`'s file cannot be written to as `id`'s: it holds another session (its
+    /// start record names it); nil when it does not, or there is no such file.
+    public func holdsAnotherSession(_ id: SessionID) -> StoreError? {
+        guard let held = try? startRecord(of: id), held.id != id else { return nil }
+        return .holdsAnotherSession(path: path(of: id), holds: held.id.value)
+    }
+
     /// The session of the first line of a session file, reading only that line.
     ///
     /// - Throws: as `startRecordTimestamp(of:)`.

@@ -68,6 +68,8 @@ struct MisnamedSessionFileTests {
         // Nor is it written to as the session its name says (third hostile pass).
         let written = Self.tool(["event", "action", "--type", "t", "--logs", "x", "--session-id", Self.misnamed], home: home)
         #expect(written.code != 0 && written.err.contains("holds session \(session)"), "\(written.err)")
+        let joined = Harness.wrap(["--session-id", Self.misnamed, "true"], home: home)
+        #expect(joined.code == 125 && joined.err.contains("holds session \(session)"), "\(joined.err)")
         try FileManager.default.moveItem(atPath: home + "/sessions/\(Self.misnamed).jsonl",
                                          toPath: home + "/sessions/\(session).jsonl")
         let renamed = Self.tool(["sessions", "--json"], home: home)
