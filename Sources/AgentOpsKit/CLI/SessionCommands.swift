@@ -99,7 +99,7 @@ enum SessionCommands {
         // (third hostile pass, round 13).
         if let problem = store.holdsAnotherSession(id) { throw problem }
         // The run's --redact patterns too (`InheritedRedaction`).
-        let redactor = try Redactor(environment: environment, patterns: InheritedRedaction.patterns(environment))
+        let redactor = try Redactor(environment: environment, inherited: InheritedRedaction.patterns(environment))
         return (id, RedactingFile(file: try store.open(id), redactor: redactor))
     }
 

@@ -1,5 +1,3 @@
-import Foundation
-
 /// The `--redact` patterns a run hands its command, in `AGENTOPS_RUN_REDACT`, so that what
 /// the command records itself (`agentops event`, `agentops tags add`, `agentops end
 /// --reason`, a nested run) is redacted as the run's own output is: those were recorded
@@ -14,13 +12,12 @@ public enum InheritedRedaction {
     /// The patterns `environment` hands down; none without the variable.
     ///
     /// - Throws: `UsageError.invalidValue` when it is not a JSON array of strings: its
-    ///   patterns are unknown, and recording without them could keep a secret.
+    ///   patterns are unknown, and recording without them could keep a secret. (One
+    ///   that does not compile, `Redactor` names as this variable's.)
     public static func patterns(_ environment: [String: String]) throws(UsageError) -> [String] {
         guard let text = environment[variable], !text.isEmpty else { return [] }
         guard let items = (try? JSONParser.parse(text))?.arrayValue,
-              case let patterns = items.compactMap(\.stringValue), patterns.count == items.count,
-              // Named as the variable's, not as a --redact the user never gave.
-              patterns.allSatisfy({ (try? NSRegularExpression(pattern: $0)) != nil }) else {
+              case let patterns = items.compactMap(\.stringValue), patterns.count == items.count else {
             throw .invalidValue(option: variable, value: text, expected: "a JSON array of the --redact patterns")
         }
         return patterns

@@ -38,11 +38,12 @@ public struct Redactor: @unchecked Sendable {
     /// for patterns (which have no bound) a generous 256 bytes.
     public var longestMatch: Int { max(secrets.first?.count ?? 0, patterns.isEmpty ? 0 : 256) }
 
-    /// A redactor for `environment` and the given regular expressions.
+    /// A redactor for `environment` and the given regular expressions: `patterns` from
+    /// `--redact`, `inherited` from an outer run (`InheritedRedaction`).
     ///
     /// - Throws: `UsageError.invalidValue` for a pattern that is not a valid regular
-    ///   expression.
-    public init(environment: [String: String], patterns: [String] = []) throws(UsageError) {
+    ///   expression, named as `--redact`'s or as the variable's it came in.
+    public init(environment: [String: String], patterns: [String] = [], inherited: [String] = []) throws(UsageError) {
         var values = Set<String>()
         for (name, value) in environment where Self.isSecretName(name) && value.count >= 8 {
             values.insert(value)
@@ -55,14 +56,16 @@ public struct Redactor: @unchecked Sendable {
         // captured output, tags and the command (`SystemString`).
         secrets = values.map { Array(SystemString.displayed($0).utf8) }.sorted { $0.count > $1.count }
         var compiled: [NSRegularExpression] = []
-        for pattern in patterns {
+        let sources = inherited.map { ($0, InheritedRedaction.variable) }
+            + patterns.filter { !inherited.contains($0) }.map { ($0, "--redact") }
+        for (pattern, option) in sources {
             do {
                 // `^` and `$` at each line's ends: an event holds every line printed within
                 // --event-window, so a pattern for one line matched or not by how fast the
                 // lines came (second hostile pass, round 13).
                 compiled.append(try NSRegularExpression(pattern: pattern, options: [.anchorsMatchLines]))
             } catch {
-                throw .invalidValue(option: "--redact", value: pattern, expected: "a regular expression")
+                throw .invalidValue(option: option, value: pattern, expected: "a regular expression")
             }
         }
         self.patterns = compiled
@@ -91,13 +94,9 @@ public struct Redactor: @unchecked Sendable {
         }
     }
 
-    /// `text` with every secret and pattern match replaced.
-    public func redact(_ text: String) -> String { redact(text, until: Self.deadline()) }
-
-    /// The end of the patterns' time for what is redacted from now.
-    private static func deadline() -> Int64 { Clock.monotonicMicroseconds() + patternTimeLimit }
-
-    private func redact(_ text: String, until deadline: Int64) -> String {
+    /// `text` with every secret and pattern match replaced, the patterns given
+    /// `patternTimeLimit` for it, all of them together.
+    public func redact(_ text: String) -> String {
         guard !isEmpty, !text.isEmpty else { return text }
         var result = text
         if !secrets.isEmpty {
@@ -106,6 +105,7 @@ public struct Redactor: @unchecked Sendable {
             for secret in secrets where Self.replaceAll(secret, in: &bytes) { changed = true }
             if changed { result = String(decoding: bytes, as: UTF8.self) }
         }
+        let deadline = Clock.monotonicMicroseconds() + Self.patternTimeLimit
         for pattern in patterns {
             guard let replaced = Self.replacingMatches(of: pattern, in: result, until: deadline) else { return Self.withheld }
             result = replaced

@@ -22,11 +22,12 @@ public enum WrappedRun {
         let joined: SessionID?
         let prices: PriceTable
         // An outer run's patterns, then this run's: all of them go on to the command.
+        let inherited: [String]
         let patterns: [String]
         do {
-            let inherited = try InheritedRedaction.patterns(environment)
+            inherited = try InheritedRedaction.patterns(environment)
+            redactor = try Redactor(environment: environment, patterns: options.redactPatterns, inherited: inherited)
             patterns = inherited + options.redactPatterns.filter { !inherited.contains($0) }
-            redactor = try Redactor(environment: environment, patterns: patterns)
             joined = try options.sessionToJoin(environment: environment)
             prices = try PriceTable.configured(file: options.pricesFile, environment: environment)
         } catch {
@@ -189,7 +190,6 @@ public enum WrappedRun {
             })
             // The outer run records this output, with its own patterns: this run's own
             // never reach it (third hostile pass, round 13).
-            let inherited = (try? InheritedRedaction.patterns(environment)) ?? []
             if !upstream.isEmpty, options.redactPatterns.contains(where: { !inherited.contains($0) }) {
                 console.warning("--redact does not reach the output the outer run records; give the patterns to "
                     + "the outer agentops-run")

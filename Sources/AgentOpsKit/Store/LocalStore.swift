@@ -154,9 +154,7 @@ public struct LocalStore: Sendable {
         if matches.count == 1 {
             // `show`, `export`, `report` and `stats` showed the session a renamed or copied
             // file holds under the name asked for (second hostile pass, round 13).
-            if let held = try? startRecord(of: matches[0]), held.id != matches[0] {
-                throw .holdsAnotherSession(path: path(of: matches[0]), holds: held.id.value)
-            }
+            if let problem = holdsAnotherSession(matches[0]) { throw problem }
             return matches[0]
         }
         if matches.isEmpty { throw .sessionNotFound(query: query, home: home) }
