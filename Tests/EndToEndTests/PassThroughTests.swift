@@ -144,4 +144,27 @@ struct StreamOrderTests {
         }
         #expect(attempts.last == (0..<40).map { "line \($0)" }, "\(attempts)")
     }
+
+    /// After a read of 4 KiB or more the output thread waits 0.2 ms for the pipe to fill
+    /// (a flood's writer is then not woken at every write, `StreamPump.floodPause`):
+    /// blocks that size still keep their order with the other stream's lines 1 ms apart.
+    @Test("8 KiB stdout blocks and stderr lines 1 ms apart keep their order through the pause after a large read")
+    func largeBlocksKeepOrder() throws {
+        let home = Harness.temporaryFolder()
+        let script = "import sys, time\nfor i in range(40):\n"
+            + "    if i % 2 == 0: sys.stdout.write(f'block {i} ' + 'x' * 8192 + '\\n'); sys.stdout.flush()\n"
+            + "    else: sys.stderr.write(f'line {i}\\n'); sys.stderr.flush()\n    time.sleep(0.001)\n"
+        let file = home + "/both"
+        let expected = (0..<40).map { $0 % 2 == 0 ? "block \($0) " + String(repeating: "x", count: 8192) : "line \($0)" }
+        var attempts: [[String]] = []
+        for _ in 0..<3 {
+            let result = Harness.run("/bin/sh", ["-c", "exec \"$0\" -q --tty never -- python3 -c \"$1\" > \"$2\" 2>&1",
+                                                 Harness.agentopsRun, script, file],
+                                     environment: Harness.environment(home: home))
+            #expect(result.code == 0)
+            attempts.append(try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init))
+            if attempts.last == expected { break }
+        }
+        #expect(attempts.last == expected, "\(attempts.map { $0.map { $0.prefix(12) } })")
+    }
 }

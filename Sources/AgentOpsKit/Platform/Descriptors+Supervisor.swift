@@ -53,6 +53,12 @@ extension Descriptors {
         return (UInt64(info.st_dev), UInt64(info.st_ino))
     }
 
+    /// Whether `fd` is a pipe or FIFO.
+    public static func isPipe(_ fd: Int32) -> Bool {
+        var info = stat()
+        return fstat(fd, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO
+    }
+
     /// A connected pair of Unix stream sockets, both close-on-exec; nil with `errno` set.
     public static func socketPair() -> (Int32, Int32)? {
         var pair: [Int32] = [-1, -1]

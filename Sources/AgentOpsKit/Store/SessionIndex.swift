@@ -165,11 +165,19 @@ struct SessionIndex {
         var withoutSession: [PackedSessionID] = []
         // Logs whose start record names another session than their file name does.
         var misnamed: [SessionListing.Misnamed] = []
+        // Entries named as logs that are no regular file (a symbolic link, a FIFO, a
+        // folder): never followed nor read, but named, or the store looked empty.
+        var notRegular: [SessionListing.NotRegular] = []
         entries.reserveCapacity(ids.count)
         kept.reserveCapacity(ids.count)
         for (id, match) in zip(ids, matches) {
             switch match {
             case .gone:
+                // Gone since the folder was read, or no regular file (`lstat`, only on
+                // this rare path).
+                if let status = Files.linkStatus(store.path(of: id.sessionID)), status.kind != .regular {
+                    notRegular.append(.init(file: id.sessionID, kind: status.kind))
+                }
                 continue
             case let .noSession(_, line):
                 kept.append(Kept(line: line, summary: nil))
@@ -213,7 +221,8 @@ struct SessionIndex {
         }
         let unsaved = save(loaded: loaded, kept: kept, fresh: fresh)
         return SessionListing(store: store, entries: entries, details: details, bytes: loaded.bytes,
-                              unsavedIndex: unsaved, withoutSession: withoutSession, misnamed: misnamed)
+                              unsavedIndex: unsaved, withoutSession: withoutSession, misnamed: misnamed,
+                              notRegular: notRegular)
     }
 
     /// Each log of `ids` stamped and matched to its entry in `loaded`, on every core:

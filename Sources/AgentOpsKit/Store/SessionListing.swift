@@ -69,9 +69,22 @@ public struct SessionListing: Sendable {
         public var holds: SessionID
     }
 
+    /// The entries named as logs that are not regular files.
+    public let notRegular: [NotRegular]
+
+    /// An entry named as a log (`ID.jsonl`) that is not a regular file: a symbolic link,
+    /// a folder, a FIFO or a device, which the store never follows nor reads (a link
+    /// planted there could point a writer at any file).
+    public struct NotRegular: Sendable, Equatable {
+        /// The id its name says.
+        public var file: SessionID
+        /// What it is.
+        public var kind: FileStatus.Kind
+    }
+
     /// Orders `entries` newest first.
     init(store: LocalStore, entries: [Entry], details: [Detail], bytes: [UInt8], unsavedIndex: StoreError?,
-         withoutSession: [PackedSessionID] = [], misnamed: [Misnamed] = []) {
+         withoutSession: [PackedSessionID] = [], misnamed: [Misnamed] = [], notRegular: [NotRegular] = []) {
         // Sorted as (start, position) pairs, then gathered once: sorting the entries
         // themselves moved a hundred bytes per swap.
         var order = entries.indices.map { (start: entries[$0].row.start, index: $0) }
@@ -83,6 +96,7 @@ public struct SessionListing: Sendable {
         self.unsavedIndex = unsavedIndex
         packedWithoutSession = withoutSession
         self.misnamed = misnamed.sorted { $0.file.value < $1.file.value }
+        self.notRegular = notRegular.sorted { $0.file.value < $1.file.value }
     }
 
     /// The ids of the logs in the store that hold no session: an empty file (a run that
@@ -137,9 +151,28 @@ public struct SessionListing: Sendable {
         return " (rename it to \(target) to list it)"
     }
 
+    /// What `sessions`, `report --sessions` and `sync` say of `notRegular`, when there
+    /// are any: left unsaid, a session log moved elsewhere and linked back looked like
+    /// an empty store (hostile pass, round 13).
+    public var notRegularNote: String? {
+        guard !notRegular.isEmpty else { return nil }
+        let one = notRegular.count == 1
+        let shown = notRegular.prefix(5).map { entry in
+            let kind = switch entry.kind {
+            case .symbolicLink: "a symbolic link"
+            case .directory: "a folder"
+            case .regular, .other: "a FIFO, socket or device"
+            }
+            return "\(entry.file.value).jsonl (\(kind))"
+        }
+        return "\(notRegular.count) entr\(one ? "y" : "ies") in the store \(one ? "is" : "are") not a regular file, "
+            + "left out (the store never follows one; put the session's file itself there): "
+            + shown.joined(separator: "; ") + (notRegular.count > 5 ? "; and \(notRegular.count - 5) more" : "")
+    }
+
     /// Every note on the store's files that are not listed (`withoutSessionNote`,
-    /// `misnamedNote`).
-    public var notes: [String] { [withoutSessionNote, misnamedNote].compactMap { $0 } }
+    /// `misnamedNote`, `notRegularNote`).
+    public var notes: [String] { [withoutSessionNote, misnamedNote, notRegularNote].compactMap { $0 } }
 
     /// How many sessions there are.
     public var count: Int { entries.count }

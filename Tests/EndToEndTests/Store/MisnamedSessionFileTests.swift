@@ -106,4 +106,34 @@ struct MisnamedSessionFileTests {
         #expect(listed.err == "agentops: warning: 4 files in the store hold a session under another id, left out: "
             + advice.joined(separator: "; ") + "\n", "\(listed.err)")
     }
+
+    /// A session log moved to another disk and linked back, a FIFO and a folder under
+    /// log names: never followed nor read, and `sessions` said "no sessions yet" of a
+    /// store holding them (round 13's known-left list). Each is named once.
+    @Test("a symbolic link, a FIFO and a folder under log names are named, not followed")
+    func notRegularFiles() throws {
+        let home = StoreFaultTests.emptyStore()
+        let (id, bytes) = try StoreFaultTests.recordedSession()
+        let elsewhere = Harness.temporaryFolder() + "/moved.jsonl"
+        try Data(bytes).write(to: URL(fileURLWithPath: elsewhere))
+        let fifo = "00000000-0000-4000-8000-000000000004", folder = "00000000-0000-4000-8000-000000000005"
+        #expect(symlink(elsewhere, home + "/sessions/\(id).jsonl") == 0)
+        #expect(mkfifo(home + "/sessions/\(fifo).jsonl", 0o644) == 0)
+        #expect(mkdir(home + "/sessions/\(folder).jsonl", 0o755) == 0)
+        let listed = Self.tool(["sessions"], home: home)
+        #expect(listed.code == 0, "\(listed.err)")
+        let entries = [(id, "a symbolic link"), (fifo, "a FIFO, socket or device"), (folder, "a folder")]
+            .sorted { $0.0 < $1.0 }.map { "\($0.0).jsonl (\($0.1))" }
+        #expect(listed.err.hasSuffix("agentops: warning: 3 entries in the store are not a regular file, left out "
+            + "(the store never follows one; put the session's file itself there): "
+            + entries.joined(separator: "; ") + "\n"), "\(listed.err)")
+        // Put back as a file, it is listed and nothing is said.
+        try FileManager.default.removeItem(atPath: home + "/sessions/\(id).jsonl")
+        try FileManager.default.moveItem(atPath: elsewhere, toPath: home + "/sessions/\(id).jsonl")
+        try FileManager.default.removeItem(atPath: home + "/sessions/\(fifo).jsonl")
+        try FileManager.default.removeItem(atPath: home + "/sessions/\(folder).jsonl")
+        let again = Self.tool(["sessions", "--json"], home: home)
+        #expect(again.err.isEmpty, "\(again.err)")
+        #expect(try JSONParser.parse(again.stdout).arrayValue?.map { $0["id"] } == [.string(id)])
+    }
 }
