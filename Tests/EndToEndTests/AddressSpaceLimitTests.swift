@@ -53,6 +53,34 @@ struct AddressSpaceLimitTests {
         }
     }
 
+    /// A large environment is copied several times on the way to the launch: under
+    /// limits the start's check let through, 34 of 111 runs with 4.8 MB of it (48
+    /// variables of 100 kB, `ulimit -s 32768` for room to pass it) died in Swift's
+    /// allocation trap, SIGABRT and a trace (release build, 120–230 MB; hostile pass,
+    /// round 13). Now they are refused with one line, or run.
+    @Test("under ulimit -v with a 4.8 MB environment: the command runs, or does not start; no death")
+    func largeEnvironmentUnderTightLimit() throws {
+        // Made by the shell, past the test's own stack limit (2 MB of arguments).
+        let environment = "v=$(head -c 100000 /dev/zero | tr '\\0' x); i=0; "
+            + "while [ $i -lt 48 ]; do i=$((i + 1)); export AGENTOPS_TEST_BIG_$i=$v; done; "
+        var ran = 0
+        for kibibytes in stride(from: 120_000, through: 360_000, by: 6_000) {
+            let home = Harness.temporaryFolder()
+            let script = environment
+                + "ulimit -s 32768 && ulimit -v \(kibibytes) || exit 99; exec \(Harness.agentopsRun) -q -- echo ok"
+            let result = Harness.run("/bin/sh", ["-c", script], environment: Harness.environment(home: home), timeout: 60)
+            if result.out == "ok\n" {
+                ran += 1
+                #expect(result.code == 0, "ulimit -v \(kibibytes): exit \(result.code ?? -1) \(result.err)")
+            } else {
+                #expect(result.out.isEmpty && result.code == 125 && result.err.hasPrefix("agentops-run: ")
+                            && result.err.filter { $0 == "\n" }.count == 1,
+                        "ulimit -v \(kibibytes): exit \(result.code ?? -1), signal \(result.signal ?? 0): \(result.err.prefix(300))")
+            }
+        }
+        #expect(ran > 0, "no limit up to 360 MB let the command run")
+    }
+
     /// A flood's events take a megabyte each to make: under a limit where the room for
     /// one could not be had, Swift's allocation trap ended the run while the command was
     /// still writing, its output cut short (second hostile pass, round 10). Now lines

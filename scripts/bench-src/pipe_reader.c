@@ -5,7 +5,10 @@
  * buffer starts OFFSET bytes into a page (default 0, page-aligned): the kernel's copy
  * from the pipe's pages is slower when each byte does not land at its offset within a
  * page (round 10: malloc's 256 KiB block starts 16 bytes into one).
- * Usage: pipe_reader poll|epoll|read [OFFSET] — prints "<mode>[+OFFSET] <wall ms>
+ * `pause` is `poll` as the pump reads pipes since round 14: 32 KiB at a time, and after a
+ * read of 4 KiB or more that emptied the pipe, 0.2 ms asleep before the next poll, so that
+ * seq is not woken at every write (`pause256`: the same with 256 KiB reads).
+ * Usage: pipe_reader poll|epoll|read|pause|pause256 [OFFSET] — prints "<mode>[+OFFSET] <wall ms>
  * <reader CPU ms> <seq CPU ms> <wakes> <average bytes per read>" on stderr. */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -22,10 +25,14 @@
 static double ms(struct timeval t) { return t.tv_sec * 1e3 + t.tv_usec / 1e3; }
 
 int main(int argc, char **argv) {
-    if (argc != 2 && argc != 3) { fprintf(stderr, "usage: pipe_reader poll|epoll|read [OFFSET]\n"); return 2; }
+    if (argc != 2 && argc != 3) {
+        fprintf(stderr, "usage: pipe_reader poll|epoll|read|pause|pause256 [OFFSET]\n");
+        return 2;
+    }
     int offset = argc == 3 ? atoi(argv[2]) : 0;
     if (offset < 0 || offset > 4095) { fprintf(stderr, "OFFSET: 0 to 4095\n"); return 2; }
-    int mode = strcmp(argv[1], "poll") == 0 ? 0 : strcmp(argv[1], "epoll") == 0 ? 1 : 2;
+    int pausing = strncmp(argv[1], "pause", 5) == 0;
+    int mode = strcmp(argv[1], "poll") == 0 || pausing ? 0 : strcmp(argv[1], "epoll") == 0 ? 1 : 2;
     int out[2], err[2], wake[2];
     if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(wake, O_CLOEXEC)) { perror("pipe"); return 1; }
     fcntl(out[0], F_SETPIPE_SZ, 1 << 20);
@@ -42,7 +49,7 @@ int main(int argc, char **argv) {
     close(err[1]);
     static char pages[(1 << 18) + 4096] __attribute__((aligned(4096)));
     char *buffer = pages + offset;
-    const size_t size = 1 << 18;
+    const size_t size = strcmp(argv[1], "pause") == 0 ? 1 << 15 : 1 << 18;
     int fds[3] = {out[0], err[0], wake[0]};
     int ep = -1;
     if (mode == 1) {
@@ -66,6 +73,10 @@ int main(int argc, char **argv) {
         if (n <= 0) break;
         total += n;
         if (write(1, buffer, n) != n) break;
+        if (pausing && n >= 4096 && (size_t)n < size) {
+            struct timespec pause = {0, 200000};
+            nanosleep(&pause, NULL);
+        }
     }
     int status;
     struct rusage child, self;

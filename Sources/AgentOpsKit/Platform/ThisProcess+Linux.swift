@@ -30,6 +30,17 @@ extension ThisProcess {
         }
     }
 
+    /// The bytes of this process's environment entries, each with its NUL.
+    public static var environmentBytes: UInt64 {
+        var total: UInt64 = 0
+        var entry = environ
+        while let pointer = entry.pointee {
+            total += UInt64(strlen(pointer)) + 1
+            entry += 1
+        }
+        return total
+    }
+
     /// This process's environment as its entries' bytes, in order: duplicates, entries
     /// without `=` and all (`EnvironmentLayout` lays the command's out the same way).
     public static var environmentEntries: [[UInt8]] {

@@ -18,11 +18,34 @@ enum AddressSpaceHeadroom {
     /// 25 MiB, release build, one malloc arena).
     static let startUp: UInt64 = 16 << 20
 
+    /// The room the run's environment takes on the way to the launch, in copies of it:
+    /// read as strings, read again as entries, laid out as the command's
+    /// (`EnvironmentLayout`), put in the command block grown by doubling, with malloc's
+    /// share of each. Measured: a 4.8 MB environment (48 variables of 100 kB) needed 20–
+    /// 40 MB more than none, and died in Swift's allocation trap between 130 and 170 MB
+    /// (SIGABRT, a trace; round 13's hostile pass); 8 still let a run die at 170 MB.
+    static let environmentCopies: UInt64 = 16
+
     /// Why the command must not start, or nil when there is room (or no limit).
     static func shortfall(limit: UInt64? = ThisProcess.addressSpaceLimit,
                           inUse: () -> UInt64? = { ThisProcess.addressSpaceInUse }) -> String? {
         shortfall(of: needed, when: "once the command runs", limit: limit, inUse: inUse)
     }
+
+    /// Why the command block must not be laid out: `shortfall()`, with room for the
+    /// copies of the environment still to be made (read as entries, laid out, put in
+    /// the block, grown by doubling). Under a limit the start's check let through, the
+    /// block's allocation died in Swift's allocation trap (a 1 MB environment at 150 MB,
+    /// SIGABRT and a trace, round 14).
+    static func shortfallForCommandBlock(environmentBytes: UInt64 = ThisProcess.environmentBytes,
+                                         limit: UInt64? = ThisProcess.addressSpaceLimit,
+                                         inUse: () -> UInt64? = { ThisProcess.addressSpaceInUse }) -> String? {
+        shortfall(of: needed + roundedUp(min(environmentBytes, 1 << 40) * 4), when: "to start the command",
+                  limit: limit, inUse: inUse)
+    }
+
+    /// `bytes` rounded up to whole MiB.
+    private static func roundedUp(_ bytes: UInt64) -> UInt64 { ((bytes + (1 << 20) - 1) >> 20) << 20 }
 
     /// Why the run must not begin, looked at first thing, before any thread or session:
     /// nil when there is room for what it maps until the launch and after (or no limit).
@@ -30,9 +53,16 @@ enum AddressSpaceHeadroom {
     /// Under a limit that leaves less, the run was refused at the launch, or died on the
     /// way there, of whichever allocation failed first (SIGABRT, SIGILL or SIGSEGV
     /// between 88.5 and 89.1 MB, release build, round 11): refused at once, nothing begun.
+    ///
+    /// - Parameter environmentBytes: the size of the run's environment, which is copied
+    ///   several times on the way (`environmentCopies`).
     static func shortfallAtStart(limit: UInt64? = ThisProcess.addressSpaceLimit,
+                                 environmentBytes: UInt64 = ThisProcess.environmentBytes,
                                  inUse: () -> UInt64? = { ThisProcess.addressSpaceInUse }) -> String? {
-        shortfall(of: needed + startUp, when: "to start the command", limit: limit, inUse: inUse)
+        // At most ARG_MAX (a quarter of the stack limit) in practice; capped so that the
+        // product cannot overflow whatever is asked.
+        let environment = roundedUp(min(environmentBytes, 1 << 40) * environmentCopies)
+        return shortfall(of: needed + startUp + environment, when: "to start the command", limit: limit, inUse: inUse)
     }
 
     private static func shortfall(of room: UInt64, when: String, limit: UInt64?, inUse: () -> UInt64?) -> String? {

@@ -194,6 +194,10 @@ public enum ChildLauncher {
         // once (issue 18, round 13).
         // As bytes: what agentops-run read as invalid UTF-8 goes back as it came (`SystemString`),
         // in the order and form agentops-run's own environment had (`EnvironmentLayout`).
+        if let shortfall = AddressSpaceHeadroom.shortfallForCommandBlock() {
+            killHelper(process)
+            throw .cannotPrepare(what: "room in the address space", reason: shortfall)
+        }
         let entries = EnvironmentLayout.entries(environment, laidOutAs: ThisProcess.environmentEntries)
         // The path to exec, then argv: argv[0] is the name the command was given.
         let argv = [executable, argumentZero ?? executable] + arguments

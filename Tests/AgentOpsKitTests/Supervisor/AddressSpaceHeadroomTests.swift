@@ -27,9 +27,40 @@ struct AddressSpaceHeadroomTests {
 
     @Test("at the start, room is also needed for what the run maps until the launch")
     func shortfallAtStart() {
-        #expect(AddressSpaceHeadroom.shortfallAtStart(limit: nil, inUse: { 1 << 40 }) == nil)
-        #expect(AddressSpaceHeadroom.shortfallAtStart(limit: 200 << 20, inUse: { 100 << 20 }) == nil)
-        #expect(AddressSpaceHeadroom.shortfallAtStart(limit: 140 << 20, inUse: { 100 << 20 })
+        #expect(AddressSpaceHeadroom.shortfallAtStart(limit: nil, environmentBytes: 0, inUse: { 1 << 40 }) == nil)
+        #expect(AddressSpaceHeadroom.shortfallAtStart(limit: 200 << 20, environmentBytes: 0, inUse: { 100 << 20 }) == nil)
+        #expect(AddressSpaceHeadroom.shortfallAtStart(limit: 140 << 20, environmentBytes: 0, inUse: { 100 << 20 })
             == "ulimit -v leaves agentops-run 40 MiB of address space, and it needs 48 MiB to start the command")
+    }
+
+    /// A large environment is copied several times on the way to the launch: with 4.8 MB
+    /// of it the run died in Swift's allocation trap under limits the check let through
+    /// (hostile pass, round 13).
+    @Test("at the start, a large environment needs room for its copies; an overflowing size does not trap")
+    func shortfallAtStartWithEnvironment() {
+        // 48 MiB, and 16 copies of 4.8 MB rounded up to whole MiB (74).
+        #expect(AddressSpaceHeadroom.shortfallAtStart(limit: 250 << 20, environmentBytes: 4_800_000,
+                                                      inUse: { 100 << 20 }) == nil)
+        #expect(AddressSpaceHeadroom.shortfallAtStart(limit: 180 << 20, environmentBytes: 4_800_000, inUse: { 100 << 20 })
+            == "ulimit -v leaves agentops-run 80 MiB of address space, and it needs 122 MiB to start the command")
+        #expect(AddressSpaceHeadroom.shortfallAtStart(limit: 180 << 20, environmentBytes: .max, inUse: { 100 << 20 })?
+            .hasPrefix("ulimit -v leaves agentops-run 80 MiB") == true)
+    }
+
+    /// The command block is laid out after the start's check, as threads have taken
+    /// their share: its own check counts the copies still to be made (a 1 MB environment
+    /// died laying it out at 150 MB, round 14).
+    @Test("before the command block: room for what runs after, and four copies of the environment")
+    func shortfallForCommandBlock() {
+        #expect(AddressSpaceHeadroom.shortfallForCommandBlock(environmentBytes: 4_800_000, limit: nil,
+                                                              inUse: { 1 << 40 }) == nil)
+        // 32 MiB, and four copies of 4.8 MB rounded up to whole MiB (19).
+        #expect(AddressSpaceHeadroom.shortfallForCommandBlock(environmentBytes: 4_800_000, limit: 200 << 20,
+                                                              inUse: { 140 << 20 }) == nil)
+        #expect(AddressSpaceHeadroom.shortfallForCommandBlock(environmentBytes: 4_800_000, limit: 180 << 20,
+                                                              inUse: { 140 << 20 })
+            == "ulimit -v leaves agentops-run 40 MiB of address space, and it needs 51 MiB to start the command")
+        #expect(AddressSpaceHeadroom.shortfallForCommandBlock(environmentBytes: .max, limit: 180 << 20,
+                                                              inUse: { 140 << 20 }) != nil)
     }
 }
