@@ -11,18 +11,18 @@ import Foundation
 /// is this thread's wake-up latency: well under 1 ms on an idle machine, several ms
 /// when the CPUs are oversubscribed (measured in the README).
 ///
-/// After a read of a pipe that brought a stdio buffer or more (4 KiB) but did not fill
-/// the read buffer, the thread pauses 0.2 ms before it polls again (`floodPause`). A
-/// reader waiting on a pipe is woken by every write into it while it is empty, and the
-/// writer pays for that wake-up: at 20 M short lines (`seq`, 4 KiB writes) about
-/// 10,000 of them, 40 ms of seq's own CPU on this VM, where `tee`, busy with its file,
-/// is seldom waiting. Pausing lets the 1 MiB pipe fill: about 1,000 reads instead.
-/// Output after a pause is passed on at most 0.2 ms later; the first bytes after a
-/// quiet spell, small writes and terminals (whose reads stop at 4 KiB) never wait.
-/// A pipe is read 32 KiB at a time: a read holds the pipe's lock while the kernel
-/// copies, and the writer spun on it (`mutex_spin_on_owner`, 7% of seq's samples with
-/// 256 KiB reads). Measured in `scripts/bench-lines` (BENCHMARKS.md, round 14): 20 M
-/// lines 1.14 → 1.11× and 1.00 → 0.97× `tee` in two runs, 1 GiB of zeros 0.78 → 0.70×.
+/// A pipe's turn reads its backlog, what it holds as the turn begins (`FIONREAD`), in
+/// pieces of 32 KiB, or of the whole read buffer when the writer is a buffer or more
+/// ahead: a read holds the pipe's lock while the kernel copies, and a writer keeping
+/// pace spun on it (`mutex_spin_on_owner`, 7% of seq's samples with 256 KiB reads).
+/// When the backlog was a stdio buffer (4 KiB) or more but less than a read buffer, the
+/// thread pauses 0.2 ms before it polls again (`floodPause`): a reader waiting on an
+/// empty pipe is woken by every write into it, and the writer pays for that wake-up;
+/// at 20 M short lines (`seq`, 4 KiB writes) about 10,000 of them, 40 ms of seq's own
+/// CPU on this VM, where `tee`, busy with its file, is seldom waiting. Pausing lets the
+/// 1 MiB pipe fill: about 1,500 turns instead. Output after a pause is passed on at
+/// most 0.2 ms later; the first bytes after a quiet spell, small writes and terminals
+/// never wait. Measured in `scripts/bench-lines` (BENCHMARKS.md, round 14).
 ///
 /// A thread with blocking `read(2)` rather than `FileHandle.readabilityHandler`,
 /// whose Linux implementation spins on empty reads and can miss EOF. The thread polls
@@ -137,7 +137,6 @@ public final class StreamPump: @unchecked Sendable {
         let buffer = taken.bytes
         defer { taken.free() }
         let pipes = sources.map { Descriptors.isPipe($0.readFD) }
-        let readBytes = pipes.map { $0 ? min(Self.pipeReadBytes, buffer.count) : buffer.count }
         var fds = PollSet(sources.map(\.readFD) + [wake.readFD])
         let wakeIndex = sources.count
         func end(_ index: Int) {
@@ -179,24 +178,12 @@ public final class StreamPump: @unchecked Sendable {
             for index in readyIndices {
                 reads += 1
                 lastRead[index] = reads
-                if recorders[index]?.readsInPlace == true {
-                    guard let read = readInPlace(sources[index], upTo: readBytes[index], recorder: &recorders[index]!) else {
-                        end(index)
-                        continue
-                    }
-                    pause = pause || pipes[index] && Self.isFloodRead(read.count, of: read.room)
-                    continue
-                }
-                let room = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<readBytes[index]])
-                let n = Descriptors.read(sources[index].readFD, into: room)
-                if n < 0, SystemError().isWouldBlock { continue }
-                // n < 0 with EIO: a pseudo-terminal whose last writer closed it (its EOF).
-                let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<max(n, 0)])
-                if n <= 0 || !consume(chunk, from: sources[index], recorder: &recorders[index]) {
+                guard let flood = readTurn(sources[index], pipe: pipes[index], buffer: buffer,
+                                           recorder: &recorders[index]) else {
                     end(index)
                     continue
                 }
-                pause = pause || pipes[index] && Self.isFloodRead(n, of: room.count)
+                pause = pause || flood
             }
             if pause { Clock.sleep(microseconds: Self.floodPause) }
         }
@@ -210,31 +197,70 @@ public final class StreamPump: @unchecked Sendable {
         return passed
     }
 
-    /// Whether a read that brought `count` bytes into `room` was a flood's: a stdio
-    /// buffer or more, and the pipe emptied before the room was filled.
-    static func isFloodRead(_ count: Int, of room: Int) -> Bool {
-        count >= floodReadBytes && count < room
+    /// One stream's turn: a pipe's backlog (what it holds as the turn begins, all of it
+    /// written before) read in pieces, or one read of a terminal. True when the backlog
+    /// was a flood's that the reader is catching up with (`floodPause`); nil when the
+    /// stream ended or our reader went away.
+    private func readTurn(_ source: Source, pipe: Bool, buffer: UnsafeMutableRawBufferPointer,
+                          recorder: inout StreamRecorder?) -> Bool? {
+        guard pipe, let backlog = Descriptors.bytesAvailable(source.readFD), backlog > 0 else {
+            // A terminal, or a pipe at its end of file (or that cannot say what it holds).
+            return readPiece(source, upTo: buffer.count, buffer: buffer, recorder: &recorder).map { _ in false }
+        }
+        // Pieces of 32 KiB while the writer is not far ahead (it spins on the pipe's lock
+        // while a read copies); whole buffers when it is.
+        let piece = backlog >= buffer.count ? buffer.count : min(Self.pipeReadBytes, buffer.count)
+        var left = backlog
+        while left > 0 {
+            // Never more than the backlog: the pipe blocks, and a read past what it holds
+            // would wait for the writer.
+            guard let n = readPiece(source, upTo: min(piece, left), buffer: buffer, recorder: &recorder) else {
+                return nil
+            }
+            if n == 0 { break }
+            left -= min(n, left)
+        }
+        return Self.isFlood(backlog: backlog, readBuffer: buffer.count)
+    }
+
+    /// Whether a pipe's backlog says a flood's writer is slower than the reader: a stdio
+    /// buffer or more, and less than a read buffer (more: the writer is ahead, and the
+    /// reader goes on at once).
+    static func isFlood(backlog: Int, readBuffer: Int) -> Bool {
+        backlog >= floodReadBytes && backlog < readBuffer
+    }
+
+    /// One read of up to `limit` bytes, passed through and recorded: the bytes read (0
+    /// when there were none to read), nil when the stream ended or our reader went away.
+    private func readPiece(_ source: Source, upTo limit: Int, buffer: UnsafeMutableRawBufferPointer,
+                           recorder: inout StreamRecorder?) -> Int? {
+        if recorder?.readsInPlace == true { return readInPlace(source, upTo: limit, recorder: &recorder!) }
+        let room = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<limit])
+        let n = Descriptors.read(source.readFD, into: room)
+        if n < 0, SystemError().isWouldBlock { return 0 }
+        // n < 0 with EIO: a pseudo-terminal whose last writer closed it (its EOF).
+        let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<max(n, 0)])
+        return n <= 0 || !consume(chunk, from: source, recorder: &recorder) ? nil : n
     }
 
     /// Reads a chunk straight into the recorder's capture ring and passes it through
-    /// from there (past the capture head, most of a flood): the bytes read and the room
-    /// they were read into; nil when the stream ended or our reader went away.
-    private func readInPlace(_ source: Source, upTo limit: Int,
-                             recorder: inout StreamRecorder) -> (count: Int, room: Int)? {
+    /// from there (past the capture head, most of a flood): the bytes read (at most the
+    /// ring's room before it wraps); nil when the stream ended or our reader went away.
+    private func readInPlace(_ source: Source, upTo limit: Int, recorder: inout StreamRecorder) -> Int? {
         var ended = false
-        var read = (count: 0, room: 0)
+        var count = 0
         recorder.feedInPlace(upTo: limit) { target in
             let n = Descriptors.read(source.readFD, into: target)
-            read = (max(n, 0), target.count)
             guard n > 0 else {
                 // n < 0 with EIO: a pseudo-terminal whose last writer closed it (its EOF).
                 ended = !(n < 0 && SystemError().isWouldBlock)
                 return (0, .now())
             }
+            count = n
             ended = !passThrough(UnsafeRawBufferPointer(rebasing: target[0..<n]), to: source.outputFD)
             return (n, .now())
         }
-        return ended ? nil : read
+        return ended ? nil : count
     }
 
     /// After a stop request: passes on only what is in the pipe right now, so a
