@@ -66,9 +66,14 @@ enum PruneCommand {
             console.info("removed nothing")
             return AgentOpsCommand.Status.ok
         }
-        let removed = store.remove(chosen)
+        let (removed, failed) = store.remove(chosen)
         console.info("removed \(plural(removed))")
-        return AgentOpsCommand.Status.ok
+        // Said, with a failing status: "removed 0 sessions" and 0 from a read-only store
+        // read as done (hostile pass, round 14).
+        guard let first = failed.first else { return AgentOpsCommand.Status.ok }
+        console.error("cannot remove \(plural(failed.map(\.id))): \(store.path(of: first.id)): \(first.reason)"
+            + (failed.count > 1 ? " (and \(failed.count - 1) more)" : ""))
+        return AgentOpsCommand.Status.failure
     }
 
     /// On a terminal (stdin and stderr), asks `question` on stderr and reads the

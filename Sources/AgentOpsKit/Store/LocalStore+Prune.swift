@@ -35,20 +35,28 @@ extension LocalStore {
             guard age >= 60, olderThan.map({ Double(age) > $0 }) ?? true else { continue }
             removed.append(id)
         }
-        return dryRun ? removed : remove(removed)
+        return dryRun ? removed : remove(removed).removed
     }
 
     /// Removes sessions `ids` with their cursors (those `prune(dryRun: true)` chose and
     /// a person confirmed).
     ///
-    /// - Returns: the ids removed.
+    /// - Returns: the ids removed, and those that could not be, each with why (a
+    ///   read-only sessions folder: every one of them, with EACCES).
     @discardableResult
-    public func remove(_ ids: [SessionID]) -> [SessionID] {
-        ids.filter { id in
-            guard StoreFolders.remove(path(of: id)) else { return false }
+    public func remove(_ ids: [SessionID]) -> (removed: [SessionID], failed: [(id: SessionID, reason: String)]) {
+        var removed: [SessionID] = [], failed: [(id: SessionID, reason: String)] = []
+        for id in ids {
+            guard StoreFolders.remove(path(of: id)) else {
+                let error = SystemError()
+                // Gone meanwhile (another prune): nothing left to remove.
+                if !error.isNoSuchFile { failed.append((id, errnoText(error.code))) }
+                continue
+            }
             removeCursors(of: id)
-            return true
+            removed.append(id)
         }
+        return (removed, failed)
     }
 
     /// Removes every `ID.<exporter>` file of session `id`.

@@ -70,7 +70,9 @@ public struct LocalStore: Sendable {
     }
 
     /// The ids of all stored sessions, in no particular order; none when the store was
-    /// never created.
+    /// never created. Only logs named canonically (`ID.jsonl`, lowercase), as the listing
+    /// reads them: an upper-case copy or link beside a session made its id match "2
+    /// sessions (X, X)" however much of it was typed (hostile pass, round 14).
     ///
     /// - Throws: `StoreError.unsafeFolder` or `.cannotOpen` when the store exists but
     ///   cannot be listed (a file where the folder should be, no permission), or is one
@@ -78,7 +80,8 @@ public struct LocalStore: Sendable {
     public func sessionIDs() throws(StoreError) -> [SessionID] {
         var ids: [SessionID] = []
         try forEachLogName { raw in
-            if let id = SessionID(String(decoding: raw, as: UTF8.self)) { ids.append(id) }
+            let name = String(decoding: raw, as: UTF8.self)
+            if let id = SessionID(name), id.value == name { ids.append(id) }
         }
         return ids
     }

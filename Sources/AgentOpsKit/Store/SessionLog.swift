@@ -30,8 +30,8 @@ public final class SessionLog: Sendable {
     /// Opens (creating, owner-only) the log at `path` for appending (and for reading
     /// back its last byte).
     ///
-    /// - Throws: `StoreError.cannotOpen` (for a symlink: "Too many levels of symbolic
-    ///   links"), `.notARegularFile`.
+    /// - Throws: `StoreError.cannotOpen`, `.notARegularFile` (a symbolic link, a FIFO,
+    ///   anything but a regular file).
     public init(path: String) throws(StoreError) {
         self.path = path
         fd = try Self.openRegular(path, for: .appendCreating(mode: 0o600))
@@ -158,7 +158,11 @@ public final class SessionLog: Sendable {
     static func openRegular(_ path: String, for access: LockedFile.Access) throws(StoreError) -> Int32 {
         do { return try LockedFile.open(path, for: access) } catch {
             switch error {
-            case let .cannotOpen(reason): throw .cannotOpen(path: path, reason: reason.description)
+            case let .cannotOpen(reason):
+                // A link (ELOOP, dangling or not) or a socket (ENXIO) is refused by the open
+                // itself: said as what it is, not as the open's error (hostile pass, round 14).
+                if let status = Files.linkStatus(path), status.kind != .regular { throw .notARegularFile(path: path) }
+                throw .cannotOpen(path: path, reason: reason.description)
             case .notARegularFile: throw .notARegularFile(path: path)
             }
         }

@@ -10,7 +10,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case sessionNotFound(query: String, home: String)
     /// Several sessions start with the prefix the user typed.
     case ambiguousSessionPrefix(query: String, matches: [String])
-    /// A store entry is a symlink, a FIFO or anything but a regular file.
+    /// A store entry is a symbolic link (dangling or not), a folder, a FIFO, a socket or
+    /// anything but a regular file.
     case notARegularFile(path: String)
     /// A record is bigger than a log line may be.
     case recordTooLarge(path: String, bytes: Int, limit: Int)
@@ -43,7 +44,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             return "'\(query)' matches \(matches.count) sessions (\(shown)\(matches.count > 5 ? ", …" : "")): "
                 + "type more of the id"
         case let .notARegularFile(path):
-            return "\(path) is not a regular file (a symlink, FIFO or device in the store is never followed)"
+            return "\(path) is not a regular file (a symbolic link, folder, FIFO, socket or device in the store is "
+                + "never followed nor read)"
         case let .recordTooLarge(path, bytes, limit):
             return "cannot write to \(path): a record of \(bytes) bytes is over the \(limit >> 20) MiB a line may hold"
         case let .detached(path):

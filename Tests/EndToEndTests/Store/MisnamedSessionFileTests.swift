@@ -136,4 +136,21 @@ struct MisnamedSessionFileTests {
         #expect(again.err.isEmpty, "\(again.err)")
         #expect(try JSONParser.parse(again.stdout).arrayValue?.map { $0["id"] } == [.string(id)])
     }
+
+    /// An upper-case copy of a session's file beside it: the listing skipped it, but the
+    /// lookup by id read it as the same session, and `show` answered "matches 2 sessions
+    /// (X, X)" however much of the id was typed (hostile pass, round 14).
+    @Test("an upper-case copy of a session file is not a second match for its id")
+    func upperCaseCopy() throws {
+        let home = StoreFaultTests.emptyStore()
+        let (id, bytes) = try StoreFaultTests.recordedSession()
+        for name in [id, id.uppercased()] {
+            try Data(bytes).write(to: URL(fileURLWithPath: home + "/sessions/" + name + ".jsonl"))
+        }
+        for typed in [String(id.prefix(8)), id] {
+            let shown = Self.tool(["export", typed], home: home)
+            #expect(shown.code == 0, "\(typed): \(shown.err)")
+            #expect(try JSONParser.parse(shown.stdout)["session"]?["id"] == .string(id))
+        }
+    }
 }

@@ -313,4 +313,29 @@ struct StoreFaultTests {
         #expect(sessions.code == 0 && sessions.out.contains("1 session"), "\(sessions.err)")
         #expect(try LocalStore(home: home).sessionIDs().count == 1)
     }
+
+    /// A sessions folder the user may not write to: `prune` said "removed 0 sessions"
+    /// and exited 0, the session still there (hostile pass, round 14).
+    @Test("prune that cannot remove a session names it and why, and fails; the session stays")
+    func pruneCannotRemove() throws {
+        let home = Self.emptyStore()
+        let (id, bytes) = try Self.recordedSession()
+        let path = home + "/sessions/\(id).jsonl"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        var command = [Harness.agentops, "prune", "--keep", "0", "--yes"]
+        // A read-only folder does not stop root's unlink: as root, prune runs as nobody,
+        // owner of the store (the scratch root made passable for it).
+        if getuid() == 0 {
+            chmod((home as NSString).deletingLastPathComponent, 0o711)
+            for owned in [home, home + "/sessions", path] { #expect(chown(owned, 65534, 65534) == 0) }
+            command = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + command
+        }
+        #expect(chmod(home + "/sessions", 0o500) == 0)
+        let result = Harness.run(command[0], Array(command.dropFirst()), environment: Harness.environment(home: home),
+                                 timeout: 30)
+        chmod(home + "/sessions", 0o700)
+        #expect(result.code == 1, "\(result.err)")
+        #expect(result.err.hasSuffix("agentops: cannot remove 1 session: \(path): Permission denied\n"), "\(result.err)")
+        #expect(access(path, F_OK) == 0)
+    }
 }
