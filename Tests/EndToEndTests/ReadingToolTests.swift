@@ -320,5 +320,28 @@ struct ReadingToolTests {
         #expect(result.err.components(separatedBy: "/usr/bin:/bin").count == 2, "\(result.err)")
         #expect(result.err.hasPrefix("agentops-run: no-such-command-xyz: command not found in PATH (/usr/bin:/bin)\n"))
     }
-}
 
+    /// `report -o PATH` renamed a temporary file over PATH, whatever stood there: as root,
+    /// `report -o /dev/null` made the machine's `/dev/null` a regular file (hostile
+    /// pass, round 14). Tried here on a link to the tool's own stdout and on a FIFO, not
+    /// on `/dev/null`.
+    @Test("report -o into a link to stdout or a FIFO writes into it and leaves it what it was")
+    func reportIntoNonRegularFile() throws {
+        let home = Harness.temporaryFolder()
+        #expect(Harness.wrap(["-q", "echo", "hi"], home: home).code == 0)
+        let link = home + "/stdout"
+        #expect(symlink("/proc/self/fd/1", link) == 0)
+        let linked = Self.tool(["report", "last", "-o", link], home: home)
+        #expect(linked.code == 0, "\(linked.err)")
+        #expect(linked.out.hasPrefix("<!DOCTYPE html>") && linked.out.hasSuffix("</html>\n"), "\(linked.out.prefix(80))")
+        var info = stat()
+        #expect(lstat(link, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK)
+        // A FIFO no one reads: refused at once, and still a FIFO.
+        let fifo = home + "/fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let unread = Self.tool(["report", "last", "-o", fifo], home: home)
+        #expect(unread.code == 1 && unread.err.contains("No such device or address"), "\(unread.err)")
+        #expect(lstat(fifo, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: home).filter { $0.contains(".tmp") }.isEmpty)
+    }
+}

@@ -15,7 +15,7 @@ import Foundation
 /// pieces of 32 KiB, or of the whole read buffer when the writer is a buffer or more
 /// ahead: a read holds the pipe's lock while the kernel copies, and a writer keeping
 /// pace spun on it (`mutex_spin_on_owner`, 7% of seq's samples with 256 KiB reads).
-/// When the backlog was a stdio buffer (4 KiB) or more but less than a read buffer, the
+/// When the backlog was a stdio buffer (4 KiB) or more but less than 128 KiB, the
 /// thread pauses 0.2 ms before it polls again (`floodPause`): a reader waiting on an
 /// empty pipe is woken by every write into it, and the writer pays for that wake-up;
 /// at 20 M short lines (`seq`, 4 KiB writes) about 10,000 of them, 40 ms of seq's own
@@ -59,6 +59,11 @@ public final class StreamPump: @unchecked Sendable {
     static let floodPause: UInt32 = 200
     /// The least a read brings to count as a flood's: a stdio buffer of a pipe.
     static let floodReadBytes = 4096
+    /// The backlog from which a writer is too fast to pause for: `head -c` writes near
+    /// 4 GB/s and filled much of the pipe during a pause, waiting on it (1 GiB: 0.94×
+    /// without pauses, 1.00× pausing under 256 KiB, 0.95× under 128 KiB; `seq` at
+    /// 0.56 GB/s leaves about 112 KiB and pauses every other turn at least).
+    static let floodBacklogLimit = 1 << 17
     /// The most one read of a pipe takes (see above).
     static let pipeReadBytes = 1 << 15
     private let wake: WakePipe
@@ -220,14 +225,14 @@ public final class StreamPump: @unchecked Sendable {
             if n == 0 { break }
             left -= min(n, left)
         }
-        return Self.isFlood(backlog: backlog, readBuffer: buffer.count)
+        return Self.isFlood(backlog: backlog)
     }
 
     /// Whether a pipe's backlog says a flood's writer is slower than the reader: a stdio
-    /// buffer or more, and less than a read buffer (more: the writer is ahead, and the
-    /// reader goes on at once).
-    static func isFlood(backlog: Int, readBuffer: Int) -> Bool {
-        backlog >= floodReadBytes && backlog < readBuffer
+    /// buffer or more, and less than `floodBacklogLimit` (more: the writer is near the
+    /// reader's pace, and the reader goes on at once).
+    static func isFlood(backlog: Int) -> Bool {
+        backlog >= floodReadBytes && backlog < floodBacklogLimit
     }
 
     /// One read of up to `limit` bytes, passed through and recorded: the bytes read (0

@@ -80,12 +80,24 @@ public enum Files {
     }
 
     /// Replaces `path` with `bytes` whole: written to `path.tmpPID` and renamed over
-    /// it, so a reader sees the old file or the new one, never half of one.
+    /// it, so a reader sees the old file or the new one, never half of one. What is
+    /// there and is no regular file or folder (`/dev/null`, `/dev/stdout`, a FIFO) is
+    /// written into instead, as `cp` does: renamed over, root's `/dev/null` became a
+    /// regular file for the whole machine (`report -o /dev/null`, hostile pass, round 14).
     ///
-    /// - Throws: the error of the call that failed; the temporary file is removed.
+    /// - Throws: the error of the call that failed; the temporary file is removed. A
+    ///   FIFO no one reads is refused at once (ENXIO).
     public static func replace(_ path: String, with bytes: [UInt8]) throws(SystemError) {
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG, info.st_mode & S_IFMT != S_IFDIR {
+            try writeInto(path, bytes)
+            return
+        }
         let temporary = path + ".tmp\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        // Never through what stands at the temporary name (a link planted there, or left
+        // by an earlier process of this pid).
+        unlink(temporary)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else { throw SystemError() }
         guard Descriptors.writeAll(bytes, to: fd) == bytes.count else {
             let error = SystemError()
@@ -98,6 +110,16 @@ public enum Files {
             unlink(temporary)
             throw error
         }
+    }
+
+    /// Writes `bytes` into the device, FIFO or socket at `path`, waiting for it to take
+    /// them; opened without waiting for a FIFO's reader.
+    private static func writeInto(_ path: String, _ bytes: [UInt8]) throws(SystemError) {
+        let fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+        guard fd >= 0 else { throw SystemError() }
+        defer { close(fd) }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        guard Descriptors.writeAll(bytes, to: fd) == bytes.count else { throw SystemError() }
     }
 
     /// The last `limit` bytes of the file at `path` (all of it when smaller), read
