@@ -60,9 +60,9 @@ public final class StreamPump: @unchecked Sendable {
     /// The least a read brings to count as a flood's: a stdio buffer of a pipe.
     static let floodReadBytes = 4096
     /// The backlog from which a writer is too fast to pause for: `head -c` writes near
-    /// 4 GB/s and filled much of the pipe during a pause, waiting on it (1 GiB: 0.94×
-    /// without pauses, 1.00× pausing under 256 KiB, 0.95× under 128 KiB; `seq` at
-    /// 0.56 GB/s leaves about 112 KiB and pauses every other turn at least).
+    /// 4 GB/s and filled much of the pipe during a pause, waiting on it (1 GiB: 1.13×
+    /// round 13's time pausing under 256 KiB, 1.08× under 128 KiB); `seq` at 0.56 GB/s
+    /// leaves about 112 KiB and pauses every other turn at least.
     static let floodBacklogLimit = 1 << 17
     /// The most one read of a pipe takes (see above).
     static let pipeReadBytes = 1 << 15
