@@ -55,7 +55,7 @@ public final class StreamPump: @unchecked Sendable {
 
     private let sources: [Source]
     private let limits: CaptureLimits
-    /// How long the thread pauses after a flood's read (see above), in microseconds.
+    /// How long the thread pauses after a flood's turn (see above), in microseconds.
     static let floodPause: UInt32 = 200
     /// The least a read brings to count as a flood's: a stdio buffer of a pipe.
     static let floodReadBytes = 4096

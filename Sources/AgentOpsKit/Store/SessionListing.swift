@@ -153,7 +153,7 @@ public struct SessionListing: Sendable {
 
     /// What `sessions`, `report --sessions` and `sync` say of `notRegular`, when there
     /// are any: left unsaid, a session log moved elsewhere and linked back looked like
-    /// an empty store (hostile pass, round 13).
+    /// an empty store (round 13's known-left list).
     public var notRegularNote: String? {
         guard !notRegular.isEmpty else { return nil }
         let one = notRegular.count == 1
