@@ -226,7 +226,9 @@ public enum ReportCommand {
         do {
             try Files.replace(path, with: bytes)
         } catch {
-            throw Failure.cannotWrite(path: path, reason: "\(error)")
+            let reason = error.isNoReader ? "a FIFO no one reads, or a socket"
+                : error.isRefusedBlockDevice ? "a block device is never written to" : "\(error)"
+            throw Failure.cannotWrite(path: path, reason: reason)
         }
         console.info("wrote \(path) (\(bytes.count / 1024 + 1) KiB)")
     }

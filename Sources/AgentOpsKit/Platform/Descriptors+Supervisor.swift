@@ -74,6 +74,10 @@ extension SystemError {
     public var isWouldBlock: Bool { code == EAGAIN || code == EWOULDBLOCK }
     /// The reader of a pipe went away (`EPIPE`).
     public var isBrokenPipe: Bool { code == EPIPE }
+    /// A FIFO no one reads, or a socket, opened for writing without waiting (`ENXIO`).
+    public var isNoReader: Bool { code == ENXIO }
+    /// `Files.replace` refused to write into a block device (`ENOTBLK`, its own use).
+    public var isRefusedBlockDevice: Bool { code == ENOTBLK }
     /// The path or one of its folders does not exist (`ENOENT`, `ENOTDIR`).
     public var isNoSuchFile: Bool { code == ENOENT || code == ENOTDIR }
 }

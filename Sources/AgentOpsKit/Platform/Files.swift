@@ -86,13 +86,9 @@ public enum Files {
     /// regular file for the whole machine (`report -o /dev/null`, hostile pass, round 14).
     ///
     /// - Throws: the error of the call that failed; the temporary file is removed. A
-    ///   FIFO no one reads is refused at once (ENXIO).
+    ///   FIFO no one reads is refused at once (ENXIO), a block device always (ENOTBLK).
     public static func replace(_ path: String, with bytes: [UInt8]) throws(SystemError) {
-        var info = stat()
-        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG, info.st_mode & S_IFMT != S_IFDIR {
-            try writeInto(path, bytes)
-            return
-        }
+        if try writeIntoSpecialFile(path, bytes) { return }
         let temporary = path + ".tmp\(getpid())"
         // Never through what stands at the temporary name (a link planted there, or left
         // by an earlier process of this pid).
@@ -112,14 +108,34 @@ public enum Files {
         }
     }
 
-    /// Writes `bytes` into the device, FIFO or socket at `path`, waiting for it to take
-    /// them; opened without waiting for a FIFO's reader.
-    private static func writeInto(_ path: String, _ bytes: [UInt8]) throws(SystemError) {
+    /// Writes `bytes` into what `path` opens to when it is a device, FIFO or socket,
+    /// waiting for it to take them; false, having written nothing, when it is anything
+    /// else or cannot be opened for writing (the caller renames a file over it).
+    ///
+    /// Decided on what was opened (`fstat`), never on a look at the path before: a link
+    /// swapped between the look and the open made root write the report over the start of
+    /// any file (second hostile pass, round 14). Opened without waiting for a FIFO's
+    /// reader, and without truncating: a regular file opened here is left as it was.
+    ///
+    /// - Throws: ENXIO for a FIFO no one reads (or a socket); ENOTBLK
+    ///   (`isRefusedBlockDevice`) for a block device;
+    ///   the error of the write.
+    private static func writeIntoSpecialFile(_ path: String, _ bytes: [UInt8]) throws(SystemError) -> Bool {
         let fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
-        guard fd >= 0 else { throw SystemError() }
+        guard fd >= 0 else {
+            if errno == ENXIO { throw SystemError() }
+            return false
+        }
         defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return false }
+        let type = info.st_mode & S_IFMT
+        // A disk is no place for a report, and renamed over, its node would be lost.
+        if type == S_IFBLK { throw SystemError(code: ENOTBLK) }
+        guard type == S_IFIFO || type == S_IFCHR || type == S_IFSOCK else { return false }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         guard Descriptors.writeAll(bytes, to: fd) == bytes.count else { throw SystemError() }
+        return true
     }
 
     /// The last `limit` bytes of the file at `path` (all of it when smaller), read

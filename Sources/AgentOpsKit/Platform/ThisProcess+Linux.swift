@@ -30,15 +30,17 @@ extension ThisProcess {
         }
     }
 
-    /// The bytes of this process's environment entries, each with its NUL.
-    public static var environmentBytes: UInt64 {
-        var total: UInt64 = 0
+    /// The size of this process's environment: its entries' bytes, each with its NUL,
+    /// and how many entries there are.
+    public static var environmentSize: (bytes: UInt64, entries: UInt64) {
+        var bytes: UInt64 = 0, entries: UInt64 = 0
         var entry = environ
         while let pointer = entry.pointee {
-            total += UInt64(strlen(pointer)) + 1
+            bytes += UInt64(strlen(pointer)) + 1
+            entries += 1
             entry += 1
         }
-        return total
+        return (bytes, entries)
     }
 
     /// This process's environment as its entries' bytes, in order: duplicates, entries

@@ -20,11 +20,23 @@ enum AddressSpaceHeadroom {
 
     /// The room the run's environment takes on the way to the launch, in copies of it:
     /// read as strings, read again as entries, laid out as the command's
-    /// (`EnvironmentLayout`), put in the command block grown by doubling, with malloc's
-    /// share of each. Measured: a 4.8 MB environment (48 variables of 100 kB) needed 20–
-    /// 40 MB more than none, and died in Swift's allocation trap between 130 and 170 MB
-    /// (SIGABRT, a trace; round 13's hostile pass); 8 still let a run die at 170 MB.
-    static let environmentCopies: UInt64 = 16
+    /// (`EnvironmentLayout`), put in the command block grown by doubling. Measured: a
+    /// 4.8 MB environment (48 variables of 100 kB) needed 20–40 MB more than none, and
+    /// died in Swift's allocation trap between 130 and 170 MB (SIGABRT, a trace; round
+    /// 13's hostile pass). 16 copies refused runs round 13's build ran (3 MB at 256 MiB,
+    /// second hostile pass, round 14); 8, with the command block's own check, let none die.
+    static let environmentCopies: UInt64 = 8
+
+    /// What one copy of an entry costs beyond its bytes: a Swift string or array and
+    /// malloc's header (84–126 bytes measured: 100,000 variables of 10 bytes died at
+    /// 150 MB when only bytes were counted, second hostile pass, round 14).
+    static let entryOverhead: UInt64 = 128
+
+    /// One copy of an environment of `size`, in bytes; capped so that no product
+    /// overflows whatever is asked.
+    static func environmentCost(_ size: (bytes: UInt64, entries: UInt64)) -> UInt64 {
+        min(size.bytes, 1 << 40) + min(size.entries, 1 << 32) * entryOverhead
+    }
 
     /// Why the command must not start, or nil when there is room (or no limit).
     static func shortfall(limit: UInt64? = ThisProcess.addressSpaceLimit,
@@ -37,10 +49,10 @@ enum AddressSpaceHeadroom {
     /// the block, grown by doubling). Under a limit the start's check let through, the
     /// block's allocation died in Swift's allocation trap (a 1 MB environment at 150 MB,
     /// SIGABRT and a trace, round 14).
-    static func shortfallForCommandBlock(environmentBytes: UInt64 = ThisProcess.environmentBytes,
+    static func shortfallForCommandBlock(environment: (bytes: UInt64, entries: UInt64) = ThisProcess.environmentSize,
                                          limit: UInt64? = ThisProcess.addressSpaceLimit,
                                          inUse: () -> UInt64? = { ThisProcess.addressSpaceInUse }) -> String? {
-        shortfall(of: needed + roundedUp(min(environmentBytes, 1 << 40) * 4), when: "to start the command",
+        shortfall(of: needed + roundedUp(environmentCost(environment) * 4), when: "to start the command",
                   limit: limit, inUse: inUse)
     }
 
@@ -54,15 +66,13 @@ enum AddressSpaceHeadroom {
     /// way there, of whichever allocation failed first (SIGABRT, SIGILL or SIGSEGV
     /// between 88.5 and 89.1 MB, release build, round 11): refused at once, nothing begun.
     ///
-    /// - Parameter environmentBytes: the size of the run's environment, which is copied
+    /// - Parameter environment: the size of the run's environment, which is copied
     ///   several times on the way (`environmentCopies`).
     static func shortfallAtStart(limit: UInt64? = ThisProcess.addressSpaceLimit,
-                                 environmentBytes: UInt64 = ThisProcess.environmentBytes,
+                                 environment: (bytes: UInt64, entries: UInt64) = ThisProcess.environmentSize,
                                  inUse: () -> UInt64? = { ThisProcess.addressSpaceInUse }) -> String? {
-        // At most ARG_MAX (a quarter of the stack limit) in practice; capped so that the
-        // product cannot overflow whatever is asked.
-        let environment = roundedUp(min(environmentBytes, 1 << 40) * environmentCopies)
-        return shortfall(of: needed + startUp + environment, when: "to start the command", limit: limit, inUse: inUse)
+        let copies = roundedUp(environmentCost(environment) * environmentCopies)
+        return shortfall(of: needed + startUp + copies, when: "to start the command", limit: limit, inUse: inUse)
     }
 
     private static func shortfall(of room: UInt64, when: String, limit: UInt64?, inUse: () -> UInt64?) -> String? {

@@ -27,23 +27,29 @@ struct AddressSpaceHeadroomTests {
 
     @Test("at the start, room is also needed for what the run maps until the launch")
     func shortfallAtStart() {
-        #expect(AddressSpaceHeadroom.shortfallAtStart(limit: nil, environmentBytes: 0, inUse: { 1 << 40 }) == nil)
-        #expect(AddressSpaceHeadroom.shortfallAtStart(limit: 200 << 20, environmentBytes: 0, inUse: { 100 << 20 }) == nil)
-        #expect(AddressSpaceHeadroom.shortfallAtStart(limit: 140 << 20, environmentBytes: 0, inUse: { 100 << 20 })
+        let none: (bytes: UInt64, entries: UInt64) = (0, 0)
+        #expect(AddressSpaceHeadroom.shortfallAtStart(limit: nil, environment: none, inUse: { 1 << 40 }) == nil)
+        #expect(AddressSpaceHeadroom.shortfallAtStart(limit: 200 << 20, environment: none, inUse: { 100 << 20 }) == nil)
+        #expect(AddressSpaceHeadroom.shortfallAtStart(limit: 140 << 20, environment: none, inUse: { 100 << 20 })
             == "ulimit -v leaves agentops-run 40 MiB of address space, and it needs 48 MiB to start the command")
     }
 
     /// A large environment is copied several times on the way to the launch: with 4.8 MB
-    /// of it the run died in Swift's allocation trap under limits the check let through
-    /// (hostile pass, round 13).
-    @Test("at the start, a large environment needs room for its copies; an overflowing size does not trap")
+    /// of it (or 100,000 small variables) the run died in Swift's allocation trap under
+    /// limits the check let through (hostile passes, rounds 13 and 14).
+    @Test("at the start, a large environment needs room for its copies, entries counted; no size traps")
     func shortfallAtStartWithEnvironment() {
-        // 48 MiB, and 16 copies of 4.8 MB rounded up to whole MiB (74).
-        #expect(AddressSpaceHeadroom.shortfallAtStart(limit: 250 << 20, environmentBytes: 4_800_000,
-                                                      inUse: { 100 << 20 }) == nil)
-        #expect(AddressSpaceHeadroom.shortfallAtStart(limit: 180 << 20, environmentBytes: 4_800_000, inUse: { 100 << 20 })
-            == "ulimit -v leaves agentops-run 80 MiB of address space, and it needs 122 MiB to start the command")
-        #expect(AddressSpaceHeadroom.shortfallAtStart(limit: 180 << 20, environmentBytes: .max, inUse: { 100 << 20 })?
+        // 48 MiB, and 8 copies of 4.8 MB and 48 entries of 128 bytes, rounded up (37 MiB).
+        let large: (bytes: UInt64, entries: UInt64) = (4_800_000, 48)
+        #expect(AddressSpaceHeadroom.shortfallAtStart(limit: 200 << 20, environment: large, inUse: { 100 << 20 }) == nil)
+        #expect(AddressSpaceHeadroom.shortfallAtStart(limit: 190 << 20, environment: large, inUse: { 105 << 20 }) == nil)
+        #expect(AddressSpaceHeadroom.shortfallAtStart(limit: 180 << 20, environment: large, inUse: { 140 << 20 })
+            == "ulimit -v leaves agentops-run 40 MiB of address space, and it needs 85 MiB to start the command")
+        // 100,000 variables of 13 bytes: 8 × (1.3 MB + 12.8 MB) = 113 MB, 108 MiB.
+        let many: (bytes: UInt64, entries: UInt64) = (1_300_000, 100_000)
+        #expect(AddressSpaceHeadroom.shortfallAtStart(limit: 240 << 20, environment: many, inUse: { 100 << 20 })
+            == "ulimit -v leaves agentops-run 140 MiB of address space, and it needs 156 MiB to start the command")
+        #expect(AddressSpaceHeadroom.shortfallAtStart(limit: 180 << 20, environment: (.max, .max), inUse: { 100 << 20 })?
             .hasPrefix("ulimit -v leaves agentops-run 80 MiB") == true)
     }
 
@@ -52,15 +58,15 @@ struct AddressSpaceHeadroomTests {
     /// died laying it out at 150 MB, round 14).
     @Test("before the command block: room for what runs after, and four copies of the environment")
     func shortfallForCommandBlock() {
-        #expect(AddressSpaceHeadroom.shortfallForCommandBlock(environmentBytes: 4_800_000, limit: nil,
-                                                              inUse: { 1 << 40 }) == nil)
-        // 32 MiB, and four copies of 4.8 MB rounded up to whole MiB (19).
-        #expect(AddressSpaceHeadroom.shortfallForCommandBlock(environmentBytes: 4_800_000, limit: 200 << 20,
+        let large: (bytes: UInt64, entries: UInt64) = (4_800_000, 48)
+        #expect(AddressSpaceHeadroom.shortfallForCommandBlock(environment: large, limit: nil, inUse: { 1 << 40 }) == nil)
+        // 32 MiB, and four copies of 4.8 MB and 48 entries of 128 bytes, rounded up (19 MiB).
+        #expect(AddressSpaceHeadroom.shortfallForCommandBlock(environment: large, limit: 200 << 20,
                                                               inUse: { 140 << 20 }) == nil)
-        #expect(AddressSpaceHeadroom.shortfallForCommandBlock(environmentBytes: 4_800_000, limit: 180 << 20,
+        #expect(AddressSpaceHeadroom.shortfallForCommandBlock(environment: large, limit: 180 << 20,
                                                               inUse: { 140 << 20 })
             == "ulimit -v leaves agentops-run 40 MiB of address space, and it needs 51 MiB to start the command")
-        #expect(AddressSpaceHeadroom.shortfallForCommandBlock(environmentBytes: .max, limit: 180 << 20,
+        #expect(AddressSpaceHeadroom.shortfallForCommandBlock(environment: (.max, .max), limit: 180 << 20,
                                                               inUse: { 140 << 20 }) != nil)
     }
 }
