@@ -118,8 +118,7 @@ public enum Files {
     /// reader, and without truncating: a regular file opened here is left as it was.
     ///
     /// - Throws: ENXIO for a FIFO no one reads (or a socket); ENOTBLK
-    ///   (`isRefusedBlockDevice`) for a block device;
-    ///   the error of the write.
+    ///   (`isRefusedBlockDevice`) for a block device; the error of the write.
     private static func writeIntoSpecialFile(_ path: String, _ bytes: [UInt8]) throws(SystemError) -> Bool {
         let fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else {
