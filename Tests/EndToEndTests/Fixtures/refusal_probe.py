@@ -74,7 +74,10 @@ for _ in range(32):
     held.sendall(b"POST /v2/create_events HTTP/1.1\r\nHost: x\r\nX-Agentops-Api-Key: %s\r\n"
                  b"Content-Length: 1000\r\n\r\n{" % key.encode())
     busy.append(held)
-time.sleep(0.5)
+# Until its thread has read the head, a held connection counts as waiting, and a new
+# client evicts the oldest waiting one: on a loaded CI machine (this test took 101 s)
+# half a second was not enough for 32 threads, and the new client was served (400).
+time.sleep(3)
 for size in (10, 100000):
     seen["all_taken_%d" % size] = post(events, b" " * size,
                                        {"Content-Type": "application/json", "X-Agentops-Api-Key": key})
