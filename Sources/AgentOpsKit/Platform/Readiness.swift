@@ -50,12 +50,15 @@ public enum Readiness: Equatable, Sendable {
     /// peer of the socket `watched` does something (`peer(of:watchingDoneSending:)`).
     public static func readable(_ fd: Int32, watching watched: Int32, watchingDoneSending: Bool,
                                 milliseconds: Int32) -> (Readiness, Peer) {
-        var entries = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: watched, events: watchingDoneSending ? pollPeerClosed : 0, revents: 0)]
-        let ready = poll(&entries, 2, milliseconds)
-        if ready > 0 { return (entries[0].revents != 0 ? .ready : .timedOut, peer(entries[1].revents)) }
-        if ready == 0 { return (.timedOut, .connected) }
-        return (errno == EINTR ? .interrupted : .failed(SystemError()), .connected)
+        // On the stack: the LLM proxy calls this once per chunk of a streamed answer.
+        withUnsafeTemporaryAllocation(of: pollfd.self, capacity: 2) { entries in
+            entries[0] = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            entries[1] = pollfd(fd: watched, events: watchingDoneSending ? pollPeerClosed : 0, revents: 0)
+            let ready = poll(entries.baseAddress, 2, milliseconds)
+            if ready > 0 { return (entries[0].revents != 0 ? .ready : .timedOut, peer(entries[1].revents)) }
+            if ready == 0 { return (.timedOut, .connected) }
+            return (errno == EINTR ? .interrupted : .failed(SystemError()), .connected)
+        }
     }
 
     private static func peer(_ revents: Int16) -> Peer {
